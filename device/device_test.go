@@ -1,0 +1,199 @@
+package device
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// testOptions use cheap Argon2id parameters and a controllable clock.
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) Now() time.Time { return c.t }
+
+func newTestDevice(t testing.TB) (*Device, *fakeClock) {
+	t.Helper()
+	clk := &fakeClock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	p := vault.LowParams
+	d, rec, err := InitStandalone(t.TempDir(), StandaloneConfig{Country: "BIH", Station: "BIH-TEST-POST", DeviceName: "test-tablet", Officer: "Officer Testa", Passphrase: []byte("correct horse battery")}, Options{Now: clk.Now, Params: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec == "" {
+		t.Fatal("no recovery key")
+	}
+	t.Cleanup(func() { d.Close() })
+	return d, clk
+}
+
+func unlock(t testing.TB, d *Device) *Session {
+	t.Helper()
+	o, err := d.DefaultOfficer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := d.Unlock(o.ID, []byte("correct horse battery"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func testPerson(family, given string) *registry.Person {
+	return &registry.Person{FamilyName: family, GivenNames: given, Sex: "M", BirthDate: registry.Date{Year: 1990, Month: 3, Day: 4},
+		Nationalities: []string{"AFG"}, Category: registry.CategoryProtection,
+		Encounter: registry.Encounter{Kind: "apprehension", Place: "Test crossing", At: time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)}}
+}
+
+func TestRegisterFindAmend(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	id, err := s.Register(testPerson("Testović", "Ćiro Example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := registry.ParseRegID(id); err != nil {
+		t.Fatalf("bad id %s: %v", id, err)
+	}
+	for _, q := range []string{"testovic", "TESTOVIĆ", "ciro", "Cir", "example testov", id} {
+		got, err := s.Search(Query{Text: q})
+		if err != nil || len(got) != 1 || got[0] != id {
+			t.Errorf("search %q: %v %v", q, got, err)
+		}
+	}
+	if got, _ := s.Search(Query{Text: "nobody"}); len(got) != 0 {
+		t.Errorf("search nobody: %v", got)
+	}
+	clk.t = clk.t.Add(time.Minute)
+	p := testPerson("Testović", "Ćiro Example")
+	p.Document = registry.Document{Type: "passport", Number: "P1234567", IssuingCountry: "AFG"}
+	if err := s.Amend(id, p, "passport shown"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Amend(id, p, "again"); !errors.Is(err, ErrNoChange) {
+		t.Fatalf("no-op amend: %v", err)
+	}
+	if got, _ := s.Search(Query{Text: "p 123 4567"}); len(got) != 1 {
+		t.Errorf("document search: %v", got)
+	}
+	v, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Versions) != 2 || v.Versions[1].Reason != "passport shown" || v.Person.Document.Number != "P1234567" {
+		t.Fatalf("history: %+v", v.Versions)
+	}
+	if v.OfficerNames[v.Versions[0].Officer] != "Officer Testa" {
+		t.Fatalf("officer names: %v", v.OfficerNames)
+	}
+	rep, err := s.VerifyAudit()
+	if err != nil || !rep.OK {
+		t.Fatalf("audit: %+v %v", rep, err)
+	}
+}
+
+func TestRegisterGroup(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	parent := testPerson("Familyname", "Parent")
+	parent.Relationship = "head"
+	child := testPerson("Familyname", "Child")
+	child.Relationship = "child"
+	child.BirthDate = registry.Date{Year: 2019}
+	bad := testPerson("", "")
+	if _, err := s.RegisterGroup([]*registry.Person{parent, child, bad}); err == nil {
+		t.Fatal("group with an invalid member saved")
+	} else {
+		var ge *GroupError
+		if !errors.As(err, &ge) || ge.Index != 2 {
+			t.Fatalf("error does not name member 3: %v", err)
+		}
+	}
+	if n, _ := s.Count(); n != 0 {
+		t.Fatalf("partial group saved: %d records", n)
+	}
+	ids, err := s.RegisterGroup([]*registry.Person{parent, child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Get(ids[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Group) != 1 || v.Group[0].ID != ids[0] {
+		t.Fatalf("group: %+v", v.Group)
+	}
+}
+
+func TestUnlockRateLimit(t *testing.T) {
+	d, clk := newTestDevice(t)
+	o, _ := d.DefaultOfficer()
+	for i := 1; i < MaxFailures; i++ {
+		_, err := d.Unlock(o.ID, []byte("wrong passphrase!"))
+		var ue *UnlockError
+		if !errors.As(err, &ue) || !errors.Is(err, vault.ErrWrongPassphrase) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+		if ue.Remaining != MaxFailures-i {
+			t.Fatalf("attempt %d: remaining %d", i, ue.Remaining)
+		}
+		// Immediately again: refused without trying the passphrase.
+		if _, err := d.Unlock(o.ID, []byte("correct horse battery")); !errors.Is(err, ErrTooSoon) {
+			t.Fatalf("attempt %d: retry during delay: %v", i, err)
+		}
+		clk.t = clk.t.Add(ue.RetryAfter)
+	}
+	if _, err := d.Unlock(o.ID, []byte("wrong passphrase!")); !errors.Is(err, ErrOfficerLocked) {
+		t.Fatalf("not locked after %d failures: %v", MaxFailures, err)
+	}
+	clk.t = clk.t.Add(time.Hour)
+	if _, err := d.Unlock(o.ID, []byte("correct horse battery")); !errors.Is(err, ErrOfficerLocked) {
+		t.Fatalf("locked officer unlocked: %v", err)
+	}
+}
+
+func TestSupervisorManagesOfficers(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	o, err := s.AddOfficer("Officer Second", []byte("another good phrase"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, err := d.Unlock(o.ID, []byte("another good phrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s2.AddOfficer("Officer Third", []byte("another good phrase"), false); !errors.Is(err, ErrNotSupervisor) {
+		t.Fatalf("non-supervisor added an officer: %v", err)
+	}
+	if err := s.ResetPassphrase(o.ID, []byte("a brand new phrase")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Unlock(o.ID, []byte("another good phrase")); err == nil {
+		t.Fatal("old passphrase still works")
+	}
+	if err := s.RemoveOfficer(o.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Unlock(o.ID, []byte("a brand new phrase")); !errors.Is(err, ErrUnknownOfficer) {
+		t.Fatalf("removed officer unlocked: %v", err)
+	}
+	if err := s.RemoveOfficer(s.Officer().ID); err == nil {
+		t.Fatal("removed self")
+	}
+}
+
+func TestLockDropsKeys(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	s.Lock()
+	if _, err := s.Register(testPerson("Lockedout", "Test")); !errors.Is(err, ErrSessionLocked) {
+		t.Fatalf("register after lock: %v", err)
+	}
+	if _, err := s.Search(Query{Text: "x"}); !errors.Is(err, ErrSessionLocked) {
+		t.Fatalf("search after lock: %v", err)
+	}
+}

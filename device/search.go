@@ -1,0 +1,182 @@
+package device
+
+import (
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/fieldreg/fieldreg/crypto/blind"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+)
+
+// minPrefix is the shortest word prefix that finds a name ("Moh" finds
+// "Mohammed"); shorter words must match a whole name part.
+const minPrefix = 3
+
+// letters that do not decompose under NFKD but have an obvious base form.
+var foldExtra = strings.NewReplacer("ß", "ss", "ø", "o", "æ", "ae", "œ", "oe", "ł", "l", "đ", "d", "ı", "i", "þ", "th", "ð", "d", "ħ", "h")
+
+// FoldText lowers case and removes diacritics: "Ćorić" -> "coric".
+func FoldText(s string) string {
+	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+	out, _, err := transform.String(t, strings.ToLower(s))
+	if err != nil {
+		out = strings.ToLower(s)
+	}
+	return foldExtra.Replace(out)
+}
+
+// words splits folded text into name parts.
+func words(s string) []string {
+	return strings.FieldsFunc(FoldText(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+}
+
+// NormalizeDocument keeps only letters and digits, upper-cased, with the
+// OCR-prone letters O and I read as digits.
+func NormalizeDocument(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case r == 'O':
+			b.WriteByte('0')
+		case r == 'I':
+			b.WriteByte('1')
+		case (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'):
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// searchTokens are the blind-index tokens of a person for local search.
+func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
+	seen := map[string]bool{}
+	var out [][]byte
+	add := func(kind, v string) {
+		k := kind + "\x00" + v
+		if v == "" || seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, x.Token(kind, v))
+	}
+	names := []string{p.FamilyName, p.GivenNames, p.OriginalScriptName}
+	names = append(names, p.Aliases...)
+	for _, n := range names {
+		for _, w := range words(n) {
+			add("name", w)
+			r := []rune(w)
+			for i := minPrefix; i < len(r); i++ {
+				add("prefix", string(r[:i]))
+			}
+		}
+	}
+	add("doc", NormalizeDocument(p.Document.Number))
+	add("cat", p.Category)
+	for _, v := range p.Vulnerabilities {
+		add("vuln", v)
+	}
+	if len(p.Vulnerabilities) > 0 {
+		add("vuln", "any")
+	}
+	return out
+}
+
+// Query selects records in the records list. Every set criterion must hold.
+type Query struct {
+	Text          string    // name words, registration ID or document number
+	Category      string    // one of registry.Categories
+	Vulnerability string    // one of registry.Vulnerabilities, or "any"
+	From, To      time.Time // registration time window; zero for open
+	Limit         int       // 0 for no limit
+}
+
+// Search returns the registration IDs that match q, newest first. Names are
+// matched case- and accent-insensitively by whole name part or by prefix of
+// at least three letters; all words must match. Text that is a registration ID
+// (or its beginning) or a document number finds those too. The search runs on
+// blind indexes: nothing is decrypted to search.
+func (s *Session) Search(q Query) ([]string, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	x := blind.New(s.k.search)
+	s.mu.RUnlock()
+	base := store.Filter{Limit: q.Limit}
+	if q.Category != "" {
+		base.TokenSets = append(base.TokenSets, [][]byte{x.Token("cat", q.Category)})
+	}
+	if q.Vulnerability != "" {
+		base.TokenSets = append(base.TokenSets, [][]byte{x.Token("vuln", q.Vulnerability)})
+	}
+	if !q.From.IsZero() {
+		base.From = int64(registry.MakeHLC(q.From.UnixMilli(), 0))
+	}
+	if !q.To.IsZero() {
+		base.To = int64(registry.MakeHLC(q.To.UnixMilli(), 0))
+	}
+	text := strings.TrimSpace(q.Text)
+	if text == "" {
+		return s.d.st.Find(base)
+	}
+	if id, err := registry.ParseRegID(text); err == nil {
+		f := base
+		f.IDPrefix = id
+		return s.d.st.Find(f)
+	}
+	var results []string
+	seen := map[string]bool{}
+	merge := func(ids []string, err error) error {
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				results = append(results, id)
+			}
+		}
+		return nil
+	}
+	if prefix := strings.ToUpper(strings.ReplaceAll(text, " ", "")); len(prefix) >= 5 && prefix[3] == '-' && registry.LooksLikeRegID(prefix) {
+		f := base
+		f.IDPrefix = prefix
+		if err := merge(s.d.st.Find(f)); err != nil {
+			return nil, err
+		}
+	}
+	if doc := NormalizeDocument(text); len(doc) >= 4 {
+		f := base
+		f.TokenSets = append(append([][][]byte(nil), base.TokenSets...), [][]byte{x.Token("doc", doc)})
+		if err := merge(s.d.st.Find(f)); err != nil {
+			return nil, err
+		}
+	}
+	if ws := words(text); len(ws) > 0 {
+		f := base
+		f.TokenSets = append([][][]byte(nil), base.TokenSets...)
+		for _, w := range ws {
+			set := [][]byte{x.Token("name", w)}
+			if len([]rune(w)) >= minPrefix {
+				set = append(set, x.Token("prefix", w))
+			}
+			f.TokenSets = append(f.TokenSets, set)
+		}
+		if err := merge(s.d.st.Find(f)); err != nil {
+			return nil, err
+		}
+	}
+	if q.Limit > 0 && len(results) > q.Limit {
+		results = results[:q.Limit]
+	}
+	return results, nil
+}
+
+// Count returns how many records the device holds.
+func (s *Session) Count() (int, error) { return s.d.st.CountRecords() }

@@ -1,0 +1,475 @@
+package device
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/fieldreg/fieldreg/crypto/blind"
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// Session is an unlocked device: an officer and the keys their passphrase
+// opened. Lock drops the keys from memory. It is safe for concurrent use.
+type Session struct {
+	d       *Device
+	officer Officer
+	mu      sync.RWMutex
+	k       *keys // nil once locked
+}
+
+// Officer is the officer who unlocked the session.
+func (s *Session) Officer() Officer { return s.officer }
+
+// Device is the device the session belongs to.
+func (s *Session) Device() *Device { return s.d }
+
+// Lock wipes the keys from memory and audit-logs the lock. Every later call
+// fails with ErrSessionLocked.
+func (s *Session) Lock() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.k == nil {
+		return
+	}
+	_ = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "lock", "", "")
+	})
+	s.k.wipe()
+	s.k = nil
+}
+
+// Locked reports whether Lock was called.
+func (s *Session) Locked() bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.k == nil
+}
+
+func (s *Session) check() error {
+	if s.Locked() {
+		return ErrSessionLocked
+	}
+	return nil
+}
+
+func (s *Session) audit(action, record, detail string) error {
+	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		return s.auditTx(tx, action, record, detail)
+	})
+}
+
+func (s *Session) auditTx(tx *store.Tx, action, record, detail string) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, action, record, detail)
+}
+
+// Audit appends an entry to the audit log on behalf of the officer (for
+// actions done by other packages: receipts issued, exports). detail must not
+// hold personal data.
+func (s *Session) Audit(action, record, detail string) error { return s.audit(action, record, detail) }
+
+// Authority returns the country authority held by a standalone device, or nil.
+func (s *Session) Authority() *trust.Authority {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return nil
+	}
+	return s.k.authority
+}
+
+
+// Summary is what a list row shows of a record. It is decrypted on demand.
+type Summary struct {
+	ID            string            `json:"id"`
+	FamilyName    string            `json:"family_name"`
+	GivenNames    string            `json:"given_names"`
+	BirthDate     registry.Date     `json:"birth_date"`
+	Sex           string            `json:"sex"`
+	Nationalities []string          `json:"nationalities,omitempty"`
+	Category      string            `json:"category"`
+	Vulnerable    bool              `json:"vulnerable,omitempty"`
+	Relationship  string            `json:"relationship,omitempty"`
+	Created       registry.HLC      `json:"created"`
+	Place         string            `json:"place,omitempty"`
+	Conflicts     int               `json:"conflicts,omitempty"`
+	Extra         map[string]string `json:"-"`
+}
+
+// FullName is "FAMILY, Given".
+func (m Summary) FullName() string {
+	p := registry.Person{FamilyName: m.FamilyName, GivenNames: m.GivenNames}
+	return p.FullName()
+}
+
+func summaryOf(r *registry.Record) Summary {
+	p := r.Person
+	return Summary{ID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
+		Nationalities: p.Nationalities, Category: p.Category, Vulnerable: len(p.Vulnerabilities) > 0, Relationship: p.Relationship,
+		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts)}
+}
+
+// newEvent builds, seals and signs the next event of this device inside tx.
+func (s *Session) newEvent(tx *store.Tx, record, op string, c *registry.Change) (*registry.Event, error) {
+	seq, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: seq, HLC: s.d.clock.Now(),
+		Officer: s.officer.ID, Record: record, Op: op}
+	if err := e.SealChange(s.k.records, c); err != nil {
+		return nil, err
+	}
+	e.Sign(s.k.sign)
+	if _, err := tx.InsertEvent(e, s.d.opts.Now()); err != nil {
+		return nil, fmt.Errorf("store event: %w", err)
+	}
+	return e, nil
+}
+
+// fold reads and folds a record's events inside tx.
+func (s *Session) foldTx(tx *store.Tx, id string) (*registry.Record, error) {
+	evs, err := tx.RecordEvents(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.foldEvents(id, evs)
+}
+
+func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record, error) {
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
+	}
+	opened := make([]registry.Opened, len(evs))
+	for i, e := range evs {
+		c, err := e.OpenChange(s.k.records)
+		if err != nil {
+			return nil, err
+		}
+		opened[i] = registry.Opened{Event: e, Change: c}
+	}
+	return registry.Fold(id, opened)
+}
+
+// project writes the sealed projection and search tokens of a folded record.
+func (s *Session) project(tx *store.Tx, r *registry.Record) error {
+	state, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	sealedState, err := seal.Seal(s.k.master, state, seal.AD("records", "state", r.ID))
+	if err != nil {
+		return err
+	}
+	sum, _ := json.Marshal(summaryOf(r))
+	sealedSum, err := seal.Seal(s.k.master, sum, seal.AD("records", "summary", r.ID))
+	if err != nil {
+		return err
+	}
+	var grp []byte
+	if r.Person.Group != "" {
+		grp = blind.New(s.k.search).Token("group", r.Person.Group)
+	}
+	return tx.PutRecord(store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp,
+		Summary: sealedSum, State: sealedState}, searchTokens(blind.New(s.k.search), &r.Person))
+}
+
+// Register validates and saves one person. When it returns, the registration
+// is committed durably. It returns the new registration ID.
+func (s *Session) Register(p *registry.Person) (string, error) {
+	ids, err := s.RegisterGroup([]*registry.Person{p})
+	if err != nil {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// GroupError reports which member of a group failed validation.
+type GroupError struct {
+	Index int // 0-based member index
+	Err   error
+}
+
+func (e *GroupError) Error() string { return fmt.Sprintf("person %d: %v", e.Index+1, e.Err) }
+func (e *GroupError) Unwrap() error { return e.Err }
+
+// RegisterGroup saves several people as one family or group in a single
+// transaction: all are saved or none. With more than one person they share a
+// new group ID (unless the first already names one). It returns their
+// registration IDs in order.
+func (s *Session) RegisterGroup(people []*registry.Person) ([]string, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if len(people) == 0 {
+		return nil, errors.New("nobody to register")
+	}
+	now := s.d.opts.Now()
+	group := people[0].Group
+	if len(people) > 1 && group == "" {
+		g, err := trust.NewDeviceID(s.d.opts.Rand)
+		if err != nil {
+			return nil, err
+		}
+		group = "G" + strings.ToUpper(g[:10])
+	}
+	for i, p := range people {
+		if len(people) > 1 {
+			p.Group = group
+		}
+		registry.Normalize(p)
+		if err := registry.Validate(p, now); err != nil {
+			return nil, &GroupError{Index: i, Err: err}
+		}
+	}
+	ids := make([]string, len(people))
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return nil, ErrSessionLocked
+	}
+	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		for i, p := range people {
+			id, err := registry.NewRegID(s.d.info.Country, s.d.opts.Rand)
+			if err != nil {
+				return err
+			}
+			e, err := s.newEvent(tx, id, registry.OpRegister, &registry.Change{Fields: registry.FieldsOf(p)})
+			if err != nil {
+				return err
+			}
+			c, _ := e.OpenChange(s.k.records)
+			r, err := registry.Fold(id, []registry.Opened{{Event: e, Change: c}})
+			if err != nil {
+				return err
+			}
+			if err := s.project(tx, r); err != nil {
+				return err
+			}
+			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", id, ""); err != nil {
+				return err
+			}
+			ids[i] = id
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+// Amend saves a new version of record id with the values of p, for reason
+// (required). Only changed fields are written; nothing is edited in place:
+// the earlier versions stay in the history. ErrNoChange if p equals the
+// current state.
+func (s *Session) Amend(id string, p *registry.Person, reason string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return registry.FieldErrors{"reason": "say why the record is amended"}
+	}
+	if len(reason) > 500 {
+		return registry.FieldErrors{"reason": "is too long (at most 500 characters)"}
+	}
+	registry.Normalize(p)
+	if err := registry.Validate(p, s.d.opts.Now()); err != nil {
+		return err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		cur, err := s.foldTx(tx, id)
+		if err != nil {
+			return err
+		}
+		diff := registry.Diff(&cur.Person, p)
+		if len(diff) == 0 {
+			return ErrNoChange
+		}
+		prev := map[string]registry.EventID{}
+		fields := make([]string, 0, len(diff))
+		for k := range diff {
+			if w, ok := cur.Writers[k]; ok {
+				prev[k] = w
+			}
+			fields = append(fields, k)
+		}
+		if _, err := s.newEvent(tx, id, registry.OpAmend, &registry.Change{Fields: diff, Prev: prev, Reason: reason}); err != nil {
+			return err
+		}
+		r, err := s.foldTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.project(tx, r); err != nil {
+			return err
+		}
+		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(sortStrings(fields), ","))
+	})
+}
+
+// Link records the officer's decision that record id and other are the same
+// person (same=true) or different people. Nothing is merged: both records stay.
+func (s *Session) Link(id, other string, same bool, note string) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if id == other {
+		return errors.New("a record cannot be linked to itself")
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if _, err := s.foldTx(tx, other); err != nil {
+			return err
+		}
+		if _, err := s.foldTx(tx, id); err != nil {
+			return err
+		}
+		if _, err := s.newEvent(tx, id, registry.OpLink, &registry.Change{Link: &registry.Link{Other: other, Same: same, Note: note}}); err != nil {
+			return err
+		}
+		r, err := s.foldTx(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.project(tx, r); err != nil {
+			return err
+		}
+		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "link", id, fmt.Sprintf("other=%s same=%v", other, same))
+	})
+}
+
+// RecordView is a record with names resolved for display.
+type RecordView struct {
+	*registry.Record
+	OfficerNames map[string]string // officer ID -> name
+	Group        []Summary         // other members of the record's group
+}
+
+// Get returns a record with its full history, and audit-logs the view.
+func (s *Session) Get(id string) (*RecordView, error) {
+	if canon, err := registry.ParseRegID(id); err == nil {
+		id = canon
+	}
+	r, err := s.state(id)
+	if err != nil {
+		return nil, err
+	}
+	v := &RecordView{Record: r, OfficerNames: map[string]string{}}
+	for _, ver := range r.Versions {
+		v.OfficerNames[ver.Officer] = s.d.st.OfficerName(ver.Officer)
+	}
+	if r.Person.Group != "" {
+		members, err := s.GroupMembers(r.Person.Group)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range members {
+			if m.ID != id {
+				v.Group = append(v.Group, m)
+			}
+		}
+	}
+	if err := s.audit("view", id, ""); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// state decrypts a record's projection.
+func (s *Session) state(id string) (*registry.Record, error) {
+	row, err := s.d.st.Record(id)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return nil, ErrSessionLocked
+	}
+	b, err := seal.Open(s.k.master, row.State, seal.AD("records", "state", id))
+	if err != nil {
+		return nil, fmt.Errorf("record %s: %w", id, err)
+	}
+	var r registry.Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("record %s: stored state malformed: %w", id, err)
+	}
+	return &r, nil
+}
+
+// Summary decrypts the list summary of a record (not audit-logged: lists).
+func (s *Session) Summary(id string) (Summary, error) {
+	b, _, err := s.d.st.Summary(id)
+	if err != nil {
+		return Summary{}, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return Summary{}, ErrSessionLocked
+	}
+	pt, err := seal.Open(s.k.master, b, seal.AD("records", "summary", id))
+	if err != nil {
+		return Summary{}, fmt.Errorf("record %s: %w", id, err)
+	}
+	var m Summary
+	if err := json.Unmarshal(pt, &m); err != nil {
+		return Summary{}, err
+	}
+	return m, nil
+}
+
+// GroupMembers returns the summaries of a group's members, oldest first.
+func (s *Session) GroupMembers(group string) ([]Summary, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	tok := blind.New(s.k.search).Token("group", group)
+	s.mu.RUnlock()
+	ids, err := s.d.st.Find(store.Filter{Group: tok})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Summary, 0, len(ids))
+	for i := len(ids) - 1; i >= 0; i-- {
+		m, err := s.Summary(ids[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func sortStrings(s []string) []string {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+	return s
+}
+

@@ -1,0 +1,178 @@
+package registry
+
+import (
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/fxamacker/cbor/v2"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+)
+
+// Operations an event can carry.
+const (
+	OpRegister = "register" // a new record with its first values
+	OpAmend    = "amend"    // new values for some fields, with a reason
+	OpLink     = "link"     // an officer's decision that two records are (or are not) the same person
+)
+
+// EventID names an event: the device it came from, the installation epoch of
+// that device and the gapless sequence number within that epoch.
+type EventID struct {
+	Origin string `json:"o"`
+	Epoch  uint64 `json:"e"`
+	Seq    uint64 `json:"s"`
+}
+
+// String is "origin/epoch/seq".
+func (id EventID) String() string {
+	return id.Origin + "/" + strconv.FormatUint(id.Epoch, 16) + "/" + strconv.FormatUint(id.Seq, 10)
+}
+
+// Event is an immutable, signed change to one record. Payload is the sealed
+// Change (under the deployment's records key); the header is not personal
+// data. Officer is the officer's opaque ID.
+type Event struct {
+	Origin  string `cbor:"1,keyasint"`
+	Epoch   uint64 `cbor:"2,keyasint"`
+	Seq     uint64 `cbor:"3,keyasint"`
+	HLC     HLC    `cbor:"4,keyasint"`
+	Officer string `cbor:"5,keyasint"`
+	Record  string `cbor:"6,keyasint"`
+	Op      string `cbor:"7,keyasint"`
+	Payload []byte `cbor:"8,keyasint"`
+	Sig     []byte `cbor:"9,keyasint,omitempty"`
+}
+
+// ID returns the event's identifier.
+func (e *Event) ID() EventID { return EventID{e.Origin, e.Epoch, e.Seq} }
+
+var evEnc, _ = cbor.CoreDetEncOptions().EncMode()
+
+// SignedBytes is the canonical encoding the signature covers.
+func (e *Event) SignedBytes() []byte {
+	u := *e
+	u.Sig = nil
+	b, _ := evEnc.Marshal(&u)
+	return append([]byte("fieldreg event v1\x00"), b...)
+}
+
+// Sign signs the event with the device key.
+func (e *Event) Sign(key ed25519.PrivateKey) { e.Sig = ed25519.Sign(key, e.SignedBytes()) }
+
+// ErrForged is returned when an event's signature does not verify.
+var ErrForged = errors.New("event signature does not verify")
+
+// Verify checks the signature against the origin device's public key.
+func (e *Event) Verify(pub ed25519.PublicKey) error {
+	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, e.SignedBytes(), e.Sig) {
+		return ErrForged
+	}
+	return nil
+}
+
+func (e *Event) payloadAD() []byte {
+	return seal.AD("event", e.Origin, strconv.FormatUint(e.Epoch, 10), strconv.FormatUint(e.Seq, 10), e.Record, e.Op)
+}
+
+// Change is the plaintext of an event's payload.
+type Change struct {
+	// Fields holds new values by JSON field name of Person.
+	Fields map[string]json.RawMessage `json:"fields,omitempty"`
+	// Prev names, for each changed field, the event whose value the editor
+	// saw; a mismatch at fold time reveals a concurrent edit.
+	Prev   map[string]EventID `json:"prev,omitempty"`
+	Reason string             `json:"reason,omitempty"`
+	// Link is set for OpLink.
+	Link *Link `json:"link,omitempty"`
+}
+
+// Link records an officer's decision about two registrations.
+type Link struct {
+	Other string `json:"other"`
+	Same  bool   `json:"same"` // true: same person; false: decided different
+	Note  string `json:"note,omitempty"`
+}
+
+// SealChange encrypts c into e.Payload with the records key; e's header must
+// be complete, since it is bound into the ciphertext.
+func (e *Event) SealChange(key *seal.Key, c *Change) error {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return fmt.Errorf("event: encode change: %w", err)
+	}
+	e.Payload, err = seal.Seal(key, b, e.payloadAD())
+	return err
+}
+
+// OpenChange decrypts the payload.
+func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
+	b, err := seal.Open(key, e.Payload, e.payloadAD())
+	if err != nil {
+		return nil, fmt.Errorf("event %s: %w", e.ID(), err)
+	}
+	var c Change
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, fmt.Errorf("event %s: payload malformed: %w", e.ID(), err)
+	}
+	return &c, nil
+}
+
+// FieldsOf flattens a person into field values keyed by JSON name. Empty
+// values are left out.
+func FieldsOf(p *Person) map[string]json.RawMessage {
+	b, _ := json.Marshal(p)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(b, &m)
+	for k, v := range m {
+		switch string(v) {
+		case `""`, "null", "false", "[]", "{}":
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+// Diff returns the fields whose values differ between old and new (a field
+// cleared in new is present with its zero value).
+func Diff(old, new *Person) map[string]json.RawMessage {
+	a, b := FieldsOf(old), FieldsOf(new)
+	out := map[string]json.RawMessage{}
+	for k, v := range b {
+		if string(a[k]) != string(v) {
+			out[k] = v
+		}
+	}
+	if len(a) > 0 {
+		zero := allFields(new)
+		for k := range a {
+			if _, ok := b[k]; !ok {
+				out[k] = zero[k]
+			}
+		}
+	}
+	return out
+}
+
+func allFields(p *Person) map[string]json.RawMessage {
+	var z Person
+	_ = p
+	bz, _ := json.Marshal(&z)
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(bz, &m)
+	// omitempty fields are absent from the zero value; give them explicit zeros.
+	for _, k := range []string{"original_script_name", "original_script_lang", "place_of_birth", "relationship", "notes", "group"} {
+		m[k] = json.RawMessage(`""`)
+	}
+	for _, k := range []string{"aliases", "nationalities", "vulnerabilities", "languages", "photo"} {
+		m[k] = json.RawMessage(`null`)
+	}
+	for _, k := range []string{"interpreter", "information_notice"} {
+		m[k] = json.RawMessage(`false`)
+	}
+	m["document"] = json.RawMessage(`{}`)
+	return m
+}

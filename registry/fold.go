@@ -1,0 +1,158 @@
+package registry
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Opened is an event with its decrypted change.
+type Opened struct {
+	Event  *Event
+	Change *Change
+}
+
+// Version is one entry of a record's history: who changed what, when and why.
+type Version struct {
+	Event   EventID  `json:"event"`
+	HLC     HLC      `json:"hlc"`
+	Officer string   `json:"officer"`
+	Op      string   `json:"op"`
+	Reason  string   `json:"reason,omitempty"`
+	Fields  []string `json:"fields"`
+}
+
+// Conflict is a concurrent edit of an identity field, kept for a supervisor.
+// Values[i] was written by Events[i]; the record shows the last by HLC order.
+type Conflict struct {
+	Field  string            `json:"field"`
+	Values []json.RawMessage `json:"values"`
+	Events []EventID         `json:"events"`
+}
+
+// LinkState is the latest decision about another record.
+type LinkState struct {
+	Other   string  `json:"other"`
+	Same    bool    `json:"same"`
+	Note    string  `json:"note,omitempty"`
+	Decided Version `json:"decided"`
+}
+
+// Record is the current state of a registration: the fold of its events.
+type Record struct {
+	ID        string             `json:"id"`
+	Person    Person             `json:"person"`
+	Versions  []Version          `json:"versions"`
+	Conflicts []Conflict         `json:"conflicts,omitempty"`
+	Links     []LinkState        `json:"links,omitempty"`
+	Writers   map[string]EventID `json:"writers"` // last writer of each field
+	fields    map[string]json.RawMessage
+}
+
+// Created is when the record was first registered.
+func (r *Record) Created() HLC { return r.Versions[0].HLC }
+
+// Updated is the time of the latest change.
+func (r *Record) Updated() HLC { return r.Versions[len(r.Versions)-1].HLC }
+
+// Less orders events for the fold: by HLC, then origin, epoch and sequence,
+// so every replica holding the same events folds them the same way.
+func Less(a, b *Event) bool {
+	if a.HLC != b.HLC {
+		return a.HLC < b.HLC
+	}
+	if a.Origin != b.Origin {
+		return a.Origin < b.Origin
+	}
+	if a.Epoch != b.Epoch {
+		return a.Epoch < b.Epoch
+	}
+	return a.Seq < b.Seq
+}
+
+// Fold computes a record's state from its events, in any order given. Fields
+// are last-writer-wins by (HLC, origin); a write to an identity field that did
+// not see the previous writer is kept as a Conflict.
+func Fold(id string, evs []Opened) (*Record, error) {
+	if len(evs) == 0 {
+		return nil, fmt.Errorf("fold %s: no events", id)
+	}
+	sorted := append([]Opened(nil), evs...)
+	sort.Slice(sorted, func(i, j int) bool { return Less(sorted[i].Event, sorted[j].Event) })
+	r := &Record{ID: id, Writers: map[string]EventID{}, fields: map[string]json.RawMessage{}}
+	seen := map[EventID]bool{}
+	for _, o := range sorted {
+		e, c := o.Event, o.Change
+		if e.Record != id {
+			return nil, fmt.Errorf("fold %s: event %s belongs to another record", id, e.ID())
+		}
+		if seen[e.ID()] {
+			continue
+		}
+		seen[e.ID()] = true
+		v := Version{Event: e.ID(), HLC: e.HLC, Officer: e.Officer, Op: e.Op, Reason: c.Reason}
+		switch e.Op {
+		case OpRegister, OpAmend:
+			names := make([]string, 0, len(c.Fields))
+			for k := range c.Fields {
+				names = append(names, k)
+			}
+			sort.Strings(names)
+			for _, k := range names {
+				val := c.Fields[k]
+				prev, had := r.Writers[k]
+				if had && IdentityFields[k] && c.Prev[k] != prev && string(r.fields[k]) != string(val) {
+					r.addConflict(k, prev, r.fields[k], e.ID(), val)
+				} else if had && c.Prev[k] == prev {
+					r.clearConflict(k) // the editor saw the latest value: a resolution
+				}
+				r.fields[k] = val
+				r.Writers[k] = e.ID()
+			}
+			v.Fields = names
+		case OpLink:
+			if c.Link == nil {
+				return nil, fmt.Errorf("fold %s: link event %s without link", id, e.ID())
+			}
+			r.setLink(LinkState{Other: c.Link.Other, Same: c.Link.Same, Note: c.Link.Note, Decided: v})
+		default:
+			return nil, fmt.Errorf("fold %s: unknown operation %q", id, e.Op)
+		}
+		r.Versions = append(r.Versions, v)
+	}
+	b, _ := json.Marshal(r.fields)
+	if err := json.Unmarshal(b, &r.Person); err != nil {
+		return nil, fmt.Errorf("fold %s: stored values malformed: %w", id, err)
+	}
+	return r, nil
+}
+
+func (r *Record) addConflict(field string, prevEv EventID, prevVal json.RawMessage, ev EventID, val json.RawMessage) {
+	for i := range r.Conflicts {
+		if r.Conflicts[i].Field == field {
+			r.Conflicts[i].Values = append(r.Conflicts[i].Values, val)
+			r.Conflicts[i].Events = append(r.Conflicts[i].Events, ev)
+			return
+		}
+	}
+	r.Conflicts = append(r.Conflicts, Conflict{Field: field, Values: []json.RawMessage{prevVal, val}, Events: []EventID{prevEv, ev}})
+}
+
+func (r *Record) setLink(l LinkState) {
+	for i := range r.Links {
+		if r.Links[i].Other == l.Other {
+			r.Links[i] = l
+			return
+		}
+	}
+	r.Links = append(r.Links, l)
+}
+
+func (r *Record) clearConflict(field string) {
+	for i := range r.Conflicts {
+		if r.Conflicts[i].Field == field {
+			r.Conflicts = append(r.Conflicts[:i], r.Conflicts[i+1:]...)
+			return
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package registry
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/fieldreg/fieldreg/assets"
+)
+
+// FieldErrors maps a field's JSON name to a plain-language problem. It is the
+// error Validate returns; messages never repeat the value (it may be personal).
+type FieldErrors map[string]string
+
+func (fe FieldErrors) Error() string {
+	keys := make([]string, 0, len(fe))
+	for k := range fe {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + ": " + fe[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+var (
+	langRE = regexp.MustCompile(`^[a-z]{3}$`)
+	docRE  = regexp.MustCompile(`^[A-Z0-9<\- ]{1,30}$`)
+)
+
+const maxText = 200
+
+// Validate checks a person before it is saved. now is the current time (the
+// device clock), used to refuse future dates. It returns FieldErrors or nil.
+func Validate(p *Person, now time.Time) error {
+	fe := FieldErrors{}
+	text := func(field, v string, max int) {
+		if !utf8.ValidString(v) {
+			fe[field] = "contains invalid characters"
+		} else if utf8.RuneCountInString(v) > max {
+			fe[field] = fmt.Sprintf("is too long (at most %d characters)", max)
+		}
+	}
+	text("family_name", p.FamilyName, maxText)
+	text("given_names", p.GivenNames, maxText)
+	text("original_script_name", p.OriginalScriptName, maxText)
+	text("place_of_birth", p.PlaceOfBirth, maxText)
+	text("notes", p.Notes, 4000)
+	if strings.TrimSpace(p.FamilyName) == "" && strings.TrimSpace(p.GivenNames) == "" {
+		fe["family_name"] = "enter a family name or given names"
+	}
+	if p.OriginalScriptName != "" && p.OriginalScriptLang != "" && !langRE.MatchString(p.OriginalScriptLang) {
+		fe["original_script_lang"] = "use an ISO 639-3 code (three letters, like ara)"
+	}
+	for _, a := range p.Aliases {
+		text("aliases", a, maxText)
+	}
+	switch p.Sex {
+	case SexFemale, SexMale, SexOther, SexUnknown:
+	case "":
+		fe["sex"] = "choose F, M, X or unknown"
+	default:
+		fe["sex"] = "must be F, M, X or U"
+	}
+	for _, n := range p.Nationalities {
+		if !assets.Countries().Valid(n) {
+			fe["nationalities"] = "unknown country code (use ISO 3166-1 alpha-3 or XXA, XXB, XXC, XXX)"
+		}
+	}
+	if !p.BirthDate.IsZero() {
+		if p.BirthDate.Earliest().After(now) {
+			fe["birth_date"] = "is in the future"
+		} else if now.Year()-p.BirthDate.Year > 120 {
+			fe["birth_date"] = "is more than 120 years ago"
+		}
+	}
+	if d := p.Document; !d.IsZero() {
+		if d.Number == "" {
+			fe["document"] = "enter the document number"
+		} else if !docRE.MatchString(d.Number) {
+			fe["document"] = "number may hold only letters A-Z, digits, spaces, hyphens and <"
+		}
+		if d.Type != "" && !contains(DocumentTypes, d.Type) {
+			fe["document"] = "unknown document type"
+		}
+		if d.IssuingCountry != "" && !assets.Countries().Valid(d.IssuingCountry) {
+			fe["document"] = "unknown issuing country code"
+		}
+		if d.Expiry != "" {
+			exp, err := ParseDate(d.Expiry)
+			if err != nil || exp.Precision() != "full" {
+				fe["document"] = "expiry must be a full date YYYY-MM-DD"
+			}
+		}
+	}
+	if !contains(Categories, p.Category) {
+		fe["category"] = "choose a category"
+	}
+	if p.Encounter.At.IsZero() {
+		fe["encounter"] = "enter the date and time of the encounter"
+	} else if p.Encounter.At.After(now.Add(10 * time.Minute)) {
+		fe["encounter"] = "is in the future"
+	}
+	if p.Encounter.Kind != "" && !contains(EncounterKinds, p.Encounter.Kind) {
+		fe["encounter"] = "unknown kind of encounter"
+	}
+	text("encounter", p.Encounter.Place, maxText)
+	for _, v := range p.Vulnerabilities {
+		if !contains(Vulnerabilities, v) {
+			fe["vulnerabilities"] = "unknown vulnerability code"
+		}
+	}
+	for _, l := range p.Languages {
+		if !langRE.MatchString(l) {
+			fe["languages"] = "use ISO 639-3 codes (three letters, like prs)"
+		}
+	}
+	if p.Relationship != "" && !contains(Relationships, p.Relationship) {
+		fe["relationship"] = "unknown relationship"
+	}
+	if len(p.Photo) > MaxPhotoBytes {
+		fe["photo"] = fmt.Sprintf("is larger than %d MiB", MaxPhotoBytes>>20)
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	return nil
+}
+
+// Warnings returns advice that does not block saving, such as an expired
+// document (people do travel on expired passports; officers should notice).
+func Warnings(p *Person, now time.Time) []string {
+	var w []string
+	if p.Document.Expiry != "" {
+		if exp, err := ParseDate(p.Document.Expiry); err == nil && exp.Precision() == "full" && exp.Earliest().Before(now) {
+			w = append(w, "the document has expired")
+		}
+	}
+	if p.BirthDate.IsZero() {
+		w = append(w, "no date of birth: enter an estimate from the stated age if possible")
+	}
+	return w
+}
+
+// Normalize tidies values before validation: trims spaces, upper-cases codes
+// and the document number, and sorts and de-duplicates code lists.
+func Normalize(p *Person) {
+	p.FamilyName = strings.Join(strings.Fields(p.FamilyName), " ")
+	p.GivenNames = strings.Join(strings.Fields(p.GivenNames), " ")
+	p.OriginalScriptName = strings.TrimSpace(p.OriginalScriptName)
+	p.OriginalScriptLang = strings.ToLower(strings.TrimSpace(p.OriginalScriptLang))
+	p.PlaceOfBirth = strings.TrimSpace(p.PlaceOfBirth)
+	p.Sex = strings.ToUpper(strings.TrimSpace(p.Sex))
+	p.Document.Number = strings.ToUpper(strings.TrimSpace(p.Document.Number))
+	p.Document.IssuingCountry = strings.ToUpper(strings.TrimSpace(p.Document.IssuingCountry))
+	p.Nationalities = codes(p.Nationalities, strings.ToUpper)
+	p.Languages = codes(p.Languages, strings.ToLower)
+	p.Vulnerabilities = codes(p.Vulnerabilities, strings.ToLower)
+	p.Notes = strings.TrimSpace(p.Notes)
+	p.Encounter.Place = strings.TrimSpace(p.Encounter.Place)
+	if !p.Encounter.At.IsZero() {
+		p.Encounter.At = p.Encounter.At.UTC().Truncate(time.Second)
+	}
+	var aliases []string
+	for _, a := range p.Aliases {
+		if a = strings.TrimSpace(a); a != "" {
+			aliases = append(aliases, a)
+		}
+	}
+	p.Aliases = aliases
+}
+
+func codes(in []string, f func(string) string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range in {
+		c = f(strings.TrimSpace(c))
+		if c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,419 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// GetMeta reads a setting; ErrNotFound when absent.
+func (s *Store) GetMeta(key string) ([]byte, error) {
+	var v []byte
+	err := s.db.QueryRow("SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return v, err
+}
+
+// PutMeta writes a setting.
+func (t *Tx) PutMeta(key string, value []byte) error {
+	_, err := t.tx.Exec("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// GetMeta reads a setting inside a transaction.
+func (t *Tx) GetMeta(key string) ([]byte, error) {
+	var v []byte
+	err := t.tx.QueryRow("SELECT value FROM meta WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return v, err
+}
+
+// Officer is an officer row. Wrap is the master key wrapped under the
+// officer's passphrase.
+type Officer struct {
+	ID         string
+	Name       string
+	Supervisor bool
+	Wrap       []byte
+	Failed     int
+	NotBefore  time.Time
+	Locked     bool
+	Created    time.Time
+}
+
+const officerCols = "id, name, supervisor, wrap, failed, not_before, locked, created"
+
+func scanOfficer(sc interface{ Scan(...any) error }) (Officer, error) {
+	var o Officer
+	var nb, created int64
+	err := sc.Scan(&o.ID, &o.Name, &o.Supervisor, &o.Wrap, &o.Failed, &nb, &o.Locked, &created)
+	o.NotBefore = time.UnixMilli(nb)
+	o.Created = time.Unix(created, 0)
+	return o, err
+}
+
+// Officers lists the officers not removed, by name.
+func (s *Store) Officers() ([]Officer, error) {
+	rows, err := s.db.Query("SELECT " + officerCols + " FROM officers WHERE removed = 0 ORDER BY name COLLATE NOCASE")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Officer
+	for rows.Next() {
+		o, err := scanOfficer(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Officer reads one officer (removed ones are ErrNotFound).
+func (s *Store) Officer(id string) (Officer, error) {
+	o, err := scanOfficer(s.db.QueryRow("SELECT "+officerCols+" FROM officers WHERE id = ? AND removed = 0", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
+	}
+	return o, err
+}
+
+// OfficerName returns the name of an officer, including removed ones (for
+// history), or the ID itself if unknown (an officer of another device).
+func (s *Store) OfficerName(id string) string {
+	var name string
+	if err := s.db.QueryRow("SELECT name FROM officers WHERE id = ?", id).Scan(&name); err != nil {
+		return id
+	}
+	return name
+}
+
+// InsertOfficer adds an officer.
+func (t *Tx) InsertOfficer(o Officer) error {
+	_, err := t.tx.Exec("INSERT INTO officers(id, name, supervisor, wrap, created) VALUES(?, ?, ?, ?, ?)", o.ID, o.Name, o.Supervisor, o.Wrap, o.Created.Unix())
+	return err
+}
+
+// SetOfficerWrap replaces an officer's key wrap and clears failures and lock.
+func (t *Tx) SetOfficerWrap(id string, wrap []byte) error {
+	return one(t.tx.Exec("UPDATE officers SET wrap = ?, failed = 0, not_before = 0, locked = 0 WHERE id = ? AND removed = 0", wrap, id))
+}
+
+// RemoveOfficer marks an officer removed and destroys the key wrap, so the
+// passphrase no longer opens anything; the name stays for history.
+func (t *Tx) RemoveOfficer(id string) error {
+	return one(t.tx.Exec("UPDATE officers SET removed = 1, wrap = x'' WHERE id = ? AND removed = 0", id))
+}
+
+// SetOfficerFailures records failed unlock attempts (count, earliest next try, locked).
+func (s *Store) SetOfficerFailures(id string, failed int, notBefore time.Time, locked bool) error {
+	return one(s.db.Exec("UPDATE officers SET failed = ?, not_before = ?, locked = ? WHERE id = ?", failed, notBefore.UnixMilli(), locked, id))
+}
+
+// ClearOfficerLock unlocks a locked-out officer.
+func (t *Tx) ClearOfficerLock(id string) error {
+	return one(t.tx.Exec("UPDATE officers SET failed = 0, not_before = 0, locked = 0 WHERE id = ? AND removed = 0", id))
+}
+
+func one(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// NextSeq returns the next sequence number for (origin, epoch).
+func (t *Tx) NextSeq(origin string, epoch uint64) (uint64, error) {
+	var max sql.NullInt64
+	if err := t.tx.QueryRow("SELECT MAX(seq) FROM events WHERE origin = ? AND epoch = ?", origin, int64(epoch)).Scan(&max); err != nil {
+		return 0, err
+	}
+	return uint64(max.Int64) + 1, nil
+}
+
+// InsertEvent stores an event; it reports false if an event with the same
+// (origin, epoch, seq) is already stored (insert-or-ignore).
+func (t *Tx) InsertEvent(e *registry.Event, received time.Time) (bool, error) {
+	res, err := t.tx.Exec("INSERT OR IGNORE INTO events(origin, epoch, seq, hlc, officer, record, op, payload, sig, received) VALUES(?,?,?,?,?,?,?,?,?,?)",
+		e.Origin, int64(e.Epoch), int64(e.Seq), int64(e.HLC), e.Officer, e.Record, e.Op, e.Payload, e.Sig, received.UnixMilli())
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+const eventCols = "origin, epoch, seq, hlc, officer, record, op, payload, sig"
+
+func scanEvent(sc interface{ Scan(...any) error }) (*registry.Event, error) {
+	var e registry.Event
+	var epoch, seq, hlc int64
+	if err := sc.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig); err != nil {
+		return nil, err
+	}
+	e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
+	return &e, nil
+}
+
+// RecordEvents returns the events of a record.
+func (t *Tx) RecordEvents(record string) ([]*registry.Event, error) {
+	return collectEvents(t.tx.Query("SELECT "+eventCols+" FROM events WHERE record = ?", record))
+}
+
+// RecordEvents returns the events of a record.
+func (s *Store) RecordEvents(record string) ([]*registry.Event, error) {
+	return collectEvents(s.db.Query("SELECT "+eventCols+" FROM events WHERE record = ?", record))
+}
+
+// Events calls fn for every stored event in (origin, epoch, seq) order.
+func (s *Store) Events(ctx context.Context, fn func(*registry.Event) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events ORDER BY origin, epoch, seq")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+func collectEvents(rows *sql.Rows, err error) ([]*registry.Event, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*registry.Event
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Vector returns, for each (origin, epoch), the highest sequence number such
+// that every lower one is stored too (the contiguous prefix).
+func (s *Store) Vector() (map[registry.EventID]uint64, error) {
+	rows, err := s.db.Query("SELECT origin, epoch, seq FROM events ORDER BY origin, epoch, seq")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[registry.EventID]uint64{}
+	for rows.Next() {
+		var id registry.EventID
+		var epoch, seq int64
+		if err := rows.Scan(&id.Origin, &epoch, &seq); err != nil {
+			return nil, err
+		}
+		id.Epoch = uint64(epoch)
+		k := registry.EventID{Origin: id.Origin, Epoch: id.Epoch}
+		if uint64(seq) == out[k]+1 {
+			out[k] = uint64(seq)
+		}
+	}
+	return out, rows.Err()
+}
+
+// CountEvents returns how many events are stored.
+func (s *Store) CountEvents() (int, error) {
+	var n int
+	err := s.db.QueryRow("SELECT COUNT(*) FROM events").Scan(&n)
+	return n, err
+}
+
+// RecordRow is a row of the record projection. Summary and State are sealed.
+type RecordRow struct {
+	ID      string
+	Created int64 // HLC
+	Updated int64 // HLC
+	Group   []byte
+	Summary []byte
+	State   []byte
+}
+
+// PutRecord inserts or replaces a record's projection and its search tokens.
+func (t *Tx) PutRecord(r RecordRow, tokens [][]byte) error {
+	if _, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state) VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state",
+		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State); err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec("DELETE FROM search WHERE record = ?", r.ID); err != nil {
+		return err
+	}
+	stmt, err := t.tx.Prepare("INSERT OR IGNORE INTO search(token, record) VALUES(?, ?)")
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, tok := range tokens {
+		if _, err := stmt.Exec(tok, r.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Record reads a record's projection.
+func (s *Store) Record(id string) (RecordRow, error) {
+	var r RecordRow
+	err := s.db.QueryRow("SELECT id, created, updated, grp, summary, state FROM records WHERE id = ?", id).Scan(&r.ID, &r.Created, &r.Updated, &r.Group, &r.Summary, &r.State)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, ErrNotFound
+	}
+	return r, err
+}
+
+// Summary reads only the sealed summary of a record (for list rows).
+func (s *Store) Summary(id string) (summary []byte, created int64, err error) {
+	err = s.db.QueryRow("SELECT summary, created FROM records WHERE id = ?", id).Scan(&summary, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, ErrNotFound
+	}
+	return summary, created, err
+}
+
+// CountRecords returns how many records are stored.
+func (s *Store) CountRecords() (int, error) {
+	var n int
+	err := s.db.QueryRow("SELECT COUNT(*) FROM records").Scan(&n)
+	return n, err
+}
+
+// Filter selects records. Token sets are ANDed across sets and ORed within
+// one set (a set holds the tokens any of which satisfies one query term).
+type Filter struct {
+	TokenSets [][][]byte
+	IDPrefix  string
+	From, To  int64 // HLC bounds on created; 0 for none
+	Group     []byte
+	Limit     int
+}
+
+// Find returns record IDs matching f, newest first.
+func (s *Store) Find(f Filter) ([]string, error) {
+	var where []string
+	var args []any
+	for _, set := range f.TokenSets {
+		if len(set) == 0 {
+			return nil, nil
+		}
+		ph := strings.TrimSuffix(strings.Repeat("?,", len(set)), ",")
+		where = append(where, "id IN (SELECT record FROM search WHERE token IN ("+ph+"))")
+		for _, t := range set {
+			args = append(args, t)
+		}
+	}
+	if f.IDPrefix != "" {
+		where = append(where, "id >= ? AND id < ?")
+		args = append(args, f.IDPrefix, f.IDPrefix+"\xff")
+	}
+	if f.From != 0 {
+		where = append(where, "created >= ?")
+		args = append(args, f.From)
+	}
+	if f.To != 0 {
+		where = append(where, "created < ?")
+		args = append(args, f.To)
+	}
+	if f.Group != nil {
+		where = append(where, "grp = ?")
+		args = append(args, f.Group)
+	}
+	q := "SELECT id FROM records"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY created DESC"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	rows, err := s.db.Query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// AuditEntry is one entry of the audit log. It never holds personal data:
+// the record is named by its registration ID only.
+type AuditEntry struct {
+	Seq     int64
+	At      time.Time
+	Officer string
+	Action  string
+	Record  string
+	Detail  string
+	Hash    []byte // SHA-256 chain: H(previous hash || entry)
+	MAC     []byte // keyed MAC of Hash; empty for entries written while locked
+}
+
+// LastAudit returns the last audit entry, or a zero entry when the log is empty.
+func (t *Tx) LastAudit() (AuditEntry, error) {
+	var e AuditEntry
+	var at int64
+	err := t.tx.QueryRow("SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq DESC LIMIT 1").Scan(&e.Seq, &at, &e.Officer, &e.Action, &e.Record, &e.Detail, &e.Hash, &e.MAC)
+	if errors.Is(err, sql.ErrNoRows) {
+		return AuditEntry{}, nil
+	}
+	e.At = time.UnixMilli(at)
+	return e, err
+}
+
+// AppendAudit appends an entry (its Seq must be the last one's plus one).
+func (t *Tx) AppendAudit(e AuditEntry) error {
+	_, err := t.tx.Exec("INSERT INTO audit(seq, at, officer, action, record, detail, hash, mac) VALUES(?,?,?,?,?,?,?,?)", e.Seq, e.At.UnixMilli(), e.Officer, e.Action, e.Record, e.Detail, e.Hash, e.MAC)
+	return err
+}
+
+// Audit calls fn for each audit entry in order.
+func (s *Store) Audit(fn func(AuditEntry) error) error {
+	rows, err := s.db.Query("SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.Seq, &at, &e.Officer, &e.Action, &e.Record, &e.Detail, &e.Hash, &e.MAC); err != nil {
+			return err
+		}
+		e.At = time.UnixMilli(at)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

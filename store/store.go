@@ -1,0 +1,153 @@
+// Package store persists a device's data in SQLite (mattn/go-sqlite3): the
+// signed event log, the sealed record projection and its blind search index,
+// officers and their key wraps, settings, and the hash-chained audit log.
+//
+// The store never sees plaintext personal data: callers seal values before
+// they reach it. It runs SQLite in WAL mode with synchronous=FULL, so a
+// committed transaction is on disk when Commit returns.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	_ "github.com/mattn/go-sqlite3" // SQLite driver
+)
+
+// ErrTooNew is returned when the database was written by a newer fieldreg.
+var ErrTooNew = errors.New("this data was written by a newer version of fieldreg; update the app to open it (nothing was changed)")
+
+// ErrNotFound is returned when a record, officer or setting does not exist.
+var ErrNotFound = errors.New("not found")
+
+// FileName is the database file inside the data directory.
+const FileName = "fieldreg.db"
+
+// Store is an open database. It is safe for concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+// Open opens (creating if needed) the database in dir and brings its schema
+// up to date. A database from a newer version is refused with ErrTooNew and
+// left untouched.
+func Open(dir string) (*Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("store: data directory: %w", err)
+	}
+	path := filepath.Join(dir, FileName)
+	// _txlock=immediate: writers take the lock at BEGIN, so two writers never
+	// deadlock upgrading read locks. secure_delete overwrites freed pages.
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=on"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: open: %w", err)
+	}
+	s := &Store{db: db}
+	if err := s.migrate(context.Background()); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database, checkpointing the WAL.
+func (s *Store) Close() error {
+	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return s.db.Close()
+}
+
+// DB exposes the handle to the packages of this module that add their own
+// tables (sync state); the UI never uses it.
+func (s *Store) DB() *sql.DB { return s.db }
+
+var migrations = []string{
+	// 1: the foundation.
+	`CREATE TABLE meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+	CREATE TABLE officers(
+		id TEXT PRIMARY KEY, name TEXT NOT NULL, supervisor INTEGER NOT NULL DEFAULT 0,
+		wrap BLOB NOT NULL, failed INTEGER NOT NULL DEFAULT 0, not_before INTEGER NOT NULL DEFAULT 0,
+		locked INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL, removed INTEGER NOT NULL DEFAULT 0);
+	CREATE TABLE events(
+		origin TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL, hlc INTEGER NOT NULL,
+		officer TEXT NOT NULL, record TEXT NOT NULL, op TEXT NOT NULL, payload BLOB NOT NULL, sig BLOB NOT NULL,
+		received INTEGER NOT NULL, PRIMARY KEY(origin, epoch, seq)) WITHOUT ROWID;
+	CREATE INDEX events_record ON events(record);
+	CREATE TABLE records(
+		id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, grp BLOB,
+		summary BLOB NOT NULL, state BLOB NOT NULL);
+	CREATE INDEX records_created ON records(created);
+	CREATE INDEX records_grp ON records(grp);
+	CREATE TABLE search(token BLOB NOT NULL, record TEXT NOT NULL, PRIMARY KEY(token, record)) WITHOUT ROWID;
+	CREATE INDEX search_record ON search(record);
+	CREATE TABLE audit(
+		seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, officer TEXT NOT NULL, action TEXT NOT NULL,
+		record TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '', hash BLOB NOT NULL, mac BLOB NOT NULL);`,
+}
+
+// SchemaVersion is the schema this build writes.
+func SchemaVersion() int { return len(migrations) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	var v int
+	if err := s.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("store: %s is not a fieldreg database or is damaged: %w", FileName, err)
+	}
+	if v > len(migrations) {
+		return ErrTooNew
+	}
+	for i := v; i < len(migrations); i++ {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", i+1)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migration %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// Tx is a write transaction. Every write of fieldreg happens inside one, so a
+// registration is stored whole or not at all.
+type Tx struct {
+	tx *sql.Tx
+}
+
+// Update runs fn in a write transaction and commits it durably; an error from
+// fn rolls everything back.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(&Tx{tx}); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// Exec runs a statement inside the transaction.
+func (t *Tx) Exec(query string, args ...any) (sql.Result, error) { return t.tx.Exec(query, args...) }
+
+// QueryRow runs a query inside the transaction.
+func (t *Tx) QueryRow(query string, args ...any) *sql.Row { return t.tx.QueryRow(query, args...) }
+
+// Query runs a query inside the transaction.
+func (t *Tx) Query(query string, args ...any) (*sql.Rows, error) { return t.tx.Query(query, args...) }
