@@ -163,7 +163,7 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 }
 
 // project writes the sealed projection and search tokens of a folded record.
-func (s *Session) project(tx *store.Tx, r *registry.Record) error {
+func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 	state, err := json.Marshal(r)
 	if err != nil {
 		return err
@@ -182,7 +182,7 @@ func (s *Session) project(tx *store.Tx, r *registry.Record) error {
 		grp = blind.New(s.k.search).Token("group", r.Person.Group)
 	}
 	return tx.PutRecord(store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp,
-		Summary: sealedSum, State: sealedState}, searchTokens(blind.New(s.k.search), &r.Person))
+		Summary: sealedSum, State: sealedState}, searchTokens(blind.New(s.k.search), &r.Person), fresh)
 }
 
 // Register validates and saves one person. When it returns, the registration
@@ -212,22 +212,39 @@ func (s *Session) RegisterGroup(people []*registry.Person) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	if len(people) > 1 && people[0].Group == "" {
+		g, err := s.NewGroupID()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range people {
+			p.Group = g
+		}
+	}
+	return s.RegisterBatch(people)
+}
+
+// NewGroupID mints an identifier for a family or group.
+func (s *Session) NewGroupID() (string, error) {
+	g, err := trust.NewDeviceID(s.d.opts.Rand)
+	if err != nil {
+		return "", err
+	}
+	return "G" + strings.ToUpper(g[:10]), nil
+}
+
+// RegisterBatch saves several people in one transaction (all or none), each
+// with the Group it already names. Bulk imports use it to save many records
+// per durable commit.
+func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
 	if len(people) == 0 {
 		return nil, errors.New("nobody to register")
 	}
 	now := s.d.opts.Now()
-	group := people[0].Group
-	if len(people) > 1 && group == "" {
-		g, err := trust.NewDeviceID(s.d.opts.Rand)
-		if err != nil {
-			return nil, err
-		}
-		group = "G" + strings.ToUpper(g[:10])
-	}
 	for i, p := range people {
-		if len(people) > 1 {
-			p.Group = group
-		}
 		registry.Normalize(p)
 		if err := registry.Validate(p, now); err != nil {
 			return nil, &GroupError{Index: i, Err: err}
@@ -254,7 +271,7 @@ func (s *Session) RegisterGroup(people []*registry.Person) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			if err := s.project(tx, r); err != nil {
+			if err := s.project(tx, r, true); err != nil {
 				return err
 			}
 			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", id, ""); err != nil {
@@ -318,7 +335,7 @@ func (s *Session) Amend(id string, p *registry.Person, reason string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.project(tx, r); err != nil {
+		if err := s.project(tx, r, false); err != nil {
 			return err
 		}
 		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(sortStrings(fields), ","))
@@ -353,7 +370,7 @@ func (s *Session) Link(id, other string, same bool, note string) error {
 		if err != nil {
 			return err
 		}
-		if err := s.project(tx, r); err != nil {
+		if err := s.project(tx, r, false); err != nil {
 			return err
 		}
 		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "link", id, fmt.Sprintf("other=%s same=%v", other, same))

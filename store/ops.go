@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/vector"
 )
 
 // GetMeta reads a setting; ErrNotFound when absent.
@@ -215,21 +216,20 @@ func collectEvents(rows *sql.Rows, err error) ([]*registry.Event, error) {
 
 // Vector returns, for each (origin, epoch), the highest sequence number such
 // that every lower one is stored too (the contiguous prefix).
-func (s *Store) Vector() (map[registry.EventID]uint64, error) {
+func (s *Store) Vector() (vector.Vector, error) {
 	rows, err := s.db.Query("SELECT origin, epoch, seq FROM events ORDER BY origin, epoch, seq")
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[registry.EventID]uint64{}
+	out := vector.Vector{}
 	for rows.Next() {
-		var id registry.EventID
+		var k vector.Key
 		var epoch, seq int64
-		if err := rows.Scan(&id.Origin, &epoch, &seq); err != nil {
+		if err := rows.Scan(&k.Origin, &epoch, &seq); err != nil {
 			return nil, err
 		}
-		id.Epoch = uint64(epoch)
-		k := registry.EventID{Origin: id.Origin, Epoch: id.Epoch}
+		k.Epoch = uint64(epoch)
 		if uint64(seq) == out[k]+1 {
 			out[k] = uint64(seq)
 		}
@@ -244,6 +244,9 @@ func (s *Store) CountEvents() (int, error) {
 	return n, err
 }
 
+// tokenSize is the size of a blind-index token (crypto/blind.TokenSize).
+const tokenSize = 16
+
 // RecordRow is a row of the record projection. Summary and State are sealed.
 type RecordRow struct {
 	ID      string
@@ -255,21 +258,35 @@ type RecordRow struct {
 }
 
 // PutRecord inserts or replaces a record's projection and its search tokens.
-func (t *Tx) PutRecord(r RecordRow, tokens [][]byte) error {
-	if _, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state) VALUES(?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state",
-		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State); err != nil {
-		return err
+// fresh says the record is new, which saves looking for old tokens.
+func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
+	if !fresh {
+		// The record keeps its own token list, so the search table needs no
+		// second index to find them.
+		var old []byte
+		if err := t.tx.QueryRow("SELECT tokens FROM records WHERE id = ?", r.ID).Scan(&old); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		for len(old) >= tokenSize {
+			if _, err := t.tx.Exec("DELETE FROM search WHERE token = ? AND record = ?", old[:tokenSize], r.ID); err != nil {
+				return err
+			}
+			old = old[tokenSize:]
+		}
 	}
-	if _, err := t.tx.Exec("DELETE FROM search WHERE record = ?", r.ID); err != nil {
-		return err
-	}
-	stmt, err := t.tx.Prepare("INSERT OR IGNORE INTO search(token, record) VALUES(?, ?)")
-	if err != nil {
-		return err
-	}
-	defer stmt.Close()
+	all := make([]byte, 0, len(tokens)*tokenSize)
 	for _, tok := range tokens {
-		if _, err := stmt.Exec(tok, r.ID); err != nil {
+		if len(tok) != tokenSize {
+			return fmt.Errorf("store: search token of %d bytes, want %d", len(tok), tokenSize)
+		}
+		all = append(all, tok...)
+	}
+	if _, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state, tokens) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state, tokens=excluded.tokens",
+		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all); err != nil {
+		return err
+	}
+	for _, tok := range tokens {
+		if _, err := t.tx.Exec("INSERT OR IGNORE INTO search(token, record) VALUES(?, ?)", tok, r.ID); err != nil {
 			return err
 		}
 	}

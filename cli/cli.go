@@ -1,0 +1,170 @@
+// Package cli is fieldreg's headless command line: the subcommands operators
+// script (init, register, search, show, audit verify, ...). It opens no
+// window and imports no Fyne package.
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/fieldreg/fieldreg/device"
+)
+
+// Env is what a command reads and writes; tests substitute their own.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	// Opts are passed to device.Open (tests use cheap Argon2id parameters).
+	Opts device.Options
+}
+
+// command is one subcommand. run returns the process exit status.
+type command struct {
+	summary string
+	run     func(env *Env, args []string) int
+}
+
+// commands is the table of subcommands; "audit verify" style pairs are
+// dispatched by their first word.
+var commands = map[string]command{
+	"init":     {"set up this device (standalone, or from an enrolment file)", cmdInit},
+	"register": {"register people from JSON (one object, or JSON lines)", cmdRegister},
+	"search":   {"find records by name, registration ID or document number", cmdSearch},
+	"show":     {"show one record with its history", cmdShow},
+	"audit":    {"audit verify: check the hash-chained audit log", cmdAudit},
+	"officer":  {"officer add|list|remove|reset|unlock: manage officers (supervisor)", cmdOfficer},
+	"recover":  {"reset an officer's passphrase with the authority's recovery key", cmdRecover},
+	"status":   {"device, officers, records and events held", cmdStatus},
+}
+
+// IsCommand reports whether name is a subcommand (main decides CLI vs window).
+func IsCommand(name string) bool {
+	_, ok := commands[name]
+	return ok || name == "help" || name == "-h" || name == "--help"
+}
+
+// Run executes args (without the program name) and returns the exit status:
+// 0 success, 1 failure, 2 usage error.
+func Run(env *Env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stderr)
+		return 2
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "fieldreg: unknown command %q\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	return c.run(env, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: fieldreg                 open the app")
+	fmt.Fprintln(w, "       fieldreg COMMAND [flags] run headless")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "Run 'fieldreg COMMAND -h' for its flags.")
+}
+
+// flags makes a flag set that prints errors to env.Stderr.
+func flags(env *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("fieldreg "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// common flags of commands that unlock the device.
+type unlockFlags struct {
+	data, passFile, officer string
+}
+
+func (u *unlockFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&u.data, "data", device.DefaultDir(), "data directory")
+	fs.StringVar(&u.passFile, "passphrase-file", "", "file holding the officer's passphrase (asked on the terminal when absent)")
+	fs.StringVar(&u.officer, "officer", "", "officer name (default: the device's first supervisor)")
+}
+
+// readPassphrase reads the passphrase from file, or asks on the terminal. A
+// passphrase is never taken from a flag value (it would show in ps and shell
+// history).
+func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the passphrase file: %w", err)
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		fmt.Fprint(env.Stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(env.Stderr)
+		return b, err
+	}
+	return nil, errors.New("no terminal to ask the passphrase on: use --passphrase-file FILE")
+}
+
+// openSession opens the device and unlocks it as the named (or default) officer.
+func openSession(env *Env, u *unlockFlags) (*device.Session, func(), error) {
+	d, err := device.Open(u.data, env.Opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	var o device.Officer
+	if u.officer != "" {
+		o, err = d.OfficerByName(u.officer)
+	} else {
+		o, err = d.DefaultOfficer()
+	}
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	pass, err := readPassphrase(env, u.passFile, "Passphrase for "+o.Name+": ")
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	s, err := d.Unlock(o.ID, pass)
+	wipe(pass)
+	if err != nil {
+		d.Close()
+		return nil, nil, err
+	}
+	return s, func() { s.Lock(); d.Close() }, nil
+}
+
+func wipe(b []byte) {
+	for i := range b {
+		b[i] = 0
+	}
+}
+
+// fail prints a plain error and returns status 1.
+func fail(env *Env, err error) int {
+	fmt.Fprintln(env.Stderr, "fieldreg:", err)
+	return 1
+}
+
+// lines reads r line by line with a generous line limit (photos in JSON).
+func lines(r io.Reader) *bufio.Scanner {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 8<<20)
+	return sc
+}

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+)
+
+func cmdSearch(env *Env, args []string) int {
+	fs := flags(env, "search")
+	var u unlockFlags
+	u.register(fs)
+	category := fs.String("category", "", "only this category")
+	vuln := fs.String("vulnerability", "", "only records with this vulnerability (or 'any')")
+	from := fs.String("from", "", "registered on or after this date (YYYY-MM-DD)")
+	to := fs.String("to", "", "registered before this date (YYYY-MM-DD)")
+	limit := fs.Int("limit", 50, "at most this many results (0: all)")
+	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	q := device.Query{Text: strings.Join(fs.Args(), " "), Category: *category, Vulnerability: *vuln, Limit: *limit}
+	for _, d := range []struct {
+		s string
+		t *time.Time
+	}{{*from, &q.From}, {*to, &q.To}} {
+		if d.s == "" {
+			continue
+		}
+		t, err := time.Parse("2006-01-02", d.s)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "fieldreg search: dates are YYYY-MM-DD")
+			return 2
+		}
+		*d.t = t
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	ids, err := s.Search(q)
+	if err != nil {
+		return fail(env, err)
+	}
+	enc := json.NewEncoder(env.Stdout)
+	for _, id := range ids {
+		m, err := s.Summary(id)
+		if err != nil {
+			return fail(env, err)
+		}
+		if *asJSON {
+			_ = enc.Encode(m)
+			continue
+		}
+		fmt.Fprintf(env.Stdout, "%s  %-40s %-11s %s  %s\n", m.ID, m.FullName(), m.BirthDate, m.Sex, m.Created.Time().Format("2006-01-02 15:04"))
+	}
+	if len(ids) == 0 && !*asJSON {
+		fmt.Fprintln(env.Stderr, "no records found")
+	}
+	return 0
+}
+
+func cmdShow(env *Env, args []string) int {
+	fs := flags(env, "show")
+	var u unlockFlags
+	u.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "fieldreg show: give one registration ID")
+		return 2
+	}
+	id, err := registry.ParseRegID(fs.Arg(0))
+	if err != nil {
+		return fail(env, err)
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	v, err := s.Get(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(env, fmt.Errorf("no record %s on this device", id))
+	}
+	if err != nil {
+		return fail(env, err)
+	}
+	type version struct {
+		registry.Version
+		OfficerName string    `json:"officer_name"`
+		At          time.Time `json:"at"`
+	}
+	out := struct {
+		ID        string               `json:"id"`
+		Person    registry.Person      `json:"person"`
+		Versions  []version            `json:"versions"`
+		Conflicts []registry.Conflict  `json:"conflicts,omitempty"`
+		Links     []registry.LinkState `json:"links,omitempty"`
+		Group     []device.Summary     `json:"group,omitempty"`
+	}{ID: v.ID, Person: v.Person, Conflicts: v.Conflicts, Links: v.Links, Group: v.Group}
+	for _, ver := range v.Versions {
+		out.Versions = append(out.Versions, version{ver, v.OfficerNames[ver.Officer], ver.HLC.Time()})
+	}
+	enc := json.NewEncoder(env.Stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(out); err != nil {
+		return fail(env, err)
+	}
+	return 0
+}
+
+func cmdAudit(env *Env, args []string) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg audit verify --data DIR --passphrase-file FILE")
+		return 2
+	}
+	fs := flags(env, "audit verify")
+	var u unlockFlags
+	u.register(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	rep, err := s.VerifyAudit()
+	if err != nil {
+		return fail(env, err)
+	}
+	if rep.OK {
+		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, chain and authentication codes verified\n", rep.Entries)
+		return 0
+	}
+	fmt.Fprintf(env.Stdout, "AUDIT LOG TAMPERED: %d problems in %d entries\n", len(rep.Problems), rep.Entries)
+	for _, p := range rep.Problems {
+		fmt.Fprintln(env.Stdout, "  "+p)
+	}
+	return 1
+}
+
+func cmdStatus(env *Env, args []string) int {
+	fs := flags(env, "status")
+	data := fs.String("data", device.DefaultDir(), "data directory")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	d, err := device.Open(*data, env.Opts)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer d.Close()
+	info := d.Info()
+	mode := "enrolled"
+	if info.Standalone {
+		mode = "standalone (holds its own country authority)"
+	}
+	officers, err := d.Officers()
+	if err != nil {
+		return fail(env, err)
+	}
+	records, _ := d.Store().CountRecords()
+	events, _ := d.Store().CountEvents()
+	vec, err := d.Store().Vector()
+	if err != nil {
+		return fail(env, err)
+	}
+	fmt.Fprintf(env.Stdout, "device    %s (%s)\ncountry   %s\nstation   %s\nmode      %s\nrecords   %d\nevents    %d\nvector    %s\nofficers  %d\n",
+		info.DeviceID, info.Name, info.Country, info.Station, mode, records, events, vec, len(officers))
+	for _, o := range officers {
+		role := "officer"
+		if o.Supervisor {
+			role = "supervisor"
+		}
+		state := ""
+		if o.Locked {
+			state = " (locked out)"
+		}
+		fmt.Fprintf(env.Stdout, "  %-30s %s%s\n", o.Name, role, state)
+	}
+	return 0
+}
+
+func cmdOfficer(env *Env, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg officer add|list|remove|reset|unlock [flags] [NAME]")
+		return 2
+	}
+	sub := args[0]
+	fs := flags(env, "officer "+sub)
+	var u unlockFlags
+	u.register(fs)
+	newPass := fs.String("new-passphrase-file", "", "file holding the new officer's passphrase (add, reset)")
+	supervisor := fs.Bool("supervisor", false, "the new officer is a supervisor (add)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if sub == "list" {
+		return cmdStatus(env, []string{"--data", u.data})
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintf(env.Stderr, "fieldreg officer %s: give the officer's name\n", sub)
+		return 2
+	}
+	name := fs.Arg(0)
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	target := func() (device.Officer, error) { return s.Device().OfficerByName(name) }
+	switch sub {
+	case "add":
+		pass, err := readPassphrase(env, *newPass, "Passphrase for "+name+": ")
+		if err != nil {
+			return fail(env, err)
+		}
+		defer wipe(pass)
+		if _, err := s.AddOfficer(name, pass, *supervisor); err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintf(env.Stdout, "officer %s added\n", name)
+	case "remove", "reset", "unlock":
+		o, err := target()
+		if err != nil {
+			return fail(env, err)
+		}
+		switch sub {
+		case "remove":
+			err = s.RemoveOfficer(o.ID)
+		case "unlock":
+			err = s.UnlockOfficer(o.ID)
+		case "reset":
+			var pass []byte
+			if pass, err = readPassphrase(env, *newPass, "New passphrase for "+name+": "); err == nil {
+				err = s.ResetPassphrase(o.ID, pass)
+				wipe(pass)
+			}
+		}
+		if err != nil {
+			return fail(env, err)
+		}
+		fmt.Fprintf(env.Stdout, "officer %s: %s done\n", name, sub)
+	default:
+		fmt.Fprintf(env.Stderr, "fieldreg officer: unknown action %q (add, list, remove, reset, unlock)\n", sub)
+		return 2
+	}
+	return 0
+}

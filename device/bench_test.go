@@ -1,0 +1,136 @@
+package device
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// Synthetic, obviously fake names for benchmarks.
+var (
+	benchFamily = []string{"Testafi", "Benchkov", "Loadić", "Sampleri", "Mockhani", "Fakezadeh", "Dummyov", "Probeva", "Trialis", "Examplo"}
+	benchGiven  = []string{"Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett"}
+)
+
+func benchPerson(rng *rand.Rand, i int) *registry.Person {
+	p := testPerson(fmt.Sprintf("%s%d", benchFamily[rng.IntN(len(benchFamily))], i%5000), benchGiven[rng.IntN(len(benchGiven))])
+	p.Document = registry.Document{Type: "passport", Number: fmt.Sprintf("X%08d", i), IssuingCountry: "AFG"}
+	p.Category = registry.Categories[rng.IntN(len(registry.Categories))]
+	return p
+}
+
+func percentile(d []time.Duration, p float64) time.Duration {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	return d[int(float64(len(d)-1)*p)]
+}
+
+// BenchmarkRegisterDurable saves one registration per durable commit (WAL,
+// synchronous=FULL) and reports the p99 latency.
+func BenchmarkRegisterDurable(b *testing.B) {
+	d, _ := newTestDevice(b)
+	s := unlock(b, d)
+	rng := rand.New(rand.NewPCG(1, 1))
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := benchPerson(rng, i)
+		t0 := time.Now()
+		if _, err := s.Register(p); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkBulkImport registers people in batches as `fieldreg register`
+// does, and reports registrations per second.
+func BenchmarkBulkImport(b *testing.B) {
+	d, _ := newTestDevice(b)
+	s := unlock(b, d)
+	rng := rand.New(rand.NewPCG(2, 2))
+	b.ResetTimer()
+	t0 := time.Now()
+	for i := 0; i < b.N; i += 500 {
+		n := min(500, b.N-i)
+		batch := make([]*registry.Person, n)
+		for j := range batch {
+			batch[j] = benchPerson(rng, i+j)
+		}
+		if _, err := s.RegisterBatch(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "records/s")
+}
+
+// BenchmarkSearch100k searches by name, by registration ID and by document
+// number among 100,000 records (FIELDREG_BENCH_RECORDS overrides the count)
+// and reports the p95 latency.
+func BenchmarkSearch100k(b *testing.B) {
+	n := 100000
+	if v := os.Getenv("FIELDREG_BENCH_RECORDS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	d, _ := newTestDevice(b)
+	s := unlock(b, d)
+	rng := rand.New(rand.NewPCG(3, 3))
+	var ids []string
+	for i := 0; i < n; i += 1000 {
+		batch := make([]*registry.Person, min(1000, n-i))
+		for j := range batch {
+			batch[j] = benchPerson(rng, i+j)
+		}
+		got, err := s.RegisterBatch(batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, got...)
+	}
+	queries := func(i int) string {
+		switch i % 3 {
+		case 0:
+			return fmt.Sprintf("%s%d %s", benchFamily[i%len(benchFamily)], i%5000, benchGiven[i%len(benchGiven)])
+		case 1:
+			return ids[i%len(ids)]
+		}
+		return fmt.Sprintf("X%08d", i%n)
+	}
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		got, err := s.Search(Query{Text: queries(i), Limit: 200})
+		if err != nil || len(got) == 0 {
+			b.Fatalf("query %d: %d results, %v", i, len(got), err)
+		}
+		lat = append(lat, time.Since(t0))
+	}
+	b.ReportMetric(float64(percentile(lat, 0.95).Microseconds())/1000, "p95-ms")
+}
+
+// BenchmarkUnlockDefault unlocks with the default Argon2id parameters
+// (64 MiB, t=3, p=4).
+func BenchmarkUnlockDefault(b *testing.B) {
+	p := vault.DefaultParams
+	d, _, err := InitStandalone(b.TempDir(), StandaloneConfig{Country: "BIH", Station: "BENCH", Officer: "Officer Bench", Passphrase: []byte("correct horse battery")}, Options{Params: &p})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	o, _ := d.DefaultOfficer()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		s, err := d.Unlock(o.ID, []byte("correct horse battery"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.Lock()
+	}
+}

@@ -1,0 +1,98 @@
+package store
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/vector"
+)
+
+func TestMigrateAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v int
+	s.db.QueryRow("PRAGMA user_version").Scan(&v)
+	if v != SchemaVersion() {
+		t.Fatalf("user_version %d, want %d", v, SchemaVersion())
+	}
+	var mode string
+	s.db.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	if mode != "wal" {
+		t.Fatalf("journal mode %s", mode)
+	}
+	s.Close()
+	s, err = Open(dir)
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	s.Close()
+}
+
+// A database written by a newer version is refused with a clear error and
+// not modified by the attempt.
+func TestNewerDatabaseRefusedUnchanged(t *testing.T) {
+	dir := t.TempDir()
+	s, _ := Open(dir)
+	s.db.Exec("PRAGMA user_version = 99")
+	s.Close()
+	path := filepath.Join(dir, FileName)
+	before := fileHash(t, path)
+	if _, err := Open(dir); !errors.Is(err, ErrTooNew) {
+		t.Fatalf("got %v, want ErrTooNew", err)
+	}
+	if after := fileHash(t, path); !bytes.Equal(before, after) {
+		t.Fatal("refused database was modified")
+	}
+}
+
+func TestNotADatabase(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, FileName), bytes.Repeat([]byte("not sqlite "), 500), 0o600)
+	if _, err := Open(dir); err == nil {
+		t.Fatal("garbage opened as a database")
+	}
+}
+
+func fileHash(t *testing.T, path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := sha256.Sum256(b)
+	return h[:]
+}
+
+func TestEventsInsertOrIgnoreAndVector(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	defer s.Close()
+	mk := func(seq uint64) *registry.Event {
+		return &registry.Event{Origin: "dev1", Epoch: 7, Seq: seq, HLC: registry.HLC(seq), Officer: "o", Record: "r", Op: "register", Payload: []byte{1}, Sig: []byte{2}}
+	}
+	err := s.Update(t.Context(), func(tx *Tx) error {
+		for _, seq := range []uint64{1, 2, 4} {
+			if ok, err := tx.InsertEvent(mk(seq), time.Now()); err != nil || !ok {
+				t.Fatalf("insert %d: %v %v", seq, ok, err)
+			}
+		}
+		if ok, _ := tx.InsertEvent(mk(2), time.Now()); ok {
+			t.Fatal("duplicate inserted")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := s.Vector()
+	if got := v.Get(vector.Key{Origin: "dev1", Epoch: 7}); got != 2 {
+		t.Fatalf("contiguous prefix %d, want 2", got)
+	}
+}
