@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -44,6 +43,9 @@ var commands = map[string]command{
 	"officer":  {"officer add|list|remove|reset|unlock: manage officers (supervisor)", cmdOfficer},
 	"recover":  {"reset an officer's passphrase with the authority's recovery key", cmdRecover},
 	"status":   {"device, officers, records and events held", cmdStatus},
+	"receipt":  {"issue or reissue the signed QR receipt of a registration (PNG, PDF)", cmdReceipt},
+	"trust":    {"trust export|import|revoke: the public keys and revocations receipts are checked with", cmdTrust},
+	"verify":   {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
 }
 
 // IsCommand reports whether name is a subcommand (main decides CLI vs window).
@@ -160,11 +162,4 @@ func wipe(b []byte) {
 func fail(env *Env, err error) int {
 	fmt.Fprintln(env.Stderr, "fieldreg:", err)
 	return 1
-}
-
-// lines reads r line by line with a generous line limit (photos in JSON).
-func lines(r io.Reader) *bufio.Scanner {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 8<<20)
-	return sc
 }

@@ -208,7 +208,8 @@ type StandaloneConfig struct {
 // key if every passphrase is lost. The passphrase is not kept.
 func InitStandalone(dir string, cfg StandaloneConfig, opts Options) (*Device, string, error) {
 	opts = opts.withDefaults()
-	if err := checkOfficerName(cfg.Officer); err != nil {
+	var err error
+	if err = checkOfficerName(cfg.Officer); err != nil {
 		return nil, "", err
 	}
 	if err := CheckPassphrase(cfg.Passphrase); err != nil {
@@ -218,11 +219,11 @@ func InitStandalone(dir string, cfg StandaloneConfig, opts Options) (*Device, st
 		return nil, "", fmt.Errorf("country must be a three-letter ISO 3166-1 code such as BIH")
 	}
 	cfg.Station = strings.TrimSpace(cfg.Station)
-	if cfg.Station == "" || len(cfg.Station) > 64 {
-		return nil, "", fmt.Errorf("station code must be 1 to 64 characters")
+	if err := CheckStation(cfg.Station); err != nil {
+		return nil, "", err
 	}
-	if cfg.DeviceName == "" {
-		cfg.DeviceName, _ = os.Hostname()
+	if cfg.DeviceName, err = deviceName(cfg.DeviceName); err != nil {
+		return nil, "", err
 	}
 	if Initialised(dir) {
 		return nil, "", ErrInitialised
@@ -463,6 +464,42 @@ func PassphraseStrength(p string) int {
 		score = 4
 	}
 	return score
+}
+
+// Limits on names that ride inside every QR receipt (in the device
+// credential): longer ones would push receipts past QR version 15.
+const (
+	MaxStation    = 24
+	MaxDeviceName = 16
+)
+
+// CheckStation refuses a station code that is empty or too long for receipts.
+func CheckStation(s string) error {
+	if s == "" || utf8.RuneCountInString(s) > MaxStation || !utf8.ValidString(s) {
+		return fmt.Errorf("station code must be 1 to %d characters (it is printed on every receipt)", MaxStation)
+	}
+	return nil
+}
+
+// deviceName checks a chosen device name, or derives one from the host name
+// (cut to MaxDeviceName) when none is given.
+func deviceName(n string) (string, error) {
+	n = strings.TrimSpace(n)
+	if n == "" {
+		h, _ := os.Hostname()
+		if h == "" {
+			h = "device"
+		}
+		r := []rune(h)
+		if len(r) > MaxDeviceName {
+			r = r[:MaxDeviceName]
+		}
+		return string(r), nil
+	}
+	if utf8.RuneCountInString(n) > MaxDeviceName || !utf8.ValidString(n) {
+		return "", fmt.Errorf("device name must be at most %d characters (it is printed on every receipt)", MaxDeviceName)
+	}
+	return n, nil
 }
 
 func checkOfficerName(n string) error {

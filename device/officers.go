@@ -348,4 +348,3 @@ func (s *Session) SetAutoLock(dur time.Duration) error {
 		return s.auditTx(tx, "setting", "", fmt.Sprintf("autolock %s", dur))
 	})
 }
-

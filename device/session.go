@@ -89,7 +89,6 @@ func (s *Session) Authority() *trust.Authority {
 	return s.k.authority
 }
 
-
 // Summary is what a list row shows of a record. It is decrypted on demand.
 type Summary struct {
 	ID            string            `json:"id"`
@@ -489,4 +488,3 @@ func sortStrings(s []string) []string {
 	}
 	return s
 }
-

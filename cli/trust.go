@@ -1,0 +1,163 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// cmdTrust dispatches "trust export|import|revoke".
+func cmdTrust(env *Env, args []string) int {
+	sub := map[string]func(*Env, []string) int{"export": trustExport, "import": trustImport, "revoke": trustRevoke}
+	if len(args) == 0 || sub[args[0]] == nil {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
+		fmt.Fprintln(env.Stderr, "       fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
+		fmt.Fprintln(env.Stderr, "       fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE")
+		return 2
+	}
+	return sub[args[0]](env, args[1:])
+}
+
+// trustExport writes the public trust file: no passphrase, nothing secret.
+func trustExport(env *Env, args []string) int {
+	fs := flags(env, "trust export")
+	data := fs.String("data", device.DefaultDir(), "data directory")
+	out := fs.String("out", "", "write the trust file here ('-': standard output)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *out == "" || fs.NArg() != 0 {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
+		return 2
+	}
+	d, err := device.Open(*data, env.Opts)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer d.Close()
+	tf, err := d.TrustFile()
+	if err != nil {
+		return fail(env, err)
+	}
+	return writeTrust(env, tf, *out)
+}
+
+func writeTrust(env *Env, tf *trust.File, out string) int {
+	b, err := tf.Marshal()
+	if err != nil {
+		return fail(env, err)
+	}
+	if out == "-" {
+		env.Stdout.Write(b)
+		return 0
+	}
+	if err := os.WriteFile(out, b, 0o644); err != nil {
+		return fail(env, fmt.Errorf("cannot write the trust file: %w", err))
+	}
+	names := make([]string, len(tf.Countries))
+	for i, c := range tf.Countries {
+		names[i] = c.Country
+		if c.Revocations != nil {
+			names[i] += fmt.Sprintf(" (%d revoked)", len(c.Revocations.Entries))
+		}
+	}
+	fmt.Fprintf(env.Stderr, "trust file for %s written to %s\n", strings.Join(names, ", "), out)
+	return 0
+}
+
+// readTrustFile reads and checks a trust file, refusing oversized input
+// before reading it whole.
+func readTrustFile(name string) (*trust.File, []byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read the trust file: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, trust.MaxFileSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot read the trust file: %w", err)
+	}
+	tf, err := trust.ParseFile(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return tf, b, nil
+}
+
+func trustImport(env *Env, args []string) int {
+	fs := flags(env, "trust import")
+	var u unlockFlags
+	u.register(fs)
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
+		return 2
+	}
+	_, b, err := readTrustFile(fs.Arg(0))
+	if err != nil {
+		return fail(env, err)
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	rep, err := s.ImportTrust(b)
+	if err != nil {
+		return fail(env, err)
+	}
+	for _, l := range []struct {
+		what string
+		cc   []string
+	}{{"root keys added or changed", rep.Added}, {"newer revocation list", rep.Revocations}, {"nothing new", rep.Unchanged}} {
+		if len(l.cc) > 0 {
+			fmt.Fprintf(env.Stdout, "%s: %s\n", l.what, strings.Join(l.cc, ", "))
+		}
+	}
+	return 0
+}
+
+func trustRevoke(env *Env, args []string) int {
+	fs := flags(env, "trust revoke")
+	var u unlockFlags
+	u.register(fs)
+	dev := fs.String("device", "", "ID of the device to revoke (see 'fieldreg status' on it, or the receipt's device_id)")
+	at := fs.String("at", "now", "revoked from this time on (RFC 3339, e.g. 2026-11-20T08:00:00Z, or 'now'); what it signed earlier stays valid")
+	out := fs.String("out", "", "write the updated trust file (with the signed revocation list) here")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *dev == "" || *out == "" || fs.NArg() != 0 {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE")
+		return 2
+	}
+	var when time.Time
+	if *at != "now" {
+		t, err := time.Parse(time.RFC3339, *at)
+		if err != nil {
+			fmt.Fprintln(env.Stderr, "fieldreg trust revoke: --at must be RFC 3339 (2026-11-20T08:00:00Z) or 'now'")
+			return 2
+		}
+		when = t
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	if when.IsZero() {
+		when = s.Device().Now()
+	}
+	tf, err := s.RevokeDevice(*dev, when)
+	if err != nil {
+		return fail(env, err)
+	}
+	return writeTrust(env, tf, *out)
+}
