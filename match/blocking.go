@@ -1,0 +1,108 @@
+package match
+
+import (
+	"sort"
+	"strconv"
+)
+
+// Blocking key kinds. Each key starts with its kind so that values of
+// different kinds never collide.
+const (
+	keyNameYear = "n:" // phonetic key of one name word + two-year band
+	keyNamePair = "p:" // phonetic keys of two name words, any date
+	keyDoc      = "d:" // OCR-folded document number
+	keyDocHalf  = "h:" // one half of it, for one-character slips
+)
+
+// maxPairWords bounds the words used for pair keys (n*(n-1)/2 keys).
+const maxPairWords = 6
+
+// BlockingKeys returns the keys under which r is filed for candidate search:
+// phonetic keys of its name words combined with two-year birth bands (so a
+// year off still meets), pairs of phonetic keys without the date (for a
+// missing or wrong date), and the folded document number whole and in
+// halves (so one mistyped character still meets). Two records of one person
+// share at least one key unless both the names and the document changed
+// beyond recognition. Keys are deterministic, sorted and free of duplicates;
+// they carry phonetic skeletons, never a name as written, and are meant to be
+// turned into blind indexes with a keyed hash before storage.
+func BlockingKeys(r Record) []string {
+	p := prepare(r)
+	return p.blockingKeys()
+}
+
+func (p *prepared) blockingKeys() []string {
+	var keys []string
+	var words []string
+	seen := map[string]bool{}
+	for _, t := range p.tokens {
+		if len(t.key) >= 2 && !seen[t.key] {
+			seen[t.key] = true
+			words = append(words, t.key)
+		}
+	}
+	nameKeys := words
+	for _, t := range p.tokens {
+		if len(t.alt) >= 2 && !seen[t.alt] {
+			seen[t.alt] = true
+			nameKeys = append(nameKeys[:len(nameKeys):len(nameKeys)], t.alt)
+		}
+	}
+	for _, j := range p.joins {
+		if len(j.tok.key) >= 2 && !seen[j.tok.key] {
+			seen[j.tok.key] = true
+			nameKeys = append(nameKeys[:len(nameKeys):len(nameKeys)], j.tok.key)
+		}
+	}
+	for _, band := range p.dob.bands() {
+		for _, k := range nameKeys {
+			keys = append(keys, keyNameYear+k+":"+band)
+		}
+	}
+	if len(words) > maxPairWords {
+		words = words[:maxPairWords]
+	}
+	sorted := append([]string(nil), words...)
+	sort.Strings(sorted)
+	for i := range sorted {
+		for j := i + 1; j < len(sorted); j++ {
+			keys = append(keys, keyNamePair+sorted[i]+"+"+sorted[j])
+		}
+	}
+	if d := p.doc; d != "" {
+		keys = append(keys, keyDoc+d)
+		if len(d) >= 6 {
+			n := strconv.Itoa(len(d))
+			keys = append(keys, keyDocHalf+n+":0:"+d[:len(d)/2], keyDocHalf+n+":1:"+d[len(d)/2:])
+		}
+	}
+	sort.Strings(keys)
+	out := keys[:0]
+	for i, k := range keys {
+		if i == 0 || k != keys[i-1] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// bands returns the two-year birth bands a date is filed under: those of the
+// year before and after (and more for an estimated year), so records whose
+// years differ by up to two share a band. An unknown date has its own band.
+func (d birthDate) bands() []string {
+	if !d.known() {
+		return []string{"?"}
+	}
+	spread := 1
+	if d.estimated {
+		spread = 3
+	}
+	var out []string
+	for y := d.year - spread; y <= d.year+spread; y++ {
+		b := strconv.Itoa(y / 2)
+		if len(out) == 0 || out[len(out)-1] != b {
+			out = append(out, b)
+		}
+	}
+	return out
+}
