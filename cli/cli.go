@@ -35,17 +35,20 @@ type command struct {
 // commands is the table of subcommands; "audit verify" style pairs are
 // dispatched by their first word.
 var commands = map[string]command{
-	"init":     {"set up this device (standalone, or from an enrolment file)", cmdInit},
-	"register": {"register people from JSON (one object, or JSON lines)", cmdRegister},
-	"search":   {"find records by name, registration ID or document number", cmdSearch},
-	"show":     {"show one record with its history", cmdShow},
-	"audit":    {"audit verify: check the hash-chained audit log", cmdAudit},
-	"officer":  {"officer add|list|remove|reset|unlock: manage officers (supervisor)", cmdOfficer},
-	"recover":  {"reset an officer's passphrase with the authority's recovery key", cmdRecover},
-	"status":   {"device, officers, records and events held", cmdStatus},
-	"receipt":  {"issue or reissue the signed QR receipt of a registration (PNG, PDF)", cmdReceipt},
-	"trust":    {"trust export|import|revoke: the public keys and revocations receipts are checked with", cmdTrust},
-	"verify":   {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
+	"init":       {"set up this device (standalone, or from an enrolment file)", cmdInit},
+	"register":   {"register people from JSON (one object, or JSON lines)", cmdRegister},
+	"search":     {"find records by name, registration ID or document number", cmdSearch},
+	"show":       {"show one record with its history", cmdShow},
+	"audit":      {"audit verify: check the hash-chained audit log", cmdAudit},
+	"officer":    {"officer add|list|remove|reset|unlock: manage officers (supervisor)", cmdOfficer},
+	"recover":    {"reset an officer's passphrase with the authority's recovery key", cmdRecover},
+	"status":     {"device, officers, records and events held", cmdStatus},
+	"duplicates": {"list stored records that are likely the same person (supervisor review)", cmdDuplicates},
+	"link":       {"record that two registrations are the same person, or different people", cmdLink},
+	"receipt":    {"issue or reissue the signed QR receipt of a registration (PNG, PDF)", cmdReceipt},
+	"trust":      {"trust export|import|revoke: the public keys and revocations receipts are checked with", cmdTrust},
+	"verify":     {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
+	"sync":       {"exchange events with the hub; prints progress and a summary", cmdSync},
 }
 
 // IsCommand reports whether name is a subcommand (main decides CLI vs window).

@@ -91,19 +91,23 @@ func (s *Session) Authority() *trust.Authority {
 
 // Summary is what a list row shows of a record. It is decrypted on demand.
 type Summary struct {
-	ID            string            `json:"id"`
-	FamilyName    string            `json:"family_name"`
-	GivenNames    string            `json:"given_names"`
-	BirthDate     registry.Date     `json:"birth_date"`
-	Sex           string            `json:"sex"`
-	Nationalities []string          `json:"nationalities,omitempty"`
-	Category      string            `json:"category"`
-	Vulnerable    bool              `json:"vulnerable,omitempty"`
-	Relationship  string            `json:"relationship,omitempty"`
-	Created       registry.HLC      `json:"created"`
-	Place         string            `json:"place,omitempty"`
-	Conflicts     int               `json:"conflicts,omitempty"`
-	Extra         map[string]string `json:"-"`
+	ID            string        `json:"id"`
+	FamilyName    string        `json:"family_name"`
+	GivenNames    string        `json:"given_names"`
+	BirthDate     registry.Date `json:"birth_date"`
+	Sex           string        `json:"sex"`
+	Nationalities []string      `json:"nationalities,omitempty"`
+	Category      string        `json:"category"`
+	Vulnerable    bool          `json:"vulnerable,omitempty"`
+	Relationship  string        `json:"relationship,omitempty"`
+	Created       registry.HLC  `json:"created"`
+	Place         string        `json:"place,omitempty"`
+	Conflicts     int           `json:"conflicts,omitempty"`
+	// DocumentNumber is kept for the duplicate check (sealed like the rest).
+	DocumentNumber string `json:"document_number,omitempty"`
+	// Decided lists records an officer has decided this one is, or is not,
+	// the same person as.
+	Decided []string `json:"decided,omitempty"`
 }
 
 // FullName is "FAMILY, Given".
@@ -114,9 +118,13 @@ func (m Summary) FullName() string {
 
 func summaryOf(r *registry.Record) Summary {
 	p := r.Person
-	return Summary{ID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
+	m := Summary{ID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
 		Nationalities: p.Nationalities, Category: p.Category, Vulnerable: len(p.Vulnerabilities) > 0, Relationship: p.Relationship,
-		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts)}
+		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts), DocumentNumber: p.Document.Number}
+	for _, l := range r.Links {
+		m.Decided = append(m.Decided, l.Other)
+	}
+	return m
 }
 
 // newEvent builds, seals and signs the next event of this device inside tx.
@@ -181,7 +189,7 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 		grp = blind.New(s.k.search).Token("group", r.Person.Group)
 	}
 	return tx.PutRecord(store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp,
-		Summary: sealedSum, State: sealedState}, searchTokens(blind.New(s.k.search), &r.Person), fresh)
+		Summary: sealedSum, State: sealedState}, append(searchTokens(blind.New(s.k.search), &r.Person), matchTokens(s.k.index, &r.Person)...), fresh)
 }
 
 // Register validates and saves one person. When it returns, the registration

@@ -1,0 +1,491 @@
+package app
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"image"
+	_ "image/jpeg" // photos may be JPEG
+	_ "image/png"  // or PNG
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// Date of birth precisions offered by the form.
+const (
+	dobFull     = "Full date"
+	dobMonth    = "Year and month"
+	dobYear     = "Year only"
+	dobEstimate = "Estimate from age"
+	dobUnknown  = "Not known"
+)
+
+var dobPrecisions = []string{dobFull, dobMonth, dobYear, dobEstimate, dobUnknown}
+
+// encounterLayout is how the encounter date-time is typed (local time).
+const encounterLayout = "2006-01-02 15:04"
+
+// personForm is every field of registry.Person, grouped in sections, with
+// inline errors. It is used to register (alone or as a family member) and to
+// amend a record.
+type personForm struct {
+	u     *UI
+	base  registry.Person // fields the form does not show (group) come from here
+	amend bool
+	group bool // part of a family or group: show the relationship
+
+	family, given, origName *entry
+	origLang                *codePicker
+	aliases                 *entry
+	sex                     *widget.RadioGroup
+	dobPrec                 *widget.Select
+	dob                     *entry
+	pob                     *entry
+	nats                    *codePicker
+	relationship            *widget.Select
+	docType                 *widget.Select
+	docNum                  *entry
+	docCountry              *codePicker
+	docExpiry               *entry
+	encKind                 *widget.Select
+	encPlace, encAt         *entry
+	category                *widget.RadioGroup
+	vulns                   []*widget.Check
+	langs                   *codePicker
+	interpreter, notice     *widget.Check
+	photo                   []byte
+	photoBox                *fyne.Container
+	photoRemove             *widget.Button
+	notes                   *entry
+	reason                  *entry
+
+	errs     map[string]message
+	warnings message
+	summary  message
+	// focusOrder is the first input, focused when the form opens.
+	first fyne.Focusable
+}
+
+// errorKeys are the FieldErrors keys the form shows next to a field.
+var errorKeys = []string{"family_name", "given_names", "original_script_name", "original_script_lang", "aliases",
+	"sex", "nationalities", "birth_date", "place_of_birth", "document", "category", "encounter",
+	"vulnerabilities", "languages", "relationship", "photo", "notes", "reason"}
+
+func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
+	f := &personForm{u: u, amend: amend, group: group, errs: map[string]message{}}
+	for _, k := range errorKeys {
+		f.errs[k] = newMessage(widget.DangerImportance)
+	}
+	f.warnings = newMessage(widget.WarningImportance)
+	f.summary = newMessage(widget.DangerImportance)
+
+	f.family = u.newEntry("e.g. HADDAD")
+	f.given = u.newEntry("e.g. Omar Khaled")
+	f.origName = u.newEntry("as the person writes it")
+	f.origLang = u.newCodePicker(assets.Languages(), false, "language of that script, e.g. Arabic")
+	f.aliases = u.newMultiLine("one name per line", 2)
+	f.sex = u.radio(labelsOf(sexCodes, sexLabels), nil)
+	f.sex.Horizontal = true
+	f.dob = u.newEntry("YYYY-MM-DD")
+	f.dobPrec = u.selectBox(dobPrecisions, func(v string) { f.dobChanged(v) })
+	f.pob = u.newEntry("town or region, country")
+	f.nats = u.newCodePicker(assets.Countries(), true, "type a country, e.g. Syria or SYR; XXA stateless")
+	f.relationship = u.selectBox(labelsOf(registry.Relationships, relationshipLabels), nil)
+	f.relationship.PlaceHolder = "Choose the relationship"
+	f.docType = u.selectBox(labelsOf(registry.DocumentTypes, documentLabels), nil)
+	f.docType.PlaceHolder = "No document"
+	f.docNum = u.newEntry("as printed")
+	f.docCountry = u.newCodePicker(assets.Countries(), false, "issuing country")
+	f.docExpiry = u.newEntry("YYYY-MM-DD")
+	f.encKind = u.selectBox(labelsOf(registry.EncounterKinds, encounterLabels), nil)
+	f.encKind.PlaceHolder = "Choose how the person was met"
+	f.encPlace = u.newEntry("crossing point or locality")
+	f.encAt = u.newEntry("YYYY-MM-DD HH:MM")
+	f.category = u.radio(labelsOf(registry.Categories, categoryLabels), nil)
+	for _, v := range registry.Vulnerabilities {
+		f.vulns = append(f.vulns, u.check(label(v, vulnerabilityLabels), nil))
+	}
+	f.langs = u.newCodePicker(assets.Languages(), true, "type a language, e.g. Arabic or Pashto")
+	f.interpreter = u.check("An interpreter was used", nil)
+	f.notice = u.check("The information notice was given", nil)
+	f.photoBox = container.NewHBox()
+	f.photoRemove = u.button("Remove photo", theme.DeleteIcon(), func() { f.setPhoto(nil) })
+	f.notes = u.newMultiLine("anything else the next officer should know (no medical details beyond what is needed)", 3)
+	f.reason = u.newEntry("why the record is changed, e.g. name spelled from passport")
+	f.first = f.family
+	if amend {
+		f.first = f.reason
+	}
+	// Enter moves on to the next field, as Tab does; the Review button continues.
+	for _, e := range []*entry{f.family, f.given, f.origName, f.dob, f.pob, f.docNum, f.docExpiry, f.encPlace, f.encAt, f.reason} {
+		e.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
+	}
+	f.fill(p)
+	return f
+}
+
+// sections returns the form's sections for the left and right column.
+func (f *personForm) sections() (left, right []fyne.CanvasObject) {
+	vulnGrid := container.NewGridWithColumns(2)
+	for _, c := range f.vulns {
+		vulnGrid.Add(c)
+	}
+	identity := []fyne.CanvasObject{
+		labelled("Family name", f.family, f.errs["family_name"]),
+		labelled("Given names", f.given, f.errs["given_names"]),
+		labelled("Sex", f.sex, f.errs["sex"]),
+		fieldLabel("Date of birth"),
+		pair(f.dobPrec, f.dob), f.errs["birth_date"].Object(),
+		labelled("Place of birth", f.pob, f.errs["place_of_birth"]),
+		labelled("Nationality (one or more)", f.nats.Object(), f.errs["nationalities"]),
+	}
+	if f.group {
+		identity = append(identity, labelled("Relationship in the family or group", f.relationship, f.errs["relationship"]))
+	}
+	identity = append(identity,
+		labelled("Name in original script", f.origName, f.errs["original_script_name"]),
+		labelled("Language of that script", f.origLang.Object(), f.errs["original_script_lang"]),
+		labelled("Other names and aliases", f.aliases, f.errs["aliases"]),
+	)
+	left = []fyne.CanvasObject{
+		section("Identity", identity...),
+		section("Document",
+			labelled("Type", f.docType, message{}),
+			labelled("Number", f.docNum, message{}),
+			labelled("Issuing country", f.docCountry.Object(), message{}),
+			labelled("Expiry date", f.docExpiry, f.errs["document"]),
+		),
+	}
+	right = []fyne.CanvasObject{
+		section("Encounter",
+			labelled("Kind", f.encKind, message{}),
+			labelled("Place", f.encPlace, message{}),
+			labelled("Date and time", f.encAt, f.errs["encounter"]),
+		),
+		section("Category", f.category, f.errs["category"].Object()),
+		section("Needs and languages",
+			fieldLabel("Vulnerabilities"), vulnGrid, f.errs["vulnerabilities"].Object(),
+			labelled("Languages spoken", f.langs.Object(), f.errs["languages"]),
+			f.interpreter, f.notice,
+		),
+		section("Photo",
+			f.photoBox,
+			toolbar(f.u.button("Choose photo from file…", theme.FileImageIcon(), f.choosePhoto), f.photoRemove),
+			f.errs["photo"].Object(),
+		),
+		section("Notes", f.notes, f.errs["notes"].Object()),
+	}
+	if f.amend {
+		left = append([]fyne.CanvasObject{section("Reason for the change (required)", f.reason, f.errs["reason"].Object())}, left...)
+	}
+	right = append(right, f.warnings.Object(), f.summary.Object())
+	return left, right
+}
+
+func (f *personForm) dobChanged(v string) {
+	switch v {
+	case dobFull:
+		f.dob.SetPlaceHolder("YYYY-MM-DD")
+	case dobMonth:
+		f.dob.SetPlaceHolder("YYYY-MM")
+	case dobYear:
+		f.dob.SetPlaceHolder("YYYY")
+	case dobEstimate:
+		f.dob.SetPlaceHolder("age in years, e.g. 34")
+	case dobUnknown:
+		f.dob.SetText("")
+		f.dob.SetPlaceHolder("")
+	}
+	if v == dobUnknown {
+		f.dob.Disable()
+	} else {
+		f.dob.Enable()
+	}
+}
+
+// fill shows p in the form (nil: an empty form for a new person).
+func (f *personForm) fill(p *registry.Person) {
+	if p == nil {
+		p = &registry.Person{}
+	}
+	f.base = *p
+	f.family.SetText(p.FamilyName)
+	f.given.SetText(p.GivenNames)
+	f.origName.SetText(p.OriginalScriptName)
+	f.origLang.Set(p.OriginalScriptLang)
+	f.aliases.SetText(strings.Join(p.Aliases, "\n"))
+	if p.Sex != "" {
+		f.sex.SetSelected(label(p.Sex, sexLabels))
+	}
+	switch p.BirthDate.Precision() {
+	case "unknown":
+		f.dobPrec.SetSelected(dobFull)
+		if f.amend {
+			f.dobPrec.SetSelected(dobUnknown)
+		}
+	case "estimated":
+		f.dobPrec.SetSelected(dobEstimate)
+		f.dob.SetText(strconv.Itoa(f.u.dev.Now().Year() - p.BirthDate.Year))
+	case "year":
+		f.dobPrec.SetSelected(dobYear)
+		f.dob.SetText(p.BirthDate.String())
+	case "month":
+		f.dobPrec.SetSelected(dobMonth)
+		f.dob.SetText(p.BirthDate.String())
+	default:
+		f.dobPrec.SetSelected(dobFull)
+		f.dob.SetText(p.BirthDate.String())
+	}
+	f.pob.SetText(p.PlaceOfBirth)
+	f.nats.Set(p.Nationalities...)
+	if p.Relationship != "" {
+		f.relationship.SetSelected(label(p.Relationship, relationshipLabels))
+	}
+	if p.Document.Type != "" {
+		f.docType.SetSelected(label(p.Document.Type, documentLabels))
+	}
+	f.docNum.SetText(p.Document.Number)
+	f.docCountry.Set(p.Document.IssuingCountry)
+	f.docExpiry.SetText(p.Document.Expiry)
+	if p.Encounter.Kind != "" {
+		f.encKind.SetSelected(label(p.Encounter.Kind, encounterLabels))
+	}
+	f.encPlace.SetText(p.Encounter.Place)
+	if !p.Encounter.At.IsZero() {
+		f.encAt.SetText(p.Encounter.At.Local().Format(encounterLayout))
+	}
+	if p.Category != "" {
+		f.category.SetSelected(label(p.Category, categoryLabels))
+	}
+	for i, v := range registry.Vulnerabilities {
+		f.vulns[i].SetChecked(contains(p.Vulnerabilities, v))
+	}
+	f.langs.Set(p.Languages...)
+	f.interpreter.SetChecked(p.Interpreter)
+	f.notice.SetChecked(p.InformationNotice)
+	f.setPhoto(p.Photo)
+	f.notes.SetText(p.Notes)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// read builds a Person from the form. Values that cannot even be parsed
+// (a date of 2023-02-30) come back as FieldErrors; the rest is for
+// registry.Validate.
+func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors) {
+	fe := registry.FieldErrors{}
+	p := f.base
+	p.FamilyName = f.family.Text
+	p.GivenNames = f.given.Text
+	p.OriginalScriptName = f.origName.Text
+	p.OriginalScriptLang = f.origLang.Value()
+	p.Aliases = strings.Split(f.aliases.Text, "\n")
+	p.Sex = codeOf(f.sex.Selected, sexCodes, sexLabels)
+	p.BirthDate = registry.Date{}
+	dob := strings.TrimSpace(f.dob.Text)
+	if dob != "" {
+		var err error
+		switch f.dobPrec.Selected {
+		case dobEstimate:
+			age, aerr := strconv.Atoi(dob)
+			if aerr != nil {
+				fe["birth_date"] = "type the age as a number of years"
+				break
+			}
+			if p.BirthDate, err = registry.EstimateFromAge(age, now); err != nil {
+				fe["birth_date"] = "the age must be between 0 and 120"
+			}
+		default:
+			want := map[string]string{dobFull: "full", dobMonth: "month", dobYear: "year"}[f.dobPrec.Selected]
+			hint := map[string]string{dobFull: "YYYY-MM-DD", dobMonth: "YYYY-MM", dobYear: "YYYY"}[f.dobPrec.Selected]
+			p.BirthDate, err = registry.ParseDate(dob)
+			if err != nil || p.BirthDate.Estimated || (want != "" && p.BirthDate.Precision() != want) {
+				fe["birth_date"] = "type the date as " + hint + " (or change what is known)"
+				if errors.Is(err, registry.ErrBadDate) && strings.Contains(err.Error(), "does not exist") {
+					fe["birth_date"] = "this date does not exist"
+				}
+				p.BirthDate = registry.Date{}
+			}
+		}
+	}
+	p.PlaceOfBirth = f.pob.Text
+	p.Nationalities = f.nats.Selected()
+	p.Relationship = codeOf(f.relationship.Selected, registry.Relationships, relationshipLabels)
+	p.Document = registry.Document{
+		Type:           codeOf(f.docType.Selected, registry.DocumentTypes, documentLabels),
+		Number:         f.docNum.Text,
+		IssuingCountry: f.docCountry.Value(),
+		Expiry:         strings.TrimSpace(f.docExpiry.Text),
+	}
+	p.Encounter = registry.Encounter{Kind: codeOf(f.encKind.Selected, registry.EncounterKinds, encounterLabels), Place: f.encPlace.Text}
+	if at := strings.TrimSpace(f.encAt.Text); at != "" && !f.base.Encounter.At.IsZero() && at == f.base.Encounter.At.Local().Format(encounterLayout) {
+		// Unchanged: keep the stored time to the second, so an amendment does
+		// not rewrite the encounter the officer did not touch.
+		p.Encounter.At = f.base.Encounter.At
+	} else if at != "" {
+		t, err := time.ParseInLocation(encounterLayout, at, time.Local)
+		if err != nil {
+			fe["encounter"] = "type the date and time as YYYY-MM-DD HH:MM, e.g. 2025-03-14 16:30"
+		} else {
+			p.Encounter.At = t
+		}
+	}
+	p.Category = codeOf(f.category.Selected, registry.Categories, categoryLabels)
+	p.Vulnerabilities = nil
+	for i, v := range registry.Vulnerabilities {
+		if f.vulns[i].Checked {
+			p.Vulnerabilities = append(p.Vulnerabilities, v)
+		}
+	}
+	p.Languages = f.langs.Selected()
+	p.Interpreter = f.interpreter.Checked
+	p.InformationNotice = f.notice.Checked
+	p.Photo = f.photo
+	p.Notes = f.notes.Text
+	registry.Normalize(&p)
+	return &p, fe
+}
+
+// validate reads and checks the form, showing every problem next to its
+// field. It returns the person when there is none.
+func (f *personForm) validate() (*registry.Person, bool) {
+	now := f.u.dev.Now()
+	p, fe := f.read(now)
+	if err := registry.Validate(p, now); err != nil {
+		var ve registry.FieldErrors
+		if errors.As(err, &ve) {
+			for k, v := range ve {
+				if _, dup := fe[k]; !dup {
+					fe[k] = v
+				}
+			}
+		} else {
+			fe["notes"] = err.Error()
+		}
+	}
+	if f.amend && strings.TrimSpace(f.reason.Text) == "" {
+		fe["reason"] = "say why the record is changed"
+	}
+	f.showErrors(fe)
+	f.warnings.Set(warningText(registry.Warnings(p, now)))
+	if len(fe) > 0 {
+		return nil, false
+	}
+	return p, true
+}
+
+// showErrors puts each problem next to its field and a summary at the end.
+func (f *personForm) showErrors(fe registry.FieldErrors) {
+	for _, m := range f.errs {
+		m.Set("")
+	}
+	var other []string
+	for k, v := range fe {
+		if m, ok := f.errs[k]; ok {
+			m.Set(errText(k, v))
+		} else {
+			other = append(other, errText(k, v))
+		}
+	}
+	switch {
+	case len(fe) == 0:
+		f.summary.Set("")
+	case len(fe) == 1:
+		f.summary.Set(strings.TrimSpace("Please correct the field marked in red. " + strings.Join(other, " ")))
+	default:
+		f.summary.Set(strings.TrimSpace(fmt.Sprintf("Please correct the %d fields marked in red. %s", len(fe), strings.Join(other, " "))))
+	}
+}
+
+// errText makes a FieldErrors message a sentence that names its field.
+func errText(field, msg string) string {
+	for _, lead := range []string{"is ", "contains ", "must ", "number ", "expiry ", "unknown "} {
+		if strings.HasPrefix(msg, lead) {
+			return capitalise(label(field, fieldLabels) + " " + msg)
+		}
+	}
+	return capitalise(msg)
+}
+
+func warningText(ws []string) string {
+	if len(ws) == 0 {
+		return ""
+	}
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = "Note: " + capitalise(w)
+	}
+	return strings.Join(parts, "\n")
+}
+
+// choosePhoto reads a JPEG or PNG photo of at most 2 MiB from a file.
+func (f *personForm) choosePhoto() {
+	d := dialog.NewFileOpen(func(r fyne.URIReadCloser, err error) {
+		if err != nil || r == nil {
+			return
+		}
+		defer r.Close()
+		data, err := io.ReadAll(io.LimitReader(r, registry.MaxPhotoBytes+1))
+		f.errs["photo"].Set("")
+		switch {
+		case err != nil:
+			f.errs["photo"].Set("The file could not be read. Try another one.")
+		case len(data) > registry.MaxPhotoBytes:
+			f.errs["photo"].Set("This photo is larger than 2 MiB. Choose a smaller photo, or make it smaller first.")
+		default:
+			if _, format, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || (format != "jpeg" && format != "png") {
+				f.errs["photo"].Set("This file is not a photo the app can keep. Choose a JPEG or PNG picture.")
+				return
+			}
+			f.setPhoto(data)
+		}
+	}, f.u.win)
+	d.SetFilter(storage.NewExtensionFileFilter([]string{".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}))
+	d.Resize(fyne.NewSize(900, 600))
+	d.Show()
+}
+
+func (f *personForm) setPhoto(data []byte) {
+	f.photo = data
+	f.photoBox.RemoveAll()
+	if len(data) == 0 {
+		f.photoBox.Add(widget.NewLabel("No photo."))
+		f.photoRemove.Hide()
+		return
+	}
+	f.photoBox.Add(thumbnail(data, 120, 150))
+	f.photoRemove.Show()
+}
+
+// thumbnail decodes a photo in memory (never through a file or a named
+// resource cache) and shows it at the given size.
+func thumbnail(data []byte, w, h float32) fyne.CanvasObject {
+	img, _, err := image.Decode(bytes.NewReader(data))
+	if err != nil {
+		return widget.NewLabel("The photo cannot be shown.")
+	}
+	c := canvas.NewImageFromImage(img)
+	c.FillMode = canvas.ImageFillContain
+	c.SetMinSize(fyne.NewSize(w, h))
+	return c
+}

@@ -1,0 +1,234 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// registerFlow registers one person, or a family or group: each member is
+// typed in their own form, prefilled with what the family shares (family
+// name, nationality, encounter, category, languages), then all are reviewed
+// together and saved in one transaction.
+type registerFlow struct {
+	u       *UI
+	members []*registry.Person // members typed so far, in order
+	editing int                // index of the member in the form; len(members) for a new one
+	form    *personForm
+	// joinTo is a saved record whose family new members join ("Add family
+	// member" after saving); empty for a new registration.
+	joinTo     string
+	joinToName string
+}
+
+func newRegisterFlow(u *UI) *registerFlow { return &registerFlow{u: u} }
+
+// inGroup reports whether the flow registers more than one person.
+func (r *registerFlow) inGroup() bool { return len(r.members) > 0 || r.joinTo != "" }
+
+// start opens a form for a new member, prefilled from shared (nil: empty).
+func (r *registerFlow) start(shared *registry.Person) {
+	r.editing = len(r.members)
+	p := &registry.Person{}
+	if shared != nil {
+		p = sharedData(shared)
+	} else {
+		p.Encounter = registry.Encounter{Place: r.u.dev.Info().Station, At: r.u.dev.Now()}
+	}
+	r.showForm(p)
+}
+
+// sharedData is what a new family member starts with: the data the family
+// shares, so nobody retypes it.
+func sharedData(from *registry.Person) *registry.Person {
+	p := &registry.Person{
+		FamilyName:        from.FamilyName,
+		Nationalities:     append([]string(nil), from.Nationalities...),
+		Encounter:         from.Encounter,
+		Category:          from.Category,
+		Languages:         append([]string(nil), from.Languages...),
+		Interpreter:       from.Interpreter,
+		InformationNotice: from.InformationNotice,
+		Relationship:      "child",
+	}
+	return p
+}
+
+func (r *registerFlow) showForm(p *registry.Person) {
+	u := r.u
+	group := r.inGroup()
+	f := u.newPersonForm(p, false, group)
+	r.form = f
+	left, right := f.sections()
+
+	title := "New registration"
+	if group {
+		title = fmt.Sprintf("Family or group: person %d", r.editing+1+r.joinedOffset())
+	}
+	header := container.NewVBox(heading(title))
+	if r.joinTo != "" {
+		header.Add(para("Joins the family of " + r.joinToName + " (" + r.joinTo + "), already saved."))
+	}
+	if len(r.members) > 0 {
+		chips := container.NewHBox(widget.NewLabel("In this group:"))
+		for i, m := range r.members {
+			i := i
+			name := m.FullName()
+			if i == r.editing {
+				name += " (this form)"
+			}
+			b := u.button(name, theme.DocumentCreateIcon(), func() { r.switchTo(i) })
+			if i == r.editing {
+				b.Disable()
+			}
+			chips.Add(b)
+		}
+		header.Add(container.NewHScroll(chips))
+	}
+
+	review := u.primary("Review and save", theme.NavigateNextIcon(), func() {
+		if r.keep() {
+			r.review()
+		}
+	})
+	addMember := u.button("Add family member", theme.ContentAddIcon(), func() {
+		if r.keep() {
+			if len(r.members) == 1 && r.members[0].Relationship == "" && r.joinTo == "" {
+				r.members[0].Relationship = "head"
+			}
+			r.start(r.members[0])
+		}
+	})
+	actions := []fyne.CanvasObject{review, addMember}
+	if group || r.editing > 0 {
+		actions = append(actions, u.button("Remove this person", theme.DeleteIcon(), r.removeCurrent))
+	}
+	actions = append(actions, u.button("Start over", theme.CancelIcon(), r.startOver))
+
+	body := u.newColumns(left, right)
+	screen := container.NewBorder(container.NewPadded(header), container.NewPadded(toolbar(actions...)), nil, nil, body)
+	u.sh.show(navRegister, screen)
+	u.focus(f.first)
+}
+
+// joinedOffset counts the saved member a joining flow adds to.
+func (r *registerFlow) joinedOffset() int {
+	if r.joinTo != "" {
+		return 1
+	}
+	return 0
+}
+
+// keep validates the form and stores its person in the group. On failure
+// the form shows what is wrong and keep returns false.
+func (r *registerFlow) keep() bool {
+	p, ok := r.form.validate()
+	if !ok {
+		return false
+	}
+	if r.inGroup() && p.Relationship == "" && r.editing == 0 && r.joinTo == "" {
+		p.Relationship = "head"
+	}
+	if r.editing < len(r.members) {
+		r.members[r.editing] = p
+	} else {
+		r.members = append(r.members, p)
+	}
+	return true
+}
+
+// switchTo keeps the current form (if it is valid) and edits member i.
+func (r *registerFlow) switchTo(i int) {
+	if !r.keep() {
+		return
+	}
+	r.editing = i
+	r.showForm(r.members[i])
+}
+
+func (r *registerFlow) removeCurrent() {
+	dialog.ShowConfirm("Remove this person?", "What was typed for this person is discarded. Nothing is saved yet.", func(ok bool) {
+		if !ok {
+			return
+		}
+		if r.editing < len(r.members) {
+			r.members = append(r.members[:r.editing], r.members[r.editing+1:]...)
+		}
+		if len(r.members) == 0 {
+			r.reset()
+			return
+		}
+		r.editing = len(r.members) - 1
+		r.showForm(r.members[r.editing])
+	}, r.u.win)
+}
+
+func (r *registerFlow) startOver() {
+	dialog.ShowConfirm("Start over?", "Everything typed and not yet saved is discarded.", func(ok bool) {
+		if ok {
+			r.reset()
+		}
+	}, r.u.win)
+}
+
+// reset begins a new registration with an empty form.
+func (r *registerFlow) reset() {
+	r.members = nil
+	r.joinTo, r.joinToName = "", ""
+	r.start(nil)
+}
+
+// review shows every member for a last check before saving.
+func (r *registerFlow) review() {
+	rv := &reviewScreen{u: r.u, people: r.members, joinTo: r.joinTo,
+		onEdit: func(i int) { r.editing = i; r.showForm(r.members[i]) },
+		onSaved: func(ids []string) {
+			saved := r.members
+			r.members = nil
+			r.showSaved(saved, ids)
+		},
+		onGroupError: func(i int, err error) {
+			r.editing = i
+			r.showForm(r.members[i])
+			r.form.validate()
+			r.form.summary.Set(plainError(err))
+		},
+	}
+	r.u.sh.show(navRegister, rv.build())
+}
+
+// showSaved shows the registration IDs, big and readable aloud.
+func (r *registerFlow) showSaved(people []*registry.Person, ids []string) {
+	u := r.u
+	list := container.NewVBox()
+	for i, id := range ids {
+		name := widget.NewLabelWithStyle(people[i].FullName(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		list.Add(container.NewVBox(name, mono(id, 40), widget.NewSeparator()))
+	}
+	what := "Saved. Registration ID:"
+	if len(ids) > 1 {
+		what = fmt.Sprintf("Saved %d people. Registration IDs:", len(ids))
+	}
+	head := people[0]
+	headID := ids[0]
+	next := u.primary("Register next person", theme.ContentAddIcon(), func() { r.reset() })
+	addMember := u.button("Add family member", theme.ContentAddIcon(), func() {
+		r.members = nil
+		r.joinTo, r.joinToName = headID, head.FullName()
+		r.start(head)
+	})
+	content := container.NewVBox(
+		heading(what),
+		para("Read the ID to the person and write it on their paper. It ends with a check character that catches typing mistakes."),
+		list,
+		toolbar(next, addMember),
+	)
+	u.sh.show(navRegister, u.scroll(container.NewPadded(content)))
+	u.focus(nil)
+}

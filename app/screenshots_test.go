@@ -1,0 +1,297 @@
+//go:build screenshots
+
+// This file takes the screenshots in docs/screenshots in a real window. It
+// replaces the tests' TestMain, so build it only for that:
+//
+//	Xvfb :99 -screen 0 1280x800x24 &
+//	DISPLAY=:99 FIELDREG_SHOTS=$PWD/docs/screenshots go test -tags screenshots ./app/
+//	Xvfb :98 -screen 0 800x1280x24 &
+//	DISPLAY=:98 FIELDREG_SHOTS=$PWD/docs/screenshots FIELDREG_PORTRAIT=1 go test -tags screenshots ./app/
+package app
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+func TestMain(m *testing.M) {
+	out := os.Getenv("FIELDREG_SHOTS")
+	if out == "" {
+		fmt.Println("set FIELDREG_SHOTS to the output directory")
+		os.Exit(2)
+	}
+	portrait := os.Getenv("FIELDREG_PORTRAIT") != ""
+	dir, err := os.MkdirTemp("", "fieldreg-shots")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	a := fyneapp.NewWithID(AppID)
+	u := New(a, dir, device.Options{Params: &vault.LowParams})
+	if portrait {
+		u.win.Resize(fyne.NewSize(800, 1280))
+	}
+	u.Show()
+	go func() {
+		s := &shooter{u: u, out: out, portrait: portrait}
+		s.run()
+		os.RemoveAll(dir)
+		os.Exit(0)
+	}()
+	a.Run()
+}
+
+type shooter struct {
+	u        *UI
+	out      string
+	portrait bool
+}
+
+func (s *shooter) ui(fn func()) { fyne.DoAndWait(fn) }
+
+func (s *shooter) until(cond func() bool) {
+	for i := 0; i < 400; i++ {
+		var ok bool
+		s.ui(func() { ok = cond() })
+		if ok {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	panic("screenshot step timed out on screen " + s.u.screen)
+}
+
+func (s *shooter) shot(name string) {
+	time.Sleep(700 * time.Millisecond)
+	if s.portrait {
+		name += "-portrait"
+	}
+	path := filepath.Join(s.out, name+".png")
+	if err := exec.Command("import", "-window", "root", path).Run(); err != nil {
+		panic(err)
+	}
+	fmt.Println("wrote", path)
+}
+
+// find returns the first visible object of the window matching ok.
+func (s *shooter) find(ok func(fyne.CanvasObject) bool) fyne.CanvasObject {
+	var found fyne.CanvasObject
+	var rec func(o fyne.CanvasObject)
+	rec = func(o fyne.CanvasObject) {
+		if o == nil || found != nil || !o.Visible() {
+			return
+		}
+		if ok(o) {
+			found = o
+			return
+		}
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, c := range x.Objects {
+				rec(c)
+			}
+		case fyne.Widget:
+			for _, c := range test.WidgetRenderer(x).Objects() {
+				rec(c)
+			}
+		}
+	}
+	rec(s.u.win.Content())
+	return found
+}
+
+func (s *shooter) tap(prefix string) {
+	s.ui(func() {
+		b := s.find(func(o fyne.CanvasObject) bool {
+			b, ok := o.(*widget.Button)
+			return ok && strings.HasPrefix(b.Text, prefix)
+		})
+		if b == nil {
+			panic("no button " + prefix)
+		}
+		b.(*widget.Button).OnTapped()
+	})
+}
+
+func (s *shooter) set(placeholder, text string) {
+	s.ui(func() {
+		e := s.find(func(o fyne.CanvasObject) bool {
+			e, ok := o.(*entry)
+			return ok && e.PlaceHolder == placeholder
+		})
+		if e == nil {
+			panic("no entry " + placeholder)
+		}
+		e.(*entry).SetText(text)
+	})
+}
+
+func (s *shooter) run() {
+	u := s.u
+	pass := "correct horse battery 42"
+	s.until(func() bool { return u.screen == "setup" })
+	s.ui(func() { s.u.win.Canvas().Focus(nil) })
+	s.set("Type the country name or code, e.g. Bosnia or BIH", "bos")
+	s.set("e.g. BIH-VELIKA-KLADUSA", "BIH-VELIKA-KLADUSA")
+	s.set("a name to tell this tablet or laptop apart", "tablet-07")
+	s.set("your name as colleagues know it", "Amra Hodžić")
+	s.set("at least 10 characters", pass)
+	s.set("type it again", pass)
+	if !s.portrait {
+		s.shot("setup")
+	}
+	s.tap("BIH – ")
+	s.tap("Create this device")
+	s.until(func() bool { return u.screen == "recovery" })
+	if !s.portrait {
+		s.shot("recovery")
+	}
+	s.ui(func() {
+		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Check); return ok })
+		c.(*widget.Check).SetChecked(true)
+	})
+	s.tap("Continue to unlock")
+	s.until(func() bool { return u.screen == "unlock" })
+	s.set("passphrase", pass)
+	s.tap("Unlock")
+	s.until(func() bool { return u.screen == "shell" })
+
+	// Sample data, straight through the session: a second officer and a
+	// few families for the records list.
+	s.ui(func() {
+		if _, err := u.sess.AddOfficer("Marko Petrović", []byte("another good passphrase 7"), false); err != nil {
+			panic(err)
+		}
+		now := u.dev.Now()
+		enc := registry.Encounter{Kind: "apprehension", Place: "BIH-VELIKA-KLADUSA", At: now.Add(-2 * time.Hour)}
+		families := [][]registry.Person{
+			{{FamilyName: "Rahimi", GivenNames: "Ahmad Shah", Sex: "M", BirthDate: registry.Date{Year: 1988}, Nationalities: []string{"AFG"}, Relationship: "head", Languages: []string{"prs"}},
+				{FamilyName: "Rahimi", GivenNames: "Zahra", Sex: "F", BirthDate: registry.Date{Year: 1992, Month: 3}, Nationalities: []string{"AFG"}, Relationship: "spouse", Vulnerabilities: []string{"pregnancy"}},
+				{FamilyName: "Rahimi", GivenNames: "Omid", Sex: "M", BirthDate: registry.Date{Year: 2016, Estimated: true}, Nationalities: []string{"AFG"}, Relationship: "child"}},
+			{{FamilyName: "Benali", GivenNames: "Youssef", Sex: "M", BirthDate: registry.Date{Year: 2008, Month: 7, Day: 14}, Nationalities: []string{"MAR"}, Vulnerabilities: []string{"unaccompanied_child"}}},
+			{{FamilyName: "Ahmed", GivenNames: "Fatima", Sex: "F", BirthDate: registry.Date{Year: 1979}, Nationalities: []string{"XXA"}, Relationship: "head"},
+				{FamilyName: "Ahmed", GivenNames: "Karim", Sex: "M", BirthDate: registry.Date{Year: 2012, Estimated: true}, Nationalities: []string{"XXA"}, Relationship: "child"}},
+			{{FamilyName: "Khan", GivenNames: "Imran", Sex: "M", BirthDate: registry.Date{Year: 1995, Month: 1, Day: 2}, Nationalities: []string{"PAK"},
+				Document: registry.Document{Type: "passport", Number: "AB1234567", IssuingCountry: "PAK", Expiry: "2023-05-01"}}},
+		}
+		for _, fam := range families {
+			var ps []*registry.Person
+			for i := range fam {
+				p := fam[i]
+				p.Category = registry.CategoryIrregular
+				p.Encounter = enc
+				ps = append(ps, &p)
+			}
+			if _, err := u.sess.RegisterGroup(ps); err != nil {
+				panic(err)
+			}
+		}
+	})
+
+	// Register: a family, second member prefilled from the first.
+	s.ui(func() {
+		f := u.sh.reg.form
+		f.family.SetText("Haddad")
+		f.given.SetText("Omar Khaled")
+		f.sex.SetSelected("Male")
+		f.dobPrec.SetSelected(dobFull)
+		f.dob.SetText("1984-02-29")
+		f.pob.SetText("Aleppo, Syria")
+		f.nats.Set("SYR")
+		f.origName.SetText("عمر خالد حداد")
+		f.origLang.Set("ara")
+		f.category.SetSelected(categoryLabels[registry.CategoryProtection])
+		f.langs.Set("ara", "kur")
+		f.interpreter.SetChecked(true)
+		f.notice.SetChecked(true)
+	})
+	s.tap("Add family member")
+	s.ui(func() {
+		f := u.sh.reg.form
+		f.given.SetText("Lina")
+		f.sex.SetSelected("Female")
+		f.dobPrec.SetSelected(dobEstimate)
+		f.dob.SetText("7")
+		f.vulns[1].SetChecked(true)
+	})
+	s.shot("register")
+	if s.portrait {
+		// The portrait check is the form; scroll to its lower half too.
+		s.ui(func() {
+			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok })
+			c.(*columns).scroll.ScrollToOffset(fyne.NewPos(0, 1500))
+		})
+		s.shot("register-lower")
+		s.ui(func() { u.sh.open(navRecords) })
+		s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) > 0 })
+		s.shot("records")
+		return
+	}
+	s.tap("Review and save")
+	s.until(func() bool {
+		return s.find(func(o fyne.CanvasObject) bool {
+			l, ok := o.(*widget.Label)
+			return ok && strings.HasPrefix(l.Text, "Check before")
+		}) != nil
+	})
+	s.shot("review")
+	s.tap("Save 2 people")
+	s.until(func() bool {
+		return s.find(func(o fyne.CanvasObject) bool {
+			l, ok := o.(*widget.Label)
+			return ok && strings.HasPrefix(l.Text, "Saved")
+		}) != nil
+	})
+	s.shot("saved")
+
+	s.tap("Records")
+	s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) == 9 })
+	s.shot("records")
+	s.ui(func() { u.sh.records.query.SetText("rahimi") })
+	s.until(func() bool { return len(u.sh.records.ids) == 3 })
+	s.ui(func() { u.sh.records.list.Select(1) })
+	s.until(func() bool {
+		return s.find(func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == "Amend" }) != nil
+	})
+	s.tap("Amend")
+	s.ui(func() {
+		f := s.find(func(o fyne.CanvasObject) bool { e, ok := o.(*entry); return ok && e.PlaceHolder == "e.g. Omar Khaled" })
+		f.(*entry).SetText("Zahra Gul")
+	})
+	s.set("why the record is changed, e.g. name spelled from passport", "second given name confirmed by her husband")
+	s.tap("Review changes")
+	s.tap("Save new version")
+	s.until(func() bool {
+		return s.find(func(o fyne.CanvasObject) bool { l, ok := o.(*widget.Label); return ok && l.Text == "Version 2" }) != nil
+	})
+	s.shot("detail")
+
+	s.tap("Settings")
+	s.tap("Verify audit log")
+	time.Sleep(300 * time.Millisecond)
+	s.shot("settings")
+	s.tap("Officers")
+	s.shot("officers")
+
+	s.tap("Lock")
+	s.until(func() bool { return u.screen == "unlock" })
+	s.tap("Amra")
+	s.set("passphrase", "wrong passphrase 1")
+	s.tap("Unlock")
+	s.until(func() bool { return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), "Wrong") })
+	s.shot("unlock")
+}

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/device"
+)
+
+// auditShown is how many of the newest audit entries the settings show.
+const auditShown = 500
+
+// settingsScreen holds the supervisor's settings (auto-lock) and the audit
+// log with its verification.
+type settingsScreen struct {
+	u        *UI
+	root     fyne.CanvasObject
+	autoLock *widget.Select
+	saved    message
+	verify   *widget.Button
+	result   message
+	progress *widget.ProgressBarInfinite
+	entries  []device.AuditEntry
+	log      *widget.List
+}
+
+var autoLockChoices = []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour}
+
+func minutesLabel(d time.Duration) string {
+	m := int(d / time.Minute)
+	if m == 1 {
+		return "1 minute"
+	}
+	return fmt.Sprintf("%d minutes", m)
+}
+
+func newSettingsScreen(u *UI) *settingsScreen {
+	s := &settingsScreen{u: u}
+	var opts []string
+	for _, d := range autoLockChoices {
+		opts = append(opts, minutesLabel(d))
+	}
+	s.saved = newMessage(widget.SuccessImportance)
+	current := u.dev.AutoLock()
+	s.autoLock = u.selectBox(opts, nil)
+	if current%time.Minute == 0 {
+		s.autoLock.SetSelected(minutesLabel(current))
+	} else {
+		s.autoLock.PlaceHolder = fmt.Sprintf("%d seconds", int(current.Seconds()))
+	}
+	s.autoLock.OnChanged = func(v string) {
+		u.activity()
+		for _, d := range autoLockChoices {
+			if minutesLabel(d) == v {
+				s.setAutoLock(d)
+			}
+		}
+	}
+	s.verify = u.primary("Verify audit log", theme.ConfirmIcon(), s.verifyLog)
+	s.result = newMessage(widget.SuccessImportance)
+	s.progress = widget.NewProgressBarInfinite()
+	s.progress.Hide()
+	s.log = widget.NewList(func() int { return len(s.entries) },
+		func() fyne.CanvasObject {
+			l := widget.NewLabel("")
+			l.Truncation = fyne.TextTruncateEllipsis
+			return l
+		},
+		func(i widget.ListItemID, o fyne.CanvasObject) {
+			if i < len(s.entries) {
+				o.(*widget.Label).SetText(auditLine(s.entries[i]))
+			}
+		})
+	s.loadLog()
+
+	lock := widget.NewCard("Auto-lock", "",
+		container.NewVBox(para("Lock the device after this long without use."), s.autoLock, s.saved.Object()))
+	verify := widget.NewCard("Audit log", "",
+		container.NewVBox(para("Every unlock, registration, change and record view is logged in a tamper-evident chain."),
+			toolbar(s.verify), s.progress, s.result.Object()))
+	top := container.NewVBox(heading("Settings"), container.NewGridWithColumns(2, lock, verify),
+		widget.NewLabelWithStyle(fmt.Sprintf("Newest audit entries (up to %d)", auditShown), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
+	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, s.log)
+	return s
+}
+
+func auditLine(e device.AuditEntry) string {
+	parts := []string{fmt.Sprintf("#%d", e.Seq), when(e.At), e.Officer, strings.ReplaceAll(e.Action, "_", " ")}
+	if e.Record != "" {
+		parts = append(parts, e.Record)
+	}
+	if e.Detail != "" {
+		parts = append(parts, e.Detail)
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (s *settingsScreen) setAutoLock(d time.Duration) {
+	if err := s.u.sess.SetAutoLock(d); err != nil {
+		s.saved.SetImportance(widget.DangerImportance)
+		s.saved.Set(plainError(err))
+		return
+	}
+	s.u.idle.start(d)
+	s.saved.SetImportance(widget.SuccessImportance)
+	s.saved.Set("Saved: the device locks after " + minutesLabel(d) + " without use.")
+	s.loadLog()
+}
+
+func (s *settingsScreen) loadLog() {
+	sess := s.u.sess
+	var entries []device.AuditEntry
+	var err error
+	s.u.background(func() { entries, err = sess.AuditLog(auditShown) }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		if err != nil {
+			s.result.SetImportance(widget.DangerImportance)
+			s.result.Set("The audit log cannot be read. " + plainError(err))
+			return
+		}
+		s.entries = entries
+		s.log.Refresh()
+	})
+}
+
+func (s *settingsScreen) verifyLog() {
+	sess := s.u.sess
+	s.verify.Disable()
+	s.progress.Show()
+	s.result.Set("")
+	var rep device.AuditReport
+	var err error
+	s.u.background(func() { rep, err = sess.VerifyAudit() }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		s.verify.Enable()
+		s.progress.Hide()
+		switch {
+		case err != nil:
+			s.result.SetImportance(widget.DangerImportance)
+			s.result.Set("The audit log could not be checked. " + plainError(err))
+		case rep.OK:
+			s.result.SetImportance(widget.SuccessImportance)
+			s.result.Set(fmt.Sprintf("The audit log is intact: %d entries, none changed, removed or reordered.", rep.Entries))
+		default:
+			s.result.SetImportance(widget.DangerImportance)
+			s.result.Set(fmt.Sprintf("The audit log has been tampered with (%d entries checked). Tell your supervisor or HQ. Findings:\n%s",
+				rep.Entries, strings.Join(rep.Problems, "\n")))
+		}
+		s.loadLog()
+	})
+}

@@ -1,0 +1,141 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// Sections of the main navigation.
+const (
+	navRegister = "register"
+	navRecords  = "records"
+	navOfficers = "officers"
+	navSettings = "settings"
+)
+
+// shell is the frame of an unlocked session: a top bar with the station,
+// the officer and the Lock button, the main navigation, and the current
+// screen of the chosen section. Every screen holding personal data hangs
+// from the shell, so dropping it on lock drops them all.
+type shell struct {
+	u       *UI
+	root    *fyne.Container
+	content *fyne.Container
+	nav     map[string]*widget.Button
+	views   map[string]fyne.CanvasObject // current screen of each section
+	current string
+
+	reg     *registerFlow
+	records *recordsScreen
+}
+
+func newShell(u *UI) *shell {
+	s := &shell{u: u, nav: map[string]*widget.Button{}, views: map[string]fyne.CanvasObject{}}
+	info := u.dev.Info()
+	officer := u.sess.Officer()
+
+	brand := widget.NewLabelWithStyle("fieldreg", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	where := widget.NewLabel(fmt.Sprintf("%s · %s", info.Station, info.Name))
+	where.Truncation = fyne.TextTruncateEllipsis
+	who := widget.NewLabelWithStyle(officer.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	lock := u.button("Lock", theme.LogoutIcon(), func() { u.lock("") })
+	top := container.NewBorder(nil, nil, brand, container.NewHBox(widget.NewIcon(theme.AccountIcon()), who, lock), where)
+
+	navRow := container.NewHBox()
+	add := func(id, label string, icon fyne.Resource) {
+		b := u.button(label, icon, func() { s.open(id) })
+		s.nav[id] = b
+		navRow.Add(b)
+	}
+	add(navRegister, "Register", theme.ContentAddIcon())
+	add(navRecords, "Records", theme.SearchIcon())
+	if officer.Supervisor {
+		add(navOfficers, "Officers", theme.AccountIcon())
+		add(navSettings, "Settings", theme.SettingsIcon())
+	}
+	bar := container.NewVBox(top, navRow, widget.NewSeparator())
+	s.content = container.NewStack()
+	s.root = container.NewBorder(container.NewPadded(bar), nil, nil, nil, s.content)
+	return s
+}
+
+// open switches to a section. Opening the section already shown goes back
+// to its first screen (the records list, say).
+func (s *shell) open(id string) {
+	s.u.activity()
+	again := id == s.current
+	s.current = id
+	for nid, b := range s.nav {
+		if nid == id {
+			b.Importance = widget.HighImportance
+		} else {
+			b.Importance = widget.MediumImportance
+		}
+		b.Refresh()
+	}
+	switch id {
+	case navRegister:
+		if s.reg == nil {
+			s.reg = newRegisterFlow(s.u)
+			s.reg.start(nil)
+			return
+		}
+	case navRecords:
+		if s.records == nil {
+			s.records = newRecordsScreen(s.u)
+			s.views[id] = s.records.root
+		} else if again {
+			s.views[id] = s.records.root
+		}
+		if s.views[id] == s.records.root {
+			s.records.search()
+		}
+	case navOfficers:
+		s.views[id] = newOfficersScreen(s.u).root
+	case navSettings:
+		s.views[id] = newSettingsScreen(s.u).root
+	}
+	s.setContent(s.views[id])
+}
+
+// show makes obj the current screen of section id, switching to it.
+func (s *shell) show(id string, obj fyne.CanvasObject) {
+	s.views[id] = obj
+	if s.current != id {
+		s.open(id)
+		return
+	}
+	s.setContent(obj)
+}
+
+func (s *shell) setContent(obj fyne.CanvasObject) {
+	if obj == nil {
+		return
+	}
+	s.content.Objects = []fyne.CanvasObject{obj}
+	s.content.Refresh()
+}
+
+// close stops background work of the screens.
+func (s *shell) close() {
+	if s.records != nil {
+		s.records.close()
+	}
+	s.views = nil
+	s.reg = nil
+	s.records = nil
+	s.content.RemoveAll()
+}
+
+// showFatal is a dead end with an explanation, for data that cannot be opened.
+func (u *UI) showFatal(what string, err error) {
+	u.setContent("fatal", container.NewPadded(container.NewVBox(
+		heading(what),
+		para(plainError(err)),
+		para("Nothing was changed. Close the app and ask your IT contact for help; do not delete the data folder."),
+	)))
+}

@@ -1,0 +1,252 @@
+// Package app is the Fyne user interface of fieldreg: one small type per
+// screen (set-up, unlock, the shell with register, records, record detail,
+// officers and settings). It holds no SQL, crypto or HTTP: every action goes
+// through package device. Slow work (Argon2id, saving, searching, decrypting
+// list rows) runs off the UI goroutine; widgets are only touched on the UI
+// goroutine, through UI.do (fyne.Do in the running app).
+package app
+
+import (
+	"errors"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/device"
+)
+
+// AppID is the Fyne application ID (preferences and storage location).
+const AppID = "org.fieldreg.app"
+
+// UI is the fieldreg window and the state of the officer's session. Create it
+// with New; all methods must be called on the UI goroutine.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	dir  string
+	opts device.Options
+
+	dev  *device.Device
+	sess *device.Session
+	sh   *shell // nil while locked; dropping it drops every screen holding personal data
+
+	// do runs fn on the UI goroutine. It is fyne.Do in the app; tests replace
+	// it with a queue they drain, so widget updates never race with them.
+	do func(fn func())
+
+	idle   *idleTimer
+	unlock *unlockScreen // the unlock screen while it shows
+	// screen names what the window shows ("setup", "unlock", "shell", ...),
+	// for tests and for keeping an eye on navigation.
+	screen string
+}
+
+// New builds the window for the data directory dir: the set-up screen on a
+// fresh directory, the unlock screen otherwise. It does not show the window.
+func New(a fyne.App, dir string, opts device.Options) *UI {
+	u := &UI{app: a, dir: dir, opts: opts, do: fyne.Do}
+	a.Settings().SetTheme(newTheme())
+	u.win = a.NewWindow("fieldreg")
+	u.win.SetIcon(fyne.NewStaticResource("fieldreg.png", assets.Icon()))
+	u.win.Resize(fyne.NewSize(1280, 800))
+	u.idle = newIdleTimer(u)
+	u.win.SetOnClosed(u.close)
+	u.start()
+	return u
+}
+
+// Run opens the app on the data directory dir and blocks until the window is
+// closed.
+func Run(dir string) error {
+	a := fyneapp.NewWithID(AppID)
+	u := New(a, dir, device.Options{})
+	u.win.ShowAndRun()
+	return nil
+}
+
+// Window is the app's window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Show shows the window (without running the event loop).
+func (u *UI) Show() { u.win.Show() }
+
+// start shows the first screen for the data directory.
+func (u *UI) start() {
+	if !device.Initialised(u.dir) {
+		u.showSetup()
+		return
+	}
+	dev, err := device.Open(u.dir, u.opts)
+	if err != nil {
+		fyne.LogError("opening the data directory failed", nil)
+		u.showFatal("The data on this device cannot be opened.", err)
+		return
+	}
+	u.dev = dev
+	u.showUnlock("")
+}
+
+// close locks the session and closes the database when the window closes.
+func (u *UI) close() {
+	u.idle.stop()
+	if u.sh != nil {
+		u.sh.close()
+		u.sh = nil
+	}
+	if u.sess != nil {
+		u.sess.Lock()
+		u.sess = nil
+	}
+	if u.dev != nil {
+		_ = u.dev.Close()
+		u.dev = nil
+	}
+}
+
+// setContent replaces the window content and closes any dialog left open.
+func (u *UI) setContent(name string, obj fyne.CanvasObject) {
+	c := u.win.Canvas()
+	for c.Overlays().Top() != nil {
+		c.Overlays().Remove(c.Overlays().Top())
+	}
+	u.screen = name
+	u.win.SetContent(obj)
+}
+
+// focus puts the keyboard focus on obj if it can take it.
+func (u *UI) focus(obj fyne.Focusable) {
+	if obj != nil {
+		u.win.Canvas().Focus(obj)
+	}
+}
+
+// background runs work off the UI goroutine, then done on the UI goroutine.
+func (u *UI) background(work func(), done func()) {
+	go func() {
+		work()
+		u.do(done)
+	}()
+}
+
+// startSession enters the shell for an unlocked session.
+func (u *UI) startSession(s *device.Session) {
+	u.sess = s
+	u.sh = newShell(u)
+	u.setContent("shell", u.sh.root)
+	u.sh.open(navRegister)
+	u.idle.start(u.dev.AutoLock())
+}
+
+// lock drops the session (keys wiped from memory) and every screen that
+// holds personal data, and returns to the unlock screen.
+func (u *UI) lock(reason string) {
+	u.idle.stop()
+	officer := ""
+	if u.sess != nil {
+		officer = u.sess.Officer().ID
+		s := u.sess
+		u.sess = nil
+		s.Lock()
+	}
+	if u.sh != nil {
+		u.sh.close()
+		u.sh = nil
+	}
+	u.showUnlockFor(officer, reason)
+}
+
+// activity records officer input; it postpones the auto-lock.
+func (u *UI) activity() { u.idle.touch() }
+
+// idleTimer locks the app after a period without officer input.
+type idleTimer struct {
+	u     *UI
+	last  atomic.Int64 // unix nanoseconds of the last input
+	mu    sync.Mutex
+	timer *time.Timer
+	after time.Duration
+	gen   int // bumps on start/stop so a stale timer does nothing
+}
+
+func newIdleTimer(u *UI) *idleTimer { return &idleTimer{u: u} }
+
+func (t *idleTimer) touch() { t.last.Store(time.Now().UnixNano()) }
+
+func (t *idleTimer) start(after time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.gen++
+	if t.timer != nil {
+		t.timer.Stop()
+	}
+	t.after = after
+	t.touch()
+	t.arm(after, t.gen)
+}
+
+func (t *idleTimer) stop() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.gen++
+	if t.timer != nil {
+		t.timer.Stop()
+		t.timer = nil
+	}
+}
+
+// arm schedules a check after d; the caller holds mu.
+func (t *idleTimer) arm(d time.Duration, gen int) {
+	t.timer = time.AfterFunc(d, func() {
+		t.mu.Lock()
+		if gen != t.gen {
+			t.mu.Unlock()
+			return
+		}
+		idle := time.Since(time.Unix(0, t.last.Load()))
+		if idle < t.after {
+			t.arm(t.after-idle, gen)
+			t.mu.Unlock()
+			return
+		}
+		t.mu.Unlock()
+		t.u.do(func() {
+			t.mu.Lock()
+			current := gen == t.gen
+			t.mu.Unlock()
+			if current && t.u.sess != nil {
+				t.u.lock("Locked after a period without use. Unlock to continue.")
+			}
+		})
+	})
+}
+
+// plainError turns an error from device into a sentence for the officer.
+// Device errors are already plain language; this only hides internal ones.
+func plainError(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, device.ErrSessionLocked):
+		return "The device is locked. Unlock it again."
+	}
+	return capitalise(err.Error())
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	if r[0] >= 'a' && r[0] <= 'z' {
+		r[0] -= 'a' - 'A'
+	}
+	out := string(r)
+	if last := r[len(r)-1]; last != '.' && last != '!' && last != '?' {
+		out += "."
+	}
+	return out
+}

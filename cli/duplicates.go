@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// cmdDuplicates lists likely duplicates already stored, for a supervisor.
+func cmdDuplicates(env *Env, args []string) int {
+	fs := flags(env, "duplicates")
+	var u unlockFlags
+	u.register(fs)
+	limit := fs.Int("limit", 100, "at most this many pairs (0: all)")
+	asJSON := fs.Bool("json", false, "print JSON lines")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	pairs, err := s.LikelyDuplicates(*limit, nil)
+	if err != nil {
+		return fail(env, err)
+	}
+	enc := json.NewEncoder(env.Stdout)
+	for _, p := range pairs {
+		if *asJSON {
+			_ = enc.Encode(map[string]any{"id_a": p.A.ID, "id_b": p.B.ID, "score": p.Score, "reasons": p.Reasons})
+			continue
+		}
+		var why []string
+		for _, r := range p.Reasons {
+			mark := "≠"
+			if r.Agree {
+				mark = "="
+			}
+			why = append(why, mark+" "+r.Field)
+		}
+		fmt.Fprintf(env.Stdout, "%s  %s  %.2f  %s\n", p.A.ID, p.B.ID, p.Score, strings.Join(why, ", "))
+	}
+	if len(pairs) == 0 && !*asJSON {
+		fmt.Fprintln(env.Stderr, "no undecided likely duplicates")
+	}
+	return 0
+}
+
+// cmdLink records an officer's decision about two registrations.
+func cmdLink(env *Env, args []string) int {
+	fs := flags(env, "link")
+	var u unlockFlags
+	u.register(fs)
+	same := fs.Bool("same", false, "the two registrations are the same person")
+	different := fs.Bool("different", false, "the two registrations are different people")
+	note := fs.String("note", "", "why (no personal data needed)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 2 || *same == *different {
+		fmt.Fprintln(env.Stderr, "usage: fieldreg link --data DIR --passphrase-file FILE (--same | --different) [--note TEXT] ID OTHER_ID")
+		return 2
+	}
+	a, err := registry.ParseRegID(fs.Arg(0))
+	if err != nil {
+		return fail(env, err)
+	}
+	b, err := registry.ParseRegID(fs.Arg(1))
+	if err != nil {
+		return fail(env, err)
+	}
+	s, done, err := openSession(env, &u)
+	if err != nil {
+		return fail(env, err)
+	}
+	defer done()
+	if err := s.Link(a, b, *same, *note); err != nil {
+		return fail(env, err)
+	}
+	word := "different people"
+	if *same {
+		word = "the same person"
+	}
+	fmt.Fprintf(env.Stdout, "%s and %s recorded as %s\n", a, b, word)
+	return 0
+}
