@@ -86,8 +86,10 @@ const (
 	wNatShared   = 0.3
 	wNatDisjoint = -1.0
 
-	wDocSame     = 6.0
-	wDocOCR      = 5.0 // same up to OCR confusions
+	wDocSame     = 11.0 // same number of at least docLongLen characters
+	wDocOCR      = 10.0 // the same up to OCR confusions
+	wDocShort    = 6.0  // same (or OCR-same) number of fewer characters
+	docLongLen   = 6
 	wDocOneSlip  = 3.0 // one character differs or two are transposed
 	wDocDiffer   = -1.2
 	scoreOffset  = 5.5 // log-odds of the evidence at which Score is 0.5
@@ -559,10 +561,18 @@ func docEvidence(pa, pb *prepared) (float64, string, bool) {
 		return 0, "", false
 	}
 	if a == b {
-		if pa.docRaw == pb.docRaw {
-			return wDocSame, "same number", true
+		// Two people share a number of six or more characters by chance
+		// about once in a million pairs, whatever their names: an
+		// identical long number outweighs a date or a name written
+		// differently (ln(0.95/1e-5) is 11.5). Short numbers say less.
+		same, ocr := wDocSame, wDocOCR
+		if len(a) < docLongLen {
+			same, ocr = wDocShort, wDocShort-1
 		}
-		return wDocOCR, "same number up to OCR confusion", true
+		if pa.docRaw == pb.docRaw {
+			return same, "same number", true
+		}
+		return ocr, "same number up to OCR confusion", true
 	}
 	if oneSlip(a, b) {
 		return wDocOneSlip, "one character differs", true

@@ -16,6 +16,8 @@
 // (1 January placeholders, a year off, day and month swapped); sex;
 // nationality as soft evidence; document numbers up to OCR confusions.
 // Within an Index, agreement on a name is weighted by how common the name
-// is among the indexed records. See docs/matching.md for the design and the
+// is among the indexed records, and Index.Duplicates groups records so that
+// links which contradict each other (A=B and B=C while A and C are plainly
+// two people) are resolved in favour of the strongest. See docs/matching.md for the design and the
 // measured accuracy.
 package match

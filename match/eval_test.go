@@ -99,7 +99,7 @@ func TestEvaluate(t *testing.T) {
 	// targets are the goals of issue 6; floors guard against regressions
 	// from the figures in docs/matching.md (route-dev is below its goal).
 	targets := map[string]float64{"route-dev": 0.90, "febrl3": 0.98}
-	floors := map[string]float64{"route-dev": 0.83, "febrl3": 0.975}
+	floors := map[string]float64{"route-dev": 0.85, "febrl3": 0.98}
 	for name := range targets {
 		t.Run(name, func(t *testing.T) {
 			people := readPeople(t, filepath.Join(dir, name, "people.csv"))

@@ -208,14 +208,25 @@ type Pair struct {
 }
 
 // Duplicates compares every indexed record with its candidates and returns
-// the pairs scoring at least threshold, in the order the records were added.
-// It runs on workers goroutines (at least one).
+// the pairs it judges to be the same person at threshold, in the order the
+// records were added (by A, then B). It runs on workers goroutines (at
+// least one).
+//
+// Pairs are not judged one by one: records are grouped by their links
+// scoring at least threshold, strongest first, and a group never holds two
+// records that are not candidates of each other or score below
+// conflictScore (0.05), whatever links them. A pair scoring at least
+// threshold is therefore left out when it conflicts with a stronger link,
+// and a pair of one group is reported with the score of the link that
+// joined them when that is higher than its own, so every Score is at least
+// threshold.
 func (x *Index) Duplicates(threshold float64, workers int) []Pair {
 	x.mu.RLock()
 	defer x.mu.RUnlock()
 	workers = max(workers, 1)
+	floor := min(threshold, conflictScore)
 	n := len(x.records)
-	found := make([][]Pair, n)
+	found := make([][]scoredPair, n)
 	var wg sync.WaitGroup
 	next := make(chan int, 64)
 	for w := 0; w < workers; w++ {
@@ -223,7 +234,7 @@ func (x *Index) Duplicates(threshold float64, workers int) []Pair {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				found[i] = x.pairsOf(i, threshold)
+				found[i] = x.pairsOf(i, floor)
 			}
 		}()
 	}
@@ -232,25 +243,31 @@ func (x *Index) Duplicates(threshold float64, workers int) []Pair {
 	}
 	close(next)
 	wg.Wait()
-	var out []Pair
+	var all []scoredPair
 	for _, f := range found {
-		out = append(out, f...)
+		all = append(all, f...)
+	}
+	grouped := group(all, threshold, floor)
+	out := make([]Pair, len(grouped))
+	for k, p := range grouped {
+		out[k] = Pair{A: x.records[p.i], B: x.records[p.j], Score: p.score}
 	}
 	return out
 }
 
-// pairsOf returns the pairs of record i with records added after it.
-func (x *Index) pairsOf(i int, threshold float64) []Pair {
+// pairsOf returns the pairs of record i with records added after it that
+// score at least floor.
+func (x *Index) pairsOf(i int, floor float64) []scoredPair {
 	p := &x.prepared[i]
 	cands := x.candidates(p)
 	slices.Sort(cands)
-	var out []Pair
+	var out []scoredPair
 	for _, c := range cands {
 		if int(c) <= i {
 			continue
 		}
-		if s := compare(p, &x.prepared[c], &x.freq, false).Score; s >= threshold {
-			out = append(out, Pair{A: x.records[i], B: x.records[c], Score: s})
+		if s := compare(p, &x.prepared[c], &x.freq, false).Score; s >= floor {
+			out = append(out, scoredPair{uint32(i), c, s})
 		}
 	}
 	return out
