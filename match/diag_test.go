@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -59,7 +58,7 @@ func TestDiagThreshold(t *testing.T) {
 				next -= 0.1
 			}
 		}
-		t.Log(fmt.Sprintf("%s best F1 %.4f at score %.3f", name, best, bestT))
+		t.Logf("%s best F1 %.4f at score %.3f", name, best, bestT)
 	}
 }
 
@@ -78,8 +77,7 @@ func TestDiagFit(t *testing.T) {
 	var Y []float64
 	var DS []int
 	total := map[int]int{}
-	var featsOf func(a, b *prepared, f *nameFreq) []float64
-	featsOf = func(a, b *prepared, f *nameFreq) []float64 {
+	featsOf := func(a, b *prepared, f *nameFreq) []float64 {
 		v := make([]float64, len(names), len(names)+20)
 		v[0] = 1
 		if al, ok := alignNames(a, b, f); ok {
