@@ -17,12 +17,17 @@ func cmdInit(env *Env, args []string) int {
 	name := fs.String("device-name", "", "device name (default: host name)")
 	officer := fs.String("officer", "", "first officer's name; they become the device's supervisor")
 	passFile := fs.String("passphrase-file", "", "file holding the first officer's passphrase (asked when absent)")
+	enrolment := fs.String("enrolment", "", "join a hub with this enrolment file (from 'reghub enrol')")
+	code := fs.String("code", "", "the enrolment code printed with the file (asked when absent)")
 	recoveryOut := fs.String("recovery-key-out", "", "write the authority's recovery key to this file (mode 0600) instead of printing it")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *enrolment != "" {
+		return initEnrolled(env, *data, *enrolment, *code, *officer, *passFile)
+	}
 	if !*standalone {
-		fmt.Fprintln(env.Stderr, "fieldreg init: use --standalone (joining a hub with an enrolment file comes with the hub)")
+		fmt.Fprintln(env.Stderr, "fieldreg init: use --standalone, or --enrolment FILE --code CODE to join a hub")
 		return 2
 	}
 	if *country == "" || *station == "" || *officer == "" || fs.NArg() != 0 {

@@ -1,0 +1,260 @@
+// Package client is a device's HTTPS client of the hub's sync API (package
+// wire): mutual TLS with the device's certificate, the hub's certificate
+// pinned, bounded reads of everything the hub sends, and errors that say in
+// plain words what happened and whether retrying helps.
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/pki"
+	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/wire"
+)
+
+// Sentinel errors: every error of this package wraps exactly one, so a
+// caller branches with errors.Is and shows Error() to the officer.
+var (
+	// ErrUnreachable: no connection to the hub, or it broke off. Retry later.
+	ErrUnreachable = errors.New("hub unreachable")
+	// ErrRevoked: the hub refuses this device for good. Retrying does not help.
+	ErrRevoked = errors.New("this device was revoked")
+	// ErrNotEnrolled: the hub does not know this device. Retrying does not help.
+	ErrNotEnrolled = errors.New("this device is not enrolled at this hub")
+	// ErrCertMismatch: the server is not the hub of the enrolment. Retrying does not help.
+	ErrCertMismatch = pki.ErrCertMismatch
+	// ErrRefused: the hub refused what was sent (malformed, too large,
+	// forged, unsupported version). Retrying the same data does not help.
+	ErrRefused = errors.New("the hub refused the data")
+	// ErrHub: the hub failed (a server error, or a malformed answer). Retry later.
+	ErrHub = errors.New("the hub had a problem")
+)
+
+// Error is a failed request. It unwraps to one of the sentinel errors.
+type Error struct {
+	Kind    error          // one of the sentinels
+	Op      string         // "hello", "push" or "pull"
+	Status  int            // HTTP status, 0 when there was no answer
+	Message string         // the hub's plain-words message, if any
+	Refused []wire.Refusal // events the hub named as refused
+	Err     error          // the underlying error, if any
+}
+
+func (e *Error) Error() string {
+	s := e.Kind.Error()
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Unwrap returns the kind and the underlying error.
+func (e *Error) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Kind, e.Err}
+	}
+	return []error{e.Kind}
+}
+
+// Temporary reports whether retrying later may succeed.
+func (e *Error) Temporary() bool { return e.Kind == ErrUnreachable || e.Kind == ErrHub }
+
+// Retryable reports whether err is worth retrying later (a network or hub
+// failure); false for revocation, certificate mismatch and refused data.
+func Retryable(err error) bool {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Temporary()
+	}
+	return errors.Is(err, ErrUnreachable) || errors.Is(err, wire.ErrTruncated)
+}
+
+// Config says how to reach the hub.
+type Config struct {
+	URL        string             // https://host:port from the enrolment package
+	HubCert    []byte             // DER, pinned
+	ClientCert []byte             // DER, the device's certificate
+	Key        ed25519.PrivateKey // the device's signing key (the certificate's key)
+	// DialContext replaces the network dialer (tests inject faults with it).
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	Timeout     time.Duration // per request; 2 minutes when zero
+}
+
+// Client talks to one hub. It is safe for concurrent use.
+type Client struct {
+	url string
+	hc  *http.Client
+}
+
+// New returns a client for cfg.
+func New(cfg Config) *Client {
+	dial := cfg.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 2 * time.Minute
+	}
+	tr := &http.Transport{
+		DialContext:           dial,
+		TLSClientConfig:       pki.ClientConfig(cfg.HubCert, cfg.ClientCert, cfg.Key),
+		TLSHandshakeTimeout:   15 * time.Second,
+		ResponseHeaderTimeout: time.Minute,
+		MaxIdleConnsPerHost:   2,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	return &Client{url: strings.TrimRight(cfg.URL, "/"), hc: &http.Client{Transport: tr, Timeout: cfg.Timeout}}
+}
+
+// Close drops idle connections.
+func (c *Client) Close() { c.hc.CloseIdleConnections() }
+
+// classify turns a transport failure into an *Error.
+func classify(op string, err error) *Error {
+	var ae tls.AlertError
+	switch {
+	case errors.Is(err, pki.ErrCertMismatch):
+		return &Error{Kind: ErrCertMismatch, Op: op, Err: err}
+	case errors.As(err, &ae) && (ae == 42 || ae == 43 || ae == 44 || ae == 45 || ae == 46 || ae == 48 || ae == 116):
+		return &Error{Kind: ErrNotEnrolled, Op: op, Message: "the hub did not accept this device's certificate", Err: err}
+	}
+	return &Error{Kind: ErrUnreachable, Op: op, Err: err}
+}
+
+// post sends body and returns the response when its status is 200; any
+// other status becomes an *Error.
+func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+path, bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Kind: ErrRefused, Op: op, Message: "the hub address is not valid", Err: err}
+	}
+	req.Header.Set("Content-Type", ctype)
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, classify(op, err)
+	}
+	if resp.StatusCode == http.StatusOK {
+		return resp, nil
+	}
+	defer resp.Body.Close()
+	var body2 struct {
+		wire.Error
+		Refused []wire.Refusal `json:"refused"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body2)
+	e := &Error{Op: op, Status: resp.StatusCode, Message: body2.Message, Refused: body2.Refused}
+	switch {
+	case body2.Code == wire.CodeRevoked:
+		e.Kind, e.Message = ErrRevoked, ""
+	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
+		e.Kind, e.Message = ErrNotEnrolled, ""
+	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
+		e.Kind = ErrHub
+	default:
+		e.Kind = ErrRefused
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		}
+	}
+	return nil, e
+}
+
+func (c *Client) postJSON(ctx context.Context, op, path string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	resp, err := c.post(ctx, op, path, "application/json", b)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxJSONBytes+wire.MaxHeads*100)).Decode(out); err != nil {
+		return &Error{Kind: ErrUnreachable, Op: op, Message: "the answer was cut off", Err: err}
+	}
+	return nil
+}
+
+// Hello opens a sync: it sends the device's vector and returns the hub's
+// vector, the trust list and the revocation list.
+func (c *Client) Hello(ctx context.Context, v vector.Vector) (*wire.HelloReply, error) {
+	var rep wire.HelloReply
+	if err := c.postJSON(ctx, "hello", wire.PathHello, wire.Hello{Version: wire.Version, Vector: wire.FromVector(v)}, &rep); err != nil {
+		return nil, err
+	}
+	if rep.Version != wire.Version {
+		return nil, &Error{Kind: ErrRefused, Op: "hello", Message: "the hub speaks another version of the sync protocol"}
+	}
+	return &rep, nil
+}
+
+// Push sends one chunk of encoded events (wire.EncodeEvent), at most
+// wire.MaxChunkEvents, and returns the hub's acknowledgement.
+func (c *Client) Push(ctx context.Context, evs [][]byte) (*wire.PushReply, error) {
+	var buf bytes.Buffer
+	fw := wire.NewWriter(&buf)
+	for _, b := range evs {
+		_ = fw.Event(b)
+	}
+	_ = fw.Close(false)
+	resp, err := c.post(ctx, "push", wire.PathPush, "application/x-fieldreg-events", buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	var rep wire.PushReply
+	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxJSONBytes)).Decode(&rep); err != nil {
+		// The hub may have committed the chunk: the next hello says.
+		return nil, &Error{Kind: ErrUnreachable, Op: "push", Message: "the acknowledgement was cut off", Err: err}
+	}
+	return &rep, nil
+}
+
+// Pull fetches the next chunk of events the device lacks. It returns the
+// events (decoded, not yet verified) and whether the hub holds more. A
+// chunk cut short is discarded whole (ErrUnreachable).
+func (c *Client) Pull(ctx context.Context, v vector.Vector, max int) ([]*registry.Event, bool, error) {
+	b, _ := json.Marshal(wire.PullRequest{Vector: wire.FromVector(v), MaxEvents: max})
+	resp, err := c.post(ctx, "pull", wire.PathPull, "application/json", b)
+	if err != nil {
+		return nil, false, err
+	}
+	defer resp.Body.Close()
+	fr := wire.NewReader(io.LimitReader(resp.Body, wire.MaxPushBytes))
+	var out []*registry.Event
+	for {
+		b, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			if errors.Is(err, wire.ErrTruncated) || isNetErr(err) {
+				return nil, false, &Error{Kind: ErrUnreachable, Op: "pull", Message: "the transfer was cut off", Err: err}
+			}
+			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent malformed data", Err: err}
+		}
+		e, err := wire.DecodeEvent(b)
+		if err != nil {
+			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent a malformed event", Err: err}
+		}
+		out = append(out, e)
+	}
+	return out, fr.Trailer().More, nil
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.ErrUnexpectedEOF) || strings.Contains(err.Error(), "connection reset")
+}

@@ -1,0 +1,218 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/client"
+	"github.com/fieldreg/fieldreg/sync/pki"
+	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/wire"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// rawClient speaks HTTPS to the hub with a device's certificate, so a test
+// can send what no honest device would.
+func rawClient(d *devProc) *http.Client {
+	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: pki.ClientConfig(d.pkg.HubCert, d.pkg.ClientCert, d.signKey())}}
+}
+
+func post(t *testing.T, hc *http.Client, url string, body io.Reader) (int, string) {
+	t.Helper()
+	resp, err := hc.Post(url, "application/octet-stream", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// fakeEvent makes an event of device d's key in a synthetic log (epoch),
+// payload sealed under the deployment's records key.
+func fakeEvent(t testing.TB, d *devProc, key ed25519.PrivateKey, epoch, seq uint64, hlc registry.HLC, family string) *registry.Event {
+	t.Helper()
+	e := &registry.Event{Origin: d.pkg.DeviceID, Epoch: epoch, Seq: seq, HLC: hlc, Officer: "officer0", Record: "BIH-FAKE-" + family, Op: registry.OpRegister}
+	rk, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
+	p := &registry.Person{FamilyName: family, GivenNames: "Testee", Sex: "X", BirthDate: registry.Date{Year: 1990}, Nationalities: []string{"XXA"}, Category: registry.CategoryIrregular}
+	if err := e.SealChange(rk, &registry.Change{Fields: registry.FieldsOf(p)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Sign(key)
+	return e
+}
+
+func chunk(evs ...*registry.Event) *bytes.Buffer {
+	var b bytes.Buffer
+	w := wire.NewWriter(&b)
+	for _, e := range evs {
+		_ = w.Event(wire.EncodeEvent(e))
+	}
+	_ = w.Close(false)
+	return &b
+}
+
+// TestHostileInput: malformed, oversized, forged, replayed and forked input
+// and a revoked device are refused with 4xx or quarantined, nothing of a
+// refused chunk is applied, and the hub keeps serving the honest device.
+func TestHostileInput(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	h := newHub(t)
+	h.start("127.0.0.1:0")
+	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
+	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
+	a.register(3, "A")
+	if code, out := a.sync(""); code != 0 {
+		t.Fatalf("first sync: %s", out)
+	}
+	hc := rawClient(a)
+	u := h.url()
+	now := registry.MakeHLC(time.Now().UnixMilli(), 0)
+	events := func() string {
+		t.Helper()
+		resp, err := hc.Post(u+wire.PathHello, "application/json", strings.NewReader(`{"version":1,"vector":[]}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var rep wire.HelloReply
+		if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+			t.Fatal(err)
+		}
+		v, _ := wire.ToVector(rep.Vector)
+		return v.String()
+	}
+	before := events()
+
+	wrongKey := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	good := fakeEvent(t, a, a.signKey(), 77, 1, now, "Fakeone")
+	forged := fakeEvent(t, a, wrongKey, 77, 2, now, "Fakeforged")
+	unknown := fakeEvent(t, a, a.signKey(), 77, 2, now, "Fakeunknown")
+	unknown.Origin = "00000000deadbeef"
+	unknown.Sign(a.signKey())
+	// Frames of 1 MiB each, within the event limit, past the request limit.
+	huge := bytes.Repeat(append([]byte{'E', 0x80, 0x80, 0x40}, make([]byte, 1<<20)...), 5)
+
+	cases := []struct {
+		name, path string
+		body       io.Reader
+		status     int
+	}{
+		{"hello not JSON", wire.PathHello, strings.NewReader("{{{"), 400},
+		{"hello unknown field", wire.PathHello, strings.NewReader(`{"version":1,"evil":true}`), 400},
+		{"hello wrong version", wire.PathHello, strings.NewReader(`{"version":99}`), 400},
+		{"hello oversized", wire.PathHello, bytes.NewReader(bytes.Repeat([]byte(" "), wire.MaxJSONBytes+10)), 413},
+		{"pull malformed vector", wire.PathPull, strings.NewReader(`{"vector":[{"o":"","e":1,"s":1}]}`), 400},
+		{"push garbage", wire.PathPush, strings.NewReader("not frames at all"), 400},
+		{"push without trailer", wire.PathPush, bytes.NewReader(chunk(good).Bytes()[:10]), 400},
+		{"push oversized", wire.PathPush, bytes.NewReader(huge), 413},
+		{"push forged signature", wire.PathPush, chunk(good, forged), 422},
+		{"push unknown device", wire.PathPush, chunk(good, unknown), 422},
+	}
+	for _, c := range cases {
+		status, body := post(t, hc, u+c.path, c.body)
+		if status != c.status {
+			t.Errorf("%s: status %d, want %d (%s)", c.name, status, c.status, body)
+		}
+	}
+	var many []*registry.Event
+	for i := uint64(1); i <= wire.MaxChunkEvents+1; i++ {
+		many = append(many, fakeEvent(t, a, a.signKey(), 78, i, now, "Fakemany"))
+	}
+	if status, _ := post(t, hc, u+wire.PathPush, chunk(many...)); status != 413 {
+		t.Errorf("push of %d events: status %d", len(many), status)
+	}
+	if got := events(); got != before {
+		t.Fatalf("refused requests changed the hub: %s -> %s", before, got)
+	}
+
+	// Replay: the same chunk twice is taken once; the second is a no-op.
+	var rep wire.PushReply
+	for i, want := range []wire.PushReply{{Accepted: 1}, {Duplicates: 1}} {
+		status, body := post(t, hc, u+wire.PathPush, chunk(good))
+		if status != 200 || json.Unmarshal([]byte(body), &rep) != nil || rep.Accepted != want.Accepted || rep.Duplicates != want.Duplicates {
+			t.Fatalf("push %d: %d %s", i, status, body)
+		}
+	}
+	// A different event under an existing key (a forked log) is quarantined.
+	fork := fakeEvent(t, a, a.signKey(), 77, 1, now+5, "Fakefork")
+	status, body := post(t, hc, u+wire.PathPush, chunk(fork))
+	if status != 200 || json.Unmarshal([]byte(body), &rep) != nil || len(rep.Quarantined) != 1 {
+		t.Fatalf("fork: %d %s", status, body)
+	}
+	// Stamped two days ahead: accepted and flagged.
+	future := fakeEvent(t, a, a.signKey(), 77, 2, registry.MakeHLC(time.Now().Add(48*time.Hour).UnixMilli(), 0), "Fakefuture")
+	status, body = post(t, hc, u+wire.PathPush, chunk(future))
+	if status != 200 || json.Unmarshal([]byte(body), &rep) != nil || rep.Accepted != 1 || rep.Flagged != 1 {
+		t.Fatalf("future: %d %s", status, body)
+	}
+
+	// No client certificate: the device paths refuse, /healthz answers.
+	anon := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	if status, _ := post(t, anon, u+wire.PathHello, strings.NewReader(`{"version":1}`)); status != 401 {
+		t.Errorf("anonymous hello: %d", status)
+	}
+	// A certificate from another authority fails the handshake.
+	other, _ := trust.NewAuthority("SRB", nil, time.Now())
+	oca, _ := pki.CA(other, time.Now())
+	ocred := other.IssueCredential(a.pkg.DeviceID, "impostor", "X", a.signKey().Public().(ed25519.PublicKey), time.Now(), time.Hour)
+	ocert, _ := pki.ClientCert(other, oca, ocred)
+	imp := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: pki.ClientConfig(a.pkg.HubCert, ocert, a.signKey())}}
+	if resp, err := imp.Post(u+wire.PathHello, "application/json", strings.NewReader(`{"version":1}`)); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode < 400 {
+			t.Errorf("impostor certificate accepted: %d", resp.StatusCode)
+		}
+	}
+	// A server with another certificate is not the hub: certificate mismatch.
+	c := client.New(client.Config{URL: u, HubCert: ocert, ClientCert: a.pkg.ClientCert, Key: a.signKey()})
+	if _, err := c.Hello(context.Background(), vector.Vector{}); !errors.Is(err, client.ErrCertMismatch) || client.Retryable(err) {
+		t.Errorf("pinned certificate mismatch: %v", err)
+	}
+
+	// Revocation while serving: B is refused from the next request on; A
+	// keeps syncing and receives the revocation list naming B.
+	must(t, "reghub", "revoke", "--data", h.dir, "--passphrase-file", h.passFile, "--device", "tablet-b")
+	code, out := b.sync("")
+	if code != 1 || !strings.Contains(out, "this device was revoked") {
+		t.Errorf("revoked device sync: exit %d\n%s", code, out)
+	}
+	if code, out := a.sync(""); code != 0 || !strings.Contains(out, "received 2,") || !strings.Contains(out, "future-dated 1") {
+		// The synthetic events of log 77 arrive (the fork stayed in the
+		// hub's quarantine); the future-dated one is flagged.
+		t.Errorf("honest device after hostile traffic: exit %d\n%s", code, out)
+	}
+	s, done := a.session()
+	tf, err := s.Device().TrustFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, revoked := tf.RevokedAt("BIH", b.pkg.DeviceID); !revoked {
+		t.Error("device A did not receive the revocation of B")
+	}
+	done()
+	resp, err := anon.Get(u + wire.PathHealth)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz after hostile input: %v", err)
+	}
+	resp.Body.Close()
+	st := h.status()
+	if !strings.Contains(st, "quarantined 1") || !strings.Contains(st, "future      1") || !strings.Contains(st, "revoked") {
+		t.Errorf("hub status:\n%s", st)
+	}
+	t.Log(st)
+}

@@ -1,0 +1,295 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/cli"
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/sync/enrol"
+	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
+)
+
+// execEnv makes the test binary run as a program instead of the tests.
+const execEnv = "FIELDREG_E2E_EXEC"
+
+func TestMain(m *testing.M) {
+	switch os.Getenv(execEnv) {
+	case "reghub":
+		args := os.Args[1:]
+		c, ok := hubcmd.Commands()[args[0]]
+		if !ok {
+			fmt.Fprintln(os.Stderr, "unknown hub command", args[0])
+			os.Exit(2)
+		}
+		os.Exit(c.Run(args[1:], os.Stdout, os.Stderr))
+	case "fieldreg":
+		p := vault.LowParams
+		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+const passphrase = "Fake-Officer-Passphrase-42"
+
+var lowParams = vault.LowParams
+
+func devOpts() device.Options { return device.Options{Params: &lowParams} }
+
+// command prepares the test binary as reghub or fieldreg.
+func command(prog string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), execEnv+"="+prog)
+	return cmd
+}
+
+// run runs a program to completion and returns its exit status and output.
+func run(t testing.TB, prog string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := command(prog, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// must runs a program and fails the test unless it exits 0.
+func must(t testing.TB, prog string, args ...string) string {
+	t.Helper()
+	code, out, errs := run(t, prog, args...)
+	if code != 0 {
+		t.Fatalf("%s %s: exit %d\n%s%s", prog, strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// hubProc is a reghub serve process.
+type hubProc struct {
+	t        testing.TB
+	dir      string
+	passFile string
+	addr     string
+	cmd      *exec.Cmd
+	logs     *bytes.Buffer
+	waited   chan error
+}
+
+// newHub initialises a hub in a temporary directory (not yet serving).
+func newHub(t testing.TB) *hubProc {
+	t.Helper()
+	root := t.TempDir()
+	h := &hubProc{t: t, dir: filepath.Join(root, "hub"), passFile: filepath.Join(root, "hubpass")}
+	if err := os.WriteFile(h.passFile, []byte("hub passphrase for tests\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "reghub", "init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile)
+	return h
+}
+
+// start serves on addr ("127.0.0.1:0" for any port) and waits until the
+// hub answers on it.
+func (h *hubProc) start(addr string) {
+	h.t.Helper()
+	addrFile := filepath.Join(filepath.Dir(h.dir), "addr")
+	os.Remove(addrFile)
+	h.logs = &bytes.Buffer{}
+	h.cmd = command("reghub", "serve", "--data", h.dir, "--passphrase-file", h.passFile, "--addr", addr, "--addr-file", addrFile)
+	h.cmd.Stderr = h.logs
+	if err := h.cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.waited = make(chan error, 1)
+	go func(c *exec.Cmd, ch chan error) { ch <- c.Wait() }(h.cmd, h.waited)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if b, err := os.ReadFile(addrFile); err == nil && len(b) > 0 {
+			h.addr = string(b)
+			break
+		}
+		select {
+		case err := <-h.waited:
+			h.t.Fatalf("hub exited: %v\n%s", err, h.logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatal("hub did not start")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Cleanup(func() { h.kill() })
+}
+
+func (h *hubProc) url() string { return "https://" + h.addr }
+
+// kill ends the hub with SIGKILL (nothing flushed, nothing closed).
+func (h *hubProc) kill() {
+	if h.cmd == nil {
+		return
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGKILL)
+	<-h.waited
+	h.cmd = nil
+}
+
+// stop ends the hub with SIGTERM and checks it shut down cleanly.
+func (h *hubProc) stop() {
+	h.t.Helper()
+	if h.cmd == nil {
+		return
+	}
+	_ = h.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-h.waited:
+		if err != nil {
+			h.t.Errorf("hub did not shut down cleanly: %v\n%s", err, h.logs)
+		}
+	case <-time.After(40 * time.Second):
+		h.t.Error("hub did not shut down on SIGTERM")
+		_ = h.cmd.Process.Kill()
+		<-h.waited
+	}
+	h.cmd = nil
+}
+
+var codeRE = regexp.MustCompile(`enrolment code[^:]*: ([0-9A-Z]{5}-[0-9A-Z]{5})`)
+
+// enrol makes an enrolment package and returns its file and code.
+func (h *hubProc) enrol(name, station string, extra ...string) (string, string) {
+	h.t.Helper()
+	file := filepath.Join(filepath.Dir(h.dir), name+".enrol")
+	args := append([]string{"enrol", "--data", h.dir, "--passphrase-file", h.passFile, "--kdf", "low", "--device", name, "--station", station, "--out", file, "--hub-url", h.url()}, extra...)
+	out := must(h.t, "reghub", args...)
+	m := codeRE.FindStringSubmatch(out)
+	if m == nil {
+		h.t.Fatalf("no code in %q", out)
+	}
+	return file, m[1]
+}
+
+// devProc is an enrolled device's data directory, driven through the CLI.
+type devProc struct {
+	t        testing.TB
+	dir      string
+	passFile string
+	pkg      *enrol.Package
+}
+
+// newDevice enrols a device at h and sets it up with `fieldreg init --enrolment`.
+func newDevice(t testing.TB, h *hubProc, name, station string, enrolFlags ...string) *devProc {
+	t.Helper()
+	file, code := h.enrol(name, station, enrolFlags...)
+	root := t.TempDir()
+	d := &devProc{t: t, dir: filepath.Join(root, "data"), passFile: filepath.Join(root, "pass")}
+	if err := os.WriteFile(d.passFile, []byte(passphrase+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.pkg, err = enrol.Open(b, code); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "fieldreg", "init", "--data", d.dir, "--enrolment", file, "--code", strings.ToLower(code), "--officer", "Officer "+name, "--passphrase-file", d.passFile)
+	return d
+}
+
+// register registers n obviously fake people through `fieldreg register`.
+func (d *devProc) register(n int, tag string) {
+	d.t.Helper()
+	f := filepath.Join(filepath.Dir(d.dir), "people-"+tag+".jsonl")
+	var b bytes.Buffer
+	w := bufio.NewWriter(&b)
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(w, `{"family_name":"Fakeperson%s","given_names":"Testee %d","sex":"X","birth_date":"%d","nationalities":["XXA"],"category":"irregular_crossing"}`+"\n",
+			tag, i, 1950+i%60)
+	}
+	w.Flush()
+	if err := os.WriteFile(f, b.Bytes(), 0o600); err != nil {
+		d.t.Fatal(err)
+	}
+	out := must(d.t, "fieldreg", "register", "--data", d.dir, "--passphrase-file", d.passFile, "--json", f)
+	if got := strings.Count(out, "\n"); got != n {
+		d.t.Fatalf("registered %d, want %d", got, n)
+	}
+}
+
+// sync runs `fieldreg sync` and returns its exit status and output.
+func (d *devProc) sync(hubURL string) (int, string) {
+	d.t.Helper()
+	args := []string{"sync", "--data", d.dir, "--passphrase-file", d.passFile, "--quiet"}
+	if hubURL != "" {
+		args = append(args, "--hub", hubURL)
+	}
+	code, out, errs := run(d.t, "fieldreg", args...)
+	return code, out + errs
+}
+
+// session opens the device in this process.
+func (d *devProc) session() (*device.Session, func()) {
+	d.t.Helper()
+	dv, err := device.Open(d.dir, devOpts())
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	o, err := dv.DefaultOfficer()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	s, err := dv.Unlock(o.ID, []byte(passphrase))
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return s, func() { s.Lock(); dv.Close() }
+}
+
+// digest opens the device and returns the digest of its folded state, its
+// record count, and its database's integrity check.
+func (d *devProc) digest() (string, int) {
+	d.t.Helper()
+	s, done := d.session()
+	defer done()
+	var ic string
+	if err := s.Device().Store().DB().QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil || ic != "ok" {
+		d.t.Fatalf("integrity check: %q %v", ic, err)
+	}
+	dg, n, err := s.Digest()
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return dg, n
+}
+
+func (d *devProc) signKey() ed25519.PrivateKey { return ed25519.NewKeyFromSeed(d.pkg.SignSeed) }
+
+// hubStatus runs `reghub status` and returns its output.
+func (h *hubProc) status() string {
+	h.t.Helper()
+	return must(h.t, "reghub", "status", "--data", h.dir, "--passphrase-file", h.passFile)
+}
+
+var _ = json.Marshal
+var _ = io.EOF
+var _ = net.Dial
+var _ = context.Background

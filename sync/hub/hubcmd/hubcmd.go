@@ -1,0 +1,286 @@
+// Package hubcmd is the command line of the hub's sync commands (init,
+// enrol, revoke, serve, status). cmd/reghub lists them beside its other
+// commands; tests run them in child processes.
+package hubcmd
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/sync/hub"
+)
+
+// Command is one subcommand: it gets the arguments after its name and
+// returns the exit status (0 success, 1 failure, 2 usage).
+type Command struct {
+	Summary string
+	Run     func(args []string, stdout, stderr io.Writer) int
+}
+
+// Commands are the hub's sync commands by name.
+func Commands() map[string]Command {
+	return map[string]Command{
+		"init":   {"create the country authority, the hub's TLS certificate and its store", runInit},
+		"enrol":  {"make an encrypted enrolment package for a device; prints its one-time code", runEnrol},
+		"revoke": {"revoke a device: refused from now on, named in the revocation list", runRevoke},
+		"serve":  {"serve devices over HTTPS with mutual TLS", runServe},
+		"status": {"devices, last sync of each, events held, pending conflicts", runStatus},
+	}
+}
+
+type common struct {
+	data, passFile, kdf string
+}
+
+func flags(name string, stderr io.Writer, c *common) *flag.FlagSet {
+	fs := flag.NewFlagSet("reghub "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.data, "data", "", "hub data directory (required)")
+	fs.StringVar(&c.passFile, "passphrase-file", "", "file holding the hub passphrase (asked on the terminal when absent)")
+	return fs
+}
+
+func (c *common) params() (*vault.Params, error) {
+	switch c.kdf {
+	case "", "default":
+		p := vault.DefaultParams
+		return &p, nil
+	case "low":
+		p := vault.LowParams
+		return &p, nil
+	}
+	return nil, fmt.Errorf("--kdf must be default or low")
+}
+
+func (c *common) passphrase(stderr io.Writer) ([]byte, error) {
+	if c.passFile != "" {
+		b, err := os.ReadFile(c.passFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the passphrase file: %w", err)
+		}
+		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+	}
+	if term.IsTerminal(int(os.Stdin.Fd())) {
+		fmt.Fprint(stderr, "Hub passphrase: ")
+		b, err := term.ReadPassword(int(os.Stdin.Fd()))
+		fmt.Fprintln(stderr)
+		return b, err
+	}
+	return nil, errors.New("no terminal to ask the passphrase on: use --passphrase-file FILE")
+}
+
+func parse(fs *flag.FlagSet, args []string, c *common) int {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if c.data == "" || fs.NArg() != 0 {
+		fmt.Fprintf(fs.Output(), "%s: --data is required and no other arguments are taken\n", fs.Name())
+		return 2
+	}
+	return -1
+}
+
+func fail(stderr io.Writer, name string, err error) int {
+	fmt.Fprintf(stderr, "reghub %s: %v\n", name, err)
+	return 1
+}
+
+func open(c *common, stderr io.Writer, opts hub.Options) (*hub.Hub, error) {
+	pass, err := c.passphrase(stderr)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pass)
+	p, err := c.params()
+	if err != nil {
+		return nil, err
+	}
+	opts.Params = p
+	return hub.Open(c.data, pass, opts)
+}
+
+func runInit(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("init", stderr, &c)
+	country := fs.String("country", "", "ISO 3166-1 alpha-3 country code, e.g. BIH (required)")
+	url := fs.String("url", "https://localhost:8443", "address devices reach the hub at (goes into enrolment packages)")
+	hosts := fs.String("hosts", "", "more comma-separated names or addresses for the hub's certificate")
+	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the passphrase: default (64 MiB) or low (19 MiB; weak machines, tests)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *country == "" {
+		fmt.Fprintln(stderr, "reghub init: --country is required")
+		return 2
+	}
+	p, err := c.params()
+	if err != nil {
+		return fail(stderr, "init", err)
+	}
+	pass, err := c.passphrase(stderr)
+	if err != nil {
+		return fail(stderr, "init", err)
+	}
+	defer clear(pass)
+	var hs []string
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hs = append(hs, h)
+		}
+	}
+	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url}, hub.Options{Params: p}); err != nil {
+		return fail(stderr, "init", err)
+	}
+	fmt.Fprintf(stdout, "hub for %s created in %s; devices will reach it at %s\n", strings.ToUpper(*country), c.data, *url)
+	return 0
+}
+
+func runEnrol(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("enrol", stderr, &c)
+	name := fs.String("device", "", "device name (required)")
+	station := fs.String("station", "", "station or crossing point code (required)")
+	out := fs.String("out", "", "enrolment file to write (required)")
+	url := fs.String("hub-url", "", "address the device reaches the hub at (default: the one given at init)")
+	scope := fs.String("scope", "all", "events the device receives: all, or station (its station's only)")
+	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the code: default or low (tests)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *name == "" || *station == "" || *out == "" {
+		fmt.Fprintln(stderr, "reghub enrol: --device, --station and --out are required")
+		return 2
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "enrol", err)
+	}
+	defer h.Close()
+	e, err := h.Enrol(hub.EnrolConfig{Name: *name, Station: *station, HubURL: *url, Scope: *scope})
+	if err != nil {
+		return fail(stderr, "enrol", err)
+	}
+	if err := os.WriteFile(*out, e.File, 0o600); err != nil {
+		return fail(stderr, "enrol", fmt.Errorf("the device was enrolled but its file could not be written: %w; revoke %s and enrol again", err, e.DeviceID))
+	}
+	fmt.Fprintf(stdout, "device %s enrolled; package written to %s\n", e.DeviceID, *out)
+	fmt.Fprintf(stdout, "enrolment code (tell the officer; do not send it with the file): %s\n", e.Code)
+	return 0
+}
+
+func runRevoke(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("revoke", stderr, &c)
+	name := fs.String("device", "", "device name or ID (required)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *name == "" {
+		fmt.Fprintln(stderr, "reghub revoke: --device is required")
+		return 2
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "revoke", err)
+	}
+	defer h.Close()
+	id, err := h.Revoke(*name)
+	if err != nil {
+		return fail(stderr, "revoke", err)
+	}
+	fmt.Fprintf(stdout, "device %s revoked; the hub refuses it from now on\n", id)
+	return 0
+}
+
+func runServe(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("serve", stderr, &c)
+	addr := fs.String("addr", "127.0.0.1:8443", "HOST:PORT to listen on")
+	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --addr with port 0)")
+	format := fs.String("log-format", "json", "log format: json or text")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	var handler slog.Handler = slog.NewJSONHandler(stderr, nil)
+	if *format == "text" {
+		handler = slog.NewTextHandler(stderr, nil)
+	}
+	log := slog.New(handler)
+	h, err := open(&c, stderr, hub.Options{Logger: log})
+	if err != nil {
+		return fail(stderr, "serve", err)
+	}
+	defer h.Close()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, "serve", err)
+	}
+	if *addrFile != "" {
+		tmp := *addrFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(ln.Addr().String()), 0o600); err != nil || os.Rename(tmp, *addrFile) != nil {
+			ln.Close()
+			return fail(stderr, "serve", fmt.Errorf("cannot write %s", *addrFile))
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country())
+	if err := h.Serve(ctx, ln); err != nil {
+		return fail(stderr, "serve", err)
+	}
+	log.Info("stopped")
+	return 0
+}
+
+func when(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
+func runStatus(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("status", stderr, &c)
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "status", err)
+	}
+	defer h.Close()
+	s, err := h.Status(context.Background())
+	if err != nil {
+		return fail(stderr, "status", err)
+	}
+	fmt.Fprintf(stdout, "hub         %s at %s\nevents      %d in %d logs\nrecords     %d\nconflicts   %d records wait for a supervisor\nquarantined %d\nfuture      %d events stamped more than a day ahead\ndevices     %d\n",
+		s.Country, s.URL, s.Events, s.Logs, s.Records, s.Conflicts, len(s.Quarantined), s.Future, len(s.Devices))
+	for _, d := range s.Devices {
+		state := "last sync " + when(d.LastSync)
+		if !d.RevokedAt.IsZero() {
+			state += ", revoked " + when(d.RevokedAt)
+		}
+		fmt.Fprintf(stdout, "  %-16s %-20s %-20s scope %-7s %s\n", d.ID, d.Name, d.Station, d.Scope, state)
+	}
+	for _, q := range s.Quarantined {
+		fmt.Fprintf(stdout, "  quarantined %s (record %s): %s\n", q.Event, q.Record, q.Reason)
+	}
+	return 0
+}

@@ -1,0 +1,468 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/pki"
+	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/wire"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// flagFuture marks events stamped more than wire.FutureSkew ahead of the
+// receiver's clock when they arrived.
+const flagFuture = "future"
+
+// TLSConfig is the hub's server TLS configuration (mutual authentication).
+func (h *Hub) TLSConfig() (*tls.Config, error) {
+	return pki.ServerConfig(h.caDER, h.certDER, h.tlsKey)
+}
+
+// Serve serves HTTPS on ln until ctx is done, then shuts down gracefully:
+// requests in flight finish (each chunk is one transaction, so one cut short
+// is simply not applied).
+func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
+	cfg, err := h.TLSConfig()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           h.Handler(),
+		TLSConfig:         cfg,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		WriteTimeout:      2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    32 << 10,
+		ErrorLog:          slog.NewLogLogger(h.log.Handler(), slog.LevelDebug),
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.ServeTLS(ln, "", "") }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	h.log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = srv.Shutdown(sctx)
+	if e := <-done; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Handler is the hub's HTTP API. It expects requests that came through the
+// TLS configuration of TLSConfig (it reads the verified client certificate).
+func (h *Hub) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("POST "+wire.PathHello, h.device(h.hello))
+	mux.Handle("POST "+wire.PathPush, h.device(h.push))
+	mux.Handle("POST "+wire.PathPull, h.device(h.pull))
+	return mux
+}
+
+// caller is an authenticated, trusted device and the deployment's trust.
+type caller struct {
+	id    string
+	dev   *trustEntry
+	trust map[string]*trustEntry
+}
+
+type trustEntry struct {
+	cred    *trust.Credential
+	raw     []byte
+	station string
+	scope   string
+	revoked time.Time
+}
+
+// loadTrust reads the credentials table. It is small (one row per device)
+// and read per request, so a `reghub revoke` run beside `reghub serve`
+// takes effect at the next request.
+func (h *Hub) loadTrust() (map[string]*trustEntry, error) {
+	rows, err := h.st.Credentials()
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]*trustEntry, len(rows))
+	for _, r := range rows {
+		// Only the hub writes this table (Enrol issues and signs each
+		// credential), so the signatures are not checked again per request.
+		c, err := trust.UnmarshalCredential(r.Credential)
+		if err != nil {
+			continue
+		}
+		m[r.DeviceID] = &trustEntry{cred: c, raw: r.Credential, station: r.Station, scope: r.Scope, revoked: r.RevokedAt}
+	}
+	return m, nil
+}
+
+// statusWriter records the status for the access log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(code int) {
+	if s.status == 0 {
+		s.status = code
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// device authenticates the caller by its verified client certificate,
+// refuses unknown and revoked devices, and logs the request (device ID,
+// path, status, duration: never personal data).
+func (h *Hub) device(fn func(w http.ResponseWriter, r *http.Request, c *caller) (string, []any)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		id, pub, ok := pki.DeviceID(r.TLS)
+		attrs := []any{"path", r.URL.Path, "device", id, "remote", r.RemoteAddr}
+		var msg string
+		var extra []any
+		defer func() {
+			attrs = append(attrs, "status", sw.status, "ms", time.Since(start).Milliseconds())
+			attrs = append(attrs, extra...)
+			level := slog.LevelInfo
+			if sw.status >= 400 {
+				level = slog.LevelWarn
+			}
+			if msg == "" {
+				msg = "request"
+			}
+			h.log.Log(r.Context(), level, msg, attrs...)
+		}()
+		if !ok {
+			msg = "no client certificate"
+			httpError(sw, http.StatusUnauthorized, wire.CodeUnknown, "a client certificate from this deployment is required")
+			return
+		}
+		tr, err := h.loadTrust()
+		if err != nil {
+			msg = "trust list unreadable"
+			extra = []any{"err", err.Error()}
+			httpError(sw, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its trust list")
+			return
+		}
+		dev := tr[id]
+		switch {
+		case dev == nil || !ed25519.PublicKey(dev.cred.PublicKey).Equal(pub):
+			msg = "unknown device refused"
+			httpError(sw, http.StatusForbidden, wire.CodeUnknown, "this device is not enrolled at this hub")
+			return
+		case !dev.revoked.IsZero() && !h.opts.Now().Before(dev.revoked):
+			msg = "revoked device refused"
+			httpError(sw, http.StatusForbidden, wire.CodeRevoked, "this device was revoked")
+			return
+		}
+		msg, extra = fn(sw, r, &caller{id: id, dev: dev, trust: tr})
+	})
+}
+
+func httpError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// readJSON decodes a bounded JSON body; it answers 413 or 400 itself.
+func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxJSONBytes)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, "request too large")
+		} else {
+			httpError(w, http.StatusBadRequest, wire.CodeMalformed, "request malformed")
+		}
+		return false
+	}
+	return true
+}
+
+// scoped is the part of the hub's vector a device receives: every log, or
+// with scope "station" the logs of its station's devices and its own.
+func (h *Hub) scoped(c *caller, v vector.Vector) vector.Vector {
+	if c.dev.scope != "station" {
+		return v
+	}
+	out := vector.Vector{}
+	for k, s := range v {
+		if o := c.trust[k.Origin]; k.Origin == c.id || o != nil && o.station == c.dev.station {
+			out[k] = s
+		}
+	}
+	return out
+}
+
+func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	var req wire.Hello
+	if !readJSON(w, r, &req) {
+		return "hello refused", nil
+	}
+	if req.Version != wire.Version {
+		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks sync protocol %d: update the app", wire.Version))
+		return "hello refused", nil
+	}
+	dv, err := wire.ToVector(req.Vector)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
+		return "hello refused", nil
+	}
+	v, err := h.st.Heads()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		return "hello failed", []any{"err", err.Error()}
+	}
+	var incoming uint64
+	for _, rg := range h.scoped(c, v).Missing(dv) {
+		incoming += rg.To - rg.From + 1
+	}
+	rep := wire.HelloReply{Version: wire.Version, Device: c.id, Scope: c.dev.scope, Vector: wire.FromVector(v), Incoming: incoming,
+		Time: h.opts.Now().UnixMilli()}
+	for _, t := range c.trust {
+		rep.Credentials = append(rep.Credentials, t.raw)
+	}
+	rep.Revocations, _ = h.st.GetMeta(metaRevocations)
+	writeJSON(w, &rep)
+	return "hello", []any{"incoming", incoming}
+}
+
+// push takes one chunk of events. The chunk is read whole (it is bounded),
+// every event checked, then applied in one transaction. A chunk holding an
+// event that is forged, from an unknown device, or signed by a device after
+// its revocation is refused whole (422) and nothing of it is applied.
+func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxPushBytes)
+	fr := wire.NewReader(r.Body)
+	var raw [][]byte
+	for {
+		b, err := fr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) || errors.Is(err, wire.ErrTooLarge) {
+				httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, "chunk too large")
+				return "push refused", []any{"reason", "too large"}
+			}
+			httpError(w, http.StatusBadRequest, wire.CodeMalformed, "chunk malformed: "+err.Error())
+			return "push refused", []any{"reason", "malformed"}
+		}
+		raw = append(raw, b)
+	}
+	evs := make([]*registry.Event, len(raw))
+	for i, b := range raw {
+		e, err := wire.DecodeEvent(b)
+		if err != nil {
+			httpError(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
+			return "push refused", []any{"reason", "malformed event"}
+		}
+		evs[i] = e
+	}
+	now := h.opts.Now()
+	if refused := h.check(c, evs, now); len(refused) > 0 {
+		for _, rf := range refused {
+			h.log.Warn("event refused", "device", c.id, "event", rf.Event.String(), "reason", rf.Reason)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		_ = json.NewEncoder(w).Encode(struct {
+			wire.Error
+			Refused []wire.Refusal `json:"refused"`
+		}{wire.Error{Code: "refused", Message: fmt.Sprintf("%d events of the chunk were refused; nothing was applied", len(refused))}, refused})
+		return "push refused", []any{"refused", len(refused)}
+	}
+	rep := wire.PushReply{}
+	// One writer at a time in the process: SQLite would otherwise make the
+	// second wait in its busy handler, which sleeps in coarse steps.
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	err := h.st.Update(r.Context(), func(tx *store.Tx) error {
+		rep = wire.PushReply{}
+		for _, e := range evs {
+			ins, err := tx.InsertEvent(e, now)
+			if err != nil {
+				return err
+			}
+			if ins {
+				rep.Accepted++
+				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
+					rep.Flagged++
+					if err := tx.Flag(e.ID(), flagFuture, now); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			old, err := tx.Event(e.ID())
+			if err != nil {
+				return err
+			}
+			if sameEvent(old, e) {
+				rep.Duplicates++
+				continue
+			}
+			if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
+				return err
+			}
+			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: "forked log"})
+		}
+		return nil
+	})
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not store the chunk; try again")
+		return "push failed", []any{"err", err.Error()}
+	}
+	for _, q := range rep.Quarantined {
+		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
+	}
+	v, err := h.st.Heads()
+	if err == nil {
+		touched := vector.Vector{}
+		for _, e := range evs {
+			k := vector.Key{Origin: e.Origin, Epoch: e.Epoch}
+			touched[k] = v[k]
+		}
+		rep.Heads = wire.FromVector(touched)
+	}
+	writeJSON(w, &rep)
+	return "push", []any{"events", len(evs), "accepted", rep.Accepted, "duplicates", rep.Duplicates, "quarantined", len(rep.Quarantined), "flagged", rep.Flagged}
+}
+
+func sameEvent(a, b *registry.Event) bool {
+	return bytes.Equal(a.Sig, b.Sig) && bytes.Equal(a.SignedBytes(), b.SignedBytes())
+}
+
+// check verifies every event of a chunk against its origin's credential,
+// in parallel, and returns the refusals.
+func (h *Hub) check(c *caller, evs []*registry.Event, now time.Time) []wire.Refusal {
+	reasons := make([]string, len(evs))
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for wk := 0; wk < workers; wk++ {
+		wg.Add(1)
+		go func(wk int) {
+			defer wg.Done()
+			for i := wk; i < len(evs); i += workers {
+				reasons[i] = h.checkOne(c, evs[i])
+			}
+		}(wk)
+	}
+	wg.Wait()
+	var out []wire.Refusal
+	for i, r := range reasons {
+		if r != "" {
+			out = append(out, wire.Refusal{Event: evs[i].ID(), Reason: r})
+		}
+	}
+	return out
+}
+
+func (h *Hub) checkOne(c *caller, e *registry.Event) string {
+	o := c.trust[e.Origin]
+	switch {
+	case o == nil:
+		return "unknown device"
+	case e.Verify(o.cred.PublicKey) != nil:
+		return "bad signature"
+	case !o.revoked.IsZero() && !e.HLC.Time().Before(o.revoked):
+		return "signed after the device was revoked"
+	}
+	if _, err := e.OpenChange(h.records); err != nil {
+		return "payload does not open with the deployment's records key"
+	}
+	return ""
+}
+
+// pull streams the next chunk of what the device lacks within its scope:
+// events are read from the database and written one at a time, so memory
+// does not grow with the backlog.
+func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	var req wire.PullRequest
+	if !readJSON(w, r, &req) {
+		return "pull refused", nil
+	}
+	dv, err := wire.ToVector(req.Vector)
+	if err != nil {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
+		return "pull refused", nil
+	}
+	max := req.MaxEvents
+	if max <= 0 || max > wire.MaxChunkEvents {
+		max = wire.MaxChunkEvents
+	}
+	v, err := h.st.Heads()
+	if err != nil {
+		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		return "pull failed", []any{"err", err.Error()}
+	}
+	w.Header().Set("Content-Type", "application/x-fieldreg-events")
+	fw := wire.NewWriter(w)
+	n, size, more := 0, 0, false
+	errFull := errors.New("chunk full")
+	for _, rg := range h.scoped(c, v).Missing(dv) {
+		err := h.st.EventRange(r.Context(), rg, func(e *registry.Event) error {
+			b := wire.EncodeEvent(e)
+			if n >= max || n > 0 && size+len(b) > wire.MaxChunkBytes {
+				more = true
+				return errFull
+			}
+			n++
+			size += len(b)
+			return fw.Event(b)
+		})
+		if errors.Is(err, errFull) {
+			break
+		}
+		if err != nil {
+			// The trailer is missing, so the device discards the partial chunk.
+			return "pull cut", []any{"err", err.Error(), "events", n}
+		}
+	}
+	if err := fw.Close(more); err != nil {
+		return "pull cut", []any{"err", err.Error(), "events", n}
+	}
+	if !more {
+		// The device now holds everything: that is its last complete sync.
+		_ = h.st.TouchCredential(c.id, h.opts.Now())
+	}
+	return "pull", []any{"events", n, "more", more}
+}
