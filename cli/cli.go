@@ -49,6 +49,7 @@ var commands = map[string]command{
 	"trust":      {"trust export|import|revoke: the public keys and revocations receipts are checked with", cmdTrust},
 	"verify":     {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
 	"sync":       {"exchange events with the hub; prints progress and a summary", cmdSync},
+	"bundle":     {"bundle export|import: carry events to and from the hub on a USB stick", cmdBundle},
 }
 
 // IsCommand reports whether name is a subcommand (main decides CLI vs window).

@@ -38,6 +38,7 @@ func Commands() map[string]Command {
 		"revoke": {"revoke a device: refused from now on, named in the revocation list", runRevoke},
 		"serve":  {"serve devices over HTTPS with mutual TLS", runServe},
 		"status": {"devices, last sync of each, events held, pending conflicts", runStatus},
+		"bundle": {"bundle import|export: USB bundles for devices without a network", runBundle},
 	}
 }
 

@@ -1,0 +1,255 @@
+package device
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+
+	"filippo.io/age"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/bundle"
+	"github.com/fieldreg/fieldreg/sync/wire"
+)
+
+// Meta keys of USB bundles on a device.
+const (
+	// MetaHubBundleKey holds the hub's age recipient (public), from the
+	// enrolment package and refreshed by every bundle from the hub.
+	MetaHubBundleKey  = "sync:hub_bundle_key"
+	metaHubKeyAt      = "sync:hub_bundle_key_at" // Created of the hub bundle it came from (Unix ms)
+	metaBundleKeyName = "bundle_key"             // sealed:bundle_key: this device's age identity, sealed under the master key
+	metaBundleSeen    = "bundle:seen:"           // + bundle ID
+)
+
+// ErrNoHubBundleKey means the device does not know the hub's bundle key:
+// it was enrolled before bundles existed.
+var ErrNoHubBundleKey = errors.New("this device does not know its hub's bundle key: enrol it again with a current hub")
+
+// bundleIdentity returns this device's age identity for bundles from the
+// hub, making it (sealed under the master key) on first use. The private
+// key never leaves the device; its recipient travels in every bundle the
+// device exports.
+func (s *Session) bundleIdentity() (*age.X25519Identity, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return nil, ErrSessionLocked
+	}
+	ad := seal.AD("meta", metaBundleKeyName)
+	var id *age.X25519Identity
+	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if c, err := tx.GetMeta("sealed:" + metaBundleKeyName); err == nil {
+			b, err := seal.Open(s.k.master, c, ad)
+			if err != nil {
+				return fmt.Errorf("device keys damaged (bundle key): %w", err)
+			}
+			id, err = age.ParseX25519Identity(string(b))
+			clear(b)
+			return err
+		}
+		nid, err := age.GenerateX25519Identity()
+		if err != nil {
+			return err
+		}
+		c, err := seal.Seal(s.k.master, []byte(nid.String()), ad)
+		if err != nil {
+			return err
+		}
+		id = nid
+		return tx.PutMeta("sealed:"+metaBundleKeyName, c)
+	})
+	return id, err
+}
+
+// BundleExport says what ExportBundle wrote.
+type BundleExport struct {
+	ID      string
+	Events  int // events in the bundle
+	Pending int // registrations still waiting for the hub's acknowledgement
+}
+
+// ExportBundle writes to w a bundle for the hub: every event this device
+// holds that the hub has not acknowledged, and the device's version vector
+// (so the hub knows what to send back), signed with the device key and
+// encrypted to the hub's bundle key. Events are streamed from the database.
+// Exporting changes nothing: the events stay pending until the hub's answer
+// (ImportBundle) or a sync acknowledges them. Audit-logged (counts only).
+func (s *Session) ExportBundle(ctx context.Context, w io.Writer) (*BundleExport, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	if _, _, _, err := s.d.hubConfig(); err != nil {
+		return nil, err
+	}
+	kb, err := s.d.st.GetMeta(MetaHubBundleKey)
+	if err != nil {
+		return nil, ErrNoHubBundleKey
+	}
+	to, err := age.ParseX25519Recipient(string(kb))
+	if err != nil {
+		return nil, ErrNoHubBundleKey
+	}
+	id, err := s.bundleIdentity()
+	if err != nil {
+		return nil, err
+	}
+	local, err := s.d.st.Heads()
+	if err != nil {
+		return nil, err
+	}
+	acked, err := s.d.st.PeerHeads(hubPeer)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	if s.k == nil {
+		s.mu.RUnlock()
+		return nil, ErrSessionLocked
+	}
+	key := slices.Clone(s.k.sign)
+	s.mu.RUnlock()
+	defer clear(key)
+	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToHub, Country: s.d.info.Country, From: s.d.info.DeviceID,
+		FromKey: id.Recipient().String(), To: bundle.HubID, ToKey: to.String(), Created: s.d.opts.Now().UnixMilli(),
+		Vector: wire.FromVector(local)}
+	bw, err := bundle.NewWriter(w, to, hd, func(m []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(key), m) })
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range local.Missing(acked) {
+		if err := s.d.st.EventRange(ctx, r, bw.Event); err != nil {
+			return nil, err
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return nil, err
+	}
+	pend, _, err := s.d.pending()
+	if err != nil {
+		return nil, err
+	}
+	res := &BundleExport{ID: hd.ID, Events: bw.Events(), Pending: len(pend)}
+	if err := s.audit("bundle_export", "", fmt.Sprintf("bundle %s: %d events", hd.ID, res.Events)); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// BundleImport says what ImportBundle took.
+type BundleImport struct {
+	ID       string
+	Repeated bool // already imported: nothing changed
+	Events   int  // in the bundle
+	ApplyResult
+	Complete bool // the hub now holds everything this device holds
+	Pending  int  // registrations still waiting for the hub
+}
+
+// ImportBundle takes the hub's answer bundle from f: it must be addressed
+// to this device, signed with the authority's root key, whole and
+// unaltered; otherwise nothing is taken and the error wraps one of
+// bundle.ErrNotBundle, ErrNotForUs, ErrDamaged, ErrBadSignature, ... Then,
+// exactly as a network sync: the trust list and a newer revocation list
+// are stored, the hub's vector is recorded as acknowledged (the 72-hour
+// clock), and the events are applied a chunk per transaction, each verified
+// against the trust list. Importing the same bundle again, or an older one
+// after a newer, changes nothing.
+func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImport, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	id, err := s.bundleIdentity()
+	if err != nil {
+		return nil, err
+	}
+	root, err := s.d.st.GetMeta("root_public")
+	if err != nil || len(root) != ed25519.PublicKeySize {
+		return nil, errors.New("this device's authority root key is missing or damaged")
+	}
+	b, err := bundle.Open(f, id, id.Recipient().String(), func(h *bundle.Header) (ed25519.PublicKey, error) {
+		if h.Kind != bundle.KindToDevice || h.From != bundle.HubID || h.To != s.d.info.DeviceID || h.Country != s.d.info.Country {
+			return nil, fmt.Errorf("%w", bundle.ErrNotForUs)
+		}
+		return ed25519.PublicKey(root), nil
+	}, bundle.Options{})
+	if err != nil {
+		return nil, err
+	}
+	hd := b.Header()
+	res := &BundleImport{ID: hd.ID, Events: b.Events()}
+	if _, err := s.d.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
+		res.Repeated = true
+		return res, nil
+	}
+	hubVec, err := wire.ToVector(hd.Vector)
+	if err != nil {
+		return nil, bundle.ErrMalformed
+	}
+	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations()}, hubVec); err != nil {
+		return nil, err
+	}
+	err = b.Apply(func(evs []*registry.Event) error {
+		r, err := s.ApplyEvents(evs)
+		res.Received += r.Received
+		res.Refused += r.Refused
+		res.Quarantined += r.Quarantined
+		res.Conflicts += r.Conflicts
+		res.Future += r.Future
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	local, err := s.d.st.Heads()
+	if err != nil {
+		return nil, err
+	}
+	acked, err := s.d.st.PeerHeads(hubPeer)
+	if err != nil {
+		return nil, err
+	}
+	res.Complete = acked.Dominates(local) && res.Refused == 0 && res.Quarantined == 0
+	now := s.d.opts.Now()
+	err = s.d.st.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.PutMeta(metaBundleSeen+hd.ID, []byte(strconv.FormatInt(now.UnixMilli(), 10))); err != nil {
+			return err
+		}
+		// The hub's key rides in every bundle it signs: a newer one replaces
+		// the one from enrolment (key rotation at the hub).
+		at := int64(0)
+		if v, err := tx.GetMeta(metaHubKeyAt); err == nil {
+			at, _ = strconv.ParseInt(string(v), 10, 64)
+		}
+		if _, perr := age.ParseX25519Recipient(hd.FromKey); perr == nil && hd.Created > at {
+			if err := tx.PutMeta(MetaHubBundleKey, []byte(hd.FromKey)); err != nil {
+				return err
+			}
+			if err := tx.PutMeta(metaHubKeyAt, []byte(strconv.FormatInt(hd.Created, 10))); err != nil {
+				return err
+			}
+		}
+		if res.Complete {
+			if err := tx.PutMeta(metaLastSync, []byte(strconv.FormatInt(now.Unix(), 10))); err != nil {
+				return err
+			}
+		}
+		return s.auditTx(tx, "bundle_import", "", fmt.Sprintf("bundle %s: received %d, refused %d, quarantined %d",
+			hd.ID, res.Received, res.Refused, res.Quarantined))
+	})
+	if err != nil {
+		return nil, err
+	}
+	pend, _, err := s.d.pending()
+	if err != nil {
+		return nil, err
+	}
+	res.Pending = len(pend)
+	return res, nil
+}

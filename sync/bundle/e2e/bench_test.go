@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+)
+
+// synthetic makes n signed registrations in device d's own log, sealed and
+// signed as the device would (obviously fake people).
+func synthetic(tb testing.TB, d *devDir, origin string, epoch uint64, n int) []*registry.Event {
+	rk, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
+	key := ed25519.NewKeyFromSeed(d.pkg.SignSeed)
+	out := make([]*registry.Event, n)
+	base := time.Now().Add(-time.Hour).UnixMilli()
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				seq := uint64(i + 1)
+				p := &registry.Person{FamilyName: fmt.Sprintf("Fakebench%d", seq), GivenNames: "Testee Example", Sex: "X",
+					BirthDate: registry.Date{Year: 1990, Month: 1, Day: 2}, Nationalities: []string{"XXA"}, Category: registry.CategoryIrregular,
+					Encounter:    registry.Encounter{Kind: "apprehension", Place: "Fake crossing point", At: time.UnixMilli(base)},
+					PlaceOfBirth: "Nowhere", Languages: []string{"eng"}, Notes: "synthetic benchmark record"}
+				e := &registry.Event{Origin: origin, Epoch: epoch, Seq: seq, HLC: registry.MakeHLC(base+int64(seq), 0), Officer: "bench",
+					Record: fmt.Sprintf("BIH-BENCH-%d", seq), Op: registry.OpRegister}
+				if err := e.SealChange(rk, &registry.Change{Fields: registry.FieldsOf(p)}); err != nil {
+					panic(err)
+				}
+				e.Sign(key)
+				out[i] = e
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
+}
+
+// BenchmarkBundle100k moves 100,000 events device -> hub -> another device
+// through bundle files and reports each leg: device export (in process),
+// hub import and hub export (reghub processes), device import (in process,
+// which verifies, stores and folds every record).
+//
+//	go test -run '^$' -bench Bundle100k -benchtime 1x ./sync/bundle/e2e/
+func BenchmarkBundle100k(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("FIELDREG_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v // a quicker run for profiling
+	}
+	for i := 0; i < b.N; i++ {
+		h := newHub(b, "BIH")
+		a := newDevice(b, h, "tablet-a", "BIH-VK")
+		c := newDevice(b, h, "tablet-c", "BIH-IZ")
+		usb := b.TempDir()
+
+		sa, doneA := a.session()
+		info := sa.Device().Info()
+		evs := synthetic(b, a, info.DeviceID, info.Epoch, n)
+		st := sa.Device().Store()
+		for len(evs) > 0 {
+			k := min(len(evs), 20000)
+			if err := st.Update(context.Background(), func(tx *store.Tx) error {
+				for _, e := range evs[:k] {
+					if _, err := tx.InsertEvent(e, time.Now()); err != nil {
+						return err
+					}
+				}
+				return nil
+			}); err != nil {
+				b.Fatal(err)
+			}
+			evs = evs[k:]
+		}
+		fa := filepath.Join(usb, "a.bundle")
+		f, err := os.Create(fa)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		t0 := time.Now()
+		res, err := sa.ExportBundle(context.Background(), f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.Sync()
+		f.Close()
+		export := time.Since(t0)
+		doneA()
+		if res.Events != n {
+			b.Fatalf("exported %d events", res.Events)
+		}
+		fi, _ := os.Stat(fa)
+
+		t0 = time.Now()
+		must(b, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, fa)
+		hubImport := time.Since(t0)
+
+		// Device c says hello by bundle, then receives the 100,000.
+		fc := filepath.Join(usb, "c.bundle")
+		must(b, "fieldreg", "bundle", "export", "--data", c.dir, "--passphrase-file", c.passFile, "--out", fc)
+		must(b, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, fc)
+		rc := filepath.Join(usb, "c-back.bundle")
+		t0 = time.Now()
+		must(b, "reghub", "bundle", "export", "--data", h.dir, "--passphrase-file", h.passFile, "--device", "tablet-c", "--out", rc)
+		hubExport := time.Since(t0)
+
+		sc, doneC := c.session()
+		g, err := os.Open(rc)
+		if err != nil {
+			b.Fatal(err)
+		}
+		t0 = time.Now()
+		ir, err := sc.ImportBundle(context.Background(), g)
+		devImport := time.Since(t0)
+		g.Close()
+		doneC()
+		if err != nil || ir.Received != n {
+			b.Fatalf("device import: %v, %+v", err, ir)
+		}
+		b.StopTimer()
+		b.ReportMetric(export.Seconds(), "s-device-export")
+		b.ReportMetric(hubImport.Seconds(), "s-hub-import")
+		b.ReportMetric(hubExport.Seconds(), "s-hub-export")
+		b.ReportMetric(devImport.Seconds(), "s-device-import")
+		b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-bundle")
+		b.Logf("100,000 events: device export %v, hub import %v (process, incl. opening the hub), hub export %v, device import %v; bundle %.1f MiB",
+			export.Round(time.Millisecond), hubImport.Round(time.Millisecond), hubExport.Round(time.Millisecond), devImport.Round(time.Millisecond), float64(fi.Size())/(1<<20))
+	}
+}

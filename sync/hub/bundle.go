@@ -1,0 +1,398 @@
+package hub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"filippo.io/age"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/bundle"
+	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/wire"
+)
+
+// Meta keys of USB bundles. The hub's age identity is sealed; a device's
+// recipient and vector are public (a key and sequence numbers).
+const (
+	metaBundleKey    = "hub:sealed:bundle_key" // age X25519 identity, sealed under a key derived from the root
+	metaBundleDevKey = "bundle:device_key:"    // + device ID: the device's age recipient, from its last bundle
+	metaBundleDevVec = "bundle:device_vector:" // + device ID: JSON deviceVector, from its last bundle
+	metaBundleSeen   = "bundle:seen:"          // + bundle ID: Unix ms when imported
+)
+
+// Errors of bundles at the hub.
+var (
+	ErrBundleRevoked  = errors.New("this bundle comes from a revoked device: nothing was applied")
+	ErrBundleUnknown  = errors.New("this bundle comes from a device that is not enrolled at this hub: nothing was applied")
+	ErrBundleWrongHub = errors.New("this bundle is addressed to another hub: nothing was applied")
+	ErrNoDeviceKey    = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
+)
+
+// RefusedError is a bundle refused because events in it do not verify
+// (forged, unknown origin, signed after a revocation). Nothing of it was
+// applied. It names event IDs and reasons only.
+type RefusedError struct {
+	Refused []wire.Refusal
+}
+
+func (e *RefusedError) Error() string {
+	msg := fmt.Sprintf("%d events of this bundle were refused; nothing was applied", len(e.Refused))
+	if len(e.Refused) > 0 {
+		msg += fmt.Sprintf(" (first: %s: %s)", e.Refused[0].Event, e.Refused[0].Reason)
+	}
+	return msg
+}
+
+// bundleSealKey seals the hub's bundle identity. It is derived from the
+// authority's root seed, itself sealed under the passphrase-wrapped hub
+// key, so the identity is protected exactly as the hub's other secrets.
+func (h *Hub) bundleSealKey() (*seal.Key, error) {
+	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, "fieldreg hub bundle key seal v1", seal.KeySize)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(b)
+	return seal.KeyFromBytes(b)
+}
+
+// BundleIdentity is the hub's age identity for bundles that devices send it.
+// It is made on first use (hubs initialised before bundles existed get one
+// then) and stored sealed.
+func (h *Hub) BundleIdentity() (*age.X25519Identity, error) {
+	k, err := h.bundleSealKey()
+	if err != nil {
+		return nil, err
+	}
+	defer k.Wipe()
+	ad := seal.AD("hub", "bundle_key")
+	var id *age.X25519Identity
+	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
+		if c, err := tx.GetMeta(metaBundleKey); err == nil {
+			b, err := seal.Open(k, c, ad)
+			if err != nil {
+				return fmt.Errorf("hub keys damaged: bundle key: %w", err)
+			}
+			id, err = age.ParseX25519Identity(string(b))
+			clear(b)
+			return err
+		}
+		nid, err := age.GenerateX25519Identity()
+		if err != nil {
+			return err
+		}
+		c, err := seal.Seal(k, []byte(nid.String()), ad)
+		if err != nil {
+			return err
+		}
+		id = nid
+		return tx.PutMeta(metaBundleKey, c)
+	})
+	return id, err
+}
+
+// BundleRecipient is the public half of BundleIdentity, which enrolment
+// packages carry to devices.
+func (h *Hub) BundleRecipient() (string, error) {
+	id, err := h.BundleIdentity()
+	if err != nil {
+		return "", err
+	}
+	return id.Recipient().String(), nil
+}
+
+// deviceVector is what the hub knows of a device from its last bundle.
+type deviceVector struct {
+	Created int64       `json:"created"` // the bundle's, Unix ms
+	Bundle  string      `json:"bundle"`
+	Vector  []wire.Head `json:"vector"`
+}
+
+// BundleImport says what ImportBundle did.
+type BundleImport struct {
+	ID          string
+	Device      string
+	Events      int // in the bundle
+	Accepted    int // new at the hub
+	Duplicates  int // already held
+	Quarantined int // forked logs
+	Flagged     int // stamped more than a day ahead
+	Repeated    bool
+}
+
+// ImportBundle verifies the device bundle in the file at path and applies
+// its events. The bundle must be addressed to this hub, signed by an
+// enrolled device that is not revoked, whole and unaltered, and every event
+// in it must verify: otherwise nothing is applied and the error says why
+// (bundle.ErrDamaged, bundle.ErrNotForUs, ErrBundleRevoked, *RefusedError,
+// ...). Events are applied a chunk per transaction with insert-or-ignore,
+// so importing a bundle again, or an older one after a newer, changes
+// nothing.
+func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
+	id, err := h.BundleIdentity()
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the bundle: %w", err)
+	}
+	defer f.Close()
+	now := h.opts.Now()
+	var c *caller
+	b, err := bundle.Open(f, id, id.Recipient().String(), func(hd *bundle.Header) (ed25519.PublicKey, error) {
+		if hd.Kind != bundle.KindToHub || hd.To != bundle.HubID || hd.Country != h.auth.Country {
+			return nil, ErrBundleWrongHub
+		}
+		tr, err := h.loadTrust()
+		if err != nil {
+			return nil, err
+		}
+		dev := tr[hd.From]
+		switch {
+		case dev == nil:
+			return nil, ErrBundleUnknown
+		case !dev.revoked.IsZero() && !now.Before(dev.revoked):
+			return nil, ErrBundleRevoked
+		}
+		c = &caller{id: hd.From, dev: dev, trust: tr}
+		return dev.cred.PublicKey, nil
+	}, bundle.Options{Check: func(evs []*registry.Event) error {
+		if refused := h.check(c, evs, now); len(refused) > 0 {
+			return &RefusedError{Refused: refused}
+		}
+		return nil
+	}})
+	if err != nil {
+		var re *RefusedError
+		if errors.As(err, &re) {
+			for _, rf := range re.Refused {
+				h.log.Warn("bundle event refused", "event", rf.Event.String(), "reason", rf.Reason)
+			}
+		}
+		h.log.Warn("bundle refused", "err", err.Error())
+		return nil, err
+	}
+	hd := b.Header()
+	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events()}
+	if _, err := h.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
+		res.Repeated = true
+		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)
+		return res, nil
+	}
+	err = b.Apply(func(evs []*registry.Event) error {
+		rep, err := h.storeChunk(ctx, evs, now)
+		if err != nil {
+			return err
+		}
+		res.Accepted += rep.Accepted
+		res.Duplicates += rep.Duplicates
+		res.Quarantined += len(rep.Quarantined)
+		res.Flagged += rep.Flagged
+		for _, q := range rep.Quarantined {
+			h.log.Warn("event quarantined", "device", hd.From, "event", q.Event.String(), "reason", q.Reason)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	vb, _ := json.Marshal(deviceVector{Created: hd.Created, Bundle: hd.ID, Vector: hd.Vector})
+	err = h.st.Update(ctx, func(tx *store.Tx) error {
+		newer := true
+		if old, err := tx.GetMeta(metaBundleDevVec + hd.From); err == nil {
+			var dv deviceVector
+			if json.Unmarshal(old, &dv) == nil && dv.Created >= hd.Created {
+				newer = false // an older bundle after a newer one changes nothing
+			}
+		}
+		if newer {
+			if err := tx.PutMeta(metaBundleDevVec+hd.From, vb); err != nil {
+				return err
+			}
+			if err := tx.PutMeta(metaBundleDevKey+hd.From, []byte(hd.FromKey)); err != nil {
+				return err
+			}
+		}
+		return tx.PutMeta(metaBundleSeen+hd.ID, []byte(fmt.Sprint(now.UnixMilli())))
+	})
+	if err != nil {
+		return nil, err
+	}
+	_ = h.st.TouchCredential(hd.From, now)
+	h.log.Info("bundle imported", "bundle", hd.ID, "device", hd.From, "events", res.Events, "accepted", res.Accepted,
+		"duplicates", res.Duplicates, "quarantined", res.Quarantined, "flagged", res.Flagged)
+	return res, nil
+}
+
+// storeChunk stores verified events in one transaction, exactly as a push
+// does: insert-or-ignore, identical replays counted as duplicates, a
+// different event under an existing key quarantined, future stamps flagged.
+func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Time) (wire.PushReply, error) {
+	h.writeMu.Lock()
+	defer h.writeMu.Unlock()
+	var rep wire.PushReply
+	err := h.st.Update(ctx, func(tx *store.Tx) error {
+		rep = wire.PushReply{}
+		for _, e := range evs {
+			ins, err := tx.InsertEvent(e, now)
+			if err != nil {
+				return err
+			}
+			if ins {
+				rep.Accepted++
+				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
+					rep.Flagged++
+					if err := tx.Flag(e.ID(), flagFuture, now); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			old, err := tx.Event(e.ID())
+			if err != nil {
+				return err
+			}
+			if sameEvent(old, e) {
+				rep.Duplicates++
+				continue
+			}
+			if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
+				return err
+			}
+			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: "forked log"})
+		}
+		return nil
+	})
+	return rep, err
+}
+
+// BundleExport says what ExportBundle wrote.
+type BundleExport struct {
+	ID     string
+	Device string
+	Events int
+}
+
+// findDevice resolves a device name or ID to one enrolled device.
+func (h *Hub) findDevice(nameOrID string) (*Device, error) {
+	devs, err := h.Devices()
+	if err != nil {
+		return nil, err
+	}
+	var hit []Device
+	for _, d := range devs {
+		if d.ID == nameOrID || strings.EqualFold(d.Name, nameOrID) {
+			hit = append(hit, d)
+		}
+	}
+	if len(hit) > 1 { // a revoked device and its re-enrolled successor share a name
+		live := hit[:0:0]
+		for _, d := range hit {
+			if d.RevokedAt.IsZero() {
+				live = append(live, d)
+			}
+		}
+		hit = live
+	}
+	switch len(hit) {
+	case 0:
+		return nil, ErrUnknownDevice
+	case 1:
+		return &hit[0], nil
+	}
+	return nil, fmt.Errorf("%d devices are called %q: name one by ID", len(hit), nameOrID)
+}
+
+// ExportBundle writes to w the answer bundle for a device (by name or ID):
+// the hub's version vector (the acknowledgement of what it holds), the
+// deployment's credentials and revocation list, and the events of the
+// device's scope that its last bundle showed it lacked, encrypted to the
+// device's bundle key and signed with the authority's root key. Events are
+// streamed from the database. The device must have sent a bundle before
+// (ErrNoDeviceKey) and must not be revoked.
+func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*BundleExport, error) {
+	dev, err := h.findDevice(nameOrID)
+	if err != nil {
+		return nil, err
+	}
+	now := h.opts.Now()
+	if !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt) {
+		return nil, errors.New("this device was revoked: the hub sends it nothing")
+	}
+	kb, err := h.st.GetMeta(metaBundleDevKey + dev.ID)
+	if err != nil {
+		return nil, ErrNoDeviceKey
+	}
+	to, err := age.ParseX25519Recipient(string(kb))
+	if err != nil {
+		return nil, ErrNoDeviceKey
+	}
+	var dv deviceVector
+	if b, err := h.st.GetMeta(metaBundleDevVec + dev.ID); err == nil {
+		_ = json.Unmarshal(b, &dv)
+	}
+	devVec, err := wire.ToVector(dv.Vector)
+	if err != nil {
+		devVec = vector.Vector{}
+	}
+	self, err := h.BundleRecipient()
+	if err != nil {
+		return nil, err
+	}
+	tr, err := h.loadTrust()
+	if err != nil {
+		return nil, err
+	}
+	entry := tr[dev.ID]
+	if entry == nil {
+		return nil, ErrUnknownDevice
+	}
+	v, err := h.st.Heads()
+	if err != nil {
+		return nil, err
+	}
+	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToDevice, Country: h.auth.Country, From: bundle.HubID, FromKey: self,
+		To: dev.ID, ToKey: to.String(), Created: now.UnixMilli(), Vector: wire.FromVector(v)}
+	bw, err := bundle.NewWriter(w, to, hd, h.auth.Sign)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(tr))
+	for id := range tr {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		if err := bw.Credential(tr[id].raw); err != nil {
+			return nil, err
+		}
+	}
+	if rl, err := h.st.GetMeta(metaRevocations); err == nil {
+		if err := bw.Revocations(rl); err != nil {
+			return nil, err
+		}
+	}
+	for _, rg := range h.scoped(&caller{id: dev.ID, dev: entry, trust: tr}, v).Missing(devVec) {
+		if err := h.st.EventRange(ctx, rg, bw.Event); err != nil {
+			return nil, err
+		}
+	}
+	if err := bw.Close(); err != nil {
+		return nil, err
+	}
+	h.log.Info("bundle exported", "bundle", hd.ID, "device", dev.ID, "events", bw.Events())
+	return &BundleExport{ID: hd.ID, Device: dev.ID, Events: bw.Events()}, nil
+}
