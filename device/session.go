@@ -269,11 +269,11 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 			if err != nil {
 				return err
 			}
-			e, err := s.newEvent(tx, id, registry.OpRegister, &registry.Change{Fields: registry.FieldsOf(p)})
+			c := &registry.Change{Fields: registry.FieldsOf(p)}
+			e, err := s.newEvent(tx, id, registry.OpRegister, c)
 			if err != nil {
 				return err
 			}
-			c, _ := e.OpenChange(s.k.records)
 			r, err := registry.Fold(id, []registry.Opened{{Event: e, Change: c}})
 			if err != nil {
 				return err

@@ -285,13 +285,33 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all); err != nil {
 		return err
 	}
-	for _, tok := range tokens {
-		if _, err := t.tx.Exec("INSERT OR IGNORE INTO search(token, record) VALUES(?, ?)", tok, r.ID); err != nil {
+	// Tokens go in groups of tokenBatch rows per statement: one statement
+	// (and one cgo call) per group instead of per row.
+	for len(tokens) > 0 {
+		n := min(len(tokens), tokenBatch)
+		args := make([]any, 0, 2*n)
+		for _, tok := range tokens[:n] {
+			args = append(args, tok, r.ID)
+		}
+		if _, err := t.tx.Exec(insertTokens[n], args...); err != nil {
 			return err
 		}
+		tokens = tokens[n:]
 	}
 	return nil
 }
+
+// tokenBatch is how many search rows one INSERT writes.
+const tokenBatch = 32
+
+// insertTokens[n] inserts n search rows.
+var insertTokens = func() []string {
+	q := make([]string, tokenBatch+1)
+	for n := 1; n <= tokenBatch; n++ {
+		q[n] = "INSERT OR IGNORE INTO search(token, record) VALUES" + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+	}
+	return q
+}()
 
 // Record reads a record's projection.
 func (s *Store) Record(id string) (RecordRow, error) {
