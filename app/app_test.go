@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +33,9 @@ func newHarness(t *testing.T, dir string) *harness {
 	t.Cleanup(func() { a.Quit() })
 	h := &harness{t: t, q: make(chan func(), 1024)}
 	h.u = New(a, dir, device.Options{Params: &vault.LowParams})
+	// Tests start syncs themselves, and a test device enrolled with a
+	// made-up hub address must never try to reach it.
+	h.u.manualSync = true
 	h.u.do = func(fn func()) { h.q <- fn }
 	h.u.win.Resize(fyne.NewSize(1280, 800))
 	t.Cleanup(func() {
@@ -71,7 +75,10 @@ func (h *harness) waitFor(what string, cond func() bool) {
 }
 
 // walk visits every visible object of the window, depth first.
-func (h *harness) walk(visit func(fyne.CanvasObject)) {
+func (h *harness) walk(visit func(fyne.CanvasObject)) { walkObj(h.u.win.Content(), visit) }
+
+// walkObj visits every visible object under root, depth first.
+func walkObj(root fyne.CanvasObject, visit func(fyne.CanvasObject)) {
 	var rec func(o fyne.CanvasObject)
 	rec = func(o fyne.CanvasObject) {
 		if o == nil || !o.Visible() {
@@ -89,7 +96,7 @@ func (h *harness) walk(visit func(fyne.CanvasObject)) {
 			}
 		}
 	}
-	rec(h.u.win.Content())
+	rec(root)
 }
 
 // texts is what labels and buttons show, for failure messages.
@@ -219,7 +226,7 @@ func (h *harness) setUp() {
 	}
 	h.pick("Type the country name or code, e.g. Bosnia or BIH", "BIH", "BIH")
 	h.typeInto("e.g. BIH-VELIKA-KLADUSA", "BIH-VK-01")
-	h.typeInto("your name as colleagues know it", "Amra Hodžić")
+	h.typeInto("your name as colleagues know it", "Officer Example")
 	h.typeInto("at least 10 characters", pass)
 	h.typeInto("type it again", "not the same passphrase")
 	h.tap("Create this device")
@@ -274,7 +281,7 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 	h.waitFor("the delay to pass", func() bool { return h.shows("You can try again now") })
 	h.unlock(pass)
 	h.waitFor("the shell", func() bool { return h.u.screen == "shell" })
-	if !h.shows("Amra Hodžić") {
+	if !h.shows("Officer Example") {
 		t.Error("the top bar does not name the officer")
 	}
 
@@ -285,8 +292,8 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 	}
 
 	// A family of two: the second form starts with what the family shares.
-	h.typeInto("e.g. HADDAD", "Haddad")
-	h.fillPerson("Omar", "Male", dobYear, "1985")
+	h.typeInto("e.g. HADDAD", "Sample-Haddad")
+	h.fillPerson("Example Omar", "Male", dobYear, "1985")
 	h.pick("type a country, e.g. Syria or SYR; XXA stateless", "SYR", "SYR")
 	h.pick("type a language, e.g. Arabic or Pashto", "arabic", "ara")
 	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
@@ -296,12 +303,12 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 		t.Fatalf("no second member form: %v", h.texts())
 	}
 	f := h.u.sh.reg.form
-	if f.family.Text != "Haddad" || strings.Join(f.nats.Selected(), ",") != "SYR" || !f.interpreter.Checked ||
+	if f.family.Text != "Sample-Haddad" || strings.Join(f.nats.Selected(), ",") != "SYR" || !f.interpreter.Checked ||
 		f.category.Selected != categoryLabels[registry.CategoryIrregular] || f.relationship.Selected != relationshipLabels["child"] {
 		t.Fatalf("shared data not copied to the new member: family %q nat %v cat %q rel %q",
 			f.family.Text, f.nats.Selected(), f.category.Selected, f.relationship.Selected)
 	}
-	h.fillPerson("Lina", "Female", dobEstimate, "7")
+	h.fillPerson("Example Lina", "Female", dobEstimate, "7")
 	h.typeInto("as printed", "n0123456")
 	h.tap("Review and save")
 	h.waitFor("the review", func() bool { return h.shows("Check before saving: 2 people") })
@@ -332,18 +339,18 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 		h.typeInto("Search by name, registration ID or document number", q.text)
 		h.waitFor("search "+q.text, func() bool { return len(r.ids) == 1 && r.ids[0] == q.want })
 	}
-	h.waitFor("the row to be decrypted", func() bool { return h.shows("HADDAD, Lina") || h.shows("Haddad, Lina") })
+	h.waitFor("the row to be decrypted", func() bool { return h.shows("Example Lina") })
 	r.list.Select(0)
 	h.waitFor("the record", func() bool { return h.shows("Version 1") && h.shows("Registered on") })
-	if !h.shows("Omar") {
+	if !h.shows("Example Omar") {
 		t.Error("the detail does not show the other family member")
 	}
 
 	// Amend: a reason is required; the history then holds two versions.
 	h.tap("Amend")
 	givenNames := h.entry("e.g. Omar Khaled")
-	if givenNames.Text != "Lina" {
-		t.Fatalf("the amend form shows given names %q, want Lina", givenNames.Text)
+	if givenNames.Text != "Example Lina" {
+		t.Fatalf("the amend form shows given names %q, want Example Lina", givenNames.Text)
 	}
 	h.u.win.Canvas().Focus(givenNames)
 	givenNames.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEnd})
@@ -366,22 +373,41 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 	if h.u.sess != nil || h.u.sh != nil || h.u.screen != "unlock" {
 		t.Fatal("Lock did not drop the session")
 	}
-	if h.shows("Lina") {
+	if h.shows("Example Lina") {
 		t.Error("personal data still on screen after lock")
 	}
 }
 
-// savedIDs reads the registration IDs shown after saving.
+// savedIDs reads the registration IDs of the receipts shown after saving,
+// going through them one by one as an officer would.
 func (h *harness) savedIDs() []string {
+	h.t.Helper()
+	rs := h.u.sh.reg.receipts
+	if rs == nil {
+		h.t.Fatal("no receipt screen after saving")
+	}
 	var ids []string
+	for i := range rs.people {
+		if i > 0 {
+			h.tap(fmt.Sprintf("%d. ", i+1))
+		}
+		h.waitFor("receipt "+rs.people[i].id, func() bool { return h.shownID() == rs.people[i].id })
+		ids = append(ids, h.shownID())
+	}
+	return ids
+}
+
+// shownID is the registration ID shown in large type, or "".
+func (h *harness) shownID() string {
+	id := ""
 	h.walk(func(o fyne.CanvasObject) {
-		if c, ok := o.(*canvas.Text); ok {
+		if c, ok := o.(*canvas.Text); ok && id == "" {
 			if _, err := registry.ParseRegID(c.Text); err == nil {
-				ids = append(ids, c.Text)
+				id = c.Text
 			}
 		}
 	})
-	return ids
+	return id
 }
 
 func TestAutoLockAndSupervisor(t *testing.T) {
@@ -392,11 +418,11 @@ func TestAutoLockAndSupervisor(t *testing.T) {
 
 	// Officers: add one; the list shows them.
 	h.tap("Officers")
-	h.typeInto("name as colleagues know it", "Marko Petrović")
+	h.typeInto("name as colleagues know it", "Officer Testovic")
 	h.typeInto("at least 10 characters", "another good passphrase 7")
 	h.typeInto("type it again", "another good passphrase 7")
 	h.tap("Add officer")
-	h.waitFor("the new officer", func() bool { return h.shows("Marko Petrović was added") })
+	h.waitFor("the new officer", func() bool { return h.shows("Officer Testovic was added") })
 
 	// Settings: the audit log verifies.
 	h.tap("Settings")
@@ -413,7 +439,7 @@ func TestAutoLockAndSupervisor(t *testing.T) {
 		t.Error("no note why the app locked")
 	}
 	// Both officers can be chosen now.
-	h.tap("Marko Petrović")
+	h.tap("Officer Testovic")
 	h.unlock("another good passphrase 7")
 	h.waitFor("the shell", func() bool { return h.u.screen == "shell" })
 	if h.u.sh.nav[navOfficers] != nil {

@@ -21,8 +21,10 @@ type detailScreen struct {
 	u    *UI
 	id   string
 	back func()
-	root *fyne.Container
-	view *device.RecordView
+	// backLabel says where back goes ("Back to records" when empty).
+	backLabel string
+	root      *fyne.Container
+	view      *device.RecordView
 }
 
 func newDetailScreen(u *UI, id string, back func()) *detailScreen {
@@ -55,9 +57,10 @@ func (d *detailScreen) show() {
 	p := &rv.Person
 	title := heading(p.FullName())
 	id := mono(rv.ID, 30)
-	back := u.button("Back to records", theme.NavigateBackIcon(), d.back)
+	back := u.button(d.backText(), theme.NavigateBackIcon(), d.back)
 	amend := u.primary("Amend", theme.DocumentCreateIcon(), func() { d.amend() })
-	header := container.NewVBox(title, id, toolbar(amend, back))
+	reissue := u.button("Receipt", theme.DocumentPrintIcon(), d.receipt)
+	header := container.NewVBox(title, id, toolbar(amend, reissue, back))
 
 	left := []fyne.CanvasObject{widget.NewCard("Person", "", dense(personDetails(p)))}
 	var right []fyne.CanvasObject
@@ -71,6 +74,7 @@ func (d *detailScreen) show() {
 			}
 			b := u.button(text, theme.AccountIcon(), func() {
 				next := newDetailScreen(u, m.ID, d.back)
+				next.backLabel = d.backLabel
 				u.sh.show(navRecords, next.root)
 			})
 			b.Alignment = widget.ButtonAlignLeading
@@ -107,6 +111,24 @@ func (d *detailScreen) show() {
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
 	d.root.Refresh()
+}
+
+// backText names where the Back button goes.
+func (d *detailScreen) backText() string {
+	if d.backLabel != "" {
+		return d.backLabel
+	}
+	return "Back to records"
+}
+
+// receipt reissues the person's receipt (a new receipt, audit-logged).
+func (d *detailScreen) receipt() {
+	u, rv := d.u, d.view
+	back := u.button("Back to the record", theme.NavigateBackIcon(), func() { u.sh.show(navRecords, d.root) })
+	r := newReceiptScreen(u, navRecords, "Receipt for "+rv.Person.FullName(),
+		"A new receipt is issued; earlier receipts of this registration stay valid.",
+		[]receiptFor{{id: rv.ID, name: rv.Person.FullName()}}, "", back)
+	u.sh.show(navRecords, r.root)
 }
 
 // history lists the versions, newest first.
@@ -224,6 +246,7 @@ func (a *amendScreen) review() {
 			switch {
 			case err == nil:
 				next := newDetailScreen(u, id, a.detail.back)
+				next.backLabel = a.detail.backLabel
 				u.sh.show(navRecords, next.root)
 			case errors.Is(err, device.ErrNoChange):
 				status.Set("Nothing was changed, so no new version was saved.")

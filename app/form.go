@@ -77,6 +77,10 @@ type personForm struct {
 	summary  message
 	// focusOrder is the first input, focused when the form opens.
 	first fyne.Focusable
+	// changed, when set, is called after the officer changes a field the
+	// duplicate check uses (names, sex, date of birth, nationality,
+	// document number).
+	changed func()
 }
 
 // errorKeys are the FieldErrors keys the form shows next to a field.
@@ -134,6 +138,17 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 		e.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
 	}
 	f.fill(p)
+	notify := func() {
+		if f.changed != nil {
+			f.changed()
+		}
+	}
+	for _, e := range []*entry{f.family, f.given, f.dob, f.docNum} {
+		e.OnChanged = func(string) { notify() }
+	}
+	f.sex.OnChanged = func(string) { u.activity(); notify() }
+	f.dobPrec.OnChanged = func(v string) { u.activity(); f.dobChanged(v); notify() }
+	f.nats.OnChanged = notify
 	return f
 }
 

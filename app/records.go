@@ -91,12 +91,67 @@ func newRecordsScreen(u *UI) *recordsScreen {
 func (r *recordsScreen) createRow() fyne.CanvasObject {
 	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.Truncation = fyne.TextTruncateEllipsis
-	line := canvas.NewText("", theme.Color(theme.ColorNameForeground))
-	line.TextSize = theme.Size(theme.SizeNameText) - 1
+	line := newLineText(theme.Size(theme.SizeNameText) - 1)
 	flag := widget.NewLabel("")
 	flag.Importance = widget.WarningImportance
 	pad := theme.Size(theme.SizeNameInnerPadding)
-	return container.NewBorder(nil, nil, nil, flag, container.NewVBox(name, container.New(layout.NewCustomPaddedLayout(0, pad/2, pad, 0), line)))
+	// No theme override here: Fyne reloads the fonts of an overridden
+	// theme on every refresh, which rows get all the time.
+	return container.NewBorder(nil, nil, nil, flag, container.NewVBox(name,
+		container.New(layout.NewCustomPaddedLayout(0, pad/2, pad, pad), line.box)))
+}
+
+// lineText is one line of smaller text cut with an ellipsis to the width
+// it is given (canvas.Text itself never cuts), so a long row line does not
+// run off a portrait screen.
+type lineText struct {
+	full string
+	text *canvas.Text
+	box  *fyne.Container
+}
+
+func newLineText(size float32) *lineText {
+	l := &lineText{text: canvas.NewText("", theme.Color(theme.ColorNameForeground))}
+	l.text.TextSize = size
+	l.box = container.New(l, l.text)
+	return l
+}
+
+func (l *lineText) SetText(s string) {
+	l.full = s
+	l.fit(l.box.Size().Width)
+	l.text.Refresh()
+}
+
+func (l *lineText) fit(width float32) {
+	t := l.full
+	measure := func(s string) float32 { return fyne.MeasureText(s, l.text.TextSize, l.text.TextStyle).Width }
+	if width > 0 && measure(t) > width {
+		r := []rune(t)
+		lo, hi := 0, len(r)
+		for lo < hi { // the longest prefix that fits with the ellipsis
+			mid := (lo + hi + 1) / 2
+			if measure(string(r[:mid])+"…") <= width {
+				lo = mid
+			} else {
+				hi = mid - 1
+			}
+		}
+		t = string(r[:lo]) + "…"
+	}
+	l.text.Text = t
+}
+
+// Layout is part of fyne.Layout.
+func (l *lineText) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.fit(size.Width)
+	l.text.Resize(size)
+	l.text.Refresh()
+}
+
+// MinSize is part of fyne.Layout: one line high, any width.
+func (l *lineText) MinSize([]fyne.CanvasObject) fyne.Size {
+	return fyne.NewSize(0, l.text.MinSize().Height)
 }
 
 func (r *recordsScreen) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
@@ -108,26 +163,23 @@ func (r *recordsScreen) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 	text := c.Objects[0].(*fyne.Container)
 	flag := c.Objects[1].(*widget.Label)
 	name := text.Objects[0].(*widget.Label)
-	line := text.Objects[1].(*fyne.Container).Objects[0].(*canvas.Text)
+	line := text.Objects[1].(*fyne.Container).Objects[0].(*fyne.Container).Layout.(*lineText)
 	s, ok := r.cache.get(id)
 	if !ok {
 		name.SetText("…")
-		line.Text = id
-		line.Refresh()
+		line.SetText(id)
 		flag.SetText("")
 		r.loader.request(id, i)
 		return
 	}
 	if s.err {
 		name.SetText("This record cannot be read")
-		line.Text = id
-		line.Refresh()
+		line.SetText(id)
 		flag.SetText("")
 		return
 	}
 	name.SetText(s.sum.FullName())
-	line.Text = rowLine(s.sum)
-	line.Refresh()
+	line.SetText(rowLine(s.sum))
 	switch {
 	case s.sum.Conflicts > 0:
 		flag.SetText("Conflict")
@@ -415,10 +467,14 @@ func (l *summaryLoader) run() {
 			default:
 			}
 			s, err := l.sess.Summary(r.id)
-			l.mu.Lock()
-			delete(l.pending, r.id)
-			l.mu.Unlock()
-			l.do(func() { l.deliver(r.id, r.idx, s, err) })
+			// The request stays pending until the row has its summary:
+			// a row redrawn meanwhile must not ask (and decrypt) again.
+			l.do(func() {
+				l.mu.Lock()
+				delete(l.pending, r.id)
+				l.mu.Unlock()
+				l.deliver(r.id, r.idx, s, err)
+			})
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -25,6 +26,16 @@ type registerFlow struct {
 	// member" after saving); empty for a new registration.
 	joinTo     string
 	joinToName string
+
+	// decisions are the officer's decisions on possible earlier
+	// registrations, one list per member (in step with members);
+	// formDecisions are those of the member in the form.
+	decisions     [][]linkDecision
+	formDecisions []linkDecision
+	panel         *candidatePanel
+	screen        fyne.CanvasObject // the form screen, to come back to
+	// receipts is the receipt screen after a save.
+	receipts *receiptScreen
 }
 
 func newRegisterFlow(u *UI) *registerFlow { return &registerFlow{u: u} }
@@ -65,6 +76,18 @@ func (r *registerFlow) showForm(p *registry.Person) {
 	group := r.inGroup()
 	f := u.newPersonForm(p, false, group)
 	r.form = f
+	r.formDecisions = nil
+	if r.editing < len(r.decisions) {
+		r.formDecisions = append([]linkDecision(nil), r.decisions[r.editing]...)
+	}
+	if r.panel != nil {
+		r.panel.stop()
+	}
+	var exclude []string
+	if r.joinTo != "" {
+		exclude = []string{r.joinTo}
+	}
+	r.panel = newCandidatePanel(u, r, f, exclude...)
 	left, right := f.sections()
 
 	title := "New registration"
@@ -112,9 +135,42 @@ func (r *registerFlow) showForm(p *registry.Person) {
 	actions = append(actions, u.button("Start over", theme.CancelIcon(), r.startOver))
 
 	body := u.newColumns(left, right)
-	screen := container.NewBorder(container.NewPadded(header), container.NewPadded(toolbar(actions...)), nil, nil, body)
+	r.panel.frame = container.New(&sideLayout{width: 420, wideMin: 1100, natural: r.panel.natural}, body, r.panel.root)
+	screen := container.NewBorder(container.NewPadded(header), container.NewPadded(toolbar(actions...)), nil, nil, r.panel.frame)
+	r.screen = screen
 	u.sh.show(navRegister, screen)
 	u.focus(f.first)
+	if len(r.formDecisions) > 0 {
+		r.panel.refresh()
+	}
+	r.panel.check()
+}
+
+// openCandidate shows a possible earlier registration beside the person
+// typed so far, for the officer to decide.
+func (r *registerFlow) openCandidate(c device.Candidate) {
+	u := r.u
+	now, _ := r.form.read(u.dev.Now())
+	back := func() { u.sh.show(navRegister, r.screen) }
+	v := &candidateView{u: u, flow: r, cand: c, now: now, back: back}
+	v.decide = func(same bool) {
+		r.decide(c, same)
+		back()
+	}
+	u.sh.show(navRegister, v.build())
+}
+
+// decide records the officer's decision on candidate c for the member in
+// the form; it is saved as a link with the registration.
+func (r *registerFlow) decide(c device.Candidate, same bool) {
+	kept := r.formDecisions[:0]
+	for _, d := range r.formDecisions {
+		if d.cand.ID != c.ID {
+			kept = append(kept, d)
+		}
+	}
+	r.formDecisions = append(kept, linkDecision{cand: c, same: same})
+	r.panel.refresh()
 }
 
 // joinedOffset counts the saved member a joining flow adds to.
@@ -135,10 +191,13 @@ func (r *registerFlow) keep() bool {
 	if r.inGroup() && p.Relationship == "" && r.editing == 0 && r.joinTo == "" {
 		p.Relationship = "head"
 	}
+	decisions := append([]linkDecision(nil), r.formDecisions...)
 	if r.editing < len(r.members) {
 		r.members[r.editing] = p
+		r.decisions[r.editing] = decisions
 	} else {
 		r.members = append(r.members, p)
+		r.decisions = append(r.decisions, decisions)
 	}
 	return true
 }
@@ -159,6 +218,7 @@ func (r *registerFlow) removeCurrent() {
 		}
 		if r.editing < len(r.members) {
 			r.members = append(r.members[:r.editing], r.members[r.editing+1:]...)
+			r.decisions = append(r.decisions[:r.editing], r.decisions[r.editing+1:]...)
 		}
 		if len(r.members) == 0 {
 			r.reset()
@@ -180,18 +240,21 @@ func (r *registerFlow) startOver() {
 // reset begins a new registration with an empty form.
 func (r *registerFlow) reset() {
 	r.members = nil
+	r.decisions = nil
 	r.joinTo, r.joinToName = "", ""
 	r.start(nil)
 }
 
 // review shows every member for a last check before saving.
 func (r *registerFlow) review() {
-	rv := &reviewScreen{u: r.u, people: r.members, joinTo: r.joinTo,
+	r.panel.stop()
+	rv := &reviewScreen{u: r.u, people: r.members, links: r.decisions, joinTo: r.joinTo,
 		onEdit: func(i int) { r.editing = i; r.showForm(r.members[i]) },
-		onSaved: func(ids []string) {
+		onSaved: func(ids []string, notes string) {
 			saved := r.members
 			r.members = nil
-			r.showSaved(saved, ids)
+			r.decisions = nil
+			r.showSaved(saved, ids, notes)
 		},
 		onGroupError: func(i int, err error) {
 			r.editing = i
@@ -203,32 +266,29 @@ func (r *registerFlow) review() {
 	r.u.sh.show(navRegister, rv.build())
 }
 
-// showSaved shows the registration IDs, big and readable aloud.
-func (r *registerFlow) showSaved(people []*registry.Person, ids []string) {
+// showSaved shows the registration IDs and each person's receipt.
+func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes string) {
 	u := r.u
-	list := container.NewVBox()
-	for i, id := range ids {
-		name := widget.NewLabelWithStyle(people[i].FullName(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-		list.Add(container.NewVBox(name, mono(id, 40), widget.NewSeparator()))
-	}
-	what := "Saved. Registration ID:"
+	title := "Saved. Registration ID and receipt"
 	if len(ids) > 1 {
-		what = fmt.Sprintf("Saved %d people. Registration IDs:", len(ids))
+		title = fmt.Sprintf("Saved %d people: one receipt each", len(ids))
 	}
 	head := people[0]
 	headID := ids[0]
 	next := u.primary("Register next person", theme.ContentAddIcon(), func() { r.reset() })
 	addMember := u.button("Add family member", theme.ContentAddIcon(), func() {
 		r.members = nil
+		r.decisions = nil
 		r.joinTo, r.joinToName = headID, head.FullName()
 		r.start(head)
 	})
-	content := container.NewVBox(
-		heading(what),
-		para("Read the ID to the person and write it on their paper. It ends with a check character that catches typing mistakes."),
-		list,
-		toolbar(next, addMember),
-	)
-	u.sh.show(navRegister, u.scroll(container.NewPadded(content)))
+	var who []receiptFor
+	for i, id := range ids {
+		who = append(who, receiptFor{id: id, name: people[i].FullName()})
+	}
+	intro := "Read the ID to the person; it ends with a check character that catches typing mistakes. " +
+		"Give them the receipt: print it, save it, or let them photograph the code."
+	r.receipts = newReceiptScreen(u, navRegister, title, intro, who, notes, next, addMember)
+	u.sh.show(navRegister, r.receipts.root)
 	u.focus(nil)
 }

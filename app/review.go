@@ -22,9 +22,10 @@ import (
 type reviewScreen struct {
 	u            *UI
 	people       []*registry.Person
-	joinTo       string // saved record whose family they join, or ""
+	links        [][]linkDecision // the officer's decisions on earlier registrations, per person
+	joinTo       string           // saved record whose family they join, or ""
 	onEdit       func(i int)
-	onSaved      func(ids []string)
+	onSaved      func(ids []string, notes string)
 	onGroupError func(i int, err error)
 
 	save     *widget.Button
@@ -51,6 +52,13 @@ func (r *reviewScreen) build() fyne.CanvasObject {
 			m := newMessage(widget.WarningImportance)
 			m.Set(w)
 			body.Add(m.Object())
+		}
+		if i < len(r.links) {
+			for _, d := range r.links[i] {
+				m := newMessage(widget.SuccessImportance)
+				m.Set(d.text())
+				body.Add(m.Object())
+			}
 		}
 		body.Add(dense(personDetails(p)))
 		body.Add(toolbar(edit))
@@ -114,15 +122,32 @@ func (r *reviewScreen) doSave() {
 		people[i] = &c
 	}
 	joinTo := r.joinTo
+	links := r.links
 	r.busy(true)
 	r.status.Set("")
 	var ids []string
 	var err error
+	var notes []string
 	r.u.background(func() {
 		if joinTo != "" {
 			ids, err = sess.AddToGroup(joinTo, people)
 		} else {
 			ids, err = sess.RegisterGroup(people)
+		}
+		if err != nil {
+			return
+		}
+		// The officer's decisions become links once the new records exist.
+		for i, ds := range links {
+			for _, d := range ds {
+				if i >= len(ids) {
+					continue
+				}
+				if lerr := sess.Link(ids[i], d.cand.ID, d.same, ""); lerr != nil {
+					notes = append(notes, fmt.Sprintf("The decision about %s could not be recorded: %s Open the record and decide again.",
+						d.cand.ID, plainError(lerr)))
+				}
+			}
 		}
 	}, func() {
 		if r.u.sess != sess {
@@ -132,7 +157,7 @@ func (r *reviewScreen) doSave() {
 		var ge *device.GroupError
 		switch {
 		case err == nil:
-			r.onSaved(ids)
+			r.onSaved(ids, strings.Join(notes, "\n"))
 		case errors.As(err, &ge):
 			r.onGroupError(ge.Index, ge.Err)
 		default:
@@ -163,11 +188,12 @@ func personDetails(p *registry.Person) fyne.CanvasObject {
 		g.row("Relationship", label(p.Relationship, relationshipLabels))
 	}
 	if p.OriginalScriptName != "" {
-		script := p.OriginalScriptName
+		// The language on its own row: beside right-to-left text the
+		// parentheses would be reordered.
+		g.row("Original script", p.OriginalScriptName)
 		if p.OriginalScriptLang != "" {
-			script += "  (" + languageNames([]string{p.OriginalScriptLang}) + ")"
+			g.row("Script language", languageNames([]string{p.OriginalScriptLang}))
 		}
-		g.row("Original script", script)
 	}
 	if len(p.Aliases) > 0 {
 		g.row("Other names", strings.Join(p.Aliases, "; "))

@@ -75,7 +75,14 @@ func (s *shooter) until(cond func() bool) {
 	panic("screenshot step timed out on screen " + s.u.screen)
 }
 
+// portraitShots are the screens also taken in portrait (800x1280).
+var portraitShots = map[string]bool{"register": true, "register-lower": true, "records": true,
+	"candidates": true, "receipt": true, "verify-valid": true}
+
 func (s *shooter) shot(name string) {
+	if s.portrait && !portraitShots[name] {
+		return
+	}
 	time.Sleep(700 * time.Millisecond)
 	if s.portrait {
 		name += "-portrait"
@@ -85,6 +92,14 @@ func (s *shooter) shot(name string) {
 		panic(err)
 	}
 	fmt.Println("wrote", path)
+}
+
+// label reports whether a label starting with prefix is on screen.
+func (s *shooter) label(prefix string) bool {
+	return s.find(func(o fyne.CanvasObject) bool {
+		l, ok := o.(*widget.Label)
+		return ok && strings.HasPrefix(l.Text, prefix)
+	}) != nil
 }
 
 // find returns the first visible object of the window matching ok.
@@ -148,18 +163,14 @@ func (s *shooter) run() {
 	s.set("Type the country name or code, e.g. Bosnia or BIH", "bos")
 	s.set("e.g. BIH-VELIKA-KLADUSA", "BIH-VELIKA-KLADUSA")
 	s.set("a name to tell this tablet or laptop apart", "tablet-07")
-	s.set("your name as colleagues know it", "Amra Hodžić")
+	s.set("your name as colleagues know it", "Officer Example")
 	s.set("at least 10 characters", pass)
 	s.set("type it again", pass)
-	if !s.portrait {
-		s.shot("setup")
-	}
+	s.shot("setup")
 	s.tap("BIH – ")
 	s.tap("Create this device")
 	s.until(func() bool { return u.screen == "recovery" })
-	if !s.portrait {
-		s.shot("recovery")
-	}
+	s.shot("recovery")
 	s.ui(func() {
 		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Check); return ok })
 		c.(*widget.Check).SetChecked(true)
@@ -171,29 +182,37 @@ func (s *shooter) run() {
 	s.until(func() bool { return u.screen == "shell" })
 
 	// Sample data, straight through the session: a second officer and a
-	// few families for the records list.
+	// few obviously fictitious families for the records list, one person
+	// registered two days ago (a candidate for the form below) and two
+	// records of one person (for the supervisor's duplicate review).
 	s.ui(func() {
-		if _, err := u.sess.AddOfficer("Marko Petrović", []byte("another good passphrase 7"), false); err != nil {
+		if _, err := u.sess.AddOfficer("Officer Testovic", []byte("another good passphrase 7"), false); err != nil {
 			panic(err)
 		}
 		now := u.dev.Now()
 		enc := registry.Encounter{Kind: "apprehension", Place: "BIH-VELIKA-KLADUSA", At: now.Add(-2 * time.Hour)}
+		earlier := registry.Encounter{Kind: "apprehension", Place: "BIH-VELIKA-KLADUSA", At: now.Add(-50 * time.Hour)}
 		families := [][]registry.Person{
-			{{FamilyName: "Rahimi", GivenNames: "Ahmad Shah", Sex: "M", BirthDate: registry.Date{Year: 1988}, Nationalities: []string{"AFG"}, Relationship: "head", Languages: []string{"prs"}},
-				{FamilyName: "Rahimi", GivenNames: "Zahra", Sex: "F", BirthDate: registry.Date{Year: 1992, Month: 3}, Nationalities: []string{"AFG"}, Relationship: "spouse", Vulnerabilities: []string{"pregnancy"}},
-				{FamilyName: "Rahimi", GivenNames: "Omid", Sex: "M", BirthDate: registry.Date{Year: 2016, Estimated: true}, Nationalities: []string{"AFG"}, Relationship: "child"}},
-			{{FamilyName: "Benali", GivenNames: "Youssef", Sex: "M", BirthDate: registry.Date{Year: 2008, Month: 7, Day: 14}, Nationalities: []string{"MAR"}, Vulnerabilities: []string{"unaccompanied_child"}}},
-			{{FamilyName: "Ahmed", GivenNames: "Fatima", Sex: "F", BirthDate: registry.Date{Year: 1979}, Nationalities: []string{"XXA"}, Relationship: "head"},
-				{FamilyName: "Ahmed", GivenNames: "Karim", Sex: "M", BirthDate: registry.Date{Year: 2012, Estimated: true}, Nationalities: []string{"XXA"}, Relationship: "child"}},
-			{{FamilyName: "Khan", GivenNames: "Imran", Sex: "M", BirthDate: registry.Date{Year: 1995, Month: 1, Day: 2}, Nationalities: []string{"PAK"},
-				Document: registry.Document{Type: "passport", Number: "AB1234567", IssuingCountry: "PAK", Expiry: "2023-05-01"}}},
+			{{FamilyName: "Sample-Haddad", GivenNames: "Example Omar", Sex: "M", BirthDate: registry.Date{Year: 1984, Month: 2, Day: 29}, Nationalities: []string{"SYR"}, Encounter: earlier}},
+			{{FamilyName: "Sample-Rahimi", GivenNames: "Example Ahmad", Sex: "M", BirthDate: registry.Date{Year: 1988}, Nationalities: []string{"AFG"}, Relationship: "head", Languages: []string{"prs"}},
+				{FamilyName: "Sample-Rahimi", GivenNames: "Example Zahra", Sex: "F", BirthDate: registry.Date{Year: 1992, Month: 3}, Nationalities: []string{"AFG"}, Relationship: "spouse", Vulnerabilities: []string{"pregnancy"}},
+				{FamilyName: "Sample-Rahimi", GivenNames: "Example Omid", Sex: "M", BirthDate: registry.Date{Year: 2016, Estimated: true}, Nationalities: []string{"AFG"}, Relationship: "child"}},
+			{{FamilyName: "Testovic", GivenNames: "Example Youssef", Sex: "M", BirthDate: registry.Date{Year: 2008, Month: 7, Day: 14}, Nationalities: []string{"MAR"}, Vulnerabilities: []string{"unaccompanied_child"}}},
+			{{FamilyName: "Placeholder", GivenNames: "Example Fatima", Sex: "F", BirthDate: registry.Date{Year: 1979}, Nationalities: []string{"XXA"}, Relationship: "head"},
+				{FamilyName: "Placeholder", GivenNames: "Example Karim", Sex: "M", BirthDate: registry.Date{Year: 2012, Estimated: true}, Nationalities: []string{"XXA"}, Relationship: "child"}},
+			{{FamilyName: "Example-Khan", GivenNames: "Sample Imran", Sex: "M", BirthDate: registry.Date{Year: 1995, Month: 1, Day: 2}, Nationalities: []string{"PAK"},
+				Document: registry.Document{Type: "passport", Number: "XX0000001", IssuingCountry: "PAK", Expiry: "2023-05-01"}}},
+			{{FamilyName: "Mock-Hussein", GivenNames: "Example Ali", Sex: "M", BirthDate: registry.Date{Year: 1991, Month: 6, Day: 3}, Nationalities: []string{"IRQ"}}},
+			{{FamilyName: "Mock-Hossein", GivenNames: "Example Aly", Sex: "M", BirthDate: registry.Date{Year: 1991, Month: 6, Day: 3}, Nationalities: []string{"IRQ"}}},
 		}
 		for _, fam := range families {
 			var ps []*registry.Person
 			for i := range fam {
 				p := fam[i]
 				p.Category = registry.CategoryIrregular
-				p.Encounter = enc
+				if p.Encounter.Place == "" {
+					p.Encounter = enc
+				}
 				ps = append(ps, &p)
 			}
 			if _, err := u.sess.RegisterGroup(ps); err != nil {
@@ -201,28 +220,39 @@ func (s *shooter) run() {
 			}
 		}
 	})
+	const stored = 10
 
-	// Register: a family, second member prefilled from the first.
+	// Register: the first member is typed as a variant of an earlier
+	// registration; the panel proposes it.
 	s.ui(func() {
 		f := u.sh.reg.form
-		f.family.SetText("Haddad")
-		f.given.SetText("Omar Khaled")
+		f.family.SetText("Sample Hadad")
+		f.given.SetText("Example Omar")
 		f.sex.SetSelected("Male")
 		f.dobPrec.SetSelected(dobFull)
 		f.dob.SetText("1984-02-29")
 		f.pob.SetText("Aleppo, Syria")
 		f.nats.Set("SYR")
-		f.origName.SetText("عمر خالد حداد")
+		f.origName.SetText("مثال تجريبي")
 		f.origLang.Set("ara")
 		f.category.SetSelected(categoryLabels[registry.CategoryProtection])
 		f.langs.Set("ara", "kur")
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
 	})
+	s.until(func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
+	s.shot("candidates")
+	s.tap("Open and decide")
+	s.until(func() bool { return s.label("Is this the same person?") })
+	s.shot("candidate-open")
+	s.tap("Same person")
+	s.until(func() bool { return s.label("Decided: the same person") })
+
+	// The second member starts with what the family shares.
 	s.tap("Add family member")
 	s.ui(func() {
 		f := u.sh.reg.form
-		f.given.SetText("Lina")
+		f.given.SetText("Example Lina")
 		f.sex.SetSelected("Female")
 		f.dobPrec.SetSelected(dobEstimate)
 		f.dob.SetText("7")
@@ -236,49 +266,67 @@ func (s *shooter) run() {
 			c.(*columns).scroll.ScrollToOffset(fyne.NewPos(0, 1500))
 		})
 		s.shot("register-lower")
-		s.ui(func() { u.sh.open(navRecords) })
-		s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) > 0 })
-		s.shot("records")
-		return
 	}
 	s.tap("Review and save")
-	s.until(func() bool {
-		return s.find(func(o fyne.CanvasObject) bool {
-			l, ok := o.(*widget.Label)
-			return ok && strings.HasPrefix(l.Text, "Check before")
-		}) != nil
-	})
+	s.until(func() bool { return s.label("Check before") })
 	s.shot("review")
 	s.tap("Save 2 people")
-	s.until(func() bool {
-		return s.find(func(o fyne.CanvasObject) bool {
-			l, ok := o.(*widget.Label)
-			return ok && strings.HasPrefix(l.Text, "Saved")
-		}) != nil
-	})
+	s.until(func() bool { return u.sh.reg.receipts != nil && u.sh.reg.receipts.issued[0] != nil })
 	s.shot("saved")
+	var text string
+	s.ui(func() { text = u.sh.reg.receipts.issued[0].Text })
 
 	s.tap("Records")
-	s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) == 9 })
+	s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) == stored+2 })
+	s.until(func() bool { return !s.label("…") }) // every row in view decrypted
 	s.shot("records")
-	s.ui(func() { u.sh.records.query.SetText("rahimi") })
+	s.ui(func() { u.sh.records.query.SetText("sample-rahimi") })
 	s.until(func() bool { return len(u.sh.records.ids) == 3 })
 	s.ui(func() { u.sh.records.list.Select(1) })
 	s.until(func() bool {
 		return s.find(func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == "Amend" }) != nil
 	})
+	s.tap("Receipt")
+	s.until(func() bool { return s.label("Receipt for") && s.label("Registration ID") })
+	s.shot("receipt")
+	s.tap("Back to the record")
 	s.tap("Amend")
 	s.ui(func() {
 		f := s.find(func(o fyne.CanvasObject) bool { e, ok := o.(*entry); return ok && e.PlaceHolder == "e.g. Omar Khaled" })
-		f.(*entry).SetText("Zahra Gul")
+		f.(*entry).SetText("Example Zahra Gul")
 	})
 	s.set("why the record is changed, e.g. name spelled from passport", "second given name confirmed by her husband")
 	s.tap("Review changes")
 	s.tap("Save new version")
-	s.until(func() bool {
-		return s.find(func(o fyne.CanvasObject) bool { l, ok := o.(*widget.Label); return ok && l.Text == "Version 2" }) != nil
-	})
+	s.until(func() bool { return s.label("Version 2") })
 	s.shot("detail")
+
+	// Verify: a genuine receipt, then the same with one character changed.
+	s.ui(func() { u.sh.open(navVerify) })
+	s.ui(func() {
+		v := u.sh.verify
+		v.input.SetText(text)
+		v.verifyText()
+	})
+	s.until(func() bool { return u.sh.verify.last != nil })
+	s.shot("verify-valid")
+	s.ui(func() {
+		v := u.sh.verify
+		r := []rune(text)
+		if r[40] == 'A' {
+			r[40] = 'B'
+		} else {
+			r[40] = 'A'
+		}
+		v.input.SetText(string(r))
+		v.verifyText()
+	})
+	s.until(func() bool { return u.sh.verify.last != nil })
+	s.shot("verify-invalid")
+
+	s.tap("Duplicates")
+	s.until(func() bool { return u.sh.dups != nil && !u.sh.dups.running })
+	s.shot("duplicates")
 
 	s.tap("Settings")
 	s.tap("Verify audit log")
@@ -289,7 +337,7 @@ func (s *shooter) run() {
 
 	s.tap("Lock")
 	s.until(func() bool { return u.screen == "unlock" })
-	s.tap("Amra")
+	s.tap("Officer Example")
 	s.set("passphrase", "wrong passphrase 1")
 	s.tap("Unlock")
 	s.until(func() bool { return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), "Wrong") })

@@ -81,12 +81,17 @@ func newSettingsScreen(u *UI) *settingsScreen {
 
 	lock := widget.NewCard("Auto-lock", "",
 		container.NewVBox(para("Lock the device after this long without use."), s.autoLock, s.saved.Object()))
+	// The list has a fixed height inside the scrolling columns.
+	logBox := container.NewStack(minHeight(420), s.log)
 	verify := widget.NewCard("Audit log", "",
-		container.NewVBox(para("Every unlock, registration, change and record view is logged in a tamper-evident chain."),
-			toolbar(s.verify), s.progress, s.result.Object()))
-	top := container.NewVBox(heading("Settings"), container.NewGridWithColumns(2, lock, verify),
-		widget.NewLabelWithStyle(fmt.Sprintf("Newest audit entries (up to %d)", auditShown), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, s.log)
+		container.NewVBox(para("Every unlock, registration, change, receipt and record view is logged in a tamper-evident chain."),
+			toolbar(s.verify), s.progress, s.result.Object(),
+			widget.NewLabelWithStyle(fmt.Sprintf("Newest entries (up to %d)", auditShown), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			logBox))
+	left := []fyne.CanvasObject{lock}
+	left = append(left, newTrustSettings(u).cards()...)
+	s.root = container.NewBorder(container.NewPadded(heading("Settings")), nil, nil, nil,
+		u.newColumns(left, []fyne.CanvasObject{verify}))
 	return s
 }
 

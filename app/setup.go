@@ -58,6 +58,8 @@ func (u *UI) showSetup() {
 		heading("Set up this device"),
 		para("Start a standalone deployment: this device holds its own country authority. "+
 			"Use it for a single border post, or to try the app. Everything you register is encrypted on this device."),
+		para("Or join the national deployment with an enrolment file and code from HQ."),
+		toolbar(u.button("Join with an enrolment file…", theme.LoginIcon(), u.showEnrol)),
 	)
 	left := []fyne.CanvasObject{
 		section("Where this device works",

@@ -5,16 +5,19 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
 // Sections of the main navigation.
 const (
-	navRegister = "register"
-	navRecords  = "records"
-	navOfficers = "officers"
-	navSettings = "settings"
+	navRegister   = "register"
+	navRecords    = "records"
+	navVerify     = "verify"
+	navDuplicates = "duplicates"
+	navOfficers   = "officers"
+	navSettings   = "settings"
 )
 
 // shell is the frame of an unlocked session: a top bar with the station,
@@ -31,6 +34,12 @@ type shell struct {
 
 	reg     *registerFlow
 	records *recordsScreen
+	verify  *verifyScreen
+	dups    *duplicatesScreen
+
+	syncScr   *syncScreen
+	conflicts *conflictsScreen
+	banner    *deadlineBanner
 }
 
 func newShell(u *UI) *shell {
@@ -45,7 +54,7 @@ func newShell(u *UI) *shell {
 	lock := u.button("Lock", theme.LogoutIcon(), func() { u.lock("") })
 	top := container.NewBorder(nil, nil, brand, container.NewHBox(widget.NewIcon(theme.AccountIcon()), who, lock), where)
 
-	navRow := container.NewHBox()
+	navRow := container.New(layout.NewRowWrapLayout())
 	add := func(id, label string, icon fyne.Resource) {
 		b := u.button(label, icon, func() { s.open(id) })
 		s.nav[id] = b
@@ -53,11 +62,16 @@ func newShell(u *UI) *shell {
 	}
 	add(navRegister, "Register", theme.ContentAddIcon())
 	add(navRecords, "Records", theme.SearchIcon())
+	add(navVerify, "Verify", theme.ConfirmIcon())
+	add(navSync, "Sync", theme.ViewRefreshIcon())
 	if officer.Supervisor {
+		add(navConflicts, "Conflicts", theme.WarningIcon())
+		add(navDuplicates, "Duplicates", theme.ContentCopyIcon())
 		add(navOfficers, "Officers", theme.AccountIcon())
 		add(navSettings, "Settings", theme.SettingsIcon())
 	}
-	bar := container.NewVBox(top, navRow, widget.NewSeparator())
+	s.banner = u.newDeadlineBanner(func() { s.open(navSync) })
+	bar := container.NewVBox(top, navRow, s.banner.Object(), widget.NewSeparator())
 	s.content = container.NewStack()
 	s.root = container.NewBorder(container.NewPadded(bar), nil, nil, nil, s.content)
 	return s
@@ -94,6 +108,36 @@ func (s *shell) open(id string) {
 		if s.views[id] == s.records.root {
 			s.records.search()
 		}
+	case navVerify:
+		if s.verify == nil || again || s.views[id] == nil {
+			s.verify = newVerifyScreen(s.u)
+			s.views[id] = s.verify.root
+		}
+		s.setContent(s.views[id])
+		if s.views[id] == s.verify.root {
+			s.u.focus(s.verify.input)
+		}
+		return
+	case navDuplicates:
+		if s.dups == nil {
+			s.dups = newDuplicatesScreen(s.u)
+			s.views[id] = s.dups.root
+		} else if again {
+			s.views[id] = s.dups.root
+		}
+	case navSync:
+		if s.views[id] == nil {
+			s.syncScr = newSyncScreen(s.u)
+			s.views[id] = s.syncScr.root
+		} else if again && s.syncScr != nil {
+			s.views[id] = s.syncScr.root
+			s.syncScr.reload()
+		}
+	case navConflicts:
+		if s.views[id] == nil || again {
+			s.conflicts = newConflictsScreen(s.u)
+			s.views[id] = s.conflicts.root
+		}
 	case navOfficers:
 		s.views[id] = newOfficersScreen(s.u).root
 	case navSettings:
@@ -125,9 +169,18 @@ func (s *shell) close() {
 	if s.records != nil {
 		s.records.close()
 	}
+	if s.reg != nil && s.reg.panel != nil {
+		s.reg.panel.stop()
+	}
+	if s.syncScr != nil {
+		s.syncScr.close()
+	}
+	s.syncScr, s.conflicts, s.banner = nil, nil, nil
 	s.views = nil
 	s.reg = nil
 	s.records = nil
+	s.verify = nil
+	s.dups = nil
 	s.content.RemoveAll()
 }
 

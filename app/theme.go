@@ -8,8 +8,11 @@ import (
 	"fyne.io/fyne/v2/theme"
 )
 
-// sizeNameTitle is the size of screen titles.
-const sizeNameTitle fyne.ThemeSizeName = "fieldreg-title"
+// Sizes of fieldreg's own text styles.
+const (
+	sizeNameTitle   fyne.ThemeSizeName = "fieldreg-title"    // screen titles
+	sizeNameRowLine fyne.ThemeSizeName = "fieldreg-row-line" // second line of a list row
+)
 
 // fieldTheme is the default Fyne theme with larger text and padding, so that
 // buttons and inputs are at least about 48 px high: touch targets for tired
@@ -29,6 +32,8 @@ func (t *fieldTheme) Size(n fyne.ThemeSizeName) float32 {
 		return 5
 	case sizeNameTitle:
 		return 24
+	case sizeNameRowLine:
+		return 15
 	case theme.SizeNameHeadingText:
 		return 20
 	case theme.SizeNameSubHeadingText:

@@ -40,15 +40,33 @@ type UI struct {
 
 	idle   *idleTimer
 	unlock *unlockScreen // the unlock screen while it shows
+	bgMu   sync.Mutex
+	bg     *backgroundSync // background sync with the hub (enrolled devices)
+	// manualSync keeps background sync from starting at unlock (tests that
+	// drive syncs themselves set it).
+	manualSync bool
 	// screen names what the window shows ("setup", "unlock", "shell", ...),
 	// for tests and for keeping an eye on navigation.
 	screen string
+
+	// saveFile asks the officer where to save a file (suggesting name) and
+	// calls done with the chosen writer, or not at all if they cancel;
+	// openFile asks for a file to read. Fyne's file dialogs in the app;
+	// tests replace them.
+	saveFile func(name string, done func(fyne.URIWriteCloser))
+	openFile func(exts []string, done func(fyne.URIReadCloser))
+	// printer sends a PDF to the system's printer and returns what the print
+	// system said; nil where printing is not available.
+	printer func(pdf []byte) (string, error)
 }
 
 // New builds the window for the data directory dir: the set-up screen on a
 // fresh directory, the unlock screen otherwise. It does not show the window.
 func New(a fyne.App, dir string, opts device.Options) *UI {
 	u := &UI{app: a, dir: dir, opts: opts, do: fyne.Do}
+	u.saveFile = u.saveDialog
+	u.openFile = u.openDialog
+	u.printer = systemPrinter()
 	a.Settings().SetTheme(newTheme())
 	u.win = a.NewWindow("fieldreg")
 	u.win.SetIcon(fyne.NewStaticResource("fieldreg.png", assets.Icon()))
@@ -93,6 +111,7 @@ func (u *UI) start() {
 // close locks the session and closes the database when the window closes.
 func (u *UI) close() {
 	u.idle.stop()
+	u.bgSync().Stop()
 	if u.sh != nil {
 		u.sh.close()
 		u.sh = nil
@@ -138,6 +157,9 @@ func (u *UI) startSession(s *device.Session) {
 	u.sh = newShell(u)
 	u.setContent("shell", u.sh.root)
 	u.sh.open(navRegister)
+	if !u.manualSync {
+		u.bgSync().Start(s)
+	}
 	u.idle.start(u.dev.AutoLock())
 }
 
@@ -145,6 +167,7 @@ func (u *UI) startSession(s *device.Session) {
 // holds personal data, and returns to the unlock screen.
 func (u *UI) lock(reason string) {
 	u.idle.stop()
+	u.bgSync().Stop()
 	officer := ""
 	if u.sess != nil {
 		officer = u.sess.Officer().ID

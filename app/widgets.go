@@ -304,3 +304,10 @@ func (r *columnsRenderer) Destroy()                     {}
 
 // amber is the colour of warnings that do not block saving.
 var amber = color.NRGBA{R: 0xb2, G: 0x6a, B: 0x00, A: 0xff}
+
+// minHeight is an invisible spacer that gives a container a minimum height.
+func minHeight(h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(0, h))
+	return r
+}

@@ -50,6 +50,7 @@ var commands = map[string]command{
 	"verify":     {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
 	"sync":       {"exchange events with the hub; prints progress and a summary", cmdSync},
 	"bundle":     {"bundle export|import: carry events to and from the hub on a USB stick", cmdBundle},
+	"elsewhere":  {"ask the regional joint database whether a record's person was registered in another country", cmdElsewhere},
 }
 
 // IsCommand reports whether name is a subcommand (main decides CLI vs window).

@@ -92,6 +92,7 @@ type Hub struct {
 	url     string
 	log     *slog.Logger
 	writeMu sync.Mutex // serialises the chunks being stored
+	fed     federationState
 }
 
 // InitConfig sets up a hub.
@@ -100,6 +101,7 @@ type InitConfig struct {
 	Passphrase []byte   // protects the hub's secret keys at rest
 	Hosts      []string // names and addresses the hub's certificate is valid for
 	URL        string   // the address devices reach the hub at, e.g. https://hub.example:8443
+	Region     bool     // the regional joint database: Country is the region's code (federation.go)
 }
 
 // Init creates a hub in dir: the country authority, its CA certificate, the
@@ -175,6 +177,9 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 				return err
 			}
 		}
+		if cfg.Region {
+			return tx.PutMeta(metaRole, []byte(RoleRegion))
+		}
 		return nil
 	})
 }
@@ -230,12 +235,17 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 	if err != nil {
 		return nil, err
 	}
-	return &Hub{dir: dir, st: st, opts: opts, auth: auth, records: records, caDER: get(metaCA), certDER: get(metaCert),
-		tlsKey: ed25519.NewKeyFromSeed(seed), url: string(get(metaURL)), log: opts.Logger}, nil
+	h := &Hub{dir: dir, st: st, opts: opts, auth: auth, records: records, caDER: get(metaCA), certDER: get(metaCert),
+		tlsKey: ed25519.NewKeyFromSeed(seed), url: string(get(metaURL)), log: opts.Logger}
+	if err := h.loadFederation(master); err != nil {
+		return nil, err
+	}
+	return h, nil
 }
 
 // Close closes the store and wipes the keys from memory.
 func (h *Hub) Close() error {
+	h.wipeFederation()
 	h.records.Wipe()
 	clear(h.auth.RootSeed)
 	clear(h.auth.RecordsKey)

@@ -71,6 +71,9 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 // Handler is the hub's HTTP API. It expects requests that came through the
 // TLS configuration of TLSConfig (it reads the verified client certificate).
 func (h *Hub) Handler() http.Handler {
+	if h.IsRegion() {
+		return h.regionHandler()
+	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
@@ -79,6 +82,7 @@ func (h *Hub) Handler() http.Handler {
 	mux.Handle("POST "+wire.PathHello, h.device(h.hello))
 	mux.Handle("POST "+wire.PathPush, h.device(h.push))
 	mux.Handle("POST "+wire.PathPull, h.device(h.pull))
+	mux.Handle("POST "+wire.PathElsewhere, h.device(h.elsewhere))
 	return mux
 }
 

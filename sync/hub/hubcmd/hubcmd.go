@@ -33,12 +33,15 @@ type Command struct {
 // Commands are the hub's sync commands by name.
 func Commands() map[string]Command {
 	return map[string]Command{
-		"init":   {"create the country authority, the hub's TLS certificate and its store", runInit},
-		"enrol":  {"make an encrypted enrolment package for a device; prints its one-time code", runEnrol},
-		"revoke": {"revoke a device: refused from now on, named in the revocation list", runRevoke},
-		"serve":  {"serve devices over HTTPS with mutual TLS", runServe},
-		"status": {"devices, last sync of each, events held, pending conflicts", runStatus},
-		"bundle": {"bundle import|export: USB bundles for devices without a network", runBundle},
+		"init":          {"create the country authority, the hub's TLS certificate and its store", runInit},
+		"enrol":         {"make an encrypted enrolment package for a device; prints its one-time code", runEnrol},
+		"revoke":        {"revoke a device: refused from now on, named in the revocation list", runRevoke},
+		"serve":         {"serve devices over HTTPS with mutual TLS", runServe},
+		"status":        {"devices, last sync of each, events held, pending conflicts", runStatus},
+		"bundle":        {"bundle import|export: USB bundles for devices without a network", runBundle},
+		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
+		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
+		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
 	}
 }
 
@@ -119,16 +122,20 @@ func open(c *common, stderr io.Writer, opts hub.Options) (*hub.Hub, error) {
 func runInit(args []string, stdout, stderr io.Writer) int {
 	var c common
 	fs := flags("init", stderr, &c)
-	country := fs.String("country", "", "ISO 3166-1 alpha-3 country code, e.g. BIH (required)")
+	country := fs.String("country", "", "ISO 3166-1 alpha-3 country code, e.g. BIH (required, unless --region)")
+	region := fs.String("region", "", "create the regional joint database instead, with this three-letter region code (e.g. WBR)")
 	url := fs.String("url", "https://localhost:8443", "address devices reach the hub at (goes into enrolment packages)")
 	hosts := fs.String("hosts", "", "more comma-separated names or addresses for the hub's certificate")
 	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the passphrase: default (64 MiB) or low (19 MiB; weak machines, tests)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
 	}
-	if *country == "" {
-		fmt.Fprintln(stderr, "reghub init: --country is required")
+	if (*country == "") == (*region == "") {
+		fmt.Fprintln(stderr, "reghub init: exactly one of --country and --region is required")
 		return 2
+	}
+	if *region != "" {
+		*country = *region
 	}
 	p, err := c.params()
 	if err != nil {
@@ -145,8 +152,12 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 			hs = append(hs, h)
 		}
 	}
-	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url}, hub.Options{Params: p}); err != nil {
+	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url, Region: *region != ""}, hub.Options{Params: p}); err != nil {
 		return fail(stderr, "init", err)
+	}
+	if *region != "" {
+		fmt.Fprintf(stdout, "regional hub %s created in %s; country hubs will reach it at %s\n", strings.ToUpper(*country), c.data, *url)
+		return 0
 	}
 	fmt.Fprintf(stdout, "hub for %s created in %s; devices will reach it at %s\n", strings.ToUpper(*country), c.data, *url)
 	return 0
@@ -215,6 +226,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:8443", "HOST:PORT to listen on")
 	addrFile := fs.String("addr-file", "", "write the address actually listened on to this file (for --addr with port 0)")
 	format := fs.String("log-format", "json", "log format: json or text")
+	upstream := fs.String("upstream", "", "country hub: push index entries to the regional hub (URL, or \"package\" for the one in the federation package)")
+	pushEvery := fs.Duration("push-every", time.Minute, "with --upstream: how often to push new and changed records")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
 	}
@@ -241,7 +254,22 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country())
+	if *upstream != "" {
+		if region, _, _ := h.Federation(); region == "" {
+			ln.Close()
+			return fail(stderr, "serve", hub.ErrNotFederated)
+		}
+		if *upstream != "package" {
+			h.SetUpstream(*upstream)
+		}
+		if *pushEvery < time.Second {
+			*pushEvery = time.Second
+		}
+		pushed := make(chan struct{})
+		go func() { h.RunUpstream(ctx, *pushEvery); close(pushed) }()
+		defer func() { <-pushed }() // before h.Close
+	}
+	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country(), "region", h.IsRegion())
 	if err := h.Serve(ctx, ln); err != nil {
 		return fail(stderr, "serve", err)
 	}

@@ -1,0 +1,352 @@
+package app
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/device"
+)
+
+// The 72-hour clock: the Eurodac recast requires each registration to reach
+// the central system within 72 hours. pendingList shows the registrations of
+// this device the hub has not acknowledged, earliest deadline first, with
+// the time left; deadlineBanner warns on every screen when any is within 12
+// hours of its deadline, or past it.
+
+// timeLeftText is "61 h left", "40 min left", "overdue by 3 h".
+func timeLeftText(left time.Duration) string {
+	switch {
+	case left >= time.Hour:
+		return fmt.Sprintf("%d h left", int(left/time.Hour))
+	case left > 0:
+		return fmt.Sprintf("%d min left", int((left+time.Minute-1)/time.Minute))
+	case -left < time.Hour:
+		return fmt.Sprintf("overdue by %d min", int((-left+time.Minute-1)/time.Minute))
+	}
+	return fmt.Sprintf("overdue by %d h", int(-left/time.Hour))
+}
+
+// deadlineImportance colours a time left: red once overdue, amber within
+// the warning period.
+func deadlineImportance(left time.Duration) widget.Importance {
+	switch {
+	case left <= 0:
+		return widget.DangerImportance
+	case left <= device.DeadlineWarning:
+		return widget.WarningImportance
+	}
+	return widget.MediumImportance
+}
+
+// pendingList is the virtual list of waiting registrations. Names are
+// decrypted row by row in the background, as in the records list.
+type pendingList struct {
+	u      *UI
+	list   *widget.List
+	count  *widget.Label
+	items  []device.PendingRegistration
+	now    time.Time
+	cache  *summaryCache
+	loader *summaryLoader
+	onOpen func(id string)
+	gen    int
+}
+
+func (u *UI) newPendingList(onOpen func(id string)) *pendingList {
+	p := &pendingList{u: u, onOpen: onOpen, cache: newSummaryCache(500), now: u.dev.Now()}
+	if u.sess != nil {
+		p.loader = newSummaryLoader(u.sess, u.do, p.deliver)
+	}
+	p.count = widget.NewLabel("Reading…")
+	p.count.Wrapping = fyne.TextWrapWord
+	p.list = widget.NewList(func() int { return len(p.items) }, p.createRow, p.updateRow)
+	p.list.OnSelected = func(i widget.ListItemID) {
+		u.activity()
+		p.list.UnselectAll()
+		if i >= 0 && i < len(p.items) && p.onOpen != nil {
+			p.onOpen(p.items[i].ID)
+		}
+	}
+	return p
+}
+
+func (p *pendingList) createRow() fyne.CanvasObject {
+	name := widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	name.Truncation = fyne.TextTruncateEllipsis
+	line := widget.NewLabel("")
+	line.Truncation = fyne.TextTruncateEllipsis
+	line.SizeName = sizeNameRowLine
+	left := widget.NewLabelWithStyle("", fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
+	return container.NewBorder(nil, nil, nil, left, dense(container.NewVBox(name, line)))
+}
+
+func (p *pendingList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
+	if i < 0 || i >= len(p.items) {
+		return
+	}
+	it := p.items[i]
+	c := obj.(*fyne.Container)
+	text := c.Objects[0].(*container.ThemeOverride).Content.(*fyne.Container)
+	left := c.Objects[1].(*widget.Label)
+	name := text.Objects[0].(*widget.Label)
+	line := text.Objects[1].(*widget.Label)
+	l := it.TimeLeft(p.now)
+	left.SetText(timeLeftText(l))
+	left.Importance = deadlineImportance(l)
+	left.Refresh()
+	line.SetText(fmt.Sprintf("%s · due %s", it.ID, when(it.Deadline)))
+	s, ok := p.cache.get(it.ID)
+	switch {
+	case !ok:
+		name.SetText("…")
+		if p.loader != nil {
+			p.loader.request(it.ID, i)
+		}
+	case s.err:
+		name.SetText("This record cannot be read")
+	default:
+		name.SetText(s.sum.FullName())
+	}
+}
+
+func (p *pendingList) deliver(id string, idx int, s device.Summary, err error) {
+	if p.loader == nil {
+		return
+	}
+	p.cache.put(id, cachedSummary{sum: s, err: err != nil})
+	if idx < len(p.items) && p.items[idx].ID == id {
+		p.list.RefreshItem(idx)
+	}
+}
+
+// load reads the waiting registrations off the UI goroutine.
+func (p *pendingList) load() {
+	dev := p.u.dev
+	if dev == nil || p.loader == nil {
+		return
+	}
+	p.gen++
+	gen := p.gen
+	var items []device.PendingRegistration
+	var err error
+	p.u.background(func() { items, err = dev.Pending() }, func() {
+		if gen != p.gen || p.loader == nil {
+			return
+		}
+		if err != nil {
+			fyne.LogError("reading the waiting registrations failed", nil)
+			p.count.SetText(plainError(err))
+			return
+		}
+		p.set(items, dev.Now())
+	})
+}
+
+// set shows items (sorted here by deadline) at time now.
+func (p *pendingList) set(items []device.PendingRegistration, now time.Time) {
+	sort.SliceStable(items, func(i, j int) bool { return items[i].Deadline.Before(items[j].Deadline) })
+	p.items, p.now = items, now
+	overdue, soon := 0, 0
+	for _, it := range items {
+		switch l := it.TimeLeft(now); {
+		case l <= 0:
+			overdue++
+		case l <= device.DeadlineWarning:
+			soon++
+		}
+	}
+	switch {
+	case len(items) == 0:
+		p.count.SetText("Nothing waiting: every registration made here has reached the hub.")
+	default:
+		text := plural(len(items), "registration has", "registrations have") + " not reached the hub yet"
+		if overdue > 0 {
+			text += fmt.Sprintf("; %d overdue", overdue)
+		}
+		if soon > 0 {
+			text += fmt.Sprintf("; %d due within %d hours", soon, int(device.DeadlineWarning/time.Hour))
+		}
+		p.count.SetText(text + ". Tap one to open it.")
+	}
+	p.list.UnselectAll()
+	p.list.Refresh()
+}
+
+// close stops the name loader.
+func (p *pendingList) close() {
+	if p.loader != nil {
+		p.loader.stop()
+		p.loader = nil
+	}
+	p.items = nil
+	p.cache = newSummaryCache(1)
+}
+
+// deadlineBanner warns when registrations are close to (or past) their
+// 72-hour deadline: amber within device.DeadlineWarning, red once overdue,
+// with a Sync now button. It hides itself otherwise, and on a standalone
+// device. It refreshes itself after each sync and every minute while the
+// background sync runs; Refresh reloads it at any time.
+type deadlineBanner struct {
+	u *UI
+	// root is always visible and holds the banner or nothing: a parent
+	// lays out again when its size changes (a hidden object's would not).
+	root     *fyne.Container
+	banner   fyne.CanvasObject
+	bg       *canvas.Rectangle
+	icon     *widget.Icon
+	text     *widget.Label
+	button   *widget.Button
+	openSync func()
+	unsub    func()
+	gen      int
+}
+
+// newDeadlineBanner returns the banner; openSync shows the sync screen.
+func (u *UI) newDeadlineBanner(openSync func()) *deadlineBanner {
+	b := &deadlineBanner{u: u, openSync: openSync}
+	b.bg = canvas.NewRectangle(color.Transparent)
+	b.bg.CornerRadius = theme.InputRadiusSize()
+	b.bg.StrokeWidth = 2
+	b.icon = widget.NewIcon(theme.WarningIcon())
+	b.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	b.text.Wrapping = fyne.TextWrapWord
+	b.button = u.primary("Sync now", theme.ViewRefreshIcon(), b.syncNow)
+	content := container.NewBorder(nil, nil, container.NewCenter(b.icon), container.NewCenter(b.button), b.text)
+	b.banner = container.NewStack(b.bg, container.NewPadded(content))
+	b.root = container.NewStack()
+	b.Refresh()
+	return b
+}
+
+// Object is the banner's widget tree (empty while there is nothing to say).
+func (b *deadlineBanner) Object() fyne.CanvasObject { return b.root }
+
+// shown reports whether the banner is showing a warning.
+func (b *deadlineBanner) shown() bool { return len(b.root.Objects) > 0 }
+
+func (b *deadlineBanner) hide() {
+	if b.shown() {
+		b.root.Objects = nil
+		b.root.Refresh()
+	}
+}
+
+// Refresh reads the waiting registrations again, off the UI goroutine.
+func (b *deadlineBanner) Refresh() {
+	u := b.u
+	if b.unsub == nil && u.sess != nil {
+		b.unsub = u.bgSync().subscribe(b.onEvent)
+	}
+	dev := u.dev
+	if dev == nil || u.sess == nil || dev.Info().Standalone {
+		b.hide()
+		return
+	}
+	b.gen++
+	gen := b.gen
+	var items []device.PendingRegistration
+	var err error
+	u.background(func() { items, err = dev.Pending() }, func() {
+		if gen != b.gen {
+			return
+		}
+		if err != nil || u.sess == nil {
+			b.hide()
+			return
+		}
+		b.show(items, dev.Now())
+	})
+}
+
+func (b *deadlineBanner) onEvent(ev syncEvent) {
+	switch ev {
+	case syncStopped:
+		b.unsub = nil
+		b.gen++
+		b.hide()
+	case syncFinished, syncTicked:
+		b.Refresh()
+	}
+}
+
+// show updates the banner for items at time now.
+func (b *deadlineBanner) show(items []device.PendingRegistration, now time.Time) {
+	text, imp := deadlineWarning(items, now)
+	if text == "" {
+		b.hide()
+		return
+	}
+	col := theme.Color(theme.ColorNameWarning)
+	if imp == widget.DangerImportance {
+		col = theme.Color(theme.ColorNameError)
+	}
+	r, g, bl, _ := col.RGBA()
+	b.bg.FillColor = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(bl >> 8), A: 0x26}
+	b.bg.StrokeColor = col
+	b.bg.Refresh()
+	b.text.Importance = imp
+	b.text.SetText(text)
+	if imp == widget.DangerImportance {
+		b.icon.SetResource(theme.NewErrorThemedResource(theme.WarningIcon()))
+	} else {
+		b.icon.SetResource(theme.NewWarningThemedResource(theme.WarningIcon()))
+	}
+	if !b.shown() {
+		b.root.Objects = []fyne.CanvasObject{b.banner}
+	}
+	b.root.Refresh()
+}
+
+// syncNow opens the sync screen and starts a sync.
+func (b *deadlineBanner) syncNow() {
+	if b.openSync != nil {
+		b.openSync()
+	}
+	b.u.bgSync().SyncNow(b.u.sess)
+}
+
+// deadlineWarning is the banner's sentence for the waiting registrations at
+// now, or "" when none is within device.DeadlineWarning of its deadline.
+func deadlineWarning(items []device.PendingRegistration, now time.Time) (string, widget.Importance) {
+	overdue, soon := 0, 0
+	var first time.Duration
+	for _, it := range items {
+		l := it.TimeLeft(now)
+		switch {
+		case l <= 0:
+			overdue++
+		case l <= device.DeadlineWarning:
+			if soon == 0 || l < first {
+				first = l
+			}
+			soon++
+		}
+	}
+	within := func(l time.Duration) string {
+		if l < time.Hour {
+			return plural(int((l+time.Minute-1)/time.Minute), "minute", "minutes")
+		}
+		return plural(int(l/time.Hour), "hour", "hours") // as the list counts: whole hours left
+	}
+	switch {
+	case overdue > 0 && soon > 0:
+		return fmt.Sprintf("%s overdue for the hub (72 hours have passed), and %d more due within %s — sync now.",
+			plural(overdue, "registration is", "registrations are"), soon, within(first)), widget.DangerImportance
+	case overdue > 0:
+		return fmt.Sprintf("%s overdue for the hub: the 72 hours to reach it have passed — sync now.",
+			plural(overdue, "registration is", "registrations are")), widget.DangerImportance
+	case soon > 0:
+		return fmt.Sprintf("%s must reach the hub within %s — sync now.",
+			plural(soon, "registration", "registrations"), within(first)), widget.WarningImportance
+	}
+	return "", widget.MediumImportance
+}

@@ -1,0 +1,170 @@
+package app
+
+import (
+	"fmt"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/device"
+)
+
+// duplicatesShown bounds the pairs one review lists.
+const duplicatesShown = 200
+
+// duplicatesScreen is the supervisor's review of likely duplicates already
+// in the database: the device compares every record (slow: it decrypts
+// every summary, so it runs off the UI goroutine with a progress bar), then
+// lists the undecided pairs best first. The supervisor opens either record
+// and decides; a decided pair leaves the list. Nothing is merged.
+type duplicatesScreen struct {
+	u        *UI
+	root     fyne.CanvasObject
+	run      *widget.Button
+	progress *widget.ProgressBar
+	status   message
+	list     *fyne.Container
+	pairs    []device.DuplicatePair
+	running  bool
+}
+
+func newDuplicatesScreen(u *UI) *duplicatesScreen {
+	s := &duplicatesScreen{u: u}
+	s.run = u.primary("Look again", theme.SearchIcon(), s.start)
+	s.progress = widget.NewProgressBar()
+	s.progress.Hide()
+	s.status = newMessage(widget.MediumImportance)
+	s.list = container.NewVBox()
+	top := container.NewVBox(
+		heading("Likely duplicates"),
+		para("Records that may be the same person registered twice. Open both, then decide. Both records always stay; a decision only links them."),
+		toolbar(s.run), s.progress, s.status.Object(),
+	)
+	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, u.scroll(container.NewPadded(s.list)))
+	s.start()
+	return s
+}
+
+// start compares every record off the UI goroutine.
+func (s *duplicatesScreen) start() {
+	if s.running {
+		return
+	}
+	sess := s.u.sess
+	if sess == nil {
+		return
+	}
+	s.running = true
+	s.run.Disable()
+	s.progress.SetValue(0)
+	s.progress.Show()
+	s.status.Set("Reading the records…")
+	s.list.RemoveAll()
+	var pairs []device.DuplicatePair
+	var err error
+	s.u.background(func() {
+		pairs, err = sess.LikelyDuplicates(duplicatesShown, func(done, total int) {
+			s.u.do(func() {
+				if total > 0 {
+					s.progress.SetValue(float64(done) / float64(total))
+				}
+				s.status.Set(fmt.Sprintf("Reading the records… %d of %d", done, total))
+			})
+		})
+	}, func() {
+		if s.u.sess != sess {
+			return
+		}
+		s.running = false
+		s.run.Enable()
+		s.progress.Hide()
+		if err != nil {
+			fyne.LogError("the duplicate review failed", nil)
+			s.status.SetImportance(widget.DangerImportance)
+			s.status.Set("The records could not be compared. " + plainError(err))
+			return
+		}
+		s.status.SetImportance(widget.MediumImportance)
+		s.pairs = pairs
+		s.refresh()
+	})
+}
+
+// refresh lists the pairs not yet decided.
+func (s *duplicatesScreen) refresh() {
+	s.list.RemoveAll()
+	switch n := len(s.pairs); n {
+	case 0:
+		s.status.Set("No likely duplicates left to decide.")
+	case 1:
+		s.status.Set("1 pair to decide.")
+	default:
+		s.status.Set(fmt.Sprintf("%d pairs to decide, most likely first.", n))
+	}
+	for i := range s.pairs {
+		s.list.Add(s.card(s.pairs[i]))
+	}
+	s.list.Refresh()
+}
+
+func (s *duplicatesScreen) card(p device.DuplicatePair) fyne.CanvasObject {
+	u := s.u
+	side := func(m device.Summary) fyne.CanvasObject {
+		name := widget.NewLabelWithStyle(m.FullName(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		name.Wrapping = fyne.TextWrapWord
+		id := m.ID
+		open := u.button("Open", theme.DocumentIcon(), func() { s.open(id) })
+		return container.NewVBox(name, para(m.ID+"\n"+summaryLine(m)), toolbar(open))
+	}
+	score := widget.NewLabelWithStyle(strength(p.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	if p.Score >= strongScore {
+		score.Importance = widget.WarningImportance
+	}
+	same := u.primary("Same person", theme.ConfirmIcon(), func() { s.decide(p, true) })
+	different := u.button("Different people", theme.CancelIcon(), func() { s.decide(p, false) })
+	body := container.NewVBox(
+		score, reasonLabels(p.Reasons),
+		container.NewGridWithColumns(2, side(p.A), side(p.B)),
+		toolbar(same, different),
+	)
+	return widget.NewCard("", "", body)
+}
+
+// open shows a record; Back returns to the list.
+func (s *duplicatesScreen) open(id string) {
+	u := s.u
+	d := newDetailScreen(u, id, func() { u.sh.show(navDuplicates, s.root) })
+	d.backLabel = "Back to duplicates"
+	u.sh.show(navDuplicates, d.root)
+}
+
+// decide links the pair (off the UI goroutine); the pair leaves the list.
+func (s *duplicatesScreen) decide(p device.DuplicatePair, same bool) {
+	sess := s.u.sess
+	if sess == nil {
+		return
+	}
+	var err error
+	s.u.background(func() { err = sess.Link(p.A.ID, p.B.ID, same, "") }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		if err != nil {
+			fyne.LogError("linking a duplicate pair failed", nil)
+			s.status.SetImportance(widget.DangerImportance)
+			s.status.Set("The decision was not saved. " + plainError(err))
+			return
+		}
+		kept := s.pairs[:0]
+		for _, q := range s.pairs {
+			if !(q.A.ID == p.A.ID && q.B.ID == p.B.ID) {
+				kept = append(kept, q)
+			}
+		}
+		s.pairs = kept
+		s.status.SetImportance(widget.MediumImportance)
+		s.refresh()
+	})
+}

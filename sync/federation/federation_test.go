@@ -1,0 +1,90 @@
+package federation
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/enrol"
+)
+
+func shared(key []byte, a, b *registry.Person) Shared {
+	ta, tb := Tokens(key, KeysOf(a)), Tokens(key, KeysOf(b))
+	m := map[string]bool{}
+	for _, t := range ta {
+		m[string(t.Token)] = true
+	}
+	var s Shared
+	for _, t := range tb {
+		if m[string(t.Token)] {
+			s.Add(t.Kind)
+		}
+	}
+	return s
+}
+
+func person(family, given, birth, doc string) *registry.Person {
+	d, err := registry.ParseDate(birth)
+	if err != nil {
+		panic(err)
+	}
+	return &registry.Person{FamilyName: family, GivenNames: given, BirthDate: d, Sex: "M", Document: registry.Document{Number: doc}}
+}
+
+// The hit rule on obviously fake people: transliteration variants are hits,
+// unrelated people and namesakes of another generation are not.
+func TestHitRule(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, 32)
+	a := person("Fakehassan", "Mohammed Testee", "1990-03-04", "ZZFAKE0001")
+	for _, c := range []struct {
+		name string
+		b    *registry.Person
+		hit  bool
+	}{
+		{"transliteration", person("Fakehasan", "Muhammad Testee", "1990-03-04", ""), true},
+		{"cyrillic", person("Фейкхасан", "Мухаммед Тести", "1991", ""), true},
+		{"same document", person("Other", "Name", "", "ZZFAKE0001"), true},
+		{"one document slip", person("Fakehassan", "Mohammed", "", "ZZFAKE0007"), true},
+		{"unrelated", person("Nobodyelse", "Example Sample", "1975-01-01", "QQ999"), false},
+		{"one common word", person("Fakehassan", "Quux", "1950", ""), false},
+	} {
+		s := shared(key, a, c.b)
+		if hit, why := s.Hit(); hit != c.hit {
+			t.Errorf("%s: hit %v (%s), want %v; shared %+v", c.name, hit, why, c.hit, s)
+		}
+	}
+	// Another key, no shared tokens.
+	if s := shared(bytes.Repeat([]byte{8}, 32), a, a); s != (Shared{}) {
+		// shared uses one key for both sides; check tokens differ across keys
+		ta, tb := Tokens(bytes.Repeat([]byte{7}, 32), KeysOf(a)), Tokens(bytes.Repeat([]byte{8}, 32), KeysOf(a))
+		if bytes.Equal(ta[0].Token, tb[0].Token) {
+			t.Error("tokens do not depend on the key")
+		}
+	}
+}
+
+func TestPackageRoundTrip(t *testing.T) {
+	p := &Package{Region: "WBR", Country: "BIH", ClientID: "abc", SignSeed: bytes.Repeat([]byte{1}, 32), ClientCert: []byte{1},
+		RegionURL: "https://localhost:9443", RegionCert: []byte{2}, IndexKey: bytes.Repeat([]byte{3}, 32), Sharing: "index"}
+	code, _ := enrol.NewCode(nil)
+	f, err := Seal(p, code, vault.LowParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Open(f, code)
+	if err != nil || got.Country != "BIH" || !bytes.Equal(got.IndexKey, p.IndexKey) {
+		t.Fatalf("%+v %v", got, err)
+	}
+	other, _ := enrol.NewCode(nil)
+	if _, err := Open(f, other); err != ErrWrongCode {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if _, err := Open([]byte("not a package"), code); err == nil {
+		t.Fatal("garbage opened")
+	}
+	f[len(f)/2] ^= 1
+	if _, err := Open(f, code); err == nil {
+		t.Fatal("altered package opened")
+	}
+}

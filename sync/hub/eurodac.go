@@ -1,0 +1,150 @@
+package hub
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// EurodacFormat names the export structure (docs/federation.md documents
+// every field and its source).
+const EurodacFormat = "fieldreg-eurodac-export-v1"
+
+// EurodacDocument is a travel or identity document (Art. 17(1)(i) and
+// 22(2)(i) style: type, number, issuing country, validity).
+type EurodacDocument struct {
+	Type           string `json:"type,omitempty"`
+	Number         string `json:"number,omitempty"`
+	IssuingCountry string `json:"issuing_country,omitempty"`
+	Expiry         string `json:"expiry,omitempty"`
+}
+
+// EurodacRecord is one person as the export writes it. Field names follow
+// the data set of Regulation (EU) 2024/1358, Art. 17 (applicants) and
+// Art. 22 (persons apprehended in connection with an irregular crossing).
+type EurodacRecord struct {
+	ReferenceNumber         string           `json:"reference_number"`
+	MemberStateOfOrigin     string           `json:"member_state_of_origin"`
+	Category                string           `json:"category"`
+	EncounterKind           string           `json:"encounter_kind,omitempty"` // apprehension, application, disembarkation, check
+	PlaceOfEncounter        string           `json:"place_of_application_or_apprehension,omitempty"`
+	DateOfEncounter         string           `json:"date_of_application_or_apprehension,omitempty"`
+	Station                 string           `json:"station,omitempty"`
+	DateOfRegistration      string           `json:"date_of_registration"`
+	Surnames                string           `json:"surnames"`
+	Forenames               string           `json:"forenames"`
+	NameInOriginalScript    string           `json:"name_in_original_script,omitempty"`
+	NamesAtBirthAndPrevious []string         `json:"names_at_birth_previous_names_and_aliases,omitempty"`
+	Nationalities           []string         `json:"nationalities,omitempty"`
+	DateOfBirth             string           `json:"date_of_birth,omitempty"`
+	PlaceOfBirth            string           `json:"place_of_birth,omitempty"`
+	Sex                     string           `json:"sex,omitempty"`
+	TravelDocument          *EurodacDocument `json:"travel_document,omitempty"`
+	FacialImageJPEGOrPNG    []byte           `json:"facial_image,omitempty"` // base64
+	FingerprintsTaken       bool             `json:"fingerprints_taken"`     // fieldreg takes none
+	OperatorUserID          string           `json:"operator_user_id"`
+	DeviceID                string           `json:"device_id"`
+	IdentityUnderReview     bool             `json:"identity_under_review,omitempty"` // unresolved concurrent edits of identity fields
+	LastUpdated             string           `json:"last_updated"`
+	InformationNoticeGiven  bool             `json:"information_notice_given"`
+	InterpreterPresent      bool             `json:"interpreter_present,omitempty"`
+	LanguagesSpoken         []string         `json:"languages,omitempty"`
+}
+
+// EurodacExport is what ExportEurodac reports.
+type EurodacExport struct {
+	Records int
+	Skipped int // records whose events could not be read (logged)
+}
+
+// ExportEurodac writes every record of the country, folded in memory from
+// its sealed events, as one JSON document: a header and a "records" array,
+// one record at a time (memory does not grow with the number of records).
+// The output is personal data: the caller decides where it goes.
+func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, error) {
+	var rep EurodacExport
+	if h.IsRegion() {
+		return rep, ErrRegion
+	}
+	tr, err := h.loadTrust()
+	if err != nil {
+		return rep, err
+	}
+	rows, err := h.st.DB().QueryContext(ctx, "SELECT DISTINCT record FROM events ORDER BY record")
+	if err != nil {
+		return rep, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return rep, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	head, _ := json.Marshal(struct {
+		Format              string `json:"format"`
+		Regulation          string `json:"regulation"`
+		MemberStateOfOrigin string `json:"member_state_of_origin"`
+		Generated           string `json:"generated"`
+	}{EurodacFormat, "Regulation (EU) 2024/1358 (Eurodac recast), Art. 17 and 22 data sets", h.auth.Country, h.opts.Now().UTC().Format(time.RFC3339)})
+	bw.Write(head[:len(head)-1])
+	bw.WriteString(",\"records\":[\n")
+	enc := json.NewEncoder(bw)
+	for _, id := range ids {
+		if err := ctx.Err(); err != nil {
+			return rep, err
+		}
+		r, err := h.openRecord(id)
+		if err != nil {
+			rep.Skipped++
+			h.log.Warn("record not exported", "record", id, "err", err.Error())
+			continue
+		}
+		if rep.Records > 0 {
+			bw.WriteString(",")
+		}
+		if err := enc.Encode(h.eurodacRecord(r, tr)); err != nil {
+			return rep, err
+		}
+		rep.Records++
+	}
+	bw.WriteString("]}\n")
+	return rep, bw.Flush()
+}
+
+func (h *Hub) eurodacRecord(r *registry.Record, tr map[string]*trustEntry) *EurodacRecord {
+	p := &r.Person
+	first := r.Versions[0]
+	e := &EurodacRecord{ReferenceNumber: r.ID, MemberStateOfOrigin: h.auth.Country, Category: p.Category, EncounterKind: p.Encounter.Kind,
+		PlaceOfEncounter: p.Encounter.Place, DateOfRegistration: r.Created().Time().Format(time.DateOnly),
+		Surnames: p.FamilyName, Forenames: p.GivenNames, NameInOriginalScript: p.OriginalScriptName, NamesAtBirthAndPrevious: p.Aliases,
+		Nationalities: p.Nationalities, PlaceOfBirth: p.PlaceOfBirth, Sex: p.Sex, FacialImageJPEGOrPNG: p.Photo,
+		OperatorUserID: first.Officer, DeviceID: first.Event.Origin, IdentityUnderReview: len(r.Conflicts) > 0,
+		LastUpdated: r.Updated().Time().Format(time.RFC3339), InformationNoticeGiven: p.InformationNotice,
+		InterpreterPresent: p.Interpreter, LanguagesSpoken: p.Languages}
+	if !p.Encounter.At.IsZero() {
+		e.DateOfEncounter = p.Encounter.At.UTC().Format(time.DateOnly)
+	}
+	if !p.BirthDate.IsZero() {
+		e.DateOfBirth = p.BirthDate.String()
+	}
+	if !p.Document.IsZero() {
+		d := EurodacDocument(p.Document)
+		e.TravelDocument = &d
+	}
+	if t := tr[first.Event.Origin]; t != nil {
+		e.Station = t.station
+	}
+	return e
+}

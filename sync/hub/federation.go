@@ -1,0 +1,706 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/client"
+	"github.com/fieldreg/fieldreg/sync/enrol"
+	"github.com/fieldreg/fieldreg/sync/federation"
+	"github.com/fieldreg/fieldreg/sync/pki"
+	"github.com/fieldreg/fieldreg/sync/wire"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// Federation: a regional hub (the regional joint database) admits country
+// hubs; a country hub pushes index entries of its records upstream and asks
+// the region on behalf of its devices. See docs/federation.md.
+
+const (
+	metaRole      = "hub:role"              // "region" for the regional joint database; absent for a country hub
+	metaSealedFed = "hub:sealed:federation" // a country hub's federation package, sealed under the hub key
+	// RoleRegion is the role of the regional joint database.
+	RoleRegion = "region"
+	// scopeCountry is the scope of a country hub's credential at the region.
+	scopeCountry = "country"
+	// pushBatch bounds the records of one upstream push (each at most
+	// federation.MaxKeys tokens, so a batch stays under wire.MaxJSONBytes).
+	pushBatch = 100
+	// maxHits bounds the hits of one answer.
+	maxHits = 50
+	// maxPerToken bounds the rows one token may pull in (a very common name
+	// key); the others still count.
+	maxPerToken = 5000
+)
+
+// Errors of federation.
+var (
+	ErrNotRegion    = errors.New("this hub is not a regional hub (reghub init --region)")
+	ErrRegion       = errors.New("this is a regional hub: it holds no country's records")
+	ErrNotFederated = errors.New("this hub has not joined a regional joint database (reghub federate --join)")
+)
+
+// federationState is a hub's federation role and, for a country hub, its
+// package and upstream client.
+type federationState struct {
+	role string
+	pkg  *federation.Package
+	mu   sync.Mutex
+	url  string // upstream URL override
+	up   *client.Client
+	// push serialises upstream pushes in this process.
+	push sync.Mutex
+}
+
+const regionSchema = `
+CREATE TABLE IF NOT EXISTS fed_records(country TEXT NOT NULL, ref TEXT NOT NULL, day TEXT NOT NULL, place TEXT NOT NULL,
+	category TEXT NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fed_tokens(token BLOB NOT NULL, country TEXT NOT NULL, ref TEXT NOT NULL, kind TEXT NOT NULL,
+	PRIMARY KEY(token, country, ref)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS fed_tokens_ref ON fed_tokens(country, ref);`
+
+const countrySchema = `
+CREATE TABLE IF NOT EXISTS fed_pushed(record TEXT PRIMARY KEY, n INTEGER NOT NULL, h INTEGER NOT NULL) WITHOUT ROWID;`
+
+// loadFederation reads the hub's role and, for a country hub that joined a
+// region, unseals its federation package with the hub key.
+func (h *Hub) loadFederation(master *seal.Key) error {
+	role, _ := h.st.GetMeta(metaRole)
+	h.fed.role = string(role)
+	if h.fed.role == RoleRegion {
+		_, err := h.st.DB().Exec(regionSchema)
+		return err
+	}
+	b, err := h.st.GetMeta(metaSealedFed)
+	if err != nil || b == nil {
+		return nil
+	}
+	pt, err := seal.Open(master, b, seal.AD("hub", "federation"))
+	if err != nil {
+		return fmt.Errorf("hub keys damaged: federation package: %w", err)
+	}
+	defer clear(pt)
+	if h.fed.pkg, err = federation.Unmarshal(pt); err != nil {
+		return err
+	}
+	_, err = h.st.DB().Exec(countrySchema)
+	return err
+}
+
+// IsRegion reports whether the hub is the regional joint database.
+func (h *Hub) IsRegion() bool { return h.fed.role == RoleRegion }
+
+// Federation returns the region and sharing mode a country hub joined
+// ("" when it has not joined).
+func (h *Hub) Federation() (region, url, sharing string) {
+	if p := h.fed.pkg; p != nil {
+		return p.Region, h.upstreamURL(), p.Sharing
+	}
+	return "", "", ""
+}
+
+func (h *Hub) wipeFederation() {
+	if p := h.fed.pkg; p != nil {
+		p.Wipe()
+	}
+	if h.fed.up != nil {
+		h.fed.up.Close()
+	}
+}
+
+// CountryEnrolment is a made federation package for a country hub.
+type CountryEnrolment struct {
+	ClientID string
+	Code     string // the one-time code (tell it to the country's operator; never store it)
+	File     []byte
+}
+
+// EnrolCountry (regional hub) admits a country hub: a credential and mTLS
+// client certificate issued by the regional authority, the regional hub's
+// pinned certificate and the shared index key, sealed under a new one-time
+// code. regionURL is where country hubs reach the region (default: the URL
+// given at init).
+func (h *Hub) EnrolCountry(country, regionURL string) (*CountryEnrolment, error) {
+	if !h.IsRegion() {
+		return nil, ErrNotRegion
+	}
+	country = strings.ToUpper(strings.TrimSpace(country))
+	if !trust.ValidCountry(country) {
+		return nil, fmt.Errorf("country must be an ISO 3166-1 alpha-3 code like BIH, got %q", country)
+	}
+	if regionURL == "" {
+		regionURL = h.url
+	}
+	devs, err := h.Devices()
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range devs {
+		if d.Scope == scopeCountry && d.Station == country && d.RevokedAt.IsZero() {
+			return nil, fmt.Errorf("%s already takes part (revoke %q first to issue a new package)", country, d.Name)
+		}
+	}
+	now := h.opts.Now()
+	id, err := trust.NewDeviceID(nil)
+	if err != nil {
+		return nil, err
+	}
+	pub, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(priv)
+	cred := h.auth.IssueCredential(id, "hub "+country, country, pub, now, 5*365*24*time.Hour)
+	cert, err := pki.ClientCert(h.auth, h.caDER, cred)
+	if err != nil {
+		return nil, err
+	}
+	p := &federation.Package{Region: h.auth.Country, Country: country, ClientID: id, SignSeed: priv.Seed(), ClientCert: cert,
+		RegionURL: regionURL, RegionCert: h.certDER, IndexKey: bytes.Clone(h.auth.IndexKey), Sharing: "index", Issued: now.Unix()}
+	defer p.Wipe()
+	code, err := enrol.NewCode(nil)
+	if err != nil {
+		return nil, err
+	}
+	file, err := federation.Seal(p, code, *h.opts.Params)
+	if err != nil {
+		return nil, err
+	}
+	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.PutCredential(store.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now})
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.log.Info("country hub admitted", "client", id, "country", country)
+	return &CountryEnrolment{ClientID: id, Code: code, File: file}, nil
+}
+
+// unwrapMaster unwraps the hub key with the operator's passphrase.
+func unwrapMaster(st *store.Store, passphrase []byte) (*seal.Key, error) {
+	b, err := st.GetMeta(metaWrap)
+	if err != nil {
+		return nil, ErrNotInitialised
+	}
+	w, err := vault.UnmarshalWrap(b)
+	if err != nil {
+		return nil, err
+	}
+	k, err := w.Unwrap(passphrase)
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return nil, ErrWrongPass
+	}
+	return k, err
+}
+
+// Federate stores a federation package (from the regional authority, opened
+// with its code) in a country hub, sealed under the hub key. Joining again
+// replaces the package (a renewed credential); what was already pushed is
+// not sent again.
+func Federate(dir string, passphrase, file []byte, code string, opts Options) (*federation.Package, error) {
+	h, err := Open(dir, passphrase, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	if h.IsRegion() {
+		return nil, ErrRegion
+	}
+	p, err := federation.Open(file, code)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Wipe()
+	if p.Country != h.Country() {
+		return nil, fmt.Errorf("this package admits %s, but this hub is %s's", p.Country, h.Country())
+	}
+	master, err := unwrapMaster(h.st, passphrase)
+	if err != nil {
+		return nil, err
+	}
+	defer master.Wipe()
+	pt := p.Marshal()
+	defer clear(pt)
+	sealed, err := seal.Seal(master, pt, seal.AD("hub", "federation"))
+	if err != nil {
+		return nil, err
+	}
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error { return tx.PutMeta(metaSealedFed, sealed) }); err != nil {
+		return nil, err
+	}
+	if _, err := h.st.DB().Exec(countrySchema); err != nil {
+		return nil, err
+	}
+	return &federation.Package{Region: p.Region, Country: p.Country, RegionURL: p.RegionURL, Sharing: p.Sharing}, nil
+}
+
+// SetUpstream overrides the regional hub's URL from the package.
+func (h *Hub) SetUpstream(url string) {
+	h.fed.mu.Lock()
+	defer h.fed.mu.Unlock()
+	h.fed.url = url
+	if h.fed.up != nil {
+		h.fed.up.Close()
+		h.fed.up = nil
+	}
+}
+
+func (h *Hub) upstreamURL() string {
+	h.fed.mu.Lock()
+	defer h.fed.mu.Unlock()
+	if h.fed.url != "" {
+		return h.fed.url
+	}
+	if h.fed.pkg != nil {
+		return h.fed.pkg.RegionURL
+	}
+	return ""
+}
+
+func (h *Hub) upstream() (*client.Client, error) {
+	p := h.fed.pkg
+	if p == nil {
+		return nil, ErrNotFederated
+	}
+	url := h.upstreamURL()
+	h.fed.mu.Lock()
+	defer h.fed.mu.Unlock()
+	if h.fed.up == nil {
+		h.fed.up = client.New(client.Config{URL: url, HubCert: p.RegionCert, ClientCert: p.ClientCert,
+			Key: ed25519.NewKeyFromSeed(p.SignSeed), Timeout: 30 * time.Second})
+	}
+	return h.fed.up, nil
+}
+
+// PushReport says what an upstream push did.
+type PushReport struct {
+	Records int // records sent (new or changed since their last push)
+	Skipped int // records that could not be read (logged; not sent)
+}
+
+// PushUpstream sends the region an index entry for every record that is new
+// or changed since it was last acknowledged, in batches; each acknowledged
+// batch is remembered, so an interrupted push resumes where it stopped and a
+// repeated push sends nothing. Entries carry tokens and minimal metadata
+// only (index-only sharing).
+func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
+	var rep PushReport
+	up, err := h.upstream()
+	if err != nil {
+		return rep, err
+	}
+	h.fed.push.Lock()
+	defer h.fed.push.Unlock()
+	for {
+		type pending struct {
+			record string
+			n, hlc int64
+		}
+		rows, err := h.st.DB().QueryContext(ctx, `SELECT e.record, e.n, e.h FROM
+			(SELECT record, COUNT(*) AS n, MAX(hlc) AS h FROM events GROUP BY record) e
+			LEFT JOIN fed_pushed p ON p.record = e.record
+			WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h ORDER BY e.record LIMIT ?`, pushBatch)
+		if err != nil {
+			return rep, err
+		}
+		var batch []pending
+		for rows.Next() {
+			var p pending
+			if err := rows.Scan(&p.record, &p.n, &p.hlc); err != nil {
+				rows.Close()
+				return rep, err
+			}
+			batch = append(batch, p)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return rep, err
+		}
+		if len(batch) == 0 {
+			return rep, nil
+		}
+		tr, err := h.loadTrust()
+		if err != nil {
+			return rep, err
+		}
+		req := &wire.FedPush{Version: wire.Version}
+		for _, p := range batch {
+			e, err := h.fedEntry(p.record, tr)
+			if err != nil {
+				rep.Skipped++
+				h.log.Warn("record not sent upstream", "record", p.record, "err", err.Error())
+				continue
+			}
+			req.Entries = append(req.Entries, *e)
+		}
+		if len(req.Entries) > 0 {
+			if _, err := up.FedPush(ctx, req); err != nil {
+				return rep, err
+			}
+		}
+		h.writeMu.Lock()
+		err = withTx(ctx, h.st.DB(), func(tx *sql.Tx) error {
+			for _, p := range batch {
+				if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO fed_pushed(record, n, h) VALUES(?, ?, ?)", p.record, p.n, p.hlc); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		h.writeMu.Unlock()
+		if err != nil {
+			return rep, err
+		}
+		rep.Records += len(req.Entries)
+	}
+}
+
+func withTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// openRecord folds a record's events in memory.
+func (h *Hub) openRecord(id string) (*registry.Record, error) {
+	evs, err := h.st.RecordEvents(id)
+	if err != nil {
+		return nil, err
+	}
+	opened := make([]registry.Opened, 0, len(evs))
+	for _, e := range evs {
+		c, err := e.OpenChange(h.records)
+		if err != nil {
+			return nil, err
+		}
+		opened = append(opened, registry.Opened{Event: e, Change: c})
+	}
+	return registry.Fold(id, opened)
+}
+
+// fedEntry is the index entry of one record: tokens of its blocking keys
+// under the shared index key, its registration date, the station of the
+// device that registered it, and its category.
+func (h *Hub) fedEntry(id string, tr map[string]*trustEntry) (*wire.FedEntry, error) {
+	r, err := h.openRecord(id)
+	if err != nil {
+		return nil, err
+	}
+	e := &wire.FedEntry{Ref: id, Date: r.Created().Time().Format(time.DateOnly), Category: r.Person.Category,
+		Tokens: federation.Tokens(h.fed.pkg.IndexKey, federation.KeysOf(&r.Person))}
+	if t := tr[r.Versions[0].Event.Origin]; t != nil {
+		e.Place = t.station
+	}
+	clear(r.Person.Photo)
+	return e, nil
+}
+
+// RunUpstream pushes upstream every interval until ctx is done, logging
+// failures (the next round retries).
+func (h *Hub) RunUpstream(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		rep, err := h.PushUpstream(ctx)
+		if err != nil && ctx.Err() == nil {
+			h.log.Warn("upstream push failed; retrying later", "err", err.Error(), "sent", rep.Records)
+		} else if rep.Records > 0 {
+			h.log.Info("upstream push", "sent", rep.Records, "skipped", rep.Skipped, "ms", time.Since(start).Milliseconds())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Ask asks the region about a person's blocking keys (computed by the
+// caller, who can read the person) and returns its answer. exclude is the
+// asking record's reference.
+func (h *Hub) Ask(ctx context.Context, keys []string, exclude string) (*wire.ElsewhereReply, error) {
+	if err := federation.CheckKeys(keys); err != nil {
+		return nil, err
+	}
+	up, err := h.upstream()
+	if err != nil {
+		return nil, err
+	}
+	return up.FedQuery(ctx, &wire.FedQuery{Version: wire.Version, Exclude: exclude, Tokens: federation.Tokens(h.fed.pkg.IndexKey, keys)})
+}
+
+// elsewhere answers a device's "was this person registered elsewhere?": it
+// opens the sealed blocking keys in memory, turns them into tokens under the
+// shared key, asks the region and relays its answer.
+func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	var req wire.ElsewhereRequest
+	if !readJSON(w, r, &req) {
+		return "elsewhere refused", nil
+	}
+	if req.Version != wire.Version {
+		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks sync protocol %d: update the app", wire.Version))
+		return "elsewhere refused", nil
+	}
+	if len(req.Record) > wire.MaxRecordLen || len(req.Sealed) == 0 || len(req.Sealed) > 256<<10 {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed")
+		return "elsewhere refused", nil
+	}
+	pt, err := seal.Open(h.records, req.Sealed, seal.AD("federation", "elsewhere", req.Record))
+	if err != nil {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "the query does not open with the deployment's records key")
+		return "elsewhere refused", []any{"reason", "sealed"}
+	}
+	var keys []string
+	err = json.Unmarshal(pt, &keys)
+	clear(pt)
+	if err == nil {
+		err = federation.CheckKeys(keys)
+	}
+	if err != nil {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: "+err.Error())
+		return "elsewhere refused", nil
+	}
+	if h.fed.pkg == nil {
+		httpError(w, http.StatusServiceUnavailable, "not_federated", "this hub has not joined the regional joint database")
+		return "elsewhere failed", nil
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
+	defer cancel()
+	rep, err := h.Ask(ctx, keys, req.Record)
+	if err != nil {
+		httpError(w, http.StatusBadGateway, "upstream", "the regional joint database did not answer; ask again later")
+		return "elsewhere failed", []any{"err", err.Error()}
+	}
+	writeJSON(w, rep)
+	return "elsewhere", []any{"hits", len(rep.Hits)}
+}
+
+// regionHandler is the regional hub's API: country hubs only.
+func (h *Hub) regionHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("POST "+wire.PathFedPush, h.device(h.countryOnly(h.fedPush)))
+	mux.Handle("POST "+wire.PathFedQuery, h.device(h.countryOnly(h.fedQuery)))
+	return mux
+}
+
+func (h *Hub) countryOnly(fn func(w http.ResponseWriter, r *http.Request, c *caller) (string, []any)) func(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	return func(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+		if c.dev.scope != scopeCountry {
+			httpError(w, http.StatusForbidden, wire.CodeUnknown, "only country hubs may use the regional joint database")
+			return "not a country hub", nil
+		}
+		return fn(w, r, c)
+	}
+}
+
+var (
+	dayRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	refRE = regexp.MustCompile(`^[\x21-\x7e]{1,64}$`)
+)
+
+func checkEntry(e *wire.FedEntry) error {
+	switch {
+	case !refRE.MatchString(e.Ref):
+		return errors.New("reference malformed")
+	case e.Date != "" && !dayRE.MatchString(e.Date):
+		return errors.New("date malformed")
+	case len(e.Place) > 64 || strings.ContainsFunc(e.Place, func(r rune) bool { return r < 0x20 }):
+		return errors.New("place malformed")
+	case e.Category != "" && !slices.Contains(registry.Categories, e.Category):
+		return errors.New("category unknown")
+	}
+	return federation.CheckTokens(e.Tokens)
+}
+
+// fedPush (region) upserts a country's index entries in one transaction,
+// keyed by (country, reference): a record sent again replaces its tokens.
+func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	var req wire.FedPush
+	if !readJSON(w, r, &req) {
+		return "federation push refused", nil
+	}
+	if req.Version != wire.Version {
+		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks protocol %d", wire.Version))
+		return "federation push refused", nil
+	}
+	if len(req.Entries) > wire.MaxFedEntries {
+		httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, fmt.Sprintf("more than %d entries", wire.MaxFedEntries))
+		return "federation push refused", nil
+	}
+	for i := range req.Entries {
+		if err := checkEntry(&req.Entries[i]); err != nil {
+			httpError(w, http.StatusBadRequest, wire.CodeMalformed, fmt.Sprintf("entry %d: %v; nothing was applied", i, err))
+			return "federation push refused", nil
+		}
+	}
+	country := c.dev.station
+	now := h.opts.Now().Unix()
+	h.writeMu.Lock()
+	err := withTx(r.Context(), h.st.DB(), func(tx *sql.Tx) error {
+		for _, e := range req.Entries {
+			if _, err := tx.Exec("DELETE FROM fed_tokens WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
+				return err
+			}
+			if _, err := tx.Exec("INSERT OR REPLACE INTO fed_records(country, ref, day, place, category, updated) VALUES(?, ?, ?, ?, ?, ?)",
+				country, e.Ref, e.Date, e.Place, e.Category, now); err != nil {
+				return err
+			}
+			for _, t := range e.Tokens {
+				if _, err := tx.Exec("INSERT OR IGNORE INTO fed_tokens(token, country, ref, kind) VALUES(?, ?, ?, ?)", t.Token, country, e.Ref, t.Kind); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	h.writeMu.Unlock()
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
+		return "federation push failed", []any{"err", err.Error()}
+	}
+	writeJSON(w, &wire.FedPushReply{Upserted: len(req.Entries)})
+	return "federation push", []any{"country", country, "entries", len(req.Entries)}
+}
+
+// fedQuery (region) answers hit or no-hit for a person's tokens, leaving out
+// the asking country's own records. The tokens are used in memory and not
+// kept or logged.
+func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	var req wire.FedQuery
+	if !readJSON(w, r, &req) {
+		return "federation query refused", nil
+	}
+	if req.Version != wire.Version {
+		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks protocol %d", wire.Version))
+		return "federation query refused", nil
+	}
+	if err := federation.CheckTokens(req.Tokens); err != nil || len(req.Tokens) == 0 {
+		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: between 1 and 512 well-formed tokens are needed")
+		return "federation query refused", nil
+	}
+	hits, err := h.RegionQuery(r.Context(), c.dev.station, req.Exclude, req.Tokens)
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not answer; try again")
+		return "federation query failed", []any{"err", err.Error()}
+	}
+	writeJSON(w, &wire.ElsewhereReply{Region: h.auth.Country, Hits: hits})
+	return "federation query", []any{"country", c.dev.station, "hits", len(hits)}
+}
+
+// RegionQuery (region) finds the records of other countries than asker that
+// share tokens making a hit (federation.Shared.Hit).
+func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []federation.Token) ([]wire.Hit, error) {
+	if !h.IsRegion() {
+		return nil, ErrNotRegion
+	}
+	type key struct{ country, ref string }
+	shared := map[key]*federation.Shared{}
+	stmt, err := h.st.DB().PrepareContext(ctx, "SELECT country, ref, kind FROM fed_tokens WHERE token = ? AND country != ? LIMIT ?")
+	if err != nil {
+		return nil, err
+	}
+	defer stmt.Close()
+	seen := map[string]bool{}
+	for _, t := range tokens {
+		if seen[string(t.Token)] {
+			continue
+		}
+		seen[string(t.Token)] = true
+		rows, err := stmt.QueryContext(ctx, t.Token, asker, maxPerToken)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k key
+			var kind string
+			if err := rows.Scan(&k.country, &k.ref, &kind); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if k.ref == exclude {
+				continue
+			}
+			s := shared[k]
+			if s == nil {
+				s = &federation.Shared{}
+				shared[k] = s
+			}
+			s.Add(kind)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	hits := []wire.Hit{}
+	for k, s := range shared {
+		ok, why := s.Hit()
+		if !ok {
+			continue
+		}
+		hit := wire.Hit{Country: k.country, Ref: k.ref, Evidence: why}
+		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", k.country, k.ref).
+			Scan(&hit.Date, &hit.Place, &hit.Category)
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, hit)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		return a.Date < b.Date || a.Date == b.Date && (a.Country < b.Country || a.Country == b.Country && a.Ref < b.Ref)
+	})
+	if len(hits) > maxHits {
+		hits = hits[:maxHits]
+	}
+	return hits, nil
+}
+
+// RegionStats (region) counts the countries and records held.
+func (h *Hub) RegionStats(ctx context.Context) (map[string]int, error) {
+	if !h.IsRegion() {
+		return nil, ErrNotRegion
+	}
+	rows, err := h.st.DB().QueryContext(ctx, "SELECT country, COUNT(*) FROM fed_records GROUP BY country ORDER BY country")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var c string
+		var n int
+		if err := rows.Scan(&c, &n); err != nil {
+			return nil, err
+		}
+		out[c] = n
+	}
+	return out, rows.Err()
+}

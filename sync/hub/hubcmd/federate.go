@@ -1,0 +1,170 @@
+package hubcmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/fieldreg/fieldreg/sync/hub"
+)
+
+// runEnrolCountry (regional hub) makes a country hub's federation package.
+func runEnrolCountry(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("enrol-country", stderr, &c)
+	country := fs.String("country", "", "ISO 3166-1 alpha-3 code of the country hub to admit (required)")
+	out := fs.String("out", "", "federation package file to write (required)")
+	url := fs.String("region-url", "", "address country hubs reach the region at (default: the one given at init)")
+	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the code: default or low (tests)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *country == "" || *out == "" {
+		fmt.Fprintln(stderr, "reghub enrol-country: --country and --out are required")
+		return 2
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "enrol-country", err)
+	}
+	defer h.Close()
+	e, err := h.EnrolCountry(*country, *url)
+	if err != nil {
+		return fail(stderr, "enrol-country", err)
+	}
+	if err := writeNew(*out, e.File); err != nil {
+		return fail(stderr, "enrol-country", fmt.Errorf("the country was admitted but its file could not be written: %w; revoke %s and admit it again", err, e.ClientID))
+	}
+	fmt.Fprintf(stdout, "country hub %s admitted as %s; package written to %s\n", strings.ToUpper(*country), e.ClientID, *out)
+	fmt.Fprintf(stdout, "federation code (tell the country's operator; do not send it with the file): %s\n", e.Code)
+	return 0
+}
+
+// runFederate (country hub) joins the region with a package, and/or pushes
+// the index entries of new and changed records upstream once.
+func runFederate(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("federate", stderr, &c)
+	join := fs.String("join", "", "federation package from the regional authority to store")
+	code := fs.String("code", "", "the package's one-time code (with --join)")
+	push := fs.Bool("push", false, "send the region the index entries of new and changed records, then exit")
+	upstream := fs.String("upstream", "", "the regional hub's address (default: from the package)")
+	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost: default or low (tests)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *join == "" && !*push {
+		fmt.Fprintln(stderr, "reghub federate: give --join FILE --code CODE, or --push, or both")
+		return 2
+	}
+	if *join != "" {
+		if *code == "" {
+			fmt.Fprintln(stderr, "reghub federate: --join needs --code")
+			return 2
+		}
+		b, err := os.ReadFile(*join)
+		if err != nil {
+			return fail(stderr, "federate", err)
+		}
+		pass, err := c.passphrase(stderr)
+		if err != nil {
+			return fail(stderr, "federate", err)
+		}
+		p, err := c.params()
+		if err != nil {
+			return fail(stderr, "federate", err)
+		}
+		pkg, err := hub.Federate(c.data, pass, b, *code, hub.Options{Params: p})
+		clear(pass)
+		if err != nil {
+			return fail(stderr, "federate", err)
+		}
+		fmt.Fprintf(stdout, "%s joined region %s at %s (sharing: %s)\n", pkg.Country, pkg.Region, pkg.RegionURL, pkg.Sharing)
+	}
+	if *push {
+		h, err := open(&c, stderr, hub.Options{})
+		if err != nil {
+			return fail(stderr, "federate", err)
+		}
+		defer h.Close()
+		if *upstream != "" {
+			h.SetUpstream(*upstream)
+		}
+		rep, err := h.PushUpstream(context.Background())
+		if err != nil {
+			return fail(stderr, "federate", fmt.Errorf("%w (sent %d records before; the next push resumes)", err, rep.Records))
+		}
+		fmt.Fprintf(stdout, "sent %d records upstream (index only), skipped %d\n", rep.Records, rep.Skipped)
+	}
+	return 0
+}
+
+// runExport writes the country's records in the Eurodac-aligned structure.
+func runExport(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("export", stderr, &c)
+	format := fs.String("format", "", "output format: eurodac (required)")
+	out := fs.String("out", "", "file to write (created 0600, never overwritten); standard output when absent")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *format != "eurodac" {
+		fmt.Fprintln(stderr, "reghub export: --format eurodac is required (the only format)")
+		return 2
+	}
+	var w io.Writer = stdout
+	var f *os.File
+	if *out != "" {
+		var err error
+		// Refuse before unlocking anything: the file must be new.
+		if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
+			if errors.Is(err, os.ErrExist) {
+				err = fmt.Errorf("%s exists: the export never overwrites a file", *out)
+			}
+			return fail(stderr, "export", err)
+		}
+		w = f
+	}
+	cleanup := func() {
+		if f != nil {
+			f.Close()
+			os.Remove(*out)
+		}
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		cleanup()
+		return fail(stderr, "export", err)
+	}
+	defer h.Close()
+	rep, err := h.ExportEurodac(context.Background(), w)
+	if err == nil && f != nil {
+		if err = f.Sync(); err == nil {
+			err = f.Close()
+			f = nil
+		}
+	}
+	if err != nil {
+		cleanup()
+		return fail(stderr, "export", err)
+	}
+	fmt.Fprintf(stderr, "exported %d records (skipped %d); the output is personal data\n", rep.Records, rep.Skipped)
+	return 0
+}
+
+// writeNew writes a new file with mode 0600 and refuses to overwrite.
+func writeNew(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		os.Remove(path)
+		return err
+	}
+	return f.Close()
+}
