@@ -197,3 +197,22 @@ func TestLockDropsKeys(t *testing.T) {
 		t.Fatalf("search after lock: %v", err)
 	}
 }
+
+// A 15-letter name can look like a registration ID with a valid check
+// character; searching for it must still find the person by name.
+func TestSearchNameThatParsesAsRegID(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	// "MOCKHANI70INDIA" passes ParseRegID (country MOC, check character A).
+	if _, err := registry.ParseRegID("Mockhani70 India"); err != nil {
+		t.Fatal("the fixture must parse as a registration ID for this test to mean anything")
+	}
+	id, err := s.Register(testPerson("Mockhani70", "India"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Search(Query{Text: "Mockhani70 India"})
+	if err != nil || len(got) != 1 || got[0] != id {
+		t.Fatalf("got %v %v", got, err)
+	}
+}

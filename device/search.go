@@ -125,11 +125,6 @@ func (s *Session) Search(q Query) ([]string, error) {
 	if text == "" {
 		return s.d.st.Find(base)
 	}
-	if id, err := registry.ParseRegID(text); err == nil {
-		f := base
-		f.IDPrefix = id
-		return s.d.st.Find(f)
-	}
 	var results []string
 	seen := map[string]bool{}
 	merge := func(ids []string, err error) error {
@@ -144,7 +139,16 @@ func (s *Session) Search(q Query) ([]string, error) {
 		}
 		return nil
 	}
-	if prefix := strings.ToUpper(strings.ReplaceAll(text, " ", "")); len(prefix) >= 5 && prefix[3] == '-' && registry.LooksLikeRegID(prefix) {
+	// A name of the right length can pass for a registration ID (one chance
+	// in 32 that its check character fits), so an ID match is merged with
+	// the other searches, never returned alone.
+	if id, err := registry.ParseRegID(text); err == nil {
+		f := base
+		f.IDPrefix = id
+		if err := merge(s.d.st.Find(f)); err != nil {
+			return nil, err
+		}
+	} else if prefix := strings.ToUpper(strings.ReplaceAll(text, " ", "")); len(prefix) >= 5 && prefix[3] == '-' && registry.LooksLikeRegID(prefix) {
 		f := base
 		f.IDPrefix = prefix
 		if err := merge(s.d.st.Find(f)); err != nil {
