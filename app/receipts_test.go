@@ -170,7 +170,7 @@ func TestReceiptSaveAndVerify(t *testing.T) {
 	}
 
 	// Paste: a trailing line break must not become a space.
-	cb := h.u.win.Clipboard()
+	cb := h.u.app.Clipboard()
 	cb.SetContent(text + "\r\n")
 	h.u.win.Canvas().Focus(vs.input)
 	vs.input.TypedShortcut(&fyne.ShortcutPaste{Clipboard: cb})

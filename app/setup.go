@@ -269,6 +269,7 @@ func (r *recoveryScreen) save() {
 		_ = w.Close()
 		// Written with os so the file is readable by its owner only.
 		if err := os.WriteFile(path, []byte(r.key+"\n"), 0o600); err != nil {
+			//lint:ignore ST1005 the officer reads this sentence in a dialog
 			dialog.ShowError(errors.New("The key could not be saved there. Choose another place, or write it down."), r.u.win)
 			return
 		}

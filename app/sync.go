@@ -557,6 +557,7 @@ func (s *syncScreen) openDetail(id string) {
 func checkHubURL(addr string) error {
 	p, err := url.Parse(addr)
 	if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil {
+		//lint:ignore ST1005 the officer reads this sentence under the field
 		return errors.New("Type the full address the hub gave, starting with https://, e.g. https://hub.example.org:8443")
 	}
 	return nil

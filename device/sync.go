@@ -14,7 +14,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	gosync "sync"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -429,7 +428,7 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 	// Ed25519 verification is most of the CPU cost of applying events.
 	ok := make([]bool, len(evs))
 	workers := min(runtime.NumCPU(), 1+len(evs)/64)
-	var wg gosync.WaitGroup
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func(w int) {
