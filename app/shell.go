@@ -63,9 +63,15 @@ func newShell(u *UI) *shell {
 	add(navRegister, "Register", theme.ContentAddIcon())
 	add(navRecords, "Records", theme.SearchIcon())
 	add(navVerify, "Verify", theme.ConfirmIcon())
-	add(navSync, "Sync", theme.ViewRefreshIcon())
+	// A standalone device has no hub: nothing to sync, and no other device
+	// whose edits could conflict with its own.
+	if !info.Standalone {
+		add(navSync, "Sync", theme.ViewRefreshIcon())
+	}
 	if officer.Supervisor {
-		add(navConflicts, "Conflicts", theme.WarningIcon())
+		if !info.Standalone {
+			add(navConflicts, "Conflicts", theme.WarningIcon())
+		}
 		add(navDuplicates, "Duplicates", theme.ContentCopyIcon())
 		add(navOfficers, "Officers", theme.AccountIcon())
 		add(navSettings, "Settings", theme.SettingsIcon())
