@@ -18,7 +18,7 @@ import (
 const maxInput = 1 << 30
 
 // batchSize is how many registrations share one durable commit in a bulk import.
-const batchSize = 500
+const batchSize = 5000
 
 // inputPerson is the JSON accepted by `fieldreg register`. Unknown keys are
 // refused, so a misspelt key is reported instead of silently dropped.

@@ -57,8 +57,8 @@ func BenchmarkBulkImport(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	b.ResetTimer()
 	t0 := time.Now()
-	for i := 0; i < b.N; i += 500 {
-		n := min(500, b.N-i)
+	for i := 0; i < b.N; i += 5000 { // as cli.batchSize
+		n := min(5000, b.N-i)
 		batch := make([]*registry.Person, n)
 		for j := range batch {
 			batch[j] = benchPerson(rng, i+j)

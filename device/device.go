@@ -93,6 +93,9 @@ type Device struct {
 	clock *registry.Clock
 	info  Info
 	mu    sync.Mutex // serialises unlock bookkeeping
+	// writeMu serialises writers of this device's own event log, so the
+	// sequence numbers a batch reserves stay free until it commits.
+	writeMu sync.Mutex
 }
 
 // Info describes the installation. None of it is personal data.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -128,6 +129,8 @@ func summaryOf(r *registry.Record) Summary {
 }
 
 // newEvent builds, seals and signs the next event of this device inside tx.
+// The caller holds d.writeMu (taken before the transaction, always in that
+// order, so writers of the device's log never wait on each other in a cycle).
 func (s *Session) newEvent(tx *store.Tx, record, op string, c *registry.Change) (*registry.Event, error) {
 	seq, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
 	if err != nil {
@@ -171,25 +174,35 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 
 // project writes the sealed projection and search tokens of a folded record.
 func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
-	state, err := json.Marshal(r)
+	row, tokens, err := s.projection(r)
 	if err != nil {
 		return err
 	}
+	return tx.PutRecord(row, tokens, fresh)
+}
+
+// projection seals a folded record's state and list summary and computes its
+// blind-index tokens. It touches no database, so batches run it in parallel.
+func (s *Session) projection(r *registry.Record) (store.RecordRow, [][]byte, error) {
+	state, err := json.Marshal(r)
+	if err != nil {
+		return store.RecordRow{}, nil, err
+	}
 	sealedState, err := seal.Seal(s.k.master, state, seal.AD("records", "state", r.ID))
 	if err != nil {
-		return err
+		return store.RecordRow{}, nil, err
 	}
 	sum, _ := json.Marshal(summaryOf(r))
 	sealedSum, err := seal.Seal(s.k.master, sum, seal.AD("records", "summary", r.ID))
 	if err != nil {
-		return err
+		return store.RecordRow{}, nil, err
 	}
 	var grp []byte
 	if r.Person.Group != "" {
 		grp = blind.New(s.k.search).Token("group", r.Person.Group)
 	}
-	return tx.PutRecord(store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp,
-		Summary: sealedSum, State: sealedState}, append(searchTokens(blind.New(s.k.search), &r.Person), matchTokens(s.k.index, &r.Person)...), fresh)
+	row := store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp, Summary: sealedSum, State: sealedState}
+	return row, append(searchTokens(blind.New(s.k.search), &r.Person), matchTokens(s.k.index, &r.Person)...), nil
 }
 
 // Register validates and saves one person. When it returns, the registration
@@ -257,34 +270,85 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 			return nil, &GroupError{Index: i, Err: err}
 		}
 	}
-	ids := make([]string, len(people))
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.k == nil {
 		return nil, ErrSessionLocked
 	}
-	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		for i, p := range people {
-			id, err := registry.NewRegID(s.d.info.Country, s.d.opts.Rand)
+	// This device's own log is written by one batch at a time, so the
+	// sequence numbers read here stay free while the batch is prepared.
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
+	base, err := s.d.st.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
+	if err != nil {
+		return nil, err
+	}
+	// Prepare every registration (seal, sign, fold, project: the CPU work)
+	// on every core, outside the write transaction.
+	type prepared struct {
+		e      *registry.Event
+		row    store.RecordRow
+		tokens [][]byte
+	}
+	preps := make([]prepared, len(people))
+	ids := make([]string, len(people))
+	hlcs := make([]registry.HLC, len(people))
+	for i := range people {
+		if ids[i], err = registry.NewRegID(s.d.info.Country, s.d.opts.Rand); err != nil {
+			return nil, err
+		}
+		hlcs[i] = s.d.clock.Now()
+	}
+	errs := make([]error, len(people))
+	var wg sync.WaitGroup
+	workers := min(runtime.NumCPU(), 1+len(people)/16)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(people); i += workers {
+				c := &registry.Change{Fields: registry.FieldsOf(people[i])}
+				e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: base + uint64(i), HLC: hlcs[i],
+					Officer: s.officer.ID, Record: ids[i], Op: registry.OpRegister}
+				if errs[i] = e.SealChange(s.k.records, c); errs[i] != nil {
+					continue
+				}
+				e.Sign(s.k.sign)
+				r, err := registry.Fold(ids[i], []registry.Opened{{Event: e, Change: c}})
+				if errs[i] = err; err != nil {
+					continue
+				}
+				preps[i].e = e
+				preps[i].row, preps[i].tokens, errs[i] = s.projection(r)
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if next, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch); err != nil {
+			return err
+		} else if next != base {
+			return fmt.Errorf("this device's event log moved during the save (sequence %d, expected %d): nothing was saved, try again", next, base)
+		}
+		for i, p := range preps {
+			ok, err := tx.InsertEvent(p.e, now)
 			if err != nil {
+				return fmt.Errorf("store event: %w", err)
+			}
+			if !ok {
+				return fmt.Errorf("event %s already stored: nothing was saved, try again", p.e.ID())
+			}
+			if err := tx.PutRecord(p.row, p.tokens, true); err != nil {
 				return err
 			}
-			c := &registry.Change{Fields: registry.FieldsOf(p)}
-			e, err := s.newEvent(tx, id, registry.OpRegister, c)
-			if err != nil {
+			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", ids[i], ""); err != nil {
 				return err
 			}
-			r, err := registry.Fold(id, []registry.Opened{{Event: e, Change: c}})
-			if err != nil {
-				return err
-			}
-			if err := s.project(tx, r, true); err != nil {
-				return err
-			}
-			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", id, ""); err != nil {
-				return err
-			}
-			ids[i] = id
 		}
 		return nil
 	})
@@ -318,6 +382,8 @@ func (s *Session) Amend(id string, p *registry.Person, reason string) error {
 	if s.k == nil {
 		return ErrSessionLocked
 	}
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		cur, err := s.foldTx(tx, id)
 		if err != nil {
@@ -363,6 +429,8 @@ func (s *Session) Link(id, other string, same bool, note string) error {
 	if s.k == nil {
 		return ErrSessionLocked
 	}
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if _, err := s.foldTx(tx, other); err != nil {
 			return err

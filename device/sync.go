@@ -576,6 +576,8 @@ func (s *Session) ResolveConflict(id, field string, value json.RawMessage) error
 		return ErrSessionLocked
 	}
 	now := s.d.opts.Now()
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		cur, err := s.foldTx(tx, id)
 		if err != nil {

@@ -136,13 +136,31 @@ func one(res sql.Result, err error) error {
 	return nil
 }
 
+// NextSeq returns the next sequence number for (origin, epoch), read outside
+// any transaction.
+func (s *Store) NextSeq(origin string, epoch uint64) (uint64, error) {
+	var max sql.NullInt64
+	if err := s.db.QueryRow("SELECT MAX(seq) FROM events WHERE origin = ? AND epoch = ?", origin, int64(epoch)).Scan(&max); err != nil {
+		return 0, err
+	}
+	return uint64(max.Int64) + 1, nil
+}
+
 // NextSeq returns the next sequence number for (origin, epoch).
 func (t *Tx) NextSeq(origin string, epoch uint64) (uint64, error) {
+	k := seqKey{origin, epoch}
+	if n, ok := t.nextSeq[k]; ok {
+		return n, nil
+	}
 	var max sql.NullInt64
 	if err := t.tx.QueryRow("SELECT MAX(seq) FROM events WHERE origin = ? AND epoch = ?", origin, int64(epoch)).Scan(&max); err != nil {
 		return 0, err
 	}
-	return uint64(max.Int64) + 1, nil
+	if t.nextSeq == nil {
+		t.nextSeq = map[seqKey]uint64{}
+	}
+	t.nextSeq[k] = uint64(max.Int64) + 1
+	return t.nextSeq[k], nil
 }
 
 // InsertEvent stores an event; it reports false if an event with the same
@@ -154,6 +172,11 @@ func (t *Tx) InsertEvent(e *registry.Event, received time.Time) (bool, error) {
 		return false, err
 	}
 	n, _ := res.RowsAffected()
+	if k := (seqKey{e.Origin, e.Epoch}); n == 1 && t.nextSeq != nil {
+		if next, ok := t.nextSeq[k]; ok && e.Seq >= next {
+			t.nextSeq[k] = e.Seq + 1
+		}
+	}
 	return n == 1, nil
 }
 
@@ -418,6 +441,9 @@ type AuditEntry struct {
 
 // LastAudit returns the last audit entry, or a zero entry when the log is empty.
 func (t *Tx) LastAudit() (AuditEntry, error) {
+	if t.lastAudit != nil {
+		return *t.lastAudit, nil
+	}
 	var e AuditEntry
 	var at int64
 	err := t.tx.QueryRow("SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq DESC LIMIT 1").Scan(&e.Seq, &at, &e.Officer, &e.Action, &e.Record, &e.Detail, &e.Hash, &e.MAC)
@@ -430,8 +456,11 @@ func (t *Tx) LastAudit() (AuditEntry, error) {
 
 // AppendAudit appends an entry (its Seq must be the last one's plus one).
 func (t *Tx) AppendAudit(e AuditEntry) error {
-	_, err := t.tx.Exec("INSERT INTO audit(seq, at, officer, action, record, detail, hash, mac) VALUES(?,?,?,?,?,?,?,?)", e.Seq, e.At.UnixMilli(), e.Officer, e.Action, e.Record, e.Detail, e.Hash, e.MAC)
-	return err
+	if _, err := t.tx.Exec("INSERT INTO audit(seq, at, officer, action, record, detail, hash, mac) VALUES(?,?,?,?,?,?,?,?)", e.Seq, e.At.UnixMilli(), e.Officer, e.Action, e.Record, e.Detail, e.Hash, e.MAC); err != nil {
+		return err
+	}
+	t.lastAudit = &e
+	return nil
 }
 
 // Audit calls fn for each audit entry in order.

@@ -43,7 +43,7 @@ func Open(dir string) (*Store, error) {
 	// _txlock=immediate: writers take the lock at BEGIN, so two writers never
 	// deadlock upgrading read locks. secure_delete=FAST overwrites freed
 	// content where it costs no extra I/O. The statement cache matters for bulk imports.
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_stmt_cache_size=64&_cache_size=-32000"
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_stmt_cache_size=64&_cache_size=-131072"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
@@ -128,6 +128,16 @@ func (s *Store) migrate(ctx context.Context) error {
 // registration is stored whole or not at all.
 type Tx struct {
 	tx *sql.Tx
+	// Caches valid for this transaction only (writers are serialised by
+	// BEGIN IMMEDIATE): the last audit entry and the next sequence number of
+	// each log, so a batch of registrations does not query them per record.
+	lastAudit *AuditEntry
+	nextSeq   map[seqKey]uint64
+}
+
+type seqKey struct {
+	origin string
+	epoch  uint64
 }
 
 // Update runs fn in a write transaction and commits it durably; an error from
@@ -137,7 +147,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Tx{tx}); err != nil {
+	if err := fn(&Tx{tx: tx}); err != nil {
 		tx.Rollback()
 		return err
 	}
