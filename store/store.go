@@ -14,9 +14,24 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
-	_ "github.com/mattn/go-sqlite3" // SQLite driver
+	"github.com/mattn/go-sqlite3"
 )
+
+// driverName is mattn/go-sqlite3 with the connection settings the DSN cannot
+// carry: no automatic WAL checkpoints in the committing writer (they would
+// put an fsync of the database file into one registration in thirty); the
+// store checkpoints in the background instead.
+const driverName = "sqlite3_fieldreg"
+
+func init() {
+	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+		_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+		return err
+	}})
+}
 
 // ErrTooNew is returned when the database was written by a newer fieldreg.
 var ErrTooNew = errors.New("this data was written by a newer version of fieldreg; update the app to open it (nothing was changed)")
@@ -29,7 +44,11 @@ const FileName = "fieldreg.db"
 
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
-	db *sql.DB
+	db        *sql.DB
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -44,22 +63,49 @@ func Open(dir string) (*Store, error) {
 	// deadlock upgrading read locks. secure_delete=FAST overwrites freed
 	// content where it costs no extra I/O. The statement cache matters for bulk imports.
 	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_stmt_cache_size=64&_cache_size=-131072"
-	db, err := sql.Open("sqlite3", dsn)
+	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
 	}
+	go s.checkpointer()
 	return s, nil
 }
 
+// checkpointInterval is how often the background checkpointer copies the
+// write-ahead log into the database file.
+const checkpointInterval = 2 * time.Second
+
+// checkpointer runs passive checkpoints (they never block writers or
+// readers) until Close.
+func (s *Store) checkpointer() {
+	defer close(s.done)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stop:
+			return
+		case <-t.C:
+			_, _ = s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
+}
+
 // Close closes the database, checkpointing the WAL.
+// Closing twice is harmless.
 func (s *Store) Close() error {
-	_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
-	return s.db.Close()
+	s.closeOnce.Do(func() {
+		close(s.stop)
+		<-s.done
+		_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
 }
 
 // DB exposes the handle to the packages of this module that add their own
