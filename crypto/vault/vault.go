@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"runtime/debug"
 
 	"filippo.io/age"
 	"golang.org/x/crypto/argon2"
@@ -70,6 +71,10 @@ func derive(passphrase []byte, salt []byte, p Params) *seal.Key {
 	var k seal.Key
 	copy(k[:], argon2.IDKey(passphrase, salt, p.Time, p.MemoryKiB, threads, seal.KeySize))
 	runtime.KeepAlive(passphrase)
+	// Argon2id's working memory (64 MiB by default) is garbage now; hand it
+	// back to the system at once instead of when the scavenger gets to it:
+	// tablets are short of memory, and unlock happens rarely.
+	debug.FreeOSMemory()
 	return &k
 }
 
