@@ -127,6 +127,30 @@ func NormalizeCode(s string) (string, error) {
 
 // Seal encrypts p under code with Argon2id parameters params.
 func Seal(p *Package, code string, params vault.Params) ([]byte, error) {
+	pt, err := encMode.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pt)
+	return SealWithCode(pt, code, Format, packageAD, params)
+}
+
+// CodeFile names a kind of file sealed under a one-time code, for
+// SealWithCode and OpenWithCode: its format string, the associated data of
+// its ciphertext, and how it is called in messages ("enrolment file").
+type CodeFile struct {
+	Format  string
+	AD      []byte
+	What    string
+	MaxSize int
+	// ErrWrongCode is returned when the code does not open the file.
+	ErrWrongCode error
+}
+
+// SealWithCode encrypts plaintext pt under a random key wrapped with
+// Argon2id of the normalised one-time code, as a small JSON file of the
+// given format. Enrolment and federation packages share it.
+func SealWithCode(pt []byte, code, format string, ad []byte, params vault.Params) ([]byte, error) {
 	norm, err := NormalizeCode(code)
 	if err != nil {
 		return nil, err
@@ -140,28 +164,23 @@ func Seal(p *Package, code string, params vault.Params) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	pt, err := encMode.Marshal(p)
+	sealed, err := seal.Seal(k, pt, ad)
 	if err != nil {
 		return nil, err
 	}
-	defer clear(pt)
-	sealed, err := seal.Seal(k, pt, packageAD)
-	if err != nil {
-		return nil, err
-	}
-	out, err := json.MarshalIndent(file{Format: Format, Wrap: w.Marshal(), Sealed: sealed}, "", " ")
+	out, err := json.MarshalIndent(file{Format: format, Wrap: w.Marshal(), Sealed: sealed}, "", " ")
 	if err != nil {
 		return nil, err
 	}
 	return append(out, '\n'), nil
 }
 
-// Open decrypts an enrolment file with code. It checks the form of the file
-// and of the package; the credential's signature is for the caller to verify
-// against RootPublic.
-func Open(b []byte, code string) (*Package, error) {
-	if len(b) > MaxFileSize {
-		return nil, errors.New("this is not an enrolment file (too large)")
+// OpenWithCode decrypts what SealWithCode wrote, refusing anything that is
+// not a file of kind cf, is too large, or is damaged, in plain words. The
+// caller clears the returned plaintext after use.
+func OpenWithCode(b []byte, code string, cf CodeFile) ([]byte, error) {
+	if len(b) > cf.MaxSize {
+		return nil, fmt.Errorf("this is not %s (too large)", cf.What)
 	}
 	norm, err := NormalizeCode(code)
 	if err != nil {
@@ -170,24 +189,35 @@ func Open(b []byte, code string) (*Package, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var f file
-	if err := dec.Decode(&f); err != nil || f.Format != Format {
-		return nil, errors.New("this is not an enrolment file")
+	if err := dec.Decode(&f); err != nil || f.Format != cf.Format {
+		return nil, fmt.Errorf("this is not %s", cf.What)
 	}
 	w, err := vault.UnmarshalWrap(f.Wrap)
 	if err != nil {
-		return nil, errors.New("this enrolment file is damaged")
+		return nil, fmt.Errorf("this %s is damaged", strings.TrimPrefix(strings.TrimPrefix(cf.What, "an "), "a "))
 	}
 	k, err := w.Unwrap([]byte(norm))
 	if errors.Is(err, vault.ErrWrongPassphrase) {
-		return nil, ErrWrongCode
+		return nil, cf.ErrWrongCode
 	}
 	if err != nil {
-		return nil, fmt.Errorf("this enrolment file is damaged: %w", err)
+		return nil, fmt.Errorf("this %s is damaged: %w", strings.TrimPrefix(strings.TrimPrefix(cf.What, "an "), "a "), err)
 	}
 	defer k.Wipe()
-	pt, err := seal.Open(k, f.Sealed, packageAD)
+	pt, err := seal.Open(k, f.Sealed, cf.AD)
 	if err != nil {
-		return nil, ErrWrongCode
+		return nil, cf.ErrWrongCode
+	}
+	return pt, nil
+}
+
+// Open decrypts an enrolment file with code. It checks the form of the file
+// and of the package; the credential's signature is for the caller to verify
+// against RootPublic.
+func Open(b []byte, code string) (*Package, error) {
+	pt, err := OpenWithCode(b, code, CodeFile{Format: Format, AD: packageAD, What: "an enrolment file", MaxSize: MaxFileSize, ErrWrongCode: ErrWrongCode})
+	if err != nil {
+		return nil, err
 	}
 	defer clear(pt)
 	var p Package

@@ -12,8 +12,6 @@
 package federation
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -21,7 +19,6 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/fieldreg/fieldreg/crypto/blind"
-	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/match"
 	"github.com/fieldreg/fieldreg/registry"
@@ -55,12 +52,6 @@ func (p *Package) Wipe() {
 	clear(p.IndexKey)
 }
 
-type file struct {
-	Format string          `json:"format"`
-	Wrap   json.RawMessage `json:"wrap"`
-	Sealed []byte          `json:"sealed"`
-}
-
 var (
 	encMode, _ = cbor.CoreDetEncOptions().EncMode()
 	decMode, _ = cbor.DecOptions{MaxArrayElements: 16, MaxMapPairs: 32, MaxNestedLevels: 4, DupMapKey: cbor.DupMapKeyEnforcedAPF}.DecMode()
@@ -91,62 +82,16 @@ func Unmarshal(b []byte) (*Package, error) {
 
 // Seal encrypts p under a one-time code (enrol.NewCode) with Argon2id.
 func Seal(p *Package, code string, params vault.Params) ([]byte, error) {
-	norm, err := enrol.NormalizeCode(code)
-	if err != nil {
-		return nil, err
-	}
-	k, err := seal.NewKey()
-	if err != nil {
-		return nil, err
-	}
-	defer k.Wipe()
-	w, err := vault.WrapKey(k, []byte(norm), params)
-	if err != nil {
-		return nil, err
-	}
 	pt := p.Marshal()
 	defer clear(pt)
-	sealed, err := seal.Seal(k, pt, packageAD)
-	if err != nil {
-		return nil, err
-	}
-	out, err := json.MarshalIndent(file{Format: Format, Wrap: w.Marshal(), Sealed: sealed}, "", " ")
-	if err != nil {
-		return nil, err
-	}
-	return append(out, '\n'), nil
+	return enrol.SealWithCode(pt, code, Format, packageAD, params)
 }
 
 // Open decrypts a package file with its code.
 func Open(b []byte, code string) (*Package, error) {
-	if len(b) > MaxFileSize {
-		return nil, errors.New("this is not a federation package (too large)")
-	}
-	norm, err := enrol.NormalizeCode(code)
+	pt, err := enrol.OpenWithCode(b, code, enrol.CodeFile{Format: Format, AD: packageAD, What: "a federation package", MaxSize: MaxFileSize, ErrWrongCode: ErrWrongCode})
 	if err != nil {
 		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	var f file
-	if err := dec.Decode(&f); err != nil || f.Format != Format {
-		return nil, errors.New("this is not a federation package")
-	}
-	w, err := vault.UnmarshalWrap(f.Wrap)
-	if err != nil {
-		return nil, errors.New("this federation package is damaged")
-	}
-	k, err := w.Unwrap([]byte(norm))
-	if errors.Is(err, vault.ErrWrongPassphrase) {
-		return nil, ErrWrongCode
-	}
-	if err != nil {
-		return nil, fmt.Errorf("this federation package is damaged: %w", err)
-	}
-	defer k.Wipe()
-	pt, err := seal.Open(k, f.Sealed, packageAD)
-	if err != nil {
-		return nil, ErrWrongCode
 	}
 	defer clear(pt)
 	return Unmarshal(pt)
