@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -314,43 +313,7 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 		}{wire.Error{Code: "refused", Message: fmt.Sprintf("%d events of the chunk were refused; nothing was applied", len(refused))}, refused})
 		return "push refused", []any{"refused", len(refused)}
 	}
-	rep := wire.PushReply{}
-	// One writer at a time in the process: SQLite would otherwise make the
-	// second wait in its busy handler, which sleeps in coarse steps.
-	h.writeMu.Lock()
-	defer h.writeMu.Unlock()
-	err := h.st.Update(r.Context(), func(tx *store.Tx) error {
-		rep = wire.PushReply{}
-		for _, e := range evs {
-			ins, err := tx.InsertEvent(e, now)
-			if err != nil {
-				return err
-			}
-			if ins {
-				rep.Accepted++
-				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
-					rep.Flagged++
-					if err := tx.Flag(e.ID(), flagFuture, now); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			old, err := tx.Event(e.ID())
-			if err != nil {
-				return err
-			}
-			if sameEvent(old, e) {
-				rep.Duplicates++
-				continue
-			}
-			if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
-				return err
-			}
-			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: "forked log"})
-		}
-		return nil
-	})
+	rep, err := h.storeChunk(r.Context(), evs, now)
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not store the chunk; try again")
 		return "push failed", []any{"err", err.Error()}
