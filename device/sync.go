@@ -453,16 +453,24 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 		return res, ErrSessionLocked
 	}
 	now := s.d.opts.Now()
+	// Records new to this device whose every event is in this chunk (the
+	// common case when a device catches up) are folded, sealed and indexed
+	// on every core before the write transaction; the transaction only
+	// writes them. Anything else is folded inside it from the stored events.
+	pre := s.prepareNew(evs, ok)
 	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		res = applied{}
 		touched := map[string]bool{}
+		inserted := map[string]int{}
 		var order []string
 		for i, e := range evs {
 			if !ok[i] {
 				res.refused++
 				continue
 			}
-			if _, err := e.OpenChange(s.k.records); err != nil {
+			if p := pre[e.Record]; p != nil && p.err == nil {
+				// Already opened while preparing.
+			} else if _, err := e.OpenChange(s.k.records); err != nil {
 				res.quarantined++
 				if err := tx.Quarantine(e, "payload does not open with the deployment's records key", now); err != nil {
 					return err
@@ -487,6 +495,7 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 				continue
 			}
 			res.received++
+			inserted[e.Record]++
 			if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
 				// Accepted, but the clock is not dragged a day or more ahead.
 				res.future++
@@ -505,6 +514,18 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 			exists, err := tx.RecordExists(id)
 			if err != nil {
 				return err
+			}
+			if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
+				if err := tx.PutRecord(p.row, p.tokens, true); err != nil {
+					return err
+				}
+				if p.conflicts {
+					res.conflicts++
+				}
+				if err := tx.MarkConflict(id, p.conflicts); err != nil {
+					return err
+				}
+				continue
 			}
 			r, err := s.foldTx(tx, id)
 			if err != nil {
@@ -676,6 +697,73 @@ func (y *Syncer) Run(ctx context.Context, interval time.Duration, done func(*Syn
 			wait = MaxBackoff
 		}
 	}
+}
+
+// preparedRecord is a new record folded and projected outside the write
+// transaction.
+type preparedRecord struct {
+	events    int // events of the record in the chunk
+	row       store.RecordRow
+	tokens    [][]byte
+	conflicts bool
+	err       error
+}
+
+// prepareNew folds and projects, on every core, the records of evs that this
+// device does not hold yet and whose events all passed the signature check.
+// Called with s.mu read-locked and the session unlocked.
+func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*preparedRecord {
+	byRecord := map[string][]registry.Opened{}
+	bad := map[string]bool{}
+	for i, e := range evs {
+		if !ok[i] {
+			bad[e.Record] = true
+			continue
+		}
+		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e})
+	}
+	var ids []string
+	for id := range byRecord {
+		if bad[id] {
+			continue
+		}
+		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
+			continue // known here (or unreadable): fold inside the transaction
+		}
+		ids = append(ids, id)
+	}
+	out := make(map[string]*preparedRecord, len(ids))
+	for _, id := range ids {
+		out[id] = &preparedRecord{events: len(byRecord[id])}
+	}
+	var wg sync.WaitGroup
+	workers := min(runtime.NumCPU(), 1+len(ids)/16)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for n := w; n < len(ids); n += workers {
+				id, p := ids[n], out[ids[n]]
+				opened := byRecord[id]
+				for i := range opened {
+					if opened[i].Change, p.err = opened[i].Event.OpenChange(s.k.records); p.err != nil {
+						break
+					}
+				}
+				if p.err != nil {
+					continue
+				}
+				r, err := registry.Fold(id, opened)
+				if p.err = err; err != nil {
+					continue
+				}
+				p.conflicts = len(r.Conflicts) > 0
+				p.row, p.tokens, p.err = s.projection(r)
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
 }
 
 // ApplyResult says what ApplyEvents took.
