@@ -269,6 +269,7 @@ type syncScreen struct {
 	// openRecord opens a waiting registration; by default its detail, in
 	// the sync section, with a way back here.
 	openRecord func(id string)
+	usb        *usbCard // export and import of USB bundles
 }
 
 func newSyncScreen(u *UI) *syncScreen {
@@ -349,6 +350,9 @@ func (s *syncScreen) build() {
 			toolbar(s.syncBtn), s.progress, s.counts, s.result.Object(), s.errMsg.Object())),
 		widget.NewCard("Status", "", container.NewVBox(s.lastSync, s.waiting)),
 	}
+	s.usb = newUSBCard(u)
+	s.usb.onImported = func(*device.BundleImport) { s.reload() }
+	left = append(left, s.usb.root)
 	right := []fyne.CanvasObject{
 		widget.NewCard("Waiting for the hub", "Each registration must reach the hub within 72 hours",
 			container.NewBorder(s.pending.count, nil, nil, nil, container.NewStack(minHeight(380), s.pending.list))),

@@ -1,0 +1,263 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/storage"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/sync/bundle"
+)
+
+// maxBundleInMemory caps a bundle read into memory when the chosen file
+// cannot seek (some platform storage providers). Bundles are encrypted, so
+// holding the ciphertext is harmless; the cap only keeps a wrong choice
+// (a disk image, a video) from exhausting memory.
+const maxBundleInMemory = 512 << 20
+
+// bundleRefused is what the officer reads when a file is not a bundle from
+// the hub for this device, or was altered or cut short.
+const bundleRefused = "This file is not a bundle for this device, or it was damaged: nothing was applied."
+
+// usbCard exports the changes waiting for the hub to a file (a USB stick)
+// and imports the hub's answer bundle, for posts without a network. It is
+// only offered on enrolled devices; on a standalone device root is empty.
+type usbCard struct {
+	u    *UI
+	root fyne.CanvasObject
+
+	exportBtn *widget.Button
+	importBtn *widget.Button
+	progress  *widget.ProgressBarInfinite
+	doing     *widget.Label
+	result    message
+	errMsg    message
+	busy      bool
+	// onImported runs on the UI goroutine after a bundle from the hub was
+	// imported (the sync screen reloads its status and waiting list).
+	onImported func(*device.BundleImport)
+}
+
+func newUSBCard(u *UI) *usbCard {
+	c := &usbCard{u: u}
+	if u.dev == nil || u.dev.Info().Standalone {
+		c.root = container.NewVBox()
+		return c
+	}
+	c.exportBtn = u.button("Export to USB…", theme.UploadIcon(), c.export)
+	c.importBtn = u.button("Import from USB…", theme.DownloadIcon(), c.importBundle)
+	c.progress = widget.NewProgressBarInfinite()
+	c.progress.Stop()
+	c.progress.Hide()
+	c.doing = widget.NewLabel("")
+	c.doing.Hide()
+	c.result = newMessage(widget.SuccessImportance)
+	c.errMsg = newMessage(widget.DangerImportance)
+	c.root = widget.NewCard("No network? Use a USB stick", "", container.NewVBox(
+		para("Export writes everything waiting for the hub to an encrypted file. Take it to the district office; "+
+			"the hub's answer comes back as another file, which you import here."),
+		toolbar(c.exportBtn, c.importBtn), c.doing, c.progress, c.result.Object(), c.errMsg.Object()))
+	return c
+}
+
+// bundleFileName suggests a name for an export: the device ID and the UTC
+// time, never anything about a person.
+func bundleFileName(deviceID string, now time.Time) string {
+	return deviceID + "-" + now.UTC().Format("20060102T150405Z") + ".bundle"
+}
+
+// start shows the progress bar and disables both buttons.
+func (c *usbCard) start(doing string) {
+	c.busy = true
+	c.result.Set("")
+	c.errMsg.Set("")
+	c.exportBtn.Disable()
+	c.importBtn.Disable()
+	c.doing.SetText(doing)
+	c.doing.Show()
+	c.progress.Show()
+	c.progress.Start()
+}
+
+// stop hides the progress bar and enables the buttons again.
+func (c *usbCard) stop() {
+	c.busy = false
+	c.progress.Stop()
+	c.progress.Hide()
+	c.doing.Hide()
+	c.exportBtn.Enable()
+	c.importBtn.Enable()
+}
+
+// export asks where to write the bundle, then writes it off the UI goroutine.
+func (c *usbCard) export() {
+	u := c.u
+	if c.busy || u.sess == nil {
+		return
+	}
+	now := time.Now()
+	if u.opts.Now != nil {
+		now = u.opts.Now()
+	}
+	u.saveFile(bundleFileName(u.dev.Info().DeviceID, now), func(w fyne.URIWriteCloser) {
+		sess := u.sess
+		if sess == nil {
+			w.Close()
+			return
+		}
+		c.start("Writing the bundle…")
+		var res *device.BundleExport
+		var err error
+		u.background(func() {
+			res, err = sess.ExportBundle(context.Background(), w)
+			if cerr := w.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("the file could not be written: %w", cerr)
+			}
+			if err != nil {
+				// A partial bundle is useless (the hub refuses it): do not
+				// leave it on the stick to be carried to the office.
+				_ = storage.Delete(w.URI())
+			}
+		}, func() {
+			c.stop()
+			if err != nil {
+				c.errMsg.Set("No bundle was written. " + exportErrorText(err))
+				return
+			}
+			c.result.Set(bundleExportText(res, w.URI().Name()))
+		})
+	})
+}
+
+// bundleExportText is the plain result of an export.
+func bundleExportText(r *device.BundleExport, name string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Bundle written: %s", plural(r.Events, "event", "events"))
+	if name != "" {
+		fmt.Fprintf(&b, " (%s)", name)
+	}
+	b.WriteString(". Take it to the district office; the hub's answer comes back as another bundle.")
+	if r.Pending > 0 {
+		fmt.Fprintf(&b, " %s still %s for the hub's acknowledgement.", plural(r.Pending, "registration", "registrations"), verbFor(r.Pending, "waits", "wait"))
+	}
+	return b.String()
+}
+
+func exportErrorText(err error) string {
+	if errors.Is(err, device.ErrNoHubBundleKey) {
+		return "This device was enrolled before USB bundles existed: it must be enrolled again with a current hub, or sync over the network."
+	}
+	return plainError(err)
+}
+
+// importBundle asks for a bundle file, then imports it off the UI goroutine.
+func (c *usbCard) importBundle() {
+	u := c.u
+	if c.busy || u.sess == nil {
+		return
+	}
+	u.openFile([]string{".bundle"}, func(r fyne.URIReadCloser) {
+		sess := u.sess
+		if sess == nil {
+			r.Close()
+			return
+		}
+		c.start("Reading the bundle…")
+		var res *device.BundleImport
+		var err error
+		u.background(func() {
+			defer r.Close()
+			var rs io.ReadSeeker
+			rs, err = bundleReader(r)
+			if err != nil {
+				return
+			}
+			res, err = sess.ImportBundle(context.Background(), rs)
+		}, func() {
+			c.stop()
+			if err != nil {
+				c.errMsg.Set(importErrorText(err))
+				return
+			}
+			c.result.Set(bundleImportText(res))
+			if c.onImported != nil {
+				c.onImported(res)
+			}
+		})
+	})
+}
+
+// errBundleTooBig is returned by bundleReader beyond maxBundleInMemory.
+var errBundleTooBig = errors.New("this file is too large to be a bundle (more than 512 MiB): nothing was applied")
+
+// bundleReader returns r itself if it can seek, or its contents read into
+// memory (at most maxBundleInMemory bytes).
+func bundleReader(r io.Reader) (io.ReadSeeker, error) {
+	if rs, ok := r.(io.ReadSeeker); ok {
+		return rs, nil
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxBundleInMemory+1))
+	if err != nil {
+		return nil, fmt.Errorf("the file could not be read: %w", err)
+	}
+	if len(b) > maxBundleInMemory {
+		return nil, errBundleTooBig
+	}
+	return bytes.NewReader(b), nil
+}
+
+// importErrorText is the plain refusal for a bundle that was not taken.
+func importErrorText(err error) string {
+	switch {
+	case errors.Is(err, errBundleTooBig), errors.Is(err, bundle.ErrTooLarge):
+		return "This file is too large to be a bundle: nothing was applied."
+	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrNotForUs), errors.Is(err, bundle.ErrDamaged),
+		errors.Is(err, bundle.ErrBadSignature), errors.Is(err, bundle.ErrMalformed):
+		return bundleRefused
+	case errors.Is(err, device.ErrSessionLocked):
+		return plainError(err)
+	}
+	return "The bundle could not be imported. " + plainError(err)
+}
+
+// bundleImportText is the plain result of an import.
+func bundleImportText(r *device.BundleImport) string {
+	if r.Repeated {
+		return "This bundle was already imported: nothing changed."
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Bundle imported: received %s from the hub", plural(r.Received, "new event", "new events"))
+	if r.Refused > 0 || r.Quarantined > 0 {
+		fmt.Fprintf(&b, " (refused %d, set aside %d)", r.Refused, r.Quarantined)
+	}
+	b.WriteString(".")
+	if r.Conflicts > 0 {
+		fmt.Fprintf(&b, " %s now %s a conflict to review.", plural(r.Conflicts, "record", "records"), verbFor(r.Conflicts, "holds", "hold"))
+	}
+	switch {
+	case r.Pending == 0:
+		b.WriteString(" The hub has acknowledged every registration made here.")
+	default:
+		fmt.Fprintf(&b, " %s still %s for the hub: export again and take the new bundle to the office.",
+			plural(r.Pending, "registration", "registrations"), verbFor(r.Pending, "waits", "wait"))
+	}
+	return b.String()
+}
+
+// verbFor picks the singular or plural verb for n.
+func verbFor(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
