@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/sync/bundle"
 )
 
 // cmdBundle is "bundle export" and "bundle import": USB bundles for posts
@@ -45,7 +45,7 @@ func cmdBundleExport(env *Env, args []string) int {
 	}
 	defer done()
 	var res *device.BundleExport
-	err = writeFileAtomic(*out, func(f *os.File) error {
+	err = bundle.WriteFile(*out, func(f *os.File) error {
 		var err error
 		res, err = s.ExportBundle(context.Background(), f)
 		return err
@@ -98,34 +98,4 @@ func cmdBundleImport(env *Env, args []string) int {
 		return 3
 	}
 	return 0
-}
-
-// writeFileAtomic writes a file through a temporary name in the same
-// directory, synced before the rename: a pulled USB stick leaves either the
-// whole bundle or none (a partial one would be refused anyway).
-func writeFileAtomic(path string, fn func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -204,21 +204,29 @@ func (s *Store) RecordEvents(record string) ([]*registry.Event, error) {
 
 // Events calls fn for every stored event in (origin, epoch, seq) order.
 func (s *Store) Events(ctx context.Context, fn func(*registry.Event) error) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events ORDER BY origin, epoch, seq")
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEvent(rows)
+	return eachEvent(s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events ORDER BY origin, epoch, seq"))(fn)
+}
+
+// eachEvent returns a function that calls fn for each event row, one at a
+// time (memory does not grow with the number of rows), stopping at fn's
+// first error, which it returns.
+func eachEvent(rows *sql.Rows, err error) func(fn func(*registry.Event) error) error {
+	return func(fn func(*registry.Event) error) error {
 		if err != nil {
 			return err
 		}
-		if err := fn(e); err != nil {
-			return err
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanEvent(rows)
+			if err != nil {
+				return err
+			}
+			if err := fn(e); err != nil {
+				return err
+			}
 		}
+		return rows.Err()
 	}
-	return rows.Err()
 }
 
 func collectEvents(rows *sql.Rows, err error) ([]*registry.Event, error) {

@@ -90,22 +90,8 @@ func heads(rows *sql.Rows, err error) (vector.Vector, error) {
 // in sequence order, reading them one at a time (memory does not grow with
 // the range). It stops early when fn returns an error, which it returns.
 func (s *Store) EventRange(ctx context.Context, r vector.Range, fn func(*registry.Event) error) error {
-	rows, err := s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events WHERE origin = ? AND epoch = ? AND seq >= ? AND seq <= ? ORDER BY seq",
-		r.Origin, int64(r.Epoch), int64(r.From), int64(r.To))
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachEvent(s.db.QueryContext(ctx, "SELECT "+eventCols+" FROM events WHERE origin = ? AND epoch = ? AND seq >= ? AND seq <= ? ORDER BY seq",
+		r.Origin, int64(r.Epoch), int64(r.From), int64(r.To)))(fn)
 }
 
 // Event reads one stored event; ErrNotFound when absent.

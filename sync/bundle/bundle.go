@@ -37,6 +37,8 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
@@ -618,4 +620,35 @@ func readErr(err error, eof error) error {
 		return fmt.Errorf("%w: cut short", ErrDamaged)
 	}
 	return fmt.Errorf("%w", ErrDamaged)
+}
+
+// WriteFile writes a bundle file through a temporary name in the same
+// directory, synced before the rename: a USB stick pulled during the write
+// leaves either the whole bundle or none (a partial one would be refused
+// anyway). fn writes the bundle.
+func WriteFile(path string, fn func(*os.File) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := fn(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
+	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/hub"
 )
 
@@ -82,7 +82,7 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.Close()
 	var res *hub.BundleExport
-	err = writeFileAtomic(*out, func(f *os.File) error {
+	err = bundle.WriteFile(*out, func(f *os.File) error {
 		var err error
 		res, err = h.ExportBundle(context.Background(), *name, f)
 		return err
@@ -92,33 +92,4 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "bundle %s for device %s written to %s: %d events\n", res.ID, res.Device, *out, res.Events)
 	return 0
-}
-
-// writeFileAtomic writes a file through a temporary name in the same
-// directory, synced before the rename.
-func writeFileAtomic(path string, fn func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
 }
