@@ -24,7 +24,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
@@ -48,6 +47,7 @@ func init() {
 
 	a := fyneapp.NewWithID(AppID)
 	u := New(a, dirA, device.Options{Params: &vault.LowParams, Now: clock.now})
+	u.manualSync = true // the shooter starts the sync it photographs
 	if portrait {
 		u.win.Resize(fyne.NewSize(800, 1280))
 	}
@@ -237,9 +237,8 @@ func (s *syncShooter) run() {
 			return slowConn{conn}, nil
 		}}
 		scr = newSyncScreen(u)
-		banner = u.newDeadlineBanner(func() {})
-		// As the lead wires it: the banner above the section's screen.
-		u.sh.show(navSync, container.NewBorder(banner.Object(), nil, nil, nil, scr.root))
+		banner = u.sh.banner // the shell's own banner, above every section
+		u.sh.show(navSync, scr.root)
 	})
 	s.until("the waiting list", func() bool {
 		return scr.pending != nil && len(scr.pending.items) == 290 && banner.shown() && !s.label("…")
