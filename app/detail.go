@@ -107,6 +107,12 @@ func (d *detailScreen) show() {
 			". The record shows the later change; a supervisor should check which is right.")
 		right = append(right, widget.NewCard("Conflicts", "", m.Object()))
 	}
+	if u.bgSync().enrolled() {
+		v := newElsewhereView(u, rv.ID)
+		v.Load()
+		u.watchElsewhere(v)
+		right = append(right, widget.NewCard("Registered elsewhere?", "In another country of the region", v.Object()))
+	}
 	right = append(right, widget.NewCard("History", fmt.Sprintf("%d versions; nothing is ever overwritten", len(rv.Versions)), dense(d.history())))
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}

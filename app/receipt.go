@@ -39,6 +39,9 @@ type receiptScreen struct {
 	body   *fyne.Container
 	chips  []*widget.Button
 	status message
+	// extra, if set, shows more about person i beside the receipt (the
+	// answer to "registered elsewhere?" after a registration).
+	extra func(i int) fyne.CanvasObject
 }
 
 // newReceiptScreen builds the screen for people in the shell's section;
@@ -157,8 +160,11 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 		mono(rc.RegistrationID, 34),
 		toolbar(actions...),
 		r.status.Object(),
-		dense(g.grid),
 	)
+	if r.extra != nil {
+		lines.Add(r.extra(r.cur))
+	}
+	lines.Add(dense(g.grid))
 	right := widget.NewCard("", "", lines)
 	r.setBody(u.newColumns([]fyne.CanvasObject{card}, []fyne.CanvasObject{right}))
 }

@@ -289,6 +289,19 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 	intro := "Read the ID to the person; it ends with a check character that catches typing mistakes. " +
 		"Give them the receipt: print it, save it, or let them photograph the code."
 	r.receipts = newReceiptScreen(u, navRegister, title, intro, who, notes, next, addMember)
+	if u.bgSync().enrolled() {
+		// Registered elsewhere? Asked at once for each person; offline,
+		// the questions wait for the next sync.
+		views := make([]*elsewhereView, len(ids))
+		for i, id := range ids {
+			views[i] = newElsewhereView(u, id)
+			views[i].Ask()
+		}
+		u.watchElsewhere(views...)
+		// Set before the first receipt renders (it is issued in the
+		// background and rendered on this goroutine afterwards).
+		r.receipts.extra = func(i int) fyne.CanvasObject { return views[i].Object() }
+	}
 	u.sh.show(navRegister, r.receipts.root)
 	u.focus(nil)
 }

@@ -217,6 +217,9 @@ func (c *backgroundSync) finish(rep *device.SyncReport, err error, auto bool) {
 	c.running, c.auto = false, auto
 	c.last, c.lastErr = rep, err
 	c.emit(syncFinished)
+	if rep != nil && rep.Answered > 0 {
+		c.u.reloadElsewhere()
+	}
 }
 
 // subscribe calls fn on the UI goroutine at each event until the returned

@@ -45,21 +45,7 @@ func syncTestHub(t *testing.T, serve bool) (*hub.Hub, string) {
 		t.Cleanup(func() { h.Close() })
 		return h, ""
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- h.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-		h.Close()
-	})
-	return h, "https://" + ln.Addr().String()
+	return h, serveHub(t, h)
 }
 
 // closedURL is an https address where nothing listens.

@@ -42,6 +42,9 @@ type UI struct {
 	unlock *unlockScreen // the unlock screen while it shows
 	bgMu   sync.Mutex
 	bg     *backgroundSync // background sync with the hub (enrolled devices)
+	// elsewhere are the "registered elsewhere?" views on screen: a sync
+	// that brings answers reloads them.
+	elsewhere []*elsewhereView
 	// manualSync keeps background sync from starting at unlock (tests that
 	// drive syncs themselves set it).
 	manualSync bool
@@ -116,6 +119,7 @@ func (u *UI) close() {
 		u.sh.close()
 		u.sh = nil
 	}
+	u.elsewhere = nil
 	if u.sess != nil {
 		u.sess.Lock()
 		u.sess = nil
@@ -179,6 +183,7 @@ func (u *UI) lock(reason string) {
 		u.sh.close()
 		u.sh = nil
 	}
+	u.elsewhere = nil
 	u.showUnlockFor(officer, reason)
 }
 

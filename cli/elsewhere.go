@@ -3,20 +3,26 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/sync/client"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // cmdElsewhere asks the regional joint database (through the hub) whether
-// the person of a record was registered in another country. Exit status 0
-// with "no hit" or the hits; 1 when the hub or the region could not answer.
+// the person of a record was registered in another country, and stores the
+// answer on the record. When the hub cannot be reached the question is
+// kept and asked at the next sync. --stored prints the stored answer
+// without asking. Exit status 0 with "no hit" or the hits; 1 when there is
+// no answer (yet).
 func cmdElsewhere(env *Env, args []string) int {
 	fs := flags(env, "elsewhere")
 	var u unlockFlags
 	u.register(fs)
 	hub := fs.String("hub", "", "hub address (default: from the enrolment)")
+	stored := fs.Bool("stored", false, "print the answer stored on the record, without asking again")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -29,23 +35,56 @@ func cmdElsewhere(env *Env, args []string) int {
 		return fail(env, err)
 	}
 	defer done()
+	if *stored {
+		a, ok, err := s.ElsewhereAnswerOf(fs.Arg(0))
+		switch {
+		case err != nil:
+			return fail(env, err)
+		case !ok:
+			return fail(env, fmt.Errorf("the question was never asked for %s on this device", fs.Arg(0)))
+		case a.Reply == nil:
+			fmt.Fprintf(env.Stdout, "waiting: asked %s; the answer comes with the next sync%s\n", a.Asked.UTC().Format(time.RFC3339), lastError(a))
+			return 1
+		}
+		printReply(env.Stdout, a.Reply, a.Answered)
+		if a.Waiting {
+			fmt.Fprintf(env.Stdout, "asked again %s; the new answer comes with the next sync%s\n", a.Asked.UTC().Format(time.RFC3339), lastError(a))
+		}
+		return 0
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	rep, err := s.Elsewhere(ctx, fs.Arg(0), device.SyncOptions{HubURL: *hub})
 	if err != nil {
 		hint := "retrying will not help until this is fixed"
 		if client.Retryable(err) {
-			hint = "ask again when the hub is reachable"
+			hint = "the question is kept and asked at the next sync"
 		}
 		return fail(env, fmt.Errorf("%w (%s)", err, hint))
 	}
-	if len(rep.Hits) == 0 {
-		fmt.Fprintf(env.Stdout, "no hit: not registered in another country of region %s\n", rep.Region)
-		return 0
-	}
-	fmt.Fprintf(env.Stdout, "HIT: %d earlier registration(s) in region %s; ask the owning country for details\n", len(rep.Hits), rep.Region)
-	for _, h := range rep.Hits {
-		fmt.Fprintf(env.Stdout, "  %s %s registered %s at %s, category %s (%s)\n", h.Country, h.Ref, h.Date, h.Place, h.Category, h.Evidence)
-	}
+	printReply(env.Stdout, rep, time.Time{})
 	return 0
+}
+
+func lastError(a device.ElsewhereAnswer) string {
+	if a.Error == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%d failed attempt(s): %s)", a.Attempts, a.Error)
+}
+
+// printReply prints a hit/no-hit answer; at, if set, is when it arrived.
+func printReply(w io.Writer, rep *wire.ElsewhereReply, at time.Time) {
+	when := ""
+	if !at.IsZero() {
+		when = " (answered " + at.UTC().Format(time.RFC3339) + ")"
+	}
+	if len(rep.Hits) == 0 {
+		fmt.Fprintf(w, "no hit: not registered in another country of region %s%s\n", rep.Region, when)
+		return
+	}
+	fmt.Fprintf(w, "HIT: %d earlier registration(s) in region %s%s; ask the owning country for details\n", len(rep.Hits), rep.Region, when)
+	for _, h := range rep.Hits {
+		fmt.Fprintf(w, "  %s %s registered %s at %s, category %s (%s)\n", h.Country, h.Ref, h.Date, h.Place, h.Category, h.Evidence)
+	}
 }

@@ -57,6 +57,10 @@ func cmdSync(env *Env, args []string) int {
 		}
 		return fail(env, fmt.Errorf("%w (%s)", err, hint))
 	}
+	if rep.Answered > 0 || rep.QuestionsFailed > 0 {
+		fmt.Fprintf(env.Stdout, "registered elsewhere? %d waiting question(s) answered, %d not yet (see fieldreg elsewhere --stored ID)\n",
+			rep.Answered, rep.QuestionsFailed)
+	}
 	if pend, err := s.Pending(); err == nil && len(pend) > 0 {
 		fmt.Fprintf(env.Stdout, "%d registrations still wait for the hub; the first must arrive by %s\n", len(pend), pend[0].Deadline.UTC().Format("2006-01-02 15:04 UTC"))
 	}

@@ -60,6 +60,17 @@ func (s *Session) check() error {
 	return nil
 }
 
+// withKeys runs fn with the session's keys, read-locked; ErrSessionLocked
+// if the session locked.
+func (s *Session) withKeys(fn func(k *keys) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	return fn(s.k)
+}
+
 func (s *Session) audit(action, record, detail string) error {
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		return s.auditTx(tx, action, record, detail)

@@ -62,7 +62,11 @@ type SyncReport struct {
 	Conflicts   int       `json:"conflicts"`
 	Future      int       `json:"future"`
 	Complete    bool      `json:"complete"` // both sides held everything when it ended
-	Error       string    `json:"error,omitempty"`
+	// Questions to the regional joint database that waited for this sync:
+	// answered (stored on their records), and failed (asked again later).
+	Answered        int    `json:"answered,omitempty"`
+	QuestionsFailed int    `json:"questions_failed,omitempty"`
+	Error           string `json:"error,omitempty"`
 }
 
 // SyncOptions tune a sync; the zero value is the production setting.
@@ -402,6 +406,9 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 		return err
 	}
 	rep.Complete = acked.Dominates(local) && rep.Refused == 0 && rep.Quarantined == 0
+	// The hub now holds this device's records: ask the questions that
+	// waited for it.
+	s.askWaiting(ctx, c, rep)
 	p.Phase = "done"
 	progress(p)
 	return nil

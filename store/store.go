@@ -142,6 +142,9 @@ var migrations = []string{
 	// listing 100,000 records then touches a few megabytes, not hundreds.
 	`DROP INDEX records_created;
 	CREATE INDEX records_created ON records(created, id);`,
+	// 4: questions to the regional joint database ("registered
+	// elsewhere?") and their answers (store/elsewhere.go).
+	migrationElsewhere,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"errors"
 	"os"
@@ -94,5 +95,56 @@ func TestEventsInsertOrIgnoreAndVector(t *testing.T) {
 	v, _ := s.Vector()
 	if got := v.Get(vector.Key{Origin: "dev1", Epoch: 7}); got != 2 {
 		t.Fatalf("contiguous prefix %d, want 2", got)
+	}
+}
+
+// TestQuestions: a question waits until answered; asked again, it waits
+// again and keeps its earlier answer; failed attempts are counted and
+// stop it from being asked at every sync.
+func TestQuestions(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Unix(1_800_000_000, 0)
+	upd := func(fn func(*Tx) error) {
+		t.Helper()
+		if err := s.Update(context.Background(), fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Question("BIH-TEST"); err != ErrNotFound {
+		t.Fatalf("never asked: %v", err)
+	}
+	upd(func(tx *Tx) error { return tx.AskQuestion("BIH-TEST", t0) })
+	upd(func(tx *Tx) error { return tx.AskQuestion("BIH-LATER", t0.Add(time.Minute)) })
+	// Asking a waiting question again keeps its place.
+	upd(func(tx *Tx) error { return tx.AskQuestion("BIH-TEST", t0.Add(time.Hour)) })
+	if ids, err := s.WaitingQuestions(10, 3); err != nil || len(ids) != 2 || ids[0] != "BIH-TEST" {
+		t.Fatalf("waiting: %v %v", ids, err)
+	}
+	for range 3 {
+		upd(func(tx *Tx) error { return tx.QuestionFailed("BIH-LATER", "the hub was not reachable") })
+	}
+	if ids, _ := s.WaitingQuestions(10, 3); len(ids) != 1 {
+		t.Fatalf("a question that failed 3 times is still asked: %v", ids)
+	}
+	if n, _ := s.CountWaitingQuestions(); n != 2 {
+		t.Fatalf("count %d, want 2 (failed ones still wait)", n)
+	}
+	upd(func(tx *Tx) error { return tx.AnswerQuestion("BIH-TEST", t0.Add(2*time.Hour), []byte("sealed-1")) })
+	q, err := s.Question("BIH-TEST")
+	if err != nil || q.Waiting || !q.Answered.Equal(t0.Add(2*time.Hour)) || string(q.Answer) != "sealed-1" || !q.Asked.Equal(t0) {
+		t.Fatalf("answered: %+v %v", q, err)
+	}
+	// Asked again: waits, keeps the earlier answer until the new one.
+	upd(func(tx *Tx) error { return tx.AskQuestion("BIH-TEST", t0.Add(3*time.Hour)) })
+	q, _ = s.Question("BIH-TEST")
+	if !q.Waiting || string(q.Answer) != "sealed-1" || !q.Asked.Equal(t0.Add(3*time.Hour)) {
+		t.Fatalf("asked again: %+v", q)
+	}
+	if err := s.Update(context.Background(), func(tx *Tx) error { return tx.AnswerQuestion("BIH-NONE", t0, nil) }); err != ErrNotFound {
+		t.Fatalf("answering a question never asked: %v", err)
 	}
 }

@@ -261,20 +261,7 @@ func (t *Tx) MarkConflict(record string, conflict bool) error {
 
 // ConflictRecords lists the records marked as holding a conflict.
 func (s *Store) ConflictRecords() ([]string, error) {
-	rows, err := s.db.Query("SELECT record FROM conflicts ORDER BY record")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return scanStrings(s.db.Query("SELECT record FROM conflicts ORDER BY record"))
 }
 
 // RecordExists reports whether record has a projection (inside tx).
