@@ -152,6 +152,10 @@ type BundleImport struct {
 	Pending  int  // registrations still waiting for the hub
 }
 
+// bundleTxEvents is how many events of a bundle one transaction applies
+// unless Options.BundleBatch says otherwise.
+const bundleTxEvents = 10_000
+
 // ImportBundle takes the hub's answer bundle from f: it must be addressed
 // to this device, signed with the authority's root key, whole and
 // unaltered; otherwise nothing is taken and the error wraps one of
@@ -195,15 +199,69 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations()}, hubVec); err != nil {
 		return nil, err
 	}
-	err = b.Apply(func(evs []*registry.Event) error {
-		r, err := s.ApplyEvents(evs)
-		res.Received += r.Received
-		res.Refused += r.Refused
-		res.Quarantined += r.Quarantined
-		res.Conflicts += r.Conflicts
-		res.Future += r.Future
+	// The bundle's chunks are applied bundleTxEvents at a time, one
+	// transaction each: fewer, larger transactions write each page of the
+	// search index once per transaction rather than once per chunk. And
+	// they are pipelined: while one batch is written (SQLite, one core),
+	// the next is checked, folded and indexed (every core).
+	type prepared struct {
+		c   *preparedChunk
+		err error
+	}
+	per := s.d.opts.BundleBatch
+	if per <= 0 {
+		per = bundleTxEvents
+	}
+	var batch []*registry.Event
+	var inFlight chan prepared
+	write := func() error {
+		if inFlight == nil {
+			return nil
+		}
+		p := <-inFlight
+		inFlight = nil
+		if p.err != nil {
+			return p.err
+		}
+		r, err := s.writeChunk(p.c)
+		res.Received += r.received
+		res.Refused += r.refused
+		res.Quarantined += r.quarantined
+		res.Conflicts += r.conflicts
+		res.Future += r.future
 		return err
+	}
+	flush := func() error {
+		// Wait for the batch being prepared, start preparing this one,
+		// then write the first while the second is prepared.
+		ready := inFlight
+		next := make(chan prepared, 1)
+		evs := batch
+		batch = nil
+		go func() {
+			c, err := s.prepareChunk(evs)
+			next <- prepared{c, err}
+		}()
+		inFlight = ready
+		err := write()
+		inFlight = next
+		return err
+	}
+	err = b.Apply(func(evs []*registry.Event) error {
+		batch = append(batch, evs...)
+		if len(batch) < per {
+			return nil
+		}
+		return flush()
 	})
+	if err == nil && len(batch) > 0 {
+		err = flush()
+	}
+	if err == nil {
+		err = write()
+	} else if inFlight != nil {
+		<-inFlight // stopped: the batch being prepared is not written
+	}
 	if err != nil {
 		return nil, err
 	}

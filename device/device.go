@@ -83,6 +83,9 @@ type Options struct {
 	Now    func() time.Time // clock; time.Now when nil
 	Rand   io.Reader        // randomness; crypto/rand when nil
 	Params *vault.Params    // Argon2id parameters for new wraps; vault.DefaultParams when nil
+	// BundleBatch is how many events of a bundle one transaction applies;
+	// 10,000 when 0 (tests make it small to exercise the pipeline).
+	BundleBatch int
 }
 
 // Device is an opened data directory. It is safe for concurrent use.

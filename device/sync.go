@@ -423,13 +423,33 @@ type applied struct {
 // ignored, a different event under an existing key quarantined; then every
 // record touched is folded again and its projection rewritten.
 func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
-	var res applied
+	c, err := s.prepareChunk(evs)
+	if err != nil {
+		return applied{}, err
+	}
+	return s.writeChunk(c)
+}
+
+// preparedChunk is a chunk of events checked and, for records new to the
+// device, folded and projected: everything but the write.
+type preparedChunk struct {
+	evs []*registry.Event
+	ok  []bool                     // signature and revocation checks passed
+	pre map[string]*preparedRecord // new records, ready to write
+}
+
+// prepareChunk does the CPU work of applying evs on every core, without
+// writing: signatures, and folding, sealing and indexing records new to the
+// device. It may run while an earlier chunk is being written (the write
+// checks again which records exist).
+func (s *Session) prepareChunk(evs []*registry.Event) (*preparedChunk, error) {
+	c := &preparedChunk{evs: evs}
 	if len(evs) == 0 {
-		return res, nil
+		return c, nil
 	}
 	ts, err := s.d.loadTrust()
 	if err != nil {
-		return res, err
+		return nil, err
 	}
 	// Signatures are checked before the write lock is taken, on every core:
 	// Ed25519 verification is most of the CPU cost of applying events.
@@ -454,18 +474,32 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 		}(w)
 	}
 	wg.Wait()
+	c.ok = ok
+	// Records new to this device whose every event is in this chunk (the
+	// common case when a device catches up) are folded, sealed and indexed
+	// on every core before the write transaction; the transaction only
+	// writes them. Anything else is folded inside it from the stored events.
+	err = s.withKeys(func(*keys) error {
+		c.pre = s.prepareNew(evs, ok)
+		return nil
+	})
+	return c, err
+}
+
+// writeChunk stores a prepared chunk in one transaction.
+func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
+	var res applied
+	if len(c.evs) == 0 {
+		return res, nil
+	}
+	evs, ok, pre := c.evs, c.ok, c.pre
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.k == nil {
 		return res, ErrSessionLocked
 	}
 	now := s.d.opts.Now()
-	// Records new to this device whose every event is in this chunk (the
-	// common case when a device catches up) are folded, sealed and indexed
-	// on every core before the write transaction; the transaction only
-	// writes them. Anything else is folded inside it from the stored events.
-	pre := s.prepareNew(evs, ok)
-	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		res = applied{}
 		touched := map[string]bool{}
 		inserted := map[string]int{}
@@ -517,15 +551,18 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 				order = append(order, e.Record)
 			}
 		}
+		// Records prepared outside the transaction are written together at
+		// the end (their search tokens in one ordered pass).
+		var newRows []store.RecordRow
+		var newTokens [][][]byte
 		for _, id := range order {
 			exists, err := tx.RecordExists(id)
 			if err != nil {
 				return err
 			}
 			if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
-				if err := tx.PutRecord(p.row, p.tokens, true); err != nil {
-					return err
-				}
+				newRows = append(newRows, p.row)
+				newTokens = append(newTokens, p.tokens)
 				if p.conflicts {
 					res.conflicts++
 				}
@@ -548,7 +585,7 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 				return err
 			}
 		}
-		return nil
+		return tx.PutNewRecords(newRows, newTokens)
 	})
 	return res, err
 }

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -305,6 +309,18 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 			old = old[tokenSize:]
 		}
 	}
+	if err := t.putRow(r, tokens); err != nil {
+		return err
+	}
+	ids := make([]string, len(tokens))
+	for i := range ids {
+		ids[i] = r.ID
+	}
+	return t.insertSearch(tokens, ids)
+}
+
+// putRow writes a record's projection row, with its token list.
+func (t *Tx) putRow(r RecordRow, tokens [][]byte) error {
 	all := make([]byte, 0, len(tokens)*tokenSize)
 	for _, tok := range tokens {
 		if len(tok) != tokenSize {
@@ -312,37 +328,78 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 		}
 		all = append(all, tok...)
 	}
-	if _, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state, tokens) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state, tokens=excluded.tokens",
-		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all); err != nil {
-		return err
-	}
-	// Tokens go in groups of tokenBatch rows per statement: one statement
-	// (and one cgo call) per group instead of per row.
+	_, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state, tokens) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state, tokens=excluded.tokens",
+		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all)
+	return err
+}
+
+// insertSearch writes search rows (tokens[i], ids[i]). A statement takes
+// up to searchBatch rows as two parameters, the tokens end to end in one
+// blob and the IDs in a JSON array, so that a large batch costs a few
+// hundred cgo calls rather than two per row.
+func (t *Tx) insertSearch(tokens [][]byte, ids []string) error {
+	blob := make([]byte, 0, min(len(tokens), searchBatch)*tokenSize)
 	for len(tokens) > 0 {
-		n := min(len(tokens), tokenBatch)
-		args := make([]any, 0, 2*n)
+		n := min(len(tokens), searchBatch)
+		blob = blob[:0]
 		for _, tok := range tokens[:n] {
-			args = append(args, tok, r.ID)
+			blob = append(blob, tok...)
 		}
-		if _, err := t.tx.Exec(insertTokens[n], args...); err != nil {
+		js, err := json.Marshal(ids[:n])
+		if err != nil {
 			return err
 		}
-		tokens = tokens[n:]
+		if _, err := t.tx.Exec(`INSERT OR IGNORE INTO search(token, record)
+			SELECT substr(?1, key * 16 + 1, 16), value FROM json_each(?2)`, blob, js); err != nil {
+			return err
+		}
+		tokens, ids = tokens[n:], ids[n:]
 	}
 	return nil
 }
 
-// tokenBatch is how many search rows one INSERT writes.
-const tokenBatch = 32
+// searchBatch is how many search rows one statement writes.
+const searchBatch = 1024
 
-// insertTokens[n] inserts n search rows.
-var insertTokens = func() []string {
-	q := make([]string, tokenBatch+1)
-	for n := 1; n <= tokenBatch; n++ {
-		q[n] = "INSERT OR IGNORE INTO search(token, record) VALUES" + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+// PutNewRecords inserts the projections of records new to the store and
+// their search tokens. The tokens of all of them are written in token order:
+// the search index is keyed by random tokens, and inserting a large batch in
+// order touches each of its pages once instead of once per record.
+func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
+	if len(rows) != len(tokens) {
+		return fmt.Errorf("store: %d records with %d token lists", len(rows), len(tokens))
 	}
-	return q
-}()
+	// Sorted on the token read as two big-endian words: the same order as
+	// bytes.Compare, several times faster than comparing slices.
+	type entry struct {
+		hi, lo uint64
+		tok    []byte
+		id     string
+	}
+	var all []entry
+	for i, r := range rows {
+		if err := t.putRow(r, tokens[i]); err != nil {
+			return err
+		}
+		for _, tok := range tokens[i] {
+			all = append(all, entry{binary.BigEndian.Uint64(tok), binary.BigEndian.Uint64(tok[8:]), tok, r.ID})
+		}
+	}
+	slices.SortFunc(all, func(a, b entry) int {
+		if c := cmp.Compare(a.hi, b.hi); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.lo, b.lo); c != 0 {
+			return c
+		}
+		return strings.Compare(a.id, b.id)
+	})
+	toks, ids := make([][]byte, len(all)), make([]string, len(all))
+	for i, e := range all {
+		toks[i], ids[i] = e.tok, e.id
+	}
+	return t.insertSearch(toks, ids)
+}
 
 // Record reads a record's projection.
 func (s *Store) Record(id string) (RecordRow, error) {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,5 +148,47 @@ func TestQuestions(t *testing.T) {
 	}
 	if err := s.Update(context.Background(), func(tx *Tx) error { return tx.AnswerQuestion("BIH-NONE", t0, nil) }); err != ErrNotFound {
 		t.Fatalf("answering a question never asked: %v", err)
+	}
+}
+
+// TestPutNewRecords: records written together are found by each of their
+// tokens, and bad input (a short token, lists of different lengths) writes
+// nothing.
+func TestPutNewRecords(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tok := func(b byte) []byte { return bytes.Repeat([]byte{b}, tokenSize) }
+	rows := []RecordRow{{ID: "BIH-A", Summary: []byte{1}, State: []byte{1}}, {ID: "BIH-B", Summary: []byte{2}, State: []byte{2}, Created: 1}}
+	toks := [][][]byte{{tok(9), tok(1)}, {tok(1), tok(5)}}
+	if err := s.Update(context.Background(), func(tx *Tx) error { return tx.PutNewRecords(rows, toks) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		tok  byte
+		want string
+	}{{1, "BIH-A BIH-B"}, {5, "BIH-B"}, {9, "BIH-A"}, {7, ""}} {
+		ids, err := s.Find(Filter{TokenSets: [][][]byte{{tok(c.tok)}}})
+		slices.Sort(ids)
+		if err != nil || strings.Join(ids, " ") != c.want {
+			t.Errorf("token %d: %v %v, want %q", c.tok, ids, err, c.want)
+		}
+	}
+	bad := []struct {
+		rows []RecordRow
+		toks [][][]byte
+	}{
+		{[]RecordRow{{ID: "BIH-C", Summary: []byte{3}, State: []byte{3}}}, [][][]byte{{tok(3), []byte("short")}}},
+		{[]RecordRow{{ID: "BIH-D", Summary: []byte{4}, State: []byte{4}}}, nil},
+	}
+	for i, b := range bad {
+		if err := s.Update(context.Background(), func(tx *Tx) error { return tx.PutNewRecords(b.rows, b.toks) }); err == nil {
+			t.Errorf("bad input %d accepted", i)
+		}
+	}
+	if n, _ := s.CountRecords(); n != 2 {
+		t.Fatalf("%d records after refused input, want 2", n)
 	}
 }
