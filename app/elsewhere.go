@@ -164,6 +164,9 @@ func elsewhereText(a device.ElsewhereAnswer, ok bool, err error) (string, widget
 			if h.Evidence != "" {
 				fmt.Fprintf(&b, " (%s)", h.Evidence)
 			}
+			if h.Details != nil {
+				fmt.Fprintf(&b, "\n   As registered there: %s", h.Details.Describe())
+			}
 		}
 	}
 	if a.Waiting {

@@ -6,11 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // serveHub serves h on a loopback port until the test ends.
@@ -147,6 +151,45 @@ func TestElsewhereWaitsForSync(t *testing.T) {
 	for _, s := range h.texts() {
 		if strings.Contains(s, "The question waits") {
 			t.Errorf("the record still says the question waits: %q", s)
+		}
+	}
+}
+
+// TestElsewhereText: every state of the question reads as plain words.
+func TestElsewhereText(t *testing.T) {
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, time.Local)
+	hit := &wire.ElsewhereReply{Region: "WBR", Hits: []wire.Hit{{Country: "SRB", Ref: "SRB-TEST-0001", Date: "2026-11-01", Place: "SRB-SID",
+		Category: registry.CategoryIrregular, Evidence: "names and birth year agree",
+		Details: &wire.HitDetails{Surnames: "Fakename", Forenames: "Example"}}}}
+	cases := []struct {
+		name string
+		a    device.ElsewhereAnswer
+		ok   bool
+		err  error
+		want []string
+		imp  widget.Importance
+	}{
+		{"never asked", device.ElsewhereAnswer{}, false, nil, []string{"Not asked yet"}, widget.MediumImportance},
+		{"no hub", device.ElsewhereAnswer{}, false, device.ErrNoHub, []string{"no hub"}, widget.MediumImportance},
+		{"waiting", device.ElsewhereAnswer{Waiting: true, Error: "the hub was not reachable"}, true, nil,
+			[]string{"The question waits: the hub was not reachable.", "next sync"}, widget.MediumImportance},
+		{"no hit", device.ElsewhereAnswer{Answered: at, Reply: &wire.ElsewhereReply{Region: "WBR"}}, true, nil,
+			[]string{"No hit", "region WBR", "2026-11-20 09:30"}, widget.SuccessImportance},
+		{"hit", device.ElsewhereAnswer{Answered: at, Reply: hit}, true, nil,
+			[]string{"HIT", "SRB, reference SRB-TEST-0001, registered 2026-11-01 at SRB-SID, irregular border crossing (names and birth year agree)",
+				"As registered there: FAKENAME, Example"}, widget.WarningImportance},
+		{"asked again", device.ElsewhereAnswer{Answered: at, Reply: hit, Waiting: true}, true, nil,
+			[]string{"HIT", "Asked again: the new answer comes with the next sync."}, widget.WarningImportance},
+	}
+	for _, c := range cases {
+		text, imp := elsewhereText(c.a, c.ok, c.err)
+		for _, w := range c.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s: %q lacks %q", c.name, text, w)
+			}
+		}
+		if imp != c.imp {
+			t.Errorf("%s: importance %v, want %v", c.name, imp, c.imp)
 		}
 	}
 }

@@ -86,5 +86,8 @@ func printReply(w io.Writer, rep *wire.ElsewhereReply, at time.Time) {
 	fmt.Fprintf(w, "HIT: %d earlier registration(s) in region %s%s; ask the owning country for details\n", len(rep.Hits), rep.Region, when)
 	for _, h := range rep.Hits {
 		fmt.Fprintf(w, "  %s %s registered %s at %s, category %s (%s)\n", h.Country, h.Ref, h.Date, h.Place, h.Category, h.Evidence)
+		if h.Details != nil {
+			fmt.Fprintf(w, "    as registered there: %s\n", h.Details.Describe())
+		}
 	}
 }

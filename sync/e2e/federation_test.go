@@ -47,11 +47,14 @@ type fedSetup struct {
 	pkgB         *federation.Package // hub B's package at the region (for hostile requests)
 }
 
-func (f *fedSetup) admit(t testing.TB, h *hubProc, country string) *federation.Package {
+// admit admits a country hub at the region (extra: more enrol-country
+// flags, e.g. --sharing full) and joins it with the package.
+func (f *fedSetup) admit(t testing.TB, h *hubProc, country string, extra ...string) *federation.Package {
 	t.Helper()
 	file := filepath.Join(filepath.Dir(h.dir), "federation-"+country)
-	out := must(t, "reghub", "enrol-country", "--data", f.region.dir, "--passphrase-file", f.region.passFile, "--kdf", "low",
-		"--country", country, "--out", file, "--region-url", f.region.url())
+	os.Remove(file)
+	out := must(t, "reghub", append([]string{"enrol-country", "--data", f.region.dir, "--passphrase-file", f.region.passFile, "--kdf", "low",
+		"--country", country, "--out", file, "--region-url", f.region.url()}, extra...)...)
 	m := fedCodeRE.FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no code in %q", out)
@@ -184,20 +187,22 @@ func TestFederation(t *testing.T) {
 		t.Fatalf("export file mode: %v %v", st, err)
 	}
 	var doc struct {
-		Format              string `json:"format"`
-		MemberStateOfOrigin string `json:"member_state_of_origin"`
+		Format              string   `json:"format"`
+		MemberStateOfOrigin string   `json:"member_state_of_origin"`
+		NotSupplied         []string `json:"not_supplied"`
 		Records             []map[string]any
 	}
 	b, _ := os.ReadFile(exp)
-	if err := json.Unmarshal(b, &doc); err != nil || doc.Format != "fieldreg-eurodac-export-v1" || len(doc.Records) != 21 {
-		t.Fatalf("export: %v %q %d records", err, doc.Format, len(doc.Records))
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Format != "fieldreg-eurodac-export-v1" || len(doc.Records) != 21 || len(doc.NotSupplied) == 0 {
+		t.Fatalf("export: %v %q %d records, not supplied %q", err, doc.Format, len(doc.Records), doc.NotSupplied)
 	}
 	found := false
 	for _, r := range doc.Records {
 		if r["reference_number"] == refA {
 			found = true
 			td, _ := r["travel_document"].(map[string]any)
-			if r["surnames"] != "Fakehassan" || r["date_of_birth"] != "1990-03-04" || td["number"] != "ZZFAKE0001" || r["member_state_of_origin"] != "BIH" {
+			if r["surnames"] != "Fakehassan" || r["date_of_birth"] != "1990-03-04" || td["number"] != "ZZFAKE0001" || r["member_state_of_origin"] != "BIH" ||
+				r["eurodac_data_set"] != "Art. 22(2)" || td["expiry"] != "2031-05-06" {
 				t.Errorf("exported record: %v", r)
 			}
 		}

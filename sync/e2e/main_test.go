@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -84,6 +85,25 @@ func must(t testing.TB, prog string, args ...string) string {
 	return out
 }
 
+// syncBuffer collects a process's output; the test may read it while the
+// process writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // hubProc is a reghub serve process.
 type hubProc struct {
 	t        testing.TB
@@ -91,7 +111,7 @@ type hubProc struct {
 	passFile string
 	addr     string
 	cmd      *exec.Cmd
-	logs     *bytes.Buffer
+	logs     *syncBuffer
 	waited   chan error
 }
 
@@ -108,13 +128,13 @@ func newHub(t testing.TB) *hubProc {
 }
 
 // start serves on addr ("127.0.0.1:0" for any port) and waits until the
-// hub answers on it.
-func (h *hubProc) start(addr string) {
+// hub answers on it. extra are more flags of reghub serve.
+func (h *hubProc) start(addr string, extra ...string) {
 	h.t.Helper()
 	addrFile := filepath.Join(filepath.Dir(h.dir), "addr")
 	os.Remove(addrFile)
-	h.logs = &bytes.Buffer{}
-	h.cmd = command("reghub", "serve", "--data", h.dir, "--passphrase-file", h.passFile, "--addr", addr, "--addr-file", addrFile)
+	h.logs = &syncBuffer{}
+	h.cmd = command("reghub", append([]string{"serve", "--data", h.dir, "--passphrase-file", h.passFile, "--addr", addr, "--addr-file", addrFile}, extra...)...)
 	h.cmd.Stderr = h.logs
 	if err := h.cmd.Start(); err != nil {
 		h.t.Fatal(err)

@@ -12,10 +12,13 @@
 package federation
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
+	"filippo.io/age"
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/fieldreg/fieldreg/crypto/blind"
@@ -42,8 +45,33 @@ type Package struct {
 	RegionURL  string `cbor:"6,keyasint"`
 	RegionCert []byte `cbor:"7,keyasint"` // DER: the regional hub's certificate, pinned
 	IndexKey   []byte `cbor:"8,keyasint"` // the shared index key: tokens match across countries
-	Sharing    string `cbor:"9,keyasint"` // "index" (the only mode implemented)
+	Sharing    string `cbor:"9,keyasint"` // SharingIndex or SharingFull, set by the regional authority
 	Issued     int64  `cbor:"10,keyasint"`
+	// DetailsRecipient is the region's age X25519 recipient (full sharing
+	// only): the country hub encrypts each record's Eurodac data set to it,
+	// so only the regional hub can open what it stores.
+	DetailsRecipient string `cbor:"11,keyasint,omitempty"`
+}
+
+// Sharing modes, a per-deployment setting of the regional authority
+// (reghub enrol-country --sharing).
+const (
+	// SharingIndex: tokens plus country, reference, date, place and
+	// category. No names, no documents, no photos. The default.
+	SharingIndex = "index"
+	// SharingFull: as index, plus each record's Eurodac data set (without
+	// the photo) encrypted to the region; hits answered to a country that
+	// itself shares in full carry the hit record's identity details.
+	SharingFull = "full"
+)
+
+// CheckSharing refuses an unknown sharing mode in plain words.
+func CheckSharing(s string) error {
+	if s != SharingIndex && s != SharingFull {
+		return fmt.Errorf("sharing must be %q (tokens and minimal metadata, the default) or %q (also each record's Eurodac data set, encrypted to the region), got %q",
+			SharingIndex, SharingFull, s)
+	}
+	return nil
 }
 
 // Wipe overwrites the secret parts.
@@ -76,6 +104,16 @@ func Unmarshal(b []byte) (*Package, error) {
 	if len(p.SignSeed) != 32 || len(p.IndexKey) != 32 || p.ClientID == "" || p.RegionURL == "" ||
 		len(p.ClientCert) == 0 || len(p.RegionCert) == 0 || p.Country == "" {
 		return nil, errors.New("this federation package is incomplete")
+	}
+	if err := CheckSharing(p.Sharing); err != nil {
+		return nil, fmt.Errorf("this federation package is damaged: %w", err)
+	}
+	if p.Sharing == SharingFull {
+		if _, err := age.ParseX25519Recipient(p.DetailsRecipient); err != nil {
+			return nil, errors.New("this federation package is incomplete: full sharing without the region's key")
+		}
+	} else if p.DetailsRecipient != "" {
+		return nil, errors.New("this federation package is damaged: a region key for index-only sharing")
 	}
 	return &p, nil
 }
@@ -197,4 +235,83 @@ func (s Shared) Hit() (bool, string) {
 		return true, "document number within one character, and name"
 	}
 	return false, ""
+}
+
+// Details: in full sharing, each record's Eurodac data set goes to the
+// region encrypted with age to the region's X25519 recipient, so only the
+// regional hub (whose identity is sealed under its operator's passphrase)
+// can open it; the region's tables hold ciphertext only. Inside the
+// encryption the data set is bound to its country and reference, so a
+// ciphertext moved to another row, or sent by another country, does not
+// open as that row's.
+
+// DetailsFormat names the plaintext inside a details ciphertext.
+const DetailsFormat = "fieldreg-federation-details-v1"
+
+// MaxDetails bounds one details ciphertext (the data set carries no photo).
+const MaxDetails = 16 << 10
+
+type detailsEnvelope struct {
+	Format  string `cbor:"1,keyasint"`
+	Country string `cbor:"2,keyasint"`
+	Ref     string `cbor:"3,keyasint"`
+	Data    []byte `cbor:"4,keyasint"` // the data set (JSON)
+}
+
+// ErrDetails means a details ciphertext does not open as the data of the
+// row it is for.
+var ErrDetails = errors.New("the record's details do not open with the region's key, or belong to another record")
+
+// SealDetails encrypts data (a record's data set) to the region's recipient,
+// bound to country and ref.
+func SealDetails(recipient, country, ref string, data []byte) ([]byte, error) {
+	r, err := age.ParseX25519Recipient(recipient)
+	if err != nil {
+		return nil, errors.New("the region's details key is malformed")
+	}
+	pt, err := encMode.Marshal(detailsEnvelope{Format: DetailsFormat, Country: country, Ref: ref, Data: data})
+	if err != nil {
+		return nil, err
+	}
+	defer clear(pt)
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, r)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(pt); err != nil {
+		return nil, err
+	}
+	if err := w.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > MaxDetails {
+		return nil, fmt.Errorf("the record's details are over %d KiB", MaxDetails>>10)
+	}
+	return buf.Bytes(), nil
+}
+
+// OpenDetails decrypts a details ciphertext with the region's identity and
+// checks it is the data of country's record ref. The caller clears the
+// result after use.
+func OpenDetails(id *age.X25519Identity, country, ref string, b []byte) ([]byte, error) {
+	if len(b) == 0 || len(b) > MaxDetails {
+		return nil, ErrDetails
+	}
+	r, err := age.Decrypt(bytes.NewReader(b), id)
+	if err != nil {
+		return nil, ErrDetails
+	}
+	pt, err := io.ReadAll(io.LimitReader(r, MaxDetails))
+	if err != nil {
+		clear(pt)
+		return nil, ErrDetails
+	}
+	defer clear(pt)
+	var e detailsEnvelope
+	if err := decMode.Unmarshal(pt, &e); err != nil || e.Format != DetailsFormat || e.Country != country || e.Ref != ref {
+		clear(e.Data)
+		return nil, ErrDetails
+	}
+	return e.Data, nil
 }

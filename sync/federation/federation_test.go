@@ -2,7 +2,10 @@ package federation
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"filippo.io/age"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
@@ -86,5 +89,83 @@ func TestPackageRoundTrip(t *testing.T) {
 	f[len(f)/2] ^= 1
 	if _, err := Open(f, code); err == nil {
 		t.Fatal("altered package opened")
+	}
+}
+
+// Sharing modes: full needs the region's details recipient; index must not
+// carry one; unknown modes are refused in plain words.
+func TestPackageSharing(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	base := func(sharing, recipient string) *Package {
+		return &Package{Region: "WBR", Country: "BIH", ClientID: "abc", SignSeed: bytes.Repeat([]byte{1}, 32), ClientCert: []byte{1},
+			RegionURL: "https://localhost:9443", RegionCert: []byte{2}, IndexKey: bytes.Repeat([]byte{3}, 32), Sharing: sharing, DetailsRecipient: recipient}
+	}
+	p, err := Unmarshal(base(SharingFull, id.Recipient().String()).Marshal())
+	if err != nil || p.Sharing != SharingFull || p.DetailsRecipient != id.Recipient().String() {
+		t.Fatalf("full: %+v %v", p, err)
+	}
+	for name, c := range map[string]*Package{
+		"full without key":  base(SharingFull, ""),
+		"full, bad key":     base(SharingFull, "age1notakey"),
+		"index with a key":  base(SharingIndex, id.Recipient().String()),
+		"unknown mode":      base("everything", ""),
+		"empty mode":        base("", ""),
+		"mode in uppercase": base("FULL", id.Recipient().String()),
+	} {
+		if _, err := Unmarshal(c.Marshal()); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := CheckSharing("fulll"); err == nil || !strings.Contains(err.Error(), `"index"`) || !strings.Contains(err.Error(), `"fulll"`) {
+		t.Errorf("CheckSharing: %v", err)
+	}
+	for _, ok := range []string{SharingIndex, SharingFull} {
+		if err := CheckSharing(ok); err != nil {
+			t.Errorf("CheckSharing(%q): %v", ok, err)
+		}
+	}
+}
+
+// Details open only with the region's identity, only as the data of the
+// country and reference they were sealed for, and not when altered.
+func TestDetails(t *testing.T) {
+	id, _ := age.GenerateX25519Identity()
+	other, _ := age.GenerateX25519Identity()
+	data := []byte(`{"surnames":"Fakehassan"}`)
+	c, err := SealDetails(id.Recipient().String(), "BIH", "BIH-1", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(c, []byte("Fakehassan")) {
+		t.Fatal("details in the clear")
+	}
+	got, err := OpenDetails(id, "BIH", "BIH-1", c)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("open: %q %v", got, err)
+	}
+	bad := bytes.Clone(c)
+	bad[len(bad)-5] ^= 1
+	for name, tc := range map[string]struct {
+		id           *age.X25519Identity
+		country, ref string
+		b            []byte
+	}{
+		"other identity":  {other, "BIH", "BIH-1", c},
+		"other reference": {id, "BIH", "BIH-2", c},
+		"other country":   {id, "SRB", "BIH-1", c},
+		"altered":         {id, "BIH", "BIH-1", bad},
+		"empty":           {id, "BIH", "BIH-1", nil},
+		"garbage":         {id, "BIH", "BIH-1", []byte("age-encryption.org/v1\ngarbage")},
+		"oversized":       {id, "BIH", "BIH-1", make([]byte, MaxDetails+1)},
+	} {
+		if _, err := OpenDetails(tc.id, tc.country, tc.ref, tc.b); err != ErrDetails {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := SealDetails("age1notakey", "BIH", "BIH-1", data); err == nil {
+		t.Error("sealed to a malformed recipient")
+	}
+	if _, err := SealDetails(id.Recipient().String(), "BIH", "BIH-1", make([]byte, MaxDetails)); err == nil {
+		t.Error("oversized details sealed")
 	}
 }

@@ -56,34 +56,35 @@ func (e *RefusedError) Error() string {
 	return msg
 }
 
-// bundleSealKey seals the hub's bundle identity. It is derived from the
-// authority's root seed, itself sealed under the passphrase-wrapped hub
-// key, so the identity is protected exactly as the hub's other secrets.
-func (h *Hub) bundleSealKey() (*seal.Key, error) {
-	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, "fieldreg hub bundle key seal v1", seal.KeySize)
-	if err != nil {
-		return nil, err
-	}
-	defer clear(b)
-	return seal.KeyFromBytes(b)
-}
-
 // BundleIdentity is the hub's age identity for bundles that devices send it.
 // It is made on first use (hubs initialised before bundles existed get one
 // then) and stored sealed.
 func (h *Hub) BundleIdentity() (*age.X25519Identity, error) {
-	k, err := h.bundleSealKey()
+	return h.sealedIdentity("fieldreg hub bundle key seal v1", metaBundleKey, "bundle_key")
+}
+
+// sealedIdentity loads the age identity stored under meta, or makes and
+// stores one. It is sealed under a key derived (HKDF, info) from the
+// authority's root seed, itself sealed under the operator's passphrase: the
+// data directory alone does not open it.
+func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, error) {
+	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, info, seal.KeySize)
+	if err != nil {
+		return nil, err
+	}
+	k, err := seal.KeyFromBytes(b)
+	clear(b)
 	if err != nil {
 		return nil, err
 	}
 	defer k.Wipe()
-	ad := seal.AD("hub", "bundle_key")
+	ad := seal.AD("hub", name)
 	var id *age.X25519Identity
 	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		if c, err := tx.GetMeta(metaBundleKey); err == nil {
+		if c, err := tx.GetMeta(meta); err == nil {
 			b, err := seal.Open(k, c, ad)
 			if err != nil {
-				return fmt.Errorf("hub keys damaged: bundle key: %w", err)
+				return fmt.Errorf("hub keys damaged: %s: %w", name, err)
 			}
 			id, err = age.ParseX25519Identity(string(b))
 			clear(b)
@@ -98,7 +99,7 @@ func (h *Hub) BundleIdentity() (*age.X25519Identity, error) {
 			return err
 		}
 		id = nid
-		return tx.PutMeta(metaBundleKey, c)
+		return tx.PutMeta(meta, c)
 	})
 	return id, err
 }

@@ -14,8 +14,9 @@ import (
 // every field and its source).
 const EurodacFormat = "fieldreg-eurodac-export-v1"
 
-// EurodacDocument is a travel or identity document (Art. 17(1)(i) and
-// 22(2)(i) style: type, number, issuing country, validity).
+// EurodacDocument is an identity or travel document: type, number, the
+// three-letter code of the issuing country and the expiry date
+// (Regulation (EU) 2024/1358, Art. 17(1)(i), 22(2)(i), 24(3)(a), 26(2)(i)).
 type EurodacDocument struct {
 	Type           string `json:"type,omitempty"`
 	Number         string `json:"number,omitempty"`
@@ -24,13 +25,18 @@ type EurodacDocument struct {
 }
 
 // EurodacRecord is one person as the export writes it. Field names follow
-// the data set of Regulation (EU) 2024/1358, Art. 17 (applicants) and
-// Art. 22 (persons apprehended in connection with an irregular crossing).
+// the data sets of Regulation (EU) 2024/1358: Art. 17(1) (applicants for
+// international protection), 22(2) (apprehended in connection with an
+// irregular crossing), 23(2) (illegally staying), 24(2) (disembarked after
+// search and rescue) and 26(2) (temporary protection); DataSet names the
+// one that applies. docs/federation.md maps every field to its point and
+// lists the points fieldreg cannot supply (fingerprints, document scans).
 type EurodacRecord struct {
 	ReferenceNumber         string           `json:"reference_number"`
 	MemberStateOfOrigin     string           `json:"member_state_of_origin"`
 	Category                string           `json:"category"`
-	EncounterKind           string           `json:"encounter_kind,omitempty"` // apprehension, application, disembarkation, check
+	DataSet                 string           `json:"eurodac_data_set,omitempty"` // e.g. "Art. 17(1)"
+	EncounterKind           string           `json:"encounter_kind,omitempty"`   // apprehension, application, disembarkation, check
 	PlaceOfEncounter        string           `json:"place_of_application_or_apprehension,omitempty"`
 	DateOfEncounter         string           `json:"date_of_application_or_apprehension,omitempty"`
 	Station                 string           `json:"station,omitempty"`
@@ -93,11 +99,13 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	head, _ := json.Marshal(struct {
-		Format              string `json:"format"`
-		Regulation          string `json:"regulation"`
-		MemberStateOfOrigin string `json:"member_state_of_origin"`
-		Generated           string `json:"generated"`
-	}{EurodacFormat, "Regulation (EU) 2024/1358 (Eurodac recast), Art. 17 and 22 data sets", h.auth.Country, h.opts.Now().UTC().Format(time.RFC3339)})
+		Format              string   `json:"format"`
+		Regulation          string   `json:"regulation"`
+		MemberStateOfOrigin string   `json:"member_state_of_origin"`
+		Generated           string   `json:"generated"`
+		NotSupplied         []string `json:"not_supplied"`
+	}{EurodacFormat, "Regulation (EU) 2024/1358 (Eurodac recast), data sets of Art. 17(1), 22(2), 23(2), 24(2) and 26(2)", h.auth.Country,
+		h.opts.Now().UTC().Format(time.RFC3339), eurodacNotSupplied})
 	bw.Write(head[:len(head)-1])
 	bw.WriteString(",\"records\":[\n")
 	enc := json.NewEncoder(bw)
@@ -123,10 +131,30 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 	return rep, bw.Flush()
 }
 
+// eurodacNotSupplied are the points of the data sets fieldreg holds nothing
+// for; the national access point adds them, or transmits without them.
+var eurodacNotSupplied = []string{
+	"fingerprint data (Art. 17(1)(a), 22(2)(a), 24(2)(a), 26(2)(a)): fieldreg takes no fingerprints",
+	"scanned colour copy of an identity or travel document with an indication of its authenticity (Art. 17(1)(j), 22(2)(j), 24(3)(b), 26(2)(j))",
+	"date on which the biometric data were taken (Art. 17(1)(l))",
+	"date on which the data were transmitted to Eurodac (Art. 17(1)(m)): set at transmission",
+	"operator user ID in the national access point's sense (Art. 17(1)(n)): operator_user_id is fieldreg's officer ID",
+}
+
+// eurodacDataSets is the article and paragraph listing the data set of each
+// category.
+var eurodacDataSets = map[string]string{
+	registry.CategoryProtection:    "Art. 17(1)",
+	registry.CategoryIrregular:     "Art. 22(2)",
+	registry.CategoryIllegalStay:   "Art. 23(2)",
+	registry.CategorySearchRescue:  "Art. 24(2)",
+	registry.CategoryTempProtected: "Art. 26(2)",
+}
+
 func (h *Hub) eurodacRecord(r *registry.Record, tr map[string]*trustEntry) *EurodacRecord {
 	p := &r.Person
 	first := r.Versions[0]
-	e := &EurodacRecord{ReferenceNumber: r.ID, MemberStateOfOrigin: h.auth.Country, Category: p.Category, EncounterKind: p.Encounter.Kind,
+	e := &EurodacRecord{ReferenceNumber: r.ID, MemberStateOfOrigin: h.auth.Country, Category: p.Category, DataSet: eurodacDataSets[p.Category], EncounterKind: p.Encounter.Kind,
 		PlaceOfEncounter: p.Encounter.Place, DateOfRegistration: r.Created().Time().Format(time.DateOnly),
 		Surnames: p.FamilyName, Forenames: p.GivenNames, NameInOriginalScript: p.OriginalScriptName, NamesAtBirthAndPrevious: p.Aliases,
 		Nationalities: p.Nationalities, PlaceOfBirth: p.PlaceOfBirth, Sex: p.Sex, FacialImageJPEGOrPNG: p.Photo,

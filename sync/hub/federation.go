@@ -16,6 +16,8 @@ import (
 	"sync"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
@@ -35,6 +37,10 @@ import (
 const (
 	metaRole      = "hub:role"              // "region" for the regional joint database; absent for a country hub
 	metaSealedFed = "hub:sealed:federation" // a country hub's federation package, sealed under the hub key
+	// metaDetailsKey is the region's age X25519 identity for full-sharing
+	// details, sealed under a key derived from the authority's root seed
+	// (itself sealed under the operator's passphrase), as the bundle key.
+	metaDetailsKey = "hub:sealed:fed_details_key"
 	// RoleRegion is the role of the regional joint database.
 	RoleRegion = "region"
 	// scopeCountry is the scope of a country hub's credential at the region.
@@ -66,6 +72,8 @@ type federationState struct {
 	up   *client.Client
 	// push serialises upstream pushes in this process.
 	push sync.Mutex
+	// details is the region's identity for full-sharing details, once loaded.
+	details *age.X25519Identity
 }
 
 const regionSchema = `
@@ -73,7 +81,9 @@ CREATE TABLE IF NOT EXISTS fed_records(country TEXT NOT NULL, ref TEXT NOT NULL,
 	category TEXT NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS fed_tokens(token BLOB NOT NULL, country TEXT NOT NULL, ref TEXT NOT NULL, kind TEXT NOT NULL,
 	PRIMARY KEY(token, country, ref)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS fed_tokens_ref ON fed_tokens(country, ref);`
+CREATE INDEX IF NOT EXISTS fed_tokens_ref ON fed_tokens(country, ref);
+CREATE TABLE IF NOT EXISTS fed_countries(client TEXT PRIMARY KEY, country TEXT NOT NULL, sharing TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS fed_details(country TEXT NOT NULL, ref TEXT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;`
 
 const countrySchema = `
 CREATE TABLE IF NOT EXISTS fed_pushed(record TEXT PRIMARY KEY, n INTEGER NOT NULL, h INTEGER NOT NULL) WITHOUT ROWID;`
@@ -131,18 +141,31 @@ type CountryEnrolment struct {
 	File     []byte
 }
 
-// EnrolCountry (regional hub) admits a country hub: a credential and mTLS
-// client certificate issued by the regional authority, the regional hub's
-// pinned certificate and the shared index key, sealed under a new one-time
-// code. regionURL is where country hubs reach the region (default: the URL
-// given at init).
+// EnrolCountry (regional hub) admits a country hub in index-only sharing
+// (EnrolCountrySharing with federation.SharingIndex).
 func (h *Hub) EnrolCountry(country, regionURL string) (*CountryEnrolment, error) {
+	return h.EnrolCountrySharing(country, regionURL, federation.SharingIndex)
+}
+
+// EnrolCountrySharing (regional hub) admits a country hub: a credential and
+// mTLS client certificate issued by the regional authority, the regional
+// hub's pinned certificate, the shared index key and the sharing mode (with,
+// for full sharing, the region's details recipient), sealed under a new
+// one-time code. regionURL is where country hubs reach the region (default:
+// the URL given at init). The region keeps the mode per country client:
+// what it accepts from the country and what its hits carry follow it.
+// Admitting a country index-only drops the details it sent under an earlier
+// full-sharing package.
+func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryEnrolment, error) {
 	if !h.IsRegion() {
 		return nil, ErrNotRegion
 	}
 	country = strings.ToUpper(strings.TrimSpace(country))
 	if !trust.ValidCountry(country) {
 		return nil, fmt.Errorf("country must be an ISO 3166-1 alpha-3 code like BIH, got %q", country)
+	}
+	if err := federation.CheckSharing(sharing); err != nil {
+		return nil, err
 	}
 	if regionURL == "" {
 		regionURL = h.url
@@ -172,8 +195,15 @@ func (h *Hub) EnrolCountry(country, regionURL string) (*CountryEnrolment, error)
 		return nil, err
 	}
 	p := &federation.Package{Region: h.auth.Country, Country: country, ClientID: id, SignSeed: priv.Seed(), ClientCert: cert,
-		RegionURL: regionURL, RegionCert: h.certDER, IndexKey: bytes.Clone(h.auth.IndexKey), Sharing: "index", Issued: now.Unix()}
+		RegionURL: regionURL, RegionCert: h.certDER, IndexKey: bytes.Clone(h.auth.IndexKey), Sharing: sharing, Issued: now.Unix()}
 	defer p.Wipe()
+	if sharing == federation.SharingFull {
+		di, err := h.detailsIdentity()
+		if err != nil {
+			return nil, err
+		}
+		p.DetailsRecipient = di.Recipient().String()
+	}
 	code, err := enrol.NewCode(nil)
 	if err != nil {
 		return nil, err
@@ -183,13 +213,54 @@ func (h *Hub) EnrolCountry(country, regionURL string) (*CountryEnrolment, error)
 		return nil, err
 	}
 	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		return tx.PutCredential(store.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now})
+		if err := tx.PutCredential(store.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now}); err != nil {
+			return err
+		}
+		if _, err := tx.Exec("INSERT OR REPLACE INTO fed_countries(client, country, sharing) VALUES(?, ?, ?)", id, country, sharing); err != nil {
+			return err
+		}
+		if sharing == federation.SharingIndex {
+			_, err := tx.Exec("DELETE FROM fed_details WHERE country = ?", country)
+			return err
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	h.log.Info("country hub admitted", "client", id, "country", country)
+	h.log.Info("country hub admitted", "client", id, "country", country, "sharing", sharing)
 	return &CountryEnrolment{ClientID: id, Code: code, File: file}, nil
+}
+
+// detailsIdentity (region) is the age identity full-sharing countries
+// encrypt their records' data sets to. It is made on first use and stored
+// sealed under a key derived from the authority's root seed, which is
+// itself sealed under the operator's passphrase: the region's data
+// directory alone does not open the details.
+func (h *Hub) detailsIdentity() (*age.X25519Identity, error) {
+	h.fed.mu.Lock()
+	defer h.fed.mu.Unlock()
+	if h.fed.details != nil {
+		return h.fed.details, nil
+	}
+	id, err := h.sealedIdentity("fieldreg region details key seal v1", metaDetailsKey, "fed_details_key")
+	if err != nil {
+		return nil, err
+	}
+	h.fed.details = id
+	return id, nil
+}
+
+// countrySharing (region) is the sharing mode the regional authority
+// admitted a country client with (index for clients admitted before modes
+// were recorded).
+func (h *Hub) countrySharing(ctx context.Context, client string) (string, error) {
+	var s string
+	err := h.st.DB().QueryRowContext(ctx, "SELECT sharing FROM fed_countries WHERE client = ?", client).Scan(&s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return federation.SharingIndex, nil
+	}
+	return s, err
 }
 
 // unwrapMaster unwraps the hub key with the operator's passphrase.
@@ -241,7 +312,18 @@ func Federate(dir string, passphrase, file []byte, code string, opts Options) (*
 	if err != nil {
 		return nil, err
 	}
-	if err := h.st.Update(context.Background(), func(tx *store.Tx) error { return tx.PutMeta(metaSealedFed, sealed) }); err != nil {
+	// A package with another sharing mode than the one before: every record
+	// is sent again, with its details (to full) or without (to index-only,
+	// which makes the region drop what it held).
+	repush := h.fed.pkg != nil && h.fed.pkg.Sharing != p.Sharing
+	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+		if repush {
+			if _, err := tx.Exec("DELETE FROM fed_pushed"); err != nil {
+				return err
+			}
+		}
+		return tx.PutMeta(metaSealedFed, sealed)
+	}); err != nil {
 		return nil, err
 	}
 	if _, err := h.st.DB().Exec(countrySchema); err != nil {
@@ -297,8 +379,9 @@ type PushReport struct {
 // PushUpstream sends the region an index entry for every record that is new
 // or changed since it was last acknowledged, in batches; each acknowledged
 // batch is remembered, so an interrupted push resumes where it stopped and a
-// repeated push sends nothing. Entries carry tokens and minimal metadata
-// only (index-only sharing).
+// repeated push sends nothing. Entries carry tokens and minimal metadata;
+// in full sharing also the record's Eurodac data set, encrypted to the
+// region (fedEntry).
 func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 	var rep PushReport
 	up, err := h.upstream()
@@ -307,6 +390,10 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 	}
 	h.fed.push.Lock()
 	defer h.fed.push.Unlock()
+	batchSize := pushBatch
+	if h.fed.pkg.Sharing == federation.SharingFull {
+		batchSize = pushBatch / 2 // details make entries larger
+	}
 	for {
 		type pending struct {
 			record string
@@ -315,7 +402,7 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 		rows, err := h.st.DB().QueryContext(ctx, `SELECT e.record, e.n, e.h FROM
 			(SELECT record, COUNT(*) AS n, MAX(hlc) AS h FROM events GROUP BY record) e
 			LEFT JOIN fed_pushed p ON p.record = e.record
-			WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h ORDER BY e.record LIMIT ?`, pushBatch)
+			WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h ORDER BY e.record LIMIT ?`, batchSize)
 		if err != nil {
 			return rep, err
 		}
@@ -402,18 +489,34 @@ func (h *Hub) openRecord(id string) (*registry.Record, error) {
 
 // fedEntry is the index entry of one record: tokens of its blocking keys
 // under the shared index key, its registration date, the station of the
-// device that registered it, and its category.
+// device that registered it, and its category. In full sharing it also
+// carries the record's Eurodac data set (as the export builds it, without
+// the photo) encrypted to the region's recipient.
 func (h *Hub) fedEntry(id string, tr map[string]*trustEntry) (*wire.FedEntry, error) {
 	r, err := h.openRecord(id)
 	if err != nil {
 		return nil, err
 	}
+	defer clear(r.Person.Photo)
+	p := h.fed.pkg
 	e := &wire.FedEntry{Ref: id, Date: r.Created().Time().Format(time.DateOnly), Category: r.Person.Category,
-		Tokens: federation.Tokens(h.fed.pkg.IndexKey, federation.KeysOf(&r.Person))}
+		Tokens: federation.Tokens(p.IndexKey, federation.KeysOf(&r.Person))}
 	if t := tr[r.Versions[0].Event.Origin]; t != nil {
 		e.Place = t.station
 	}
-	clear(r.Person.Photo)
+	if p.Sharing == federation.SharingFull {
+		d := h.eurodacRecord(r, tr)
+		d.FacialImageJPEGOrPNG = nil // the photo stays in the country (docs/federation.md)
+		b, err := json.Marshal(d)
+		if err != nil {
+			return nil, err
+		}
+		e.Details, err = federation.SealDetails(p.DetailsRecipient, h.auth.Country, id, b)
+		clear(b)
+		if err != nil {
+			return nil, err
+		}
+	}
 	return e, nil
 }
 
@@ -554,18 +657,35 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, fmt.Sprintf("more than %d entries", wire.MaxFedEntries))
 		return "federation push refused", nil
 	}
+	country := c.dev.station
+	sharing, err := h.countrySharing(r.Context(), c.id)
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
+		return "federation push failed", []any{"err", err.Error()}
+	}
 	for i := range req.Entries {
-		if err := checkEntry(&req.Entries[i]); err != nil {
+		e := &req.Entries[i]
+		err := checkEntry(e)
+		if err == nil && len(e.Details) > 0 {
+			err = h.checkDetails(country, sharing, e)
+		}
+		if err != nil {
 			httpError(w, http.StatusBadRequest, wire.CodeMalformed, fmt.Sprintf("entry %d: %v; nothing was applied", i, err))
 			return "federation push refused", nil
 		}
 	}
-	country := c.dev.station
 	now := h.opts.Now().Unix()
 	h.writeMu.Lock()
-	err := withTx(r.Context(), h.st.DB(), func(tx *sql.Tx) error {
+	err = withTx(r.Context(), h.st.DB(), func(tx *sql.Tx) error {
 		for _, e := range req.Entries {
 			if _, err := tx.Exec("DELETE FROM fed_tokens WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
+				return err
+			}
+			if len(e.Details) > 0 {
+				if _, err := tx.Exec("INSERT OR REPLACE INTO fed_details(country, ref, sealed) VALUES(?, ?, ?)", country, e.Ref, e.Details); err != nil {
+					return err
+				}
+			} else if _, err := tx.Exec("DELETE FROM fed_details WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
 				return err
 			}
 			if _, err := tx.Exec("INSERT OR REPLACE INTO fed_records(country, ref, day, place, category, updated) VALUES(?, ?, ?, ?, ?, ?)",
@@ -586,7 +706,81 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		return "federation push failed", []any{"err", err.Error()}
 	}
 	writeJSON(w, &wire.FedPushReply{Upserted: len(req.Entries)})
-	return "federation push", []any{"country", country, "entries", len(req.Entries)}
+	return "federation push", []any{"country", country, "entries", len(req.Entries), "sharing", sharing}
+}
+
+// checkDetails (region) refuses an entry's details unless the country was
+// admitted in full sharing and they open, with the region's key, as a data
+// set of this country's record e.Ref without a photo. The plaintext is
+// read in memory only and cleared.
+func (h *Hub) checkDetails(country, sharing string, e *wire.FedEntry) error {
+	if sharing != federation.SharingFull {
+		return errors.New("this country was admitted for index-only sharing: entries must not carry details")
+	}
+	id, err := h.detailsIdentity()
+	if err != nil {
+		return err
+	}
+	pt, err := federation.OpenDetails(id, country, e.Ref, e.Details)
+	if err != nil {
+		return err
+	}
+	defer clear(pt)
+	d, err := parseDetails(pt)
+	if err != nil {
+		return err
+	}
+	defer clear(d.FacialImageJPEGOrPNG)
+	switch {
+	case d.ReferenceNumber != e.Ref || d.MemberStateOfOrigin != country:
+		return errors.New("the details are of another record")
+	case len(d.FacialImageJPEGOrPNG) > 0:
+		return errors.New("the details carry a photo: full sharing sends none")
+	}
+	return nil
+}
+
+// parseDetails decodes a data set (the export's record structure). Fields
+// this build does not know are ignored, so country hubs and the region may
+// be upgraded one at a time; hits carry only wire.HitDetails.
+func parseDetails(b []byte) (*EurodacRecord, error) {
+	var d EurodacRecord
+	if err := json.Unmarshal(b, &d); err != nil {
+		return nil, errors.New("the details are not a Eurodac data set")
+	}
+	return &d, nil
+}
+
+// hitDetails (region) opens the details of a hit record for an asker that
+// shares in full; nil when the owner sent none (index-only) or they do not
+// open (logged without values).
+func (h *Hub) hitDetails(ctx context.Context, country, ref string) *wire.HitDetails {
+	var sealed []byte
+	err := h.st.DB().QueryRowContext(ctx, "SELECT sealed FROM fed_details WHERE country = ? AND ref = ?", country, ref).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	var d *EurodacRecord
+	if err == nil {
+		var id *age.X25519Identity
+		if id, err = h.detailsIdentity(); err == nil {
+			var pt []byte
+			if pt, err = federation.OpenDetails(id, country, ref, sealed); err == nil {
+				d, err = parseDetails(pt)
+				clear(pt)
+			}
+		}
+	}
+	if err != nil {
+		h.log.Warn("hit details left out", "country", country, "ref", ref, "err", err.Error())
+		return nil
+	}
+	out := &wire.HitDetails{Surnames: d.Surnames, Forenames: d.Forenames, NameInOriginalScript: d.NameInOriginalScript,
+		OtherNames: d.NamesAtBirthAndPrevious, Sex: d.Sex, DateOfBirth: d.DateOfBirth, PlaceOfBirth: d.PlaceOfBirth, Nationalities: d.Nationalities}
+	if t := d.TravelDocument; t != nil {
+		out.TravelDocument = &wire.HitDocument{Type: t.Type, Number: t.Number, IssuingCountry: t.IssuingCountry, Expiry: t.Expiry}
+	}
+	return out
 }
 
 // fedQuery (region) answers hit or no-hit for a person's tokens, leaving out
@@ -605,13 +799,27 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: between 1 and 512 well-formed tokens are needed")
 		return "federation query refused", nil
 	}
-	hits, err := h.RegionQuery(r.Context(), c.dev.station, req.Exclude, req.Tokens)
+	sharing, err := h.countrySharing(r.Context(), c.id)
+	var hits []wire.Hit
+	if err == nil {
+		hits, err = h.RegionQuery(r.Context(), c.dev.station, req.Exclude, req.Tokens)
+	}
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not answer; try again")
 		return "federation query failed", []any{"err", err.Error()}
 	}
+	// Reciprocity: details go only to a country that itself shares in full,
+	// and only of records whose owner shared them.
+	details := 0
+	if sharing == federation.SharingFull {
+		for i := range hits {
+			if hits[i].Details = h.hitDetails(r.Context(), hits[i].Country, hits[i].Ref); hits[i].Details != nil {
+				details++
+			}
+		}
+	}
 	writeJSON(w, &wire.ElsewhereReply{Region: h.auth.Country, Hits: hits})
-	return "federation query", []any{"country", c.dev.station, "hits", len(hits)}
+	return "federation query", []any{"country", c.dev.station, "hits", len(hits), "with_details", details}
 }
 
 // RegionQuery (region) finds the records of other countries than asker that

@@ -1,6 +1,10 @@
 package wire
 
-import "github.com/fieldreg/fieldreg/sync/federation"
+import (
+	"strings"
+
+	"github.com/fieldreg/fieldreg/sync/federation"
+)
 
 // Federation paths. PathElsewhere is served by a country hub to its devices;
 // the other two by the regional hub to country hubs (mutual TLS with the
@@ -27,15 +31,90 @@ type ElsewhereRequest struct {
 }
 
 // Hit is one earlier registration in another country, as the region knows
-// it: who holds it and under what reference. The details go country to
-// country.
+// it: who holds it and under what reference. In index-only sharing the
+// details go country to country. Details is set only when both the asking
+// country and the owning country share in full mode (reciprocity): the
+// identity data of the hit record, so the officer can compare, as Eurodac
+// transmits the data of a hit.
 type Hit struct {
-	Country  string `json:"country"`
-	Ref      string `json:"ref"`
-	Date     string `json:"date"` // YYYY-MM-DD of the registration
-	Place    string `json:"place"`
-	Category string `json:"category"`
-	Evidence string `json:"evidence"` // plain words: what agreed (no values)
+	Country  string      `json:"country"`
+	Ref      string      `json:"ref"`
+	Date     string      `json:"date"` // YYYY-MM-DD of the registration
+	Place    string      `json:"place"`
+	Category string      `json:"category"`
+	Evidence string      `json:"evidence"` // plain words: what agreed (no values)
+	Details  *HitDetails `json:"details,omitempty"`
+}
+
+// HitDetails is the identity data of a hit record (full sharing only),
+// named as in the Eurodac export (docs/federation.md). Personal data:
+// never log it.
+type HitDetails struct {
+	Surnames             string       `json:"surnames,omitempty"`
+	Forenames            string       `json:"forenames,omitempty"`
+	NameInOriginalScript string       `json:"name_in_original_script,omitempty"`
+	OtherNames           []string     `json:"names_at_birth_previous_names_and_aliases,omitempty"`
+	Sex                  string       `json:"sex,omitempty"`
+	DateOfBirth          string       `json:"date_of_birth,omitempty"` // YYYY, YYYY-MM or YYYY-MM-DD as known
+	PlaceOfBirth         string       `json:"place_of_birth,omitempty"`
+	Nationalities        []string     `json:"nationalities,omitempty"`
+	TravelDocument       *HitDocument `json:"travel_document,omitempty"`
+}
+
+// Describe is the details in one line for an officer's screen or terminal
+// (personal data: never log it).
+func (d *HitDetails) Describe() string {
+	if d == nil {
+		return ""
+	}
+	var parts []string
+	name := strings.TrimSpace(strings.ToUpper(d.Surnames) + ", " + d.Forenames)
+	if d.NameInOriginalScript != "" {
+		name += " (" + d.NameInOriginalScript + ")"
+	}
+	parts = append(parts, strings.Trim(name, ", "))
+	if len(d.OtherNames) > 0 {
+		parts = append(parts, "also known as "+strings.Join(d.OtherNames, "; "))
+	}
+	if d.DateOfBirth != "" || d.PlaceOfBirth != "" {
+		born := "born"
+		if d.DateOfBirth != "" {
+			born += " " + d.DateOfBirth
+		}
+		if d.PlaceOfBirth != "" {
+			born += " in " + d.PlaceOfBirth
+		}
+		parts = append(parts, born)
+	}
+	if d.Sex != "" {
+		parts = append(parts, "sex "+d.Sex)
+	}
+	if len(d.Nationalities) > 0 {
+		parts = append(parts, "nationality "+strings.Join(d.Nationalities, ", "))
+	}
+	if doc := d.TravelDocument; doc != nil && doc.Number != "" {
+		t := strings.ReplaceAll(doc.Type, "_", " ")
+		if t == "" {
+			t = "document"
+		}
+		s := t + " " + doc.Number
+		if doc.IssuingCountry != "" {
+			s += " issued by " + doc.IssuingCountry
+		}
+		if doc.Expiry != "" {
+			s += ", valid until " + doc.Expiry
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// HitDocument is the travel document of a hit record.
+type HitDocument struct {
+	Type           string `json:"type,omitempty"`
+	Number         string `json:"number,omitempty"`
+	IssuingCountry string `json:"issuing_country,omitempty"`
+	Expiry         string `json:"expiry,omitempty"`
 }
 
 // ElsewhereReply is the answer: no hits is a no-hit.
@@ -44,8 +123,9 @@ type ElsewhereReply struct {
 	Hits   []Hit  `json:"hits"`
 }
 
-// FedEntry is one record as it crosses the border in index-only mode: its
-// tokens and minimal metadata. The country comes from the caller's
+// FedEntry is one record as it crosses the border: its tokens and minimal
+// metadata, and in full sharing its Eurodac data set encrypted to the
+// region (federation.SealDetails). The country comes from the caller's
 // certificate, never from the body.
 type FedEntry struct {
 	Ref      string             `json:"ref"`
@@ -53,6 +133,7 @@ type FedEntry struct {
 	Place    string             `json:"place"`
 	Category string             `json:"category"`
 	Tokens   []federation.Token `json:"tokens"`
+	Details  []byte             `json:"details,omitempty"` // full sharing only; age ciphertext
 }
 
 // FedPush upserts records at the region, keyed by reference: a record sent

@@ -99,3 +99,20 @@ func FuzzReader(f *testing.F) {
 		}
 	})
 }
+
+func TestHitDetailsDescribe(t *testing.T) {
+	var none *HitDetails
+	if none.Describe() != "" {
+		t.Error("nil details described")
+	}
+	d := &HitDetails{Surnames: "Fakename", Forenames: "Example Testee", NameInOriginalScript: "فيك", OtherNames: []string{"Fake Alias"},
+		Sex: "F", DateOfBirth: "1990", PlaceOfBirth: "Nowhere", Nationalities: []string{"XXA", "XXB"},
+		TravelDocument: &HitDocument{Type: "identity_card", Number: "ZZ0001", IssuingCountry: "XXA", Expiry: "2030-01-02"}}
+	want := "FAKENAME, Example Testee (فيك); also known as Fake Alias; born 1990 in Nowhere; sex F; nationality XXA, XXB; identity card ZZ0001 issued by XXA, valid until 2030-01-02"
+	if got := d.Describe(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+	if got := (&HitDetails{Forenames: "Example"}).Describe(); got != "Example" {
+		t.Errorf("forenames only: %q", got)
+	}
+}

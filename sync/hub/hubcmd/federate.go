@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/hub"
 )
 
@@ -18,6 +19,7 @@ func runEnrolCountry(args []string, stdout, stderr io.Writer) int {
 	country := fs.String("country", "", "ISO 3166-1 alpha-3 code of the country hub to admit (required)")
 	out := fs.String("out", "", "federation package file to write (required)")
 	url := fs.String("region-url", "", "address country hubs reach the region at (default: the one given at init)")
+	sharing := fs.String("sharing", federation.SharingIndex, "what the country sends: index (tokens and minimal metadata) or full (also each record's Eurodac data set, encrypted to the region; needs a legal basis)")
 	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the code: default or low (tests)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
@@ -26,19 +28,23 @@ func runEnrolCountry(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub enrol-country: --country and --out are required")
 		return 2
 	}
+	if err := federation.CheckSharing(*sharing); err != nil {
+		fmt.Fprintf(stderr, "reghub enrol-country: --%v\n", err)
+		return 2
+	}
 	h, err := open(&c, stderr, hub.Options{})
 	if err != nil {
 		return fail(stderr, "enrol-country", err)
 	}
 	defer h.Close()
-	e, err := h.EnrolCountry(*country, *url)
+	e, err := h.EnrolCountrySharing(*country, *url, *sharing)
 	if err != nil {
 		return fail(stderr, "enrol-country", err)
 	}
 	if err := writeNew(*out, e.File); err != nil {
 		return fail(stderr, "enrol-country", fmt.Errorf("the country was admitted but its file could not be written: %w; revoke %s and admit it again", err, e.ClientID))
 	}
-	fmt.Fprintf(stdout, "country hub %s admitted as %s; package written to %s\n", strings.ToUpper(*country), e.ClientID, *out)
+	fmt.Fprintf(stdout, "country hub %s admitted as %s (sharing: %s); package written to %s\n", strings.ToUpper(*country), e.ClientID, *sharing, *out)
 	fmt.Fprintf(stdout, "federation code (tell the country's operator; do not send it with the file): %s\n", e.Code)
 	return 0
 }
@@ -97,7 +103,11 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, "federate", fmt.Errorf("%w (sent %d records before; the next push resumes)", err, rep.Records))
 		}
-		fmt.Fprintf(stdout, "sent %d records upstream (index only), skipped %d\n", rep.Records, rep.Skipped)
+		what := "index only"
+		if _, _, sharing := h.Federation(); sharing == federation.SharingFull {
+			what = "index and data sets encrypted to the region"
+		}
+		fmt.Fprintf(stdout, "sent %d records upstream (%s), skipped %d\n", rep.Records, what, rep.Skipped)
 	}
 	return 0
 }

@@ -231,6 +231,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
 	}
+	everySet := false
+	fs.Visit(func(f *flag.Flag) { everySet = everySet || f.Name == "push-every" })
+	switch {
+	case everySet && *upstream == "":
+		fmt.Fprintln(stderr, "reghub serve: --push-every needs --upstream package|URL")
+		return 2
+	case *upstream != "" && *pushEvery < time.Second:
+		fmt.Fprintf(stderr, "reghub serve: --push-every must be at least 1s, got %v\n", *pushEvery)
+		return 2
+	}
 	var handler slog.Handler = slog.NewJSONHandler(stderr, nil)
 	if *format == "text" {
 		handler = slog.NewTextHandler(stderr, nil)
@@ -262,12 +272,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		if *upstream != "package" {
 			h.SetUpstream(*upstream)
 		}
-		if *pushEvery < time.Second {
-			*pushEvery = time.Second
-		}
 		pushed := make(chan struct{})
 		go func() { h.RunUpstream(ctx, *pushEvery); close(pushed) }()
-		defer func() { <-pushed }() // before h.Close
+		// Before h.Close; stop first, or a server that failed on its own
+		// (not by a signal) would wait here for ever.
+		defer func() { stop(); <-pushed }()
 	}
 	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country(), "region", h.IsRegion())
 	if err := h.Serve(ctx, ln); err != nil {
