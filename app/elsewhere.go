@@ -127,6 +127,8 @@ func (v *elsewhereView) show(a device.ElsewhereAnswer, ok bool, err error) {
 	switch {
 	case !ok && err == nil:
 		v.ask.SetText("Ask now")
+	case a.Waiting && a.Reply == nil:
+		v.ask.SetText("Try now")
 	default:
 		v.ask.SetText("Ask again")
 	}

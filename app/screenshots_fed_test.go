@@ -1,0 +1,204 @@
+//go:build fedshots
+
+// This file takes the "registered elsewhere?" screenshots in docs/screenshots
+// in a real window: a regional hub and two country hubs (BIH and SRB, both
+// sharing in full) run in this process; an SRB officer registered a person
+// earlier; the BIH officer registers the same person written another way,
+// and the receipt screen shows the hit. Then the record shows the answer,
+// and a registration saved while the hub is out of reach shows the waiting
+// question. Like the sync screenshots, it takes over the test binary:
+//
+//	Xvfb :99 -screen 0 1280x800x24 &
+//	DISPLAY=:99 FIELDREG_SHOTS=$PWD/docs/screenshots go test -tags fedshots -run '^$' ./app/
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/federation"
+	"github.com/fieldreg/fieldreg/sync/hub"
+)
+
+func init() {
+	out := os.Getenv("FIELDREG_SHOTS")
+	if out == "" {
+		fmt.Println("set FIELDREG_SHOTS to the output directory")
+		os.Exit(2)
+	}
+	tmp, err := os.MkdirTemp("", "fieldreg-fedshots")
+	fedMust(err)
+	dir := prepareFedShots(tmp)
+	a := fyneapp.NewWithID(AppID)
+	u := New(a, dir, device.Options{Params: &vault.LowParams})
+	u.manualSync = true
+	u.Show()
+	go func() {
+		(&fedShooter{u: u, out: out}).run()
+		os.RemoveAll(tmp)
+		os.Exit(0)
+	}()
+	a.Run()
+}
+
+func fedMust(err error) {
+	if err != nil {
+		panic(err)
+	}
+}
+
+// fedServe serves h on a loopback port for the life of the process.
+func fedServe(h *hub.Hub) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fedMust(err)
+	go func() { _ = h.Serve(context.Background(), ln) }()
+	return "https://" + ln.Addr().String()
+}
+
+// prepareFedShots makes the three hubs, an SRB device with an earlier
+// registration pushed to the region, and the BIH device the window opens.
+func prepareFedShots(tmp string) string {
+	low := vault.LowParams
+	opts := hub.Options{Params: &low}
+	hp := []byte("hub passphrase for screenshots")
+	rdir := filepath.Join(tmp, "region")
+	fedMust(hub.Init(rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts))
+	region, err := hub.Open(rdir, hp, opts)
+	fedMust(err)
+	regionURL := fedServe(region)
+	country := func(code string) (*hub.Hub, string) {
+		dir := filepath.Join(tmp, code)
+		fedMust(hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts))
+		e, err := region.EnrolCountrySharing(code, regionURL, federation.SharingFull)
+		fedMust(err)
+		_, err = hub.Federate(dir, hp, e.File, e.Code, opts)
+		fedMust(err)
+		h, err := hub.Open(dir, hp, opts)
+		fedMust(err)
+		return h, fedServe(h)
+	}
+	bih, bihURL := country("BIH")
+	srb, srbURL := country("SRB")
+
+	enrolled := func(h *hub.Hub, url, name, station, officer, dir string) *device.Session {
+		e, err := h.Enrol(hub.EnrolConfig{Name: name, Station: station, HubURL: url})
+		fedMust(err)
+		d, err := device.InitEnrolled(dir, device.EnrolledConfig{File: e.File, Code: e.Code, Officer: officer, Passphrase: []byte(pass)},
+			device.Options{Params: &low})
+		fedMust(err)
+		o, _ := d.DefaultOfficer()
+		s, err := d.Unlock(o.ID, []byte(pass))
+		fedMust(err)
+		return s
+	}
+	srbSess := enrolled(srb, srbURL, "tablet-sid-3", "SRB-SID", "Marko Example", filepath.Join(tmp, "srb-tablet"))
+	_, err = srbSess.Register(&registry.Person{FamilyName: "Sample-Haddad", GivenNames: "Mohammed Omar", Sex: registry.SexMale,
+		BirthDate: registry.Date{Year: 1984, Month: 2, Day: 29}, PlaceOfBirth: "Example City", Nationalities: []string{"SYR"},
+		Category: registry.CategoryIrregular, Document: registry.Document{Type: "passport", Number: "N0098765", IssuingCountry: "SYR", Expiry: "2029-05-31"},
+		Encounter: registry.Encounter{Kind: "apprehension", Place: "Šid", At: time.Now().Add(-9 * 24 * time.Hour).UTC()}})
+	fedMust(err)
+	rep, err := srbSess.Sync(context.Background(), device.SyncOptions{})
+	if err != nil || !rep.Complete {
+		panic(fmt.Sprintf("sync: %+v %v", rep, err))
+	}
+	_, err = srb.PushUpstream(context.Background())
+	fedMust(err)
+	srbSess.Lock()
+
+	dir := filepath.Join(tmp, "bih-tablet")
+	enrolled(bih, bihURL, "tablet-vk-2", "BIH-VELIKA-KLADUSA", "Amra Example", dir).Device().Close()
+	return dir
+}
+
+type fedShooter struct {
+	u   *UI
+	out string
+}
+
+func (s *fedShooter) ui(fn func()) { fyne.DoAndWait(fn) }
+
+func (s *fedShooter) until(what string, cond func() bool) {
+	for i := 0; i < 1200; i++ {
+		var ok bool
+		s.ui(func() { ok = cond() })
+		if ok {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	panic("screenshot step timed out: " + what)
+}
+
+func (s *fedShooter) shot(name string) {
+	time.Sleep(700 * time.Millisecond)
+	path := filepath.Join(s.out, name+".png")
+	fedMust(exec.Command("import", "-window", "root", path).Run())
+	fmt.Println("wrote", path)
+}
+
+// shows reports whether any label on screen contains text.
+func (s *fedShooter) shows(text string) bool {
+	found := false
+	walkObj(s.u.win.Content(), func(o fyne.CanvasObject) {
+		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, text) {
+			found = true
+		}
+	})
+	return found
+}
+
+// saved shows the receipt screen for people just registered by the
+// officer, as the register flow does after "Save".
+func (s *fedShooter) saved(p *registry.Person) string {
+	var id string
+	s.ui(func() {
+		var err error
+		id, err = s.u.sess.Register(p)
+		fedMust(err)
+		s.u.sh.open(navRegister)
+		s.u.sh.reg.showSaved([]*registry.Person{p}, []string{id}, "")
+	})
+	return id
+}
+
+func (s *fedShooter) run() {
+	u := s.u
+	s.until("the unlock screen", func() bool { return u.screen == "unlock" && u.unlock != nil })
+	s.ui(func() {
+		u.unlock.pass.SetText(pass)
+		u.unlock.submit()
+	})
+	s.until("the shell", func() bool { return u.screen == "shell" })
+	enc := registry.Encounter{Kind: "apprehension", Place: "Velika Kladuša", At: time.Now().Add(-time.Hour).UTC()}
+	id := s.saved(&registry.Person{FamilyName: "Sample Hadad", GivenNames: "Muhammad Omar", Sex: registry.SexMale,
+		BirthDate: registry.Date{Year: 1984, Month: 2, Day: 29}, Nationalities: []string{"SYR"}, Category: registry.CategoryIrregular, Encounter: enc})
+	s.until("the hit", func() bool { return s.shows("HIT: registered before") })
+	s.shot("elsewhere-hit")
+
+	s.ui(func() {
+		u.sh.open(navRecords)
+		d := newDetailScreen(u, id, func() {})
+		u.sh.show(navRecords, d.root)
+	})
+	s.until("the answer on the record", func() bool { return s.shows("HIT: registered before") })
+	s.shot("elsewhere-record")
+
+	s.ui(func() { u.bgSync().base = device.SyncOptions{HubURL: "https://127.0.0.1:1"} })
+	s.saved(&registry.Person{FamilyName: "Sample-Nouri", GivenNames: "Example Lina", Sex: registry.SexFemale,
+		BirthDate: registry.Date{Year: 1992}, Nationalities: []string{"AFG"}, Category: registry.CategoryProtection, Encounter: enc})
+	s.until("the waiting question", func() bool { return s.shows("The question waits") })
+	s.shot("elsewhere-waiting")
+}
