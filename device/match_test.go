@@ -58,3 +58,14 @@ func TestCandidatesAndDuplicateReview(t *testing.T) {
 		t.Fatalf("records: %d", n)
 	}
 }
+
+func TestFoldText(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ćorić": "coric", "SAMPLE-Haddad": "sample-haddad", "Straße": "strasse", "ÅSE Øby": "ase oby",
+		"plain ascii 123": "plain ascii 123", "Ｆｕｌｌ": "full", "": "",
+	} {
+		if got := FoldText(in); got != want {
+			t.Errorf("FoldText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
