@@ -38,7 +38,8 @@ type usbCard struct {
 
 	exportBtn *widget.Button
 	importBtn *widget.Button
-	progress  *widget.ProgressBarInfinite
+	progress  *widget.ProgressBarInfinite // while the amount is not known
+	bar       *widget.ProgressBar         // events done of the total
 	doing     *widget.Label
 	result    message
 	errMsg    message
@@ -59,6 +60,11 @@ func newUSBCard(u *UI) *usbCard {
 	c.progress = widget.NewProgressBarInfinite()
 	c.progress.Stop()
 	c.progress.Hide()
+	c.bar = widget.NewProgressBar()
+	c.bar.TextFormatter = func() string {
+		return fmt.Sprintf("%d of %d events", int(c.bar.Value), int(c.bar.Max))
+	}
+	c.bar.Hide()
 	c.doing = widget.NewLabel("")
 	c.doing.Hide()
 	c.result = newMessage(widget.SuccessImportance)
@@ -66,7 +72,7 @@ func newUSBCard(u *UI) *usbCard {
 	c.root = widget.NewCard("No network? Use a USB stick", "", container.NewVBox(
 		para("Export writes everything waiting for the hub to an encrypted file. Take it to the district office; "+
 			"the hub's answer comes back as another file, which you import here."),
-		toolbar(c.exportBtn, c.importBtn), c.doing, c.progress, c.result.Object(), c.errMsg.Object()))
+		toolbar(c.exportBtn, c.importBtn), c.doing, c.progress, c.bar, c.result.Object(), c.errMsg.Object()))
 	return c
 }
 
@@ -85,8 +91,36 @@ func (c *usbCard) start(doing string) {
 	c.importBtn.Disable()
 	c.doing.SetText(doing)
 	c.doing.Show()
+	c.bar.Hide()
 	c.progress.Show()
 	c.progress.Start()
+}
+
+// advance shows how far the export or import is; called on the UI
+// goroutine. Until the total is known the bar runs without a count.
+func (c *usbCard) advance(doing string, done, total int) {
+	if !c.busy || total <= 0 {
+		return
+	}
+	c.doing.SetText(doing)
+	c.progress.Stop()
+	c.progress.Hide()
+	c.bar.Max = float64(total)
+	c.bar.SetValue(float64(done))
+	c.bar.Show()
+}
+
+// progressFn reports a bundle's progress to the card from the worker
+// goroutine, at most every 100 ms (and always at the end).
+func (c *usbCard) progressFn(doing string) device.BundleProgress {
+	var last time.Time
+	return func(done, total int) {
+		if done < total && time.Since(last) < 100*time.Millisecond {
+			return
+		}
+		last = time.Now()
+		c.u.do(func() { c.advance(doing, done, total) })
+	}
 }
 
 // stop hides the progress bar and enables the buttons again.
@@ -94,6 +128,7 @@ func (c *usbCard) stop() {
 	c.busy = false
 	c.progress.Stop()
 	c.progress.Hide()
+	c.bar.Hide()
 	c.doing.Hide()
 	c.exportBtn.Enable()
 	c.importBtn.Enable()
@@ -119,7 +154,7 @@ func (c *usbCard) export() {
 		var res *device.BundleExport
 		var err error
 		u.background(func() {
-			res, err = sess.ExportBundle(context.Background(), w)
+			res, err = sess.ExportBundle(context.Background(), w, c.progressFn("Writing the bundle…"))
 			if cerr := w.Close(); err == nil && cerr != nil {
 				err = fmt.Errorf("the file could not be written: %w", cerr)
 			}
@@ -182,7 +217,7 @@ func (c *usbCard) importBundle() {
 			if err != nil {
 				return
 			}
-			res, err = sess.ImportBundle(context.Background(), rs)
+			res, err = sess.ImportBundle(context.Background(), rs, c.progressFn("Applying the hub's changes…"))
 		}, func() {
 			c.stop()
 			if err != nil {

@@ -42,6 +42,11 @@ func TestUSBExportImport(t *testing.T) {
 		t.Error("no progress (or the buttons stay enabled) while exporting")
 	}
 	h.waitFor("the export result", func() bool { return h.shows("Bundle written:") || c.errMsg.Text() != "" })
+	// While it ran, the bar counted the events (after the indeterminate
+	// bar while the amount was unknown).
+	if c.bar.Max != 1 || c.bar.Value != 1 {
+		t.Errorf("progress bar %v of %v, want 1 of 1", c.bar.Value, c.bar.Max)
+	}
 	if c.errMsg.Text() != "" {
 		t.Fatalf("export failed: %s", c.errMsg.Text())
 	}

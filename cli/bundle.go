@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/sync/bundle"
@@ -47,7 +48,7 @@ func cmdBundleExport(env *Env, args []string) int {
 	var res *device.BundleExport
 	err = bundle.WriteFile(*out, func(f *os.File) error {
 		var err error
-		res, err = s.ExportBundle(context.Background(), f)
+		res, err = s.ExportBundle(context.Background(), f, bundleProgress(env, "written"))
 		return err
 	})
 	if err != nil {
@@ -81,7 +82,7 @@ func cmdBundleImport(env *Env, args []string) int {
 		return fail(env, err)
 	}
 	defer done()
-	res, err := s.ImportBundle(context.Background(), f)
+	res, err := s.ImportBundle(context.Background(), f, bundleProgress(env, "applied"))
 	if err != nil {
 		return fail(env, fmt.Errorf("bundle refused, nothing was applied: %w", err))
 	}
@@ -98,4 +99,17 @@ func cmdBundleImport(env *Env, args []string) int {
 		return 3
 	}
 	return 0
+}
+
+// bundleProgress prints "events written/applied n of total" to standard
+// error, at most twice a second and once at the end.
+func bundleProgress(env *Env, verb string) device.BundleProgress {
+	var last time.Time
+	return func(done, total int) {
+		if total == 0 || (done < total && time.Since(last) < 500*time.Millisecond) {
+			return
+		}
+		last = time.Now()
+		fmt.Fprintf(env.Stderr, "events %s: %d of %d\n", verb, done, total)
+	}
 }

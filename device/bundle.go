@@ -81,7 +81,9 @@ type BundleExport struct {
 // encrypted to the hub's bundle key. Events are streamed from the database.
 // Exporting changes nothing: the events stay pending until the hub's answer
 // (ImportBundle) or a sync acknowledges them. Audit-logged (counts only).
-func (s *Session) ExportBundle(ctx context.Context, w io.Writer) (*BundleExport, error) {
+// progress, if not nil, is called from this goroutine with the events
+// written and the events to write.
+func (s *Session) ExportBundle(ctx context.Context, w io.Writer, progress BundleProgress) (*BundleExport, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -123,8 +125,22 @@ func (s *Session) ExportBundle(ctx context.Context, w io.Writer) (*BundleExport,
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range local.Missing(acked) {
-		if err := s.d.st.EventRange(ctx, r, bw.Event); err != nil {
+	missing := local.Missing(acked)
+	total := 0
+	for _, r := range missing {
+		total += int(r.To - r.From + 1)
+	}
+	progress.report(0, total)
+	for _, r := range missing {
+		if err := s.d.st.EventRange(ctx, r, func(e *registry.Event) error {
+			if err := bw.Event(e); err != nil {
+				return err
+			}
+			if n := bw.Events(); n%progressEvery == 0 {
+				progress.report(n, total)
+			}
+			return nil
+		}); err != nil {
 			return nil, err
 		}
 	}
@@ -135,6 +151,7 @@ func (s *Session) ExportBundle(ctx context.Context, w io.Writer) (*BundleExport,
 	if err != nil {
 		return nil, err
 	}
+	progress.report(bw.Events(), total)
 	res := &BundleExport{ID: hd.ID, Events: bw.Events(), Pending: len(pend)}
 	if err := s.audit("bundle_export", "", fmt.Sprintf("bundle %s: %d events", hd.ID, res.Events)); err != nil {
 		return nil, err
@@ -152,6 +169,19 @@ type BundleImport struct {
 	Pending  int  // registrations still waiting for the hub
 }
 
+// BundleProgress is told how far a bundle export or import is: done of
+// total events (total 0: not known yet). It may be nil.
+type BundleProgress func(done, total int)
+
+func (p BundleProgress) report(done, total int) {
+	if p != nil {
+		p(done, total)
+	}
+}
+
+// progressEvery is how often (in events) an export reports progress.
+const progressEvery = 1000
+
 // bundleTxEvents is how many events of a bundle one transaction applies
 // unless Options.BundleBatch says otherwise.
 const bundleTxEvents = 10_000
@@ -164,8 +194,10 @@ const bundleTxEvents = 10_000
 // are stored, the hub's vector is recorded as acknowledged (the 72-hour
 // clock), and the events are applied a chunk per transaction, each verified
 // against the trust list. Importing the same bundle again, or an older one
-// after a newer, changes nothing.
-func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImport, error) {
+// after a newer, changes nothing. progress, if not nil, is called from this
+// goroutine with the events applied and the bundle's events (0, 0 while the
+// whole file is being checked).
+func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress BundleProgress) (*BundleImport, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -177,6 +209,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 	if err != nil || len(root) != ed25519.PublicKeySize {
 		return nil, errors.New("this device's authority root key is missing or damaged")
 	}
+	progress.report(0, 0)
 	b, err := bundle.Open(f, id, id.Recipient().String(), func(h *bundle.Header) (ed25519.PublicKey, error) {
 		if h.Kind != bundle.KindToDevice || h.From != bundle.HubID || h.To != s.d.info.DeviceID || h.Country != s.d.info.Country {
 			return nil, fmt.Errorf("%w", bundle.ErrNotForUs)
@@ -214,6 +247,8 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 	}
 	var batch []*registry.Event
 	var inFlight chan prepared
+	applied := 0
+	progress.report(0, res.Events)
 	write := func() error {
 		if inFlight == nil {
 			return nil
@@ -224,6 +259,8 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 			return p.err
 		}
 		r, err := s.writeChunk(p.c)
+		applied += len(p.c.evs)
+		progress.report(applied, res.Events)
 		res.Received += r.received
 		res.Refused += r.refused
 		res.Quarantined += r.quarantined
@@ -231,13 +268,11 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 		res.Future += r.future
 		return err
 	}
-	flush := func() error {
+	flush := func(evs []*registry.Event) error {
 		// Wait for the batch being prepared, start preparing this one,
 		// then write the first while the second is prepared.
 		ready := inFlight
 		next := make(chan prepared, 1)
-		evs := batch
-		batch = nil
 		go func() {
 			c, err := s.prepareChunk(evs)
 			next <- prepared{c, err}
@@ -249,13 +284,17 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker) (*BundleImp
 	}
 	err = b.Apply(func(evs []*registry.Event) error {
 		batch = append(batch, evs...)
-		if len(batch) < per {
-			return nil
+		for len(batch) >= per {
+			// The next appends go past the end of this batch, never into it.
+			if err := flush(batch[:per:per]); err != nil {
+				return err
+			}
+			batch = batch[per:]
 		}
-		return flush()
+		return nil
 	})
 	if err == nil && len(batch) > 0 {
-		err = flush()
+		err = flush(batch)
 	}
 	if err == nil {
 		err = write()

@@ -92,7 +92,7 @@ func BenchmarkBundle100k(b *testing.B) {
 		}
 		b.ResetTimer()
 		t0 := time.Now()
-		res, err := sa.ExportBundle(context.Background(), f)
+		res, err := sa.ExportBundle(context.Background(), f, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -124,7 +124,7 @@ func BenchmarkBundle100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		t0 = time.Now()
-		ir, err := sc.ImportBundle(context.Background(), g)
+		ir, err := sc.ImportBundle(context.Background(), g, nil)
 		devImport := time.Since(t0)
 		g.Close()
 		doneC()

@@ -46,9 +46,25 @@ func TestPipelinedImport(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer f.Close()
-		res, err := s.ImportBundle(context.Background(), f)
+		var calls [][2]int
+		res, err := s.ImportBundle(context.Background(), f, func(done, total int) { calls = append(calls, [2]int{done, total}) })
 		if err != nil {
 			t.Fatal(err)
+		}
+		// Progress: (0, 0) while checking, then rising to the bundle's events.
+		if len(calls) == 0 || calls[0] != [2]int{0, 0} {
+			t.Fatalf("progress calls %v", calls)
+		}
+		if !res.Repeated {
+			last := calls[len(calls)-1]
+			if last != [2]int{res.Events, res.Events} || len(calls) < 130/16 {
+				t.Fatalf("progress ends at %v after %d calls, want %d of %d in batches of 16", last, len(calls), res.Events, res.Events)
+			}
+			for i := 1; i < len(calls); i++ {
+				if calls[i][0] < calls[i-1][0] {
+					t.Fatalf("progress went back: %v", calls)
+				}
+			}
 		}
 		return res
 	}
