@@ -346,6 +346,8 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 		} else if next != base {
 			return fmt.Errorf("this device's event log moved during the save (sequence %d, expected %d): nothing was saved, try again", next, base)
 		}
+		rows := make([]store.RecordRow, len(preps))
+		tokens := make([][][]byte, len(preps))
 		for i, p := range preps {
 			ok, err := tx.InsertEvent(p.e, now)
 			if err != nil {
@@ -354,14 +356,13 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 			if !ok {
 				return fmt.Errorf("event %s already stored: nothing was saved, try again", p.e.ID())
 			}
-			if err := tx.PutRecord(p.row, p.tokens, true); err != nil {
-				return err
-			}
+			rows[i], tokens[i] = p.row, p.tokens
 			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", ids[i], ""); err != nil {
 				return err
 			}
 		}
-		return nil
+		// The batch's search tokens in one ordered pass.
+		return tx.PutNewRecords(rows, tokens)
 	})
 	if err != nil {
 		return nil, err

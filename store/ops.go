@@ -333,11 +333,23 @@ func (t *Tx) putRow(r RecordRow, tokens [][]byte) error {
 	return err
 }
 
-// insertSearch writes search rows (tokens[i], ids[i]). A statement takes
-// up to searchBatch rows as two parameters, the tokens end to end in one
-// blob and the IDs in a JSON array, so that a large batch costs a few
-// hundred cgo calls rather than two per row.
+// insertSearch writes search rows (tokens[i], ids[i]). Up to searchBatch
+// rows go in one statement as two parameters, the tokens end to end in one
+// blob and the IDs in a JSON array, so a large batch costs a few hundred cgo
+// calls rather than two per row. A few rows (one record's) go as bound
+// values, which is cheaper than reading JSON.
 func (t *Tx) insertSearch(tokens [][]byte, ids []string) error {
+	if len(tokens) <= tokenBatch {
+		args := make([]any, 0, 2*len(tokens))
+		for i, tok := range tokens {
+			args = append(args, tok, ids[i])
+		}
+		if len(tokens) == 0 {
+			return nil
+		}
+		_, err := t.tx.Exec(insertTokens[len(tokens)], args...)
+		return err
+	}
 	blob := make([]byte, 0, min(len(tokens), searchBatch)*tokenSize)
 	for len(tokens) > 0 {
 		n := min(len(tokens), searchBatch)
@@ -357,6 +369,18 @@ func (t *Tx) insertSearch(tokens [][]byte, ids []string) error {
 	}
 	return nil
 }
+
+// tokenBatch is the most search rows written as bound values.
+const tokenBatch = 64
+
+// insertTokens[n] inserts n search rows as bound values.
+var insertTokens = func() []string {
+	q := make([]string, tokenBatch+1)
+	for n := 1; n <= tokenBatch; n++ {
+		q[n] = "INSERT OR IGNORE INTO search(token, record) VALUES" + strings.TrimSuffix(strings.Repeat("(?,?),", n), ",")
+	}
+	return q
+}()
 
 // searchBatch is how many search rows one statement writes.
 const searchBatch = 1024
