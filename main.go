@@ -16,6 +16,7 @@ func main() {
 	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
 		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:]))
 	}
+	withFyneCache()
 	data := flag.String("data", device.DefaultDir(), "data directory of this device")
 	flag.Parse()
 	if err := app.Run(*data); err != nil {

@@ -84,10 +84,16 @@ func New(a fyne.App, dir string, opts device.Options) *UI {
 // closed.
 func Run(dir string) error {
 	a := fyneapp.NewWithID(AppID)
-	u := New(a, dir, device.Options{})
+	// A small database cache: the window's memory matters more on a tablet
+	// than the speed of bulk writes, which the command line does.
+	u := New(a, dir, device.Options{CacheMiB: appCacheMiB})
 	u.win.ShowAndRun()
 	return nil
 }
+
+// appCacheMiB is the app's database page cache per connection (the command
+// line keeps store's default, 32 MiB).
+const appCacheMiB = 8
 
 // Window is the app's window.
 func (u *UI) Window() fyne.Window { return u.win }

@@ -83,6 +83,8 @@ type Options struct {
 	Now    func() time.Time // clock; time.Now when nil
 	Rand   io.Reader        // randomness; crypto/rand when nil
 	Params *vault.Params    // Argon2id parameters for new wraps; vault.DefaultParams when nil
+	// CacheMiB is the database's page cache per connection; 32 MiB when 0.
+	CacheMiB int
 	// BundleBatch is how many events of a bundle one transaction applies;
 	// 10,000 when 0 (tests make it small to exercise the pipeline).
 	BundleBatch int
@@ -139,7 +141,7 @@ func Open(dir string, opts Options) (*Device, error) {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
 		return nil, ErrNotInitialised
 	}
-	st, err := store.Open(dir)
+	st, err := store.OpenWith(dir, store.Options{CacheMiB: opts.CacheMiB})
 	if err != nil {
 		return nil, err
 	}

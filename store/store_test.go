@@ -192,3 +192,18 @@ func TestPutNewRecords(t *testing.T) {
 		t.Fatalf("%d records after refused input, want 2", n)
 	}
 }
+
+// TestCacheOption: the page cache follows Options.CacheMiB (32 MiB by default).
+func TestCacheOption(t *testing.T) {
+	for _, c := range []struct{ mib, want int }{{0, -32000}, {8, -8000}} {
+		s, err := OpenWith(t.TempDir(), Options{CacheMiB: c.mib})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got int
+		if err := s.db.QueryRow("PRAGMA cache_size").Scan(&got); err != nil || got != c.want {
+			t.Errorf("CacheMiB %d: cache_size %d %v, want %d", c.mib, got, err, c.want)
+		}
+		s.Close()
+	}
+}
