@@ -156,10 +156,32 @@ type Token struct {
 }
 
 // KeysOf returns the matcher's blocking keys of a person (on the device or
-// the country hub, which can read the person).
+// the country hub, which can read the person): those of the name, and of
+// the name in original script and each alias read as a name of their own
+// (the matcher transliterates Cyrillic, Greek and Arabic script), so a
+// person registered in one country under an alias or in Cyrillic is found
+// from another under that name. At most MaxKeys, the primary name's first.
 func KeysOf(p *registry.Person) []string {
-	return match.BlockingKeys(match.Record{FamilyName: p.FamilyName, GivenNames: p.GivenNames, Sex: p.Sex,
-		BirthDate: p.BirthDate.String(), Nationalities: p.Nationalities, DocumentNumber: p.Document.Number})
+	r := match.Record{FamilyName: p.FamilyName, GivenNames: p.GivenNames, Sex: p.Sex,
+		BirthDate: p.BirthDate.String(), Nationalities: p.Nationalities, DocumentNumber: p.Document.Number}
+	keys := match.BlockingKeys(r)
+	seen := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		seen[k] = true
+	}
+	for _, n := range append([]string{p.OriginalScriptName}, p.Aliases...) {
+		if strings.TrimSpace(n) == "" {
+			continue
+		}
+		r.FamilyName, r.GivenNames = "", n
+		for _, k := range match.BlockingKeys(r) {
+			if !seen[k] && len(keys) < MaxKeys {
+				seen[k] = true
+				keys = append(keys, k)
+			}
+		}
+	}
+	return keys
 }
 
 // CheckKeys refuses blocking keys that are not of the matcher's form.

@@ -57,6 +57,26 @@ func TestHitRule(t *testing.T) {
 			t.Errorf("%s: hit %v (%s), want %v; shared %+v", c.name, hit, why, c.hit, s)
 		}
 	}
+	// Names the person was registered under besides the primary one: an
+	// alias, and the name in original script (Cyrillic here), are found
+	// from another country under that name.
+	other := person("Xyzfake", "Testee", "1990-03-04", "")
+	if s := shared(key, other, person("Fakeomar", "Testalias", "1990", "")); s.Pair > 0 || s.Name > 0 {
+		t.Fatalf("without aliases the names share a pair: %+v", s)
+	}
+	other.Aliases = []string{"Fakeomar Testalias"}
+	other.OriginalScriptName = "Мухаммед Тести Фейкхасан"
+	for name, b := range map[string]*registry.Person{
+		"alias":           person("Fakeomar", "Testalias", "1990", ""),
+		"original script": person("Fakehasan", "Muhammad Testee", "1991-05-06", ""),
+	} {
+		if hit, why := shared(key, other, b).Hit(); !hit {
+			t.Errorf("%s: no hit (%s)", name, why)
+		}
+	}
+	if hit, _ := shared(key, other, person("Nobodyelse", "Example Sample", "1990", "")).Hit(); hit {
+		t.Error("an unrelated person hits through the aliases")
+	}
 	// Another key, no shared tokens.
 	if s := shared(bytes.Repeat([]byte{8}, 32), a, a); s != (Shared{}) {
 		// shared uses one key for both sides; check tokens differ across keys
