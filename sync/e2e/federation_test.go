@@ -19,6 +19,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/pki"
@@ -146,6 +147,22 @@ func TestFederation(t *testing.T) {
 	}
 	if out := f.a.push(); !strings.Contains(out, "sent 0 records") {
 		t.Fatalf("second push A is not a no-op: %s", out)
+	}
+	// Records pushed with tokens of an earlier version are pushed again.
+	hubDB, err := store.Open(f.a.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = hubDB.Update(context.Background(), func(tx *store.Tx) error { return tx.PutMeta("hub:fed_tokens_version", []byte("1")) })
+	hubDB.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := f.a.push(); !strings.Contains(out, "sent 21 records") {
+		t.Fatalf("push A after a change of token version: %s", out)
+	}
+	if out := f.a.push(); !strings.Contains(out, "sent 0 records") {
+		t.Fatalf("push A after the re-push is not a no-op: %s", out)
 	}
 
 	refV := f.devB.registerOne("variant", fakeVariant)

@@ -155,6 +155,11 @@ type Token struct {
 	Token []byte `json:"t"`
 }
 
+// TokensVersion changes whenever KeysOf or Tokens change what a record
+// yields: country hubs then push every record again. 2: aliases and the name
+// in original script.
+const TokensVersion = 2
+
 // KeysOf returns the matcher's blocking keys of a person (on the device or
 // the country hub, which can read the person): those of the name, and of
 // the name in original script and each alias read as a name of their own

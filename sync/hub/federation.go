@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -376,6 +377,25 @@ type PushReport struct {
 	Skipped int // records that could not be read (logged; not sent)
 }
 
+// metaFedTokens records the federation.TokensVersion of what was pushed.
+const metaFedTokens = "hub:fed_tokens_version"
+
+// resetPushedOnNewTokens forgets what was pushed when it was pushed with
+// tokens of an earlier version, so every record is sent again with the
+// current tokens (the region replaces a record's tokens on each push).
+func (h *Hub) resetPushedOnNewTokens(ctx context.Context) error {
+	want := strconv.Itoa(federation.TokensVersion)
+	if v, err := h.st.GetMeta(metaFedTokens); err == nil && string(v) == want {
+		return nil
+	}
+	return h.st.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec("DELETE FROM fed_pushed"); err != nil {
+			return err
+		}
+		return tx.PutMeta(metaFedTokens, []byte(want))
+	})
+}
+
 // PushUpstream sends the region an index entry for every record that is new
 // or changed since it was last acknowledged, in batches; each acknowledged
 // batch is remembered, so an interrupted push resumes where it stopped and a
@@ -390,6 +410,9 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 	}
 	h.fed.push.Lock()
 	defer h.fed.push.Unlock()
+	if err := h.resetPushedOnNewTokens(ctx); err != nil {
+		return rep, err
+	}
 	batchSize := pushBatch
 	if h.fed.pkg.Sharing == federation.SharingFull {
 		batchSize = pushBatch / 2 // details make entries larger
