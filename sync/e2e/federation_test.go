@@ -188,6 +188,19 @@ func TestFederation(t *testing.T) {
 	if out := f.b.push(); !strings.Contains(out, "sent 2 records") {
 		t.Fatalf("push B: %s", out)
 	}
+	// Status: the region lists the country hubs and what each sent; a
+	// country hub says where it pushes and what is left to push.
+	if out := f.region.status(); !regexp.MustCompile(`BIH\s+\S+\s+sharing index\s+21 records, 0 data sets`).MatchString(out) ||
+		!regexp.MustCompile(`SRB\s+\S+\s+sharing index\s+2 records`).MatchString(out) {
+		t.Errorf("region status:\n%s", out)
+	}
+	f.devA.registerOne("later", fakeOther)
+	if code, out := f.devA.sync(""); code != 0 {
+		t.Fatalf("sync A: %d %s", code, out)
+	}
+	if out := f.a.status(); !strings.Contains(out, "federation  region WBR at "+f.region.url()+", sharing index; 1 records to push") {
+		t.Errorf("country status:\n%s", out)
+	}
 	if out := f.devA.elsewhere(refA); !strings.Contains(out, "SRB "+refV) {
 		t.Fatalf("BIH asking after SRB pushed: want a hit on %s, got\n%s", refV, out)
 	}
@@ -210,7 +223,7 @@ func TestFederation(t *testing.T) {
 		Records             []map[string]any
 	}
 	b, _ := os.ReadFile(exp)
-	if err := json.Unmarshal(b, &doc); err != nil || doc.Format != "fieldreg-eurodac-export-v1" || len(doc.Records) != 21 || len(doc.NotSupplied) == 0 {
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Format != "fieldreg-eurodac-export-v1" || len(doc.Records) != 22 || len(doc.NotSupplied) == 0 {
 		t.Fatalf("export: %v %q %d records, not supplied %q", err, doc.Format, len(doc.Records), doc.NotSupplied)
 	}
 	found := false

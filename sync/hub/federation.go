@@ -914,24 +914,57 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 	return hits, nil
 }
 
-// RegionStats (region) counts the countries and records held.
-func (h *Hub) RegionStats(ctx context.Context) (map[string]int, error) {
-	if !h.IsRegion() {
-		return nil, ErrNotRegion
-	}
-	rows, err := h.st.DB().QueryContext(ctx, "SELECT country, COUNT(*) FROM fed_records GROUP BY country ORDER BY country")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var c string
-		var n int
-		if err := rows.Scan(&c, &n); err != nil {
+// FedStatus is what `reghub status` says of the federation.
+type FedStatus struct {
+	Role     string // "region", "country" (joined a region) or "" (not federated)
+	Region   string // country hub: the region it joined
+	URL      string // country hub: the region's address
+	Sharing  string // country hub: its sharing mode
+	Unpushed int    // country hub: records new or changed since the last acknowledged push
+	// Countries (region): each admitted country hub, with its records and,
+	// in full sharing, the data sets held (encrypted).
+	Countries []FedCountry
+}
+
+// FedCountry is one country hub as the region knows it.
+type FedCountry struct {
+	Country, Client, Sharing string
+	Revoked                  bool
+	Records, DataSets        int
+}
+
+// FederationStatus reports the hub's part in the federation.
+func (h *Hub) FederationStatus(ctx context.Context) (*FedStatus, error) {
+	db := h.st.DB()
+	if h.IsRegion() {
+		st := &FedStatus{Role: RoleRegion}
+		rows, err := db.QueryContext(ctx, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
+			(SELECT COUNT(*) FROM fed_records r WHERE r.country = c.country),
+			(SELECT COUNT(*) FROM fed_details d WHERE d.country = c.country)
+			FROM fed_countries c LEFT JOIN credentials cr ON cr.device_id = c.client ORDER BY c.country, c.client`)
+		if err != nil {
 			return nil, err
 		}
-		out[c] = n
+		defer rows.Close()
+		for rows.Next() {
+			var c FedCountry
+			var revoked int64
+			if err := rows.Scan(&c.Country, &c.Client, &c.Sharing, &revoked, &c.Records, &c.DataSets); err != nil {
+				return nil, err
+			}
+			c.Revoked = revoked != 0
+			st.Countries = append(st.Countries, c)
+		}
+		return st, rows.Err()
 	}
-	return out, rows.Err()
+	region, url, sharing := h.Federation()
+	if region == "" {
+		return &FedStatus{}, nil
+	}
+	st := &FedStatus{Role: "country", Region: region, URL: url, Sharing: sharing}
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM
+		(SELECT record, COUNT(*) AS n, MAX(hlc) AS h FROM events GROUP BY record) e
+		LEFT JOIN fed_pushed p ON p.record = e.record
+		WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h`).Scan(&st.Unpushed)
+	return st, err
 }

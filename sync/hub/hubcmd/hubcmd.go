@@ -320,5 +320,24 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	for _, q := range s.Quarantined {
 		fmt.Fprintf(stdout, "  quarantined %s (record %s): %s\n", q.Event, q.Record, q.Reason)
 	}
+	fs2, err := h.FederationStatus(context.Background())
+	if err != nil {
+		return fail(stderr, "status", err)
+	}
+	switch fs2.Role {
+	case hub.RoleRegion:
+		fmt.Fprintf(stdout, "region      %d country hubs admitted\n", len(fs2.Countries))
+		for _, c := range fs2.Countries {
+			state := ""
+			if c.Revoked {
+				state = ", revoked"
+			}
+			fmt.Fprintf(stdout, "  %-4s %-16s sharing %-5s %d records, %d data sets%s\n", c.Country, c.Client, c.Sharing, c.Records, c.DataSets, state)
+		}
+	case "country":
+		fmt.Fprintf(stdout, "federation  region %s at %s, sharing %s; %d records to push\n", fs2.Region, fs2.URL, fs2.Sharing, fs2.Unpushed)
+	default:
+		fmt.Fprintln(stdout, "federation  not joined")
+	}
 	return 0
 }
