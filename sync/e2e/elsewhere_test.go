@@ -107,3 +107,36 @@ func filesHolding(t *testing.T, dir, s string) []string {
 	}
 	return out
 }
+
+// TestElsewhereLimited: a device may ask only so many questions; beyond the
+// hub's limit it is told so in plain words, the question waits for a later
+// sync, and the hub keeps answering others.
+func TestElsewhereLimited(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	f := newFederation(t)
+	refs := []string{f.devB.registerOne("one", fakeVariant), f.devB.registerOne("two", fakeOther)}
+	refs = append(refs, f.devB.registerOne("three", strings.Replace(fakeOther, "Example Sample", "Example Third", 1)))
+	addr := f.b.addr
+	f.b.stop()
+	f.b.start(addr, "--question-burst", "2", "--questions-per-hour", "1")
+	for _, ref := range refs[:2] {
+		f.devB.elsewhere(ref)
+	}
+	code, _, errs := run(t, "fieldreg", "elsewhere", "--data", f.devB.dir, "--passphrase-file", f.devB.passFile, refs[2])
+	if code != 1 || !strings.Contains(errs, "too many questions") || !strings.Contains(errs, "asked at the next sync") {
+		t.Fatalf("third question: exit %d %s", code, errs)
+	}
+	if !strings.Contains(f.b.logs.String(), "elsewhere limited") {
+		t.Errorf("the hub did not log the limit:\n%s", f.b.logs)
+	}
+	// Another device of the same hub has its own allowance.
+	other := newDevice(t, f.b, "tablet-b2", "SRB-SID")
+	if out := other.elsewhere(other.registerOne("mine", fakeOther)); !strings.Contains(out, "no hit") {
+		t.Fatalf("another device: %s", out)
+	}
+	if code, _, _ := run(t, "reghub", "serve", "--data", f.b.dir, "--passphrase-file", f.b.passFile, "--question-burst", "-1"); code != 2 {
+		t.Errorf("a negative limit: exit %d, want 2", code)
+	}
+}

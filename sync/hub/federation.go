@@ -594,6 +594,9 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed")
 		return "elsewhere refused", nil
 	}
+	if !h.ask.allow(w, c.id) {
+		return "elsewhere limited", nil
+	}
 	pt, err := seal.Open(h.records, req.Sealed, seal.AD("federation", "elsewhere", req.Record))
 	if err != nil {
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "the query does not open with the deployment's records key")
@@ -821,6 +824,9 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 	if err := federation.CheckTokens(req.Tokens); err != nil || len(req.Tokens) == 0 {
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: between 1 and 512 well-formed tokens are needed")
 		return "federation query refused", nil
+	}
+	if !h.ask.allow(w, c.id) {
+		return "federation query limited", nil
 	}
 	sharing, err := h.countrySharing(r.Context(), c.id)
 	var hits []wire.Hit

@@ -62,6 +62,9 @@ type Options struct {
 	Now    func() time.Time // time.Now when nil
 	Params *vault.Params    // Argon2id for the passphrase and enrolment codes; DefaultParams when nil
 	Logger *slog.Logger     // discards when nil
+	// Questions bounds the "registered elsewhere?" questions per caller
+	// (limit.go); the zero value is the default for the hub's role.
+	Questions QuestionLimit
 }
 
 func (o Options) withDefaults() Options {
@@ -93,6 +96,7 @@ type Hub struct {
 	log     *slog.Logger
 	writeMu sync.Mutex // serialises the chunks being stored
 	fed     federationState
+	ask     *limiter // questions per device (country hub) or per country hub (region)
 }
 
 // InitConfig sets up a hub.
@@ -240,6 +244,7 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 	if err := h.loadFederation(master); err != nil {
 		return nil, err
 	}
+	h.ask = newLimiter(opts.Questions, h.IsRegion())
 	return h, nil
 }
 

@@ -228,6 +228,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("log-format", "json", "log format: json or text")
 	upstream := fs.String("upstream", "", "country hub: push index entries to the regional hub (URL, or \"package\" for the one in the federation package)")
 	pushEvery := fs.Duration("push-every", time.Minute, "with --upstream: how often to push new and changed records")
+	qBurst := fs.Int("question-burst", 0, "\"registered elsewhere?\" questions one device (at a region: one country hub) may ask at once (default 300; region 5000)")
+	qHour := fs.Int("questions-per-hour", 0, "then this many per hour (default 300; region 72000)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
 	}
@@ -240,13 +242,16 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	case *upstream != "" && *pushEvery < time.Second:
 		fmt.Fprintf(stderr, "reghub serve: --push-every must be at least 1s, got %v\n", *pushEvery)
 		return 2
+	case *qBurst < 0 || *qHour < 0:
+		fmt.Fprintln(stderr, "reghub serve: --question-burst and --questions-per-hour cannot be negative")
+		return 2
 	}
 	var handler slog.Handler = slog.NewJSONHandler(stderr, nil)
 	if *format == "text" {
 		handler = slog.NewTextHandler(stderr, nil)
 	}
 	log := slog.New(handler)
-	h, err := open(&c, stderr, hub.Options{Logger: log})
+	h, err := open(&c, stderr, hub.Options{Logger: log, Questions: hub.QuestionLimit{Burst: *qBurst, PerHour: *qHour}})
 	if err != nil {
 		return fail(stderr, "serve", err)
 	}
