@@ -135,6 +135,11 @@ func TestElsewhereWaitsForSync(t *testing.T) {
 	if n, err := h.u.sess.WaitingQuestions(); err != nil || n != 1 {
 		t.Fatalf("waiting questions: %d %v", n, err)
 	}
+	// The sync screen counts it.
+	h.showSync()
+	h.waitFor("the question on the sync screen", func() bool {
+		return h.shows("1 question whether people were registered elsewhere waits to be asked.")
+	})
 
 	// The record shows the waiting question; the next sync that reaches
 	// the hub brings the answer, and the record shows it.

@@ -443,6 +443,10 @@ func (s *syncScreen) showStatus() {
 		s.waiting.SetText(fmt.Sprintf("Waiting to be sent: %s (%s).",
 			plural(st.Waiting, "change", "changes"), plural(st.Pending, "registration", "registrations")))
 	}
+	if st.Questions > 0 {
+		s.waiting.SetText(s.waiting.Text + fmt.Sprintf(" %s whether people were registered elsewhere %s to be asked.",
+			plural(st.Questions, "question", "questions"), verbFor(st.Questions, "waits", "wait")))
+	}
 	// Before the first sync of this session, show how the last attempt
 	// (perhaps a background one in an earlier session) went.
 	if s.ctl.last == nil && s.ctl.lastErr == nil && !s.ctl.running && st.LastReport != nil && s.result.Text() == "" && s.errMsg.Text() == "" {

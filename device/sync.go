@@ -115,6 +115,7 @@ type SyncStatus struct {
 	Waiting      int         // this device's events the hub has not acknowledged
 	Pending      int         // of them, registrations (the 72-hour clock runs)
 	NextDeadline time.Time   // earliest deadline among pending registrations; zero if none
+	Questions    int         // "registered elsewhere?" questions waiting for the hub
 }
 
 // SyncStatus reports the sync state. It needs no unlocked session: nothing
@@ -144,7 +145,8 @@ func (d *Device) SyncStatus() (SyncStatus, error) {
 	if len(pend) > 0 {
 		st.NextDeadline = pend[0].Deadline
 	}
-	return st, nil
+	st.Questions, err = d.st.CountWaitingQuestions()
+	return st, err
 }
 
 // PendingRegistration is a registration made on this device that the hub
