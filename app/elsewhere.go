@@ -36,6 +36,8 @@ type elsewhereView struct {
 	ask  *widget.Button
 	root *fyne.Container
 	gen  int // bumps with each load or question: late results are dropped
+	// onShown, if set, is told whether the answer shown holds hits.
+	onShown func(hit bool)
 }
 
 func newElsewhereView(u *UI, id string) *elsewhereView {
@@ -121,6 +123,9 @@ func (v *elsewhereView) show(a device.ElsewhereAnswer, ok bool, err error) {
 	v.busy.Stop()
 	v.busy.Hide()
 	text, imp := elsewhereText(a, ok, err)
+	if v.onShown != nil {
+		v.onShown(err == nil && a.Reply != nil && len(a.Reply.Hits) > 0)
+	}
 	v.text.SetText(text)
 	v.text.Importance = imp
 	v.text.Refresh()

@@ -116,6 +116,20 @@ func TestElsewhereAfterSaving(t *testing.T) {
 	h.tap("Register next person")
 	h.registerOne("Nobody-Sample", "Example Stranger", "Female", "1970-06-06")
 	h.waitFor("the no-hit beside the receipt", func() bool { return h.shows("No hit: not registered in another country of region WBR") })
+
+	// A family: the member known elsewhere is marked on their button.
+	head := syncFakePerson("Sample-Hadad", "Example Stranger")
+	member := syncFakePerson("Sample Haddad", "Example Muhammad")
+	member.Sex, member.BirthDate = registry.SexMale, registry.Date{Year: 1984, Month: 2, Day: 29}
+	ids, err := h.u.sess.RegisterGroup([]*registry.Person{head, member})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.u.sh.reg.showSaved([]*registry.Person{head, member}, ids, "")
+	h.waitFor("the hit on the member's button", func() bool { return h.hasButton("2. Sample Haddad, Example Muhammad · HIT elsewhere") })
+	if h.hasButton("1. Sample-Hadad, Example Stranger · HIT") {
+		t.Error("the head of family, unknown elsewhere, is marked")
+	}
 }
 
 // TestElsewhereWaitsForSync: with the hub out of reach the question waits,

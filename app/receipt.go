@@ -118,6 +118,19 @@ func (r *receiptScreen) show(i int) {
 	})
 }
 
+// markHit marks person i's button when the regional joint database knows
+// them from another country.
+func (r *receiptScreen) markHit(i int, hit bool) {
+	if i >= len(r.chips) {
+		return
+	}
+	text := fmt.Sprintf("%d. %s", i+1, r.people[i].name)
+	if hit {
+		text += " · HIT elsewhere"
+	}
+	r.chips[i].SetText(text)
+}
+
 func (r *receiptScreen) setBody(obj fyne.CanvasObject) {
 	r.body.Objects = []fyne.CanvasObject{obj}
 	r.body.Refresh()

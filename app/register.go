@@ -295,6 +295,12 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 		views := make([]*elsewhereView, len(ids))
 		for i, id := range ids {
 			views[i] = newElsewhereView(u, id)
+			if len(ids) > 1 {
+				// In a family, the member with a hit is marked on their
+				// button, so it is not missed among the receipts.
+				rs := r.receipts
+				views[i].onShown = func(hit bool) { rs.markHit(i, hit) }
+			}
 			views[i].Ask()
 		}
 		u.watchElsewhere(views...)
