@@ -512,10 +512,10 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 				continue
 			}
 			if p := pre[e.Record]; p != nil && p.err == nil {
-				// Already opened while preparing.
-			} else if _, err := e.OpenChange(s.k.records); err != nil {
+				// Already opened and folded while preparing.
+			} else if reason := s.checkChange(e); reason != "" {
 				res.quarantined++
-				if err := tx.Quarantine(e, "payload does not open with the deployment's records key", now); err != nil {
+				if err := tx.Quarantine(e, reason, now); err != nil {
 					return err
 				}
 				continue
@@ -589,7 +589,10 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 		}
 		return tx.PutNewRecords(newRows, newTokens)
 	})
-	return res, err
+	if err != nil {
+		return applied{}, err // rolled back: nothing was taken
+	}
+	return res, nil
 }
 
 // RecordConflicts is a record holding concurrent edits of identity fields.
@@ -810,6 +813,21 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 	}
 	wg.Wait()
 	return out
+}
+
+// checkChange says why event e cannot be taken ("" if it can): its payload
+// does not open, or no record can be folded from its change (a signed event
+// with, say, a date that does not exist must not stop every later fold of
+// its record). Called with s.mu read-locked and the session unlocked.
+func (s *Session) checkChange(e *registry.Event) string {
+	c, err := e.OpenChange(s.k.records)
+	if err != nil {
+		return "payload does not open with the deployment's records key"
+	}
+	if registry.CheckChange(e.Op, c) != nil {
+		return "change malformed: no record can be built from it"
+	}
+	return ""
 }
 
 // ApplyResult says what ApplyEvents took.

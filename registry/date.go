@@ -68,7 +68,7 @@ func ParseDate(s string) (Date, error) {
 	}
 	parts := strings.Split(s, "-")
 	if len(parts) > 3 || (d.Estimated && len(parts) != 1) {
-		return Date{}, fmt.Errorf("%w: %q (use YYYY-MM-DD, YYYY-MM or YYYY)", ErrBadDate, s)
+		return Date{}, fmt.Errorf("%w (use YYYY-MM-DD, YYYY-MM or YYYY)", ErrBadDate)
 	}
 	nums := make([]int, len(parts))
 	for i, p := range parts {
@@ -78,25 +78,25 @@ func ParseDate(s string) (Date, error) {
 		}
 		n, err := strconv.Atoi(p)
 		if err != nil || len(p) != want {
-			return Date{}, fmt.Errorf("%w: %q (use YYYY-MM-DD, YYYY-MM or YYYY)", ErrBadDate, s)
+			return Date{}, fmt.Errorf("%w (use YYYY-MM-DD, YYYY-MM or YYYY)", ErrBadDate)
 		}
 		nums[i] = n
 	}
 	d.Year = nums[0]
 	if d.Year < 1880 || d.Year > 9999 {
-		return Date{}, fmt.Errorf("%w: year %d is out of range", ErrBadDate, d.Year)
+		return Date{}, fmt.Errorf("%w: the year is out of range", ErrBadDate)
 	}
 	if len(nums) > 1 {
 		d.Month = nums[1]
 		if d.Month < 1 || d.Month > 12 {
-			return Date{}, fmt.Errorf("%w: month %d does not exist", ErrBadDate, d.Month)
+			return Date{}, fmt.Errorf("%w: that month does not exist", ErrBadDate)
 		}
 	}
 	if len(nums) > 2 {
 		d.Day = nums[2]
 		t := time.Date(d.Year, time.Month(d.Month), d.Day, 0, 0, 0, 0, time.UTC)
 		if d.Day < 1 || t.Day() != d.Day {
-			return Date{}, fmt.Errorf("%w: %s does not exist", ErrBadDate, s)
+			return Date{}, fmt.Errorf("%w: that day does not exist", ErrBadDate)
 		}
 	}
 	return d, nil

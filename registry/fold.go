@@ -2,6 +2,7 @@ package registry
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 )
@@ -120,11 +121,42 @@ func Fold(id string, evs []Opened) (*Record, error) {
 		}
 		r.Versions = append(r.Versions, v)
 	}
-	b, _ := json.Marshal(r.fields)
-	if err := json.Unmarshal(b, &r.Person); err != nil {
-		return nil, fmt.Errorf("fold %s: stored values malformed: %w", id, err)
+	if err := decodeFields(r.fields, &r.Person); err != nil {
+		return nil, fmt.Errorf("fold %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// ErrBadChange is a change that no record can be folded from.
+var ErrBadChange = errors.New("change malformed")
+
+// decodeFields reads field values into p. The error never holds a value:
+// the values are personal data.
+func decodeFields(fields map[string]json.RawMessage, p *Person) error {
+	b, _ := json.Marshal(fields)
+	if err := json.Unmarshal(b, p); err != nil {
+		return fmt.Errorf("%w: stored values malformed", ErrBadChange)
+	}
+	return nil
+}
+
+// CheckChange refuses a change of operation op that Fold could not take: an
+// unknown operation, a link without its link, or field values that do not
+// read as a person's. Receivers (the hub, a device applying a sync or a
+// bundle) check it before storing an event, so one bad event, even signed,
+// cannot stop every later fold of its record.
+func CheckChange(op string, c *Change) error {
+	switch op {
+	case OpRegister, OpAmend:
+		var p Person
+		return decodeFields(c.Fields, &p)
+	case OpLink:
+		if c.Link == nil {
+			return fmt.Errorf("%w: link event without link", ErrBadChange)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: unknown operation", ErrBadChange)
 }
 
 func (r *Record) addConflict(field string, prevEv EventID, prevVal json.RawMessage, ev EventID, val json.RawMessage) {

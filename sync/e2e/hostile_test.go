@@ -161,6 +161,31 @@ func TestHostileInput(t *testing.T) {
 		t.Fatalf("future: %d %s", status, body)
 	}
 
+	// Signed, but no record can be built from it (a day that does not
+	// exist): refused whole at the hub; a device applying it quarantines
+	// it and takes the rest; no error names the value.
+	bad := fakeEvent(t, a, a.signKey(), 79, 1, now+7, "Fakebaddate")
+	rk, _ := seal.KeyFromBytes(a.pkg.RecordsKey)
+	bc, _ := bad.OpenChange(rk)
+	bc.Fields["birth_date"] = json.RawMessage(`"1990-02-30"`)
+	if err := bad.SealChange(rk, bc); err != nil {
+		t.Fatal(err)
+	}
+	bad.Sign(a.signKey())
+	if status, body := post(t, hc, u+wire.PathPush, chunk(bad)); status != 422 || strings.Contains(body, "1990-02-30") {
+		t.Errorf("malformed change: %d %s", status, body)
+	}
+	sess, done := a.session()
+	okEv := fakeEvent(t, a, a.signKey(), 79, 2, now+8, "Fakegoodafter")
+	res, err := sess.ApplyEvents([]*registry.Event{bad, okEv})
+	if err != nil || res.Quarantined != 1 || res.Received != 1 {
+		t.Errorf("device applying a malformed change: %+v %v", res, err)
+	}
+	if _, err := sess.Get(okEv.Record); err != nil {
+		t.Errorf("the good event's record: %v", err)
+	}
+	done()
+
 	// No client certificate: the device paths refuse, /healthz answers.
 	anon := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 	if status, _ := post(t, anon, u+wire.PathHello, strings.NewReader(`{"version":1}`)); status != 401 {

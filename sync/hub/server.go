@@ -373,8 +373,12 @@ func (h *Hub) checkOne(c *caller, e *registry.Event) string {
 	case !o.revoked.IsZero() && !e.HLC.Time().Before(o.revoked):
 		return "signed after the device was revoked"
 	}
-	if _, err := e.OpenChange(h.records); err != nil {
+	ch, err := e.OpenChange(h.records)
+	if err != nil {
 		return "payload does not open with the deployment's records key"
+	}
+	if registry.CheckChange(e.Op, ch) != nil {
+		return "change malformed: no record can be built from it"
 	}
 	return ""
 }
