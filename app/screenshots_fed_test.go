@@ -15,16 +15,11 @@ package app
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"time"
 
-	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
@@ -40,32 +35,18 @@ func init() {
 		os.Exit(2)
 	}
 	tmp, err := os.MkdirTemp("", "fieldreg-fedshots")
-	fedMust(err)
+	shotMust(err)
 	dir := prepareFedShots(tmp)
 	a := fyneapp.NewWithID(AppID)
 	u := New(a, dir, device.Options{Params: &vault.LowParams})
 	u.manualSync = true
 	u.Show()
 	go func() {
-		(&fedShooter{u: u, out: out}).run()
+		fedShotsRun(&shooter{u: u, out: out})
 		os.RemoveAll(tmp)
 		os.Exit(0)
 	}()
 	a.Run()
-}
-
-func fedMust(err error) {
-	if err != nil {
-		panic(err)
-	}
-}
-
-// fedServe serves h on a loopback port for the life of the process.
-func fedServe(h *hub.Hub) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	fedMust(err)
-	go func() { _ = h.Serve(context.Background(), ln) }()
-	return "https://" + ln.Addr().String()
 }
 
 // prepareFedShots makes the three hubs, an SRB device with an earlier
@@ -75,33 +56,33 @@ func prepareFedShots(tmp string) string {
 	opts := hub.Options{Params: &low}
 	hp := []byte("hub passphrase for screenshots")
 	rdir := filepath.Join(tmp, "region")
-	fedMust(hub.Init(rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts))
+	shotMust(hub.Init(rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts))
 	region, err := hub.Open(rdir, hp, opts)
-	fedMust(err)
-	regionURL := fedServe(region)
+	shotMust(err)
+	regionURL := serveShotHub(region)
 	country := func(code string) (*hub.Hub, string) {
 		dir := filepath.Join(tmp, code)
-		fedMust(hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts))
+		shotMust(hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts))
 		e, err := region.EnrolCountrySharing(code, regionURL, federation.SharingFull)
-		fedMust(err)
+		shotMust(err)
 		_, err = hub.Federate(dir, hp, e.File, e.Code, opts)
-		fedMust(err)
+		shotMust(err)
 		h, err := hub.Open(dir, hp, opts)
-		fedMust(err)
-		return h, fedServe(h)
+		shotMust(err)
+		return h, serveShotHub(h)
 	}
 	bih, bihURL := country("BIH")
 	srb, srbURL := country("SRB")
 
 	enrolled := func(h *hub.Hub, url, name, station, officer, dir string) *device.Session {
 		e, err := h.Enrol(hub.EnrolConfig{Name: name, Station: station, HubURL: url})
-		fedMust(err)
+		shotMust(err)
 		d, err := device.InitEnrolled(dir, device.EnrolledConfig{File: e.File, Code: e.Code, Officer: officer, Passphrase: []byte(pass)},
 			device.Options{Params: &low})
-		fedMust(err)
+		shotMust(err)
 		o, _ := d.DefaultOfficer()
 		s, err := d.Unlock(o.ID, []byte(pass))
-		fedMust(err)
+		shotMust(err)
 		return s
 	}
 	srbSess := enrolled(srb, srbURL, "tablet-sid-3", "SRB-SID", "Marko Example", filepath.Join(tmp, "srb-tablet"))
@@ -109,13 +90,13 @@ func prepareFedShots(tmp string) string {
 		BirthDate: registry.Date{Year: 1984, Month: 2, Day: 29}, PlaceOfBirth: "Example City", Nationalities: []string{"SYR"},
 		Category: registry.CategoryIrregular, Document: registry.Document{Type: "passport", Number: "N0098765", IssuingCountry: "SYR", Expiry: "2029-05-31"},
 		Encounter: registry.Encounter{Kind: "apprehension", Place: "Šid", At: time.Now().Add(-9 * 24 * time.Hour).UTC()}})
-	fedMust(err)
+	shotMust(err)
 	rep, err := srbSess.Sync(context.Background(), device.SyncOptions{})
 	if err != nil || !rep.Complete {
 		panic(fmt.Sprintf("sync: %+v %v", rep, err))
 	}
 	_, err = srb.PushUpstream(context.Background())
-	fedMust(err)
+	shotMust(err)
 	srbSess.Lock()
 
 	dir := filepath.Join(tmp, "bih-tablet")
@@ -123,67 +104,25 @@ func prepareFedShots(tmp string) string {
 	return dir
 }
 
-type fedShooter struct {
-	u   *UI
-	out string
-}
-
-func (s *fedShooter) ui(fn func()) { fyne.DoAndWait(fn) }
-
-func (s *fedShooter) until(what string, cond func() bool) {
-	for i := 0; i < 1200; i++ {
-		var ok bool
-		s.ui(func() { ok = cond() })
-		if ok {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	panic("screenshot step timed out: " + what)
-}
-
-func (s *fedShooter) shot(name string) {
-	time.Sleep(700 * time.Millisecond)
-	path := filepath.Join(s.out, name+".png")
-	fedMust(exec.Command("import", "-window", "root", path).Run())
-	fmt.Println("wrote", path)
-}
-
-// shows reports whether any label on screen contains text.
-func (s *fedShooter) shows(text string) bool {
-	found := false
-	walkObj(s.u.win.Content(), func(o fyne.CanvasObject) {
-		if l, ok := o.(*widget.Label); ok && strings.Contains(l.Text, text) {
-			found = true
-		}
-	})
-	return found
-}
-
 // saved shows the receipt screen for people just registered by the
 // officer, as the register flow does after "Save".
-func (s *fedShooter) saved(p *registry.Person) string {
+func fedSaved(s *shooter, p *registry.Person) string {
 	var id string
 	s.ui(func() {
 		var err error
 		id, err = s.u.sess.Register(p)
-		fedMust(err)
+		shotMust(err)
 		s.u.sh.open(navRegister)
 		s.u.sh.reg.showSaved([]*registry.Person{p}, []string{id}, "")
 	})
 	return id
 }
 
-func (s *fedShooter) run() {
+func fedShotsRun(s *shooter) {
 	u := s.u
-	s.until("the unlock screen", func() bool { return u.screen == "unlock" && u.unlock != nil })
-	s.ui(func() {
-		u.unlock.pass.SetText(pass)
-		u.unlock.submit()
-	})
-	s.until("the shell", func() bool { return u.screen == "shell" })
+	s.unlock(pass)
 	enc := registry.Encounter{Kind: "apprehension", Place: "Velika Kladuša", At: time.Now().Add(-time.Hour).UTC()}
-	id := s.saved(&registry.Person{FamilyName: "Sample Hadad", GivenNames: "Muhammad Omar", Sex: registry.SexMale,
+	id := fedSaved(s, &registry.Person{FamilyName: "Sample Hadad", GivenNames: "Muhammad Omar", Sex: registry.SexMale,
 		BirthDate: registry.Date{Year: 1984, Month: 2, Day: 29}, Nationalities: []string{"SYR"}, Category: registry.CategoryIrregular, Encounter: enc})
 	s.until("the hit", func() bool { return s.shows("HIT: registered before") })
 	s.shot("elsewhere-hit")
@@ -197,7 +136,7 @@ func (s *fedShooter) run() {
 	s.shot("elsewhere-record")
 
 	s.ui(func() { u.bgSync().base = device.SyncOptions{HubURL: "https://127.0.0.1:1"} })
-	s.saved(&registry.Person{FamilyName: "Sample-Nouri", GivenNames: "Example Lina", Sex: registry.SexFemale,
+	fedSaved(s, &registry.Person{FamilyName: "Sample-Nouri", GivenNames: "Example Lina", Sex: registry.SexFemale,
 		BirthDate: registry.Date{Year: 1992}, Nationalities: []string{"AFG"}, Category: registry.CategoryProtection, Encounter: enc})
 	s.until("the waiting question", func() bool { return s.shows("The question waits") })
 	s.shot("elsewhere-waiting")

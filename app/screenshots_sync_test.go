@@ -18,13 +18,11 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
@@ -40,7 +38,7 @@ func init() {
 	}
 	portrait := os.Getenv("FIELDREG_PORTRAIT") != ""
 	tmp, err := os.MkdirTemp("", "fieldreg-syncshots")
-	must(err)
+	shotMust(err)
 	defer os.RemoveAll(tmp)
 	clock := &syncClock{}
 	dirA := prepareSyncShots(tmp, clock)
@@ -53,18 +51,11 @@ func init() {
 	}
 	u.Show()
 	go func() {
-		s := &syncShooter{u: u, out: out, portrait: portrait}
-		s.run()
+		syncShotsRun(&shooter{u: u, out: out, portrait: portrait})
 		os.RemoveAll(tmp)
 		os.Exit(0)
 	}()
 	a.Run()
-}
-
-func must(err error) {
-	if err != nil {
-		panic(err)
-	}
 }
 
 // prepareSyncShots makes a hub, device A (the one shown) and device B,
@@ -76,33 +67,30 @@ func prepareSyncShots(tmp string, clock *syncClock) string {
 	hubClock.advance(-80 * time.Hour)
 	hubDir := filepath.Join(tmp, "hub")
 	hp := []byte("hub passphrase for screenshots")
-	must(hub.Init(hubDir, hub.InitConfig{Country: "BIH", Passphrase: hp}, hub.Options{Params: &low, Now: hubClock.now}))
+	shotMust(hub.Init(hubDir, hub.InitConfig{Country: "BIH", Passphrase: hp}, hub.Options{Params: &low, Now: hubClock.now}))
 	h, err := hub.Open(hubDir, hp, hub.Options{Params: &low, Now: hubClock.now})
-	must(err)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	must(err)
-	url := "https://" + ln.Addr().String()
-	go func() { _ = h.Serve(context.Background(), ln) }()
+	shotMust(err)
+	url := serveShotHub(h)
 	ea, err := h.Enrol(hub.EnrolConfig{Name: "tablet-vk-2", Station: "BIH-VELIKA-KLADUSA", HubURL: url})
-	must(err)
+	shotMust(err)
 	eb, err := h.Enrol(hub.EnrolConfig{Name: "tablet-izacic-1", Station: "BIH-IZACIC", HubURL: url})
-	must(err)
+	shotMust(err)
 	hubClock.advance(80 * time.Hour)
 
 	clock.advance(-76 * time.Hour)
 	optsA := device.Options{Params: &low, Now: clock.now}
 	dirA := filepath.Join(tmp, "a")
 	da, err := device.InitEnrolled(dirA, device.EnrolledConfig{File: ea.File, Code: ea.Code, Officer: "Amra Example", Passphrase: []byte(pass)}, optsA)
-	must(err)
+	shotMust(err)
 	db, err := device.InitEnrolled(filepath.Join(tmp, "b"), device.EnrolledConfig{File: eb.File, Code: eb.Code, Officer: "Dino Example", Passphrase: []byte(pass)},
 		device.Options{Params: &low})
-	must(err)
+	shotMust(err)
 	oa, _ := da.DefaultOfficer()
 	sa, err := da.Unlock(oa.ID, []byte(pass))
-	must(err)
+	shotMust(err)
 	ob, _ := db.DefaultOfficer()
 	sb, err := db.Unlock(ob.ID, []byte(pass))
-	must(err)
+	shotMust(err)
 	person := func(family, given string, year int, sex string) *registry.Person {
 		return &registry.Person{FamilyName: family, GivenNames: given, Sex: sex, BirthDate: registry.Date{Year: year, Month: 3, Day: 14},
 			Nationalities: []string{"SYR"}, Category: registry.CategoryIrregular,
@@ -117,15 +105,15 @@ func prepareSyncShots(tmp string, clock *syncClock) string {
 	}
 	// A record that both devices change at once.
 	id, err := sa.Register(person("Sample-Haddad", "Omar", 1985, registry.SexMale))
-	must(err)
+	shotMust(err)
 	sync(sa)
 	sync(sb)
 	change := func(s *device.Session, f func(p *registry.Person)) {
 		rv, err := s.Get(id)
-		must(err)
+		shotMust(err)
 		p := rv.Person
 		f(&p)
-		must(s.Amend(id, &p, "corrected from the passport"))
+		shotMust(s.Amend(id, &p, "corrected from the passport"))
 	}
 	change(sb, func(p *registry.Person) {
 		p.FamilyName, p.BirthDate = "Sample-Hadad", registry.Date{Year: 1985, Month: 4, Day: 13}
@@ -147,7 +135,7 @@ func prepareSyncShots(tmp string, clock *syncClock) string {
 			people = append(people, person(fmt.Sprintf("%s-%d", family, i+1), []string{"Lina", "Yusuf", "Mariam", "Karim", "Noor"}[i%5], 1970+i%40, sex))
 		}
 		_, err := sa.RegisterBatch(people)
-		must(err)
+		shotMust(err)
 	}
 	reg(2, "Sample-Rahimi")
 	clock.advance(12 * time.Hour) // -64 h: 8 hours left
@@ -166,12 +154,12 @@ func prepareSyncShots(tmp string, clock *syncClock) string {
 		people = append(people, p)
 	}
 	_, err = sb.RegisterBatch(people)
-	must(err)
+	shotMust(err)
 	sync(sb)
 	sa.Lock()
 	sb.Lock()
-	must(da.Close())
-	must(db.Close())
+	shotMust(da.Close())
+	shotMust(db.Close())
 	return dirA
 }
 
@@ -185,46 +173,9 @@ func (c slowConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-type syncShooter struct {
-	u        *UI
-	out      string
-	portrait bool
-}
-
-func (s *syncShooter) ui(fn func()) { fyne.DoAndWait(fn) }
-
-func (s *syncShooter) until(what string, cond func() bool) {
-	for i := 0; i < 1200; i++ {
-		var ok bool
-		s.ui(func() { ok = cond() })
-		if ok {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	panic("screenshot step timed out: " + what)
-}
-
-func (s *syncShooter) shot(name string) {
-	time.Sleep(700 * time.Millisecond)
-	if s.portrait {
-		name += "-portrait"
-	}
-	path := filepath.Join(s.out, name+".png")
-	if err := exec.Command("import", "-window", "root", path).Run(); err != nil {
-		panic(err)
-	}
-	fmt.Println("wrote", path)
-}
-
-func (s *syncShooter) run() {
+func syncShotsRun(s *shooter) {
 	u := s.u
-	s.until("the unlock screen", func() bool { return u.screen == "unlock" && u.unlock != nil })
-	s.ui(func() {
-		u.unlock.pass.SetText(pass)
-		u.unlock.submit()
-	})
-	s.until("the shell", func() bool { return u.screen == "shell" })
+	s.unlock(pass)
 	var scr *syncScreen
 	var banner *deadlineBanner
 	s.ui(func() {
@@ -241,7 +192,7 @@ func (s *syncShooter) run() {
 		u.sh.show(navSync, scr.root)
 	})
 	s.until("the waiting list", func() bool {
-		return scr.pending != nil && len(scr.pending.items) == 290 && banner.shown() && !s.label("…")
+		return scr.pending != nil && len(scr.pending.items) == 290 && banner.shown() && !s.labelIs("…")
 	})
 	s.ui(func() { scr.syncNow() })
 	s.until("sending", func() bool { return u.bgSync().progress.Sent >= 100 })
@@ -266,15 +217,4 @@ func (s *syncShooter) run() {
 		})
 		s.shot("enrol")
 	}
-}
-
-// label reports whether a label with exactly text is on screen.
-func (s *syncShooter) label(text string) bool {
-	found := false
-	walkObj(s.u.win.Content(), func(o fyne.CanvasObject) {
-		if l, ok := o.(*widget.Label); ok && l.Text == text {
-			found = true
-		}
-	})
-	return found
 }

@@ -12,15 +12,12 @@ package app
 import (
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
@@ -47,87 +44,17 @@ func TestMain(m *testing.M) {
 	}
 	u.Show()
 	go func() {
-		s := &shooter{u: u, out: out, portrait: portrait}
-		s.run()
+		s := &shooter{u: u, out: out, portrait: portrait, portraitOnly: portraitShots}
+		shotsRun(s)
 		os.RemoveAll(dir)
 		os.Exit(0)
 	}()
 	a.Run()
 }
 
-type shooter struct {
-	u        *UI
-	out      string
-	portrait bool
-}
-
-func (s *shooter) ui(fn func()) { fyne.DoAndWait(fn) }
-
-func (s *shooter) until(cond func() bool) {
-	for i := 0; i < 400; i++ {
-		var ok bool
-		s.ui(func() { ok = cond() })
-		if ok {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	panic("screenshot step timed out on screen " + s.u.screen)
-}
-
 // portraitShots are the screens also taken in portrait (800x1280).
 var portraitShots = map[string]bool{"register": true, "register-lower": true, "records": true,
 	"candidates": true, "receipt": true, "verify-valid": true}
-
-func (s *shooter) shot(name string) {
-	if s.portrait && !portraitShots[name] {
-		return
-	}
-	time.Sleep(700 * time.Millisecond)
-	if s.portrait {
-		name += "-portrait"
-	}
-	path := filepath.Join(s.out, name+".png")
-	if err := exec.Command("import", "-window", "root", path).Run(); err != nil {
-		panic(err)
-	}
-	fmt.Println("wrote", path)
-}
-
-// label reports whether a label starting with prefix is on screen.
-func (s *shooter) label(prefix string) bool {
-	return s.find(func(o fyne.CanvasObject) bool {
-		l, ok := o.(*widget.Label)
-		return ok && strings.HasPrefix(l.Text, prefix)
-	}) != nil
-}
-
-// find returns the first visible object of the window matching ok.
-func (s *shooter) find(ok func(fyne.CanvasObject) bool) fyne.CanvasObject {
-	var found fyne.CanvasObject
-	var rec func(o fyne.CanvasObject)
-	rec = func(o fyne.CanvasObject) {
-		if o == nil || found != nil || !o.Visible() {
-			return
-		}
-		if ok(o) {
-			found = o
-			return
-		}
-		switch x := o.(type) {
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				rec(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				rec(c)
-			}
-		}
-	}
-	rec(s.u.win.Content())
-	return found
-}
 
 func (s *shooter) tap(prefix string) {
 	s.ui(func() {
@@ -155,10 +82,9 @@ func (s *shooter) set(placeholder, text string) {
 	})
 }
 
-func (s *shooter) run() {
+func shotsRun(s *shooter) {
 	u := s.u
-	pass := "correct horse battery 42"
-	s.until(func() bool { return u.screen == "setup" })
+	s.until("", func() bool { return u.screen == "setup" })
 	s.ui(func() { s.u.win.Canvas().Focus(nil) })
 	s.set("Type the country name or code, e.g. Bosnia or BIH", "bos")
 	s.set("e.g. BIH-VELIKA-KLADUSA", "BIH-VELIKA-KLADUSA")
@@ -169,17 +95,17 @@ func (s *shooter) run() {
 	s.shot("setup")
 	s.tap("BIH – ")
 	s.tap("Create this device")
-	s.until(func() bool { return u.screen == "recovery" })
+	s.until("", func() bool { return u.screen == "recovery" })
 	s.shot("recovery")
 	s.ui(func() {
 		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Check); return ok })
 		c.(*widget.Check).SetChecked(true)
 	})
 	s.tap("Continue to unlock")
-	s.until(func() bool { return u.screen == "unlock" })
+	s.until("", func() bool { return u.screen == "unlock" })
 	s.set("passphrase", pass)
 	s.tap("Unlock")
-	s.until(func() bool { return u.screen == "shell" })
+	s.until("", func() bool { return u.screen == "shell" })
 
 	// Sample data, straight through the session: a second officer and a
 	// few obviously fictitious families for the records list, one person
@@ -240,13 +166,13 @@ func (s *shooter) run() {
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
 	})
-	s.until(func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
+	s.until("", func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
 	s.shot("candidates")
 	s.tap("Open and decide")
-	s.until(func() bool { return s.label("Is this the same person?") })
+	s.until("", func() bool { return s.label("Is this the same person?") })
 	s.shot("candidate-open")
 	s.tap("Same person")
-	s.until(func() bool { return s.label("Decided: the same person") })
+	s.until("", func() bool { return s.label("Decided: the same person") })
 
 	// The second member starts with what the family shares.
 	s.tap("Add family member")
@@ -268,26 +194,26 @@ func (s *shooter) run() {
 		s.shot("register-lower")
 	}
 	s.tap("Review and save")
-	s.until(func() bool { return s.label("Check before") })
+	s.until("", func() bool { return s.label("Check before") })
 	s.shot("review")
 	s.tap("Save 2 people")
-	s.until(func() bool { return u.sh.reg.receipts != nil && u.sh.reg.receipts.issued[0] != nil })
+	s.until("", func() bool { return u.sh.reg.receipts != nil && u.sh.reg.receipts.issued[0] != nil })
 	s.shot("saved")
 	var text string
 	s.ui(func() { text = u.sh.reg.receipts.issued[0].Text })
 
 	s.tap("Records")
-	s.until(func() bool { return u.sh.records != nil && len(u.sh.records.ids) == stored+2 })
-	s.until(func() bool { return !s.label("…") }) // every row in view decrypted
+	s.until("", func() bool { return u.sh.records != nil && len(u.sh.records.ids) == stored+2 })
+	s.until("", func() bool { return !s.label("…") }) // every row in view decrypted
 	s.shot("records")
 	s.ui(func() { u.sh.records.query.SetText("sample-rahimi") })
-	s.until(func() bool { return len(u.sh.records.ids) == 3 })
+	s.until("", func() bool { return len(u.sh.records.ids) == 3 })
 	s.ui(func() { u.sh.records.list.Select(1) })
-	s.until(func() bool {
+	s.until("", func() bool {
 		return s.find(func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == "Amend" }) != nil
 	})
 	s.tap("Receipt")
-	s.until(func() bool { return s.label("Receipt for") && s.label("Registration ID") })
+	s.until("", func() bool { return s.label("Receipt for") && s.label("Registration ID") })
 	s.shot("receipt")
 	s.tap("Back to the record")
 	s.tap("Amend")
@@ -298,7 +224,7 @@ func (s *shooter) run() {
 	s.set("why the record is changed, e.g. name spelled from passport", "second given name confirmed by her husband")
 	s.tap("Review changes")
 	s.tap("Save new version")
-	s.until(func() bool { return s.label("Version 2") })
+	s.until("", func() bool { return s.label("Version 2") })
 	s.shot("detail")
 
 	// Verify: a genuine receipt, then the same with one character changed.
@@ -308,7 +234,7 @@ func (s *shooter) run() {
 		v.input.SetText(text)
 		v.verifyText()
 	})
-	s.until(func() bool { return u.sh.verify.last != nil })
+	s.until("", func() bool { return u.sh.verify.last != nil })
 	s.shot("verify-valid")
 	s.ui(func() {
 		v := u.sh.verify
@@ -321,11 +247,11 @@ func (s *shooter) run() {
 		v.input.SetText(string(r))
 		v.verifyText()
 	})
-	s.until(func() bool { return u.sh.verify.last != nil })
+	s.until("", func() bool { return u.sh.verify.last != nil })
 	s.shot("verify-invalid")
 
 	s.tap("Duplicates")
-	s.until(func() bool { return u.sh.dups != nil && !u.sh.dups.running })
+	s.until("", func() bool { return u.sh.dups != nil && !u.sh.dups.running })
 	s.shot("duplicates")
 
 	s.tap("Settings")
@@ -336,10 +262,10 @@ func (s *shooter) run() {
 	s.shot("officers")
 
 	s.tap("Lock")
-	s.until(func() bool { return u.screen == "unlock" })
+	s.until("", func() bool { return u.screen == "unlock" })
 	s.tap("Officer Example")
 	s.set("passphrase", "wrong passphrase 1")
 	s.tap("Unlock")
-	s.until(func() bool { return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), "Wrong") })
+	s.until("", func() bool { return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), "Wrong") })
 	s.shot("unlock")
 }

@@ -3,12 +3,8 @@ package e2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/ed25519"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,32 +15,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/fieldreg/fieldreg/cli"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/proctest"
 	"github.com/fieldreg/fieldreg/sync/enrol"
-	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
 )
 
-// execEnv makes the test binary run as a program instead of the tests.
-const execEnv = "FIELDREG_E2E_EXEC"
+// proc runs this test binary as reghub or fieldreg.
+var proc = proctest.Runner{Env: "FIELDREG_E2E_EXEC"}
 
-func TestMain(m *testing.M) {
-	switch os.Getenv(execEnv) {
-	case "reghub":
-		args := os.Args[1:]
-		c, ok := hubcmd.Commands()[args[0]]
-		if !ok {
-			fmt.Fprintln(os.Stderr, "unknown hub command", args[0])
-			os.Exit(2)
-		}
-		os.Exit(c.Run(args[1:], os.Stdout, os.Stderr))
-	case "fieldreg":
-		p := vault.LowParams
-		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proc.Main(m) }
 
 const passphrase = "Fake-Officer-Passphrase-42"
 
@@ -53,36 +33,18 @@ var lowParams = vault.LowParams
 func devOpts() device.Options { return device.Options{Params: &lowParams} }
 
 // command prepares the test binary as reghub or fieldreg.
-func command(prog string, args ...string) *exec.Cmd {
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), execEnv+"="+prog)
-	return cmd
-}
+func command(prog string, args ...string) *exec.Cmd { return proc.Command(prog, args...) }
 
 // run runs a program to completion and returns its exit status and output.
 func run(t testing.TB, prog string, args ...string) (int, string, string) {
 	t.Helper()
-	cmd := command(prog, args...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return code, out.String(), errb.String()
+	return proc.Run(t, prog, args...)
 }
 
 // must runs a program and fails the test unless it exits 0.
 func must(t testing.TB, prog string, args ...string) string {
 	t.Helper()
-	code, out, errs := run(t, prog, args...)
-	if code != 0 {
-		t.Fatalf("%s %s: exit %d\n%s%s", prog, strings.Join(args, " "), code, out, errs)
-	}
-	return out
+	return proc.Must(t, prog, args...)
 }
 
 // syncBuffer collects a process's output; the test may read it while the
@@ -308,8 +270,3 @@ func (h *hubProc) status() string {
 	h.t.Helper()
 	return must(h.t, "reghub", "status", "--data", h.dir, "--passphrase-file", h.passFile)
 }
-
-var _ = json.Marshal
-var _ = io.EOF
-var _ = net.Dial
-var _ = context.Background

@@ -8,56 +8,33 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/fieldreg/fieldreg/cli"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/proctest"
 	"github.com/fieldreg/fieldreg/sync/enrol"
-	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
 )
 
-const execEnv = "FIELDREG_BUNDLE_E2E_EXEC"
+// proc runs this test binary as reghub or fieldreg.
+var proc = proctest.Runner{Env: "FIELDREG_BUNDLE_E2E_EXEC"}
 
-func TestMain(m *testing.M) {
-	switch os.Getenv(execEnv) {
-	case "reghub":
-		args := os.Args[1:]
-		c, ok := hubcmd.Commands()[args[0]]
-		if !ok {
-			fmt.Fprintln(os.Stderr, "unknown hub command", args[0])
-			os.Exit(2)
-		}
-		os.Exit(c.Run(args[1:], os.Stdout, os.Stderr))
-	case "fieldreg":
-		p := vault.LowParams
-		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))
-	}
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { proc.Main(m) }
 
 const passphrase = "Fake-Officer-Passphrase-42"
 
 var lowParams = vault.LowParams
 
+// run runs a program and returns its exit status and its output (standard
+// output, then standard error).
 func run(t testing.TB, prog string, args ...string) (int, string) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), execEnv+"="+prog)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return ee.ExitCode(), out.String()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return 0, out.String()
+	code, out, errs := proc.Run(t, prog, args...)
+	return code, out + errs
 }
 
 func must(t testing.TB, prog string, args ...string) string {

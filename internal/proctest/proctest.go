@@ -1,0 +1,76 @@
+// Package proctest lets end-to-end tests start fieldreg and reghub as real
+// processes without building binaries: the test binary runs itself again as
+// the program named in an environment variable.
+package proctest
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/fieldreg/fieldreg/cli"
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
+)
+
+// Runner starts the test binary as fieldreg or reghub; Env is the variable
+// that tells it which (one per test package).
+type Runner struct{ Env string }
+
+// Main is the test package's TestMain: run as the program Env names (with
+// cheap Argon2id parameters for devices), or run the tests.
+func (r Runner) Main(m *testing.M) {
+	switch os.Getenv(r.Env) {
+	case "reghub":
+		args := os.Args[1:]
+		c, ok := hubcmd.Commands()[args[0]]
+		if !ok {
+			fmt.Fprintln(os.Stderr, "unknown hub command", args[0])
+			os.Exit(2)
+		}
+		os.Exit(c.Run(args[1:], os.Stdout, os.Stderr))
+	case "fieldreg":
+		p := vault.LowParams
+		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+// Command prepares the test binary as prog ("fieldreg" or "reghub").
+func (r Runner) Command(prog string, args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), r.Env+"="+prog)
+	return cmd
+}
+
+// Run runs prog to completion and returns its exit status, standard output
+// and standard error.
+func (r Runner) Run(t testing.TB, prog string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := r.Command(prog, args...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// Must runs prog and fails the test unless it exits 0; it returns the
+// standard output.
+func (r Runner) Must(t testing.TB, prog string, args ...string) string {
+	t.Helper()
+	code, out, errs := r.Run(t, prog, args...)
+	if code != 0 {
+		t.Fatalf("%s %s: exit %d\n%s%s", prog, strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
