@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/store"
@@ -70,6 +71,11 @@ func (s *Session) VerifyAudit() (AuditReport, error) {
 	if err := s.check(); err != nil {
 		return AuditReport{}, err
 	}
+	var macKey []byte
+	if err := s.withKeys(func(k *keys) error { macKey = slices.Clone(k.audit); return nil }); err != nil {
+		return AuditReport{}, err
+	}
+	defer clear(macKey)
 	var rep AuditReport
 	var prev []byte
 	var expect int64 = 1
@@ -84,7 +90,7 @@ func (s *Session) VerifyAudit() (AuditReport, error) {
 			rep.Problems = append(rep.Problems, fmt.Sprintf("entry %d: content or order changed (hash chain broken)", e.Seq))
 		}
 		if len(e.MAC) > 0 {
-			if !hmac.Equal(e.MAC, entryMAC(s.k.audit, e.Hash)) {
+			if !hmac.Equal(e.MAC, entryMAC(macKey, e.Hash)) {
 				rep.Problems = append(rep.Problems, fmt.Sprintf("entry %d: authentication code wrong (entry forged or chain rewritten)", e.Seq))
 			} else {
 				rep.LastMAC = e.Seq

@@ -216,3 +216,28 @@ func TestSearchNameThatParsesAsRegID(t *testing.T) {
 		t.Fatalf("got %v %v", got, err)
 	}
 }
+
+// TestLockWhileWorking: work that reads the session's keys while another
+// goroutine locks it fails with ErrSessionLocked, never a crash (run with
+// -race: the keys are read under the session's lock).
+func TestLockWhileWorking(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 50 {
+			_, _ = s.VerifyAudit()
+			_, _ = s.Search(Query{Text: "Fakename"})
+			_, _ = s.GroupMembers("fake-group")
+		}
+	}()
+	s.Lock()
+	<-done
+	if _, err := s.VerifyAudit(); !errors.Is(err, ErrSessionLocked) {
+		t.Errorf("VerifyAudit after lock: %v", err)
+	}
+	if _, err := s.GroupMembers("fake-group"); !errors.Is(err, ErrSessionLocked) {
+		t.Errorf("GroupMembers after lock: %v", err)
+	}
+}

@@ -233,7 +233,8 @@ func (s *Session) AddOfficer(name string, pass []byte, supervisor bool) (Officer
 	if _, err := s.d.OfficerByName(name); err == nil {
 		return Officer{}, errors.New("an officer with this name already exists on this device")
 	}
-	wrap, err := vault.WrapKey(s.k.master, pass, *s.d.opts.Params)
+	var wrap *vault.Wrap
+	err := s.withKeys(func(k *keys) (err error) { wrap, err = vault.WrapKey(k.master, pass, *s.d.opts.Params); return err })
 	if err != nil {
 		return Officer{}, err
 	}
@@ -290,7 +291,8 @@ func (s *Session) ResetPassphrase(id string, newPass []byte) error {
 	if err := CheckPassphrase(newPass); err != nil {
 		return err
 	}
-	wrap, err := vault.WrapKey(s.k.master, newPass, *s.d.opts.Params)
+	var wrap *vault.Wrap
+	err := s.withKeys(func(k *keys) (err error) { wrap, err = vault.WrapKey(k.master, newPass, *s.d.opts.Params); return err })
 	if err != nil {
 		return err
 	}

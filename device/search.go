@@ -120,9 +120,10 @@ func (s *Session) Search(q Query) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	x := blind.New(s.k.search)
-	s.mu.RUnlock()
+	var x *blind.Indexer
+	if err := s.withKeys(func(k *keys) error { x = blind.New(k.search); return nil }); err != nil {
+		return nil, err
+	}
 	base := store.Filter{Limit: q.Limit}
 	if q.Category != "" {
 		base.TokenSets = append(base.TokenSets, [][]byte{x.Token("cat", q.Category)})

@@ -550,9 +550,10 @@ func (s *Session) GroupMembers(group string) ([]Summary, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	s.mu.RLock()
-	tok := blind.New(s.k.search).Token("group", group)
-	s.mu.RUnlock()
+	var tok []byte
+	if err := s.withKeys(func(k *keys) error { tok = blind.New(k.search).Token("group", group); return nil }); err != nil {
+		return nil, err
+	}
 	ids, err := s.d.st.Find(store.Filter{Group: tok})
 	if err != nil {
 		return nil, err
