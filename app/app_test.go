@@ -2,12 +2,15 @@ package app
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -242,6 +245,21 @@ func (h *harness) setUp() {
 	}
 	if !h.button("Continue to unlock").Disabled() {
 		h.t.Fatal("can continue before confirming the recovery key is stored")
+	}
+	// Saving the key writes it, whole, to the file the officer chose.
+	keyFile := filepath.Join(h.t.TempDir(), "key.txt")
+	saveFile := h.u.saveFile
+	defer func() { h.u.saveFile = saveFile }()
+	h.u.saveFile = func(name string, done func(fyne.URIWriteCloser)) {
+		w, err := storage.Writer(storage.NewFileURI(keyFile))
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		done(w)
+	}
+	h.tap("Save to file")
+	if b, err := os.ReadFile(keyFile); err != nil || !strings.HasPrefix(string(b), "AGE-SECRET-KEY-1") || !h.shows("Saved. Now move that file") {
+		h.t.Fatalf("recovery key file: %q %v", b, err)
 	}
 	test.Tap(h.checkBox("I have stored the recovery key"))
 	h.tap("Continue to unlock")

@@ -28,6 +28,7 @@ type duplicatesScreen struct {
 	list     *fyne.Container
 	pairs    []device.DuplicatePair
 	running  bool
+	deciding bool // a decision is being saved: a second tap must not save another
 }
 
 func newDuplicatesScreen(u *UI) *duplicatesScreen {
@@ -143,11 +144,13 @@ func (s *duplicatesScreen) open(id string) {
 // decide links the pair (off the UI goroutine); the pair leaves the list.
 func (s *duplicatesScreen) decide(p device.DuplicatePair, same bool) {
 	sess := s.u.sess
-	if sess == nil {
+	if sess == nil || s.deciding {
 		return
 	}
+	s.deciding = true
 	var err error
 	s.u.background(func() { err = sess.Link(p.A.ID, p.B.ID, same, "") }, func() {
+		s.deciding = false
 		if s.u.sess != sess {
 			return
 		}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -15,10 +16,19 @@ import (
 	"fyne.io/fyne/v2/storage"
 )
 
-// saveDialog is Fyne's file save dialog, suggesting name.
+// saveDialog is Fyne's file save dialog, suggesting name. What the app
+// saves (receipts with a name on them, the recovery key) is for the device's
+// user only: a file on disk is made readable by its owner only before
+// anything is written to it (Fyne creates it with the default mode).
 func (u *UI) saveDialog(name string, done func(fyne.URIWriteCloser)) {
 	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
 		if err != nil || w == nil {
+			return
+		}
+		if err := ownerOnly(w); err != nil {
+			_ = w.Close()
+			//lint:ignore ST1005 the officer reads this sentence in a dialog
+			dialog.ShowError(errors.New("The file could not be protected there, so nothing was written. Choose another place."), u.win)
 			return
 		}
 		done(w)
@@ -26,6 +36,15 @@ func (u *UI) saveDialog(name string, done func(fyne.URIWriteCloser)) {
 	d.SetFileName(name)
 	d.Resize(fyne.NewSize(900, 600))
 	d.Show()
+}
+
+// ownerOnly makes a file being written readable by its owner only (a
+// no-op for other kinds of location).
+func ownerOnly(w fyne.URIWriteCloser) error {
+	if w.URI().Scheme() != "file" {
+		return nil
+	}
+	return os.Chmod(w.URI().Path(), 0o600)
 }
 
 // openDialog is Fyne's file open dialog, showing files ending in exts.

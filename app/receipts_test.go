@@ -273,24 +273,27 @@ func TestSupervisorDuplicatesReview(t *testing.T) {
 	h.waitFor("a record of the pair", func() bool { return h.shows("Version 1") })
 	h.tap("Back to duplicates")
 	h.tap("Same person")
+	h.tap("Same person") // a second tap while the first is saved saves nothing
 	h.waitFor("the pair to leave", func() bool { return len(d.pairs) == 0 })
 	if !h.shows("No likely duplicates left") {
 		t.Errorf("the list does not say it is done: %v", h.texts())
 	}
 	var links []registry.LinkState
+	versions := 0
 	for i, id := range ids[:2] {
 		rv, err := h.u.sess.Get(id)
 		if err != nil {
 			t.Fatal(err)
 		}
+		versions += len(rv.Versions)
 		for _, l := range rv.Links {
 			if l.Other == ids[1-i] && l.Same {
 				links = append(links, l)
 			}
 		}
 	}
-	if len(links) != 1 {
-		t.Fatalf("the decision is not one link between the pair: %+v", links)
+	if len(links) != 1 || versions != 3 {
+		t.Fatalf("the decision is not one link event between the pair: %+v, %d versions", links, versions)
 	}
 	// Looking again finds nothing new.
 	h.tap("Look again")
@@ -367,4 +370,24 @@ func (h *harness) tapOverlay(text string) {
 		h.t.Fatalf("no %q in the dialog", text)
 	}
 	test.Tap(found)
+}
+
+// TestOwnerOnly: a file the app saves is made readable by its owner only
+// before anything is written to it.
+func TestOwnerOnly(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "receipt.png")
+	w, err := storage.Writer(storage.NewFileURI(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ownerOnly(w); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode %v %v, want 0600", fi.Mode().Perm(), err)
+	}
 }

@@ -261,22 +261,16 @@ func (u *UI) showRecoveryKey(key, officerName string) {
 }
 
 func (r *recoveryScreen) save() {
-	d := dialog.NewFileSave(func(w fyne.URIWriteCloser, err error) {
-		if err != nil || w == nil {
-			return
+	r.u.saveFile("fieldreg-recovery-key.txt", func(w fyne.URIWriteCloser) {
+		_, err := w.Write([]byte(r.key + "\n"))
+		if cerr := w.Close(); err == nil {
+			err = cerr
 		}
-		path := w.URI().Path()
-		_ = w.Close()
-		// Written with os so the file is readable by its owner only.
-		if err := os.WriteFile(path, []byte(r.key+"\n"), 0o600); err != nil {
+		if err != nil {
 			//lint:ignore ST1005 the officer reads this sentence in a dialog
 			dialog.ShowError(errors.New("The key could not be saved there. Choose another place, or write it down."), r.u.win)
 			return
 		}
-		_ = os.Chmod(path, 0o600)
 		r.savedMsg.Set("Saved. Now move that file off this device and keep it safe.")
-	}, r.u.win)
-	d.SetFileName("fieldreg-recovery-key.txt")
-	d.Resize(fyne.NewSize(900, 600))
-	d.Show()
+	})
 }
