@@ -150,8 +150,11 @@ func Open(dir string, opts Options) (*Device, error) {
 		st.Close()
 		return nil, err
 	}
-	var maxHLC int64
-	_ = st.DB().QueryRow("SELECT COALESCE(MAX(hlc), 0) FROM events").Scan(&maxHLC)
+	maxHLC, err := st.MaxHLC()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	d.clock = registry.NewClock(d.opts.Now, registry.HLC(maxHLC))
 	return d, nil
 }

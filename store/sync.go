@@ -57,6 +57,16 @@ CREATE TABLE credentials(device_id TEXT PRIMARY KEY, credential BLOB NOT NULL, s
 CREATE TABLE conflicts(record TEXT PRIMARY KEY) WITHOUT ROWID;
 `
 
+// MaxHLC is the highest clock among the stored events, leaving out those
+// flagged as stamped more than a day ahead: a device's clock starts from it
+// when the device opens, and must not follow a tablet whose clock was wrong.
+func (s *Store) MaxHLC() (int64, error) {
+	var h int64
+	err := s.db.QueryRow(`SELECT COALESCE(MAX(e.hlc), 0) FROM events e WHERE NOT EXISTS
+		(SELECT 1 FROM event_flags f WHERE f.origin = e.origin AND f.epoch = e.epoch AND f.seq = e.seq AND f.flag = 'future')`).Scan(&h)
+	return h, err
+}
+
 // Heads returns the version vector of the stored events from the maintained
 // high-water marks: the same value as Vector, without reading every event.
 func (s *Store) Heads() (vector.Vector, error) {

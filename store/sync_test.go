@@ -56,3 +56,33 @@ func TestHeadsMatchVector(t *testing.T) {
 		t.Fatalf("total %d, want %d", v.Total(), len(evs))
 	}
 }
+
+// TestMaxHLCLeavesOutFuture: an event flagged as stamped in the future does
+// not set the clock a device starts from.
+func TestMaxHLCLeavesOutFuture(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ev := func(seq uint64, hlc registry.HLC) *registry.Event {
+		return &registry.Event{Origin: "aa", Epoch: 1, Seq: seq, HLC: hlc, Officer: "o", Record: "r", Op: "register", Payload: []byte{1}, Sig: []byte{2}}
+	}
+	if h, err := st.MaxHLC(); err != nil || h != 0 {
+		t.Fatalf("empty store: %d %v", h, err)
+	}
+	err = st.Update(context.Background(), func(tx *Tx) error {
+		for _, e := range []*registry.Event{ev(1, 100), ev(2, 5000)} {
+			if _, err := tx.InsertEvent(e, time.Now()); err != nil {
+				return err
+			}
+		}
+		return tx.Flag(ev(2, 5000).ID(), "future", time.Now())
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h, err := st.MaxHLC(); err != nil || h != 100 {
+		t.Fatalf("MaxHLC %d %v, want 100 (the future event left out)", h, err)
+	}
+}
