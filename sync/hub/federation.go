@@ -417,15 +417,19 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 	if h.fed.pkg.Sharing == federation.SharingFull {
 		batchSize = pushBatch / 2 // details make entries larger
 	}
+	// Records are walked in ID order along the events_record index, each
+	// batch starting after the last record of the one before: a push reads
+	// every event once, not once per batch.
+	after := ""
 	for {
 		type pending struct {
 			record string
 			n, hlc int64
 		}
-		rows, err := h.st.DB().QueryContext(ctx, `SELECT e.record, e.n, e.h FROM
-			(SELECT record, COUNT(*) AS n, MAX(hlc) AS h FROM events GROUP BY record) e
+		rows, err := h.st.DB().QueryContext(ctx, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
 			LEFT JOIN fed_pushed p ON p.record = e.record
-			WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h ORDER BY e.record LIMIT ?`, batchSize)
+			WHERE e.record > ? GROUP BY e.record
+			HAVING p.record IS NULL OR p.n != COUNT(*) OR p.h != MAX(e.hlc) ORDER BY e.record LIMIT ?`, after, batchSize)
 		if err != nil {
 			return rep, err
 		}
@@ -445,6 +449,7 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 		if len(batch) == 0 {
 			return rep, nil
 		}
+		after = batch[len(batch)-1].record
 		tr, err := h.loadTrust()
 		if err != nil {
 			return rep, err
