@@ -13,6 +13,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/hub"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
@@ -59,7 +60,7 @@ func federatedHubs(t *testing.T) (bih *hub.Hub, bihURL string, srb *hub.Hub, srb
 		if err := hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts); err != nil {
 			t.Fatal(err)
 		}
-		e, err := region.EnrolCountry(code, regionURL)
+		e, err := region.EnrolCountrySharing(code, regionURL, federation.SharingIndex)
 		if err != nil {
 			t.Fatal(err)
 		}

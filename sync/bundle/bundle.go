@@ -380,9 +380,6 @@ func (b *Bundle) Revocations() []byte { return b.revocations }
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
 
-// Sum is the verified SHA-256 of the bundle's content (hex).
-func (b *Bundle) Sum() string { return hex.EncodeToString(b.sum) }
-
 // Apply is the second pass: it decrypts the file again and calls fn with
 // each chunk of events (as Options.Check saw them), but only after checking
 // that the chunk is the one the first pass verified; the file changing

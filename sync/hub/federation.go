@@ -142,12 +142,6 @@ type CountryEnrolment struct {
 	File     []byte
 }
 
-// EnrolCountry (regional hub) admits a country hub in index-only sharing
-// (EnrolCountrySharing with federation.SharingIndex).
-func (h *Hub) EnrolCountry(country, regionURL string) (*CountryEnrolment, error) {
-	return h.EnrolCountrySharing(country, regionURL, federation.SharingIndex)
-}
-
 // EnrolCountrySharing (regional hub) admits a country hub: a credential and
 // mTLS client certificate issued by the regional authority, the regional
 // hub's pinned certificate, the shared index key and the sharing mode (with,
@@ -470,9 +464,9 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			}
 		}
 		h.writeMu.Lock()
-		err = withTx(ctx, h.st.DB(), func(tx *sql.Tx) error {
+		err = h.st.Update(ctx, func(tx *store.Tx) error {
 			for _, p := range batch {
-				if _, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO fed_pushed(record, n, h) VALUES(?, ?, ?)", p.record, p.n, p.hlc); err != nil {
+				if _, err := tx.Exec("INSERT OR REPLACE INTO fed_pushed(record, n, h) VALUES(?, ?, ?)", p.record, p.n, p.hlc); err != nil {
 					return err
 				}
 			}
@@ -484,18 +478,6 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 		}
 		rep.Records += len(req.Entries)
 	}
-}
-
-func withTx(ctx context.Context, db *sql.DB, fn func(*sql.Tx) error) error {
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
 }
 
 // openRecord folds a record's events in memory.
@@ -707,7 +689,7 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 	}
 	now := h.opts.Now().Unix()
 	h.writeMu.Lock()
-	err = withTx(r.Context(), h.st.DB(), func(tx *sql.Tx) error {
+	err = h.st.Update(r.Context(), func(tx *store.Tx) error {
 		for _, e := range req.Entries {
 			if _, err := tx.Exec("DELETE FROM fed_tokens WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
 				return err

@@ -28,7 +28,6 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
-	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/pki"
@@ -414,26 +413,28 @@ func (h *Hub) Revoke(nameOrID string) (string, error) {
 	}
 	dev := hit[0]
 	now := h.opts.Now()
-	var entries []trust.Revocation
-	prevIssued := int64(0)
-	if b, err := h.st.GetMeta(metaRevocations); err == nil {
-		l, err := trust.UnmarshalRevocationList(b)
-		if err != nil {
-			return "", err
-		}
-		entries, prevIssued = l.Entries, l.Issued
-	}
-	entries = append(entries, trust.Revocation{DeviceID: dev.ID, RevokedAt: now.Unix()})
-	issued := now
-	if issued.Unix() <= prevIssued {
-		issued = time.Unix(prevIssued+1, 0) // a newer list must say so, even within the same second
-	}
-	l, err := h.auth.SignRevocations(entries, issued)
-	if err != nil {
-		return "", err
-	}
-	at, _ := l.RevokedAt(dev.ID)
+	// The list is read, extended and signed inside the write transaction:
+	// two revocations at once each see the other's list, and none is lost.
 	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
+		var entries []trust.Revocation
+		prevIssued := int64(0)
+		if b, err := tx.GetMeta(metaRevocations); err == nil {
+			l, err := trust.UnmarshalRevocationList(b)
+			if err != nil {
+				return err
+			}
+			entries, prevIssued = l.Entries, l.Issued
+		}
+		entries = append(entries, trust.Revocation{DeviceID: dev.ID, RevokedAt: now.Unix()})
+		issued := now
+		if issued.Unix() <= prevIssued {
+			issued = time.Unix(prevIssued+1, 0) // a newer list must say so, even within the same second
+		}
+		l, err := h.auth.SignRevocations(entries, issued)
+		if err != nil {
+			return err
+		}
+		at, _ := l.RevokedAt(dev.ID)
 		if err := tx.PutMeta(metaRevocations, l.Marshal()); err != nil {
 			return err
 		}
@@ -501,19 +502,7 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	}
 	rows.Close()
 	for _, id := range multi {
-		evs, err := h.st.RecordEvents(id)
-		if err != nil {
-			return nil, err
-		}
-		opened := make([]registry.Opened, 0, len(evs))
-		for _, e := range evs {
-			c, err := e.OpenChange(h.records)
-			if err != nil {
-				return nil, err
-			}
-			opened = append(opened, registry.Opened{Event: e, Change: c})
-		}
-		r, err := registry.Fold(id, opened)
+		r, err := h.openRecord(id)
 		if err != nil {
 			return nil, err
 		}
@@ -523,6 +512,3 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	}
 	return s, nil
 }
-
-// SetLogger replaces the hub's logger (before serving).
-func (h *Hub) SetLogger(l *slog.Logger) { h.log = l }
