@@ -171,7 +171,7 @@ func cmdStatus(env *Env, args []string) int {
 	}
 	records, _ := d.Store().CountRecords()
 	events, _ := d.Store().CountEvents()
-	vec, err := d.Store().Vector()
+	vec, err := d.Store().Heads()
 	if err != nil {
 		return fail(env, err)
 	}
@@ -197,6 +197,13 @@ func cmdOfficer(env *Env, args []string) int {
 		return 2
 	}
 	sub := args[0]
+	switch sub {
+	case "add", "list", "remove", "reset", "unlock":
+	default:
+		// Refused before any passphrase is asked or any unlock is logged.
+		fmt.Fprintf(env.Stderr, "fieldreg officer: unknown action %q (add, list, remove, reset or unlock)\n", sub)
+		return 2
+	}
 	fs := flags(env, "officer "+sub)
 	var u unlockFlags
 	u.register(fs)

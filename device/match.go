@@ -1,6 +1,7 @@
 package device
 
 import (
+	"slices"
 	"sort"
 
 	"github.com/fieldreg/fieldreg/crypto/blind"
@@ -138,7 +139,7 @@ func (s *Session) LikelyDuplicates(limit int, progress func(done, total int)) ([
 	var out []DuplicatePair
 	for _, p := range idx.Duplicates(match.DefaultThreshold, 2) {
 		a, b := byID[p.A.ID], byID[p.B.ID]
-		if decided(a, b.ID) || decided(b, a.ID) {
+		if slices.Contains(a.Decided, b.ID) || slices.Contains(b.Decided, a.ID) {
 			continue
 		}
 		res := match.Compare(p.A, p.B)
@@ -149,13 +150,4 @@ func (s *Session) LikelyDuplicates(limit int, progress func(done, total int)) ([
 		out = out[:limit]
 	}
 	return out, nil
-}
-
-func decided(m Summary, other string) bool {
-	for _, d := range m.Decided {
-		if d == other {
-			return true
-		}
-	}
-	return false
 }

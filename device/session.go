@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 
@@ -423,7 +424,7 @@ func (s *Session) Amend(id string, p *registry.Person, reason string) error {
 		if err := s.project(tx, r, false); err != nil {
 			return err
 		}
-		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(sortStrings(fields), ","))
+		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(slices.Sorted(slices.Values(fields)), ","))
 	})
 }
 
@@ -567,13 +568,4 @@ func (s *Session) GroupMembers(group string) ([]Summary, error) {
 		out = append(out, m)
 	}
 	return out, nil
-}
-
-func sortStrings(s []string) []string {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	return s
 }

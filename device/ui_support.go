@@ -2,10 +2,8 @@ package device
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/trust"
 )
 
 // AddToGroup registers people as new members of the family or group of the
@@ -39,11 +37,11 @@ func (s *Session) AddToGroup(memberOf string, people []*registry.Person) ([]stri
 	}
 	group := r.Person.Group
 	if group == "" {
-		g, err := trust.NewDeviceID(s.d.opts.Rand)
+		g, err := s.NewGroupID()
 		if err != nil {
 			return nil, err
 		}
-		group = "G" + strings.ToUpper(g[:10])
+		group = g
 		head := r.Person
 		head.Group = group
 		if head.Relationship == "" {

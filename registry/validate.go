@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -85,7 +86,7 @@ func Validate(p *Person, now time.Time) error {
 		} else if !docRE.MatchString(d.Number) {
 			fe["document"] = "number may hold only letters A-Z, digits, spaces, hyphens and <"
 		}
-		if d.Type != "" && !contains(DocumentTypes, d.Type) {
+		if d.Type != "" && !slices.Contains(DocumentTypes, d.Type) {
 			fe["document"] = "unknown document type"
 		}
 		if d.IssuingCountry != "" && !assets.Countries().Valid(d.IssuingCountry) {
@@ -98,7 +99,7 @@ func Validate(p *Person, now time.Time) error {
 			}
 		}
 	}
-	if !contains(Categories, p.Category) {
+	if !slices.Contains(Categories, p.Category) {
 		fe["category"] = "choose a category"
 	}
 	if p.Encounter.At.IsZero() {
@@ -106,12 +107,12 @@ func Validate(p *Person, now time.Time) error {
 	} else if p.Encounter.At.After(now.Add(10 * time.Minute)) {
 		fe["encounter"] = "is in the future"
 	}
-	if p.Encounter.Kind != "" && !contains(EncounterKinds, p.Encounter.Kind) {
+	if p.Encounter.Kind != "" && !slices.Contains(EncounterKinds, p.Encounter.Kind) {
 		fe["encounter"] = "unknown kind of encounter"
 	}
 	text("encounter", p.Encounter.Place, maxText)
 	for _, v := range p.Vulnerabilities {
-		if !contains(Vulnerabilities, v) {
+		if !slices.Contains(Vulnerabilities, v) {
 			fe["vulnerabilities"] = "unknown vulnerability code"
 		}
 	}
@@ -120,7 +121,7 @@ func Validate(p *Person, now time.Time) error {
 			fe["languages"] = "use ISO 639-3 codes (three letters, like prs)"
 		}
 	}
-	if p.Relationship != "" && !contains(Relationships, p.Relationship) {
+	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
 		fe["relationship"] = "unknown relationship"
 	}
 	if len(p.Photo) > MaxPhotoBytes {
@@ -186,13 +187,4 @@ func codes(in []string, f func(string) string) []string {
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -309,7 +309,7 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 			old = old[tokenSize:]
 		}
 	}
-	if err := t.putRow(r, tokens); err != nil {
+	if err := t.putRow(r, tokens, true); err != nil {
 		return err
 	}
 	ids := make([]string, len(tokens))
@@ -319,8 +319,10 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 	return t.insertSearch(tokens, ids)
 }
 
-// putRow writes a record's projection row, with its token list.
-func (t *Tx) putRow(r RecordRow, tokens [][]byte) error {
+// putRow writes a record's projection row, with its token list; replace
+// says an existing row may be replaced, otherwise a row with the same ID
+// is an error (a new record never takes over an existing one).
+func (t *Tx) putRow(r RecordRow, tokens [][]byte, replace bool) error {
 	all := make([]byte, 0, len(tokens)*tokenSize)
 	for _, tok := range tokens {
 		if len(tok) != tokenSize {
@@ -328,8 +330,11 @@ func (t *Tx) putRow(r RecordRow, tokens [][]byte) error {
 		}
 		all = append(all, tok...)
 	}
-	_, err := t.tx.Exec("INSERT INTO records(id, created, updated, grp, summary, state, tokens) VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state, tokens=excluded.tokens",
-		r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all)
+	q := "INSERT INTO records(id, created, updated, grp, summary, state, tokens) VALUES(?,?,?,?,?,?,?)"
+	if replace {
+		q += " ON CONFLICT(id) DO UPDATE SET updated=excluded.updated, grp=excluded.grp, summary=excluded.summary, state=excluded.state, tokens=excluded.tokens"
+	}
+	_, err := t.tx.Exec(q, r.ID, r.Created, r.Updated, r.Group, r.Summary, r.State, all)
 	return err
 }
 
@@ -388,7 +393,9 @@ const searchBatch = 1024
 // PutNewRecords inserts the projections of records new to the store and
 // their search tokens. The tokens of all of them are written in token order:
 // the search index is keyed by random tokens, and inserting a large batch in
-// order touches each of its pages once instead of once per record.
+// order touches each of its pages once instead of once per record. A row
+// whose ID is already stored fails the whole call: two people are never
+// merged by an ID collision.
 func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
 	if len(rows) != len(tokens) {
 		return fmt.Errorf("store: %d records with %d token lists", len(rows), len(tokens))
@@ -403,7 +410,7 @@ func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
 	}
 	var all []entry
 	for i, r := range rows {
-		if err := t.putRow(r, tokens[i]); err != nil {
+		if err := t.putRow(r, tokens[i], false); err != nil {
 			return err
 		}
 		for j, tok := range tokens[i] {

@@ -188,6 +188,16 @@ func TestPutNewRecords(t *testing.T) {
 			t.Errorf("bad input %d accepted", i)
 		}
 	}
+	// A new record under an ID already stored is refused, and the stored
+	// one is unchanged.
+	if err := s.Update(context.Background(), func(tx *Tx) error {
+		return tx.PutNewRecords([]RecordRow{{ID: "BIH-A", Summary: []byte{9}, State: []byte{9}}}, [][][]byte{{tok(7)}})
+	}); err == nil {
+		t.Error("a new record took over an existing ID")
+	}
+	if r, err := s.Record("BIH-A"); err != nil || r.State[0] != 1 {
+		t.Errorf("the existing record after a colliding insert: %+v %v", r, err)
+	}
 	if n, _ := s.CountRecords(); n != 2 {
 		t.Fatalf("%d records after refused input, want 2", n)
 	}
