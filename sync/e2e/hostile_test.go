@@ -9,6 +9,8 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -240,4 +242,25 @@ func TestHostileInput(t *testing.T) {
 		t.Errorf("hub status:\n%s", st)
 	}
 	t.Log(st)
+}
+
+// TestEnrolNeverOverwrites: an enrolment file already at --out is not
+// replaced, and no device is issued for it.
+func TestEnrolNeverOverwrites(t *testing.T) {
+	h := newHub(t)
+	out := filepath.Join(t.TempDir(), "tablet.enrol")
+	if err := os.WriteFile(out, []byte("an earlier package"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := run(t, "reghub", "enrol", "--data", h.dir, "--passphrase-file", h.passFile, "--kdf", "low",
+		"--device", "tablet-x", "--station", "BIH-X", "--out", out)
+	if code != 1 || !strings.Contains(errs, "already exists") {
+		t.Fatalf("enrol over an existing file: exit %d %s", code, errs)
+	}
+	if b, _ := os.ReadFile(out); string(b) != "an earlier package" {
+		t.Error("the existing file was changed")
+	}
+	if st := h.status(); strings.Contains(st, "tablet-x") {
+		t.Errorf("a device was issued anyway:\n%s", st)
+	}
 }

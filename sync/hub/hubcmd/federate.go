@@ -32,6 +32,9 @@ func runEnrolCountry(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "reghub enrol-country: --%v\n", err)
 		return 2
 	}
+	if err := notThere(*out); err != nil {
+		return fail(stderr, "enrol-country", err)
+	}
 	h, err := open(&c, stderr, hub.Options{})
 	if err != nil {
 		return fail(stderr, "enrol-country", err)
@@ -166,6 +169,15 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 }
 
 // writeNew writes a new file with mode 0600 and refuses to overwrite.
+// notThere refuses an output path that exists, before anything is issued
+// for it: a package is never written over another one.
+func notThere(path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("%s already exists: choose another file (nothing was issued)", path)
+	}
+	return nil
+}
+
 func writeNew(path string, b []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

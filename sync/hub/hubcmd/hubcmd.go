@@ -179,6 +179,9 @@ func runEnrol(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub enrol: --device, --station and --out are required")
 		return 2
 	}
+	if err := notThere(*out); err != nil {
+		return fail(stderr, "enrol", err)
+	}
 	h, err := open(&c, stderr, hub.Options{})
 	if err != nil {
 		return fail(stderr, "enrol", err)
@@ -188,7 +191,7 @@ func runEnrol(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "enrol", err)
 	}
-	if err := os.WriteFile(*out, e.File, 0o600); err != nil {
+	if err := writeNew(*out, e.File); err != nil {
 		return fail(stderr, "enrol", fmt.Errorf("the device was enrolled but its file could not be written: %w; revoke %s and enrol again", err, e.DeviceID))
 	}
 	fmt.Fprintf(stdout, "device %s enrolled; package written to %s\n", e.DeviceID, *out)
