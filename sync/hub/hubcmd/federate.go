@@ -69,32 +69,33 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub federate: give --join FILE --code CODE, or --push, or both")
 		return 2
 	}
+	if *join != "" && *code == "" {
+		fmt.Fprintln(stderr, "reghub federate: --join needs --code")
+		return 2
+	}
+	// The passphrase is asked once, for the join and the push.
+	pass, err := c.passphrase(stderr)
+	if err != nil {
+		return fail(stderr, "federate", err)
+	}
+	defer clear(pass)
+	p, err := c.params()
+	if err != nil {
+		return fail(stderr, "federate", err)
+	}
 	if *join != "" {
-		if *code == "" {
-			fmt.Fprintln(stderr, "reghub federate: --join needs --code")
-			return 2
-		}
 		b, err := os.ReadFile(*join)
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
-		pass, err := c.passphrase(stderr)
-		if err != nil {
-			return fail(stderr, "federate", err)
-		}
-		p, err := c.params()
-		if err != nil {
-			return fail(stderr, "federate", err)
-		}
 		pkg, err := hub.Federate(c.data, pass, b, *code, hub.Options{Params: p})
-		clear(pass)
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
 		fmt.Fprintf(stdout, "%s joined region %s at %s (sharing: %s)\n", pkg.Country, pkg.Region, pkg.RegionURL, pkg.Sharing)
 	}
 	if *push {
-		h, err := open(&c, stderr, hub.Options{})
+		h, err := hub.Open(c.data, pass, hub.Options{Params: p})
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
