@@ -130,28 +130,45 @@ func (s *officersScreen) addOfficer() {
 }
 
 func (s *officersScreen) unlock(o device.Officer) {
-	if err := s.u.sess.UnlockOfficer(o.ID); err != nil {
-		s.msg.Set("")
-		dialog.ShowInformation("Not unlocked", plainError(err), s.u.win)
+	sess := s.u.sess
+	if sess == nil {
 		return
 	}
-	s.msg.Set(o.Name + " is unlocked and can try their passphrase again.")
-	s.refresh()
+	var err error
+	s.u.background(func() { err = sess.UnlockOfficer(o.ID) }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		if err != nil {
+			s.msg.Set("")
+			dialog.ShowInformation("Not unlocked", plainError(err), s.u.win)
+			return
+		}
+		s.msg.Set(o.Name + " is unlocked and can try their passphrase again.")
+		s.refresh()
+	})
 }
 
 func (s *officersScreen) remove(o device.Officer) {
 	dialog.ShowConfirm("Remove "+o.Name+"?",
 		"They will no longer be able to unlock this device. What they registered stays, with their name in the history.",
 		func(ok bool) {
-			if !ok || s.u.sess == nil {
+			sess := s.u.sess
+			if !ok || sess == nil {
 				return
 			}
-			if err := s.u.sess.RemoveOfficer(o.ID); err != nil {
-				dialog.ShowInformation("Not removed", plainError(err), s.u.win)
-				return
-			}
-			s.msg.Set(o.Name + " was removed.")
-			s.refresh()
+			var err error
+			s.u.background(func() { err = sess.RemoveOfficer(o.ID) }, func() {
+				if s.u.sess != sess {
+					return
+				}
+				if err != nil {
+					dialog.ShowInformation("Not removed", plainError(err), s.u.win)
+					return
+				}
+				s.msg.Set(o.Name + " was removed.")
+				s.refresh()
+			})
 		}, s.u.win)
 }
 

@@ -337,6 +337,7 @@ func TestTrustSettings(t *testing.T) {
 
 	// Receipts: full date of birth.
 	test.Tap(h.checkBox("Print the full date of birth"))
+	h.waitFor("the setting to be saved", func() bool { return h.shows("full date of birth when it is known") })
 	if !h.u.dev.ReceiptFullBirthDate() || !h.shows("full date of birth when it is known") {
 		t.Error("the receipt birth date setting is not saved")
 	}

@@ -107,15 +107,25 @@ func auditLine(e device.AuditEntry) string {
 }
 
 func (s *settingsScreen) setAutoLock(d time.Duration) {
-	if err := s.u.sess.SetAutoLock(d); err != nil {
-		s.saved.SetImportance(widget.DangerImportance)
-		s.saved.Set(plainError(err))
+	sess := s.u.sess
+	if sess == nil {
 		return
 	}
-	s.u.idle.start(d)
-	s.saved.SetImportance(widget.SuccessImportance)
-	s.saved.Set("Saved: the device locks after " + minutesLabel(d) + " without use.")
-	s.loadLog()
+	var err error
+	s.u.background(func() { err = sess.SetAutoLock(d) }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		if err != nil {
+			s.saved.SetImportance(widget.DangerImportance)
+			s.saved.Set(plainError(err))
+			return
+		}
+		s.u.idle.start(d)
+		s.saved.SetImportance(widget.SuccessImportance)
+		s.saved.Set("Saved: the device locks after " + minutesLabel(d) + " without use.")
+		s.loadLog()
+	})
 }
 
 func (s *settingsScreen) loadLog() {

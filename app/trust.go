@@ -68,7 +68,21 @@ func (t *trustSettings) cards() []fyne.CanvasObject {
 }
 
 func (t *trustSettings) setFullBirth(full bool) {
-	if err := t.u.sess.SetReceiptFullBirthDate(full); err != nil {
+	sess := t.u.sess
+	if sess == nil {
+		return
+	}
+	var err error
+	t.u.background(func() { err = sess.SetReceiptFullBirthDate(full) }, func() {
+		if t.u.sess == sess {
+			t.showFullBirth(full, err)
+		}
+	})
+}
+
+// showFullBirth says whether the receipt setting was saved.
+func (t *trustSettings) showFullBirth(full bool, err error) {
+	if err != nil {
 		t.birthMsg.SetImportance(widget.DangerImportance)
 		t.birthMsg.Set("Not changed. " + plainError(err))
 		return
