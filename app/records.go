@@ -211,6 +211,9 @@ func rowLine(s device.Summary) string {
 
 // deliver runs on the UI goroutine when a summary was decrypted.
 func (r *recordsScreen) deliver(id string, idx int, s device.Summary, err error) {
+	if r.loader == nil {
+		return // closed (the device locked): keep nothing of the person
+	}
 	r.cache.put(id, cachedSummary{sum: s, err: err != nil})
 	if err != nil {
 		fyne.LogError("a record summary could not be read", nil)
