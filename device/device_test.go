@@ -7,6 +7,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
 )
 
 // testOptions use cheap Argon2id parameters and a controllable clock.
@@ -239,5 +240,82 @@ func TestLockWhileWorking(t *testing.T) {
 	}
 	if _, err := s.GroupMembers("fake-group"); !errors.Is(err, ErrSessionLocked) {
 		t.Errorf("GroupMembers after lock: %v", err)
+	}
+}
+
+func TestAddToGroup(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	head, err := s.Register(testPerson("Familyname", "Parent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.t = clk.t.Add(time.Minute)
+	// A member that fails validation: nothing is saved, the head keeps no group.
+	if _, err := s.AddToGroup(head, []*registry.Person{testPerson("Familyname", "Child"), testPerson("", "")}); err == nil {
+		t.Fatal("invalid member saved")
+	}
+	if v, _ := s.Get(head); v.Person.Group != "" || len(v.Versions) != 1 {
+		t.Fatalf("head amended by a failed add: group %q, %d versions", v.Person.Group, len(v.Versions))
+	}
+	child := testPerson("Familyname", "Child")
+	child.Relationship = "child"
+	ids, err := s.AddToGroup(head, []*registry.Person{child})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.Get(head)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Person.Group == "" || h.Person.Relationship != "head" || len(h.Versions) != 2 || h.Versions[1].Reason != "family member added" {
+		t.Fatalf("head: group %q relationship %q versions %d", h.Person.Group, h.Person.Relationship, len(h.Versions))
+	}
+	c, err := s.Get(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Person.Group != h.Person.Group {
+		t.Fatal("member not in the head's group")
+	}
+	// A second member joins the existing group without amending the head again.
+	ids2, err := s.AddToGroup(head, []*registry.Person{testPerson("Familyname", "Second")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h2, _ := s.Get(head); len(h2.Versions) != 2 || len(h2.Group) != 2 {
+		t.Fatalf("after second member: %d versions, %d in group", len(h2.Versions), len(h2.Group))
+	}
+	if c2, _ := s.Get(ids2[0]); c2.Person.Group != h.Person.Group {
+		t.Fatal("second member not in the group")
+	}
+	if rep, err := s.VerifyAudit(); err != nil || !rep.OK {
+		t.Fatalf("audit: %+v %v", rep, err)
+	}
+}
+
+// A failure after the members are written (the head's amendment) takes the
+// members back with it: the save is all or none.
+func TestRegisterBatchThenFailsSavesNothing(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	before, err := d.st.NextSeq(d.info.DeviceID, d.info.Epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("amendment failed")
+	_, err = s.registerBatch([]*registry.Person{testPerson("Familyname", "One"), testPerson("Familyname", "Two")},
+		func(*store.Tx) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if n, _ := s.Count(); n != 0 {
+		t.Fatalf("%d records saved by a failed batch", n)
+	}
+	if after, _ := d.st.NextSeq(d.info.DeviceID, d.info.Epoch); after != before {
+		t.Fatalf("event log moved: %d -> %d", before, after)
+	}
+	if _, err := s.Register(testPerson("Familyname", "Three")); err != nil {
+		t.Fatalf("device unusable after a failed batch: %v", err)
 	}
 }

@@ -160,6 +160,19 @@ func (s *Session) newEvent(tx *store.Tx, record, op string, c *registry.Change) 
 	return e, nil
 }
 
+// recordEvent writes a new event on record id and projects the record's new
+// state, inside tx. It returns the record as folded after the event.
+func (s *Session) recordEvent(tx *store.Tx, id, op string, c *registry.Change) (*registry.Record, error) {
+	if _, err := s.newEvent(tx, id, op, c); err != nil {
+		return nil, err
+	}
+	r, err := s.foldTx(tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r, s.project(tx, r, false)
+}
+
 // fold reads and folds a record's events inside tx.
 func (s *Session) foldTx(tx *store.Tx, id string) (*registry.Record, error) {
 	evs, err := tx.RecordEvents(id)
@@ -269,6 +282,12 @@ func (s *Session) NewGroupID() (string, error) {
 // with the Group it already names. Bulk imports use it to save many records
 // per durable commit.
 func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
+	return s.registerBatch(people, nil)
+}
+
+// registerBatch saves people in one transaction and, if then is not nil,
+// runs then inside the same transaction after them: all or none.
+func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx) error) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -363,7 +382,13 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 			}
 		}
 		// The batch's search tokens in one ordered pass.
-		return tx.PutNewRecords(rows, tokens)
+		if err := tx.PutNewRecords(rows, tokens); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -398,34 +423,34 @@ func (s *Session) Amend(id string, p *registry.Person, reason string) error {
 	s.d.writeMu.Lock()
 	defer s.d.writeMu.Unlock()
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		cur, err := s.foldTx(tx, id)
-		if err != nil {
-			return err
-		}
-		diff := registry.Diff(&cur.Person, p)
-		if len(diff) == 0 {
-			return ErrNoChange
-		}
-		prev := map[string]registry.EventID{}
-		fields := make([]string, 0, len(diff))
-		for k := range diff {
-			if w, ok := cur.Writers[k]; ok {
-				prev[k] = w
-			}
-			fields = append(fields, k)
-		}
-		if _, err := s.newEvent(tx, id, registry.OpAmend, &registry.Change{Fields: diff, Prev: prev, Reason: reason}); err != nil {
-			return err
-		}
-		r, err := s.foldTx(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.project(tx, r, false); err != nil {
-			return err
-		}
-		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(slices.Sorted(slices.Values(fields)), ","))
+		return s.amendTx(tx, id, p, reason)
 	})
+}
+
+// amendTx writes the amendment of record id to p inside tx. The caller
+// holds the session's keys and the device's write lock, and has normalised
+// and validated p.
+func (s *Session) amendTx(tx *store.Tx, id string, p *registry.Person, reason string) error {
+	cur, err := s.foldTx(tx, id)
+	if err != nil {
+		return err
+	}
+	diff := registry.Diff(&cur.Person, p)
+	if len(diff) == 0 {
+		return ErrNoChange
+	}
+	prev := map[string]registry.EventID{}
+	fields := make([]string, 0, len(diff))
+	for k := range diff {
+		if w, ok := cur.Writers[k]; ok {
+			prev[k] = w
+		}
+		fields = append(fields, k)
+	}
+	if _, err := s.recordEvent(tx, id, registry.OpAmend, &registry.Change{Fields: diff, Prev: prev, Reason: reason}); err != nil {
+		return err
+	}
+	return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "amend", id, "fields: "+strings.Join(slices.Sorted(slices.Values(fields)), ","))
 }
 
 // Link records the officer's decision that record id and other are the same
@@ -451,14 +476,7 @@ func (s *Session) Link(id, other string, same bool, note string) error {
 		if _, err := s.foldTx(tx, id); err != nil {
 			return err
 		}
-		if _, err := s.newEvent(tx, id, registry.OpLink, &registry.Change{Link: &registry.Link{Other: other, Same: same, Note: note}}); err != nil {
-			return err
-		}
-		r, err := s.foldTx(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := s.project(tx, r, false); err != nil {
+		if _, err := s.recordEvent(tx, id, registry.OpLink, &registry.Change{Link: &registry.Link{Other: other, Same: same, Note: note}}); err != nil {
 			return err
 		}
 		return appendAudit(tx, s.k.audit, s.d.opts.Now(), s.officer.ID, "link", id, fmt.Sprintf("other=%s same=%v", other, same))

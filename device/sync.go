@@ -671,14 +671,8 @@ func (s *Session) ResolveConflict(id, field string, value json.RawMessage) error
 		}
 		ch := &registry.Change{Fields: map[string]json.RawMessage{field: value},
 			Prev: map[string]registry.EventID{field: cur.Writers[field]}, Reason: "conflict resolved by a supervisor"}
-		if _, err := s.newEvent(tx, id, registry.OpAmend, ch); err != nil {
-			return err
-		}
-		r, err := s.foldTx(tx, id)
+		r, err := s.recordEvent(tx, id, registry.OpAmend, ch)
 		if err != nil {
-			return err
-		}
-		if err := s.project(tx, r, false); err != nil {
 			return err
 		}
 		if err := tx.MarkConflict(id, len(r.Conflicts) > 0); err != nil {

@@ -4,14 +4,16 @@ import (
 	"errors"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
 )
 
 // AddToGroup registers people as new members of the family or group of the
 // saved record memberOf ("Add family member" after a save). If that record
-// has no group yet, it first gets one by an amendment (reason "family member
-// added"), so it and the new members share a group ID. The new members are
-// saved together in one transaction; it returns their registration IDs in
-// order. Validation failures are *GroupError as for RegisterGroup.
+// has no group yet, it gets one by an amendment (reason "family member
+// added"), so it and the new members share a group ID. The amendment and the
+// new members are saved in one transaction: all or none. It returns the new
+// members' registration IDs in order. Validation failures are *GroupError as
+// for RegisterGroup.
 func (s *Session) AddToGroup(memberOf string, people []*registry.Person) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
@@ -26,33 +28,33 @@ func (s *Session) AddToGroup(memberOf string, people []*registry.Person) ([]stri
 	if err != nil {
 		return nil, err
 	}
-	now := s.d.opts.Now()
-	// Check the new members before touching the existing record.
-	for i, p := range people {
-		c := *p
-		registry.Normalize(&c)
-		if err := registry.Validate(&c, now); err != nil {
-			return nil, &GroupError{Index: i, Err: err}
-		}
-	}
 	group := r.Person.Group
+	var then func(tx *store.Tx) error
 	if group == "" {
-		g, err := s.NewGroupID()
-		if err != nil {
+		if group, err = s.NewGroupID(); err != nil {
 			return nil, err
 		}
-		group = g
-		head := r.Person
-		head.Group = group
-		if head.Relationship == "" {
-			head.Relationship = "head"
-		}
-		if err := s.Amend(memberOf, &head, "family member added"); err != nil {
-			return nil, err
+		then = func(tx *store.Tx) error {
+			// The head is amended as stored now, not as read above: an
+			// amendment saved in between is kept, not reverted.
+			cur, err := s.foldTx(tx, memberOf)
+			if err != nil {
+				return err
+			}
+			if cur.Person.Group != "" {
+				return errors.New("the record joined another family while this one was being saved: nothing was saved, try again")
+			}
+			head := cur.Person
+			head.Group = group
+			if head.Relationship == "" {
+				head.Relationship = "head"
+			}
+			registry.Normalize(&head)
+			return s.amendTx(tx, memberOf, &head, "family member added")
 		}
 	}
 	for _, p := range people {
 		p.Group = group
 	}
-	return s.RegisterGroup(people)
+	return s.registerBatch(people, then)
 }
