@@ -312,8 +312,8 @@ func (v *candidateView) show(rv *device.RecordView) {
 		reasonLabels(v.cand.Reasons),
 	)
 	earlier := widget.NewCard("Earlier registration", rv.ID+" · registered "+when(rv.Created().Time()),
-		dense(personDetails(&rv.Person)))
-	now := widget.NewCard("Being registered now", "not saved yet", dense(personDetails(v.now)))
+		dense(v.u.personDetails(&rv.Person)))
+	now := widget.NewCard("Being registered now", "not saved yet", dense(v.u.personDetails(v.now)))
 	same := u.primary("Same person", theme.ConfirmIcon(), func() { v.decide(true) })
 	different := u.button("Different person", theme.CancelIcon(), func() { v.decide(false) })
 	back := u.button("Back to the form", theme.NavigateBackIcon(), v.back)

@@ -62,7 +62,7 @@ func (d *detailScreen) show() {
 	reissue := u.button("Receipt", theme.DocumentPrintIcon(), d.receipt)
 	header := container.NewVBox(title, id, toolbar(amend, reissue, back))
 
-	left := []fyne.CanvasObject{widget.NewCard("Person", "", dense(personDetails(p)))}
+	left := []fyne.CanvasObject{widget.NewCard("Person", "", dense(d.u.personDetails(p)))}
 	var right []fyne.CanvasObject
 	if len(rv.Group) > 0 {
 		members := container.NewVBox()
@@ -269,7 +269,7 @@ func (a *amendScreen) review() {
 		rows("The change", [][2]string{{"Reason", a.reason}, {"Fields changed", strings.Join(changed, ", ")}}),
 		widget.NewSeparator(),
 	)
-	summary.Add(dense(personDetails(p)))
+	summary.Add(dense(a.u.personDetails(p)))
 	header := container.NewVBox(heading("Check the new version of "+p.FullName()), mono(rv.ID, 24))
 	footer := container.NewVBox(status.Object(), progress, toolbar(save, back))
 	u.sh.show(navRecords, container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil,

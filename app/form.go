@@ -19,6 +19,7 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"golang.org/x/image/draw"
 
 	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/registry"
@@ -488,19 +489,46 @@ func (f *personForm) setPhoto(data []byte) {
 		f.photoRemove.Hide()
 		return
 	}
-	f.photoBox.Add(thumbnail(data, 120, 150))
+	f.photoBox.Add(f.u.thumbnail(data, 120, 150))
 	f.photoRemove.Show()
 }
 
-// thumbnail decodes a photo in memory (never through a file or a named
-// resource cache) and shows it at the given size.
-func thumbnail(data []byte, w, h float32) fyne.CanvasObject {
+// thumbnail shows a photo at the given size. The photo is decoded in memory
+// (never through a file or a named resource cache) off the UI goroutine, and
+// only a copy scaled to twice the shown size is kept: a 12-megapixel
+// camera photo would otherwise hold 48 MB of pixels for a 120-pixel box.
+func (u *UI) thumbnail(data []byte, w, h float32) fyne.CanvasObject {
+	box := container.NewStack(widget.NewLabel("Loading the photo…"))
+	go func() {
+		img, err := scaledPhoto(data, int(2*w), int(2*h))
+		u.do(func() {
+			if err != nil {
+				box.Objects = []fyne.CanvasObject{widget.NewLabel("The photo cannot be shown.")}
+			} else {
+				c := canvas.NewImageFromImage(img)
+				c.FillMode = canvas.ImageFillContain
+				c.SetMinSize(fyne.NewSize(w, h))
+				box.Objects = []fyne.CanvasObject{c}
+			}
+			box.Refresh()
+		})
+	}()
+	return box
+}
+
+// scaledPhoto decodes a JPEG or PNG photo and, if it is larger than
+// maxW x maxH, scales it down to fit, keeping its proportions.
+func scaledPhoto(data []byte, maxW, maxH int) (image.Image, error) {
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return widget.NewLabel("The photo cannot be shown.")
+		return nil, err
 	}
-	c := canvas.NewImageFromImage(img)
-	c.FillMode = canvas.ImageFillContain
-	c.SetMinSize(fyne.NewSize(w, h))
-	return c
+	b := img.Bounds()
+	if b.Dx() <= maxW && b.Dy() <= maxH {
+		return img, nil
+	}
+	scale := min(float64(maxW)/float64(b.Dx()), float64(maxH)/float64(b.Dy()))
+	dst := image.NewRGBA(image.Rect(0, 0, max(1, int(float64(b.Dx())*scale)), max(1, int(float64(b.Dy())*scale))))
+	draw.CatmullRom.Scale(dst, dst.Bounds(), img, b, draw.Src, nil)
+	return dst, nil
 }

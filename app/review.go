@@ -60,7 +60,7 @@ func (r *reviewScreen) build() fyne.CanvasObject {
 				body.Add(m.Object())
 			}
 		}
-		body.Add(dense(personDetails(p)))
+		body.Add(dense(u.personDetails(p)))
 		body.Add(toolbar(edit))
 		cards = append(cards, widget.NewCard(title, label(p.Relationship, relationshipLabels), body))
 	}
@@ -169,7 +169,7 @@ func (r *reviewScreen) doSave() {
 
 // personDetails shows a person's data in the sections of the form, as one
 // grid so that every value lines up.
-func personDetails(p *registry.Person) fyne.CanvasObject {
+func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	dash := func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return "—"
@@ -225,7 +225,7 @@ func personDetails(p *registry.Person) fyne.CanvasObject {
 		g.section("Photo and notes")
 	}
 	if len(p.Photo) > 0 {
-		g.add("Photo", container.NewHBox(thumbnail(p.Photo, 120, 150)))
+		g.add("Photo", container.NewHBox(u.thumbnail(p.Photo, 120, 150)))
 	}
 	if p.Notes != "" {
 		g.row("Notes", p.Notes)

@@ -1,0 +1,75 @@
+package app
+
+import (
+	"bytes"
+	"image"
+	"image/color"
+	"image/png"
+	"path/filepath"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+)
+
+func testPNG(t *testing.T, w, h int) []byte {
+	t.Helper()
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			img.Set(x, y, color.NRGBA{uint8(x), uint8(y), 90, 255})
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestScaledPhoto(t *testing.T) {
+	big, err := scaledPhoto(testPNG(t, 3000, 2000), 240, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := big.Bounds(); b.Dx() != 240 || b.Dy() != 160 {
+		t.Fatalf("3000x2000 scaled to %v, want 240x160 (fits, proportions kept)", b.Size())
+	}
+	small, err := scaledPhoto(testPNG(t, 100, 120), 240, 300)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := small.Bounds(); b.Dx() != 100 || b.Dy() != 120 {
+		t.Fatalf("small photo resized to %v", b.Size())
+	}
+	if _, err := scaledPhoto([]byte("not a photo"), 240, 300); err == nil {
+		t.Fatal("garbage decoded")
+	}
+}
+
+// The thumbnail decodes off the UI goroutine and then shows the scaled
+// image, or says it cannot show a broken one.
+func TestThumbnail(t *testing.T) {
+	h := newHarness(t, filepath.Join(t.TempDir(), "data"))
+	shown := func(o fyne.CanvasObject) fyne.CanvasObject {
+		if c, ok := o.(*fyne.Container); ok && len(c.Objects) == 1 {
+			return c.Objects[0]
+		}
+		return nil
+	}
+	good := h.u.thumbnail(testPNG(t, 1200, 1600), 120, 150)
+	h.waitFor("the photo", func() bool { _, ok := shown(good).(*canvas.Image); return ok })
+	img := shown(good).(*canvas.Image)
+	if b := img.Image.Bounds(); b.Dx() != 225 || b.Dy() != 300 {
+		t.Fatalf("kept %v pixels, want 225x300", b.Size())
+	}
+	if img.MinSize() != fyne.NewSize(120, 150) {
+		t.Fatalf("min size %v", img.MinSize())
+	}
+	bad := h.u.thumbnail([]byte{0x89, 'P', 'N', 'G', 1, 2, 3}, 120, 150)
+	h.waitFor("the broken-photo message", func() bool {
+		l, ok := shown(bad).(*widget.Label)
+		return ok && l.Text == "The photo cannot be shown."
+	})
+}
