@@ -128,16 +128,16 @@ func (s *Session) AuditLog(limit int) ([]AuditEntry, error) {
 	if err := s.requireSupervisor(); err != nil {
 		return nil, err
 	}
-	var all []AuditEntry
-	err := s.d.st.Audit(func(e store.AuditEntry) error {
-		all = append(all, AuditEntry{Seq: e.Seq, At: e.At, Officer: s.d.st.OfficerName(e.Officer), Action: e.Action, Record: e.Record, Detail: e.Detail})
-		if len(all) > limit {
-			all = all[1:]
+	var out []AuditEntry
+	names := map[string]string{}
+	err := s.d.st.RecentAudit(limit, func(e store.AuditEntry) error {
+		name, ok := names[e.Officer]
+		if !ok {
+			name = s.d.st.OfficerName(e.Officer)
+			names[e.Officer] = name
 		}
+		out = append(out, AuditEntry{Seq: e.Seq, At: e.At, Officer: name, Action: e.Action, Record: e.Record, Detail: e.Detail})
 		return nil
 	})
-	for i, j := 0, len(all)-1; i < j; i, j = i+1, j-1 {
-		all[i], all[j] = all[j], all[i]
-	}
-	return all, err
+	return out, err
 }

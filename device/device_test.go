@@ -319,3 +319,35 @@ func TestRegisterBatchThenFailsSavesNothing(t *testing.T) {
 		t.Fatalf("device unusable after a failed batch: %v", err)
 	}
 }
+
+func TestAuditLogNewestFirst(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	for _, given := range []string{"One", "Two", "Three", "Four"} {
+		if _, err := s.Register(testPerson("Familyname", given)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log, err := s.AuditLog(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log) != 3 {
+		t.Fatalf("%d entries, want 3", len(log))
+	}
+	for i, e := range log {
+		if e.Action != "register" || e.Officer != "Officer Testa" {
+			t.Errorf("entry %d: %s by %s", i, e.Action, e.Officer)
+		}
+		if i > 0 && e.Seq != log[i-1].Seq-1 {
+			t.Errorf("entries not consecutive newest first: %d after %d", e.Seq, log[i-1].Seq)
+		}
+	}
+	all, err := s.AuditLog(1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if all[0].Seq != log[0].Seq || all[len(all)-1].Seq != 1 {
+		t.Fatalf("full log runs %d..%d", all[0].Seq, all[len(all)-1].Seq)
+	}
+}

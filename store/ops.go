@@ -549,7 +549,16 @@ func (t *Tx) AppendAudit(e AuditEntry) error {
 
 // Audit calls fn for each audit entry in order.
 func (s *Store) Audit(fn func(AuditEntry) error) error {
-	rows, err := s.db.Query("SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq")
+	return s.scanAudit(fn, "SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq")
+}
+
+// RecentAudit calls fn for the newest limit audit entries, newest first.
+func (s *Store) RecentAudit(limit int, fn func(AuditEntry) error) error {
+	return s.scanAudit(fn, "SELECT seq, at, officer, action, record, detail, hash, mac FROM audit ORDER BY seq DESC LIMIT ?", limit)
+}
+
+func (s *Store) scanAudit(fn func(AuditEntry) error, query string, args ...any) error {
+	rows, err := s.db.Query(query, args...)
 	if err != nil {
 		return err
 	}
