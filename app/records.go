@@ -298,26 +298,9 @@ func (r *recordsScreen) buildQuery() (device.Query, bool, bool) {
 		q.Vulnerability = codeOf(r.vuln.Selected, registry.Vulnerabilities, vulnerabilityLabels)
 	}
 	r.filterErr.Set("")
-	parse := func(s string) (time.Time, bool) {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			return time.Time{}, true
-		}
-		t, err := time.ParseInLocation("2006-01-02", s, time.Local)
-		if err != nil {
-			r.filterErr.Set("Type dates as YYYY-MM-DD, e.g. 2025-03-14.")
-			return time.Time{}, false
-		}
-		return t, true
-	}
-	var ok1, ok2 bool
-	q.From, ok1 = parse(r.from.Text)
-	q.To, ok2 = parse(r.to.Text)
-	if !ok1 || !ok2 {
+	if err := q.SetDays(r.from.Text, r.to.Text, time.Local); err != nil {
+		r.filterErr.Set(capitalise(err.Error()) + ".")
 		return q, false, false
-	}
-	if !q.To.IsZero() {
-		q.To = q.To.AddDate(0, 0, 1) // the whole "to" day counts
 	}
 	filtered := q.Text != "" || q.Category != "" || q.Vulnerability != "" || !q.From.IsZero() || !q.To.IsZero()
 	return q, filtered, true

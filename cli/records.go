@@ -19,26 +19,16 @@ func cmdSearch(env *Env, args []string) int {
 	category := fs.String("category", "", "only this category")
 	vuln := fs.String("vulnerability", "", "only records with this vulnerability (or 'any')")
 	from := fs.String("from", "", "registered on or after this date (YYYY-MM-DD)")
-	to := fs.String("to", "", "registered before this date (YYYY-MM-DD)")
+	to := fs.String("to", "", "registered on or before this date (YYYY-MM-DD)")
 	limit := fs.Int("limit", 50, "at most this many results (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	q := device.Query{Text: strings.Join(fs.Args(), " "), Category: *category, Vulnerability: *vuln, Limit: *limit}
-	for _, d := range []struct {
-		s string
-		t *time.Time
-	}{{*from, &q.From}, {*to, &q.To}} {
-		if d.s == "" {
-			continue
-		}
-		t, err := time.Parse("2006-01-02", d.s)
-		if err != nil {
-			fmt.Fprintln(env.Stderr, "fieldreg search: dates are YYYY-MM-DD")
-			return 2
-		}
-		*d.t = t
+	if err := q.SetDays(*from, *to, time.Local); err != nil {
+		fmt.Fprintf(env.Stderr, "fieldreg search: --from/--to: %v\n", err)
+		return 2
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {

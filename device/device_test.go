@@ -351,3 +351,29 @@ func TestAuditLogNewestFirst(t *testing.T) {
 		t.Fatalf("full log runs %d..%d", all[0].Seq, all[len(all)-1].Seq)
 	}
 }
+
+func TestQuerySetDays(t *testing.T) {
+	loc := time.FixedZone("post", 3600)
+	var q Query
+	if err := q.SetDays("2026-03-03", "2026-03-05", loc); err != nil {
+		t.Fatal(err)
+	}
+	if !q.From.Equal(time.Date(2026, 3, 3, 0, 0, 0, 0, loc)) || !q.To.Equal(time.Date(2026, 3, 6, 0, 0, 0, 0, loc)) {
+		t.Fatalf("window %v .. %v, want 3 March 00:00 .. 6 March 00:00 (5 March included)", q.From, q.To)
+	}
+	if err := q.SetDays("2026-03-05", "2026-03-05", loc); err != nil || q.To.Sub(q.From) != 24*time.Hour {
+		t.Fatalf("one day: %v %v", q.To.Sub(q.From), err)
+	}
+	if err := q.SetDays("", " ", loc); err != nil || !q.From.IsZero() || !q.To.IsZero() {
+		t.Fatalf("open window: %v %v %v", q.From, q.To, err)
+	}
+	q.From = time.Date(2020, 1, 1, 0, 0, 0, 0, loc)
+	for _, bad := range [][2]string{{"2026-3-5", ""}, {"", "05.03.2026"}, {"2026-03-06", "2026-03-05"}} {
+		if err := q.SetDays(bad[0], bad[1], loc); err == nil {
+			t.Errorf("%q..%q accepted", bad[0], bad[1])
+		}
+		if !q.From.Equal(time.Date(2020, 1, 1, 0, 0, 0, 0, loc)) || !q.To.IsZero() {
+			t.Errorf("%q..%q changed the query on error", bad[0], bad[1])
+		}
+	}
+}

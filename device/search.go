@@ -1,6 +1,7 @@
 package device
 
 import (
+	"errors"
 	"strings"
 	"time"
 	"unicode"
@@ -107,8 +108,44 @@ type Query struct {
 	Text          string    // name words, registration ID or document number
 	Category      string    // one of registry.Categories
 	Vulnerability string    // one of registry.Vulnerabilities, or "any"
-	From, To      time.Time // registration time window; zero for open
+	From, To      time.Time // registration time window [From, To); zero for open
 	Limit         int       // 0 for no limit
+}
+
+// ErrDayFormat is returned by SetDays for a date that is not YYYY-MM-DD.
+var ErrDayFormat = errors.New("type dates as YYYY-MM-DD, e.g. 2025-03-14")
+
+// SetDays sets the registration window to the calendar days from and to
+// (YYYY-MM-DD, both included, in loc; either may be empty for an open
+// end), as officers mean "from 3 March to 5 March". On error q is unchanged.
+func (q *Query) SetDays(from, to string, loc *time.Location) error {
+	day := func(s string) (time.Time, error) {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return time.Time{}, nil
+		}
+		t, err := time.ParseInLocation("2006-01-02", s, loc)
+		if err != nil {
+			return time.Time{}, ErrDayFormat
+		}
+		return t, nil
+	}
+	f, err := day(from)
+	if err != nil {
+		return err
+	}
+	t, err := day(to)
+	if err != nil {
+		return err
+	}
+	if !t.IsZero() {
+		t = t.AddDate(0, 0, 1) // the whole "to" day counts
+	}
+	if !f.IsZero() && !t.IsZero() && !f.Before(t) {
+		return errors.New("the first day is after the last day")
+	}
+	q.From, q.To = f, t
+	return nil
 }
 
 // Search returns the registration IDs that match q, newest first. Names are
