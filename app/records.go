@@ -2,7 +2,6 @@ package app
 
 import (
 	"container/list"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -278,11 +277,11 @@ func (r *recordsScreen) search() {
 		case total == 0:
 			r.count.SetText("No records yet. Register someone first.")
 		case !filtered:
-			r.count.SetText(fmt.Sprintf("All %d records, newest first", total))
+			r.count.SetText("All " + number(total) + " records, newest first")
 		case len(ids) == 1:
-			r.count.SetText(fmt.Sprintf("1 of %d records found", total))
+			r.count.SetText("1 of " + number(total) + " records found")
 		default:
-			r.count.SetText(fmt.Sprintf("%d of %d records found, newest first", len(ids), total))
+			r.count.SetText(number(len(ids)) + " of " + number(total) + " records found, newest first")
 		}
 	})
 }

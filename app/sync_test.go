@@ -538,3 +538,14 @@ func TestSyncTexts(t *testing.T) {
 		t.Errorf("sex: %q", got)
 	}
 }
+
+func TestNumber(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567", -4500: "-4,500"} {
+		if got := number(n); got != want {
+			t.Errorf("number(%d) = %q, want %q", n, got, want)
+		}
+	}
+	if got := plural(100000, "record", "records"); got != "100,000 records" {
+		t.Errorf("plural: %q", got)
+	}
+}
