@@ -363,10 +363,13 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if entry == nil {
 		return nil, ErrUnknownDevice
 	}
-	v, err := h.st.Heads()
+	all, err := h.st.Heads()
 	if err != nil {
 		return nil, err
 	}
+	// What the hub holds of the device's scope only: a station's tablet
+	// does not learn the other posts' devices and volumes.
+	v := h.scoped(&caller{id: dev.ID, dev: entry, trust: tr}, all)
 	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToDevice, Country: h.auth.Country, From: bundle.HubID, FromKey: self,
 		To: dev.ID, ToKey: to.String(), Created: now.UnixMilli(), Vector: wire.FromVector(v)}
 	bw, err := bundle.NewWriter(w, to, hd, h.auth.Sign)
@@ -388,7 +391,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
-	for _, rg := range h.scoped(&caller{id: dev.ID, dev: entry, trust: tr}, v).Missing(devVec) {
+	for _, rg := range v.Missing(devVec) {
 		if err := h.st.EventRange(ctx, rg, bw.Event); err != nil {
 			return nil, err
 		}

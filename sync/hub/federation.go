@@ -451,6 +451,12 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 		req := &wire.FedPush{Version: wire.Version}
 		for _, p := range batch {
 			e, err := h.fedEntry(p.record, tr)
+			if err == nil {
+				// What the region would refuse is not sent: one such entry
+				// fails its whole batch, at every push, and nothing after
+				// it would ever reach the region.
+				err = checkEntry(e)
+			}
 			if err != nil {
 				rep.Skipped++
 				h.log.Warn("record not sent upstream", "record", p.record, "err", err.Error())

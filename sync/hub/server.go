@@ -253,8 +253,11 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
 		return "hello failed", []any{"err", err.Error()}
 	}
+	// The vector of the device's scope only: a station's tablet does not
+	// learn the other posts' devices and volumes.
+	v = h.scoped(c, v)
 	var incoming uint64
-	for _, rg := range h.scoped(c, v).Missing(dv) {
+	for _, rg := range v.Missing(dv) {
 		incoming += rg.To - rg.From + 1
 	}
 	rep := wire.HelloReply{Version: wire.Version, Device: c.id, Scope: c.dev.scope, Vector: wire.FromVector(v), Incoming: incoming,

@@ -1,0 +1,183 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/enrol"
+	"github.com/fieldreg/fieldreg/sync/federation"
+	"github.com/fieldreg/fieldreg/sync/wire"
+)
+
+var pass = []byte("Fake-Hub-Passphrase-42")
+
+func lowOpts() Options { p := vault.LowParams; return Options{Params: &p} }
+
+type enrolled struct {
+	pkg  *enrol.Package
+	priv ed25519.PrivateKey
+	cert *x509.Certificate
+}
+
+func enrolDev(t *testing.T, h *Hub, name, station, scope string) *enrolled {
+	t.Helper()
+	e, err := h.Enrol(EnrolConfig{Name: name, Station: station, Scope: scope})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := enrol.Open(e.File, e.Code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(p.ClientCert)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &enrolled{pkg: p, priv: ed25519.NewKeyFromSeed(p.SignSeed), cert: c}
+}
+
+func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Person) *registry.Event {
+	t.Helper()
+	e := &registry.Event{Origin: d.pkg.DeviceID, Epoch: 7, Seq: seq, HLC: registry.MakeHLC(time.Now().UnixMilli(), 0),
+		Officer: "off1", Record: rec, Op: registry.OpRegister}
+	k, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
+	if err := e.SealChange(k, &registry.Change{Fields: registry.FieldsOf(&p)}); err != nil {
+		t.Fatal(err)
+	}
+	e.Sign(d.priv)
+	return e
+}
+
+func asDevice(r *http.Request, d *enrolled) *http.Request {
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{d.cert}, VerifiedChains: [][]*x509.Certificate{{d.cert}}}
+	return r
+}
+
+// hello tells a station-scoped device only the logs of its station, and a
+// device of scope "all" every log.
+func TestHelloVectorIsScoped(t *testing.T) {
+	dir := t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	a := enrolDev(t, h, "tab-a", "POST-A", "station")
+	b := enrolDev(t, h, "tab-b", "POST-B", "all")
+	bd, _ := registry.ParseDate("1990-03-04")
+	ev := mkEvent(t, b, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "X", BirthDate: bd, Sex: "M", Category: "irregular_crossing"})
+	if _, err := h.storeChunk(context.Background(), []*registry.Event{ev}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hello := func(d *enrolled) wire.HelloReply {
+		t.Helper()
+		body, _ := json.Marshal(wire.Hello{Version: wire.Version})
+		rr := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rr, asDevice(httptest.NewRequest("POST", wire.PathHello, bytes.NewReader(body)), d))
+		var rep wire.HelloReply
+		if err := json.Unmarshal(rr.Body.Bytes(), &rep); err != nil {
+			t.Fatalf("hello: HTTP %d: %v", rr.Code, err)
+		}
+		return rep
+	}
+	holds := func(rep wire.HelloReply, origin string) bool {
+		for _, hd := range rep.Vector {
+			if hd.Origin == origin {
+				return true
+			}
+		}
+		return false
+	}
+	if rep := hello(a); holds(rep, b.pkg.DeviceID) || rep.Incoming != 0 {
+		t.Errorf("a station-scoped device is told of another station's log (incoming %d)", rep.Incoming)
+	}
+	if rep := hello(b); !holds(rep, b.pkg.DeviceID) {
+		t.Error("a device of scope all is not told of the logs the hub holds")
+	}
+}
+
+// One record whose category the region does not know stops every later
+// record from ever reaching the region.
+func TestFederationPoisonRecord(t *testing.T) {
+	ctx := context.Background()
+	rdir, cdir := t.TempDir(), t.TempDir()
+	if err := Init(rdir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	if err := Init(cdir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	region, err := Open(rdir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer region.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go region.Serve(sctx, ln)
+	ce, err := region.EnrolCountrySharing("BIH", "https://"+ln.Addr().String(), federation.SharingIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Federate(cdir, pass, ce.File, ce.Code, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	country, err := Open(cdir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer country.Close()
+	d := enrolDev(t, country, "tab-a", "POST-A", "all")
+	bd, _ := registry.ParseDate("1990-03-04")
+	// A category this region build does not know (a newer app's category,
+	// or a buggy/malicious device): CheckChange accepts it.
+	bad := mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "A", BirthDate: bd, Sex: "M", Category: "relocation"})
+	good := mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fakeother", GivenNames: "B", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
+	if refused := country.check(&caller{id: d.pkg.DeviceID, trust: mustTrust(t, country)}, []*registry.Event{bad, good}, time.Now()); len(refused) > 0 {
+		t.Fatalf("hub push check refuses: %v", refused)
+	}
+	if _, err := country.storeChunk(ctx, []*registry.Event{bad, good}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := country.PushUpstream(ctx)
+	if err != nil || rep.Records != 1 || rep.Skipped != 1 {
+		t.Fatalf("push: %+v, %v; want the good record sent and the other skipped", rep, err)
+	}
+	var n int
+	if err := region.st.DB().QueryRow("SELECT COUNT(*) FROM fed_records").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("region holds %d records (%v), want 1", n, err)
+	}
+	if st, err := country.FederationStatus(ctx); err != nil || st.Unpushed != 0 {
+		t.Fatalf("country status: %+v, %v", st, err)
+	}
+	if rep, err := country.PushUpstream(ctx); err != nil || rep.Records != 0 {
+		t.Fatalf("second push: %+v, %v; want nothing to send", rep, err)
+	}
+}
+
+func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
+	tr, err := h.loadTrust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
