@@ -360,11 +360,7 @@ func (k *keys) wipe() {
 		}
 	}
 	if k.authority != nil {
-		for _, b := range [][]byte{k.authority.RootSeed, k.authority.RecordsKey, k.authority.IndexKey} {
-			for i := range b {
-				b[i] = 0
-			}
-		}
+		k.authority.Wipe()
 	}
 }
 
@@ -410,7 +406,9 @@ func (d *Device) openKeys(master *seal.Key) (*keys, error) {
 		if err != nil {
 			return nil, err
 		}
-		if k.authority, err = trust.UnmarshalAuthority(ab); err != nil {
+		k.authority, err = trust.UnmarshalAuthority(ab)
+		clear(ab)
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -90,6 +90,15 @@ func UnmarshalAuthority(b []byte) (*Authority, error) {
 	return &a, nil
 }
 
+// Wipe zeroes the authority's secret keys in memory (the root signing key
+// as well as its seed). The authority cannot sign afterwards.
+func (a *Authority) Wipe() {
+	clear(a.RootSeed)
+	clear(a.root)
+	clear(a.RecordsKey)
+	clear(a.IndexKey)
+}
+
 // RootPublic is the authority's root public key: all a verifier needs.
 func (a *Authority) RootPublic() ed25519.PublicKey { return a.root.Public().(ed25519.PublicKey) }
 

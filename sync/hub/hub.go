@@ -227,9 +227,16 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 		return nil, fmt.Errorf("hub keys damaged: %w", err)
 	}
 	auth, err := trust.UnmarshalAuthority(ab)
+	clear(ab)
 	if err != nil {
 		return nil, err
 	}
+	opened := false
+	defer func() {
+		if !opened {
+			auth.Wipe()
+		}
+	}()
 	seed, err := seal.Open(master, get(metaSealedTLS), seal.AD("hub", "tls_key"))
 	if err != nil || len(seed) != ed25519.SeedSize {
 		return nil, errors.New("hub keys damaged: TLS key")
@@ -240,10 +247,12 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 	}
 	h := &Hub{dir: dir, st: st, opts: opts, auth: auth, records: records, caDER: get(metaCA), certDER: get(metaCert),
 		tlsKey: ed25519.NewKeyFromSeed(seed), url: string(get(metaURL)), log: opts.Logger}
+	clear(seed)
 	if err := h.loadFederation(master); err != nil {
 		return nil, err
 	}
 	h.ask = newLimiter(opts.Questions, h.IsRegion())
+	opened = true
 	return h, nil
 }
 
@@ -251,9 +260,7 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 func (h *Hub) Close() error {
 	h.wipeFederation()
 	h.records.Wipe()
-	clear(h.auth.RootSeed)
-	clear(h.auth.RecordsKey)
-	clear(h.auth.IndexKey)
+	h.auth.Wipe()
 	clear(h.tlsKey)
 	return h.st.Close()
 }
