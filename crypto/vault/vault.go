@@ -33,16 +33,19 @@ var DefaultParams = Params{MemoryKiB: 64 * 1024, Time: 3, Threads: 4}
 // LowParams are for weak tablets and for tests: 19 MiB, t=2, p=1 (OWASP minimum).
 var LowParams = Params{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 
-// Limits on stored parameters, so a tampered wrap cannot make unlock exhaust
-// memory or run for hours.
+// Limits on stored parameters, so a tampered wrap, enrolment or federation
+// file (its parameters are read before anything in it can be checked)
+// cannot make a tablet exhaust its memory or work for minutes. They are
+// four times DefaultParams' memory and over three times its passes.
 const (
-	maxMemoryKiB = 1 << 20 // 1 GiB
-	maxTime      = 20
+	maxMemoryKiB = 256 * 1024 // 256 MiB
+	maxTime      = 10
+	maxThreads   = 16
 	minMemoryKiB = 8 * 1024
 )
 
 func (p Params) validate() error {
-	if p.MemoryKiB < minMemoryKiB || p.MemoryKiB > maxMemoryKiB || p.Time < 1 || p.Time > maxTime || p.Threads < 1 {
+	if p.MemoryKiB < minMemoryKiB || p.MemoryKiB > maxMemoryKiB || p.Time < 1 || p.Time > maxTime || p.Threads < 1 || p.Threads > maxThreads {
 		return fmt.Errorf("vault: argon2id parameters out of range (m=%d KiB, t=%d, p=%d)", p.MemoryKiB, p.Time, p.Threads)
 	}
 	return nil

@@ -31,9 +31,21 @@ func TestWrapUnwrap(t *testing.T) {
 func TestTamperedParamsRefused(t *testing.T) {
 	master, _ := seal.NewKey()
 	w, _ := WrapKey(master, []byte("pw"), LowParams)
-	w.Params.MemoryKiB = 1 << 30
-	if _, err := w.Unwrap([]byte("pw")); err == nil {
-		t.Fatal("absurd memory parameter accepted")
+	for _, p := range []Params{
+		{MemoryKiB: 1 << 30, Time: 2, Threads: 1},     // 1 TiB
+		{MemoryKiB: 1 << 20, Time: 2, Threads: 1},     // 1 GiB: more than a tablet should give
+		{MemoryKiB: 19 * 1024, Time: 11, Threads: 1},  // minutes of work
+		{MemoryKiB: 19 * 1024, Time: 2, Threads: 200}, // threads
+		{MemoryKiB: 19 * 1024, Time: 0, Threads: 1},   // no pass
+		{MemoryKiB: 1024, Time: 2, Threads: 1},        // too weak
+	} {
+		w.Params = p
+		if _, err := w.Unwrap([]byte("pw")); err == nil {
+			t.Errorf("parameters %+v accepted", p)
+		}
+	}
+	if err := DefaultParams.validate(); err != nil {
+		t.Fatalf("default parameters refused: %v", err)
 	}
 	if _, err := WrapKey(master, []byte("pw"), Params{MemoryKiB: 1, Time: 1, Threads: 1}); err == nil {
 		t.Fatal("weak parameters accepted")
