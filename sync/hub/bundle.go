@@ -35,7 +35,11 @@ const (
 
 // Errors of bundles at the hub.
 var (
-	ErrBundleRevoked  = errors.New("this bundle comes from a revoked device: nothing was applied")
+	ErrBundleRevoked  = errors.New("this bundle comes from a revoked device: nothing was applied (if it was exported before the revocation and carried safely since, the operator can accept what was registered before the revocation with --before-revocation)")
+	// ErrBundleAfterRevocation refuses a revoked device's bundle exported
+	// after its revocation, even when the operator accepts revoked devices'
+	// bundles.
+	ErrBundleAfterRevocation = errors.New("this bundle was exported after its device was revoked: nothing was applied")
 	ErrBundleUnknown  = errors.New("this bundle comes from a device that is not enrolled at this hub: nothing was applied")
 	ErrBundleWrongHub = errors.New("this bundle is addressed to another hub: nothing was applied")
 	ErrNoDeviceKey    = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
@@ -142,6 +146,22 @@ type BundleImport struct {
 // so importing a bundle again, or an older one after a newer, changes
 // nothing.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
+	return h.importBundle(ctx, path, false)
+}
+
+// ImportBundleBeforeRevocation is ImportBundle for a bundle whose device
+// has been revoked since it exported it: a tablet lost or stolen after its
+// bundle left the post with a courier. The registrations in it may exist
+// nowhere else, so the operator, who knows how the stick travelled, can
+// accept it: the bundle must have been exported before the revocation, and
+// every event in it must be stamped before the revocation, or nothing is
+// applied. The times are the device's own, which is why this is the
+// operator's decision and never automatic; it is logged.
+func (h *Hub) ImportBundleBeforeRevocation(ctx context.Context, path string) (*BundleImport, error) {
+	return h.importBundle(ctx, path, true)
+}
+
+func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bool) (*BundleImport, error) {
 	id, err := h.BundleIdentity()
 	if err != nil {
 		return nil, err
@@ -165,8 +185,10 @@ func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, err
 		switch {
 		case dev == nil:
 			return nil, ErrBundleUnknown
-		case !dev.revoked.IsZero() && !now.Before(dev.revoked):
+		case !dev.revoked.IsZero() && !now.Before(dev.revoked) && !beforeRevocation:
 			return nil, ErrBundleRevoked
+		case !dev.revoked.IsZero() && !time.UnixMilli(hd.Created).Before(dev.revoked):
+			return nil, ErrBundleAfterRevocation
 		}
 		c = &caller{id: hd.From, dev: dev, trust: tr}
 		return dev.cred.PublicKey, nil
@@ -187,6 +209,10 @@ func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, err
 		return nil, err
 	}
 	hd := b.Header()
+	if !c.dev.revoked.IsZero() {
+		h.log.Warn("bundle of a revoked device accepted by the operator: events stamped before the revocation only",
+			"bundle", hd.ID, "device", hd.From, "revoked", c.dev.revoked.UTC().Format(time.RFC3339))
+	}
 	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events()}
 	if _, err := h.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
 		res.Repeated = true

@@ -198,6 +198,22 @@ func TestRefused(t *testing.T) {
 	if code, out := h.reghub("bundle", "export", "--device", "tablet-a", "--out", filepath.Join(usb, "r.bundle")); code == 0 {
 		t.Fatalf("export to a revoked device: %s", out)
 	}
+	// The operator can accept what the revoked tablet registered before its
+	// revocation (its stick left the post before the tablet was lost), but
+	// never a bundle it exported afterwards.
+	a.register(3, "Golf")
+	late := filepath.Join(usb, "a-late.bundle")
+	must(t, "fieldreg", "bundle", "export", "--data", a.dir, "--passphrase-file", a.passFile, "--out", late)
+	if code, out := h.reghub("bundle", "import", "--before-revocation", late); code != 1 || !strings.Contains(out, "exported after its device was revoked") {
+		t.Fatalf("bundle exported after the revocation: exit %d %q", code, out)
+	}
+	if n := h.events(); n != 5 {
+		t.Fatalf("hub holds %d events after a refused late bundle, want 5", n)
+	}
+	must(t, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, "--before-revocation", fa)
+	if n := h.events(); n != 35 {
+		t.Fatalf("hub holds %d events, want 35 (device a's 30 from before its revocation, and c's 5)", n)
+	}
 	// A device refuses a bundle that is not from its hub: one for device c
 	// imported by device c of... the other deployment's device x.
 	rc := filepath.Join(usb, "c-back.bundle")

@@ -33,6 +33,7 @@ func runBundle(args []string, stdout, stderr io.Writer) int {
 func runBundleImport(args []string, stdout, stderr io.Writer) int {
 	var c common
 	fs := flags("bundle import", stderr, &c)
+	before := fs.Bool("before-revocation", false, "accept the bundle of a device revoked after it exported it (lost or stolen while the stick travelled): only if the bundle and all its events are stamped before the revocation")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0
@@ -48,7 +49,11 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "bundle import", err)
 	}
 	defer h.Close()
-	res, err := h.ImportBundle(context.Background(), fs.Arg(0))
+	importBundle := h.ImportBundle
+	if *before {
+		importBundle = h.ImportBundleBeforeRevocation
+	}
+	res, err := importBundle(context.Background(), fs.Arg(0))
 	if err != nil {
 		return fail(stderr, "bundle import", fmt.Errorf("bundle refused, nothing was applied: %w", err))
 	}
