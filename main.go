@@ -17,7 +17,6 @@ func main() {
 		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:]))
 	}
 	withFyneCache()
-	withMemoryLimit()
 	data := flag.String("data", device.DefaultDir(), "data directory of this device")
 	flag.Parse()
 	if err := app.Run(*data); err != nil {
