@@ -357,6 +357,31 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 		h.typeInto("Search by name, registration ID or document number", q.text)
 		h.waitFor("search "+q.text, func() bool { return len(r.ids) == 1 && r.ids[0] == q.want })
 	}
+	// A registration ID with one character mistyped: no record, and the
+	// officer is told the ID itself is wrong.
+	typo := []byte(ids[1])
+	typo[len(typo)-1] = map[bool]byte{true: '3', false: '2'}[typo[len(typo)-1] == '2']
+	r.query.SetText("")
+	h.typeInto("Search by name, registration ID or document number", string(typo))
+	h.waitFor("the typing-mistake hint", func() bool { return len(r.ids) == 0 && h.shows("typing mistake") })
+	// Dates that are wrong or impossible: a clear message, and no list that
+	// does not match the filters.
+	r.query.SetText("")
+	h.waitFor("all records again", func() bool { return len(r.ids) == 2 })
+	r.from.SetText("2026-02-30")
+	r.search()
+	if len(r.ids) != 0 || !h.shows("2026-02-30 does not exist.") || !h.shows("Correct the dates to see records.") {
+		t.Fatalf("impossible date: %d records listed, screen %v", len(r.ids), h.texts())
+	}
+	r.from.SetText("yesterday")
+	r.search()
+	if len(r.ids) != 0 || !h.shows("Type dates as YYYY-MM-DD, e.g. 2025-03-14.") {
+		t.Fatalf("bad date: %d records listed, screen %v", len(r.ids), h.texts())
+	}
+	r.from.SetText("")
+	r.query.SetText(ids[1])
+	r.search()
+	h.waitFor("the member again", func() bool { return len(r.ids) == 1 })
 	h.waitFor("the row to be decrypted", func() bool { return h.shows("Example Lina") })
 	r.list.Select(0)
 	h.waitFor("the record", func() bool { return h.shows("Version 1") && h.shows("Registered on") })

@@ -2,6 +2,7 @@ package app
 
 import (
 	"container/list"
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -66,6 +67,7 @@ func newRecordsScreen(u *UI) *recordsScreen {
 		e.OnSubmitted = func(string) { r.search() }
 	}
 	r.count = widget.NewLabel("")
+	r.count.Wrapping = fyne.TextWrapWord
 	r.filterErr = newMessage(widget.DangerImportance)
 
 	r.list = widget.NewList(func() int { return len(r.ids) }, r.createRow, r.updateRow)
@@ -250,6 +252,11 @@ func (r *recordsScreen) search() {
 	gen := r.gen
 	q, filtered, ok := r.buildQuery()
 	if !ok {
+		// No list under an error: what is shown must match the filters.
+		r.ids = nil
+		r.list.UnselectAll()
+		r.list.Refresh()
+		r.count.SetText("Correct the dates to see records.")
 		return
 	}
 	var ids []string
@@ -280,6 +287,10 @@ func (r *recordsScreen) search() {
 			r.count.SetText("All " + number(total) + " records, newest first")
 		case len(ids) == 1:
 			r.count.SetText("1 of " + number(total) + " records found")
+		case len(ids) == 0 && mistypedRegID(q.Text):
+			r.count.SetText("No record found. This registration ID has a typing mistake (its last character does not fit the others): check each character against the receipt.")
+		case len(ids) == 0:
+			r.count.SetText("None of " + number(total) + " records found")
 		default:
 			r.count.SetText(number(len(ids)) + " of " + number(total) + " records found, newest first")
 		}
@@ -298,7 +309,7 @@ func (r *recordsScreen) buildQuery() (device.Query, bool, bool) {
 	}
 	r.filterErr.Set("")
 	if err := q.SetDays(r.from.Text, r.to.Text, time.Local); err != nil {
-		r.filterErr.Set(capitalise(err.Error()) + ".")
+		r.filterErr.Set(capitalise(err.Error()))
 		return q, false, false
 	}
 	filtered := q.Text != "" || q.Category != "" || q.Vulnerability != "" || !q.From.IsZero() || !q.To.IsZero()
@@ -472,4 +483,11 @@ func (l *summaryLoader) stop() {
 	default:
 		close(l.quit)
 	}
+}
+
+// mistypedRegID reports text shaped like a registration ID whose check
+// character does not match.
+func mistypedRegID(text string) bool {
+	_, err := registry.ParseRegID(text)
+	return errors.Is(err, registry.ErrRegIDCheck)
 }

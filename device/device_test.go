@@ -367,6 +367,12 @@ func TestQuerySetDays(t *testing.T) {
 	if err := q.SetDays("", " ", loc); err != nil || !q.From.IsZero() || !q.To.IsZero() {
 		t.Fatalf("open window: %v %v %v", q.From, q.To, err)
 	}
+	if err := q.SetDays("2026-02-30", "", loc); err == nil || err.Error() != "2026-02-30 does not exist" {
+		t.Errorf("impossible day: %v", err)
+	}
+	if err := q.SetDays("30.02.2026", "", loc); !errors.Is(err, ErrDayFormat) {
+		t.Errorf("other format: %v", err)
+	}
 	q.From = time.Date(2020, 1, 1, 0, 0, 0, 0, loc)
 	for _, bad := range [][2]string{{"2026-3-5", ""}, {"", "05.03.2026"}, {"2026-03-06", "2026-03-05"}} {
 		if err := q.SetDays(bad[0], bad[1], loc); err == nil {

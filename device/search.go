@@ -2,6 +2,7 @@ package device
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -126,6 +127,10 @@ func (q *Query) SetDays(from, to string, loc *time.Location) error {
 		}
 		t, err := time.ParseInLocation("2006-01-02", s, loc)
 		if err != nil {
+			var y, m, d int
+			if n, _ := fmt.Sscanf(s, "%4d-%2d-%2d", &y, &m, &d); n == 3 && len(s) == 10 {
+				return time.Time{}, fmt.Errorf("%s does not exist", s)
+			}
 			return time.Time{}, ErrDayFormat
 		}
 		return t, nil

@@ -26,6 +26,10 @@ const regIDRandom = 11
 // whose check character does not match.
 var ErrBadRegID = errors.New("not a valid registration ID")
 
+// ErrRegIDCheck is an ID of the right shape whose check character does not
+// match: a character was mistyped (it wraps ErrBadRegID).
+var ErrRegIDCheck = fmt.Errorf("%w: check character does not match (a character was mistyped)", ErrBadRegID)
+
 // NewRegID mints a registration ID for country, reading randomness from r
 // (crypto/rand.Reader when nil).
 func NewRegID(country string, r io.Reader) (string, error) {
@@ -102,7 +106,7 @@ func ParseRegID(s string) (string, error) {
 		}
 	}
 	if checkChar(string(body[:regIDRandom])) != body[regIDRandom] {
-		return "", fmt.Errorf("%w: check character does not match (a character was mistyped)", ErrBadRegID)
+		return "", ErrRegIDCheck
 	}
 	return formatRegID(country, string(body)), nil
 }
