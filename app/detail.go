@@ -8,6 +8,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -60,7 +61,8 @@ func (d *detailScreen) show() {
 	back := u.button(d.backText(), theme.NavigateBackIcon(), d.back)
 	amend := u.primary("Amend", theme.DocumentCreateIcon(), func() { d.amend() })
 	reissue := u.button("Receipt", theme.DocumentPrintIcon(), d.receipt)
-	header := container.NewVBox(title, id, toolbar(amend, reissue, back))
+	family := u.button("Add family member", theme.ContentAddIcon(), d.addMember)
+	header := container.NewVBox(title, id, toolbar(amend, reissue, family, back))
 
 	left := []fyne.CanvasObject{widget.NewCard("Person", "", dense(d.u.personDetails(p)))}
 	var right []fyne.CanvasObject
@@ -80,7 +82,7 @@ func (d *detailScreen) show() {
 			b.Alignment = widget.ButtonAlignLeading
 			members.Add(b)
 		}
-		right = append(right, widget.NewCard("Family or group", fmt.Sprintf("%d other members", len(rv.Group)), members))
+		right = append(right, widget.NewCard("Family or group", plural(len(rv.Group), "other member", "other members"), members))
 	}
 	if len(rv.Links) > 0 {
 		links := container.NewVBox()
@@ -117,6 +119,31 @@ func (d *detailScreen) show() {
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
 	d.root.Refresh()
+}
+
+// addMember registers a new member of this record's family or group (a
+// relative who arrives later): the Register screen opens with the family's
+// shared data. A registration in progress there is discarded only if the
+// officer agrees.
+func (d *detailScreen) addMember() {
+	u := d.u
+	if u.sh.reg == nil {
+		u.sh.reg = newRegisterFlow(u)
+	}
+	r := u.sh.reg
+	id, head := d.view.ID, d.view.Person
+	begin := func() { r.joinFamily(id, &head) }
+	if r.inProgress() {
+		dialog.ShowConfirm("Discard the registration in progress?",
+			"The Register screen holds a registration that is not saved yet. Adding a family member to this record discards it.",
+			func(ok bool) {
+				if ok {
+					begin()
+				}
+			}, u.win)
+		return
+	}
+	begin()
 }
 
 // backText names where the Back button goes.

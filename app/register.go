@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -237,6 +238,27 @@ func (r *registerFlow) startOver() {
 	}, r.u.win)
 }
 
+// joinFamily begins registering a new member of the family or group of
+// the saved record id (head is its person: the form starts with what a
+// family shares).
+func (r *registerFlow) joinFamily(id string, head *registry.Person) {
+	r.members = nil
+	r.decisions = nil
+	r.joinTo, r.joinToName = id, head.FullName()
+	r.start(head)
+}
+
+// inProgress reports whether the flow holds data typed and not yet saved:
+// members kept in the group, or names typed in the form on screen.
+func (r *registerFlow) inProgress() bool {
+	if len(r.members) > 0 {
+		return true
+	}
+	f := r.form
+	return f != nil && r.screen != nil && r.u.sh.views[navRegister] == r.screen &&
+		(strings.TrimSpace(f.family.Text) != "" || strings.TrimSpace(f.given.Text) != "")
+}
+
 // reset begins a new registration with an empty form.
 func (r *registerFlow) reset() {
 	r.members = nil
@@ -276,12 +298,7 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 	head := people[0]
 	headID := ids[0]
 	next := u.primary("Register next person", theme.ContentAddIcon(), func() { r.reset() })
-	addMember := u.button("Add family member", theme.ContentAddIcon(), func() {
-		r.members = nil
-		r.decisions = nil
-		r.joinTo, r.joinToName = headID, head.FullName()
-		r.start(head)
-	})
+	addMember := u.button("Add family member", theme.ContentAddIcon(), func() { r.joinFamily(headID, head) })
 	var who []receiptFor
 	for i, id := range ids {
 		who = append(who, receiptFor{id: id, name: people[i].FullName()})
