@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -68,6 +69,48 @@ func TestValidate(t *testing.T) {
 	}
 	if w := Warnings(p, now); len(w) == 0 {
 		t.Fatal("no warning for expired document")
+	}
+}
+
+func TestWarningsAskToCheck(t *testing.T) {
+	has := func(w []string, part string) bool {
+		for _, s := range w {
+			if strings.Contains(s, part) {
+				return true
+			}
+		}
+		return false
+	}
+	p := validPerson()
+	p.Sex, p.Vulnerabilities = "M", []string{VulnPregnancy}
+	if err := Validate(p, now); err != nil {
+		t.Fatalf("a warning refused the record: %v", err)
+	}
+	if !has(Warnings(p, now), "pregnancy") {
+		t.Error("pregnancy for a man is not questioned")
+	}
+	p.Sex = "F"
+	if has(Warnings(p, now), "pregnancy") {
+		t.Error("pregnancy for a woman questioned")
+	}
+	p.Vulnerabilities = []string{VulnUnaccompaniedChild}
+	for _, c := range []struct {
+		dob  Date
+		warn bool
+	}{
+		{Date{Year: 1990, Month: 3, Day: 4}, true},    // 36
+		{Date{Year: 2008, Month: 11, Day: 27}, true},  // 18 today
+		{Date{Year: 2008, Month: 11, Day: 28}, false}, // 18 tomorrow
+		{Date{Year: 2008}, false},                     // may still be 17
+		{Date{Year: 2007}, true},                      // 18 by 31 December 2025 at the latest
+		{Date{Year: 2008, Month: 11}, false},          // may be born on the 30th
+		{Date{Year: 1990, Estimated: true}, false},    // an estimate is not contradicted
+		{Date{}, false},
+	} {
+		p.BirthDate = c.dob
+		if got := has(Warnings(p, now), "unaccompanied"); got != c.warn {
+			t.Errorf("born %v: warning %v, want %v", c.dob, got, c.warn)
+		}
 	}
 }
 

@@ -145,7 +145,29 @@ func Warnings(p *Person, now time.Time) []string {
 	if p.BirthDate.IsZero() {
 		w = append(w, "no date of birth: enter an estimate from the stated age if possible")
 	}
+	// Checks that ask the officer to look again, never refuse: the data
+	// may be right (a trans man can be pregnant; a child may have been
+	// given a wrong date).
+	if p.Sex == "M" && slices.Contains(p.Vulnerabilities, VulnPregnancy) {
+		w = append(w, "pregnancy is marked for a person recorded as male: check both")
+	}
+	if (slices.Contains(p.Vulnerabilities, VulnUnaccompaniedChild) || slices.Contains(p.Vulnerabilities, VulnSeparatedChild)) &&
+		!p.BirthDate.IsZero() && !p.BirthDate.Estimated && !latestBirth(p.BirthDate).AddDate(18, 0, 0).After(now) {
+		w = append(w, "a child is marked as unaccompanied or separated, but the date of birth makes the person an adult: check both")
+	}
 	return w
+}
+
+// latestBirth is the last day a date of birth can stand for (31 December
+// of a year given alone).
+func latestBirth(d Date) time.Time {
+	switch {
+	case d.Month == 0:
+		return time.Date(d.Year, 12, 31, 0, 0, 0, 0, time.UTC)
+	case d.Day == 0:
+		return time.Date(d.Year, time.Month(d.Month)+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	return d.Earliest()
 }
 
 // Normalize tidies values before validation: trims spaces, upper-cases codes
