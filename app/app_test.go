@@ -309,8 +309,14 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 		t.Fatalf("missing inline errors: %v", h.texts())
 	}
 
-	// A family of two: the second form starts with what the family shares.
+	// A corrected field stops showing its error at once; the others stay
+	// until they are corrected too.
 	h.typeInto("e.g. HADDAD", "Sample-Haddad")
+	if h.shows("Enter a family name or given names.") || !h.shows("Choose a category.") || !h.shows("Please correct the") {
+		t.Fatalf("errors after correcting the name: %v", h.texts())
+	}
+
+	// A family of two: the second form starts with what the family shares.
 	h.fillPerson("Example Omar", "Male", dobYear, "1985")
 	h.pick("type a country, e.g. Syria or SYR; XXA stateless", "SYR", "SYR")
 	h.pick("type a language, e.g. Arabic or Pashto", "arabic", "ara")

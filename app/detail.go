@@ -229,7 +229,8 @@ func (a *amendScreen) showForm(edited *registry.Person) {
 		para("Change what is wrong and say why. The earlier version stays in the history."))
 	review := u.primary("Review changes", theme.NavigateNextIcon(), a.review)
 	cancel := u.button("Cancel", theme.CancelIcon(), func() { u.sh.show(navRecords, a.detail.root) })
-	screen := container.NewBorder(container.NewPadded(header), container.NewPadded(toolbar(review, cancel)), nil, nil, u.newColumns(left, right))
+	footer := container.NewPadded(container.NewVBox(f.summary.Object(), toolbar(review, cancel)))
+	screen := container.NewBorder(container.NewPadded(header), footer, nil, nil, u.newColumns(left, right))
 	u.sh.show(navRecords, screen)
 	u.focus(f.first)
 }

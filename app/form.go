@@ -140,6 +140,7 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	}
 	f.fill(p)
 	notify := func() {
+		f.recheck()
 		if f.changed != nil {
 			f.changed()
 		}
@@ -150,6 +151,20 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.sex.OnChanged = func(string) { u.activity(); notify() }
 	f.dobPrec.OnChanged = func(v string) { u.activity(); f.dobChanged(v); notify() }
 	f.nats.OnChanged = notify
+	// Every other input clears its error once corrected.
+	for _, e := range []*entry{f.origName, f.aliases, f.pob, f.docExpiry, f.encPlace, f.encAt, f.notes, f.reason} {
+		e.OnChanged = func(string) { f.recheck() }
+	}
+	for _, s := range []*widget.Select{f.relationship, f.docType, f.encKind} {
+		s.OnChanged = func(string) { u.activity(); f.recheck() }
+	}
+	f.category.OnChanged = func(string) { u.activity(); f.recheck() }
+	for _, c := range f.vulns {
+		c.OnChanged = func(bool) { u.activity(); f.recheck() }
+	}
+	f.origLang.OnChanged = f.recheck
+	f.docCountry.OnChanged = f.recheck
+	f.langs.OnChanged = f.recheck
 	return f
 }
 
@@ -207,7 +222,7 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 	if f.amend {
 		left = append([]fyne.CanvasObject{section("Reason for the change (required)", f.reason, f.errs["reason"].Object())}, left...)
 	}
-	right = append(right, f.warnings.Object(), f.summary.Object())
+	right = append(right, f.warnings.Object())
 	return left, right
 }
 
@@ -317,6 +332,10 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	p.OriginalScriptLang = f.origLang.Value()
 	p.Aliases = strings.Split(f.aliases.Text, "\n")
 	p.Sex = codeOf(f.sex.Selected, sexCodes, sexLabels)
+	if p.Sex == "" {
+		// In the words of the buttons, not of the stored codes.
+		fe["sex"] = "choose " + strings.Join(labelsOf(sexCodes, sexLabels)[:len(sexCodes)-1], ", ") + " or " + label(sexCodes[len(sexCodes)-1], sexLabels)
+	}
 	p.BirthDate = registry.Date{}
 	dob := strings.TrimSpace(f.dob.Text)
 	if dob != "" {
@@ -386,6 +405,18 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 // field. It returns the person when there is none.
 func (f *personForm) validate() (*registry.Person, bool) {
 	now := f.u.dev.Now()
+	p, fe := f.problems(now)
+	f.showErrors(fe)
+	f.warnings.Set(warningText(registry.Warnings(p, now)))
+	if len(fe) > 0 {
+		return nil, false
+	}
+	return p, true
+}
+
+// problems reads the form and returns the person and what is wrong, field
+// by field.
+func (f *personForm) problems(now time.Time) (*registry.Person, registry.FieldErrors) {
 	p, fe := f.read(now)
 	if err := registry.Validate(p, now); err != nil {
 		var ve registry.FieldErrors
@@ -402,12 +433,45 @@ func (f *personForm) validate() (*registry.Person, bool) {
 	if f.amend && strings.TrimSpace(f.reason.Text) == "" {
 		fe["reason"] = "say why the record is changed"
 	}
-	f.showErrors(fe)
-	f.warnings.Set(warningText(registry.Warnings(p, now)))
-	if len(fe) > 0 {
-		return nil, false
+	return p, fe
+}
+
+// recheck, while errors are shown, clears those of fields the officer has
+// corrected, so a fixed field stops showing red at once. New problems wait
+// for the next Review: nothing turns red while the officer is typing.
+func (f *personForm) recheck() {
+	if f.summary.Text() == "" {
+		return
 	}
-	return p, true
+	_, fe := f.problems(f.u.dev.Now())
+	left := 0
+	for k, m := range f.errs {
+		if m.Text() == "" {
+			continue
+		}
+		if _, still := fe[k]; still {
+			left++
+		} else {
+			m.Set("")
+		}
+	}
+	for k := range fe {
+		if _, shown := f.errs[k]; !shown {
+			left++ // a problem without a field of its own stays in the summary
+		}
+	}
+	f.setSummary(left, nil)
+}
+
+func (f *personForm) setSummary(n int, other []string) {
+	switch {
+	case n == 0:
+		f.summary.Set("")
+	case n == 1:
+		f.summary.Set(strings.TrimSpace("Please correct the field marked in red. " + strings.Join(other, " ")))
+	default:
+		f.summary.Set(strings.TrimSpace(fmt.Sprintf("Please correct the %d fields marked in red. %s", n, strings.Join(other, " "))))
+	}
 }
 
 // showErrors puts each problem next to its field and a summary at the end.
@@ -423,14 +487,7 @@ func (f *personForm) showErrors(fe registry.FieldErrors) {
 			other = append(other, errText(k, v))
 		}
 	}
-	switch {
-	case len(fe) == 0:
-		f.summary.Set("")
-	case len(fe) == 1:
-		f.summary.Set(strings.TrimSpace("Please correct the field marked in red. " + strings.Join(other, " ")))
-	default:
-		f.summary.Set(strings.TrimSpace(fmt.Sprintf("Please correct the %d fields marked in red. %s", len(fe), strings.Join(other, " "))))
-	}
+	f.setSummary(len(fe), other)
 }
 
 // errText makes a FieldErrors message a sentence that names its field.

@@ -137,7 +137,9 @@ func (r *registerFlow) showForm(p *registry.Person) {
 
 	body := u.newColumns(left, right)
 	r.panel.frame = container.New(&sideLayout{width: 420, wideMin: 1100, natural: r.panel.natural}, body, r.panel.root)
-	screen := container.NewBorder(container.NewPadded(header), container.NewPadded(toolbar(actions...)), nil, nil, r.panel.frame)
+	// What is wrong shows above the buttons, where the officer pressed.
+	footer := container.NewPadded(container.NewVBox(f.summary.Object(), toolbar(actions...)))
+	screen := container.NewBorder(container.NewPadded(header), footer, nil, nil, r.panel.frame)
 	r.screen = screen
 	u.sh.show(navRegister, screen)
 	u.focus(f.first)

@@ -148,6 +148,12 @@ func shotsRun(s *shooter) {
 	})
 	const stored = 10
 
+	// An empty form refused: each field says what is missing, and the
+	// summary stands above the buttons.
+	s.tap("Review and save")
+	s.until("", func() bool { return s.label("Please correct the") })
+	s.shot("register-errors")
+
 	// Register: the first member is typed as a variant of an earlier
 	// registration; the panel proposes it.
 	s.ui(func() {
