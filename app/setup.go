@@ -7,8 +7,10 @@ import (
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -53,6 +55,11 @@ func (u *UI) showSetup() {
 		e.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
 	}
 	s.pass.confirm.OnSubmitted = func(string) { s.submit() }
+	// An error goes as soon as its field is changed; Create checks again.
+	s.country.OnChanged = func() { s.errs["country"].Set("") }
+	for k, e := range map[string]*entry{"station": s.station, "device": s.devName, "officer": s.officer} {
+		e.OnChanged = func(string) { s.errs[k].Set("") }
+	}
 
 	intro := container.NewVBox(
 		heading("Set up this device"),
@@ -143,7 +150,7 @@ func wipe(b []byte) {
 // meter and plain advice.
 type passphraseInput struct {
 	pass, confirm *entry
-	meter         *widget.ProgressBar
+	meter         *strengthMeter
 	advice        *widget.Label
 	err           message
 	box           fyne.CanvasObject
@@ -153,23 +160,66 @@ var strengthWords = []string{"Very weak", "Weak", "Fair", "Good", "Strong"}
 
 func (u *UI) newPassphraseInput() *passphraseInput {
 	p := &passphraseInput{pass: u.newPassword("at least 10 characters"), confirm: u.newPassword("type it again")}
-	p.meter = widget.NewProgressBar()
-	p.meter.Max = 4
-	p.meter.TextFormatter = func() string {
-		if p.pass.Text == "" {
-			return "Strength"
-		}
-		return "Strength: " + strengthWords[int(p.meter.Value)]
-	}
+	p.meter = newStrengthMeter()
 	p.advice = para("Use several unrelated words, or mix letters, digits and symbols. Do not write it on the device.")
 	p.err = newMessage(widget.DangerImportance)
 	p.pass.OnChanged = func(string) { p.update() }
 	p.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(p.confirm) }
 	p.box = container.NewVBox(
-		fieldLabel("Passphrase"), p.pass, p.meter, p.advice,
+		fieldLabel("Passphrase"), p.pass, p.meter.box, p.advice,
 		fieldLabel("Passphrase again"), p.confirm, p.err.Object(),
 	)
 	return p
+}
+
+// strengthMeter shows a passphrase's strength as five segments, lit and
+// coloured by strength (red, amber, green), with the word beside them. An
+// empty passphrase lights nothing.
+type strengthMeter struct {
+	segs  []*canvas.Rectangle
+	label *widget.Label
+	box   *fyne.Container
+}
+
+func newStrengthMeter() *strengthMeter {
+	m := &strengthMeter{label: widget.NewLabel("Strength")}
+	bars := container.NewGridWithColumns(len(strengthWords))
+	for range strengthWords {
+		r := canvas.NewRectangle(theme.Color(theme.ColorNameInputBorder))
+		r.SetMinSize(fyne.NewSize(24, 8))
+		r.CornerRadius = 2
+		m.segs = append(m.segs, r)
+		bars.Add(r)
+	}
+	m.box = container.NewBorder(nil, nil, nil, m.label, container.NewVBox(layout.NewSpacer(), bars, layout.NewSpacer()))
+	return m
+}
+
+// set shows score (0 very weak to 4 strong).
+func (m *strengthMeter) set(score int, empty bool) {
+	lit, col := 0, theme.Color(theme.ColorNameError)
+	if !empty {
+		lit = score + 1
+		switch {
+		case score >= 3:
+			col = theme.Color(theme.ColorNameSuccess)
+		case score == 2:
+			col = theme.Color(theme.ColorNameWarning)
+		}
+	}
+	for i, r := range m.segs {
+		if i < lit {
+			r.FillColor = col
+		} else {
+			r.FillColor = theme.Color(theme.ColorNameInputBorder)
+		}
+		r.Refresh()
+	}
+	if empty {
+		m.label.SetText("Strength")
+	} else {
+		m.label.SetText("Strength: " + strengthWords[score])
+	}
 }
 
 // Object is the input's widget tree.
@@ -178,7 +228,7 @@ func (p *passphraseInput) Object() fyne.CanvasObject { return p.box }
 func (p *passphraseInput) update() {
 	text := p.pass.Text
 	score := device.PassphraseStrength(text)
-	p.meter.SetValue(float64(score))
+	p.meter.set(score, text == "")
 	switch {
 	case text == "":
 		p.advice.SetText("Use several unrelated words, or mix letters, digits and symbols. Do not write it on the device.")

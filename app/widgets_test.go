@@ -10,6 +10,8 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -72,4 +74,55 @@ func TestThumbnail(t *testing.T) {
 		l, ok := shown(bad).(*widget.Label)
 		return ok && l.Text == "The photo cannot be shown."
 	})
+}
+
+// The strength meter lights nothing for no passphrase, one red segment for
+// a very weak one and all five in green for a strong one.
+func TestStrengthMeter(t *testing.T) {
+	test.NewApp()
+	m := newStrengthMeter()
+	off := theme.Color(theme.ColorNameInputBorder)
+	lit := func() int {
+		n := 0
+		for _, r := range m.segs {
+			if r.FillColor != off {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range []struct {
+		score int
+		empty bool
+		lit   int
+		col   color.Color
+		text  string
+	}{
+		{0, true, 0, nil, "Strength"},
+		{0, false, 1, theme.Color(theme.ColorNameError), "Strength: Very weak"},
+		{2, false, 3, theme.Color(theme.ColorNameWarning), "Strength: Fair"},
+		{4, false, 5, theme.Color(theme.ColorNameSuccess), "Strength: Strong"},
+	} {
+		m.set(c.score, c.empty)
+		if lit() != c.lit || m.label.Text != c.text || c.col != nil && m.segs[0].FillColor != c.col {
+			t.Errorf("score %d empty %v: %d lit, %q", c.score, c.empty, lit(), m.label.Text)
+		}
+	}
+}
+
+// A set-up error goes as soon as its field is changed.
+func TestSetupErrorsClearOnChange(t *testing.T) {
+	h := newHarness(t, filepath.Join(t.TempDir(), "data"))
+	h.tap("Create this device")
+	if !h.shows("Choose the country this post belongs to.") || !h.shows("Enter the name of the first officer.") {
+		t.Fatalf("empty set-up not refused: %v", h.texts())
+	}
+	h.typeInto("your name as colleagues know it", "Officer Example")
+	h.pick("Type the country name or code, e.g. Bosnia or BIH", "BIH", "BIH")
+	if h.shows("Enter the name of the first officer.") || h.shows("Choose the country this post belongs to.") {
+		t.Fatalf("corrected fields still show errors: %v", h.texts())
+	}
+	if !h.shows("Enter the code of the station or crossing point.") {
+		t.Fatalf("the uncorrected field lost its error: %v", h.texts())
+	}
 }
