@@ -3,6 +3,9 @@ package app
 import (
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/widget"
+
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -37,6 +40,15 @@ func TestAddFamilyMemberFromRecord(t *testing.T) {
 	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
 	h.tap("Review and save")
 	h.waitFor("the review", func() bool { return h.shows("Check before saving") })
+	numbered := false
+	h.walk(func(o fyne.CanvasObject) {
+		if c, ok := o.(*widget.Card); ok && c.Title == "2. Sample-Haddad, Example Lina" {
+			numbered = true
+		}
+	})
+	if !numbered {
+		t.Error("the review does not number the new member as the form did (person 2)")
+	}
 	h.tap("Save")
 	h.waitFor("the receipt", func() bool { return h.u.sh.reg.receipts != nil && h.qrShown() })
 	childID := h.u.sh.reg.receipts.people[0].id

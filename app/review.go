@@ -43,7 +43,13 @@ func (r *reviewScreen) build() fyne.CanvasObject {
 		i := i
 		title := p.FullName()
 		if len(r.people) > 1 || r.joinTo != "" {
-			title = fmt.Sprintf("%d. %s", i+1, p.FullName())
+			// Numbered as on the form: a family joined later counts its
+			// saved member first.
+			n := i + 1
+			if r.joinTo != "" {
+				n++
+			}
+			title = fmt.Sprintf("%d. %s", n, p.FullName())
 		}
 		edit := u.button("Edit", theme.DocumentCreateIcon(), func() { r.onEdit(i) })
 		r.edits = append(r.edits, edit)

@@ -38,7 +38,10 @@ type verifyScreen struct {
 	image   *widget.Button
 	status  message
 	verdict *fyne.Container
-	busy    bool
+	// scroller is the page: each verdict starts from its top, with the
+	// heading and the field in view.
+	scroller *container.Scroll
+	busy     bool
 	// last is the verdict shown, for tests.
 	last *receipt.Verdict
 }
@@ -57,7 +60,8 @@ func newVerifyScreen(u *UI) *verifyScreen {
 		para("Point the handheld scanner at the receipt's QR code, paste the code, or open a photo of it. Works without a network."),
 		v.input, toolbar(v.check, v.image, clear), v.status.Object(),
 	)
-	v.root = u.scroll(centred(1000, container.NewPadded(container.NewVBox(top, v.verdict))))
+	v.scroller = u.scroll(centred(1000, container.NewPadded(container.NewVBox(top, v.verdict))))
+	v.root = v.scroller
 	return v
 }
 
@@ -152,6 +156,7 @@ func (v *verifyScreen) clear() {
 func (v *verifyScreen) showVerdict(vd *receipt.Verdict, known bool) {
 	v.last = vd
 	v.verdict.RemoveAll()
+	v.scroller.ScrollToTop()
 	if vd == nil {
 		v.verdict.Refresh()
 		return
