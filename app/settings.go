@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -68,13 +69,18 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	s.progress.Hide()
 	s.log = widget.NewList(func() int { return len(s.entries) },
 		func() fyne.CanvasObject {
-			l := widget.NewLabel("")
-			l.Truncation = fyne.TextTruncateEllipsis
-			return l
+			who, what := widget.NewLabel(""), widget.NewLabel("")
+			who.TextStyle.Bold = true
+			who.Truncation = fyne.TextTruncateEllipsis
+			what.Truncation = fyne.TextTruncateEllipsis
+			return container.New(layout.NewCustomPaddedVBoxLayout(0), who, what)
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(s.entries) {
-				o.(*widget.Label).SetText(auditLine(s.entries[i]))
+				who, what := auditLines(s.entries[i])
+				c := o.(*fyne.Container)
+				c.Objects[0].(*widget.Label).SetText(who)
+				c.Objects[1].(*widget.Label).SetText(what)
 			}
 		})
 	s.loadLog()
@@ -95,15 +101,17 @@ func newSettingsScreen(u *UI) *settingsScreen {
 	return s
 }
 
-func auditLine(e device.AuditEntry) string {
-	parts := []string{fmt.Sprintf("#%d", e.Seq), when(e.At), e.Officer, strings.ReplaceAll(e.Action, "_", " ")}
+// auditLines shows an entry on two lines: number, time and officer; then
+// what was done, to which record, with its detail.
+func auditLines(e device.AuditEntry) (who, what string) {
+	parts := []string{strings.ReplaceAll(e.Action, "_", " ")}
 	if e.Record != "" {
 		parts = append(parts, e.Record)
 	}
 	if e.Detail != "" {
 		parts = append(parts, e.Detail)
 	}
-	return strings.Join(parts, " · ")
+	return fmt.Sprintf("#%d · %s · %s", e.Seq, when(e.At), e.Officer), strings.Join(parts, " · ")
 }
 
 func (s *settingsScreen) setAutoLock(d time.Duration) {

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/store"
@@ -130,13 +131,25 @@ func (s *Session) AuditLog(limit int) ([]AuditEntry, error) {
 	}
 	var out []AuditEntry
 	names := map[string]string{}
-	err := s.d.st.RecentAudit(limit, func(e store.AuditEntry) error {
-		name, ok := names[e.Officer]
+	name := func(id string) string {
+		n, ok := names[id]
 		if !ok {
-			name = s.d.st.OfficerName(e.Officer)
-			names[e.Officer] = name
+			n = s.d.st.OfficerName(id)
+			names[id] = n
 		}
-		out = append(out, AuditEntry{Seq: e.Seq, At: e.At, Officer: name, Action: e.Action, Record: e.Record, Detail: e.Detail})
+		return n
+	}
+	err := s.d.st.RecentAudit(limit, func(e store.AuditEntry) error {
+		detail := e.Detail
+		if strings.HasPrefix(e.Action, "officer_") {
+			// The officer an entry is about, by name (the log stores the ID).
+			words := strings.Fields(detail)
+			for i, w := range words {
+				words[i] = name(w)
+			}
+			detail = strings.Join(words, " ")
+		}
+		out = append(out, AuditEntry{Seq: e.Seq, At: e.At, Officer: name(e.Officer), Action: e.Action, Record: e.Record, Detail: detail})
 		return nil
 	})
 	return out, err

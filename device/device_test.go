@@ -2,6 +2,7 @@ package device
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -343,11 +344,19 @@ func TestAuditLogNewestFirst(t *testing.T) {
 			t.Errorf("entries not consecutive newest first: %d after %d", e.Seq, log[i-1].Seq)
 		}
 	}
+	// An entry about an officer names them, not their ID.
+	if _, err := s.AddOfficer("Officer Secunda", []byte("another good passphrase 7"), false); err != nil {
+		t.Fatal(err)
+	}
+	last, err := s.AuditLog(1)
+	if err != nil || last[0].Action != "officer_add" || !strings.Contains(last[0].Detail, "Officer Secunda") {
+		t.Fatalf("officer entry: %+v %v", last, err)
+	}
 	all, err := s.AuditLog(1000)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if all[0].Seq != log[0].Seq || all[len(all)-1].Seq != 1 {
+	if all[0].Seq != last[0].Seq || all[len(all)-1].Seq != 1 {
 		t.Fatalf("full log runs %d..%d", all[0].Seq, all[len(all)-1].Seq)
 	}
 }
