@@ -258,6 +258,23 @@ func (p *passphraseInput) Value() ([]byte, bool) {
 	return b, true
 }
 
+// paperKey writes a recovery key in groups of five characters after its
+// fixed prefix, to be copied by hand.
+func paperKey(key string) string {
+	const prefix = "AGE-SECRET-KEY-1"
+	body, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return key
+	}
+	var groups []string
+	for len(body) > 5 {
+		groups = append(groups, body[:5])
+		body = body[5:]
+	}
+	groups = append(groups, body)
+	return prefix + " " + strings.Join(groups, " ")
+}
+
 // recoveryScreen shows the authority's recovery key once, right after set-up.
 type recoveryScreen struct {
 	u        *UI
@@ -291,6 +308,13 @@ func (u *UI) showRecoveryKey(key, officerName string) {
 	keyText.TextStyle = fyne.TextStyle{Monospace: true}
 	keyText.Wrapping = fyne.TextWrapBreak
 	keyText.Selectable = true
+	// For paper: the same key in groups of five (spaces, line breaks and
+	// letter case do not matter when it is typed back for a recovery).
+	paper := widget.NewLabel(paperKey(key))
+	paper.TextStyle = fyne.TextStyle{Monospace: true}
+	paper.Wrapping = fyne.TextWrapWord
+	paperNote := widget.NewLabel("To write it on paper, copy it in these groups; spaces and line breaks do not matter when it is typed back.")
+	paperNote.Wrapping = fyne.TextWrapWord
 	warn := widget.NewLabel("This key can unlock this device if every officer's passphrase is lost. " +
 		"Anyone who has it can read everything registered here. It is shown only this once.\n\n" +
 		"Save it to a USB stick or write it on paper, and keep it locked away from the device, " +
@@ -301,7 +325,7 @@ func (u *UI) showRecoveryKey(key, officerName string) {
 	content := container.NewVBox(
 		heading("Store the recovery key"),
 		warn,
-		widget.NewCard("Recovery key", "", keyText),
+		widget.NewCard("Recovery key", "", container.NewVBox(keyText, widget.NewSeparator(), paperNote, paper)),
 		toolbar(save), r.savedMsg.Object(),
 		widget.NewSeparator(),
 		r.stored,

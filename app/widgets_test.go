@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -124,5 +125,19 @@ func TestSetupErrorsClearOnChange(t *testing.T) {
 	}
 	if !h.shows("Enter the code of the station or crossing point.") {
 		t.Fatalf("the uncorrected field lost its error: %v", h.texts())
+	}
+}
+
+func TestPaperKey(t *testing.T) {
+	key := "AGE-SECRET-KEY-10A85TXXRXUDYC0Z29F0S2FHDF2XYQLXYYL53SCS7USD9LY90UKRQ8VTMZG"
+	got := paperKey(key)
+	if got != "AGE-SECRET-KEY-1 0A85T XXRXU DYC0Z 29F0S 2FHDF 2XYQL XYYL5 3SCS7 USD9L Y90UK RQ8VT MZG" {
+		t.Fatalf("paper key %q", got)
+	}
+	if strings.ReplaceAll(got, " ", "") != key {
+		t.Fatal("the paper key is not the key")
+	}
+	if paperKey("something else") != "something else" {
+		t.Fatal("a text that is not a key was changed")
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
@@ -390,5 +392,55 @@ func TestQuerySetDays(t *testing.T) {
 		if !q.From.Equal(time.Date(2020, 1, 1, 0, 0, 0, 0, loc)) || !q.To.IsZero() {
 			t.Errorf("%q..%q changed the query on error", bad[0], bad[1])
 		}
+	}
+}
+
+// Every officer's passphrase lost: the authority's recovery key, typed back
+// from paper in groups and lower case, gives a supervisor a new passphrase.
+func TestRecoverFromPaper(t *testing.T) {
+	clk := &fakeClock{t: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	p := vault.LowParams
+	d, rec, err := InitStandalone(t.TempDir(), StandaloneConfig{Country: "BIH", Station: "BIH-TEST-POST", DeviceName: "test-tablet", Officer: "Officer Testa", Passphrase: []byte("correct horse battery")}, Options{Now: clk.Now, Params: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	s := unlock(t, d)
+	id, err := s.Register(testPerson("Familyname", "Kept"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Lock()
+
+	other, _ := age.GenerateX25519Identity()
+	if err := d.Recover(other.String(), "Officer Testa", []byte("a brand new passphrase 9")); err == nil {
+		t.Fatal("another authority's key recovered the device")
+	}
+	if err := d.Recover("not a key", "Officer Testa", []byte("a brand new passphrase 9")); err == nil {
+		t.Fatal("garbage recovered the device")
+	}
+	body := strings.TrimPrefix(rec, "AGE-SECRET-KEY-1")
+	var paper strings.Builder
+	paper.WriteString("age-secret-key-1\n")
+	for i := 0; i < len(body); i += 5 {
+		paper.WriteString(strings.ToLower(body[i:min(i+5, len(body))]) + " ")
+	}
+	if err := d.Recover(paper.String(), "Officer Testa", []byte("a brand new passphrase 9")); err != nil {
+		t.Fatalf("recovery from the paper copy: %v", err)
+	}
+	o, err := d.DefaultOfficer()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Unlock(o.ID, []byte("correct horse battery")); err == nil {
+		t.Fatal("the old passphrase still unlocks")
+	}
+	clk.t = clk.t.Add(10 * time.Second) // past the delay after a wrong passphrase
+	s2, err := d.Unlock(o.ID, []byte("a brand new passphrase 9"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s2.Get(id); err != nil || v.Person.GivenNames != "Kept" {
+		t.Fatalf("records after recovery: %v", err)
 	}
 }

@@ -161,7 +161,9 @@ func (d *Device) Recover(recoveryKey string, officerName string, newPass []byte)
 	if err := checkOfficerName(officerName); err != nil {
 		return err
 	}
-	id, err := age.ParseX25519Identity(strings.TrimSpace(recoveryKey))
+	// Typed back from paper: spaces, line breaks and letter case do not
+	// matter (the key is Bech32, one case throughout).
+	id, err := age.ParseX25519Identity(strings.ToUpper(strings.Join(strings.Fields(recoveryKey), "")))
 	if err != nil {
 		return errors.New("that is not a recovery key (it starts with AGE-SECRET-KEY-1)")
 	}
