@@ -145,6 +145,9 @@ func TestReceiptSaveAndVerify(t *testing.T) {
 	if vs.input.Text != "" || h.u.win.Canvas().Focused() != vs.input {
 		t.Error("the field is not cleared and focused for the next scan")
 	}
+	if h.shows("after this receipt was issued") {
+		t.Error("a receipt of an unchanged record is said to be outdated")
+	}
 	h.tap("Open record")
 	h.waitFor("the record from the verdict", func() bool { return h.shows("Version 1") })
 	h.tap("Back to verify")
@@ -197,6 +200,26 @@ func TestReceiptSaveAndVerify(t *testing.T) {
 	h.openFrom(notImage)
 	h.tap("Open image")
 	h.waitFor("the error", func() bool { return h.shows("not a PNG or JPEG picture") })
+
+	// The record amended after the receipt: still VALID (the receipt is
+	// genuine), with a note that the record has changed since. Receipts
+	// carry whole seconds, so the amendment waits for the next one.
+	time.Sleep(2100 * time.Millisecond)
+	rv, err := h.u.sess.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	amended := rv.Person
+	amended.GivenNames = "Example Lina Maria"
+	if err := h.u.sess.Amend(id, &amended, "second given name"); err != nil {
+		t.Fatal(err)
+	}
+	test.Type(vs.input, text)
+	h.tap("Check receipt")
+	h.waitFor("the note on the changed record", func() bool { return vs.last != nil && h.shows("after this receipt was issued") })
+	if !vs.last.Valid {
+		t.Error("a genuine receipt of an amended record is not valid")
+	}
 }
 
 func TestCandidatesSamePersonLinksAfterSave(t *testing.T) {

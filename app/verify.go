@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -95,6 +96,7 @@ func (v *verifyScreen) run(read func() (string, error)) {
 		return
 	}
 	v.busy = true
+	v.status.SetImportance(widget.DangerImportance)
 	v.status.Set("")
 	// The previous verdict goes at once, so it cannot be taken for this one.
 	v.showVerdict(nil, false)
@@ -103,6 +105,7 @@ func (v *verifyScreen) run(read func() (string, error)) {
 	dev := v.u.dev
 	var verdict *receipt.Verdict
 	var known bool
+	var updated time.Time
 	var readErr, err error
 	v.u.background(func() {
 		var text string
@@ -110,7 +113,7 @@ func (v *verifyScreen) run(read func() (string, error)) {
 			return
 		}
 		if verdict, err = dev.VerifyReceipt(text); err == nil && verdict.Fields != nil && verdict.RegistrationID != "" {
-			known = dev.HasRecord(verdict.RegistrationID)
+			updated, known = dev.RecordUpdated(verdict.RegistrationID)
 		}
 	}, func() {
 		v.busy = false
@@ -127,6 +130,13 @@ func (v *verifyScreen) run(read func() (string, error)) {
 			v.status.Set("Receipts cannot be checked on this device: " + plainError(err))
 		default:
 			v.showVerdict(verdict, known)
+			// A receipt shows the record as it was when issued. The issue
+			// time has whole seconds: a change within a second after it is
+			// the registration the receipt was issued for.
+			if known && verdict.Valid && updated.After(verdict.IssuedAt.Add(time.Second)) {
+				v.status.SetImportance(widget.WarningImportance)
+				v.status.Set("The record was changed on " + when(updated) + ", after this receipt was issued: open the record for its current details, and reissue the receipt if the person needs it.")
+			}
 		}
 	})
 }

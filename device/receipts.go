@@ -157,11 +157,22 @@ func (d *Device) VerifyReceipt(text string) (*receipt.Verdict, error) {
 // HasRecord reports whether the registration id is held on this device (so
 // a verified receipt's record can be opened). It reads no personal data.
 func (d *Device) HasRecord(id string) bool {
+	_, ok := d.RecordUpdated(id)
+	return ok
+}
+
+// RecordUpdated returns when record id last changed on this device (its
+// newest event's clock), and false if the device does not hold it. It reads
+// no personal data.
+func (d *Device) RecordUpdated(id string) (time.Time, bool) {
 	if canon, err := registry.ParseRegID(id); err == nil {
 		id = canon
 	}
-	_, err := d.st.Record(id)
-	return err == nil
+	r, err := d.st.Record(id)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return registry.HLC(r.Updated).Time(), true
 }
 
 // TrustImport says what ImportTrust changed.
