@@ -35,14 +35,14 @@ const (
 
 // Errors of bundles at the hub.
 var (
-	ErrBundleRevoked  = errors.New("this bundle comes from a revoked device: nothing was applied (if it was exported before the revocation and carried safely since, the operator can accept what was registered before the revocation with --before-revocation)")
+	ErrBundleRevoked = errors.New("this bundle comes from a revoked device: nothing was applied (if it was exported before the revocation and carried safely since, the operator can accept what was registered before the revocation with --before-revocation)")
 	// ErrBundleAfterRevocation refuses a revoked device's bundle exported
 	// after its revocation, even when the operator accepts revoked devices'
 	// bundles.
 	ErrBundleAfterRevocation = errors.New("this bundle was exported after its device was revoked: nothing was applied")
-	ErrBundleUnknown  = errors.New("this bundle comes from a device that is not enrolled at this hub: nothing was applied")
-	ErrBundleWrongHub = errors.New("this bundle is addressed to another hub: nothing was applied")
-	ErrNoDeviceKey    = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
+	ErrBundleUnknown         = errors.New("this bundle comes from a device that is not enrolled at this hub: nothing was applied")
+	ErrBundleWrongHub        = errors.New("this bundle is addressed to another hub: nothing was applied")
+	ErrNoDeviceKey           = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
 )
 
 // RefusedError is a bundle refused because events in it do not verify
