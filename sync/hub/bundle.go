@@ -125,6 +125,28 @@ type deviceVector struct {
 	Vector  []wire.Head `json:"vector"`
 }
 
+// newerBundle reports whether a device's bundle hd is newer than the one
+// before (old). A device's vector only grows, so the bundle whose vector
+// covers the other's is the newer; the device's clock decides only between
+// equal vectors. A tablet whose clock ran years ahead once cannot make the
+// hub ignore its later bundles.
+func newerBundle(old deviceVector, hd *bundle.Header) bool {
+	ov, err1 := wire.ToVector(old.Vector)
+	nv, err2 := wire.ToVector(hd.Vector)
+	if err1 != nil || err2 != nil {
+		return hd.Created > old.Created
+	}
+	switch newCovers, oldCovers := nv.Dominates(ov), ov.Dominates(nv); {
+	case newCovers && oldCovers:
+		return hd.Created > old.Created
+	case newCovers:
+		return true
+	case oldCovers:
+		return false
+	}
+	return hd.Created > old.Created // neither (a device restored from a copy): its clock
+}
+
 // BundleImport says what ImportBundle did.
 type BundleImport struct {
 	ID          string
@@ -241,8 +263,8 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		newer := true
 		if old, err := tx.GetMeta(metaBundleDevVec + hd.From); err == nil {
 			var dv deviceVector
-			if json.Unmarshal(old, &dv) == nil && dv.Created >= hd.Created {
-				newer = false // an older bundle after a newer one changes nothing
+			if json.Unmarshal(old, &dv) == nil {
+				newer = newerBundle(dv, &hd) // an older bundle after a newer one changes nothing
 			}
 		}
 		if newer {

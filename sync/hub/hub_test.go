@@ -16,6 +16,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -180,4 +181,27 @@ func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// A bundle stamped years ahead by a tablet with a wrong clock does not make
+// the hub ignore the device's later bundles: the vector decides.
+func TestNewerBundleByVector(t *testing.T) {
+	head := func(seq uint64) []wire.Head { return []wire.Head{{Origin: "dev-a", Epoch: 1, Seq: seq}} }
+	future := deviceVector{Created: time.Date(2036, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli(), Vector: head(10)}
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC).UnixMilli()
+	for _, c := range []struct {
+		name    string
+		created int64
+		vec     []wire.Head
+		want    bool
+	}{
+		{"more events, correct clock", now, head(12), true},
+		{"fewer events (an older bundle carried late)", now, head(8), false},
+		{"same events, earlier stamp", now, head(10), false},
+		{"same events, later stamp", future.Created + 1, head(10), true},
+	} {
+		if got := newerBundle(future, &bundle.Header{Created: c.created, Vector: c.vec}); got != c.want {
+			t.Errorf("%s: newer = %v, want %v", c.name, got, c.want)
+		}
+	}
 }
