@@ -1,11 +1,11 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -19,11 +19,11 @@ import (
 	"github.com/fieldreg/fieldreg/sync/bundle"
 )
 
-// maxBundleInMemory caps a bundle read into memory when the chosen file
-// cannot seek (some platform storage providers). Bundles are encrypted, so
-// holding the ciphertext is harmless; the cap only keeps a wrong choice
-// (a disk image, a video) from exhausting memory.
-const maxBundleInMemory = 512 << 20
+// maxBundleCopy caps the copy made of a bundle whose file cannot seek
+// (some platform storage providers, Android's among them). Bundles are
+// encrypted, so the copy holds only ciphertext; the cap keeps a wrong
+// choice (a disk image, a video) from filling the tablet's storage.
+const maxBundleCopy = 8 << 30
 
 // bundleRefused is what the officer reads when a file is not a bundle from
 // the hub for this device, or was altered or cut short.
@@ -213,10 +213,12 @@ func (c *usbCard) importBundle() {
 		u.background(func() {
 			defer r.Close()
 			var rs io.ReadSeeker
-			rs, err = bundleReader(r)
+			var done func()
+			rs, done, err = bundleReader(r, u.dir)
 			if err != nil {
 				return
 			}
+			defer done()
 			res, err = sess.ImportBundle(context.Background(), rs, c.progressFn("Applying the hub's changes…"))
 		}, func() {
 			c.stop()
@@ -232,23 +234,38 @@ func (c *usbCard) importBundle() {
 	})
 }
 
-// errBundleTooBig is returned by bundleReader beyond maxBundleInMemory.
-var errBundleTooBig = errors.New("this file is too large to be a bundle (more than 512 MiB): nothing was applied")
+// errBundleTooBig is returned by bundleReader beyond maxBundleCopy.
+var errBundleTooBig = errors.New("this file is too large to be a bundle: nothing was applied")
 
-// bundleReader returns r itself if it can seek, or its contents read into
-// memory (at most maxBundleInMemory bytes).
-func bundleReader(r io.Reader) (io.ReadSeeker, error) {
+// bundleReader returns r itself if it can seek. Otherwise it copies r to a
+// temporary file in dir (owner-only, removed by done) rather than into
+// memory: a tablet has less memory than a big bundle.
+func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err error) {
 	if rs, ok := r.(io.ReadSeeker); ok {
-		return rs, nil
+		return rs, func() {}, nil
 	}
-	b, err := io.ReadAll(io.LimitReader(r, maxBundleInMemory+1))
+	f, err := os.CreateTemp(dir, ".bundle-import-*")
 	if err != nil {
-		return nil, fmt.Errorf("the file could not be read: %w", err)
+		return nil, nil, fmt.Errorf("no room to read the file: %w", err)
 	}
-	if len(b) > maxBundleInMemory {
-		return nil, errBundleTooBig
+	done = func() {
+		f.Close()
+		os.Remove(f.Name())
 	}
-	return bytes.NewReader(b), nil
+	n, err := io.Copy(f, io.LimitReader(r, maxBundleCopy+1))
+	switch {
+	case err != nil:
+		done()
+		return nil, nil, fmt.Errorf("the file could not be read: %w", err)
+	case n > maxBundleCopy:
+		done()
+		return nil, nil, errBundleTooBig
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		done()
+		return nil, nil, err
+	}
+	return f, done, nil
 }
 
 // importErrorText is the plain refusal for a bundle that was not taken.

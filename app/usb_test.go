@@ -154,8 +154,10 @@ func TestUSBCardStandalone(t *testing.T) {
 }
 
 func TestUSBBundleReader(t *testing.T) {
-	// A reader that cannot seek is read into memory.
-	r, err := bundleReader(io.LimitReader(strings.NewReader("ciphertext"), 100))
+	// A reader that cannot seek is copied to an owner-only temporary file
+	// in the data directory, removed when the import is done.
+	dir := t.TempDir()
+	r, done, err := bundleReader(io.LimitReader(strings.NewReader("ciphertext"), 100), dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -166,10 +168,23 @@ func TestUSBBundleReader(t *testing.T) {
 	if _, err := r.Seek(0, io.SeekStart); err != nil {
 		t.Error(err)
 	}
+	copies, _ := filepath.Glob(filepath.Join(dir, ".bundle-import-*"))
+	if len(copies) != 1 {
+		t.Fatalf("%d copies", len(copies))
+	}
+	if fi, err := os.Stat(copies[0]); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("copy mode %v %v", fi.Mode(), err)
+	}
+	done()
+	if copies, _ := filepath.Glob(filepath.Join(dir, ".bundle-import-*")); len(copies) != 0 {
+		t.Error("the copy is left behind")
+	}
 	// One that can is used as it is.
 	f := bytes.NewReader([]byte("x"))
-	if got, _ := bundleReader(f); got != io.ReadSeeker(f) {
+	if got, done, _ := bundleReader(f, dir); got != io.ReadSeeker(f) {
 		t.Error("a seekable reader was copied")
+	} else {
+		done()
 	}
 	if importErrorText(errBundleTooBig) != "This file is too large to be a bundle: nothing was applied." {
 		t.Error(importErrorText(errBundleTooBig))
