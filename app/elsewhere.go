@@ -166,6 +166,9 @@ func elsewhereText(a device.ElsewhereAnswer, ok bool, err error) (string, widget
 	} else {
 		imp = widget.WarningImportance
 		fmt.Fprintf(&b, "HIT: registered before in another country of region %s (answered %s). Ask the owning country for the details:", rep.Region, when(a.Answered))
+		if rep.More {
+			fmt.Fprintf(&b, "\nThe region found more than %d; the %d with the strongest evidence are shown.", len(rep.Hits), len(rep.Hits))
+		}
 		for _, h := range rep.Hits {
 			fmt.Fprintf(&b, "\n• %s, reference %s, registered %s at %s, %s", h.Country, h.Ref, h.Date, h.Place, strings.ToLower(label(h.Category, categoryLabels)))
 			if h.Evidence != "" {

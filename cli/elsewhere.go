@@ -83,7 +83,11 @@ func printReply(w io.Writer, rep *wire.ElsewhereReply, at time.Time) {
 		fmt.Fprintf(w, "no hit: not registered in another country of region %s%s\n", rep.Region, when)
 		return
 	}
-	fmt.Fprintf(w, "HIT: %d earlier registration(s) in region %s%s; ask the owning country for details\n", len(rep.Hits), rep.Region, when)
+	count := fmt.Sprint(len(rep.Hits))
+	if rep.More {
+		count = "more than " + count + " (the strongest shown)"
+	}
+	fmt.Fprintf(w, "HIT: %s earlier registration(s) in region %s%s; ask the owning country for details\n", count, rep.Region, when)
 	for _, h := range rep.Hits {
 		fmt.Fprintf(w, "  %s %s registered %s at %s, category %s (%s)\n", h.Country, h.Ref, h.Date, h.Place, h.Category, h.Evidence)
 		if h.Details != nil {

@@ -264,6 +264,13 @@ func (s Shared) Hit() (bool, string) {
 	return false, ""
 }
 
+// Strength orders hits, strongest evidence first: a shared document number,
+// then half of one with a name, then by how many name keys agree. When an
+// answer must be cut short, the weakest hits go.
+func (s Shared) Strength() int {
+	return 1_000_000*min(s.Doc, 1) + 10_000*min(s.DocHalf, 1) + 100*min(s.Pair, 99) + min(s.Name, 99)
+}
+
 // Details: in full sharing, each record's Eurodac data set goes to the
 // region encrypted with age to the region's X25519 recipient, so only the
 // regional hub (whose identity is sealed under its operator's passphrase)

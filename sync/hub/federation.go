@@ -606,7 +606,7 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 		return "elsewhere refused", nil
 	}
 	if h.fed.pkg == nil {
-		httpError(w, http.StatusServiceUnavailable, "not_federated", "this hub has not joined the regional joint database")
+		httpError(w, http.StatusServiceUnavailable, "not_federated", "this hub has not joined the regional joint database (if it joined since reghub serve started, restart reghub serve)")
 		return "elsewhere failed", nil
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 20*time.Second)
@@ -823,8 +823,9 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 	}
 	sharing, err := h.countrySharing(r.Context(), c.id)
 	var hits []wire.Hit
+	var more bool
 	if err == nil {
-		hits, err = h.RegionQuery(r.Context(), c.dev.station, req.Exclude, req.Tokens)
+		hits, more, err = h.RegionQuery(r.Context(), c.dev.station, req.Exclude, req.Tokens)
 	}
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not answer; try again")
@@ -840,21 +841,21 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 			}
 		}
 	}
-	writeJSON(w, &wire.ElsewhereReply{Region: h.auth.Country, Hits: hits})
+	writeJSON(w, &wire.ElsewhereReply{Region: h.auth.Country, Hits: hits, More: more})
 	return "federation query", []any{"country", c.dev.station, "hits", len(hits), "with_details", details}
 }
 
 // RegionQuery (region) finds the records of other countries than asker that
 // share tokens making a hit (federation.Shared.Hit).
-func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []federation.Token) ([]wire.Hit, error) {
+func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []federation.Token) (hits []wire.Hit, more bool, err error) {
 	if !h.IsRegion() {
-		return nil, ErrNotRegion
+		return nil, false, ErrNotRegion
 	}
 	type key struct{ country, ref string }
 	shared := map[key]*federation.Shared{}
 	stmt, err := h.st.DB().PrepareContext(ctx, "SELECT country, ref, kind FROM fed_tokens WHERE token = ? AND country != ? LIMIT ?")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer stmt.Close()
 	seen := map[string]bool{}
@@ -865,14 +866,14 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 		seen[string(t.Token)] = true
 		rows, err := stmt.QueryContext(ctx, t.Token, asker, maxPerToken)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		for rows.Next() {
 			var k key
 			var kind string
 			if err := rows.Scan(&k.country, &k.ref, &kind); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, false, err
 			}
 			if k.ref == exclude {
 				continue
@@ -886,31 +887,52 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
-	hits := []wire.Hit{}
+	// The strongest evidence first (a shared document number before a
+	// common name); if there are too many, the weakest are left out and the
+	// answer says so. Then oldest registration first.
+	type found struct {
+		key
+		strength int
+		why      string
+	}
+	var all []found
 	for k, s := range shared {
-		ok, why := s.Hit()
-		if !ok {
-			continue
+		if ok, why := s.Hit(); ok {
+			all = append(all, found{k, s.Strength(), why})
 		}
-		hit := wire.Hit{Country: k.country, Ref: k.ref, Evidence: why}
-		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", k.country, k.ref).
+	}
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		return a.strength > b.strength || a.strength == b.strength && (a.country < b.country || a.country == b.country && a.ref < b.ref)
+	})
+	if len(all) > maxHits {
+		all, more = all[:maxHits], true
+	}
+	hits = []wire.Hit{}
+	for _, f := range all {
+		hit := wire.Hit{Country: f.country, Ref: f.ref, Evidence: f.why}
+		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", f.country, f.ref).
 			Scan(&hit.Date, &hit.Place, &hit.Category)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		hits = append(hits, hit)
 	}
-	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		return a.Date < b.Date || a.Date == b.Date && (a.Country < b.Country || a.Country == b.Country && a.Ref < b.Ref)
-	})
-	if len(hits) > maxHits {
-		hits = hits[:maxHits]
+	// Strength decided which hits are sent; within them, a stable order
+	// that reads as a history: strongest first, then oldest.
+	strength := map[key]int{}
+	for _, f := range all {
+		strength[f.key] = f.strength
 	}
-	return hits, nil
+	sort.SliceStable(hits, func(i, j int) bool {
+		a, b := hits[i], hits[j]
+		sa, sb := strength[key{a.Country, a.Ref}], strength[key{b.Country, b.Ref}]
+		return sa > sb || sa == sb && a.Date < b.Date
+	})
+	return hits, more, nil
 }
 
 // FedStatus is what `reghub status` says of the federation.

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -203,5 +204,51 @@ func TestNewerBundleByVector(t *testing.T) {
 		if got := newerBundle(future, &bundle.Header{Created: c.created, Vector: c.vec}); got != c.want {
 			t.Errorf("%s: newer = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// When a common name brings more hits than an answer holds, the record
+// with the same document number is kept and the answer says more were found.
+func TestRegionQueryStrongestFirst(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	if err := Init(dir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	region, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer region.Close()
+	tok := func(b byte) []byte { return bytes.Repeat([]byte{b}, 16) }
+	nameYear, namePair, doc := tok(1), tok(2), tok(3)
+	db := region.st.DB()
+	add := func(ref, day string, kinds map[string][]byte) {
+		t.Helper()
+		if _, err := db.Exec("INSERT INTO fed_records(country, ref, day, place, category, updated) VALUES('BIH', ?, ?, 'BIH-TEST', 'irregular_crossing', 0)", ref, day); err != nil {
+			t.Fatal(err)
+		}
+		for kind, tk := range kinds {
+			if _, err := db.Exec("INSERT INTO fed_tokens(token, country, ref, kind) VALUES(?, 'BIH', ?, ?)", tk, ref, kind); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// 80 records of the same common name and birth band, registered early;
+	// the one with the same passport number registered last.
+	for i := 0; i < 80; i++ {
+		add(fmt.Sprintf("BIH-COMMON-%02d", i), "2020-01-01", map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair})
+	}
+	add("BIH-SAME-PASSPORT", "2026-11-01", map[string][]byte{federation.KindDoc: doc})
+	hits, more, err := region.RegionQuery(ctx, "SRB", "", []federation.Token{
+		{Kind: federation.KindNameYear, Token: nameYear}, {Kind: federation.KindNamePair, Token: namePair}, {Kind: federation.KindDoc, Token: doc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != maxHits || !more {
+		t.Fatalf("%d hits, more %v; want %d and more", len(hits), more, maxHits)
+	}
+	if hits[0].Ref != "BIH-SAME-PASSPORT" || hits[0].Evidence != "same document number" {
+		t.Fatalf("first hit %s (%s), want the same passport", hits[0].Ref, hits[0].Evidence)
 	}
 }

@@ -121,6 +121,9 @@ type HitDocument struct {
 type ElsewhereReply struct {
 	Region string `json:"region"`
 	Hits   []Hit  `json:"hits"`
+	// More says the region found more hits than it sends (the weakest were
+	// left out).
+	More bool `json:"more,omitempty"`
 }
 
 // FedEntry is one record as it crosses the border: its tokens and minimal

@@ -93,6 +93,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 			return fail(stderr, "federate", err)
 		}
 		fmt.Fprintf(stdout, "%s joined region %s at %s (sharing: %s)\n", pkg.Country, pkg.Region, pkg.RegionURL, pkg.Sharing)
+		fmt.Fprintln(stdout, "if reghub serve is running for this hub, restart it: it reads the federation when it starts")
 	}
 	if *push {
 		h, err := hub.Open(c.data, pass, hub.Options{Params: p})
