@@ -95,6 +95,9 @@ func (s *Session) SetHubURL(url string) error {
 	if err := s.requireSupervisor(); err != nil {
 		return err
 	}
+	if err := client.CheckURL(url); err != nil {
+		return err
+	}
 	if _, _, _, err := s.d.hubConfig(); err != nil {
 		return err
 	}
@@ -251,8 +254,29 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 				return err
 			}
 		}
-		return tx.RaisePeerHeads(hubPeer, hubVec)
+		return raiseHubHeads(tx, s.d.info.DeviceID, hubVec)
 	})
+}
+
+// raiseHubHeads records what the hub says it holds. Of this device's own
+// logs the hub cannot hold more than the device wrote: a larger claim (a
+// bug, or something answering in the hub's place) is cut down to what
+// exists, so it can never take the device's registrations off the list of
+// what still has to reach the hub (USB bundles and the 72-hour clock are
+// made from that list).
+func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
+	local, err := tx.Heads()
+	if err != nil {
+		return err
+	}
+	believed := vector.Vector{}
+	for k, high := range v {
+		if k.Origin == self {
+			high = min(high, local[k])
+		}
+		believed[k] = high
+	}
+	return tx.RaisePeerHeads(hubPeer, believed)
 }
 
 // Sync exchanges events with the hub: it sends what the hub lacks and
@@ -298,6 +322,9 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 	}
 	if opts.HubURL != "" {
 		url = opts.HubURL
+	}
+	if err := client.CheckURL(url); err != nil {
+		return err
 	}
 	chunk := opts.ChunkEvents
 	if chunk <= 0 || chunk > wire.MaxChunkEvents {
@@ -944,7 +971,7 @@ func (s *Session) send(ctx context.Context, c *client.Client, missing []vector.R
 					continue
 				}
 				mu.Lock()
-				if err := s.d.st.Update(context.Background(), func(tx *store.Tx) error { return tx.RaisePeerHeads(hubPeer, heads) }); err != nil {
+				if err := s.d.st.Update(context.Background(), func(tx *store.Tx) error { return raiseHubHeads(tx, s.d.info.DeviceID, heads) }); err != nil {
 					mu.Unlock()
 					fail(err)
 					continue

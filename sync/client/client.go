@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,7 +41,21 @@ var (
 	ErrRefused = errors.New("the hub refused the data")
 	// ErrHub: the hub failed (a server error, or a malformed answer). Retry later.
 	ErrHub = errors.New("the hub had a problem")
+	// ErrBadURL: the hub's address is not an https:// address. Everything
+	// goes over mutually authenticated TLS with the hub's pinned
+	// certificate; an http:// address would send it in the clear to
+	// whoever answers.
+	ErrBadURL = errors.New("the hub address must be https://host:port")
 )
+
+// CheckURL refuses a hub address that is not https://host[:port][/path].
+func CheckURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return ErrBadURL
+	}
+	return nil
+}
 
 // Error is a failed request. It unwraps to one of the sentinel errors.
 type Error struct {
@@ -94,8 +109,9 @@ type Config struct {
 
 // Client talks to one hub. It is safe for concurrent use.
 type Client struct {
-	url string
-	hc  *http.Client
+	url    string
+	urlErr error // the address is not https: every request fails with it
+	hc     *http.Client
 }
 
 // New returns a client for cfg.
@@ -115,7 +131,11 @@ func New(cfg Config) *Client {
 		MaxIdleConnsPerHost:   2,
 		IdleConnTimeout:       90 * time.Second,
 	}
-	return &Client{url: strings.TrimRight(cfg.URL, "/"), hc: &http.Client{Transport: tr, Timeout: cfg.Timeout}}
+	c := &Client{url: strings.TrimRight(cfg.URL, "/"), hc: &http.Client{Transport: tr, Timeout: cfg.Timeout}}
+	if err := CheckURL(cfg.URL); err != nil {
+		c.urlErr = err
+	}
+	return c
 }
 
 // Close drops idle connections.
@@ -136,6 +156,9 @@ func classify(op string, err error) *Error {
 // post sends body and returns the response when its status is 200; any
 // other status becomes an *Error.
 func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) (*http.Response, error) {
+	if c.urlErr != nil {
+		return nil, &Error{Kind: ErrRefused, Op: op, Message: "nothing was sent: " + c.urlErr.Error(), Err: c.urlErr}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+path, bytes.NewReader(body))
 	if err != nil {
 		return nil, &Error{Kind: ErrRefused, Op: op, Message: "the hub address is not valid", Err: err}

@@ -29,6 +29,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/trust"
@@ -304,6 +305,9 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	}
 	if cfg.HubURL == "" {
 		cfg.HubURL = h.url
+	}
+	if err := client.CheckURL(cfg.HubURL); err != nil {
+		return nil, fmt.Errorf("the hub URL must look like https://HOST:PORT, got %q", cfg.HubURL)
 	}
 	devs, err := h.Devices()
 	if err != nil {
