@@ -160,7 +160,11 @@ var codeRE = regexp.MustCompile(`enrolment code[^:]*: ([0-9A-Z]{5}-[0-9A-Z]{5})`
 func (h *hubProc) enrol(name, station string, extra ...string) (string, string) {
 	h.t.Helper()
 	file := filepath.Join(filepath.Dir(h.dir), name+".enrol")
-	args := append([]string{"enrol", "--data", h.dir, "--passphrase-file", h.passFile, "--kdf", "low", "--device", name, "--station", station, "--out", file, "--hub-url", h.url()}, extra...)
+	args := []string{"enrol", "--data", h.dir, "--passphrase-file", h.passFile, "--kdf", "low", "--device", name, "--station", station, "--out", file}
+	if h.addr != "" {
+		args = append(args, "--hub-url", h.url()) // else the address given at init
+	}
+	args = append(args, extra...)
 	out := must(h.t, "reghub", args...)
 	m := codeRE.FindStringSubmatch(out)
 	if m == nil {

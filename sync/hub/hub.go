@@ -269,6 +269,12 @@ func (h *Hub) Close() error {
 // Store is the hub's database (tests and benchmarks load events with it).
 func (h *Hub) Store() *store.Store { return h.st }
 
+// RecoveryKey is the authority's recovery key (an age identity): every
+// device of the country wraps its master key to it, for `fieldreg recover`
+// when all of a device's officers are locked out or have forgotten their
+// passphrases. It opens every device's data: hand it out with care.
+func (h *Hub) RecoveryKey() string { return h.auth.Recovery }
+
 // Country is the hub's country code.
 func (h *Hub) Country() string { return h.auth.Country }
 

@@ -42,7 +42,40 @@ func Commands() map[string]Command {
 		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
 		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
 		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
+		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
 	}
+}
+
+// runRecoveryKey writes the authority's recovery key for `fieldreg
+// recover`. Every device of the country wraps its key to it, so the file
+// is created owner-only, never over another, and the operator is told to
+// move it off the hub.
+func runRecoveryKey(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("recovery-key", stderr, &c)
+	out := fs.String("out", "", "new file to write the key to (created 0600, never overwritten; required)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "reghub recovery-key: --out is required")
+		return 2
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		return fail(stderr, "recovery-key", fmt.Errorf("%s already exists: choose another file (nothing was written)", *out))
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "recovery-key", err)
+	}
+	defer h.Close()
+	key := []byte(h.RecoveryKey() + "\n")
+	defer clear(key)
+	if err := writeNew(*out, key); err != nil {
+		return fail(stderr, "recovery-key", err)
+	}
+	fmt.Fprintf(stdout, "recovery key written to %s. It opens every device of %s: carry it to the device (fieldreg recover --recovery-key FILE ...), then destroy the copy.\n", *out, h.Country())
+	return 0
 }
 
 type common struct {
