@@ -5,7 +5,9 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"strings"
 
 	"github.com/fieldreg/fieldreg/app"
 	"github.com/fieldreg/fieldreg/cli"
@@ -13,12 +15,18 @@ import (
 )
 
 func main() {
-	if len(os.Args) > 1 && cli.IsCommand(os.Args[1]) {
+	// Anything but flags is a command: a mistyped one ("snyc") is named as
+	// unknown, it never opens the window.
+	if len(os.Args) > 1 && (cli.IsCommand(os.Args[1]) || !strings.HasPrefix(os.Args[1], "-")) {
 		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args[1:]))
 	}
 	withFyneCache()
 	data := flag.String("data", device.DefaultDir(), "data directory of this device")
 	flag.Parse()
+	if flag.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "fieldreg: %q after the flags: the window takes only --data (commands come first: fieldreg help)\n", flag.Arg(0))
+		os.Exit(2)
+	}
 	if err := app.Run(*data); err != nil {
 		os.Exit(1)
 	}
