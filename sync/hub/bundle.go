@@ -157,6 +157,9 @@ type BundleImport struct {
 	Quarantined int // forked logs
 	Flagged     int // stamped more than a day ahead
 	Repeated    bool
+	// RevokedAt is set when the bundle came from a device revoked since it
+	// exported it (ImportBundleBeforeRevocation).
+	RevokedAt time.Time
 }
 
 // ImportBundle verifies the device bundle in the file at path and applies
@@ -235,7 +238,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		h.log.Warn("bundle of a revoked device accepted by the operator: events stamped before the revocation only",
 			"bundle", hd.ID, "device", hd.From, "revoked", c.dev.revoked.UTC().Format(time.RFC3339))
 	}
-	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events()}
+	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events(), RevokedAt: c.dev.revoked}
 	if _, err := h.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
 		res.Repeated = true
 		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)

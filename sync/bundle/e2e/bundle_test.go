@@ -210,7 +210,10 @@ func TestRefused(t *testing.T) {
 	if n := h.events(); n != 5 {
 		t.Fatalf("hub holds %d events after a refused late bundle, want 5", n)
 	}
-	must(t, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, "--before-revocation", fa)
+	out = must(t, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, "--before-revocation", fa)
+	if !strings.Contains(out, "was revoked at") || !strings.Contains(out, "--before-revocation") {
+		t.Errorf("the import of a revoked device's bundle is not marked: %s", out)
+	}
 	if n := h.events(); n != 35 {
 		t.Fatalf("hub holds %d events, want 35 (device a's 30 from before its revocation, and c's 5)", n)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/hub"
@@ -55,6 +57,9 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := importBundle(context.Background(), fs.Arg(0))
 	if err != nil {
+		if strings.Contains(err.Error(), "nothing was applied") {
+			return fail(stderr, "bundle import", fmt.Errorf("bundle refused: %w", err))
+		}
 		return fail(stderr, "bundle import", fmt.Errorf("bundle refused, nothing was applied: %w", err))
 	}
 	if res.Repeated {
@@ -63,6 +68,10 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "bundle %s from device %s imported: %d events, %d new, %d already held, %d quarantined, %d future-dated\n",
 		res.ID, res.Device, res.Events, res.Accepted, res.Duplicates, res.Quarantined, res.Flagged)
+	if !res.RevokedAt.IsZero() {
+		fmt.Fprintf(stdout, "NOTE: device %s was revoked at %s; this bundle and all its events are stamped before that, by the device's own clock (accepted with --before-revocation)\n",
+			res.Device, res.RevokedAt.UTC().Format(time.RFC3339))
+	}
 	if res.Quarantined > 0 {
 		return 3
 	}

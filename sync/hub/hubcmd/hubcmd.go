@@ -149,6 +149,12 @@ func open(c *common, stderr io.Writer, opts hub.Options) (*hub.Hub, error) {
 		return nil, err
 	}
 	opts.Params = p
+	if opts.Logger == nil {
+		// One-shot commands: warnings (an event refused and why, a revoked
+		// device's bundle accepted) go to the operator, as text. They name
+		// IDs and reasons, never personal data.
+		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	return hub.Open(c.data, pass, opts)
 }
 
