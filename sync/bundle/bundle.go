@@ -619,11 +619,20 @@ func readErr(err error, eof error) error {
 	return fmt.Errorf("%w", ErrDamaged)
 }
 
+// ErrExists refuses to write a bundle over a file: the name is chosen by
+// an operator, and a bundle must never replace a document (or another
+// bundle still to be carried).
+var ErrExists = errors.New("a file of that name exists: choose another name (a bundle never replaces a file)")
+
 // WriteFile writes a bundle file through a temporary name in the same
 // directory, synced before the rename: a USB stick pulled during the write
 // leaves either the whole bundle or none (a partial one would be refused
-// anyway). fn writes the bundle.
+// anyway). fn writes the bundle. A path that exists is refused (ErrExists).
 func WriteFile(path string, fn func(*os.File) error) error {
+	exists := func() bool { _, err := os.Lstat(path); return err == nil }
+	if exists() {
+		return ErrExists
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*.tmp")
 	if err != nil {
 		return fmt.Errorf("cannot write the bundle: %w", err)
@@ -639,6 +648,9 @@ func WriteFile(path string, fn func(*os.File) error) error {
 	}
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("cannot write the bundle: %w", err)
+	}
+	if exists() { // made while the bundle was written
+		return ErrExists
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("cannot write the bundle: %w", err)

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -368,4 +370,31 @@ func decrypt(t testing.TB, id age.Identity, b []byte) []byte {
 		t.Fatal(err)
 	}
 	return pt
+}
+
+// A bundle never replaces a file; a new name is written whole.
+func TestWriteFileNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	doc := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(doc, []byte("an officer's notes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	called := false
+	err := WriteFile(doc, func(f *os.File) error { called = true; _, err := f.Write([]byte("bundle")); return err })
+	if !errors.Is(err, ErrExists) || called {
+		t.Fatalf("err %v, bundle written: %v", err, called)
+	}
+	if b, _ := os.ReadFile(doc); string(b) != "an officer's notes" {
+		t.Fatal("the file was replaced")
+	}
+	fresh := filepath.Join(dir, "post-12.bundle")
+	if err := WriteFile(fresh, func(f *os.File) error { _, err := f.Write([]byte("bundle")); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(fresh); string(b) != "bundle" {
+		t.Fatalf("wrote %q", b)
+	}
+	if tmps, _ := filepath.Glob(filepath.Join(dir, ".bundle-*")); len(tmps) != 0 {
+		t.Fatalf("temporary files left: %v", tmps)
+	}
 }
