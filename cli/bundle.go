@@ -33,8 +33,8 @@ func cmdBundleExport(env *Env, args []string) int {
 	var u unlockFlags
 	u.register(fs)
 	out := fs.String("out", "", "bundle file to write, e.g. on a USB stick (required)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *out == "" || fs.NArg() != 0 {
 		fmt.Fprintln(env.Stderr, "fieldreg bundle export: --out FILE is required and no other arguments are taken")
@@ -65,8 +65,8 @@ func cmdBundleImport(env *Env, args []string) int {
 	fs := flags(env, "bundle import")
 	var u unlockFlags
 	u.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(env.Stderr, "fieldreg bundle import: name one bundle file")

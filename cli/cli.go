@@ -96,6 +96,18 @@ func flags(env *Env, name string) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses args; stop says the command ends here, with rc: 0 after
+// -h (the flags were printed, as asked), 2 after a flag error.
+func parseFlags(fs *flag.FlagSet, args []string) (rc int, stop bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, true
+		}
+		return 2, true
+	}
+	return 0, false
+}
+
 // common flags of commands that unlock the device.
 type unlockFlags struct {
 	data, passFile, officer string

@@ -15,8 +15,8 @@ func cmdDuplicates(env *Env, args []string) int {
 	u.register(fs)
 	limit := fs.Int("limit", 100, "at most this many pairs (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {
@@ -57,8 +57,8 @@ func cmdLink(env *Env, args []string) int {
 	same := fs.Bool("same", false, "the two registrations are the same person")
 	different := fs.Bool("different", false, "the two registrations are different people")
 	note := fs.String("note", "", "why (no personal data needed)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 2 || *same == *different {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg link --data DIR --passphrase-file FILE (--same | --different) [--note TEXT] ID OTHER_ID")

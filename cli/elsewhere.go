@@ -23,8 +23,8 @@ func cmdElsewhere(env *Env, args []string) int {
 	u.register(fs)
 	hub := fs.String("hub", "", "hub address (default: from the enrolment)")
 	stored := fs.Bool("stored", false, "print the answer stored on the record, without asking again")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg elsewhere [flags] REGISTRATION-ID")

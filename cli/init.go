@@ -20,8 +20,8 @@ func cmdInit(env *Env, args []string) int {
 	enrolment := fs.String("enrolment", "", "join a hub with this enrolment file (from 'reghub enrol')")
 	code := fs.String("code", "", "the enrolment code printed with the file (asked when absent)")
 	recoveryOut := fs.String("recovery-key-out", "", "write the authority's recovery key to this file (mode 0600) instead of printing it")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *enrolment != "" {
 		return initEnrolled(env, *data, *enrolment, *code, *officer, *passFile)
@@ -68,8 +68,8 @@ func cmdRecover(env *Env, args []string) int {
 	keyFile := fs.String("recovery-key", "", "file holding the authority's recovery key")
 	officer := fs.String("officer", "", "officer whose passphrase is reset (created as a supervisor if absent)")
 	passFile := fs.String("passphrase-file", "", "file holding the new passphrase (asked when absent)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *keyFile == "" || *officer == "" {
 		fmt.Fprintln(env.Stderr, "fieldreg recover: --recovery-key and --officer are required")

@@ -18,8 +18,8 @@ func cmdReceipt(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf] ID")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 1 || *pngOut == "" {
 		fs.Usage()

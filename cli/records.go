@@ -22,8 +22,8 @@ func cmdSearch(env *Env, args []string) int {
 	to := fs.String("to", "", "registered on or before this date (YYYY-MM-DD)")
 	limit := fs.Int("limit", 50, "at most this many results (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	q := device.Query{Text: strings.Join(fs.Args(), " "), Category: *category, Vulnerability: *vuln, Limit: *limit}
 	if err := q.SetDays(*from, *to, time.Local); err != nil {
@@ -61,8 +61,8 @@ func cmdShow(env *Env, args []string) int {
 	fs := flags(env, "show")
 	var u unlockFlags
 	u.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(env.Stderr, "fieldreg show: give one registration ID")
@@ -142,8 +142,8 @@ func cmdAudit(env *Env, args []string) int {
 func cmdStatus(env *Env, args []string) int {
 	fs := flags(env, "status")
 	data := fs.String("data", device.DefaultDir(), "data directory")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	d, err := device.Open(*data, env.Opts)
 	if err != nil {

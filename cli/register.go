@@ -130,8 +130,8 @@ func cmdRegister(env *Env, args []string) int {
 	var u unlockFlags
 	u.register(fs)
 	jsonFile := fs.String("json", "", "JSON file of people (one object, or one object per line); - reads standard input")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *jsonFile == "" || fs.NArg() != 0 {
 		fmt.Fprintln(env.Stderr, "fieldreg register: --json FILE is required (- for standard input)")

@@ -23,8 +23,8 @@ func cmdSync(env *Env, args []string) int {
 	hub := fs.String("hub", "", "hub address, e.g. https://hub.example:8443 (default: from the enrolment)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
 	chunk := fs.Int("chunk", 0, "events per chunk (default 1000; smaller on a poor link)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 0 {
 		fs.Usage()

@@ -28,8 +28,8 @@ func trustExport(env *Env, args []string) int {
 	fs := flags(env, "trust export")
 	data := fs.String("data", device.DefaultDir(), "data directory")
 	out := fs.String("out", "", "write the trust file here ('-': standard output)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *out == "" || fs.NArg() != 0 {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
@@ -93,8 +93,8 @@ func trustImport(env *Env, args []string) int {
 	fs := flags(env, "trust import")
 	var u unlockFlags
 	u.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
@@ -131,8 +131,8 @@ func trustRevoke(env *Env, args []string) int {
 	dev := fs.String("device", "", "ID of the device to revoke (see 'fieldreg status' on it, or the receipt's device_id)")
 	at := fs.String("at", "now", "revoked from this time on (RFC 3339, e.g. 2026-11-20T08:00:00Z, or 'now'); what it signed earlier stays valid")
 	out := fs.String("out", "", "write the updated trust file (with the signed revocation list) here")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	if *dev == "" || *out == "" || fs.NArg() != 0 {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE")

@@ -27,8 +27,8 @@ func cmdVerify(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg verify [--trust FILE | --data DIR] (--text STRING | IMAGE)")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args); stop {
+		return rc
 	}
 	textSet := false
 	fs.Visit(func(f *flag.Flag) { textSet = textSet || f.Name == "text" })
