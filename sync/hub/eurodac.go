@@ -47,6 +47,7 @@ type EurodacRecord struct {
 	NamesAtBirthAndPrevious []string         `json:"names_at_birth_previous_names_and_aliases,omitempty"`
 	Nationalities           []string         `json:"nationalities,omitempty"`
 	DateOfBirth             string           `json:"date_of_birth,omitempty"`
+	DateOfBirthEstimated    bool             `json:"date_of_birth_estimated,omitempty"`
 	PlaceOfBirth            string           `json:"place_of_birth,omitempty"`
 	Sex                     string           `json:"sex,omitempty"`
 	TravelDocument          *EurodacDocument `json:"travel_document,omitempty"`
@@ -165,7 +166,11 @@ func (h *Hub) eurodacRecord(r *registry.Record, tr map[string]*trustEntry) *Euro
 		e.DateOfEncounter = p.Encounter.At.UTC().Format(time.DateOnly)
 	}
 	if !p.BirthDate.IsZero() {
-		e.DateOfBirth = p.BirthDate.String()
+		// As known (YYYY, YYYY-MM or YYYY-MM-DD); an estimate from the
+		// stated age is flagged rather than written with a sign.
+		d := p.BirthDate
+		e.DateOfBirthEstimated, d.Estimated = d.Estimated, false
+		e.DateOfBirth = d.String()
 	}
 	if !p.Document.IsZero() {
 		d := EurodacDocument(p.Document)

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -250,5 +251,38 @@ func TestRegionQueryStrongestFirst(t *testing.T) {
 	}
 	if hits[0].Ref != "BIH-SAME-PASSPORT" || hits[0].Evidence != "same document number" {
 		t.Fatalf("first hit %s (%s), want the same passport", hits[0].Ref, hits[0].Evidence)
+	}
+}
+
+// The Eurodac export writes an estimated year as a year, flagged, never
+// with the app's "~" sign.
+func TestEurodacEstimatedBirth(t *testing.T) {
+	dir := t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	d := enrolDev(t, h, "tab-a", "POST-A", "all")
+	est := registry.Date{Year: 2019, Estimated: true}
+	full, _ := registry.ParseDate("1990-03-04")
+	evs := []*registry.Event{
+		mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "Child", BirthDate: est, Sex: "F", Category: "irregular_crossing"}),
+		mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fake", GivenNames: "Adult", BirthDate: full, Sex: "M", Category: "irregular_crossing"}),
+	}
+	if _, err := h.storeChunk(context.Background(), evs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := h.ExportEurodac(context.Background(), &out); err != nil {
+		t.Fatal(err)
+	}
+	got := out.String()
+	if strings.Contains(got, "~") || !strings.Contains(got, `"date_of_birth":"2019","date_of_birth_estimated":true`) ||
+		!strings.Contains(got, `"date_of_birth":"1990-03-04","place_of_birth`) && !strings.Contains(got, `"date_of_birth":"1990-03-04","sex"`) {
+		t.Fatalf("export: %s", got)
 	}
 }
