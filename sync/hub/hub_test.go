@@ -63,6 +63,21 @@ func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Perso
 	return e
 }
 
+// newTestHub initialises and opens a hub (a region if region is set).
+func newTestHub(t *testing.T, country string, region bool) *Hub {
+	t.Helper()
+	dir := t.TempDir()
+	if err := Init(dir, InitConfig{Country: country, Passphrase: pass, Region: region}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
 func asDevice(r *http.Request, d *enrolled) *http.Request {
 	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{d.cert}, VerifiedChains: [][]*x509.Certificate{{d.cert}}}
 	return r
@@ -71,15 +86,7 @@ func asDevice(r *http.Request, d *enrolled) *http.Request {
 // hello tells a station-scoped device only the logs of its station, and a
 // device of scope "all" every log.
 func TestHelloVectorIsScoped(t *testing.T) {
-	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
-		t.Fatal(err)
-	}
-	h, err := Open(dir, pass, lowOpts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := newTestHub(t, "BIH", false)
 	a := enrolDev(t, h, "tab-a", "POST-A", "station")
 	b := enrolDev(t, h, "tab-b", "POST-B", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
@@ -212,15 +219,7 @@ func TestNewerBundleByVector(t *testing.T) {
 // with the same document number is kept and the answer says more were found.
 func TestRegionQueryStrongestFirst(t *testing.T) {
 	ctx := context.Background()
-	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
-		t.Fatal(err)
-	}
-	region, err := Open(dir, pass, lowOpts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer region.Close()
+	region := newTestHub(t, "WBR", true)
 	tok := func(b byte) []byte { return bytes.Repeat([]byte{b}, 16) }
 	nameYear, namePair, doc := tok(1), tok(2), tok(3)
 	db := region.st.DB()
@@ -257,15 +256,7 @@ func TestRegionQueryStrongestFirst(t *testing.T) {
 // The Eurodac export writes an estimated year as a year, flagged, never
 // with the app's "~" sign.
 func TestEurodacEstimatedBirth(t *testing.T) {
-	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
-		t.Fatal(err)
-	}
-	h, err := Open(dir, pass, lowOpts())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := newTestHub(t, "BIH", false)
 	d := enrolDev(t, h, "tab-a", "POST-A", "all")
 	est := registry.Date{Year: 2019, Estimated: true}
 	full, _ := registry.ParseDate("1990-03-04")
