@@ -724,6 +724,8 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
 		return "federation push failed", []any{"err", err.Error()}
 	}
+	// The country hub's last exchange, shown by reghub status at the region.
+	_ = h.st.TouchCredential(c.id, h.opts.Now())
 	writeJSON(w, &wire.FedPushReply{Upserted: len(req.Entries)})
 	return "federation push", []any{"country", country, "entries", len(req.Entries), "sharing", sharing}
 }

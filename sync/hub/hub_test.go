@@ -182,6 +182,11 @@ func TestFederationPoisonRecord(t *testing.T) {
 	if rep, err := country.PushUpstream(ctx); err != nil || rep.Records != 0 {
 		t.Fatalf("second push: %+v, %v; want nothing to send", rep, err)
 	}
+	// The region shows when the country hub last pushed.
+	devs, err := region.Devices()
+	if err != nil || len(devs) != 1 || devs[0].LastSync.IsZero() {
+		t.Fatalf("region's view of the country hub: %+v %v", devs, err)
+	}
 }
 
 func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
