@@ -613,7 +613,11 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 	defer cancel()
 	rep, err := h.Ask(ctx, keys, req.Record)
 	if err != nil {
-		httpError(w, http.StatusBadGateway, "upstream", "the regional joint database did not answer; ask again later")
+		msg := "the regional joint database did not answer; ask again later"
+		if errors.Is(err, client.ErrRevoked) || errors.Is(err, client.ErrNotEnrolled) {
+			msg = "the regional joint database no longer admits this country's hub; HQ must ask the regional authority"
+		}
+		httpError(w, http.StatusBadGateway, "upstream", msg)
 		return "elsewhere failed", []any{"err", err.Error()}
 	}
 	writeJSON(w, rep)

@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,6 +20,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/bundle"
+	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -186,6 +188,18 @@ func TestFederationPoisonRecord(t *testing.T) {
 	devs, err := region.Devices()
 	if err != nil || len(devs) != 1 || devs[0].LastSync.IsZero() {
 		t.Fatalf("region's view of the country hub: %+v %v", devs, err)
+	}
+	// Revoked at the region, the country hub is told so (reghub federate
+	// and the devices' questions say it in those words), not "try later".
+	if _, err := region.Revoke(devs[0].Name); err != nil {
+		t.Fatal(err)
+	}
+	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
+	if _, err := country.storeChunk(ctx, []*registry.Event{later}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := country.PushUpstream(ctx); !errors.Is(err, client.ErrRevoked) {
+		t.Fatalf("push after the revocation: %v", err)
 	}
 }
 

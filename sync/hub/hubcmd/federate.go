@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/hub"
 )
@@ -105,7 +106,10 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 			h.SetUpstream(*upstream)
 		}
 		rep, err := h.PushUpstream(context.Background())
-		if err != nil {
+		switch {
+		case errors.Is(err, client.ErrRevoked), errors.Is(err, client.ErrNotEnrolled):
+			return fail(stderr, "federate", fmt.Errorf("the regional joint database no longer admits this hub (its admission was revoked): ask the regional authority for a new package (sent %d records before)", rep.Records))
+		case err != nil:
 			return fail(stderr, "federate", fmt.Errorf("%w (sent %d records before; the next push resumes)", err, rep.Records))
 		}
 		what := "index only"
