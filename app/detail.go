@@ -115,7 +115,7 @@ func (d *detailScreen) show() {
 		u.watchElsewhere(v)
 		right = append(right, widget.NewCard("Registered elsewhere?", "In another country of the region", v.Object()))
 	}
-	right = append(right, widget.NewCard("History", fmt.Sprintf("%d versions; nothing is ever overwritten", len(rv.Versions)), dense(d.history())))
+	right = append(right, widget.NewCard("History", plural(len(rv.Versions), "version", "versions")+"; nothing is ever overwritten", dense(d.history())))
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
 	d.root.Refresh()
