@@ -47,6 +47,8 @@ build:
 
 vet:
 	$(GO) vet ./...
+	# The screenshot programs are tests behind build tags: they must compile too.
+	$(GO) vet -tags screenshots,syncshots,fedshots ./app/
 
 lint:
 	GOFLAGS= $(GO) run $(STATICCHECK) ./...
