@@ -4,7 +4,6 @@ import (
 	"errors"
 	"image/color"
 	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -103,9 +102,9 @@ func (v *verifyScreen) run(read func() (string, error)) {
 	v.check.Disable()
 	v.image.Disable()
 	dev := v.u.dev
+	sess := v.u.sess
 	var verdict *receipt.Verdict
-	var known bool
-	var updated time.Time
+	var known, outdated bool
 	var readErr, err error
 	v.u.background(func() {
 		var text string
@@ -113,7 +112,10 @@ func (v *verifyScreen) run(read func() (string, error)) {
 			return
 		}
 		if verdict, err = dev.VerifyReceipt(text); err == nil && verdict.Fields != nil && verdict.RegistrationID != "" {
-			updated, known = dev.RecordUpdated(verdict.RegistrationID)
+			known = dev.HasRecord(verdict.RegistrationID)
+			if known && verdict.Valid && sess != nil {
+				outdated, _ = sess.ReceiptOutdated(verdict.Fields)
+			}
 		}
 	}, func() {
 		v.busy = false
@@ -130,12 +132,10 @@ func (v *verifyScreen) run(read func() (string, error)) {
 			v.status.Set("Receipts cannot be checked on this device: " + plainError(err))
 		default:
 			v.showVerdict(verdict, known)
-			// A receipt shows the record as it was when issued. The issue
-			// time has whole seconds: a change within a second after it is
-			// the registration the receipt was issued for.
-			if known && verdict.Valid && updated.After(verdict.IssuedAt.Add(time.Second)) {
+			// A genuine receipt shows the record as it was when issued.
+			if outdated {
 				v.status.SetImportance(widget.WarningImportance)
-				v.status.Set("The record was changed on " + when(updated) + ", after this receipt was issued: open the record for its current details, and reissue the receipt if the person needs it.")
+				v.status.Set("The record's name or date of birth was changed after this receipt was issued: open the record for its current details, and reissue the receipt if the person needs it.")
 			}
 		}
 	})

@@ -9,6 +9,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/receipt"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 )
@@ -442,5 +443,48 @@ func TestRecoverFromPaper(t *testing.T) {
 	}
 	if v, err := s2.Get(id); err != nil || v.Person.GivenNames != "Kept" {
 		t.Fatalf("records after recovery: %v", err)
+	}
+}
+
+// A receipt is outdated when what it prints (name, birth) changed, not when
+// the record changed in other ways (a family joined).
+func TestReceiptOutdated(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	id, err := s.Register(testPerson("Familyname", "Parent"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &receipt.Fields{RegistrationID: id, Name: receipt.ICAOName("Familyname", "Parent"), Birth: "1990"}
+	outdated := func() bool {
+		t.Helper()
+		o, err := s.ReceiptOutdated(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if outdated() {
+		t.Fatal("a fresh receipt is outdated")
+	}
+	if _, err := s.AddToGroup(id, []*registry.Person{testPerson("Familyname", "Child")}); err != nil {
+		t.Fatal(err)
+	}
+	if outdated() {
+		t.Fatal("joining a family made the receipt outdated")
+	}
+	f.Birth = "1991"
+	if !outdated() {
+		t.Fatal("another year of birth is not outdated")
+	}
+	f.Birth = "1990"
+	p := testPerson("Familyname", "Parent Maria")
+	v, _ := s.Get(id)
+	p.Group, p.Relationship = v.Person.Group, v.Person.Relationship
+	if err := s.Amend(id, p, "second given name"); err != nil {
+		t.Fatal(err)
+	}
+	if !outdated() {
+		t.Fatal("an amended name is not outdated")
 	}
 }

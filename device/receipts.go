@@ -114,6 +114,37 @@ func (s *Session) IssueReceipt(id string) (*receipt.Receipt, error) {
 	return rc, nil
 }
 
+// ReceiptOutdated reports whether what a receipt of record id prints (the
+// name and the date or year of birth) differs from the record as it is now
+// on this device: the record was amended after the receipt was issued.
+// Other changes (a family joined, a decision on a possible duplicate) do
+// not make a receipt outdated. Nothing is audit-logged: the record's data
+// is compared, not shown.
+func (s *Session) ReceiptOutdated(f *receipt.Fields) (bool, error) {
+	if err := s.check(); err != nil {
+		return false, err
+	}
+	id := f.RegistrationID
+	if canon, err := registry.ParseRegID(id); err == nil {
+		id = canon
+	}
+	r, err := s.state(id)
+	if err != nil {
+		return false, err
+	}
+	p := r.Person
+	if receipt.ICAOName(p.FamilyName, p.GivenNames) != f.Name {
+		return true, nil
+	}
+	switch len(f.Birth) {
+	case 0:
+		return p.BirthDate.Year > 0, nil
+	case 4:
+		return f.Birth != fmt.Sprintf("%04d", p.BirthDate.Year), nil
+	}
+	return f.Birth != p.BirthDate.String(), nil
+}
+
 // TrustFile is the public trust this device verifies receipts with: its own
 // authority's root key and latest revocation list, plus the other countries
 // imported with ImportTrust. It needs no passphrase: nothing in it is secret.

@@ -405,7 +405,7 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 			k := vector.Key{Origin: e.Origin, Epoch: e.Epoch}
 			held[k] = max(held[k], e.Seq)
 		}
-		if err := s.d.st.Update(ctx, func(tx *store.Tx) error { return tx.RaisePeerHeads(hubPeer, held) }); err != nil {
+		if err := s.d.st.Update(ctx, func(tx *store.Tx) error { return raiseHubHeads(tx, s.d.info.DeviceID, held) }); err != nil {
 			return err
 		}
 		rep.Received += res.received

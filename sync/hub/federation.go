@@ -2,6 +2,7 @@ package hub
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ed25519"
 	"database/sql"
@@ -801,7 +802,7 @@ func (h *Hub) hitDetails(ctx context.Context, country, ref string) *wire.HitDeta
 		return nil
 	}
 	out := &wire.HitDetails{Surnames: d.Surnames, Forenames: d.Forenames, NameInOriginalScript: d.NameInOriginalScript,
-		OtherNames: d.NamesAtBirthAndPrevious, Sex: d.Sex, DateOfBirth: d.DateOfBirth, PlaceOfBirth: d.PlaceOfBirth, Nationalities: d.Nationalities}
+		OtherNames: d.NamesAtBirthAndPrevious, Sex: d.Sex, DateOfBirth: d.DateOfBirth, DateOfBirthEstimated: d.DateOfBirthEstimated, PlaceOfBirth: d.PlaceOfBirth, Nationalities: d.Nationalities}
 	if t := d.TravelDocument; t != nil {
 		out.TravelDocument = &wire.HitDocument{Type: t.Type, Number: t.Number, IssuingCountry: t.IssuingCountry, Expiry: t.Expiry}
 	}
@@ -900,44 +901,38 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 	// common name); if there are too many, the weakest are left out and the
 	// answer says so. Then oldest registration first.
 	type found struct {
-		key
+		hit      wire.Hit
 		strength int
-		why      string
 	}
 	var all []found
 	for k, s := range shared {
-		if ok, why := s.Hit(); ok {
-			all = append(all, found{k, s.Strength(), why})
+		ok, why := s.Hit()
+		if !ok {
+			continue
 		}
+		f := found{hit: wire.Hit{Country: k.country, Ref: k.ref, Evidence: why}, strength: s.Strength()}
+		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", k.country, k.ref).
+			Scan(&f.hit.Date, &f.hit.Place, &f.hit.Category)
+		if err != nil {
+			return nil, false, err
+		}
+		all = append(all, f)
 	}
+	// Strongest evidence first, then the oldest registration (the country
+	// of first entry matters most): if there are too many, the weakest and
+	// then the latest are left out, and the answer says so.
 	sort.Slice(all, func(i, j int) bool {
 		a, b := all[i], all[j]
-		return a.strength > b.strength || a.strength == b.strength && (a.country < b.country || a.country == b.country && a.ref < b.ref)
+		return cmp.Or(cmp.Compare(b.strength, a.strength), cmp.Compare(a.hit.Date, b.hit.Date),
+			cmp.Compare(a.hit.Country, b.hit.Country), cmp.Compare(a.hit.Ref, b.hit.Ref)) < 0
 	})
 	if len(all) > maxHits {
 		all, more = all[:maxHits], true
 	}
-	hits = []wire.Hit{}
-	for _, f := range all {
-		hit := wire.Hit{Country: f.country, Ref: f.ref, Evidence: f.why}
-		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", f.country, f.ref).
-			Scan(&hit.Date, &hit.Place, &hit.Category)
-		if err != nil {
-			return nil, false, err
-		}
-		hits = append(hits, hit)
+	hits = make([]wire.Hit, len(all))
+	for i, f := range all {
+		hits[i] = f.hit
 	}
-	// Strength decided which hits are sent; within them, a stable order
-	// that reads as a history: strongest first, then oldest.
-	strength := map[key]int{}
-	for _, f := range all {
-		strength[f.key] = f.strength
-	}
-	sort.SliceStable(hits, func(i, j int) bool {
-		a, b := hits[i], hits[j]
-		sa, sb := strength[key{a.Country, a.Ref}], strength[key{b.Country, b.Ref}]
-		return sa > sb || sa == sb && a.Date < b.Date
-	})
 	return hits, more, nil
 }
 

@@ -270,6 +270,24 @@ func TestRegionQueryStrongestFirst(t *testing.T) {
 	if hits[0].Ref != "BIH-SAME-PASSPORT" || hits[0].Evidence != "same document number" {
 		t.Fatalf("first hit %s (%s), want the same passport", hits[0].Ref, hits[0].Evidence)
 	}
+
+	// Among equally strong hits, the oldest registrations are kept (the
+	// country of first entry), whatever the countries' codes.
+	if _, err := db.Exec("INSERT INTO fed_records(country, ref, day, place, category, updated) VALUES('MNE', 'MNE-FIRST-ENTRY', '2015-06-01', 'MNE-TEST', 'irregular_crossing', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	for kind, tk := range map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair} {
+		if _, err := db.Exec("INSERT INTO fed_tokens(token, country, ref, kind) VALUES(?, 'MNE', 'MNE-FIRST-ENTRY', ?)", tk, kind); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hits, _, err = region.RegionQuery(ctx, "SRB", "", []federation.Token{{Kind: federation.KindNameYear, Token: nameYear}, {Kind: federation.KindNamePair, Token: namePair}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hits) != maxHits || hits[0].Ref != "MNE-FIRST-ENTRY" {
+		t.Fatalf("%d hits, first %s; want the 2015 registration kept and first", len(hits), hits[0].Ref)
+	}
 }
 
 // The Eurodac export writes an estimated year as a year, flagged, never

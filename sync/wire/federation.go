@@ -55,7 +55,8 @@ type HitDetails struct {
 	NameInOriginalScript string       `json:"name_in_original_script,omitempty"`
 	OtherNames           []string     `json:"names_at_birth_previous_names_and_aliases,omitempty"`
 	Sex                  string       `json:"sex,omitempty"`
-	DateOfBirth          string       `json:"date_of_birth,omitempty"` // YYYY, YYYY-MM or YYYY-MM-DD as known
+	DateOfBirth          string       `json:"date_of_birth,omitempty"`           // YYYY, YYYY-MM or YYYY-MM-DD as known
+	DateOfBirthEstimated bool         `json:"date_of_birth_estimated,omitempty"` // the year is an estimate from the stated age
 	PlaceOfBirth         string       `json:"place_of_birth,omitempty"`
 	Nationalities        []string     `json:"nationalities,omitempty"`
 	TravelDocument       *HitDocument `json:"travel_document,omitempty"`
@@ -79,6 +80,9 @@ func (d *HitDetails) Describe() string {
 	if d.DateOfBirth != "" || d.PlaceOfBirth != "" {
 		born := "born"
 		if d.DateOfBirth != "" {
+			if d.DateOfBirthEstimated {
+				born += " about"
+			}
 			born += " " + d.DateOfBirth
 		}
 		if d.PlaceOfBirth != "" {

@@ -115,4 +115,8 @@ func TestHitDetailsDescribe(t *testing.T) {
 	if got := (&HitDetails{Forenames: "Example"}).Describe(); got != "Example" {
 		t.Errorf("forenames only: %q", got)
 	}
+	// An estimated year reads as one.
+	if got := (&HitDetails{Forenames: "Example", DateOfBirth: "2019", DateOfBirthEstimated: true}).Describe(); got != "Example; born about 2019" {
+		t.Errorf("estimated year: %q", got)
+	}
 }
