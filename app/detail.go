@@ -243,7 +243,7 @@ func (a *amendScreen) review() {
 	rv := a.detail.view
 	diff := registry.Diff(&rv.Person, p)
 	if len(diff) == 0 {
-		a.form.summary.Set("Nothing was changed. Change a field, or press Cancel.")
+		a.form.note("Nothing was changed. Change a field, or press Cancel.")
 		return
 	}
 	a.person = p

@@ -8,6 +8,7 @@ import (
 	_ "image/jpeg" // photos may be JPEG
 	_ "image/png"  // or PNG
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -76,6 +77,9 @@ type personForm struct {
 	errs     map[string]message
 	warnings message
 	summary  message
+	// noted: the summary holds a message of its own (note), which field
+	// corrections leave alone until the next Review.
+	noted bool
 	// focusOrder is the first input, focused when the form opens.
 	first fyne.Focusable
 	// changed, when set, is called after the officer changes a field the
@@ -455,12 +459,25 @@ func (f *personForm) recheck() {
 			m.Set("")
 		}
 	}
-	for k := range fe {
+	var other []string
+	for k, v := range fe {
 		if _, shown := f.errs[k]; !shown {
-			left++ // a problem without a field of its own stays in the summary
+			// A problem without a field of its own stays in the summary.
+			left++
+			other = append(other, errText(k, v))
 		}
 	}
-	f.setSummary(left, nil)
+	if !f.noted {
+		slices.Sort(other)
+		f.setSummary(left, other)
+	}
+}
+
+// note shows msg in the summary (a problem found when saving, say) until the
+// next Review.
+func (f *personForm) note(msg string) {
+	f.summary.Set(msg)
+	f.noted = true
 }
 
 func (f *personForm) setSummary(n int, other []string) {
@@ -476,6 +493,7 @@ func (f *personForm) setSummary(n int, other []string) {
 
 // showErrors puts each problem next to its field and a summary at the end.
 func (f *personForm) showErrors(fe registry.FieldErrors) {
+	f.noted = false
 	for _, m := range f.errs {
 		m.Set("")
 	}

@@ -257,8 +257,16 @@ func (r *registerFlow) inProgress() bool {
 		return true
 	}
 	f := r.form
-	return f != nil && r.screen != nil && r.u.sh.views[navRegister] == r.screen &&
-		(strings.TrimSpace(f.family.Text) != "" || strings.TrimSpace(f.given.Text) != "")
+	if f == nil || r.screen == nil || r.u.sh.views[navRegister] != r.screen {
+		return false
+	}
+	// A family member's form starts with the family name: only what the
+	// officer typed counts.
+	typed := strings.TrimSpace(f.given.Text) != "" || strings.TrimSpace(f.dob.Text) != "" || strings.TrimSpace(f.docNum.Text) != ""
+	if r.joinTo == "" {
+		typed = typed || strings.TrimSpace(f.family.Text) != ""
+	}
+	return typed
 }
 
 // reset begins a new registration with an empty form.
@@ -284,7 +292,7 @@ func (r *registerFlow) review() {
 			r.editing = i
 			r.showForm(r.members[i])
 			r.form.validate()
-			r.form.summary.Set(plainError(err))
+			r.form.note(plainError(err))
 		},
 	}
 	r.u.sh.show(navRegister, rv.build())

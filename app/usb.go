@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -244,6 +246,13 @@ func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err e
 	if rs, ok := r.(io.ReadSeeker); ok {
 		return rs, func() {}, nil
 	}
+	// Copies left by an import cut short (the battery, a crash): one import
+	// runs at a time, so any copy found now is stale.
+	if stale, _ := filepath.Glob(filepath.Join(dir, ".bundle-import-*")); len(stale) > 0 {
+		for _, p := range stale {
+			os.Remove(p)
+		}
+	}
 	f, err := os.CreateTemp(dir, ".bundle-import-*")
 	if err != nil {
 		return nil, nil, fmt.Errorf("no room to read the file: %w", err)
@@ -254,6 +263,9 @@ func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err e
 	}
 	n, err := io.Copy(f, io.LimitReader(r, maxBundleCopy+1))
 	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		done()
+		return nil, nil, errors.New("there is no room on this device for a copy of the bundle: free some space and try again")
 	case err != nil:
 		done()
 		return nil, nil, fmt.Errorf("the file could not be read: %w", err)

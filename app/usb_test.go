@@ -157,6 +157,10 @@ func TestUSBBundleReader(t *testing.T) {
 	// A reader that cannot seek is copied to an owner-only temporary file
 	// in the data directory, removed when the import is done.
 	dir := t.TempDir()
+	// A copy left by an import cut short is removed by the next import.
+	if err := os.WriteFile(filepath.Join(dir, ".bundle-import-stale"), []byte("old"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	r, done, err := bundleReader(io.LimitReader(strings.NewReader("ciphertext"), 100), dir)
 	if err != nil {
 		t.Fatal(err)

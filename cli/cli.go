@@ -62,9 +62,13 @@ func IsCommand(name string) bool {
 // Run executes args (without the program name) and returns the exit status:
 // 0 success, 1 failure, 2 usage error.
 func Run(env *Env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
 		usage(env.Stderr)
 		return 2
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout) // asked for: not an error
+		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {

@@ -116,8 +116,8 @@ func cmdAudit(env *Env, args []string) int {
 	fs := flags(env, "audit verify")
 	var u unlockFlags
 	u.register(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args[1:]); stop {
+		return rc
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {
@@ -199,8 +199,8 @@ func cmdOfficer(env *Env, args []string) int {
 	u.register(fs)
 	newPass := fs.String("new-passphrase-file", "", "file holding the new officer's passphrase (add, reset)")
 	supervisor := fs.Bool("supervisor", false, "the new officer is a supervisor (add)")
-	if err := fs.Parse(args[1:]); err != nil {
-		return 2
+	if rc, stop := parseFlags(fs, args[1:]); stop {
+		return rc
 	}
 	if sub == "list" {
 		return cmdStatus(env, []string{"--data", u.data})

@@ -167,6 +167,8 @@ func (s *Session) ask(ctx context.Context, c *client.Client, id string) (*wire.E
 		switch {
 		case errors.Is(err, client.ErrUnreachable):
 			reason = "the hub was not reachable"
+		case errors.Is(err, client.ErrBadURL):
+			reason = "nothing was sent: " + client.ErrBadURL.Error() + " (a supervisor can correct it in the sync settings)"
 		case errors.As(err, &ce) && ce.Message != "":
 			// The hub's messages are fixed texts, without personal data.
 			reason = "the hub answered: " + ce.Message

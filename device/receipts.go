@@ -309,6 +309,8 @@ func (s *Session) ImportTrust(data []byte) (*TrustImport, error) {
 	return rep, nil
 }
 
+var errNoAuthority = errors.New("only the country authority can revoke devices: this device does not hold it (revoke at the hub)")
+
 // RevokeDevice withdraws the authority's trust in device from at on: its
 // receipts (and other signatures) made at or after at fail, earlier ones
 // stay valid. Only a supervisor of a standalone device (which holds its
@@ -319,9 +321,8 @@ func (s *Session) RevokeDevice(device string, at time.Time) (*trust.File, error)
 	if err := s.requireSupervisor(); err != nil {
 		return nil, err
 	}
-	auth := s.Authority()
-	if auth == nil {
-		return nil, errors.New("only the country authority can revoke devices: this device does not hold it (revoke at the hub)")
+	if s.Authority() == nil {
+		return nil, errNoAuthority
 	}
 	cur, err := s.d.TrustFile()
 	if err != nil {
@@ -336,7 +337,17 @@ func (s *Session) RevokeDevice(device string, at time.Time) (*trust.File, error)
 	if prev := cur.Lookup(s.d.info.Country).Revocations; prev != nil && now.Unix() <= prev.Issued {
 		now = time.Unix(prev.Issued+1, 0) // a newer list must say so, even with a clock set back
 	}
-	l, err := auth.SignRevocations(entries, now)
+	// Signed under the session's lock: a lock in the meantime wipes the
+	// root key, and a list signed with a wiped key would be stored.
+	var l *trust.RevocationList
+	err = s.withKeys(func(k *keys) error {
+		if k.authority == nil {
+			return errNoAuthority
+		}
+		var err error
+		l, err = k.authority.SignRevocations(entries, now)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func classify(op string, err error) *Error {
 // other status becomes an *Error.
 func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) (*http.Response, error) {
 	if c.urlErr != nil {
-		return nil, &Error{Kind: ErrRefused, Op: op, Message: "nothing was sent: " + c.urlErr.Error(), Err: c.urlErr}
+		return nil, &Error{Kind: ErrBadURL, Op: op, Message: "nothing was sent"}
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url+path, bytes.NewReader(body))
 	if err != nil {

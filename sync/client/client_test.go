@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"testing"
 )
 
@@ -30,7 +31,7 @@ func TestPlainHTTPSendsNothing(t *testing.T) {
 	}})
 	defer c.Close()
 	_, err := c.Hello(context.Background(), nil)
-	if !errors.Is(err, ErrBadURL) || Retryable(err) {
+	if !errors.Is(err, ErrBadURL) || Retryable(err) || errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "nothing was sent") {
 		t.Fatalf("err = %v (retryable %v)", err, Retryable(err))
 	}
 	if dialled {

@@ -419,7 +419,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 		return nil, err
 	}
 	// What the hub holds of the device's scope only: a station's tablet
-	// does not learn the other posts' devices and volumes.
+	// does not learn the other posts' registration volumes.
 	v := h.scoped(&caller{id: dev.ID, dev: entry, trust: tr}, all)
 	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToDevice, Country: h.auth.Country, From: bundle.HubID, FromKey: self,
 		To: dev.ID, ToKey: to.String(), Created: now.UnixMilli(), Vector: wire.FromVector(v)}

@@ -615,8 +615,11 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 	rep, err := h.Ask(ctx, keys, req.Record)
 	if err != nil {
 		msg := "the regional joint database did not answer; ask again later"
-		if errors.Is(err, client.ErrRevoked) || errors.Is(err, client.ErrNotEnrolled) {
+		switch {
+		case errors.Is(err, client.ErrRevoked):
 			msg = "the regional joint database no longer admits this country's hub; HQ must ask the regional authority"
+		case errors.Is(err, client.ErrNotEnrolled), errors.Is(err, client.ErrCertMismatch):
+			msg = "the regional joint database did not accept this country's hub (its certificate, or the region's address); HQ must check it"
 		}
 		httpError(w, http.StatusBadGateway, "upstream", msg)
 		return "elsewhere failed", []any{"err", err.Error()}

@@ -250,6 +250,8 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 		tlsKey: ed25519.NewKeyFromSeed(seed), url: string(get(metaURL)), log: opts.Logger}
 	clear(seed)
 	if err := h.loadFederation(master); err != nil {
+		h.records.Wipe()
+		clear(h.tlsKey)
 		return nil, err
 	}
 	h.ask = newLimiter(opts.Questions, h.IsRegion())

@@ -254,7 +254,8 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		return "hello failed", []any{"err", err.Error()}
 	}
 	// The vector of the device's scope only: a station's tablet does not
-	// learn the other posts' devices and volumes.
+	// learn the other posts' registration volumes. (The credentials are
+	// still sent whole: the names and stations of the country's devices.)
 	v = h.scoped(c, v)
 	var incoming uint64
 	for _, rg := range v.Missing(dv) {

@@ -89,7 +89,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
-		pkg, err := hub.Federate(c.data, pass, b, *code, hub.Options{Params: p})
+		pkg, err := hub.Federate(c.data, pass, b, *code, hub.Options{Params: p, Logger: warnings(stderr)})
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
@@ -97,7 +97,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "if reghub serve is running for this hub, restart it: it reads the federation when it starts")
 	}
 	if *push {
-		h, err := hub.Open(c.data, pass, hub.Options{Params: p})
+		h, err := hub.Open(c.data, pass, hub.Options{Params: p, Logger: warnings(stderr)})
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
@@ -107,8 +107,10 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		}
 		rep, err := h.PushUpstream(context.Background())
 		switch {
-		case errors.Is(err, client.ErrRevoked), errors.Is(err, client.ErrNotEnrolled):
+		case errors.Is(err, client.ErrRevoked):
 			return fail(stderr, "federate", fmt.Errorf("the regional joint database no longer admits this hub (its admission was revoked): ask the regional authority for a new package (sent %d records before)", rep.Records))
+		case errors.Is(err, client.ErrNotEnrolled), errors.Is(err, client.ErrCertMismatch), errors.Is(err, client.ErrBadURL):
+			return fail(stderr, "federate", fmt.Errorf("%w: check the region's address and this hub's federation package (sent %d records before)", err, rep.Records))
 		case err != nil:
 			return fail(stderr, "federate", fmt.Errorf("%w (sent %d records before; the next push resumes)", err, rep.Records))
 		}

@@ -150,12 +150,17 @@ func open(c *common, stderr io.Writer, opts hub.Options) (*hub.Hub, error) {
 	}
 	opts.Params = p
 	if opts.Logger == nil {
-		// One-shot commands: warnings (an event refused and why, a revoked
-		// device's bundle accepted) go to the operator, as text. They name
-		// IDs and reasons, never personal data.
-		opts.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		opts.Logger = warnings(stderr)
 	}
 	return hub.Open(c.data, pass, opts)
+}
+
+// warnings is the logger of one-shot commands: warnings (an event refused
+// and why, a record not sent upstream, a revoked device's bundle accepted)
+// go to the operator as text. They name IDs and reasons, never personal
+// data.
+func warnings(stderr io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }
 
 func runInit(args []string, stdout, stderr io.Writer) int {
