@@ -62,7 +62,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 	code := fs.String("code", "", "the package's one-time code (with --join)")
 	push := fs.Bool("push", false, "send the region the index entries of new and changed records, then exit")
 	upstream := fs.String("upstream", "", "the regional hub's address (default: from the package)")
-	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost: default or low (tests)")
+	fs.StringVar(&c.kdf, "kdf", "default", "has no effect here: the package and the hub carry their own Argon2id parameters (accepted so scripts that pass it keep working)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
 	}
