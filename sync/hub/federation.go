@@ -861,9 +861,17 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 	if !h.IsRegion() {
 		return nil, false, ErrNotRegion
 	}
+	// One query per token, joined with the record's metadata: a common name
+	// can bring thousands of candidate records, and each is read once.
 	type key struct{ country, ref string }
-	shared := map[key]*federation.Shared{}
-	stmt, err := h.st.DB().PrepareContext(ctx, "SELECT country, ref, kind FROM fed_tokens WHERE token = ? AND country != ? LIMIT ?")
+	type cand struct {
+		shared federation.Shared
+		hit    wire.Hit
+	}
+	cands := map[key]*cand{}
+	stmt, err := h.st.DB().PrepareContext(ctx, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
+		FROM fed_tokens t JOIN fed_records r ON r.country = t.country AND r.ref = t.ref
+		WHERE t.token = ? AND t.country != ? LIMIT ?`)
 	if err != nil {
 		return nil, false, err
 	}
@@ -879,47 +887,38 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 			return nil, false, err
 		}
 		for rows.Next() {
-			var k key
+			var hit wire.Hit
 			var kind string
-			if err := rows.Scan(&k.country, &k.ref, &kind); err != nil {
+			if err := rows.Scan(&hit.Country, &hit.Ref, &kind, &hit.Date, &hit.Place, &hit.Category); err != nil {
 				rows.Close()
 				return nil, false, err
 			}
-			if k.ref == exclude {
+			if hit.Ref == exclude {
 				continue
 			}
-			s := shared[k]
-			if s == nil {
-				s = &federation.Shared{}
-				shared[k] = s
+			k := key{hit.Country, hit.Ref}
+			c := cands[k]
+			if c == nil {
+				c = &cand{hit: hit}
+				cands[k] = c
 			}
-			s.Add(kind)
+			c.shared.Add(kind)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, false, err
 		}
 	}
-	// The strongest evidence first (a shared document number before a
-	// common name); if there are too many, the weakest are left out and the
-	// answer says so. Then oldest registration first.
 	type found struct {
 		hit      wire.Hit
 		strength int
 	}
 	var all []found
-	for k, s := range shared {
-		ok, why := s.Hit()
-		if !ok {
-			continue
+	for _, c := range cands {
+		if ok, why := c.shared.Hit(); ok {
+			c.hit.Evidence = why
+			all = append(all, found{hit: c.hit, strength: c.shared.Strength()})
 		}
-		f := found{hit: wire.Hit{Country: k.country, Ref: k.ref, Evidence: why}, strength: s.Strength()}
-		err := h.st.DB().QueryRowContext(ctx, "SELECT day, place, category FROM fed_records WHERE country = ? AND ref = ?", k.country, k.ref).
-			Scan(&f.hit.Date, &f.hit.Place, &f.hit.Category)
-		if err != nil {
-			return nil, false, err
-		}
-		all = append(all, f)
 	}
 	// Strongest evidence first, then the oldest registration (the country
 	// of first entry matters most): if there are too many, the weakest and
