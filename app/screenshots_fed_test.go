@@ -29,11 +29,7 @@ import (
 )
 
 func init() {
-	out := os.Getenv("FIELDREG_SHOTS")
-	if out == "" {
-		fmt.Println("set FIELDREG_SHOTS to the output directory")
-		os.Exit(2)
-	}
+	out := shotsOut()
 	tmp, err := os.MkdirTemp("", "fieldreg-fedshots")
 	shotMust(err)
 	dir := prepareFedShots(tmp)

@@ -31,11 +31,7 @@ import (
 )
 
 func init() {
-	out := os.Getenv("FIELDREG_SHOTS")
-	if out == "" {
-		fmt.Println("set FIELDREG_SHOTS to the output directory")
-		os.Exit(2)
-	}
+	out := shotsOut()
 	portrait := os.Getenv("FIELDREG_PORTRAIT") != ""
 	tmp, err := os.MkdirTemp("", "fieldreg-syncshots")
 	shotMust(err)

@@ -10,7 +10,6 @@
 package app
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -26,11 +25,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	out := os.Getenv("FIELDREG_SHOTS")
-	if out == "" {
-		fmt.Println("set FIELDREG_SHOTS to the output directory")
-		os.Exit(2)
-	}
+	out := shotsOut()
 	portrait := os.Getenv("FIELDREG_PORTRAIT") != ""
 	dir, err := os.MkdirTemp("", "fieldreg-shots")
 	if err != nil {

@@ -10,13 +10,13 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/sync/hub"
@@ -86,28 +86,23 @@ func (s *shooter) shows(text string) bool {
 // find returns the first visible object of the window matching ok.
 func (s *shooter) find(ok func(fyne.CanvasObject) bool) fyne.CanvasObject {
 	var found fyne.CanvasObject
-	var rec func(o fyne.CanvasObject)
-	rec = func(o fyne.CanvasObject) {
-		if o == nil || found != nil || !o.Visible() {
-			return
-		}
-		if ok(o) {
+	walkObj(s.u.win.Content(), func(o fyne.CanvasObject) {
+		if found == nil && ok(o) {
 			found = o
-			return
 		}
-		switch x := o.(type) {
-		case *fyne.Container:
-			for _, c := range x.Objects {
-				rec(c)
-			}
-		case fyne.Widget:
-			for _, c := range test.WidgetRenderer(x).Objects() {
-				rec(c)
-			}
-		}
-	}
-	rec(s.u.win.Content())
+	})
 	return found
+}
+
+// shotsOut is the directory the screenshots go to (FIELDREG_SHOTS); the
+// program stops if it is not set.
+func shotsOut() string {
+	out := os.Getenv("FIELDREG_SHOTS")
+	if out == "" {
+		fmt.Println("set FIELDREG_SHOTS to the output directory")
+		os.Exit(2)
+	}
+	return out
 }
 
 // unlock types passphrase on the unlock screen and waits for the shell.
