@@ -160,6 +160,9 @@ var migrations = []string{
 	// 4: questions to the regional joint database ("registered
 	// elsewhere?") and their answers (store/elsewhere.go).
 	migrationElsewhere,
+	// 5: known-lost slots of event logs (store/sync.go), so one quarantined
+	// event does not hold back its log's acknowledgement.
+	migrationHoles,
 }
 
 // SchemaVersion is the schema this build writes.

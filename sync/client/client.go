@@ -249,10 +249,27 @@ func (c *Client) Push(ctx context.Context, evs [][]byte) (*wire.PushReply, error
 // events (decoded, not yet verified) and whether the hub holds more. A
 // chunk cut short is discarded whole (ErrUnreachable).
 func (c *Client) Pull(ctx context.Context, v vector.Vector, max int) ([]*registry.Event, bool, error) {
+	p, err := c.PullChunk(ctx, v, max)
+	if err != nil {
+		return nil, false, err
+	}
+	return p.Events, p.More, nil
+}
+
+// Pulled is one chunk received from the hub.
+type Pulled struct {
+	Events []*registry.Event  // decoded, not yet verified
+	More   bool               // the hub holds more for the device
+	Holes  []registry.EventID // slots of the logs sent that the hub knows are lost
+}
+
+// PullChunk is Pull with the lost slots the hub names in the chunk's
+// trailer (docs/sync.md).
+func (c *Client) PullChunk(ctx context.Context, v vector.Vector, max int) (*Pulled, error) {
 	b, _ := json.Marshal(wire.PullRequest{Vector: wire.FromVector(v), MaxEvents: max})
 	resp, err := c.post(ctx, "pull", wire.PathPull, "application/json", b)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	fr := wire.NewReader(io.LimitReader(resp.Body, wire.MaxPushBytes))
@@ -264,17 +281,18 @@ func (c *Client) Pull(ctx context.Context, v vector.Vector, max int) ([]*registr
 		}
 		if err != nil {
 			if errors.Is(err, wire.ErrTruncated) || isNetErr(err) {
-				return nil, false, &Error{Kind: ErrUnreachable, Op: "pull", Message: "the transfer was cut off", Err: err}
+				return nil, &Error{Kind: ErrUnreachable, Op: "pull", Message: "the transfer was cut off", Err: err}
 			}
-			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent malformed data", Err: err}
+			return nil, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent malformed data", Err: err}
 		}
 		e, err := wire.DecodeEvent(b)
 		if err != nil {
-			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent a malformed event", Err: err}
+			return nil, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent a malformed event", Err: err}
 		}
 		out = append(out, e)
 	}
-	return out, fr.Trailer().More, nil
+	tr := fr.Trailer()
+	return &Pulled{Events: out, More: tr.More, Holes: tr.Holes}, nil
 }
 
 func isNetErr(err error) bool {

@@ -120,3 +120,39 @@ func TestHitDetailsDescribe(t *testing.T) {
 		t.Errorf("estimated year: %q", got)
 	}
 }
+
+// TestTrailerHoles: a pull trailer carries the lost events of the logs
+// sent; too many, or a malformed one, make the body unreadable.
+func TestTrailerHoles(t *testing.T) {
+	read := func(holes []registry.EventID) (Trailer, error) {
+		var b bytes.Buffer
+		w := NewWriter(&b)
+		_ = w.Event(EncodeEvent(testEvent(1)))
+		_ = w.CloseWithHoles(false, holes)
+		r := NewReader(&b)
+		var err error
+		for err == nil {
+			_, err = r.Next()
+		}
+		if err != io.EOF {
+			return Trailer{}, err
+		}
+		return r.Trailer(), nil
+	}
+	h := registry.EventID{Origin: "a1b2c3d4e5f60718", Epoch: 7, Seq: 2}
+	if tr, err := read([]registry.EventID{h}); err != nil || len(tr.Holes) != 1 || tr.Holes[0] != h {
+		t.Fatalf("one hole: %+v %v", tr, err)
+	}
+	many := make([]registry.EventID, MaxTrailerHoles+1)
+	for i := range many {
+		many[i] = registry.EventID{Origin: "a", Epoch: 1, Seq: uint64(i + 1)}
+	}
+	if _, err := read(many); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("%d holes: %v", len(many), err)
+	}
+	for _, bad := range []registry.EventID{{Origin: "", Epoch: 1, Seq: 1}, {Origin: "a b", Epoch: 1, Seq: 1}, {Origin: "a", Epoch: 1, Seq: 0}} {
+		if _, err := read([]registry.EventID{bad}); err == nil {
+			t.Errorf("hole %+v accepted", bad)
+		}
+	}
+}
