@@ -173,12 +173,32 @@ func (s *settingsScreen) verifyLog() {
 			s.result.Set("The audit log could not be checked. " + plainError(err))
 		case rep.OK:
 			s.result.SetImportance(widget.SuccessImportance)
-			s.result.Set(fmt.Sprintf("The audit log is intact: %d entries, none changed, removed or reordered.", rep.Entries))
+			s.result.Set(fmt.Sprintf("The audit log is intact: %d entries, none changed, removed or reordered. "+
+				"All %d records match their signed events.", rep.Entries, rep.Checked))
 		default:
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set(fmt.Sprintf("The audit log has been tampered with (%d entries checked). Tell your supervisor or HQ. Findings:\n%s",
-				rep.Entries, strings.Join(rep.Problems, "\n")))
+			s.result.Set(auditFindings(rep))
 		}
 		s.loadLog()
 	})
+}
+
+// auditFindings is what a failed audit check tells the supervisor: the
+// audit log's problems, and the damaged records by registration ID.
+func auditFindings(rep device.AuditReport) string {
+	var parts []string
+	if len(rep.Problems) > 0 {
+		parts = append(parts, fmt.Sprintf("The audit log has been tampered with (%d entries checked). Tell your supervisor or HQ. Findings:\n%s",
+			rep.Entries, strings.Join(rep.Problems, "\n")))
+	}
+	if len(rep.Records) > 0 {
+		lines := make([]string, len(rep.Records))
+		for i, r := range rep.Records {
+			lines[i] = r.Record + ": " + r.Problem
+		}
+		parts = append(parts, fmt.Sprintf("%d of %d records are damaged on this device and may not reach the hub. "+
+			"Open each one; if it cannot be read, register the person again and tell HQ:\n%s",
+			len(rep.Records), rep.Checked, strings.Join(lines, "\n")))
+	}
+	return strings.Join(parts, "\n\n")
 }

@@ -448,6 +448,9 @@ func (s *syncScreen) showStatus() {
 		s.waiting.SetText(s.waiting.Text + fmt.Sprintf(" %s whether people were registered elsewhere %s to be asked.",
 			plural(st.Questions, "question", "questions"), verbFor(st.Questions, "waits", "wait")))
 	}
+	if len(st.NotTaken) > 0 {
+		s.waiting.SetText(s.waiting.Text + "\n\n" + notTakenText(st.NotTaken))
+	}
 	// Before the first sync of this session, show how the last attempt
 	// (perhaps a background one in an earlier session) went.
 	if s.ctl.last == nil && s.ctl.lastErr == nil && !s.ctl.running && st.LastReport != nil && s.result.Text() == "" && s.errMsg.Text() == "" {
@@ -692,4 +695,24 @@ func number(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// notTakenText names the records whose changes were set aside (damaged or
+// invalid), so a supervisor can look at them.
+func notTakenText(n []device.RecordProblem) string {
+	const shown = 10
+	ids := make([]string, 0, shown)
+	seen := map[string]bool{}
+	for _, p := range n {
+		if !seen[p.Record] && len(ids) < shown {
+			ids = append(ids, p.Record)
+		}
+		seen[p.Record] = true
+	}
+	text := fmt.Sprintf("%s set aside as damaged or invalid, in %s: %s",
+		plural(len(n), "change was", "changes were"), plural(len(seen), "record", "records"), strings.Join(ids, ", "))
+	if len(seen) > shown {
+		text += ", …"
+	}
+	return text + ". A supervisor should run Verify under Settings and tell HQ."
 }

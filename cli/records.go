@@ -130,11 +130,22 @@ func cmdAudit(env *Env, args []string) int {
 	}
 	if rep.OK {
 		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, chain and authentication codes verified\n", rep.Entries)
+		fmt.Fprintf(env.Stdout, "records intact: %d records, every event signature and projection verified\n", rep.Checked)
 		return 0
 	}
-	fmt.Fprintf(env.Stdout, "AUDIT LOG TAMPERED: %d problems in %d entries\n", len(rep.Problems), rep.Entries)
-	for _, p := range rep.Problems {
-		fmt.Fprintln(env.Stdout, "  "+p)
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(env.Stdout, "AUDIT LOG TAMPERED: %d problems in %d entries\n", len(rep.Problems), rep.Entries)
+		for _, p := range rep.Problems {
+			fmt.Fprintln(env.Stdout, "  "+p)
+		}
+	} else {
+		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, chain and authentication codes verified\n", rep.Entries)
+	}
+	if len(rep.Records) > 0 {
+		fmt.Fprintf(env.Stdout, "RECORDS DAMAGED: %d of %d records fail the integrity check (tell your supervisor; the registrations may have to be made again):\n", len(rep.Records), rep.Checked)
+		for _, r := range rep.Records {
+			fmt.Fprintf(env.Stdout, "  %s: %s\n", r.Record, r.Problem)
+		}
 	}
 	return 1
 }

@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -59,15 +60,22 @@ func appendAudit(tx *store.Tx, key []byte, at time.Time, officer, action, record
 	return tx.AppendAudit(e)
 }
 
-// AuditReport is the outcome of verifying the audit log.
+// AuditReport is the outcome of verifying the audit log and the records.
 type AuditReport struct {
 	Entries  int
 	OK       bool
 	Problems []string // plain-language findings, first the earliest
 	LastMAC  int64    // sequence number of the last authenticated entry
+	// Records are the records that fail the integrity check
+	// (CheckIntegrity): named by ID, never by content.
+	Records []RecordProblem
+	// Checked is how many records the integrity check covered.
+	Checked int
 }
 
-// VerifyAudit checks the chain and every MAC of the audit log.
+// VerifyAudit checks the chain and every MAC of the audit log, and the
+// integrity of every record against its signed events (CheckIntegrity).
+// OK is false when either finds a problem.
 func (s *Session) VerifyAudit() (AuditReport, error) {
 	if err := s.check(); err != nil {
 		return AuditReport{}, err
@@ -106,8 +114,11 @@ func (s *Session) VerifyAudit() (AuditReport, error) {
 	if rep.Entries == 0 {
 		rep.Problems = append(rep.Problems, "the audit log is empty (it always holds the device's creation)")
 	}
-	rep.OK = len(rep.Problems) == 0
-	if err := s.audit("audit_verify", "", fmt.Sprintf("ok=%v entries=%d", rep.OK, rep.Entries)); err != nil {
+	if rep.Checked, rep.Records, err = s.CheckIntegrity(context.Background()); err != nil {
+		return rep, err
+	}
+	rep.OK = len(rep.Problems) == 0 && len(rep.Records) == 0
+	if err := s.audit("audit_verify", "", fmt.Sprintf("ok=%v entries=%d damaged_records=%d", rep.OK, rep.Entries, len(rep.Records))); err != nil {
 		return rep, err
 	}
 	return rep, nil

@@ -119,6 +119,10 @@ type SyncStatus struct {
 	Pending      int         // of them, registrations (the 72-hour clock runs)
 	NextDeadline time.Time   // earliest deadline among pending registrations; zero if none
 	Questions    int         // "registered elsewhere?" questions waiting for the hub
+	// NotTaken are events set aside, by record: this device's own that
+	// the hub refused (damaged or invalid: `fieldreg audit verify` says
+	// more), and other devices' that this device could not take.
+	NotTaken []RecordProblem
 }
 
 // SyncStatus reports the sync state. It needs no unlocked session: nothing
@@ -148,7 +152,13 @@ func (d *Device) SyncStatus() (SyncStatus, error) {
 	if len(pend) > 0 {
 		st.NextDeadline = pend[0].Deadline
 	}
-	st.Questions, err = d.st.CountWaitingQuestions()
+	if st.Questions, err = d.st.CountWaitingQuestions(); err != nil {
+		return st, err
+	}
+	q, err := d.st.Quarantined()
+	for _, e := range q {
+		st.NotTaken = append(st.NotTaken, RecordProblem{Record: e.Record, Problem: fmt.Sprintf("event %s: %s", e.Event, e.Reason)})
+	}
 	return st, err
 }
 

@@ -576,3 +576,9 @@ func (s *Store) scanAudit(fn func(AuditEntry) error, query string, args ...any) 
 	}
 	return rows.Err()
 }
+
+// RecordIDs lists, in order, every record ID that has an event or a
+// projection (the integrity check compares the two).
+func (s *Store) RecordIDs(ctx context.Context) ([]string, error) {
+	return scanStrings(s.db.QueryContext(ctx, "SELECT record FROM events UNION SELECT id FROM records ORDER BY 1"))
+}
