@@ -419,7 +419,7 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 		}
 		err = s.d.st.Update(ctx, func(tx *store.Tx) error {
 			for _, h := range pulled.Holes {
-				if h.Origin == s.d.info.DeviceID {
+				if h.Origin == s.d.info.DeviceID && h.Epoch == s.d.info.Epoch {
 					continue // this device's own log: it holds every event of it
 				}
 				if err := tx.AddHole(h, "lost at the hub", s.d.opts.Now()); err != nil {
