@@ -136,6 +136,19 @@ func (s *Session) checkRecord(id string, keyOf func(string) ed25519.PublicKey) (
 	if string(a) != string(b) {
 		return "its stored projection differs from the fold of its events (edited or damaged)", nil
 	}
+	// The list and search read the summary, sealed apart from the state.
+	sum, err := s.Summary(id)
+	if errors.Is(err, ErrSessionLocked) {
+		return "", err
+	}
+	if err != nil {
+		return "its stored summary does not open (damaged or edited): lists and search skip it", nil
+	}
+	a, _ = json.Marshal(sum)
+	b, _ = json.Marshal(summaryOf(fresh))
+	if string(a) != string(b) {
+		return "its stored summary differs from the fold of its events (edited or damaged)", nil
+	}
 	return "", nil
 }
 
