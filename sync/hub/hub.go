@@ -29,6 +29,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/pki"
@@ -203,6 +204,8 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 		st.Close()
 		return nil, err
 	}
+	// A bundle export killed mid-write left a full-size temporary file.
+	bundle.RemoveStale(dir)
 	return h, nil
 }
 
