@@ -529,7 +529,10 @@ func TestAttackReceiptValidity(t *testing.T) {
 		}
 	}
 	// Within the clock skew allowed, and at the policy's limit: valid.
-	skew := forge(func(cl *claims) { cl.IssuedAt = credIssued - 600; cl.Expires = cl.IssuedAt + int64(MaxValidity/time.Second) })
+	skew := forge(func(cl *claims) {
+		cl.IssuedAt = credIssued - 600
+		cl.Expires = cl.IssuedAt + int64(MaxValidity/time.Second)
+	})
 	if v := Verify(skew, a.file, time.Unix(credIssued, 0)); !v.Valid {
 		t.Errorf("10 minutes of clock skew, the longest validity: %s", v.Message)
 	}
