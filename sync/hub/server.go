@@ -387,6 +387,11 @@ func (h *Hub) checkEvent(c *caller, e *registry.Event) checked {
 // events are read from the database and written one at a time, so memory
 // does not grow with the backlog.
 func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	release, ok := h.takePull(w)
+	if !ok {
+		return "pull busy", nil
+	}
+	defer release()
 	var req wire.PullRequest
 	if !readJSON(w, r, &req) {
 		return "pull refused", nil

@@ -168,6 +168,7 @@ const (
 	CodeUnknown   = "unknown_device"
 	CodeVersion   = "version"
 	CodeInternal  = "internal"
+	CodeBusy      = "busy" // 503 with Retry-After: too many requests of this kind at once
 )
 
 var (
