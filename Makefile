@@ -28,7 +28,7 @@ endef
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build deps test-deps test vet lint fmt-check bench clean
+.PHONY: run build deps test-deps test attack vet lint fmt-check bench clean
 
 run: deps build
 	./fieldreg $(if $(DATA),--data $(DATA))
@@ -68,6 +68,11 @@ test: test-deps fmt-check vet lint build
 	else \
 		$(GO) test -race -timeout 40m ./...; \
 	fi
+
+# The reproductions of the attacks of issue 11 alone: every test named
+# TestAttack... (make test runs them too, as part of the whole suite).
+attack: test-deps
+	$(GO) test -race -run Attack ./...
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps

@@ -45,9 +45,10 @@ var (
 	ErrNoDeviceKey           = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
 )
 
-// RefusedError is a bundle refused because events in it do not verify
-// (forged, unknown origin, signed after a revocation). Nothing of it was
-// applied. It names event IDs and reasons only.
+// RefusedError is a revoked device's bundle, accepted by the operator
+// (ImportBundleBeforeRevocation), refused because events in it are stamped
+// after the revocation. Nothing of it was applied. It names event IDs and
+// reasons only.
 type RefusedError struct {
 	Refused []wire.Refusal
 }
@@ -164,12 +165,13 @@ type BundleImport struct {
 
 // ImportBundle verifies the device bundle in the file at path and applies
 // its events. The bundle must be addressed to this hub, signed by an
-// enrolled device that is not revoked, whole and unaltered, and every event
-// in it must verify: otherwise nothing is applied and the error says why
-// (bundle.ErrDamaged, bundle.ErrNotForUs, ErrBundleRevoked, *RefusedError,
-// ...). Events are applied a chunk per transaction with insert-or-ignore,
-// so importing a bundle again, or an older one after a newer, changes
-// nothing.
+// enrolled device that is not revoked, whole and unaltered: otherwise
+// nothing is applied and the error says why (bundle.ErrDamaged,
+// bundle.ErrNotForUs, ErrBundleRevoked, ...). Each event is checked as a
+// pushed one is; one that fails is quarantined with its reason and the
+// others applied (storeChunk). Events are applied a chunk per transaction
+// with insert-or-ignore, so importing a bundle again, or an older one after
+// a newer, changes nothing.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
 	return h.importBundle(ctx, path, false)
 }
