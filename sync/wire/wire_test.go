@@ -86,6 +86,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(frames(testEvent(1)))
 	f.Add([]byte("E\x05hello"))
 	f.Add([]byte("Z\x02{}"))
+	f.Add([]byte("Z-" + `{"events":0,"holes":[{"o":"a1","e":7,"s":2}]}`)) // a trailer naming a lost event
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := NewReader(bytes.NewReader(body))
 		for i := 0; i < 2*MaxChunkEvents; i++ {
