@@ -211,14 +211,6 @@ func accepted(evs ...*registry.Event) []checked {
 	return out
 }
 
-func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
-	tr, err := h.loadTrust()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
-}
-
 // A bundle stamped years ahead by a tablet with a wrong clock does not make
 // the hub ignore the device's later bundles: the vector decides.
 func TestNewerBundleByVector(t *testing.T) {

@@ -17,6 +17,24 @@ import (
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
+// hubWithPulls initialises and opens a hub that serves at most maxPulls
+// pulls at once.
+func hubWithPulls(t *testing.T, maxPulls int) *Hub {
+	t.Helper()
+	dir := t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, URL: "https://127.0.0.1:8443"}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	opts := lowOpts()
+	opts.MaxPulls = maxPulls
+	h, err := Open(dir, pass, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
 // blockingWriter is a response writer whose first Write waits for release:
 // a device reading its pull slowly.
 type blockingWriter struct {
@@ -40,17 +58,8 @@ func (b *blockingWriter) Write(p []byte) (int, error) {
 // "busy" with Retry-After, so the hub's memory does not grow with the
 // number of pulling devices. A slot freed is taken by the next pull.
 func TestAttackConcurrentPulls(t *testing.T) {
-	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
-		t.Fatal(err)
-	}
-	opts := lowOpts()
-	opts.MaxPulls = 4
-	h, err := Open(dir, pass, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	const maxPulls = 4
+	h := hubWithPulls(t, maxPulls)
 	d := enrolDev(t, h, "tab-a", "POST-A", "all")
 	body, _ := json.Marshal(wire.PullRequest{})
 	release := make(chan struct{})
@@ -90,12 +99,12 @@ func TestAttackConcurrentPulls(t *testing.T) {
 	for busy.Load()+inside.Load() < 200 && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if got := inside.Load(); got != int32(opts.MaxPulls) {
-		t.Errorf("%d pulls served at once, want %d", got, opts.MaxPulls)
+	if got := inside.Load(); got != maxPulls {
+		t.Errorf("%d pulls served at once, want %d", got, maxPulls)
 	}
 	close(release)
 	wg.Wait()
-	if served.Load() != int32(opts.MaxPulls) || busy.Load() != 200-int32(opts.MaxPulls) {
+	if served.Load() != maxPulls || busy.Load() != 200-maxPulls {
 		t.Errorf("served %d, busy %d", served.Load(), busy.Load())
 	}
 	// The slots are free again.
@@ -109,17 +118,7 @@ func TestAttackConcurrentPulls(t *testing.T) {
 // TestBusyPullRetried: a device's client turned away by a busy hub asks
 // again after Retry-After, and gets its chunk once a slot is free.
 func TestBusyPullRetried(t *testing.T) {
-	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, URL: "https://127.0.0.1:8443"}, lowOpts()); err != nil {
-		t.Fatal(err)
-	}
-	opts := lowOpts()
-	opts.MaxPulls = 1
-	h, err := Open(dir, pass, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer h.Close()
+	h := hubWithPulls(t, 1)
 	d := enrolDev(t, h, "tab-a", "POST-A", "all")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
