@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -312,5 +314,29 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 	if strings.Contains(got, "~") || !strings.Contains(got, `"date_of_birth":"2019","date_of_birth_estimated":true`) ||
 		!strings.Contains(got, `"date_of_birth":"1990-03-04","place_of_birth`) && !strings.Contains(got, `"date_of_birth":"1990-03-04","sex"`) {
 		t.Fatalf("export: %s", got)
+	}
+}
+
+// A hub bundle export killed mid-write left its temporary file on the
+// stick: the next Open of the hub deletes it (bundle.RemoveStale).
+func TestOpenRemovesStaleExport(t *testing.T) {
+	dir, usb := t.TempDir(), t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(usb, ".bundle-00000000000000ee.tmp")
+	if err := os.WriteFile(tmp, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".bundle-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("the stale temporary bundle is still there: %v", err)
 	}
 }
