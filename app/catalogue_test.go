@@ -234,4 +234,3 @@ func TestCatalogueMatchesApp(t *testing.T) {
 		}
 	}
 }
-

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -137,13 +136,13 @@ func (d *detailScreen) addMember() {
 	id, head := d.view.ID, d.view.Person
 	begin := func() { r.joinFamily(id, &head) }
 	if r.inProgress() {
-		dialog.ShowConfirm(u.T("record.discard_title"),
+		u.confirm(u.T("record.discard_title"),
 			u.T("record.discard_body"),
 			func(ok bool) {
 				if ok {
 					begin()
 				}
-			}, u.win)
+			})
 		return
 	}
 	begin()

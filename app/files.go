@@ -28,7 +28,7 @@ func (u *UI) saveDialog(name string, done func(fyne.URIWriteCloser)) {
 		}
 		if err := ownerOnly(w); err != nil {
 			_ = w.Close()
-			dialog.ShowError(errors.New(u.T("file.unprotected")), u.win)
+			u.showError(u.T("file.unprotected"))
 			return
 		}
 		done(w)

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"errors"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/widget"
@@ -124,7 +122,7 @@ func (u *UI) languagePicker(changed func(tag string)) *widget.Select {
 func (s *shell) switchLanguage(tag string) {
 	u := s.u
 	if s.reg != nil && s.reg.inProgress() {
-		dialog.ShowConfirm(u.T("lang.discard_title"),
+		u.confirm(u.T("lang.discard_title"),
 			u.T("lang.discard_body"),
 			func(ok bool) {
 				if ok {
@@ -132,7 +130,7 @@ func (s *shell) switchLanguage(tag string) {
 				} else if s.lang != nil {
 					s.lang.SetSelected(u.languageName(u.loc.Language()))
 				}
-			}, u.win)
+			})
 		return
 	}
 	u.changeLanguage(tag)
@@ -151,7 +149,7 @@ func (u *UI) changeLanguage(tag string) {
 			return
 		}
 		if err != nil {
-			dialog.ShowError(errors.New(u.plainError(err)), u.win)
+			u.showError(u.plainError(err))
 			return
 		}
 		// An explicit choice ends the language given on the command line.
@@ -175,3 +173,22 @@ func (u *UI) rebuildShell() {
 	u.setContent("shell", u.sh.root)
 	u.sh.open(current)
 }
+
+// confirm asks a yes-or-no question, with Fyne's buttons worded in the
+// officer's language (Fyne's own follow the system locale).
+func (u *UI) confirm(title, msg string, done func(bool)) {
+	d := dialog.NewConfirm(title, msg, done, u.win)
+	d.SetConfirmText(u.T("common.yes"))
+	d.SetDismissText(u.T("common.no"))
+	d.Show()
+}
+
+// inform shows a message with an OK button in the officer's language.
+func (u *UI) inform(title, msg string) {
+	d := dialog.NewInformation(title, msg, u.win)
+	d.SetDismissText(u.T("common.ok"))
+	d.Show()
+}
+
+// showError shows msg (already in the officer's language) as an error.
+func (u *UI) showError(msg string) { u.inform(u.T("common.error"), msg) }

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -142,7 +141,7 @@ func (s *officersScreen) unlock(o device.Officer) {
 		}
 		if err != nil {
 			s.msg.Set("")
-			dialog.ShowInformation(s.u.T("officers.not_unlocked"), s.u.plainError(err), s.u.win)
+			s.u.inform(s.u.T("officers.not_unlocked"), s.u.plainError(err))
 			return
 		}
 		s.msg.Set(s.u.Tf("officers.unlocked", i18n.Args{"Name": o.Name}))
@@ -151,7 +150,7 @@ func (s *officersScreen) unlock(o device.Officer) {
 }
 
 func (s *officersScreen) remove(o device.Officer) {
-	dialog.ShowConfirm(s.u.Tf("officers.remove_title", i18n.Args{"Name": o.Name}),
+	s.u.confirm(s.u.Tf("officers.remove_title", i18n.Args{"Name": o.Name}),
 		s.u.T("officers.remove_body"),
 		func(ok bool) {
 			sess := s.u.sess
@@ -164,13 +163,13 @@ func (s *officersScreen) remove(o device.Officer) {
 					return
 				}
 				if err != nil {
-					dialog.ShowInformation(s.u.T("officers.not_removed"), s.u.plainError(err), s.u.win)
+					s.u.inform(s.u.T("officers.not_removed"), s.u.plainError(err))
 					return
 				}
 				s.msg.Set(s.u.Tf("officers.removed", i18n.Args{"Name": o.Name}))
 				s.refresh()
 			})
-		}, s.u.win)
+		})
 }
 
 // reset shows a form for a new passphrase for o.

@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -215,7 +214,7 @@ func (r *registerFlow) switchTo(i int) {
 }
 
 func (r *registerFlow) removeCurrent() {
-	dialog.ShowConfirm(r.u.T("register.remove_title"), r.u.T("register.remove_body"), func(ok bool) {
+	r.u.confirm(r.u.T("register.remove_title"), r.u.T("register.remove_body"), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -229,15 +228,15 @@ func (r *registerFlow) removeCurrent() {
 		}
 		r.editing = len(r.members) - 1
 		r.showForm(r.members[r.editing])
-	}, r.u.win)
+	})
 }
 
 func (r *registerFlow) startOver() {
-	dialog.ShowConfirm(r.u.T("register.start_over_title"), r.u.T("register.start_over_body"), func(ok bool) {
+	r.u.confirm(r.u.T("register.start_over_title"), r.u.T("register.start_over_body"), func(ok bool) {
 		if ok {
 			r.reset()
 		}
-	}, r.u.win)
+	})
 }
 
 // joinFamily begins registering a new member of the family or group of

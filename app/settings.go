@@ -151,10 +151,28 @@ func (s *settingsScreen) setDefaultLanguage(tag string) {
 	})
 }
 
+// auditActionLabels are the message IDs of the audit log's actions (the
+// details stay as device records them).
+var auditActionLabels = map[string]string{
+	"init": "audit.init", "unlock": "audit.unlock", "unlock_failed": "audit.unlock_failed",
+	"officer_locked": "audit.officer_locked", "lock": "audit.lock", "register": "audit.register",
+	"amend": "audit.amend", "link": "audit.link", "view": "audit.view", "receipt_issue": "audit.receipt_issue",
+	"conflict_resolve": "audit.conflict_resolve", "audit_verify": "audit.audit_verify", "setting": "audit.setting",
+	"sync": "audit.sync", "bundle_export": "audit.bundle_export", "bundle_import": "audit.bundle_import",
+	"elsewhere": "audit.elsewhere", "trust_import": "audit.trust_import", "device_revoke": "audit.device_revoke",
+	"officer_add": "audit.officer_add", "officer_remove": "audit.officer_remove", "officer_unlock": "audit.officer_unlock",
+	"passphrase_reset": "audit.passphrase_reset", "recover_reset": "audit.recover_reset",
+	"recover_new_officer": "audit.recover_new_officer",
+}
+
 // auditLines shows an entry on two lines: number, time and officer; then
 // what was done, to which record, with its detail.
 func (u *UI) auditLines(e device.AuditEntry) (who, what string) {
-	parts := []string{strings.ReplaceAll(e.Action, "_", " ")}
+	action := strings.ReplaceAll(e.Action, "_", " ") // an action newer than the app, in device's words
+	if id, ok := auditActionLabels[e.Action]; ok {
+		action = u.T(id)
+	}
+	parts := []string{action}
 	if e.Record != "" {
 		parts = append(parts, e.Record)
 	}

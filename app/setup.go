@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -9,7 +8,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -351,7 +349,7 @@ func (r *recoveryScreen) save() {
 			err = cerr
 		}
 		if err != nil {
-			dialog.ShowError(errors.New(r.u.T("recovery.save_failed")), r.u.win)
+			r.u.showError(r.u.T("recovery.save_failed"))
 			return
 		}
 		r.savedMsg.Set(r.u.T("recovery.saved"))

@@ -7,7 +7,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -187,7 +186,7 @@ func (t *trustSettings) revoke() {
 		t.revokeMsg.Set(u.T("trust.self"))
 		return
 	}
-	dialog.ShowConfirm(u.Tf("trust.revoke_confirm_title", i18n.Args{"ID": id}),
+	u.confirm(u.Tf("trust.revoke_confirm_title", i18n.Args{"ID": id}),
 		u.T("trust.revoke_confirm"),
 		func(ok bool) {
 			if !ok {
@@ -211,5 +210,5 @@ func (t *trustSettings) revoke() {
 				t.revokeMsg.SetImportance(widget.SuccessImportance)
 				t.revokeMsg.Set(u.Tf("trust.revoked", i18n.Args{"ID": id, "When": when(at)}))
 			})
-		}, u.win)
+		})
 }

@@ -134,12 +134,16 @@ func New(tag string) (*Localizer, error) {
 	if err != nil {
 		return nil, err
 	}
+	return newLocalizer(b, l), nil
+}
+
+func newLocalizer(b *goi18n.Bundle, l Language) *Localizer {
 	return &Localizer{
 		lang:     l,
 		loc:      goi18n.NewLocalizer(b, l.Tag),
 		fallback: goi18n.NewLocalizer(b, Default),
 		printer:  message.NewPrinter(language.MustParse(l.Tag)),
-	}, nil
+	}
 }
 
 // MustNew is New for tags known to be valid (Default, or one from
