@@ -12,7 +12,6 @@ import (
 
 	"golang.org/x/text/feature/plural"
 	"golang.org/x/text/language"
-
 )
 
 func catalogues(t *testing.T) map[string]map[string]Message {
@@ -241,5 +240,3 @@ func TestDocsMarkReview(t *testing.T) {
 		}
 	}
 }
-
-
