@@ -216,6 +216,7 @@ var (
 		"same number":             "reason.same_number", "different number": "reason.different_number",
 		"one character differs":           "reason.one_character_differs",
 		"same number up to OCR confusion": "reason.ocr",
+		"same date":                       "reason.same_date", "same date (1 January)": "reason.same_date_jan1",
 	}
 )
 

@@ -2,7 +2,9 @@ package app
 
 import (
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/dialog"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/internal/i18n"
@@ -91,21 +93,26 @@ func (u *UI) languageName(l i18n.Language) string {
 	return u.Tf("lang.unreviewed", i18n.Args{"Name": l.Name})
 }
 
-// languageOf is the tag of a picker option, or "".
+// languageOf is the tag of a picker option (a name, marked or not), or "".
 func (u *UI) languageOf(name string) string {
 	for _, l := range i18n.Languages() {
-		if u.languageName(l) == name {
+		if l.Name == name || u.languageName(l) == name {
 			return l.Tag
 		}
 	}
 	return ""
 }
 
-// languagePicker is a drop-down of the officers' languages showing the
-// current one; choosing another calls changed with its tag.
+// languagePicker is a drop-down of the officers' languages, each in itself,
+// showing the current one; choosing another calls changed with its tag.
+// It is as wide as its longest name, so no name is cut off.
 func (u *UI) languagePicker(changed func(tag string)) *widget.Select {
-	sel := u.selectBox(u.languageNames(), nil)
-	sel.SetSelected(u.languageName(u.loc.Language()))
+	var names []string
+	for _, l := range i18n.Languages() {
+		names = append(names, l.Name)
+	}
+	sel := u.selectBox(names, nil)
+	sel.SetSelected(u.loc.Language().Name)
 	sel.OnChanged = func(v string) {
 		u.activity()
 		if tag := u.languageOf(v); tag != "" && tag != u.loc.Tag() {
@@ -113,6 +120,17 @@ func (u *UI) languagePicker(changed func(tag string)) *widget.Select {
 		}
 	}
 	return sel
+}
+
+// fitted gives a drop-down the width of its longest option.
+func fitted(sel *widget.Select) fyne.CanvasObject {
+	var w float32
+	for _, o := range sel.Options {
+		w = fyne.Max(w, fyne.MeasureText(o, theme.TextSize(), fyne.TextStyle{}).Width)
+	}
+	// The text's inner padding on both sides and the drop-down icon.
+	w += 4*theme.InnerPadding() + theme.IconInlineSize()
+	return container.NewStack(minWidth(w), sel)
 }
 
 // switchLanguage changes the language of the officer of the session to tag,
@@ -128,7 +146,7 @@ func (s *shell) switchLanguage(tag string) {
 				if ok {
 					u.changeLanguage(tag)
 				} else if s.lang != nil {
-					s.lang.SetSelected(u.languageName(u.loc.Language()))
+					s.lang.SetSelected(u.loc.Language().Name)
 				}
 			})
 		return

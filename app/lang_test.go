@@ -20,7 +20,7 @@ func pickLanguage(h *harness, tag string) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	name := h.u.languageName(l)
+	name := l.Name
 	var picker *widget.Select
 	h.walk(func(o fyne.CanvasObject) {
 		if s, ok := o.(*widget.Select); ok && picker == nil && contains(s.Options, name) {

@@ -123,7 +123,7 @@ func (s *settingsScreen) languageCard() fyne.CanvasObject {
 		}
 	}
 	return widget.NewCard(u.T("settings.language"), "", container.NewVBox(
-		labelled(u.T("settings.your_language"), own, message{}),
+		labelled(u.T("settings.your_language"), fitted(own), message{}),
 		labelled(u.T("settings.default_language"), def, message{}),
 		para(u.T("settings.default_language_help")),
 		s.langSaved.Object(),

@@ -69,7 +69,7 @@ func (u *UI) showSetup() {
 		}
 	})
 	intro := container.NewVBox(
-		container.NewBorder(nil, nil, nil, lang, heading(u.T("setup.title"))),
+		container.NewBorder(nil, nil, nil, fitted(lang), heading(u.T("setup.title"))),
 		para(u.T("setup.intro")),
 		para(u.T("setup.or_join")),
 		toolbar(u.button(u.T("setup.join"), theme.LoginIcon(), u.showEnrol)),

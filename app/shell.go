@@ -55,7 +55,7 @@ func newShell(u *UI) *shell {
 	who := widget.NewLabelWithStyle(officer.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
 	lock := u.button(u.T("shell.lock"), theme.LogoutIcon(), func() { u.lock("") })
 	s.lang = u.languagePicker(s.switchLanguage)
-	top := container.NewBorder(nil, nil, brand, container.NewHBox(s.lang, widget.NewIcon(theme.AccountIcon()), who, lock), where)
+	top := container.NewBorder(nil, nil, brand, container.NewHBox(fitted(s.lang), widget.NewIcon(theme.AccountIcon()), who, lock), where)
 
 	navRow := container.New(layout.NewRowWrapLayout())
 	add := func(id, label string, icon fyne.Resource) {

@@ -101,7 +101,7 @@ func (u *UI) buildUnlock(officerID, reason string, args i18n.Args, lang string) 
 	where := para(u.Tf("unlock.where", i18n.Args{"Station": info.Station, "Device": info.Name}))
 	picker := u.languagePicker(s.pickLanguage)
 	content := container.NewVBox(
-		container.NewBorder(nil, nil, nil, picker, title), where, s.note.Object(),
+		container.NewBorder(nil, nil, nil, fitted(picker), title), where, s.note.Object(),
 		widget.NewCard(u.T("unlock.who"), "", list),
 		widget.NewCard(u.T("unlock.passphrase"), "", container.NewVBox(s.pass, s.msg.Object(), s.progress, toolbar(s.unlockBtn))),
 	)
