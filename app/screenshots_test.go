@@ -7,6 +7,9 @@
 //	DISPLAY=:99 FIELDREG_SHOTS=$PWD/docs/screenshots go test -tags screenshots ./app/
 //	Xvfb :98 -screen 0 800x1280x24 &
 //	DISPLAY=:98 FIELDREG_SHOTS=$PWD/docs/screenshots FIELDREG_PORTRAIT=1 go test -tags screenshots ./app/
+//
+// FIELDREG_LANG=sr-Cyrl (or any officer language) takes them in that
+// language; the files are then named name-sr-Cyrl.png.
 package app
 
 import (
