@@ -98,7 +98,7 @@ func cmdShow(env *Env, args []string) int {
 		Group     []device.Summary     `json:"group,omitempty"`
 	}{ID: v.ID, Person: v.Person, Conflicts: v.Conflicts, Links: v.Links, Group: v.Group}
 	for _, ver := range v.Versions {
-		out.Versions = append(out.Versions, version{ver, v.OfficerNames[ver.Officer], ver.HLC.Time()})
+		out.Versions = append(out.Versions, version{ver, v.By[ver.Event], ver.HLC.Time()})
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")

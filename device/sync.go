@@ -289,6 +289,7 @@ func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
 func (s *Session) Sync(ctx context.Context, opts SyncOptions) (*SyncReport, error) {
 	rep := &SyncReport{Started: s.d.opts.Now()}
 	err := s.sync(ctx, opts, rep)
+	s.noteRevoked(err)
 	rep.Finished = s.d.opts.Now()
 	if err != nil {
 		rep.Error = err.Error()

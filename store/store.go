@@ -160,6 +160,9 @@ var migrations = []string{
 	// 4: questions to the regional joint database ("registered
 	// elsewhere?") and their answers (store/elsewhere.go).
 	migrationElsewhere,
+	// 5: officer rows carry an authentication code (device/officers.go);
+	// rows of earlier versions have none until the next unlock.
+	`ALTER TABLE officers ADD COLUMN mac BLOB NOT NULL DEFAULT x'';`,
 }
 
 // SchemaVersion is the schema this build writes.
