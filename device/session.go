@@ -496,8 +496,8 @@ type RecordView struct {
 	// By says who made each version (and each link decision): this
 	// device's officers by name, another device's as that device reported
 	// them, attributed to it ("Officer X (device D)").
-	By map[registry.EventID]string
-	Group        []Summary         // other members of the record's group
+	By    map[registry.EventID]string
+	Group []Summary // other members of the record's group
 }
 
 // Get returns a record with its full history, and audit-logs the view.
