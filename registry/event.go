@@ -217,11 +217,11 @@ func displayable(s string, max int) string {
 	n := 0
 	space := false
 	for _, r := range s {
-		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			continue
-		}
 		if unicode.IsSpace(r) {
 			space = b.Len() > 0
+			continue
+		}
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			continue
 		}
 		if n >= max {
