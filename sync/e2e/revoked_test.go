@@ -59,6 +59,9 @@ func TestAttackRevokedBySync(t *testing.T) {
 	if code, out, errs := run(t, "fieldreg", "register", "--data", b.dir, "--passphrase-file", b.passFile, "--json", people); code != 1 || !strings.Contains(out+errs, "revoked") {
 		t.Errorf("registration on a revoked device: exit %d %q", code, out+errs)
 	}
+	if out := must(t, "fieldreg", "status", "--data", b.dir); !strings.Contains(out, "REVOKED from") {
+		t.Errorf("status of a revoked device:\n%s", out)
+	}
 	s, done = b.session()
 	defer done()
 	if n, _ := s.Count(); n != 2 {

@@ -46,6 +46,9 @@ func TestAttackRevokedByBundle(t *testing.T) {
 			t.Errorf("%s written by a revoked device (%v)", filepath.Base(f), err)
 		}
 	}
+	if out := must(t, "fieldreg", "status", "--data", a.dir); !strings.Contains(out, "REVOKED from") {
+		t.Errorf("status of a revoked device:\n%s", out)
+	}
 	_, n, _ := a.state()
 	people := filepath.Join(usb, "people.jsonl")
 	if err := os.WriteFile(people, []byte(`{"family_name":"Fakepersonlate","given_names":"Testee","sex":"X","birth_date":"1990","nationalities":["XXA"],"category":"irregular_crossing"}`+"\n"), 0o600); err != nil {
