@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -113,6 +114,11 @@ func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
 	b, err := seal.Open(key, e.Payload, e.payloadAD())
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.ID(), err)
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD without a word;
+	// a signed payload that is not UTF-8 is refused as it stands.
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("event %s: %w: payload is not valid UTF-8", e.ID(), ErrBadChange)
 	}
 	var c Change
 	if err := json.Unmarshal(b, &c); err != nil {

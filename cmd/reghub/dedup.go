@@ -11,7 +11,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/match"
 )
 
@@ -20,8 +22,9 @@ var dedupColumns = []string{"id", "family_name", "given_names", "sex", "birth_da
 
 // Limits on the input of reghub dedup.
 const (
-	maxRecords = 5_000_000
-	maxIDBytes = 128
+	maxRecords    = 5_000_000
+	maxIDBytes    = 128
+	maxInputBytes = 2 << 30 // refused while reading, past 5 million rows of about 400 bytes
 )
 
 func runDedup(args []string, stdout, stderr io.Writer) int {
@@ -64,7 +67,7 @@ func dedup(path string, threshold float64, workers int, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	records, err := readPeople(f)
+	records, err := readPeople(safefile.Limit(f, "the CSV file", maxInputBytes))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -150,6 +153,11 @@ func readPeople(r io.Reader) ([]match.Record, error) {
 		}
 		get := func(c string) string { return row[col[c]] }
 		for _, c := range dedupColumns {
+			// Go would read invalid bytes as U+FFFD and match nothing;
+			// a Latin-1 or cp1250 export is refused instead.
+			if !utf8.ValidString(get(c)) {
+				return nil, &inputError{line: line, column: c, msg: "not valid UTF-8: save the file as UTF-8"}
+			}
 			if len(get(c)) > match.MaxFieldBytes {
 				return nil, &inputError{line: line, column: c, msg: fmt.Sprintf("longer than %d bytes", match.MaxFieldBytes)}
 			}
