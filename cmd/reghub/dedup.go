@@ -24,7 +24,8 @@ var dedupColumns = []string{"id", "family_name", "given_names", "sex", "birth_da
 const (
 	maxRecords    = 5_000_000
 	maxIDBytes    = 128
-	maxInputBytes = 2 << 30 // refused while reading, past 5 million rows of about 400 bytes
+	maxInputBytes = 2 << 30  // refused while reading, past 5 million rows of about 400 bytes
+	maxLineBytes  = 64 << 10 // seven fields of at most 512 bytes, quoted, fit many times over
 )
 
 func runDedup(args []string, stdout, stderr io.Writer) int {
@@ -67,7 +68,7 @@ func dedup(path string, threshold float64, workers int, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	records, err := readPeople(safefile.Limit(f, "the CSV file", maxInputBytes))
+	records, err := readPeople(&lineLimit{r: safefile.Limit(f, "the CSV file", maxInputBytes), max: maxLineBytes})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -197,6 +198,35 @@ func readPeople(r io.Reader) ([]match.Record, error) {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// lineLimit fails once a line runs longer than max bytes: the CSV reader
+// holds a whole line before it can check its fields, and a file with no
+// line break (/dev/zero, a disk image) would otherwise fill memory.
+type lineLimit struct {
+	r         io.Reader
+	max, run  int
+	line      int // line breaks read
+	exhausted error
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.exhausted != nil {
+		return 0, l.exhausted
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+			l.line++
+			continue
+		}
+		if l.run++; l.run > l.max {
+			l.exhausted = &inputError{line: l.line + 1, msg: fmt.Sprintf("line longer than %d bytes: is it the right file?", l.max)}
+			return i, l.exhausted
+		}
+	}
+	return n, err
 }
 
 func isCountryCode(s string) bool {
