@@ -57,7 +57,7 @@ func TestAttackPayloadNotUTF8(t *testing.T) {
 	}
 	e.Sign(priv)
 	c, err := e.OpenChange(k)
-	if !errors.Is(err, ErrBadChange) || c != nil || strings.Contains(err.Error(), "fake") {
+	if !errors.Is(err, ErrNotUTF8) || !errors.Is(err, ErrBadChange) || c != nil || strings.Contains(err.Error(), "fake") {
 		t.Fatalf("got %v, %v", c, err)
 	}
 	// The same payload in UTF-8 opens.

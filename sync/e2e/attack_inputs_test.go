@@ -7,6 +7,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // withUmask runs fn with the process umask set to mask (inherited by the
@@ -336,5 +341,42 @@ func TestAttackEndlessInputs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(root, "new")); err == nil {
 		t.Error("a refused enrolment left a data directory")
+	}
+}
+
+// TestAttackForgedPayloadNotUTF8: an event signed with a device's own
+// (stolen) key whose sealed payload holds Latin-1 bytes was taken, and
+// every fold read the name with U+FFFD. The hub now refuses it with the
+// reason, and keeps nothing of it.
+func TestAttackForgedPayloadNotUTF8(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	h := newHub(t)
+	h.start("127.0.0.1:0")
+	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
+	e := &registry.Event{Origin: a.pkg.DeviceID, Epoch: 91, Seq: 1, HLC: registry.MakeHLC(time.Now().UnixMilli(), 0),
+		Officer: "officer0", Record: "BIH-FAKE-LATIN1", Op: registry.OpRegister}
+	rk, _ := seal.KeyFromBytes(a.pkg.RecordsKey)
+	// A raw field value goes into the payload byte for byte.
+	ch := &registry.Change{Fields: map[string]json.RawMessage{"family_name": json.RawMessage("\"M\xfcllerfake\""),
+		"sex": json.RawMessage(`"X"`), "category": json.RawMessage(`"irregular_crossing"`)}}
+	if err := e.SealChange(rk, ch); err != nil {
+		t.Fatal(err)
+	}
+	e.Sign(a.signKey())
+	status, body := post(t, rawClient(a), h.url()+wire.PathPush, chunk(e))
+	if !strings.Contains(body, "not valid UTF-8") || strings.Contains(body, "fake") || strings.Contains(body, `"accepted":1`) {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	h.stop()
+	st, err := store.Open(h.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var n int
+	if err := st.DB().QueryRow(`SELECT count(*) FROM events WHERE record = 'BIH-FAKE-LATIN1'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the event was stored (%d, %v)", n, err)
 	}
 }

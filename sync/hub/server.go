@@ -376,6 +376,9 @@ func (h *Hub) checkOne(c *caller, e *registry.Event) string {
 		return "signed after the device was revoked"
 	}
 	ch, err := e.OpenChange(h.records)
+	if errors.Is(err, registry.ErrNotUTF8) {
+		return "change malformed: text that is not valid UTF-8"
+	}
 	if err != nil {
 		return "payload does not open with the deployment's records key"
 	}
