@@ -2,54 +2,25 @@
 
 package safefile
 
-import (
-	"fmt"
-	"os"
-)
+import "os"
 
-// RestrictUmask does nothing on Windows: files take the access control
-// list of their directory (a user's profile is private by default).
+// On Windows access is governed by access control lists, which a data
+// directory inherits from the user's profile (private by default); file
+// modes do not apply, so these only create files.
+
+// RestrictUmask does nothing on Windows.
 func RestrictUmask() {}
 
-// PrivateDir creates dir and its missing parents. On Windows access is
-// governed by the directory's access control list, inherited from the
-// user's profile; modes do not apply.
-func PrivateDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	fi, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("data directory: %w", err)
-	}
-	if !fi.IsDir() {
-		return fmt.Errorf("data directory %s is not a directory", dir)
-	}
-	return nil
-}
+func ownerOnlyDir(string, os.FileInfo) error { return nil }
 
-// PrivateFile creates the file at path when create is set and it is
-// missing, and refuses anything but a regular file. Modes do not apply on
-// Windows (see PrivateDir).
-func PrivateFile(path string, create bool) error {
-	if create {
-		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-		if err != nil {
-			return err
-		}
-		f.Close()
-	}
-	fi, err := os.Lstat(path)
-	if os.IsNotExist(err) && !create {
-		return nil
-	}
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return err
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: %w", path, ErrNotRegular)
-	}
-	return nil
+	return f.Close()
 }
+
+func ownerOnlyFile(string, os.FileInfo) error { return nil }
 
 func chmodPrivate(*os.File) error { return nil }

@@ -172,6 +172,48 @@ var ErrSharedDir = errors.New("the data directory can be written by other users,
 // ErrNotRegular refuses a data file that is a link, a directory or a device.
 var ErrNotRegular = errors.New("not a regular file (a link or a device in the data directory is never opened)")
 
+// PrivateDir creates dir and its missing parents owner-only (0700), or
+// makes an existing dir 0700. A directory that group or others can write
+// to is refused with ErrSharedDir and left as it is: another user could
+// have put files or links in it before the program came. (On Windows the
+// directory's access control list applies instead; it is only created.)
+func PrivateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("data directory %s is not a directory", dir)
+	}
+	return ownerOnlyDir(dir, fi)
+}
+
+// PrivateFile makes the file at path owner-only (0600). With create, a
+// missing file is created empty and owner-only; without, a missing file is
+// no error. A link or anything but a regular file is refused with
+// ErrNotRegular: data is never opened through a link planted in its place.
+func PrivateFile(path string, create bool) error {
+	if create {
+		if err := createPrivate(path); err != nil {
+			return err
+		}
+	}
+	fi, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) && !create {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s: %w", path, ErrNotRegular)
+	}
+	return ownerOnlyFile(path, fi)
+}
+
 // Absent returns an error wrapping ErrExists if path exists (as anything,
 // a dangling link included), unless force. Commands call it before work
 // that an output refused afterwards would waste (issuing, unlocking).
