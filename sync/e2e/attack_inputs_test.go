@@ -37,33 +37,26 @@ func TestAttackLatin1Register(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	pass := standalone(t, dir)
 	in := filepath.Join(t.TempDir(), "people.jsonl")
-	lines := []byte(`{"family_name":"Fakegood","given_names":"Testee","sex":"X","nationalities":["XXA"],"category":"irregular_crossing"}
+	for _, c := range []struct {
+		input, stderr string
+		saved         int
+	}{
+		{`{"family_name":"Fakegood","given_names":"Testee","sex":"X","nationalities":["XXA"],"category":"irregular_crossing"}
 {"family_name":"M` + "\xfc" + `llerfake","given_names":"Testee","sex":"X","nationalities":["XXA"],"category":"irregular_crossing"}
-`)
-	if err := os.WriteFile(in, lines, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errs := run(t, "fieldreg", "register", "--data", dir, "--passphrase-file", pass, "--json", in)
-	if code != 1 || strings.Count(out, "BIH-") != 1 || !strings.Contains(errs, "line 2: not valid UTF-8") || strings.Contains(errs, "llerfake") {
-		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
-	}
-	// One object spread over lines: the line of the bad byte is named.
-	obj := []byte("{\n  \"family_name\": \"Fakeobj\",\n  \"given_names\": \"Jos\xe9fake\",\n  \"sex\": \"X\",\n  \"category\": \"irregular_crossing\"\n}\n")
-	if err := os.WriteFile(in, obj, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errs = run(t, "fieldreg", "register", "--data", dir, "--passphrase-file", pass, "--json", in)
-	if code != 1 || out != "" || !strings.Contains(errs, "line 3: not valid UTF-8") || strings.Contains(errs, "fake") {
-		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
-	}
-	// A JSON escape of a lone surrogate decodes to U+FFFD: refused too.
-	esc := []byte(`{"family_name":"M\udcfcllerfake","sex":"X","category":"irregular_crossing"}` + "\n")
-	if err := os.WriteFile(in, esc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	code, out, errs = run(t, "fieldreg", "register", "--data", dir, "--passphrase-file", pass, "--json", in)
-	if code != 1 || out != "" || !strings.Contains(errs, "line 1: family_name: is not valid UTF-8") {
-		t.Fatalf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+`, "line 2: not valid UTF-8", 1},
+		// One object spread over lines: the line of the bad byte is named.
+		{"{\n  \"family_name\": \"Fakeobj\",\n  \"given_names\": \"Jos\xe9fake\",\n  \"sex\": \"X\",\n  \"category\": \"irregular_crossing\"\n}\n",
+			"line 3: not valid UTF-8", 0},
+		// A JSON escape of a lone surrogate decodes to U+FFFD: refused too.
+		{`{"family_name":"M\udcfcllerfake","sex":"X","category":"irregular_crossing"}` + "\n", "line 1: family_name: is not valid UTF-8", 0},
+	} {
+		if err := os.WriteFile(in, []byte(c.input), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := run(t, "fieldreg", "register", "--data", dir, "--passphrase-file", pass, "--json", in)
+		if code != 1 || strings.Count(out, "BIH-") != c.saved || !strings.Contains(errs, c.stderr) || strings.Contains(errs, "fake") {
+			t.Errorf("exit %d\nstdout %s\nstderr %s", code, out, errs)
+		}
 	}
 	if out := must(t, "fieldreg", "status", "--data", dir); !strings.Contains(out, "records   1") {
 		t.Fatalf("only the good line is saved:\n%s", out)
