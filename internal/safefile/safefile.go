@@ -23,7 +23,7 @@ var ErrTooLarge = errors.New("larger than allowed")
 
 // ErrExists is returned when an output path already exists (a file, a
 // link or anything else) and the caller did not force replacing it.
-var ErrExists = errors.New("a file of that name exists")
+var ErrExists = errors.New("already exists")
 
 // ReadFile reads the file name, refusing it once more than limit bytes have
 // been read. what names the input in errors ("the enrolment file"); it

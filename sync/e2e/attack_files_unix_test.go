@@ -11,6 +11,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -279,6 +280,11 @@ func TestAttackEndlessInputs(t *testing.T) {
 	} {
 		code, errs, rss := runBounded(t, time.Minute, c.prog, c.args...)
 		const maxRSS = 300
+		input := "/dev/zero"
+		if slices.Contains(c.args, big) {
+			input = "a 1 GiB file"
+		}
+		t.Logf("%s %s, %s as %s: exit %d, peak RSS %d MiB", c.prog, c.args[0], input, c.what, code, rss)
 		if code != 1 || !strings.Contains(errs, c.what+" is larger than allowed") || rss > maxRSS {
 			t.Errorf("%s %s: exit %d, peak %d MiB (at most %d)\n%s", c.prog, strings.Join(c.args[:1], " "), code, rss, maxRSS, errs)
 		}
