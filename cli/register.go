@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/fieldreg/fieldreg/device"
@@ -193,7 +194,8 @@ func cmdRegister(env *Env, args []string) int {
 	var chunks [][]byte
 	var lineNos []int
 	if t := bytes.TrimSpace(raw); len(t) > 0 && json.Valid(t) {
-		chunks, lineNos = [][]byte{t}, []int{1 + bytes.Count(raw[:bytes.Index(raw, t)], []byte("\n"))}
+		lead := raw[:len(raw)-len(bytes.TrimLeftFunc(raw, unicode.IsSpace))] // blank lines before the object
+		chunks, lineNos = [][]byte{t}, []int{1 + bytes.Count(lead, []byte("\n"))}
 	} else {
 		for i, l := range bytes.Split(raw, []byte("\n")) {
 			if len(bytes.TrimSpace(l)) > 0 {

@@ -14,7 +14,7 @@ import (
 func cmdTrust(env *Env, args []string) int {
 	sub := map[string]func(*Env, []string) int{"export": trustExport, "import": trustImport, "revoke": trustRevoke}
 	if len(args) == 0 || sub[args[0]] == nil {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE [--force]")
 		fmt.Fprintln(env.Stderr, "       fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
 		fmt.Fprintln(env.Stderr, "       fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE [--force]")
 		return 2

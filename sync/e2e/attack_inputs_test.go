@@ -44,9 +44,10 @@ func TestAttackLatin1Register(t *testing.T) {
 		{`{"family_name":"Fakegood","given_names":"Testee","sex":"X","nationalities":["XXA"],"category":"irregular_crossing"}
 {"family_name":"M` + "\xfc" + `llerfake","given_names":"Testee","sex":"X","nationalities":["XXA"],"category":"irregular_crossing"}
 `, "line 2: not valid UTF-8", 1},
-		// One object spread over lines: the line of the bad byte is named.
-		{"{\n  \"family_name\": \"Fakeobj\",\n  \"given_names\": \"Jos\xe9fake\",\n  \"sex\": \"X\",\n  \"category\": \"irregular_crossing\"\n}\n",
-			"line 3: not valid UTF-8", 0},
+		// One object spread over lines, after blank ones: the line of the
+		// bad byte is named.
+		{"\n\n{\n  \"family_name\": \"Fakeobj\",\n  \"given_names\": \"Jos\xe9fake\",\n  \"sex\": \"X\",\n  \"category\": \"irregular_crossing\"\n}\n",
+			"line 5: not valid UTF-8", 0},
 		// A JSON escape of a lone surrogate decodes to U+FFFD: refused too.
 		{`{"family_name":"M\udcfcllerfake","sex":"X","category":"irregular_crossing"}` + "\n", "line 1: family_name: is not valid UTF-8", 0},
 	} {
