@@ -108,14 +108,13 @@ type Output struct {
 }
 
 // Write creates path with mode 0600 from what fn writes to it. fn writes a
-// temporary file in the same directory, which is synced and renamed to
-// path, so path holds either the whole output or what it held before.
-// Without o.Force an existing path is refused with ErrExists, before fn is
-// called and again before the rename. If fn fails, its error is returned
-// and nothing is left behind.
+// temporary file in the same directory, which is synced and then put in
+// place (place), so path holds either the whole output or what it held
+// before. Without o.Force an existing path is refused with ErrExists,
+// before fn is called and again as the file is put in place. If fn fails,
+// its error is returned and nothing is left behind.
 func Write(path string, o Output, fn func(*os.File) error) error {
-	exists := func() error { return Absent(path, o.Force) }
-	if err := exists(); err != nil {
+	if err := Absent(path, o.Force); err != nil {
 		return err
 	}
 	if o.Temp == "" {
@@ -143,15 +142,34 @@ func Write(path string, o Output, fn func(*os.File) error) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
-	if err := exists(); err != nil { // made while fn wrote
+	if err := place(tmp.Name(), path, o.Force); err != nil {
 		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		_ = d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// place moves the written temporary file to path. Without force a hard
+// link makes it appear only if nothing is there, in one step; where links
+// are not supported (FAT on a USB stick) path is checked, then renamed to.
+func place(tmp, path string, force bool) error {
+	if !force {
+		err := os.Link(tmp, path)
+		switch {
+		case err == nil:
+			return nil // the temporary name is removed by the caller
+		case errors.Is(err, os.ErrExist):
+			return fmt.Errorf("%s: %w", path, ErrExists)
+		}
+		if err := Absent(path, false); err != nil { // made while the file was written
+			return err
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	return nil
 }
