@@ -843,6 +843,9 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 // its record). Called with s.mu read-locked and the session unlocked.
 func (s *Session) checkChange(e *registry.Event) string {
 	c, err := e.OpenChange(s.k.records)
+	if errors.Is(err, registry.ErrNotUTF8) {
+		return "change malformed: text that is not valid UTF-8"
+	}
 	if err != nil {
 		return "payload does not open with the deployment's records key"
 	}

@@ -116,11 +116,21 @@ func (e *Event) SealChange(key *seal.Key, c *Change) error {
 	return err
 }
 
-// OpenChange decrypts the payload.
+// ErrNotUTF8 is a payload that opens but is not UTF-8 text: no device
+// writes one (encoding/json writes valid UTF-8), so it was forged or damaged.
+var ErrNotUTF8 = fmt.Errorf("%w: text that is not valid UTF-8", ErrBadChange)
+
+// OpenChange decrypts the payload. A payload that is not valid UTF-8 is
+// refused with ErrNotUTF8 (which is also ErrBadChange).
 func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
 	b, err := seal.Open(key, e.Payload, e.payloadAD())
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.ID(), err)
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD without a word;
+	// a signed payload that is not UTF-8 is refused as it stands.
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("event %s: %w", e.ID(), ErrNotUTF8)
 	}
 	var c Change
 	if err := json.Unmarshal(b, &c); err != nil {
