@@ -13,12 +13,16 @@ import (
 	"github.com/fieldreg/fieldreg/cli"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/internal/i18n"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	// Before Fyne reads the locale: a C.UTF-8 or sr_RS@latin locale is
 	// silent (see the package).
 	_ "github.com/fieldreg/fieldreg/internal/syslocale"
 )
 
 func main() {
+	// Everything this program creates is owner-only, whatever the umask
+	// (the data, receipts, exports all concern people at risk).
+	safefile.RestrictUmask()
 	// Anything but flags is a command: a mistyped one ("snyc") is named as
 	// unknown, it never opens the window.
 	if len(os.Args) > 1 && (cli.IsCommand(os.Args[1]) || !strings.HasPrefix(os.Args[1], "-")) {

@@ -172,7 +172,7 @@ func (d *detailScreen) history() fyne.CanvasObject {
 	box := container.NewVBox()
 	for i := len(rv.Versions) - 1; i >= 0; i-- {
 		v := rv.Versions[i]
-		officer := rv.OfficerNames[v.Officer]
+		officer := rv.By[v.Event]
 		if officer == "" {
 			officer = u.T("record.other_officer")
 		}

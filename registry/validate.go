@@ -38,7 +38,7 @@ var (
 // Warnings gives: plain English for the command line, and stable codes the
 // app maps to the officer's language. Those with a verb are formats.
 const (
-	ProblemInvalidText    = "contains invalid characters"
+	ProblemInvalidText    = "is not valid UTF-8 text (was the file saved in another encoding?)"
 	ProblemTooLong        = "is too long (at most %d characters)"
 	ProblemNoName         = "enter a family name or given names"
 	ProblemScriptLang     = "use an ISO 639-3 code (three letters, like ara)"
@@ -73,7 +73,7 @@ const maxText = 200
 func Validate(p *Person, now time.Time) error {
 	fe := FieldErrors{}
 	text := func(field, v string, max int) {
-		if !utf8.ValidString(v) {
+		if !ValidText(v) {
 			fe[field] = ProblemInvalidText
 		} else if utf8.RuneCountInString(v) > max {
 			fe[field] = fmt.Sprintf(ProblemTooLong, max)
@@ -153,6 +153,7 @@ func Validate(p *Person, now time.Time) error {
 			fe["languages"] = ProblemLanguages
 		}
 	}
+	text("group", p.Group, maxText)
 	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
 		fe["relationship"] = ProblemRelationship
 	}
@@ -163,6 +164,16 @@ func Validate(p *Person, now time.Time) error {
 		return fe
 	}
 	return nil
+}
+
+// ValidText reports whether s is valid UTF-8 without U+FFFD, the
+// replacement character decoders put where bytes were not UTF-8 (a Latin-1
+// or cp1250 "M\xfcller" read as UTF-8 becomes "M\ufffdller"). Such a name
+// is damaged for good: search cannot find it, the receipt cannot print it.
+// Every free-text field of a person is checked with it; the coded fields
+// are checked against their lists.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
 }
 
 // Warnings returns advice that does not block saving, such as an expired
