@@ -281,7 +281,7 @@ func (t *Tx) RecordExists(record string) (bool, error) {
 	return n > 0, err
 }
 
-// migrationHoles (migration 5) lets an event log advance past a slot that is
+// migrationHoles (migration 6) lets an event log advance past a slot that is
 // known lost: an event quarantined because its signature, payload or
 // content is bad, delivered by its own origin device or signed by it (no
 // valid event can ever take that slot from an honest origin). A log's high

@@ -38,12 +38,12 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
@@ -624,138 +624,21 @@ func readErr(err error, eof error) error {
 // bundle still to be carried).
 var ErrExists = errors.New("a file of that name exists: choose another name (a bundle never replaces a file)")
 
-// WriteFile writes a bundle file through a temporary name in the same
-// directory, synced before the rename: a USB stick pulled during the write
-// leaves either the whole bundle or none (a partial one would be refused
-// anyway). fn writes the bundle. A path that exists is refused (ErrExists).
+// WriteFile writes a bundle file the way every output is written
+// (safefile.Write): through a temporary name in the same directory, synced
+// before the rename, so a USB stick pulled during the write leaves either
+// the whole bundle or none (a partial one would be refused anyway); mode
+// 0600, never through a link. fn writes the bundle. A path that exists is
+// refused (ErrExists).
 //
 // journal, if not "", is the writer's data directory: the temporary file's
-// path is noted there before the file is made, so that RemoveStale at the
-// next start deletes it if the process is killed mid-write (the directory
-// of the bundle, a USB stick, is not known at the next start).
+// path is noted there while it is written, so that safefile.RemoveStale at
+// the next start deletes it if the process is killed mid-write (the
+// bundle's directory, a USB stick, is not known at the next start).
 func WriteFile(path, journal string, fn func(*os.File) error) error {
-	exists := func() bool { _, err := os.Lstat(path); return err == nil }
-	if exists() {
+	err := safefile.Write(path, safefile.Output{Temp: ".bundle-*.tmp", Journal: journal}, fn)
+	if errors.Is(err, safefile.ErrExists) {
 		return ErrExists
 	}
-	tmp, done, err := createTemp(filepath.Dir(path), journal)
-	if err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	defer done()
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if exists() { // made while the bundle was written
-		return ErrExists
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
-}
-
-// Names of the temporary files of WriteFile and of their journal entries.
-const (
-	tempPrefix    = ".bundle-"
-	tempSuffix    = ".tmp"
-	journalPrefix = ".bundle-writing-"
-)
-
-// createTemp makes a new temporary bundle file in dir (owner-only, never
-// an existing file), first noting its path in journal (when not ""). done
-// removes the temporary file, if still there, and the journal entry.
-func createTemp(dir, journal string) (*os.File, func(), error) {
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return nil, nil, err
-	}
-	name := tempPrefix + hex.EncodeToString(rnd[:]) + tempSuffix
-	abs, err := filepath.Abs(filepath.Join(dir, name))
-	if err != nil {
-		return nil, nil, err
-	}
-	var entry *os.File
-	if journal != "" {
-		if entry, err = openEntry(filepath.Join(journal, journalPrefix+hex.EncodeToString(rnd[:])), abs); err != nil {
-			return nil, nil, err
-		}
-	}
-	dropEntry := func() {
-		if entry != nil {
-			os.Remove(entry.Name())
-			entry.Close()
-		}
-	}
-	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		dropEntry()
-		return nil, nil, err
-	}
-	return f, func() {
-		os.Remove(abs)
-		dropEntry()
-	}, nil
-}
-
-// openEntry writes a journal entry naming the temporary file tmp, synced,
-// and returns it open and held (holdEntry) while the bundle is written.
-func openEntry(path, tmp string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	err = holdEntry(f)
-	if err == nil {
-		_, err = f.Write([]byte(tmp))
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, err
-	}
-	return f, nil
-}
-
-// RemoveStale deletes the temporary bundle files that WriteFile noted in
-// journal (the data directory) and that a killed process left behind,
-// wherever they were written, and their journal entries. It is careful:
-// it deletes only a regular file named as WriteFile names its temporary
-// files, at the absolute path its own journal recorded; anything else
-// (a link, a directory, another name) is left alone. It returns how many
-// files it deleted.
-func RemoveStale(journal string) int {
-	entries, _ := filepath.Glob(filepath.Join(journal, journalPrefix+"*"))
-	n := 0
-	for _, e := range entries {
-		b, err := os.ReadFile(e)
-		if err != nil || len(b) > 4096 || !claimEntry(e) {
-			continue // unreadable, or its export is still running
-		}
-		p := string(b)
-		base := filepath.Base(p)
-		id := strings.TrimSuffix(strings.TrimPrefix(base, tempPrefix), tempSuffix)
-		if _, err := hex.DecodeString(id); err == nil && len(id) == 16 && filepath.IsAbs(p) &&
-			base == tempPrefix+id+tempSuffix && filepath.Base(e) == journalPrefix+id {
-			if fi, err := os.Lstat(p); err == nil && fi.Mode().IsRegular() && os.Remove(p) == nil {
-				n++
-			}
-		}
-	}
-	return n
+	return err
 }

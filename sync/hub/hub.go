@@ -28,8 +28,8 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/store"
-	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/pki"
@@ -212,7 +212,7 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 		return nil, err
 	}
 	// A bundle export killed mid-write left a full-size temporary file.
-	bundle.RemoveStale(dir)
+	safefile.RemoveStale(dir)
 	return h, nil
 }
 

@@ -328,7 +328,7 @@ func TestOpenRemovesStaleExport(t *testing.T) {
 	if err := os.WriteFile(tmp, make([]byte, 1<<20), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, ".bundle-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, ".fieldreg-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	h, err := Open(dir, pass, lowOpts())

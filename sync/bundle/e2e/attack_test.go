@@ -59,7 +59,7 @@ func TestAttackKilledExportLeavesTemp(t *testing.T) {
 	if _, err := os.Stat(left); err != nil {
 		t.Fatalf("killed export left no temporary file: %v", err)
 	}
-	journal, _ := filepath.Glob(filepath.Join(d.dir, ".bundle-writing-*"))
+	journal, _ := filepath.Glob(filepath.Join(d.dir, ".fieldreg-writing-*"))
 	if len(journal) != 1 {
 		t.Fatalf("journal entries: %v", journal)
 	}
@@ -67,7 +67,7 @@ func TestAttackKilledExportLeavesTemp(t *testing.T) {
 	if _, err := os.Stat(left); !os.IsNotExist(err) {
 		t.Fatalf("the stale temporary file is still there after the next start: %v", err)
 	}
-	if j, _ := filepath.Glob(filepath.Join(d.dir, ".bundle-writing-*")); len(j) != 0 {
+	if j, _ := filepath.Glob(filepath.Join(d.dir, ".fieldreg-writing-*")); len(j) != 0 {
 		t.Fatalf("journal entries left: %v", j)
 	}
 	if b, err := os.ReadFile(decoy); err != nil || string(b) != "someone else's" {
