@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/version"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // auditShown is how many of the newest audit entries the settings show.
@@ -96,9 +98,22 @@ func newSettingsScreen(u *UI) *settingsScreen {
 			logBox))
 	left := []fyne.CanvasObject{lock}
 	left = append(left, newTrustSettings(u).cards()...)
+	left = append(left, aboutCard())
 	s.root = container.NewBorder(container.NewPadded(heading("Settings")), nil, nil, nil,
 		u.newColumns(left, []fyne.CanvasObject{verify}))
 	return s
+}
+
+// aboutCard names the release, for HQ and for reporting a problem: the
+// version and commit stamped at build time, and the sync protocol a hub
+// must speak.
+func aboutCard() *widget.Card {
+	commit := version.Commit()
+	if commit == "" {
+		commit = "unknown"
+	}
+	return widget.NewCard("About this app", "", para(fmt.Sprintf("fieldreg %s, commit %s, sync protocol %d.",
+		version.Version(), commit, wire.Version)))
 }
 
 // auditLines shows an entry on two lines: number, time and officer; then
