@@ -63,7 +63,8 @@ func run(t *testing.T, dir string, stdin []byte, name string, args ...string) (s
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=", "LANG=C.UTF-8", "LC_ALL=C.UTF-8")
+	// LANGUAGE: Fyne logs a harmless error about the locale "C" otherwise.
+	cmd.Env = append(os.Environ(), "DISPLAY=", "WAYLAND_DISPLAY=", "LANG=C.UTF-8", "LC_ALL=C.UTF-8", "LANGUAGE=en")
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
