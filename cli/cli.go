@@ -4,17 +4,19 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
-	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
@@ -144,9 +146,9 @@ func (u *unlockFlags) register(fs *flag.FlagSet) {
 // history).
 func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := safefile.ReadFile(file, "the passphrase file", vault.MaxPassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the passphrase file: %w", err)
+			return nil, err
 		}
 		return passphraseLine(b), nil
 	}
@@ -163,7 +165,7 @@ func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
 // break at its end (LF, or CRLF as Windows editors write it) and without
 // the byte order mark Notepad may put before UTF-8 text.
 func passphraseLine(b []byte) []byte {
-	return []byte(strings.TrimRight(strings.TrimPrefix(string(b), "\ufeff"), "\r\n"))
+	return bytes.TrimRight(bytes.TrimPrefix(b, []byte("\ufeff")), "\r\n")
 }
 
 // openSession opens the device and unlocks it as the named (or default) officer.
@@ -200,6 +202,25 @@ func wipe(b []byte) {
 	for i := range b {
 		b[i] = 0
 	}
+}
+
+// writeOutput writes an output file the one way every command does
+// (safefile.Write): a new file, mode 0600, never written through a link,
+// and over an existing file only with force.
+func writeOutput(path string, force bool, b []byte) error {
+	return outputErr(safefile.WriteBytes(path, safefile.Output{Force: force}, b))
+}
+
+// outputAbsent refuses an output path that exists, unless force.
+func outputAbsent(path string, force bool) error {
+	return outputErr(safefile.Absent(path, force))
+}
+
+func outputErr(err error) error {
+	if errors.Is(err, safefile.ErrExists) {
+		return fmt.Errorf("%w: nothing was written (--force replaces it)", err)
+	}
+	return err
 }
 
 // fail prints a plain error and returns status 1.

@@ -22,6 +22,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -45,6 +46,8 @@ func commands() map[string]command {
 }
 
 func main() {
+	// Everything the hub creates is owner-only, whatever the umask.
+	safefile.RestrictUmask()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
