@@ -115,14 +115,6 @@ type Info struct {
 	Created    time.Time
 }
 
-// DefaultDir is the app's own storage location for data when --data is not given.
-func DefaultDir() string {
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "fieldreg")
-	}
-	return "fieldreg-data"
-}
-
 // Initialised reports whether dir holds a device.
 func Initialised(dir string) bool {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {

@@ -195,6 +195,9 @@ func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) 
 	switch {
 	case body2.Code == wire.CodeRevoked:
 		e.Kind, e.Message = ErrRevoked, ""
+	case body2.Code == wire.CodeVersion && body2.Protocol > 0:
+		// Said from this side: which of the two is older, and who updates.
+		e.Kind, e.Message = ErrRefused, wire.Mismatch(wire.Version, body2.Protocol, strings.HasPrefix(op, "federation"))
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
 		e.Kind, e.Message = ErrNotEnrolled, ""
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
@@ -232,7 +235,7 @@ func (c *Client) Hello(ctx context.Context, v vector.Vector) (*wire.HelloReply, 
 		return nil, err
 	}
 	if rep.Version != wire.Version {
-		return nil, &Error{Kind: ErrRefused, Op: "hello", Message: "the hub speaks another version of the sync protocol"}
+		return nil, &Error{Kind: ErrRefused, Op: "hello", Message: wire.Mismatch(wire.Version, rep.Version, false)}
 	}
 	return &rep, nil
 }

@@ -340,3 +340,44 @@ func TestOpenRemovesStaleExport(t *testing.T) {
 		t.Fatalf("the stale temporary bundle is still there: %v", err)
 	}
 }
+
+// A device speaking another sync protocol is told in words which side is
+// older and who must update; the hub's own version goes with it.
+func TestHelloOtherProtocolSaysWhoUpdates(t *testing.T) {
+	h := newTestHub(t, "BIH", false)
+	d := enrolDev(t, h, "tab-a", "POST-A", "all")
+	for _, tt := range []struct {
+		device int
+		says   string
+	}{
+		{wire.Version + 1, "the hub is older than this app"},
+		{wire.Version - 1, "this app is older than the hub"},
+	} {
+		body, _ := json.Marshal(wire.Hello{Version: tt.device})
+		rr := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rr, asDevice(httptest.NewRequest("POST", wire.PathHello, bytes.NewReader(body)), d))
+		var e wire.Error
+		if err := json.Unmarshal(rr.Body.Bytes(), &e); err != nil || rr.Code != http.StatusBadRequest {
+			t.Fatalf("protocol %d: HTTP %d, %v", tt.device, rr.Code, err)
+		}
+		if e.Code != wire.CodeVersion || e.Protocol != wire.Version || !strings.Contains(e.Message, tt.says) {
+			t.Errorf("protocol %d: %+v", tt.device, e)
+		}
+	}
+}
+
+// /healthz needs no certificate and names the release and the protocol.
+func TestHealthNamesTheRelease(t *testing.T) {
+	for _, region := range []bool{false, true} {
+		h := newTestHub(t, map[bool]string{false: "BIH", true: "WBR"}[region], region)
+		rr := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rr, httptest.NewRequest("GET", wire.PathHealth, nil))
+		var got wire.Health
+		if err := json.Unmarshal(rr.Body.Bytes(), &got); err != nil || rr.Code != http.StatusOK {
+			t.Fatalf("region %v: HTTP %d %q: %v", region, rr.Code, rr.Body.String(), err)
+		}
+		if got.Status != "ok" || got.Version == "" || got.Protocol != wire.Version {
+			t.Errorf("region %v: %+v", region, got)
+		}
+	}
+}

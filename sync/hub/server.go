@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/sync/vector"
@@ -74,15 +74,17 @@ func (h *Hub) Handler() http.Handler {
 		return h.regionHandler()
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET "+wire.PathHealth, health)
 	mux.Handle("POST "+wire.PathHello, h.device(h.hello))
 	mux.Handle("POST "+wire.PathPush, h.device(h.push))
 	mux.Handle("POST "+wire.PathPull, h.device(h.pull))
 	mux.Handle("POST "+wire.PathElsewhere, h.device(h.elsewhere))
 	return mux
+}
+
+// health answers /healthz with the release that is serving.
+func health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, wire.Health{Status: "ok", Version: version.Version(), Commit: version.Commit(), Protocol: wire.Version})
 }
 
 // caller is an authenticated, trusted device and the deployment's trust.
@@ -197,6 +199,15 @@ func httpError(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
 }
 
+// versionError refuses a request in another version of the sync protocol,
+// saying which side is older; the asker gets the hub's version too, to put
+// it in its own words.
+func versionError(w http.ResponseWriter, theirs int, region bool) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(wire.Error{Code: wire.CodeVersion, Message: wire.Mismatch(theirs, wire.Version, region), Protocol: wire.Version})
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
@@ -238,8 +249,8 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		return "hello refused", nil
 	}
 	if req.Version != wire.Version {
-		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks sync protocol %d: update the app", wire.Version))
-		return "hello refused", nil
+		versionError(w, req.Version, false)
+		return "hello refused", []any{"protocol", req.Version}
 	}
 	dv, err := wire.ToVector(req.Vector)
 	if err != nil {

@@ -121,6 +121,15 @@ type HelloReply struct {
 	Time        int64    `json:"time"` // hub clock, Unix milliseconds
 }
 
+// Health is the answer of GET /healthz. No client certificate is needed,
+// so a load balancer or an operator's curl can ask which release serves.
+type Health struct {
+	Status   string `json:"status"`   // "ok"
+	Version  string `json:"version"`  // the release (FyneApp.toml), or "devel"
+	Commit   string `json:"commit"`   // the git commit it was built from; "" when unknown
+	Protocol int    `json:"protocol"` // the sync protocol, Version
+}
+
 // Refusal names an event that was not taken, and why (no personal data).
 type Refusal struct {
 	Event  registry.EventID `json:"event"`
@@ -160,6 +169,28 @@ type Trailer struct {
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Protocol is set with CodeVersion: the protocol version the refusing
+	// side speaks, so the other side can say which of the two is older.
+	Protocol int `json:"protocol,omitempty"`
+}
+
+// Mismatch says in plain words, for the person in front of the newer or
+// the older side, what must be updated when a device and its hub speak
+// different versions of the sync protocol. With region set, the two sides
+// are a country hub (device) and the regional joint database (hub).
+func Mismatch(device, hub int, region bool) string {
+	me, them, updateMe, updateThem := "this app", "the hub", "update the app on this device", "HQ must update the hub"
+	if region {
+		me, them, updateMe, updateThem = "this country hub", "the regional joint database",
+			"HQ must update reghub", "the regional authority must update the regional joint database"
+	}
+	switch {
+	case device < hub:
+		return fmt.Sprintf("%s is older than %s (it speaks sync protocol %d, %s speaks %d): %s", me, them, device, them, hub, updateMe)
+	case device > hub:
+		return fmt.Sprintf("%s is older than %s (it speaks sync protocol %d, %s speaks %d): %s", them, me, hub, me, device, updateThem)
+	}
+	return fmt.Sprintf("both speak sync protocol %d", device)
 }
 
 // Error codes.

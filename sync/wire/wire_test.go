@@ -157,3 +157,22 @@ func TestTrailerHoles(t *testing.T) {
 		}
 	}
 }
+
+// The older side is named and told who updates, whichever side it is.
+func TestMismatch(t *testing.T) {
+	tests := []struct {
+		device, hub int
+		region      bool
+		want        string
+	}{
+		{1, 2, false, "this app is older than the hub (it speaks sync protocol 1, the hub speaks 2): update the app on this device"},
+		{2, 1, false, "the hub is older than this app (it speaks sync protocol 1, this app speaks 2): HQ must update the hub"},
+		{1, 2, true, "this country hub is older than the regional joint database (it speaks sync protocol 1, the regional joint database speaks 2): HQ must update reghub"},
+		{3, 1, true, "the regional joint database is older than this country hub (it speaks sync protocol 1, this country hub speaks 3): the regional authority must update the regional joint database"},
+	}
+	for _, tt := range tests {
+		if got := Mismatch(tt.device, tt.hub, tt.region); got != tt.want {
+			t.Errorf("Mismatch(%d, %d, %v) =\n %q\nwant\n %q", tt.device, tt.hub, tt.region, got, tt.want)
+		}
+	}
+}
