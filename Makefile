@@ -54,7 +54,7 @@ SIGN_KEY := $(abspath $(if $(RELEASE_KEY),$(RELEASE_KEY),$(PKGBUILD)/test-releas
 HUB_TAGS := netgo,osusergo,sqlite_omit_load_extension
 HUB_LDFLAGS := $(LDFLAGS) -s -w -linkmode=external -extldflags=-static
 
-.PHONY: run build deps test-deps test vet lint fmt-check bench clean \
+.PHONY: run build deps test-deps test attack vet lint fmt-check bench clean \
 	package package-deps package-linux package-windows package-reghub package-sign package-check
 
 run: deps build
@@ -97,6 +97,11 @@ test: test-deps fmt-check vet lint build
 		$(GO) test -race -timeout 40m ./...; \
 	fi
 	$(MAKE) --no-print-directory package package-check
+
+# The reproductions of the attacks of issue 11 alone: every test named
+# TestAttack... (make test runs them too, as part of the whole suite).
+attack: test-deps
+	$(GO) test -race -run Attack ./...
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps
