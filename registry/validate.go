@@ -121,6 +121,16 @@ func Validate(p *Person, now time.Time) error {
 			fe["languages"] = "use ISO 639-3 codes (three letters, like prs)"
 		}
 	}
+	switch {
+	case p.NoticeLang != "" && !langRE.MatchString(p.NoticeLang):
+		fe["notice_lang"] = "use the ISO 639-3 code of the notice's language (three letters, like ara)"
+	case p.NoticeLang != "" && !p.InformationNotice:
+		fe["notice_lang"] = "a notice language is recorded only when the notice was given"
+	case (p.NoticeLang == "") != (p.NoticeVersion == ""):
+		fe["notice_version"] = "the notice's language and version are recorded together"
+	case len(p.NoticeVersion) > 32 || strings.ContainsFunc(p.NoticeVersion, func(r rune) bool { return r < 0x21 || r > 0x7e }):
+		fe["notice_version"] = "is not a notice version"
+	}
 	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
 		fe["relationship"] = "unknown relationship"
 	}
@@ -183,6 +193,8 @@ func Normalize(p *Person) {
 	p.Document.IssuingCountry = strings.ToUpper(strings.TrimSpace(p.Document.IssuingCountry))
 	p.Nationalities = codes(p.Nationalities, strings.ToUpper)
 	p.Languages = codes(p.Languages, strings.ToLower)
+	p.NoticeLang = strings.ToLower(strings.TrimSpace(p.NoticeLang))
+	p.NoticeVersion = strings.TrimSpace(p.NoticeVersion)
 	p.Vulnerabilities = codes(p.Vulnerabilities, strings.ToLower)
 	p.Notes = strings.TrimSpace(p.Notes)
 	p.Encounter.Place = strings.TrimSpace(p.Encounter.Place)

@@ -1,0 +1,72 @@
+package hubcmd
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// runContacts shows the authority's notice contacts, or sets them from a
+// JSON file (--set): signed by the authority, they reach every device at
+// its next sync or bundle and are printed on the information notice.
+func runContacts(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("contacts", stderr, &c)
+	set := fs.String("set", "", "JSON file with controller, controller_contact, dpo, supervisor, supervisor_contact, legal_basis")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	var in trust.Contacts
+	if *set != "" {
+		b, err := readSmall(*set, trust.MaxContactsSize)
+		if err != nil {
+			return fail(stderr, "contacts", err)
+		}
+		if in, err = trust.ParseContactsInput(b); err != nil {
+			return fail(stderr, "contacts", err)
+		}
+	}
+	h, err := open(&c, stderr, hub.Options{})
+	if err != nil {
+		return fail(stderr, "contacts", err)
+	}
+	defer h.Close()
+	var cur *trust.Contacts
+	if *set != "" {
+		cur, err = h.SetContacts(in)
+	} else {
+		cur, err = h.Contacts()
+	}
+	if err != nil {
+		return fail(stderr, "contacts", err)
+	}
+	out, _ := json.MarshalIndent(trust.ContactsInput{Controller: cur.Controller, ControllerContact: cur.ControllerContact,
+		DPO: cur.DPO, Supervisor: cur.Supervisor, SupervisorContact: cur.SupervisorContact, LegalBasis: cur.LegalBasis}, "", "  ")
+	fmt.Fprintln(stdout, string(out))
+	if *set != "" {
+		fmt.Fprintln(stderr, "notice contacts signed; devices receive them at their next sync or bundle")
+	}
+	return 0
+}
+
+// readSmall reads a file of at most max bytes.
+func readSmall(path string, max int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, errors.New(path + ": file too large")
+	}
+	return b, nil
+}
