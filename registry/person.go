@@ -93,7 +93,7 @@ type Person struct {
 	InformationNotice  bool      `json:"information_notice,omitempty"`
 	NoticeLang         string    `json:"notice_lang,omitempty"`    // ISO 639-3: the language of the notice given
 	NoticeVersion      string    `json:"notice_version,omitempty"` // the version of that notice's text
-	Photo              []byte    `json:"photo,omitempty"` // JPEG or PNG, at most MaxPhotoBytes
+	Photo              []byte    `json:"photo,omitempty"`          // JPEG or PNG, at most MaxPhotoBytes
 	Notes              string    `json:"notes,omitempty"`
 	Group              string    `json:"group,omitempty"` // family or group ID shared by its members
 }
