@@ -107,8 +107,18 @@ func loadCatalogue(fsys fs.FS, lang string) (*catalogue, error) {
 	}
 	bundle := i18n.NewBundle(tag)
 	bundle.RegisterUnmarshalFunc("json", json.Unmarshal)
-	if _, err := bundle.ParseMessageFileBytes(b, tag.String()+".json"); err != nil {
+	mf, err := bundle.ParseMessageFileBytes(b, tag.String()+".json")
+	if err != nil {
 		return nil, fmt.Errorf("notice: %s.json: %w", lang, err)
+	}
+	have := map[string]bool{}
+	for _, m := range mf.Messages {
+		have[m.ID] = strings.TrimSpace(m.Other) != ""
+	}
+	for _, id := range messageIDs {
+		if !have[id] {
+			return nil, fmt.Errorf("notice: %s.json: message %s is missing or empty", lang, id)
+		}
 	}
 	sum := sha256.Sum256(b)
 	return &catalogue{loc: i18n.NewLocalizer(bundle, tag.String()), version: "1." + hex.EncodeToString(sum[:4])}, nil
@@ -128,8 +138,8 @@ func catalogueOf(lang string) (*catalogue, error) {
 func (c *catalogue) msg(id string, data map[string]string) string {
 	s, err := c.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
-		// The embedded files are checked by the tests (every message in
-		// every language, placeholders alike); a miss here is a bug.
+		// loadCatalogue checked every message is there, and the tests that
+		// their placeholders match English's: a failure here is a bug.
 		panic(fmt.Sprintf("notice: message %s: %v", id, err))
 	}
 	return s
