@@ -160,7 +160,7 @@ func (d *detailScreen) receipt() {
 	back := u.button("Back to the record", theme.NavigateBackIcon(), func() { u.sh.show(navRecords, d.root) })
 	r := newReceiptScreen(u, navRecords, "Receipt for "+rv.Person.FullName(),
 		"A new receipt is issued; earlier receipts of this registration stay valid.",
-		[]receiptFor{{id: rv.ID, name: rv.Person.FullName()}}, "", back)
+		[]receiptFor{{id: rv.ID, name: rv.Person.FullName(), lang: rv.Person.NoticeLang}}, "", back)
 	u.sh.show(navRecords, r.root)
 }
 

@@ -23,6 +23,7 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -68,11 +69,15 @@ type personForm struct {
 	vulns                   []*widget.Check
 	langs                   *codePicker
 	interpreter, notice     *widget.Check
-	photo                   []byte
-	photoBox                *fyne.Container
-	photoRemove             *widget.Button
-	notes                   *entry
-	reason                  *entry
+	noticeLang              *widget.Select
+	// noticeGiven is the notice language and version the record holds:
+	// an amendment that keeps the language keeps the version given then.
+	noticeGiven [2]string
+	photo       []byte
+	photoBox    *fyne.Container
+	photoRemove *widget.Button
+	notes       *entry
+	reason      *entry
 
 	errs     map[string]message
 	warnings message
@@ -91,7 +96,7 @@ type personForm struct {
 // errorKeys are the FieldErrors keys the form shows next to a field.
 var errorKeys = []string{"family_name", "given_names", "original_script_name", "original_script_lang", "aliases",
 	"sex", "nationalities", "birth_date", "place_of_birth", "document", "category", "encounter",
-	"vulnerabilities", "languages", "relationship", "photo", "notes", "reason"}
+	"vulnerabilities", "languages", "notice_lang", "relationship", "photo", "notes", "reason"}
 
 func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f := &personForm{u: u, amend: amend, group: group, errs: map[string]message{}}
@@ -130,6 +135,8 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.langs = u.newCodePicker(assets.Languages(), true, "type a language, e.g. Arabic or Pashto")
 	f.interpreter = u.check("An interpreter was used", nil)
 	f.notice = u.check("The information notice was given", nil)
+	f.noticeLang = u.selectBox(noticeChoices(), nil)
+	f.noticeLang.PlaceHolder = "Language of the notice"
 	f.photoBox = container.NewHBox()
 	f.photoRemove = u.button("Remove photo", theme.DeleteIcon(), func() { f.setPhoto(nil) })
 	f.notes = u.newMultiLine("anything else the next officer should know (no medical details beyond what is needed)", 3)
@@ -168,7 +175,17 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	}
 	f.origLang.OnChanged = f.recheck
 	f.docCountry.OnChanged = f.recheck
-	f.langs.OnChanged = f.recheck
+	f.langs.OnChanged = func() {
+		f.recheck()
+		// The notice language is suggested from the languages the person
+		// speaks, until the officer picks one.
+		if f.noticeLang.Selected == "" {
+			if l := suggestNoticeLang(f.langs.Selected()); l != "" {
+				f.noticeLang.SetSelected(noticeChoice(l))
+			}
+		}
+	}
+	f.noticeLang.OnChanged = func(string) { u.activity(); f.recheck() }
 	return f
 }
 
@@ -214,7 +231,10 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 		section("Needs and languages",
 			fieldLabel("Vulnerabilities"), vulnGrid, f.errs["vulnerabilities"].Object(),
 			labelled("Languages spoken", f.langs.Object(), f.errs["languages"]),
-			f.interpreter, f.notice,
+			f.interpreter,
+			labelled("Information notice in the person's language", container.NewBorder(nil, nil, nil,
+				f.u.button("Show notice", theme.DocumentIcon(), f.showNotice), f.noticeLang), f.errs["notice_lang"]),
+			f.notice,
 		),
 		section("Photo",
 			f.photoBox,
@@ -311,6 +331,10 @@ func (f *personForm) fill(p *registry.Person) {
 	f.langs.Set(p.Languages...)
 	f.interpreter.SetChecked(p.Interpreter)
 	f.notice.SetChecked(p.InformationNotice)
+	f.noticeGiven = [2]string{p.NoticeLang, p.NoticeVersion}
+	if p.NoticeLang != "" {
+		f.noticeLang.SetSelected(noticeChoice(p.NoticeLang))
+	}
 	f.setPhoto(p.Photo)
 	f.notes.SetText(p.Notes)
 }
@@ -399,10 +423,35 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	p.Languages = f.langs.Selected()
 	p.Interpreter = f.interpreter.Checked
 	p.InformationNotice = f.notice.Checked
+	p.NoticeLang, p.NoticeVersion = "", ""
+	if lang := noticeLangOf(f.noticeLang.Selected); p.InformationNotice && lang == "" {
+		fe["notice_lang"] = "choose the language of the notice that was given"
+	} else if p.InformationNotice {
+		p.NoticeLang = lang
+		if lang == f.noticeGiven[0] && f.noticeGiven[1] != "" {
+			p.NoticeVersion = f.noticeGiven[1]
+		} else if v, err := notice.Version(lang); err != nil {
+			fe["notice_lang"] = err.Error()
+		} else {
+			p.NoticeVersion = v
+		}
+	}
 	p.Photo = f.photo
 	p.Notes = f.notes.Text
 	registry.Normalize(&p)
 	return &p, fe
+}
+
+// showNotice shows the notice in the chosen language, to hand the
+// tablet to the person.
+func (f *personForm) showNotice() {
+	lang := noticeLangOf(f.noticeLang.Selected)
+	if lang == "" {
+		f.errs["notice_lang"].Set("Choose the language of the notice first.")
+		return
+	}
+	f.errs["notice_lang"].Set("")
+	f.u.showNotice(lang)
 }
 
 // validate reads and checks the form, showing every problem next to its

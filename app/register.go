@@ -311,7 +311,7 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 	addMember := u.button("Add family member", theme.ContentAddIcon(), func() { r.joinFamily(headID, head) })
 	var who []receiptFor
 	for i, id := range ids {
-		who = append(who, receiptFor{id: id, name: people[i].FullName()})
+		who = append(who, receiptFor{id: id, name: people[i].FullName(), lang: people[i].NoticeLang})
 	}
 	intro := "Read the ID to the person; it ends with a check character that catches typing mistakes. " +
 		"Give them the receipt: print it, save it, or let them photograph the code."

@@ -194,9 +194,9 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 		g.row("Relationship", label(p.Relationship, relationshipLabels))
 	}
 	if p.OriginalScriptName != "" {
-		// The language on its own row: beside right-to-left text the
-		// parentheses would be reordered.
-		g.row("Original script", p.OriginalScriptName)
+		// Shaped and ordered by textimg where Fyne cannot (Arabic
+		// script); the language on its own row.
+		g.add("Original script", shapedText(p.OriginalScriptName, p.OriginalScriptLang))
 		if p.OriginalScriptLang != "" {
 			g.row("Script language", languageNames([]string{p.OriginalScriptLang}))
 		}
@@ -226,7 +226,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	g.row("Vulnerabilities", dash(strings.Join(labelsOf(p.Vulnerabilities, vulnerabilityLabels), ", ")))
 	g.row("Languages", dash(languageNames(p.Languages)))
 	g.row("Interpreter used", yesNo(p.Interpreter))
-	g.row("Notice given", yesNo(p.InformationNotice))
+	g.row("Notice given", noticeGiven(p))
 	if len(p.Photo) > 0 || p.Notes != "" {
 		g.section("Photo and notes")
 	}

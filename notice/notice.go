@@ -28,6 +28,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/receipt"
 	"github.com/fieldreg/fieldreg/trust"
 )
 
@@ -278,4 +279,17 @@ func ReceiptLabels(lang string) (Labels, error) {
 		BirthYear: c.msg("ReceiptBirthYear", nil), BirthDate: c.msg("ReceiptBirthDate", nil),
 		Date: c.msg("ReceiptDate", nil), Place: c.msg("ReceiptPlace", nil), Country: c.msg("ReceiptCountry", nil),
 		Keep: c.msg("ReceiptKeep", nil)}, nil
+}
+
+// ReceiptTranslation returns the receipt's wording in lang, for
+// receipt.PDFIn and the receipt screen.
+func ReceiptTranslation(lang string) (*receipt.Translation, error) {
+	l, err := ReceiptLabels(lang)
+	if err != nil {
+		return nil, err
+	}
+	return &receipt.Translation{Lang: bcp47[lang], RTL: RTL(lang), Title: l.Title, Keep: l.Keep,
+		Labels: map[string]string{receipt.LineID: l.ID, receipt.LineName: l.Name, receipt.LineBirthYear: l.BirthYear,
+			receipt.LineBirthDate: l.BirthDate, receipt.LineDate: l.Date, receipt.LinePlace: l.Place,
+			receipt.LineCountry: l.Country}}, nil
 }

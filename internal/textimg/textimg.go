@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"strings"
 	"sync"
 	"unicode"
@@ -63,6 +64,9 @@ type Options struct {
 	Width float64
 	// LineSpacing multiplies the fonts' line height; 0 means 1.
 	LineSpacing float64
+	// Center centres each line in the column (titles); otherwise lines
+	// start at the side their direction starts from.
+	Center bool
 }
 
 // Glyph is a shaped glyph placed on a layout.
@@ -73,6 +77,7 @@ type Glyph struct {
 	// layout's top left corner (Y grows downwards).
 	X, Y float64
 	size float64 // points
+	adv  float64 // advance, points
 }
 
 // Line is one laid-out line.
@@ -305,7 +310,10 @@ func (l *layouter) line(line shaping.Line, base *font.Face, size fixed.Int26_6) 
 		order[run.VisualIndex] = i
 	}
 	x := 0.0
-	if l.opt.RTL {
+	switch {
+	case l.opt.Center:
+		x = (l.opt.Width - toPt(width)) / 2
+	case l.opt.RTL:
 		x = l.opt.Width - toPt(width)
 	}
 	var glyphs []Glyph
@@ -314,7 +322,7 @@ func (l *layouter) line(line shaping.Line, base *font.Face, size fixed.Int26_6) 
 		pt := toPt(run.Size)
 		for _, g := range run.Glyphs {
 			glyphs = append(glyphs, Glyph{face: run.Face, id: g.GlyphID,
-				X: x + toPt(g.XOffset), Y: baseline - toPt(g.YOffset), size: pt})
+				X: x + toPt(g.XOffset), Y: baseline - toPt(g.YOffset), size: pt, adv: toPt(g.XAdvance)})
 			x += toPt(g.XAdvance)
 		}
 	}
@@ -347,6 +355,27 @@ func (lay *Layout) Pages(height float64) []*Layout {
 		cur.Height = height
 	}
 	return append(pages, cur)
+}
+
+// Fit narrows the layout to the width its lines use, so a short text (a
+// name) makes an image no wider than itself.
+func (lay *Layout) Fit() {
+	minX, maxX := math.Inf(1), math.Inf(-1)
+	for _, ln := range lay.Lines {
+		for _, g := range ln.Glyphs {
+			minX, maxX = math.Min(minX, g.X), math.Max(maxX, g.X+g.adv)
+		}
+	}
+	if minX > maxX {
+		lay.Width = 0
+		return
+	}
+	for i := range lay.Lines {
+		for j := range lay.Lines[i].Glyphs {
+			lay.Lines[i].Glyphs[j].X -= minX
+		}
+	}
+	lay.Width = maxX - minX
 }
 
 // IsRTLText reports whether s holds a right-to-left letter (Arabic,

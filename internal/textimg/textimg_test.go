@@ -234,3 +234,21 @@ func BenchmarkArabicParagraph(b *testing.B) {
 		render(b, g.paras, g.opt)
 	}
 }
+
+func TestFit(t *testing.T) {
+	for _, rtl := range []bool{true, false} {
+		lay, err := Lay([]Paragraph{{Text: "محمد Ali", Size: 12}}, Options{RTL: rtl, Width: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lay.Fit()
+		if lay.Width < 20 || lay.Width > 80 {
+			t.Errorf("rtl=%v: fitted width %.1f pt for a short name", rtl, lay.Width)
+		}
+		img := lay.Image(72, 0)
+		left, right := inkColumns(img, 0, img.Rect.Dy())
+		if left > 3 || right < img.Rect.Dx()-4 {
+			t.Errorf("rtl=%v: ink from %d to %d in an image %d wide", rtl, left, right, img.Rect.Dx())
+		}
+	}
+}
