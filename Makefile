@@ -12,9 +12,11 @@ GO ?= go
 DATA ?=
 # Packages Fyne needs to build (OpenGL and X11 headers), and what the tests
 # use: Xvfb for real-window checks, zbarimg to read receipts with a standard
-# QR reader, imagemagick for screenshots.
+# QR reader, imagemagick for screenshots, Tesseract with its Arabic, Persian,
+# Urdu and English data to read the information notice back (notice/ocr_test.go).
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev
-TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth
+OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd
+TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth $(OCR_PKGS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -58,7 +60,9 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Everything CI checks: formatting, vet, staticcheck, every binary builds,
-# and the whole suite under -race (with Xvfb when there is no display).
+# and the whole suite under -race (with Xvfb when there is no display). The
+# OCR tests may not skip here: Tesseract is installed above.
+test: export FIELDREG_REQUIRE_OCR := 1
 test: test-deps fmt-check vet lint build
 	@if [ -z "$$DISPLAY" ]; then \
 		Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \
@@ -74,6 +78,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'UnlockDefault' -benchtime 5x ./device/
 	$(GO) test -run '^$$' -bench 'RegisterDurable|BulkImport' -benchtime 3000x ./device/
 	$(GO) test -run '^$$' -bench 'Search100k' -benchtime 300x -timeout 30m ./device/
+	$(GO) test -run '^$$' -bench 'NoticePage' -benchtime 20x ./notice/
 
 clean:
 	rm -f fieldreg reghub
