@@ -192,8 +192,7 @@ func cmdContacts(env *Env, args []string) int {
 			return fail(env, err)
 		}
 	}
-	out, _ := json.MarshalIndent(trust.ContactsInput{Controller: c.Controller, ControllerContact: c.ControllerContact,
-		DPO: c.DPO, Supervisor: c.Supervisor, SupervisorContact: c.SupervisorContact, LegalBasis: c.LegalBasis}, "", "  ")
+	out, _ := json.MarshalIndent(c.Input(), "", "  ")
 	fmt.Fprintln(env.Stdout, string(out))
 	return 0
 }

@@ -148,3 +148,10 @@ func ParseContactsInput(b []byte) (Contacts, error) {
 	return Contacts{Controller: in.Controller, ControllerContact: in.ControllerContact, DPO: in.DPO,
 		Supervisor: in.Supervisor, SupervisorContact: in.SupervisorContact, LegalBasis: in.LegalBasis}, nil
 }
+
+// Input returns c's text fields in the operator's file form (for showing
+// the contacts as JSON).
+func (c *Contacts) Input() ContactsInput {
+	return ContactsInput{Controller: c.Controller, ControllerContact: c.ControllerContact, DPO: c.DPO,
+		Supervisor: c.Supervisor, SupervisorContact: c.SupervisorContact, LegalBasis: c.LegalBasis}
+}

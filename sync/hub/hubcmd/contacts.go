@@ -45,8 +45,7 @@ func runContacts(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "contacts", err)
 	}
-	out, _ := json.MarshalIndent(trust.ContactsInput{Controller: cur.Controller, ControllerContact: cur.ControllerContact,
-		DPO: cur.DPO, Supervisor: cur.Supervisor, SupervisorContact: cur.SupervisorContact, LegalBasis: cur.LegalBasis}, "", "  ")
+	out, _ := json.MarshalIndent(cur.Input(), "", "  ")
 	fmt.Fprintln(stdout, string(out))
 	if *set != "" {
 		fmt.Fprintln(stderr, "notice contacts signed; devices receive them at their next sync or bundle")
