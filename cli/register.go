@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -42,6 +43,7 @@ type inputPerson struct {
 	Languages          []string          `json:"languages"`
 	Interpreter        bool              `json:"interpreter"`
 	InformationNotice  bool              `json:"information_notice"`
+	NoticeLang         string            `json:"notice_lang"` // the notice's language (ISO 639-3); the current version is recorded
 	Photo              []byte            `json:"photo"` // base64
 	Notes              string            `json:"notes"`
 }
@@ -81,11 +83,17 @@ func (in *inputPerson) person(now time.Time, station string) (*registry.Person, 
 			enc.At = t
 		}
 	}
+	var noticeVersion string
+	if in.NoticeLang != "" {
+		if noticeVersion, err = notice.Version(in.NoticeLang); err != nil {
+			return nil, registry.FieldErrors{"notice_lang": "the notice is not written in that language (" + strings.Join(notice.Languages(), ", ") + ")"}
+		}
+	}
 	return &registry.Person{FamilyName: in.FamilyName, GivenNames: in.GivenNames, OriginalScriptName: in.OriginalScriptName,
 		OriginalScriptLang: in.OriginalScriptLang, Aliases: in.Aliases, Nationalities: in.Nationalities, BirthDate: bd,
 		PlaceOfBirth: in.PlaceOfBirth, Sex: in.Sex, Document: in.Document, Category: in.Category, Encounter: enc,
 		Vulnerabilities: in.Vulnerabilities, Relationship: in.Relationship, Languages: in.Languages, Interpreter: in.Interpreter,
-		InformationNotice: in.InformationNotice, Photo: in.Photo, Notes: in.Notes}, nil
+		InformationNotice: in.InformationNotice, NoticeLang: in.NoticeLang, NoticeVersion: noticeVersion, Photo: in.Photo, Notes: in.Notes}, nil
 }
 
 // decodeLine parses one JSON object strictly.
