@@ -44,7 +44,7 @@ type inputPerson struct {
 	Interpreter        bool              `json:"interpreter"`
 	InformationNotice  bool              `json:"information_notice"`
 	NoticeLang         string            `json:"notice_lang"` // the notice's language (ISO 639-3); the current version is recorded
-	Photo              []byte            `json:"photo"` // base64
+	Photo              []byte            `json:"photo"`       // base64
 	Notes              string            `json:"notes"`
 }
 
