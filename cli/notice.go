@@ -7,12 +7,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/notice"
-	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/trust"
 )
 
@@ -35,8 +34,9 @@ func cmdNotice(env *Env, args []string) int {
 	pngOut := fs.String("png", "", "write the first A4 page as a PNG image to this new file")
 	pdfOut := fs.String("pdf", "", "write the A4 notice as a PDF to this new file")
 	dpi := fs.Int("dpi", noticeMinDPI, fmt.Sprintf("resolution of --png (%d to %d)", noticeMinDPI, noticeMaxDPI))
+	force := fs.Bool("force", false, "replace existing --png and --pdf files (they are never written through a link)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg notice --lang LANG [--data DIR --passphrase-file F ID] (--text | --png OUT | --pdf OUT)")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg notice --lang LANG [--data DIR --passphrase-file F ID] (--text | --png OUT | --pdf OUT) [--force]")
 		fmt.Fprintln(env.Stderr, "Without ID: a blank notice for the deployment of --data, or a generic one without --data.")
 		fs.PrintDefaults()
 	}
@@ -108,12 +108,12 @@ func cmdNotice(env *Env, args []string) int {
 		fmt.Fprint(env.Stdout, n.Text())
 	}
 	if *pngOut != "" {
-		if err := writeNewFile(*pngOut, func(w io.Writer) error { return n.PNG(w, float64(*dpi)) }); err != nil {
+		if err := writeRendered(*pngOut, *force, func(w io.Writer) error { return n.PNG(w, float64(*dpi)) }); err != nil {
 			return fail(env, err)
 		}
 	}
 	if *pdfOut != "" {
-		if err := writeNewFile(*pdfOut, n.PDF); err != nil {
+		if err := writeRendered(*pdfOut, *force, n.PDF); err != nil {
 			return fail(env, err)
 		}
 	}
@@ -132,22 +132,14 @@ func noticeContacts(env *Env, d *device.Device) (*trust.Contacts, error) {
 	return c, err
 }
 
-// writeNewFile writes a new file, owner-only, through a temporary name
-// (bundle.WriteFile): an existing path, or a symbolic link there, is
-// refused and nothing is replaced.
-func writeNewFile(path string, render func(io.Writer) error) error {
+// writeRendered renders into memory, then writes the output file the one
+// way every command does (writeOutput).
+func writeRendered(path string, force bool, render func(io.Writer) error) error {
 	var buf bytes.Buffer
 	if err := render(&buf); err != nil {
 		return err
 	}
-	err := bundle.WriteFile(path, func(f *os.File) error {
-		_, err := f.Write(buf.Bytes())
-		return err
-	})
-	if errors.Is(err, bundle.ErrExists) {
-		return fmt.Errorf("%s exists: choose another name (nothing was written)", path)
-	}
-	return err
+	return writeOutput(path, force, buf.Bytes())
 }
 
 // cmdContacts shows the notice contacts this device holds, or (standalone
@@ -166,7 +158,7 @@ func cmdContacts(env *Env, args []string) int {
 	}
 	var c *trust.Contacts
 	if *set != "" {
-		b, err := readLimited(*set, trust.MaxContactsSize)
+		b, err := safefile.ReadFile(*set, "the contacts file", trust.MaxContactsSize)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -195,21 +187,4 @@ func cmdContacts(env *Env, args []string) int {
 	out, _ := json.MarshalIndent(c.Input(), "", "  ")
 	fmt.Fprintln(env.Stdout, string(out))
 	return 0
-}
-
-// readLimited reads a file of at most max bytes.
-func readLimited(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, max)
-	}
-	return b, nil
 }

@@ -21,6 +21,7 @@ import (
 	"os"
 	"sort"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
 )
 
@@ -42,6 +43,8 @@ func commands() map[string]command {
 }
 
 func main() {
+	// Everything the hub creates is owner-only, whatever the umask.
+	safefile.RestrictUmask()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 

@@ -2,11 +2,10 @@ package hubcmd
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/hub"
 	"github.com/fieldreg/fieldreg/trust"
 )
@@ -23,7 +22,7 @@ func runContacts(args []string, stdout, stderr io.Writer) int {
 	}
 	var in trust.Contacts
 	if *set != "" {
-		b, err := readSmall(*set, trust.MaxContactsSize)
+		b, err := safefile.ReadFile(*set, "the contacts file", trust.MaxContactsSize)
 		if err != nil {
 			return fail(stderr, "contacts", err)
 		}
@@ -51,21 +50,4 @@ func runContacts(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "notice contacts signed; devices receive them at their next sync or bundle")
 	}
 	return 0
-}
-
-// readSmall reads a file of at most max bytes.
-func readSmall(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > max {
-		return nil, errors.New(path + ": file too large")
-	}
-	return b, nil
 }
