@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"image"
 	"unicode"
 
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/internal/textimg"
 	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/receipt"
@@ -120,7 +122,7 @@ func (u *UI) showNotice(lang string) {
 	}
 	n, err := notice.New(lang, c, notice.Person{})
 	if err != nil {
-		dialog.ShowError(err, u.win)
+		u.showError(u.noticeError(err))
 		return
 	}
 	size := u.win.Canvas().Size()
@@ -129,24 +131,34 @@ func (u *UI) showNotice(lang string) {
 	dpi := float64(width) / (210 / 25.4) * shapedPixels
 	img, err := n.PageImage(0, dpi)
 	if err != nil {
-		dialog.ShowError(err, u.win)
+		u.showError(u.noticeError(err))
 		return
 	}
 	ci := canvas.NewImageFromImage(img)
 	ci.FillMode = canvas.ImageFillContain
 	ci.SetMinSize(fyne.NewSize(width, width*297/210))
-	d := dialog.NewCustom("Information notice: "+noticeChoice(lang)+", version "+n.Version, "Close", container.NewVScroll(ci), u.win)
+	title := u.Tf("notice.title", i18n.Args{"Language": noticeChoice(lang), "Version": n.Version})
+	d := dialog.NewCustom(title, u.T("notice.close"), container.NewVScroll(ci), u.win)
 	d.Resize(size)
 	d.Show()
 }
 
+// noticeError is why the notice cannot be shown, in the officer's
+// language.
+func (u *UI) noticeError(err error) string {
+	if errors.Is(err, notice.ErrUnknownLanguage) {
+		return u.T("notice.unknown_language")
+	}
+	return u.Tf("notice.cannot_show", i18n.Args{"Error": u.plainError(err)})
+}
+
 // noticeGiven says whether the notice was given, in which language and
 // version.
-func noticeGiven(p *registry.Person) string {
+func (u *UI) noticeGiven(p *registry.Person) string {
 	if !p.InformationNotice || p.NoticeLang == "" {
-		return yesNo(p.InformationNotice)
+		return u.yesNo(p.InformationNotice)
 	}
-	return "Yes, in " + noticeChoice(p.NoticeLang) + " (version " + p.NoticeVersion + ")"
+	return u.Tf("details.notice_given_in", i18n.Args{"Language": noticeChoice(p.NoticeLang), "Version": p.NoticeVersion})
 }
 
 // personLines are the receipt's readable lines in the person's language,

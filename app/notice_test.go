@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/notice"
+	"github.com/fieldreg/fieldreg/receipt"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -26,7 +27,7 @@ func TestNoticeLanguageRecorded(t *testing.T) {
 	h.typeInto("e.g. HADDAD", "Sample-Haddad")
 	h.fillPerson("Example Omar", "Male", dobYear, "1985")
 	h.typeInto("as the person writes it", "عمر حداد")
-	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
+	h.radio(h.u.T(categoryLabels[registry.CategoryIrregular])).SetSelected(h.u.T(categoryLabels[registry.CategoryIrregular]))
 	f := h.u.sh.reg.form
 	h.pick("type a language, e.g. Arabic or Pashto", "ckb", "ckb")
 	if got := noticeLangOf(f.noticeLang.Selected); got != "ckb" {
@@ -111,5 +112,37 @@ func TestShapedText(t *testing.T) {
 	}
 	if suggestNoticeLang([]string{"deu", "hrv", "pus", "ara"}) != "pus" || suggestNoticeLang([]string{"deu"}) != "" {
 		t.Error("suggestion")
+	}
+}
+
+// What the notice work shows the officer is in the officer's language: the
+// notice given with its language and version, every readable line of a
+// receipt, and why a notice cannot be shown.
+func TestNoticeInOfficersLanguage(t *testing.T) {
+	u := englishUI()
+	u.useLanguage("de")
+	p := &registry.Person{InformationNotice: true, NoticeLang: "ara", NoticeVersion: "2026-01"}
+	if got, want := u.noticeGiven(p), "Ja, auf ara – Arabic (Version 2026-01)"; got != want {
+		t.Errorf("notice given: %q, want %q", got, want)
+	}
+	if got := u.noticeGiven(&registry.Person{}); got != "Nein" {
+		t.Errorf("notice not given: %q", got)
+	}
+	if got := u.noticeError(notice.ErrUnknownLanguage); !strings.Contains(got, "in dieser Sprache nicht") {
+		t.Errorf("unknown notice language: %q", got)
+	}
+	fields := receipt.Fields{Birth: "1985-03-01"}
+	for _, l := range fields.Lines() {
+		if _, known := lineLabels[l.Key]; !known || u.lineLabel(l) == "" {
+			t.Errorf("receipt line %s has no message", l.Key)
+		}
+	}
+	fields.Birth = "1985"
+	if got := []string{u.lineLabel(fields.Lines()[0]), u.lineLabel(fields.Lines()[2])}; got[0] != "Registrierungsnummer" || got[1] != "Geburtsjahr" {
+		t.Errorf("ID and year of birth lines: %q", got)
+	}
+	// A line the app does not know yet keeps receipt's English.
+	if got := u.lineLabel(receipt.Line{Label: "Something new", Key: "new"}); got != "Something new" {
+		t.Errorf("unknown line: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/receipt"
 )
@@ -20,7 +21,6 @@ import (
 // module is drawn crisp.
 const qrSide = 380
 
-// receiptFor is a saved person a receipt is issued for.
 // receiptFor is a saved person a receipt is for; lang is the language of
 // the notice they were given (ISO 639-3, may be empty): the receipt's
 // lines are then also worded in it.
@@ -101,7 +101,7 @@ func (r *receiptScreen) show(i int) {
 		r.renderError(err)
 		return
 	}
-	r.setBody(container.NewPadded(container.NewVBox(para("Preparing the receipt…"), widget.NewProgressBarInfinite())))
+	r.setBody(container.NewPadded(container.NewVBox(para(r.u.T("receipt.preparing")), widget.NewProgressBarInfinite())))
 	sess := r.u.sess
 	id := r.people[i].id
 	var rc *receipt.Receipt
@@ -130,7 +130,7 @@ func (r *receiptScreen) markHit(i int, hit bool) {
 	}
 	text := fmt.Sprintf("%d. %s", i+1, r.people[i].name)
 	if hit {
-		text += " · HIT elsewhere"
+		text += " · " + r.u.T("receipt.hit_elsewhere")
 	}
 	r.chips[i].SetText(text)
 }
@@ -142,8 +142,7 @@ func (r *receiptScreen) setBody(obj fyne.CanvasObject) {
 
 func (r *receiptScreen) renderError(err error) {
 	m := newMessage(widget.DangerImportance)
-	m.Set("No receipt can be made for this person. " + plainError(err) +
-		" The registration itself is saved: give the person the registration ID on paper.")
+	m.Set(r.u.Tf("receipt.cannot_make", i18n.Args{"Error": r.u.plainError(err)}))
 	p := r.people[r.cur]
 	r.setBody(r.u.scroll(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(p.name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -158,18 +157,18 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 
 	g := &detailGrid{grid: container.New(layout.NewFormLayout())}
 	for _, l := range rc.Lines() {
-		g.row(l.Label, l.Value)
+		g.row(u.lineLabel(l), l.Value)
 	}
 	actions := []fyne.CanvasObject{
-		u.primary("Save PNG", theme.FileImageIcon(), r.savePNG),
-		u.button("Save PDF", theme.DocumentSaveIcon(), r.savePDF),
+		u.primary(u.T("receipt.save_png"), theme.FileImageIcon(), r.savePNG),
+		u.button(u.T("receipt.save_pdf"), theme.DocumentSaveIcon(), r.savePDF),
 	}
 	if u.printer != nil {
-		actions = append(actions, u.button("Print", theme.DocumentPrintIcon(), r.printPDF))
+		actions = append(actions, u.button(u.T("receipt.print"), theme.DocumentPrintIcon(), r.printPDF))
 	}
 	if len(r.people) > 1 && r.cur+1 < len(r.people) {
 		next := r.cur + 1
-		actions = append(actions, u.button("Next person", theme.NavigateNextIcon(), func() { r.show(next) }))
+		actions = append(actions, u.button(u.T("receipt.next"), theme.NavigateNextIcon(), func() { r.show(next) }))
 	}
 	// The actions come before the lines, so they are in view on a
 	// landscape tablet without scrolling.
@@ -187,6 +186,24 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 	}
 	right := widget.NewCard("", "", lines)
 	r.setBody(u.newColumns([]fyne.CanvasObject{card}, []fyne.CanvasObject{right}))
+}
+
+// lineLabels are the message IDs of the receipt's readable lines, by key.
+var lineLabels = map[string]string{
+	receipt.LineID: "receipt.line_id", receipt.LineName: "receipt.line_name",
+	receipt.LineBirthYear: "receipt.line_birth_year", receipt.LineBirthDate: "receipt.line_birth_date",
+	receipt.LineDate: "receipt.line_registered", receipt.LinePlace: "receipt.line_place",
+	receipt.LineCountry: "receipt.line_country", receipt.LineDevice: "receipt.line_device",
+	receipt.LineIssued: "receipt.line_issued", receipt.LineExpires: "receipt.line_expires",
+}
+
+// lineLabel is the label of a receipt's readable line in the officer's
+// language (receipt's English for a line the app does not know yet).
+func (u *UI) lineLabel(l receipt.Line) string {
+	if id, ok := lineLabels[l.Key]; ok {
+		return u.T(id)
+	}
+	return l.Label
 }
 
 // qrImage is the receipt's QR code drawn with a whole number of pixels per
@@ -257,11 +274,11 @@ func (r *receiptScreen) saved(name string, err error) {
 	if err != nil {
 		fyne.LogError("saving a receipt failed", nil)
 		r.status.SetImportance(widget.DangerImportance)
-		r.status.Set("The receipt could not be saved there. " + plainError(err) + " Choose another place.")
+		r.status.Set(r.u.Tf("receipt.save_failed", i18n.Args{"Error": r.u.plainError(err)}))
 		return
 	}
 	r.status.SetImportance(widget.SuccessImportance)
-	r.status.Set("Saved as " + name + ".")
+	r.status.Set(r.u.Tf("file.saved_as", i18n.Args{"Name": name}))
 }
 
 // printPDF sends the PDF receipt to the printer off the UI goroutine.
@@ -273,7 +290,7 @@ func (r *receiptScreen) printPDF() {
 		return
 	}
 	r.status.SetImportance(widget.MediumImportance)
-	r.status.Set("Sending the receipt to the printer…")
+	r.status.Set(r.u.T("receipt.printing"))
 	var said string
 	var err error
 	r.u.background(func() {
@@ -287,6 +304,6 @@ func (r *receiptScreen) printPDF() {
 		} else {
 			r.status.SetImportance(widget.SuccessImportance)
 		}
-		r.status.Set(printResult(said, err))
+		r.status.Set(r.u.printResult(said, err))
 	})
 }
