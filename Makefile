@@ -12,9 +12,11 @@ GO ?= go
 DATA ?=
 # Packages Fyne needs to build (OpenGL and X11 headers), and what the tests
 # use: Xvfb for real-window checks, zbarimg to read receipts with a standard
-# QR reader, imagemagick for screenshots.
+# QR reader, imagemagick for screenshots, Tesseract with its Arabic, Persian,
+# Urdu and English data to read the information notice back (notice/ocr_test.go).
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev
-TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth
+OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd
+TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth $(OCR_PKGS)
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -86,7 +88,9 @@ fmt-check:
 
 # Everything CI checks: formatting, vet, staticcheck, every binary builds,
 # the whole suite under -race (with Xvfb when there is no display), then the
-# packages of a release, built and checked (docs/install.md).
+# packages of a release, built and checked (docs/install.md). The OCR tests
+# may not skip here: Tesseract is installed above.
+test: export FIELDREG_REQUIRE_OCR := 1
 test: test-deps fmt-check vet lint build
 	@if [ -z "$$DISPLAY" ]; then \
 		Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \
@@ -108,6 +112,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'UnlockDefault' -benchtime 5x ./device/
 	$(GO) test -run '^$$' -bench 'RegisterDurable|BulkImport' -benchtime 3000x ./device/
 	$(GO) test -run '^$$' -bench 'Search100k' -benchtime 300x -timeout 30m ./device/
+	$(GO) test -run '^$$' -bench 'NoticePage' -benchtime 20x ./notice/
 
 # Installable packages and signed checksums in dist/ (docs/install.md).
 package: package-deps

@@ -162,7 +162,7 @@ func (d *detailScreen) receipt() {
 	back := u.button(u.T("record.back"), theme.NavigateBackIcon(), func() { u.sh.show(navRecords, d.root) })
 	r := newReceiptScreen(u, navRecords, u.Tf("record.receipt_for", i18n.Args{"Name": rv.Person.FullName()}),
 		u.T("record.receipt_new"),
-		[]receiptFor{{id: rv.ID, name: rv.Person.FullName()}}, "", back)
+		[]receiptFor{{id: rv.ID, name: rv.Person.FullName(), lang: rv.Person.NoticeLang}}, "", back)
 	u.sh.show(navRecords, r.root)
 }
 

@@ -23,6 +23,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/internal/i18n"
+	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -82,11 +83,15 @@ type personForm struct {
 	vulns                   []*widget.Check
 	langs                   *codePicker
 	interpreter, notice     *widget.Check
-	photo                   []byte
-	photoBox                *fyne.Container
-	photoRemove             *widget.Button
-	notes                   *entry
-	reason                  *entry
+	noticeLang              *widget.Select
+	// noticeGiven is the notice language and version the record holds:
+	// an amendment that keeps the language keeps the version given then.
+	noticeGiven [2]string
+	photo       []byte
+	photoBox    *fyne.Container
+	photoRemove *widget.Button
+	notes       *entry
+	reason      *entry
 
 	errs     map[string]message
 	warnings message
@@ -105,7 +110,7 @@ type personForm struct {
 // errorKeys are the FieldErrors keys the form shows next to a field.
 var errorKeys = []string{"family_name", "given_names", "original_script_name", "original_script_lang", "aliases",
 	"sex", "nationalities", "birth_date", "place_of_birth", "document", "category", "encounter",
-	"vulnerabilities", "languages", "relationship", "photo", "notes", "reason"}
+	"vulnerabilities", "languages", "notice_lang", "relationship", "photo", "notes", "reason"}
 
 func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f := &personForm{u: u, amend: amend, group: group, errs: map[string]message{}}
@@ -144,6 +149,8 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.langs = u.newCodePicker(assets.Languages(), true, u.T("form.langs_placeholder"))
 	f.interpreter = u.check(u.T("form.interpreter"), nil)
 	f.notice = u.check(u.T("form.notice"), nil)
+	f.noticeLang = u.selectBox(noticeChoices(), nil)
+	f.noticeLang.PlaceHolder = u.T("form.notice_lang_placeholder")
 	f.photoBox = container.NewHBox()
 	f.photoRemove = u.button(u.T("form.remove_photo"), theme.DeleteIcon(), func() { f.setPhoto(nil) })
 	f.notes = u.newMultiLine(u.T("form.notes_placeholder"), 3)
@@ -182,7 +189,17 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	}
 	f.origLang.OnChanged = f.recheck
 	f.docCountry.OnChanged = f.recheck
-	f.langs.OnChanged = f.recheck
+	f.langs.OnChanged = func() {
+		f.recheck()
+		// The notice language is suggested from the languages the person
+		// speaks, until the officer picks one.
+		if f.noticeLang.Selected == "" {
+			if l := suggestNoticeLang(f.langs.Selected()); l != "" {
+				f.noticeLang.SetSelected(noticeChoice(l))
+			}
+		}
+	}
+	f.noticeLang.OnChanged = func(string) { u.activity(); f.recheck() }
 	return f
 }
 
@@ -229,7 +246,10 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 		section(u.T("form.needs"),
 			fieldLabel(u.T("form.vulnerabilities")), vulnGrid, f.errs["vulnerabilities"].Object(),
 			labelled(u.T("form.languages"), f.langs.Object(), f.errs["languages"]),
-			f.interpreter, f.notice,
+			f.interpreter,
+			labelled(u.T("form.notice_lang"), container.NewBorder(nil, nil, nil,
+				u.button(u.T("form.show_notice"), theme.DocumentIcon(), f.showNotice), f.noticeLang), f.errs["notice_lang"]),
+			f.notice,
 		),
 		section(u.T("form.photo"),
 			f.photoBox,
@@ -327,6 +347,10 @@ func (f *personForm) fill(p *registry.Person) {
 	f.langs.Set(p.Languages...)
 	f.interpreter.SetChecked(p.Interpreter)
 	f.notice.SetChecked(p.InformationNotice)
+	f.noticeGiven = [2]string{p.NoticeLang, p.NoticeVersion}
+	if p.NoticeLang != "" {
+		f.noticeLang.SetSelected(noticeChoice(p.NoticeLang))
+	}
 	f.setPhoto(p.Photo)
 	f.notes.SetText(p.Notes)
 }
@@ -418,10 +442,35 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	p.Languages = f.langs.Selected()
 	p.Interpreter = f.interpreter.Checked
 	p.InformationNotice = f.notice.Checked
+	p.NoticeLang, p.NoticeVersion = "", ""
+	if lang := noticeLangOf(f.noticeLang.Selected); p.InformationNotice && lang == "" {
+		fe["notice_lang"] = u.T("form.notice_lang_missing")
+	} else if p.InformationNotice {
+		p.NoticeLang = lang
+		if lang == f.noticeGiven[0] && f.noticeGiven[1] != "" {
+			p.NoticeVersion = f.noticeGiven[1]
+		} else if v, err := notice.Version(lang); err != nil {
+			fe["notice_lang"] = u.noticeError(err)
+		} else {
+			p.NoticeVersion = v
+		}
+	}
 	p.Photo = f.photo
 	p.Notes = f.notes.Text
 	registry.Normalize(&p)
 	return &p, fe
+}
+
+// showNotice shows the notice in the chosen language, to hand the
+// tablet to the person.
+func (f *personForm) showNotice() {
+	lang := noticeLangOf(f.noticeLang.Selected)
+	if lang == "" {
+		f.errs["notice_lang"].Set(f.u.T("form.notice_lang_first"))
+		return
+	}
+	f.errs["notice_lang"].Set("")
+	f.u.showNotice(lang)
 }
 
 // validate reads and checks the form, showing every problem next to its

@@ -51,6 +51,7 @@ var (
 		"category": "field.category", "encounter": "field.encounter", "vulnerabilities": "field.vulnerabilities",
 		"relationship": "field.relationship", "languages": "field.languages", "interpreter": "field.interpreter",
 		"information_notice": "field.information_notice", "photo": "field.photo", "notes": "field.notes", "group": "field.group",
+		"notice_lang": "field.notice_lang", "notice_version": "field.notice_version",
 	}
 )
 

@@ -33,6 +33,10 @@ var problemLabels = map[string]string{
 	registry.ProblemVulnerability:  "problem.vulnerability",
 	registry.ProblemLanguages:      "problem.languages",
 	registry.ProblemRelationship:   "problem.relationship",
+	registry.ProblemNoticeLang:     "problem.notice_lang",
+	registry.ProblemNoticeNotGiven: "problem.notice_not_given",
+	registry.ProblemNoticeTogether: "problem.notice_together",
+	registry.ProblemNoticeVersion:  "problem.notice_version",
 }
 
 // warningLabels are the message IDs of registry.Warnings' advice.

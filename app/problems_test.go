@@ -24,6 +24,10 @@ func TestRegistryProblemsTranslated(t *testing.T) {
 		{FamilyName: "Sample", Document: registry.Document{Number: "bad number!"}},
 		{FamilyName: "Sample", Document: registry.Document{Number: "X1", Type: "scroll"}},
 		{FamilyName: "Sample", Document: registry.Document{Number: "X1", IssuingCountry: "ZZZ"}},
+		{FamilyName: "Sample", NoticeLang: "arabic", NoticeVersion: "1", InformationNotice: true},
+		{FamilyName: "Sample", NoticeLang: "ara", NoticeVersion: "1"},
+		{FamilyName: "Sample", NoticeLang: "ara", InformationNotice: true},
+		{FamilyName: "Sample", NoticeLang: "ara", NoticeVersion: "not a version", InformationNotice: true},
 		{GivenNames: long, Notes: long, BirthDate: registry.Date{Year: 1800}, Document: registry.Document{Type: "passport"}},
 	}
 	warn := []registry.Person{

@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/internal/i18n"
+	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/receipt"
 )
 
@@ -20,8 +21,10 @@ import (
 // module is drawn crisp.
 const qrSide = 380
 
-// receiptFor is a saved person a receipt is issued for.
-type receiptFor struct{ id, name string }
+// receiptFor is a saved person a receipt is for; lang is the language of
+// the notice they were given (ISO 639-3, may be empty): the receipt's
+// lines are then also worded in it.
+type receiptFor struct{ id, name, lang string }
 
 // receiptScreen shows the receipts of one or more saved people (a family
 // gets one each), one at a time: a large QR code, the lines printed beside
@@ -154,7 +157,7 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 
 	g := &detailGrid{grid: container.New(layout.NewFormLayout())}
 	for _, l := range rc.Lines() {
-		g.row(l.Label, l.Value)
+		g.row(u.lineLabel(l), l.Value)
 	}
 	actions := []fyne.CanvasObject{
 		u.primary(u.T("receipt.save_png"), theme.FileImageIcon(), r.savePNG),
@@ -178,8 +181,29 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 		lines.Add(r.extra(r.cur))
 	}
 	lines.Add(dense(g.grid))
+	if tr := r.translation(); tr != nil {
+		lines.Add(personLines(rc, tr))
+	}
 	right := widget.NewCard("", "", lines)
 	r.setBody(u.newColumns([]fyne.CanvasObject{card}, []fyne.CanvasObject{right}))
+}
+
+// lineLabels are the message IDs of the receipt's readable lines, by key.
+var lineLabels = map[string]string{
+	receipt.LineID: "receipt.line_id", receipt.LineName: "receipt.line_name",
+	receipt.LineBirthYear: "receipt.line_birth_year", receipt.LineBirthDate: "receipt.line_birth_date",
+	receipt.LineDate: "receipt.line_registered", receipt.LinePlace: "receipt.line_place",
+	receipt.LineCountry: "receipt.line_country", receipt.LineDevice: "receipt.line_device",
+	receipt.LineIssued: "receipt.line_issued", receipt.LineExpires: "receipt.line_expires",
+}
+
+// lineLabel is the label of a receipt's readable line in the officer's
+// language (receipt's English for a line the app does not know yet).
+func (u *UI) lineLabel(l receipt.Line) string {
+	if id, ok := lineLabels[l.Key]; ok {
+		return u.T(id)
+	}
+	return l.Label
 }
 
 // qrImage is the receipt's QR code drawn with a whole number of pixels per
@@ -219,13 +243,28 @@ func (r *receiptScreen) savePDF() {
 		return
 	}
 	r.u.saveFile(rc.RegistrationID+".pdf", func(w fyne.URIWriteCloser) {
-		r.u.writeFile(w, func() ([]byte, error) { return receiptPDF(rc) }, r.saved)
+		tr := r.translation()
+		r.u.writeFile(w, func() ([]byte, error) { return receiptPDF(rc, tr) }, r.saved)
 	})
 }
 
-func receiptPDF(rc *receipt.Receipt) ([]byte, error) {
+// translation is the receipt's wording in the current person's notice
+// language, or nil.
+func (r *receiptScreen) translation() *receipt.Translation {
+	lang := r.people[r.cur].lang
+	if lang == "" {
+		return nil
+	}
+	tr, err := notice.ReceiptTranslation(lang)
+	if err != nil {
+		return nil
+	}
+	return tr
+}
+
+func receiptPDF(rc *receipt.Receipt, tr *receipt.Translation) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := rc.PDF(&buf); err != nil {
+	if err := rc.PDFIn(&buf, tr); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -246,6 +285,7 @@ func (r *receiptScreen) saved(name string, err error) {
 func (r *receiptScreen) printPDF() {
 	rc := r.current()
 	printer := r.u.printer
+	tr := r.translation()
 	if rc == nil || printer == nil {
 		return
 	}
@@ -255,7 +295,7 @@ func (r *receiptScreen) printPDF() {
 	var err error
 	r.u.background(func() {
 		var pdf []byte
-		if pdf, err = receiptPDF(rc); err == nil {
+		if pdf, err = receiptPDF(rc, tr); err == nil {
 			said, err = printer(pdf)
 		}
 	}, func() {

@@ -310,7 +310,7 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 	addMember := u.button(u.T("register.add_member"), theme.ContentAddIcon(), func() { r.joinFamily(headID, head) })
 	var who []receiptFor
 	for i, id := range ids {
-		who = append(who, receiptFor{id: id, name: people[i].FullName()})
+		who = append(who, receiptFor{id: id, name: people[i].FullName(), lang: people[i].NoticeLang})
 	}
 	intro := u.T("register.saved_intro")
 	r.receipts = newReceiptScreen(u, navRegister, title, intro, who, notes, next, addMember)

@@ -194,9 +194,10 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 		g.row(u.T("details.relationship"), u.label(p.Relationship, relationshipLabels))
 	}
 	if p.OriginalScriptName != "" {
-		// The language on its own row: beside right-to-left text the
-		// parentheses would be reordered.
-		g.row(u.T("details.original_script"), p.OriginalScriptName)
+		// Shaped and ordered by textimg where Fyne cannot (Arabic
+		// script); the language on its own row: beside right-to-left
+		// text the parentheses would be reordered.
+		g.add(u.T("details.original_script"), shapedText(p.OriginalScriptName, p.OriginalScriptLang))
 		if p.OriginalScriptLang != "" {
 			g.row(u.T("details.script_language"), languageNames([]string{p.OriginalScriptLang}))
 		}
@@ -226,7 +227,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	g.row(u.T("form.vulnerabilities"), dash(strings.Join(u.labelsOf(p.Vulnerabilities, vulnerabilityLabels), ", ")))
 	g.row(u.T("details.languages"), dash(languageNames(p.Languages)))
 	g.row(u.T("details.interpreter"), u.yesNo(p.Interpreter))
-	g.row(u.T("details.notice"), u.yesNo(p.InformationNotice))
+	g.row(u.T("details.notice"), u.noticeGiven(p))
 	if len(p.Photo) > 0 || p.Notes != "" {
 		g.section(u.T("details.photo_notes"))
 	}

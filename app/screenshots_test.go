@@ -171,6 +171,7 @@ func shotsRun(s *shooter) {
 		f.langs.Set("ara", "kur")
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
+		f.noticeLang.SetSelected(noticeChoice("ara"))
 	})
 	s.until("", func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
 	s.shot("candidates")
@@ -189,8 +190,24 @@ func shotsRun(s *shooter) {
 		f.setDobKind(dobEstimate)
 		f.dob.SetText("7")
 		f.vulns[1].SetChecked(true)
+		f.notice.SetChecked(true)
+		f.noticeLang.SetSelected(noticeChoice("ara"))
 	})
 	s.shot("register")
+	if !s.portrait {
+		// The notice picker, lower in the form.
+		s.ui(func() {
+			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
+			d := fyne.CurrentApp().Driver()
+			y := d.AbsolutePositionForObject(u.sh.reg.form.noticeLang).Y - d.AbsolutePositionForObject(c.scroll).Y + c.scroll.Offset.Y
+			c.scroll.ScrollToOffset(fyne.NewPos(0, y-300))
+		})
+		s.shot("register-notice")
+		s.ui(func() {
+			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
+			c.scroll.ScrollToTop()
+		})
+	}
 	if s.portrait {
 		// The portrait check is the form; scroll to its lower half too.
 		s.ui(func() {

@@ -215,7 +215,7 @@ func (v *verifyScreen) showVerdict(vd *receipt.Verdict, known bool) {
 		g.section(title)
 		for _, l := range vd.Lines() {
 			if shown(l.Value) {
-				g.row(l.Label, l.Value)
+				g.row(u.lineLabel(l), l.Value)
 			}
 		}
 		if vd.RevokedAt != nil {

@@ -54,6 +54,8 @@ var commands = map[string]command{
 	"verify":     {"check a receipt from its text or an image; prints a JSON verdict", cmdVerify},
 	"sync":       {"exchange events with the hub; prints progress and a summary", cmdSync},
 	"bundle":     {"bundle export|import: carry events to and from the hub on a USB stick", cmdBundle},
+	"notice":     {"the information notice in the person's language: text, PNG or A4 PDF (blank, or for one registration)", cmdNotice},
+	"contacts":   {"show the notice contacts (controller, DPO, supervisory authority); standalone: --set them", cmdContacts},
 	"elsewhere":  {"ask the regional joint database whether a record's person was registered in another country", cmdElsewhere},
 }
 

@@ -3,6 +3,10 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"strings"
+
+	"github.com/fieldreg/fieldreg/notice"
+	"github.com/fieldreg/fieldreg/receipt"
 )
 
 // cmdReceipt issues (or reissues) the signed QR receipt of one registration.
@@ -13,9 +17,10 @@ func cmdReceipt(env *Env, args []string) int {
 	pngOut := fs.String("png", "", "write the QR code to this PNG file (required)")
 	pdfOut := fs.String("pdf", "", "also write a printable A6 receipt to this PDF file")
 	text := fs.Bool("print-text", false, "also print the receipt's QR text on standard output")
+	lang := fs.String("lang", "", "with --pdf: also word the receipt in the person's language (ISO 639-3: "+strings.Join(notice.Languages(), ", ")+")")
 	force := fs.Bool("force", false, "replace existing --png and --pdf files (they are never written through a link)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf] [--force] ID")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf [--lang LANG]] [--force] ID")
 		fs.PrintDefaults()
 	}
 	if rc, stop := parseFlags(fs, args); stop {
@@ -24,6 +29,14 @@ func cmdReceipt(env *Env, args []string) int {
 	if fs.NArg() != 1 || *pngOut == "" {
 		fs.Usage()
 		return 2
+	}
+	var tr *receipt.Translation
+	if *lang != "" {
+		var err error
+		if tr, err = notice.ReceiptTranslation(*lang); err != nil {
+			fmt.Fprintf(env.Stderr, "fieldreg receipt: the receipt is not worded in %q; known languages: %s\n", *lang, strings.Join(notice.Languages(), " "))
+			return 2
+		}
 	}
 	// Before a receipt is issued for them: an output refused afterwards
 	// would leave an issued receipt nobody holds.
@@ -55,7 +68,7 @@ func cmdReceipt(env *Env, args []string) int {
 	}
 	if *pdfOut != "" {
 		var buf bytes.Buffer
-		if err := r.PDF(&buf); err != nil {
+		if err := r.PDFIn(&buf, tr); err != nil {
 			return fail(env, err)
 		}
 		if err := writeOutput(*pdfOut, *force, buf.Bytes()); err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/internal/safefile"
+	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -45,7 +46,8 @@ type inputPerson struct {
 	Languages          []string          `json:"languages"`
 	Interpreter        bool              `json:"interpreter"`
 	InformationNotice  bool              `json:"information_notice"`
-	Photo              []byte            `json:"photo"` // base64
+	NoticeLang         string            `json:"notice_lang"` // the notice's language (ISO 639-3); the current version is recorded
+	Photo              []byte            `json:"photo"`       // base64
 	Notes              string            `json:"notes"`
 }
 
@@ -84,11 +86,17 @@ func (in *inputPerson) person(now time.Time, station string) (*registry.Person, 
 			enc.At = t
 		}
 	}
+	var noticeVersion string
+	if in.NoticeLang != "" {
+		if noticeVersion, err = notice.Version(in.NoticeLang); err != nil {
+			return nil, registry.FieldErrors{"notice_lang": "the notice is not written in that language (" + strings.Join(notice.Languages(), ", ") + ")"}
+		}
+	}
 	return &registry.Person{FamilyName: in.FamilyName, GivenNames: in.GivenNames, OriginalScriptName: in.OriginalScriptName,
 		OriginalScriptLang: in.OriginalScriptLang, Aliases: in.Aliases, Nationalities: in.Nationalities, BirthDate: bd,
 		PlaceOfBirth: in.PlaceOfBirth, Sex: in.Sex, Document: in.Document, Category: in.Category, Encounter: enc,
 		Vulnerabilities: in.Vulnerabilities, Relationship: in.Relationship, Languages: in.Languages, Interpreter: in.Interpreter,
-		InformationNotice: in.InformationNotice, Photo: in.Photo, Notes: in.Notes}, nil
+		InformationNotice: in.InformationNotice, NoticeLang: in.NoticeLang, NoticeVersion: noticeVersion, Photo: in.Photo, Notes: in.Notes}, nil
 }
 
 // notUTF8Error refuses input that is not UTF-8 (a Latin-1 or cp1250

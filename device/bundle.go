@@ -190,8 +190,8 @@ const bundleTxEvents = 10_000
 // to this device, signed with the authority's root key, whole and
 // unaltered; otherwise nothing is taken and the error wraps one of
 // bundle.ErrNotBundle, ErrNotForUs, ErrDamaged, ErrBadSignature, ... Then,
-// exactly as a network sync: the trust list and a newer revocation list
-// are stored, the hub's vector is recorded as acknowledged (the 72-hour
+// exactly as a network sync: the trust list, a newer revocation list and
+// newer notice contacts are stored, the hub's vector is recorded as acknowledged (the 72-hour
 // clock), and the events are applied a chunk per transaction, each verified
 // against the trust list. Importing the same bundle again, or an older one
 // after a newer, changes nothing. progress, if not nil, is called from this
@@ -229,7 +229,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err != nil {
 		return nil, bundle.ErrMalformed
 	}
-	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations()}, hubVec); err != nil {
+	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations(), Contacts: b.Contacts()}, hubVec); err != nil {
 		return nil, err
 	}
 	// The bundle's chunks are applied bundleTxEvents at a time, one

@@ -226,7 +226,8 @@ func (d *Device) loadTrust() (*trustState, error) {
 }
 
 // takeTrust stores the hub's trust list (each credential checked against the
-// authority's root) and a newer revocation list (checked too), and records
+// authority's root), a newer revocation list and newer notice contacts
+// (checked too), and records
 // the hub's vector as acknowledged, in one transaction.
 func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	root, err := s.d.st.GetMeta("root_public")
@@ -249,7 +250,16 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 			newList = rep.Revocations
 		}
 	}
+	newContacts, err := s.d.newerContacts(rep.Contacts, root)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
+	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if newContacts != nil {
+			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
+				return err
+			}
+		}
 		for _, raw := range rep.Credentials {
 			c, err := trust.UnmarshalCredential(raw)
 			if err != nil || c.Verify(root, time.Unix(c.IssuedAt, 0)) != nil || c.Country != s.d.info.Country {

@@ -140,30 +140,45 @@ type Fields struct {
 	ReceiptID      string    `json:"receipt_id,omitempty"` // the cti claim, hex
 }
 
-// Line is one readable line of a receipt: a label and its value.
-type Line struct{ Label, Value string }
+// Line is one readable line of a receipt: a label and its value. Key names
+// the line for translations of its label (Translation.Labels).
+type Line struct{ Label, Value, Key string }
+
+// Keys of the readable lines.
+const (
+	LineID        = "id"
+	LineName      = "name"
+	LineBirthYear = "birth_year"
+	LineBirthDate = "birth_date"
+	LineDate      = "registered"
+	LinePlace     = "place"
+	LineCountry   = "country"
+	LineDevice    = "device"
+	LineIssued    = "issued"
+	LineExpires   = "expires"
+)
 
 // Lines are the readable lines printed beside the QR code and shown by a
 // verifier, in order.
 func (f *Fields) Lines() []Line {
-	birth := "Year of birth"
+	birth, birthKey := "Year of birth", LineBirthYear
 	if len(f.Birth) > 4 {
-		birth = "Date of birth"
+		birth, birthKey = "Date of birth", LineBirthDate
 	}
 	ls := []Line{
-		{"Registration ID", f.RegistrationID},
-		{"Name", f.Name},
+		{"Registration ID", f.RegistrationID, LineID},
+		{"Name", f.Name, LineName},
 	}
 	if f.Birth != "" {
-		ls = append(ls, Line{birth, f.Birth})
+		ls = append(ls, Line{birth, f.Birth, birthKey})
 	}
 	return append(ls,
-		Line{"Registered on", f.RegisteredOn},
-		Line{"Place", f.Station},
-		Line{"Country", f.IssuerCountry},
-		Line{"Device", f.DeviceName + " (" + f.DeviceID + ")"},
-		Line{"Issued", f.IssuedAt.UTC().Format("2006-01-02")},
-		Line{"Valid until", f.ExpiresAt.UTC().Format("2006-01-02")},
+		Line{"Registered on", f.RegisteredOn, LineDate},
+		Line{"Place", f.Station, LinePlace},
+		Line{"Country", f.IssuerCountry, LineCountry},
+		Line{"Device", f.DeviceName + " (" + f.DeviceID + ")", LineDevice},
+		Line{"Issued", f.IssuedAt.UTC().Format("2006-01-02"), LineIssued},
+		Line{"Valid until", f.ExpiresAt.UTC().Format("2006-01-02"), LineExpires},
 	)
 }
 

@@ -182,7 +182,7 @@ func allFields(p *Person) map[string]json.RawMessage {
 	var m map[string]json.RawMessage
 	_ = json.Unmarshal(bz, &m)
 	// omitempty fields are absent from the zero value; give them explicit zeros.
-	for _, k := range []string{"original_script_name", "original_script_lang", "place_of_birth", "relationship", "notes", "group"} {
+	for _, k := range []string{"original_script_name", "original_script_lang", "place_of_birth", "relationship", "notes", "group", "notice_lang", "notice_version"} {
 		m[k] = json.RawMessage(`""`)
 	}
 	for _, k := range []string{"aliases", "nationalities", "vulnerabilities", "languages", "photo"} {

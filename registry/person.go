@@ -91,7 +91,9 @@ type Person struct {
 	Languages          []string  `json:"languages,omitempty"`    // ISO 639-3
 	Interpreter        bool      `json:"interpreter,omitempty"`
 	InformationNotice  bool      `json:"information_notice,omitempty"`
-	Photo              []byte    `json:"photo,omitempty"` // JPEG or PNG, at most MaxPhotoBytes
+	NoticeLang         string    `json:"notice_lang,omitempty"`    // ISO 639-3: the language of the notice given
+	NoticeVersion      string    `json:"notice_version,omitempty"` // the version of that notice's text
+	Photo              []byte    `json:"photo,omitempty"`          // JPEG or PNG, at most MaxPhotoBytes
 	Notes              string    `json:"notes,omitempty"`
 	Group              string    `json:"group,omitempty"` // family or group ID shared by its members
 }

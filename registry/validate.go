@@ -59,6 +59,10 @@ const (
 	ProblemLanguages      = "use ISO 639-3 codes (three letters, like prs)"
 	ProblemRelationship   = "unknown relationship"
 	ProblemPhotoSize      = "is larger than %d MiB"
+	ProblemNoticeLang     = "use the ISO 639-3 code of the notice's language (three letters, like ara)"
+	ProblemNoticeNotGiven = "a notice language is recorded only when the notice was given"
+	ProblemNoticeTogether = "the notice's language and version are recorded together"
+	ProblemNoticeVersion  = "is not a notice version"
 
 	WarningExpired      = "the document has expired"
 	WarningNoBirthDate  = "no date of birth: enter an estimate from the stated age if possible"
@@ -154,6 +158,16 @@ func Validate(p *Person, now time.Time) error {
 		}
 	}
 	text("group", p.Group, maxText)
+	switch {
+	case p.NoticeLang != "" && !langRE.MatchString(p.NoticeLang):
+		fe["notice_lang"] = ProblemNoticeLang
+	case p.NoticeLang != "" && !p.InformationNotice:
+		fe["notice_lang"] = ProblemNoticeNotGiven
+	case (p.NoticeLang == "") != (p.NoticeVersion == ""):
+		fe["notice_version"] = ProblemNoticeTogether
+	case len(p.NoticeVersion) > 32 || strings.ContainsFunc(p.NoticeVersion, func(r rune) bool { return r < 0x21 || r > 0x7e }):
+		fe["notice_version"] = ProblemNoticeVersion
+	}
 	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
 		fe["relationship"] = ProblemRelationship
 	}
@@ -226,6 +240,8 @@ func Normalize(p *Person) {
 	p.Document.IssuingCountry = strings.ToUpper(strings.TrimSpace(p.Document.IssuingCountry))
 	p.Nationalities = codes(p.Nationalities, strings.ToUpper)
 	p.Languages = codes(p.Languages, strings.ToLower)
+	p.NoticeLang = strings.ToLower(strings.TrimSpace(p.NoticeLang))
+	p.NoticeVersion = strings.TrimSpace(p.NoticeVersion)
 	p.Vulnerabilities = codes(p.Vulnerabilities, strings.ToLower)
 	p.Notes = strings.TrimSpace(p.Notes)
 	p.Encounter.Place = strings.TrimSpace(p.Encounter.Place)

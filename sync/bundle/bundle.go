@@ -69,6 +69,7 @@ const (
 	MaxCredentialBytes = 1024                        // one device credential
 	MaxCredentials     = 10_000                      // devices in a deployment
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
+	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
 	MaxBundleBytes     = 8 << 30                     // plaintext of one bundle
@@ -83,6 +84,7 @@ const (
 	frameHeader        = 'H'
 	frameCredential    = 'C'
 	frameRevocations   = 'R'
+	frameContacts      = 'N'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
 )
@@ -174,7 +176,8 @@ type Writer struct {
 	buf    *bufio.Writer
 	h      hash.Hash
 	sign   Signer
-	state  int // 0 trust frames, 1 events, 2 closed
+	state  int  // 0 trust frames, 1 events, 2 closed
+	nc     bool // the contacts frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
@@ -233,6 +236,21 @@ func (w *Writer) Credential(raw []byte) error {
 		return fmt.Errorf("bundle: %w: credential", ErrTooLarge)
 	}
 	w.frame(frameCredential, raw)
+	return w.err
+}
+
+// Contacts adds the authority's signed notice contacts (trust.Contacts),
+// once, before the revocation list and events. A bundle without them is
+// read as before.
+func (w *Writer) Contacts(raw []byte) error {
+	if w.state != 0 || w.nc {
+		return errors.New("bundle: the contacts go once, before the revocation list and events")
+	}
+	if len(raw) > MaxContactsBytes {
+		return fmt.Errorf("bundle: %w: contacts", ErrTooLarge)
+	}
+	w.nc = true
+	w.frame(frameContacts, raw)
 	return w.err
 }
 
@@ -317,6 +335,7 @@ type Bundle struct {
 	hdr         Header
 	creds       [][]byte
 	revocations []byte
+	contacts    []byte
 	events      int
 	chunks      [][sha256.Size]byte
 	sum         []byte
@@ -376,6 +395,10 @@ func (b *Bundle) Credentials() [][]byte { return b.creds }
 
 // Revocations is the revocation list frame, or nil.
 func (b *Bundle) Revocations() []byte { return b.revocations }
+
+// Contacts is the notice contacts frame (raw CBOR, not yet verified against
+// the authority's root), or nil.
+func (b *Bundle) Contacts() []byte { return b.contacts }
 
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
@@ -459,14 +482,15 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		return ErrNotBundle
 	}
 	var (
-		stage   = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
-		creds   = 0
-		events  = 0
-		chunk   []*registry.Event
-		chunkH  = sha256.New()
-		chunkSz = 0
-		chunkI  = 0
-		body    []byte
+		stage    = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
+		creds    = 0
+		contacts = false
+		events   = 0
+		chunk    []*registry.Event
+		chunkH   = sha256.New()
+		chunkSz  = 0
+		chunkI   = 0
+		body     []byte
 	)
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -509,6 +533,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 			if creds++; creds > MaxCredentials {
 				return fmt.Errorf("%w: more than %d credentials", ErrTooLarge, MaxCredentials)
 			}
+		case frameContacts:
+			max = MaxContactsBytes
+			if stage != 1 || contacts {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			contacts = true
 		case frameRevocations:
 			max = MaxRevocationBytes
 			if stage != 1 {
@@ -565,6 +595,10 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameRevocations:
 			if first {
 				b.revocations = bytes.Clone(body)
+			}
+		case frameContacts:
+			if first {
+				b.contacts = bytes.Clone(body)
 			}
 		case frameEvent:
 			if len(chunk) > 0 && (len(chunk) >= ChunkEvents || chunkSz+len(body) > ChunkBytes) {

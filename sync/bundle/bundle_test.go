@@ -398,3 +398,60 @@ func TestWriteFileNeverReplaces(t *testing.T) {
 		t.Fatalf("temporary files left: %v", tmps)
 	}
 }
+
+// The authority's notice contacts ride in their own frame, once, before the
+// revocation list; a bundle without them reads as before.
+func TestContactsFrame(t *testing.T) {
+	f := newFixture(t)
+	sign := func(m []byte) []byte { return ed25519.Sign(f.priv, m) }
+	var buf bytes.Buffer
+	w, err := NewWriter(&buf, f.id.Recipient(), header(f, f.self()), sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Credential([]byte("credential")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Contacts([]byte("contacts")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Contacts([]byte("again")) == nil {
+		t.Error("a second contacts frame accepted")
+	}
+	if err := w.Revocations([]byte("revocation list")); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range events(f, 3) {
+		if err := w.Event(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, bd, err := openAll(f, buf.Bytes(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(bd.Contacts()) != "contacts" || string(bd.Revocations()) != "revocation list" || len(got) != 3 {
+		t.Fatalf("contacts %q, revocations %q, %d events", bd.Contacts(), bd.Revocations(), len(got))
+	}
+	_, bd, err = openAll(f, write(t, f, f.id.Recipient(), events(f, 1)), Options{})
+	if err != nil || bd.Contacts() != nil {
+		t.Fatalf("a bundle without contacts: %q, %v", bd.Contacts(), err)
+	}
+
+	late, err := NewWriter(io.Discard, f.id.Recipient(), header(f, f.self()), sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := late.Revocations([]byte("revocation list")); err != nil {
+		t.Fatal(err)
+	}
+	if late.Contacts([]byte("late")) == nil {
+		t.Error("contacts accepted after the revocation list")
+	}
+	if late.Contacts(make([]byte, MaxContactsBytes+1)) == nil {
+		t.Error("oversized contacts accepted")
+	}
+}

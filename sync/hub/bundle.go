@@ -472,6 +472,11 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
+	if nc, err := h.st.GetMeta(metaContacts); err == nil {
+		if err := bw.Contacts(nc); err != nil {
+			return nil, err
+		}
+	}
 	if rl, err := h.st.GetMeta(metaRevocations); err == nil {
 		if err := bw.Revocations(rl); err != nil {
 			return nil, err

@@ -276,6 +276,7 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		rep.Credentials = append(rep.Credentials, t.raw)
 	}
 	rep.Revocations, _ = h.st.GetMeta(metaRevocations)
+	rep.Contacts, _ = h.st.GetMeta(metaContacts)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }

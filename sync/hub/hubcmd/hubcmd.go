@@ -46,6 +46,7 @@ func Commands() map[string]Command {
 		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
 		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
 		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
+		"contacts":      {"show the notice contacts (controller, DPO, supervisory authority) devices print, or --set them from a JSON file", runContacts},
 		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
 	}
 }
