@@ -18,7 +18,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -84,26 +84,30 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 	defer k.Wipe()
 	ad := seal.AD("hub", name)
 	var id *age.X25519Identity
-	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		if c, err := tx.GetMeta(meta); err == nil {
-			b, err := seal.Open(k, c, ad)
+	// Made once: of two servers making it at once, both keep the one stored.
+	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+		c, err := tx.GetMeta(meta)
+		if errors.Is(err, hubstore.ErrNotFound) {
+			nid, err := age.GenerateX25519Identity()
 			if err != nil {
-				return fmt.Errorf("hub keys damaged: %s: %w", name, err)
+				return err
 			}
-			id, err = age.ParseX25519Identity(string(b))
-			clear(b)
+			if c, err = seal.Seal(k, []byte(nid.String()), ad); err != nil {
+				return err
+			}
+			if c, err = tx.PutMetaOnce(meta, c); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
-		nid, err := age.GenerateX25519Identity()
+		b, err := seal.Open(k, c, ad)
 		if err != nil {
-			return err
+			return fmt.Errorf("hub keys damaged: %s: %w", name, err)
 		}
-		c, err := seal.Seal(k, []byte(nid.String()), ad)
-		if err != nil {
-			return err
-		}
-		id = nid
-		return tx.PutMeta(meta, c)
+		id, err = age.ParseX25519Identity(string(b))
+		clear(b)
+		return err
 	})
 	return id, err
 }
@@ -239,7 +243,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 			"bundle", hd.ID, "device", hd.From, "revoked", c.dev.revoked.UTC().Format(time.RFC3339))
 	}
 	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events(), RevokedAt: c.dev.revoked}
-	if _, err := h.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
+	if _, err := h.st.GetMeta(ctx, metaBundleSeen+hd.ID); err == nil {
 		res.Repeated = true
 		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)
 		return res, nil
@@ -262,7 +266,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		return nil, err
 	}
 	vb, _ := json.Marshal(deviceVector{Created: hd.Created, Bundle: hd.ID, Vector: hd.Vector})
-	err = h.st.Update(ctx, func(tx *store.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		newer := true
 		if old, err := tx.GetMeta(metaBundleDevVec + hd.From); err == nil {
 			var dv deviceVector
@@ -283,7 +287,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	if err != nil {
 		return nil, err
 	}
-	_ = h.st.TouchCredential(hd.From, now)
+	_ = h.st.TouchCredential(ctx, hd.From, now)
 	h.log.Info("bundle imported", "bundle", hd.ID, "device", hd.From, "events", res.Events, "accepted", res.Accepted,
 		"duplicates", res.Duplicates, "quarantined", res.Quarantined, "flagged", res.Flagged)
 	return res, nil
@@ -298,14 +302,14 @@ func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Ti
 	h.writeMu.Lock()
 	defer h.writeMu.Unlock()
 	var rep wire.PushReply
-	err := h.st.Update(ctx, func(tx *store.Tx) error {
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 		rep = wire.PushReply{}
-		for _, e := range evs {
-			ins, err := tx.InsertEvent(e, now)
-			if err != nil {
-				return err
-			}
-			if ins {
+		stored, err := tx.InsertEvents(evs, now)
+		if err != nil {
+			return err
+		}
+		for i, e := range evs {
+			if stored[i] {
 				rep.Accepted++
 				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
 					rep.Flagged++
@@ -386,7 +390,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt) {
 		return nil, errors.New("this device was revoked: the hub sends it nothing")
 	}
-	kb, err := h.st.GetMeta(metaBundleDevKey + dev.ID)
+	kb, err := h.st.GetMeta(ctx, metaBundleDevKey+dev.ID)
 	if err != nil {
 		return nil, ErrNoDeviceKey
 	}
@@ -395,7 +399,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 		return nil, ErrNoDeviceKey
 	}
 	var dv deviceVector
-	if b, err := h.st.GetMeta(metaBundleDevVec + dev.ID); err == nil {
+	if b, err := h.st.GetMeta(ctx, metaBundleDevVec+dev.ID); err == nil {
 		_ = json.Unmarshal(b, &dv)
 	}
 	devVec, err := wire.ToVector(dv.Vector)
@@ -414,7 +418,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if entry == nil {
 		return nil, ErrUnknownDevice
 	}
-	all, err := h.st.Heads()
+	all, err := h.st.Heads(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -437,7 +441,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
-	if rl, err := h.st.GetMeta(metaRevocations); err == nil {
+	if rl, err := h.st.GetMeta(ctx, metaRevocations); err == nil {
 		if err := bw.Revocations(rl); err != nil {
 			return nil, err
 		}

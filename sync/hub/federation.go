@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/ed25519"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,9 +20,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
-	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/federation"
@@ -78,28 +76,16 @@ type federationState struct {
 	details *age.X25519Identity
 }
 
-const regionSchema = `
-CREATE TABLE IF NOT EXISTS fed_records(country TEXT NOT NULL, ref TEXT NOT NULL, day TEXT NOT NULL, place TEXT NOT NULL,
-	category TEXT NOT NULL, updated INTEGER NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS fed_tokens(token BLOB NOT NULL, country TEXT NOT NULL, ref TEXT NOT NULL, kind TEXT NOT NULL,
-	PRIMARY KEY(token, country, ref)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS fed_tokens_ref ON fed_tokens(country, ref);
-CREATE TABLE IF NOT EXISTS fed_countries(client TEXT PRIMARY KEY, country TEXT NOT NULL, sharing TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS fed_details(country TEXT NOT NULL, ref TEXT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;`
-
-const countrySchema = `
-CREATE TABLE IF NOT EXISTS fed_pushed(record TEXT PRIMARY KEY, n INTEGER NOT NULL, h INTEGER NOT NULL) WITHOUT ROWID;`
-
 // loadFederation reads the hub's role and, for a country hub that joined a
 // region, unseals its federation package with the hub key.
 func (h *Hub) loadFederation(master *seal.Key) error {
-	role, _ := h.st.GetMeta(metaRole)
+	ctx := context.Background()
+	role, _ := h.meta(ctx, metaRole)
 	h.fed.role = string(role)
 	if h.fed.role == RoleRegion {
-		_, err := h.st.DB().Exec(regionSchema)
-		return err
+		return nil
 	}
-	b, err := h.st.GetMeta(metaSealedFed)
+	b, err := h.st.GetMeta(ctx, metaSealedFed)
 	if err != nil || b == nil {
 		return nil
 	}
@@ -108,10 +94,7 @@ func (h *Hub) loadFederation(master *seal.Key) error {
 		return fmt.Errorf("hub keys damaged: federation package: %w", err)
 	}
 	defer clear(pt)
-	if h.fed.pkg, err = federation.Unmarshal(pt); err != nil {
-		return err
-	}
-	_, err = h.st.DB().Exec(countrySchema)
+	h.fed.pkg, err = federation.Unmarshal(pt)
 	return err
 }
 
@@ -208,16 +191,15 @@ func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryE
 	if err != nil {
 		return nil, err
 	}
-	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.PutCredential(store.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now}); err != nil {
+	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+		if err := tx.PutCredential(hubstore.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now}); err != nil {
 			return err
 		}
-		if _, err := tx.Exec("INSERT OR REPLACE INTO fed_countries(client, country, sharing) VALUES(?, ?, ?)", id, country, sharing); err != nil {
+		if err := tx.AdmitCountry(id, country, sharing); err != nil {
 			return err
 		}
 		if sharing == federation.SharingIndex {
-			_, err := tx.Exec("DELETE FROM fed_details WHERE country = ?", country)
-			return err
+			return tx.DropDetails(country)
 		}
 		return nil
 	})
@@ -251,29 +233,11 @@ func (h *Hub) detailsIdentity() (*age.X25519Identity, error) {
 // admitted a country client with (index for clients admitted before modes
 // were recorded).
 func (h *Hub) countrySharing(ctx context.Context, client string) (string, error) {
-	var s string
-	err := h.st.DB().QueryRowContext(ctx, "SELECT sharing FROM fed_countries WHERE client = ?", client).Scan(&s)
-	if errors.Is(err, sql.ErrNoRows) {
+	s, err := h.st.CountrySharing(ctx, client)
+	if errors.Is(err, hubstore.ErrNotFound) {
 		return federation.SharingIndex, nil
 	}
 	return s, err
-}
-
-// unwrapMaster unwraps the hub key with the operator's passphrase.
-func unwrapMaster(st *store.Store, passphrase []byte) (*seal.Key, error) {
-	b, err := st.GetMeta(metaWrap)
-	if err != nil {
-		return nil, ErrNotInitialised
-	}
-	w, err := vault.UnmarshalWrap(b)
-	if err != nil {
-		return nil, err
-	}
-	k, err := w.Unwrap(passphrase)
-	if errors.Is(err, vault.ErrWrongPassphrase) {
-		return nil, ErrWrongPass
-	}
-	return k, err
 }
 
 // Federate stores a federation package (from the regional authority, opened
@@ -297,7 +261,7 @@ func Federate(dir string, passphrase, file []byte, code string, opts Options) (*
 	if p.Country != h.Country() {
 		return nil, fmt.Errorf("this package admits %s, but this hub is %s's", p.Country, h.Country())
 	}
-	master, err := unwrapMaster(h.st, passphrase)
+	master, err := h.unwrapMaster(passphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -312,17 +276,14 @@ func Federate(dir string, passphrase, file []byte, code string, opts Options) (*
 	// is sent again, with its details (to full) or without (to index-only,
 	// which makes the region drop what it held).
 	repush := h.fed.pkg != nil && h.fed.pkg.Sharing != p.Sharing
-	if err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+	if err := h.st.Update(context.Background(), func(tx hubstore.Tx) error {
 		if repush {
-			if _, err := tx.Exec("DELETE FROM fed_pushed"); err != nil {
+			if err := tx.ForgetPushed(); err != nil {
 				return err
 			}
 		}
 		return tx.PutMeta(metaSealedFed, sealed)
 	}); err != nil {
-		return nil, err
-	}
-	if _, err := h.st.DB().Exec(countrySchema); err != nil {
 		return nil, err
 	}
 	return &federation.Package{Region: p.Region, Country: p.Country, RegionURL: p.RegionURL, Sharing: p.Sharing}, nil
@@ -380,11 +341,11 @@ const metaFedTokens = "hub:fed_tokens_version"
 // current tokens (the region replaces a record's tokens on each push).
 func (h *Hub) resetPushedOnNewTokens(ctx context.Context) error {
 	want := strconv.Itoa(federation.TokensVersion)
-	if v, err := h.st.GetMeta(metaFedTokens); err == nil && string(v) == want {
+	if v, err := h.st.GetMeta(ctx, metaFedTokens); err == nil && string(v) == want {
 		return nil
 	}
-	return h.st.Update(ctx, func(tx *store.Tx) error {
-		if _, err := tx.Exec("DELETE FROM fed_pushed"); err != nil {
+	return h.st.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.ForgetPushed(); err != nil {
 			return err
 		}
 		return tx.PutMeta(metaFedTokens, []byte(want))
@@ -417,41 +378,21 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 	// every event once, not once per batch.
 	after := ""
 	for {
-		type pending struct {
-			record string
-			n, hlc int64
-		}
-		rows, err := h.st.DB().QueryContext(ctx, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
-			LEFT JOIN fed_pushed p ON p.record = e.record
-			WHERE e.record > ? GROUP BY e.record
-			HAVING p.record IS NULL OR p.n != COUNT(*) OR p.h != MAX(e.hlc) ORDER BY e.record LIMIT ?`, after, batchSize)
+		batch, err := h.st.Unpushed(ctx, after, batchSize)
 		if err != nil {
-			return rep, err
-		}
-		var batch []pending
-		for rows.Next() {
-			var p pending
-			if err := rows.Scan(&p.record, &p.n, &p.hlc); err != nil {
-				rows.Close()
-				return rep, err
-			}
-			batch = append(batch, p)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return rep, err
 		}
 		if len(batch) == 0 {
 			return rep, nil
 		}
-		after = batch[len(batch)-1].record
+		after = batch[len(batch)-1].Record
 		tr, err := h.loadTrust()
 		if err != nil {
 			return rep, err
 		}
 		req := &wire.FedPush{Version: wire.Version}
 		for _, p := range batch {
-			e, err := h.fedEntry(p.record, tr)
+			e, err := h.fedEntry(ctx, p.Record, tr)
 			if err == nil {
 				// What the region would refuse is not sent: one such entry
 				// fails its whole batch, at every push, and nothing after
@@ -460,7 +401,7 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			}
 			if err != nil {
 				rep.Skipped++
-				h.log.Warn("record not sent upstream", "record", p.record, "err", err.Error())
+				h.log.Warn("record not sent upstream", "record", p.Record, "err", err.Error())
 				continue
 			}
 			req.Entries = append(req.Entries, *e)
@@ -471,9 +412,9 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			}
 		}
 		h.writeMu.Lock()
-		err = h.st.Update(ctx, func(tx *store.Tx) error {
+		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			for _, p := range batch {
-				if _, err := tx.Exec("INSERT OR REPLACE INTO fed_pushed(record, n, h) VALUES(?, ?, ?)", p.record, p.n, p.hlc); err != nil {
+				if err := tx.MarkPushed(p); err != nil {
 					return err
 				}
 			}
@@ -488,8 +429,8 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 }
 
 // openRecord folds a record's events in memory.
-func (h *Hub) openRecord(id string) (*registry.Record, error) {
-	evs, err := h.st.RecordEvents(id)
+func (h *Hub) openRecord(ctx context.Context, id string) (*registry.Record, error) {
+	evs, err := h.st.RecordEvents(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -509,8 +450,8 @@ func (h *Hub) openRecord(id string) (*registry.Record, error) {
 // device that registered it, and its category. In full sharing it also
 // carries the record's Eurodac data set (as the export builds it, without
 // the photo) encrypted to the region's recipient.
-func (h *Hub) fedEntry(id string, tr map[string]*trustEntry) (*wire.FedEntry, error) {
-	r, err := h.openRecord(id)
+func (h *Hub) fedEntry(ctx context.Context, id string, tr map[string]*trustEntry) (*wire.FedEntry, error) {
+	r, err := h.openRecord(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -701,28 +642,18 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 			return "federation push refused", nil
 		}
 	}
-	now := h.opts.Now().Unix()
+	now := h.opts.Now()
 	h.writeMu.Lock()
-	err = h.st.Update(r.Context(), func(tx *store.Tx) error {
+	err = h.st.Update(r.Context(), func(tx hubstore.Tx) error {
 		for _, e := range req.Entries {
-			if _, err := tx.Exec("DELETE FROM fed_tokens WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
-				return err
+			tokens := make([]hubstore.Token, len(e.Tokens))
+			for i, t := range e.Tokens {
+				tokens[i] = hubstore.Token{Token: t.Token, Kind: t.Kind}
 			}
-			if len(e.Details) > 0 {
-				if _, err := tx.Exec("INSERT OR REPLACE INTO fed_details(country, ref, sealed) VALUES(?, ?, ?)", country, e.Ref, e.Details); err != nil {
-					return err
-				}
-			} else if _, err := tx.Exec("DELETE FROM fed_details WHERE country = ? AND ref = ?", country, e.Ref); err != nil {
+			err := tx.PutEntry(country, hubstore.Entry{Ref: e.Ref, Date: e.Date, Place: e.Place, Category: e.Category,
+				Tokens: tokens, Details: e.Details}, now)
+			if err != nil {
 				return err
-			}
-			if _, err := tx.Exec("INSERT OR REPLACE INTO fed_records(country, ref, day, place, category, updated) VALUES(?, ?, ?, ?, ?, ?)",
-				country, e.Ref, e.Date, e.Place, e.Category, now); err != nil {
-				return err
-			}
-			for _, t := range e.Tokens {
-				if _, err := tx.Exec("INSERT OR IGNORE INTO fed_tokens(token, country, ref, kind) VALUES(?, ?, ?, ?)", t.Token, country, e.Ref, t.Kind); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
@@ -733,7 +664,7 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		return "federation push failed", []any{"err", err.Error()}
 	}
 	// The country hub's last exchange, shown by reghub status at the region.
-	_ = h.st.TouchCredential(c.id, h.opts.Now())
+	_ = h.st.TouchCredential(r.Context(), c.id, h.opts.Now())
 	writeJSON(w, &wire.FedPushReply{Upserted: len(req.Entries)})
 	return "federation push", []any{"country", country, "entries", len(req.Entries), "sharing", sharing}
 }
@@ -784,9 +715,8 @@ func parseDetails(b []byte) (*EurodacRecord, error) {
 // shares in full; nil when the owner sent none (index-only) or they do not
 // open (logged without values).
 func (h *Hub) hitDetails(ctx context.Context, country, ref string) *wire.HitDetails {
-	var sealed []byte
-	err := h.st.DB().QueryRowContext(ctx, "SELECT sealed FROM fed_details WHERE country = ? AND ref = ?", country, ref).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
+	sealed, err := h.st.FedDetails(ctx, country, ref)
+	if errors.Is(err, hubstore.ErrNotFound) {
 		return nil
 	}
 	var d *EurodacRecord
@@ -869,30 +799,19 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 		hit    wire.Hit
 	}
 	cands := map[key]*cand{}
-	stmt, err := h.st.DB().PrepareContext(ctx, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
-		FROM fed_tokens t JOIN fed_records r ON r.country = t.country AND r.ref = t.ref
-		WHERE t.token = ? AND t.country != ? LIMIT ?`)
-	if err != nil {
-		return nil, false, err
-	}
-	defer stmt.Close()
 	seen := map[string]bool{}
 	for _, t := range tokens {
 		if seen[string(t.Token)] {
 			continue
 		}
 		seen[string(t.Token)] = true
-		rows, err := stmt.QueryContext(ctx, t.Token, asker, maxPerToken)
+		rows, err := h.st.TokenHits(ctx, t.Token, asker, maxPerToken)
 		if err != nil {
 			return nil, false, err
 		}
-		for rows.Next() {
-			var hit wire.Hit
-			var kind string
-			if err := rows.Scan(&hit.Country, &hit.Ref, &kind, &hit.Date, &hit.Place, &hit.Category); err != nil {
-				rows.Close()
-				return nil, false, err
-			}
+		for _, row := range rows {
+			hit := wire.Hit{Country: row.Country, Ref: row.Ref, Date: row.Date, Place: row.Place, Category: row.Category}
+			kind := row.Kind
 			if hit.Ref == exclude {
 				continue
 			}
@@ -903,10 +822,6 @@ func (h *Hub) RegionQuery(ctx context.Context, asker, exclude string, tokens []f
 				cands[k] = c
 			}
 			c.shared.Add(kind)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, false, err
 		}
 	}
 	type found struct {
@@ -959,36 +874,23 @@ type FedCountry struct {
 
 // FederationStatus reports the hub's part in the federation.
 func (h *Hub) FederationStatus(ctx context.Context) (*FedStatus, error) {
-	db := h.st.DB()
 	if h.IsRegion() {
-		st := &FedStatus{Role: RoleRegion}
-		rows, err := db.QueryContext(ctx, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
-			(SELECT COUNT(*) FROM fed_records r WHERE r.country = c.country),
-			(SELECT COUNT(*) FROM fed_details d WHERE d.country = c.country)
-			FROM fed_countries c LEFT JOIN credentials cr ON cr.device_id = c.client ORDER BY c.country, c.client`)
+		cs, err := h.st.FedCountries(ctx)
 		if err != nil {
 			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var c FedCountry
-			var revoked int64
-			if err := rows.Scan(&c.Country, &c.Client, &c.Sharing, &revoked, &c.Records, &c.DataSets); err != nil {
-				return nil, err
-			}
-			c.Revoked = revoked != 0
-			st.Countries = append(st.Countries, c)
+		st := &FedStatus{Role: RoleRegion}
+		for _, c := range cs {
+			st.Countries = append(st.Countries, FedCountry(c))
 		}
-		return st, rows.Err()
+		return st, nil
 	}
 	region, url, sharing := h.Federation()
 	if region == "" {
 		return &FedStatus{}, nil
 	}
 	st := &FedStatus{Role: "country", Region: region, URL: url, Sharing: sharing}
-	err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM
-		(SELECT record, COUNT(*) AS n, MAX(hlc) AS h FROM events GROUP BY record) e
-		LEFT JOIN fed_pushed p ON p.record = e.record
-		WHERE p.record IS NULL OR p.n != e.n OR p.h != e.h`).Scan(&st.Unpushed)
+	var err error
+	st.Unpushed, err = h.st.CountUnpushed(ctx)
 	return st, err
 }

@@ -104,7 +104,7 @@ type trustEntry struct {
 // and read per request, so a `reghub revoke` run beside `reghub serve`
 // takes effect at the next request.
 func (h *Hub) loadTrust() (map[string]*trustEntry, error) {
-	rows, err := h.st.Credentials()
+	rows, err := h.st.Credentials(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -248,9 +248,9 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
 		return "hello refused", nil
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its events; try again")
 		return "hello failed", []any{"err", err.Error()}
 	}
 	// The vector of the device's scope only: a station's tablet does not
@@ -266,7 +266,7 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	for _, t := range c.trust {
 		rep.Credentials = append(rep.Credentials, t.raw)
 	}
-	rep.Revocations, _ = h.st.GetMeta(metaRevocations)
+	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }
@@ -325,7 +325,7 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	for _, q := range rep.Quarantined {
 		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err == nil {
 		touched := vector.Vector{}
 		for _, e := range evs {
@@ -404,9 +404,9 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	if max <= 0 || max > wire.MaxChunkEvents {
 		max = wire.MaxChunkEvents
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its events; try again")
 		return "pull failed", []any{"err", err.Error()}
 	}
 	w.Header().Set("Content-Type", "application/x-fieldreg-events")
@@ -437,7 +437,7 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	}
 	if !more {
 		// The device now holds everything: that is its last complete sync.
-		_ = h.st.TouchCredential(c.id, h.opts.Now())
+		_ = h.st.TouchCredential(r.Context(), c.id, h.opts.Now())
 	}
 	return "pull", []any{"events", n, "more", more}
 }

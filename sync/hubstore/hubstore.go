@@ -96,8 +96,16 @@ type Store interface {
 
 // Tx is a write transaction of a Store.
 type Tx interface {
+	// GetMeta reads a setting and, on PostgreSQL, locks it until the
+	// transaction ends: a read-modify-write (the revocation list) made by
+	// two servers at once loses neither change.
 	GetMeta(key string) ([]byte, error)
+	// PutMeta writes a setting.
 	PutMeta(key string, value []byte) error
+	// PutMetaOnce writes a setting unless it is set, and returns the value
+	// that is stored: of two servers creating a key at once, both end up
+	// with the same one.
+	PutMetaOnce(key string, value []byte) ([]byte, error)
 
 	// InsertEvents stores each event unless one with its (origin, epoch,
 	// seq) is stored; stored[i] reports whether evs[i] was. The logs' high

@@ -466,7 +466,15 @@ type Tx struct {
 // GetMeta reads a setting.
 func (t *Tx) GetMeta(key string) ([]byte, error) {
 	var v []byte
-	return v, notFound(t.tx.QueryRow(t.ctx, "SELECT value FROM meta WHERE key = $1", key).Scan(&v))
+	return v, notFound(t.tx.QueryRow(t.ctx, "SELECT value FROM meta WHERE key = $1 FOR UPDATE", key).Scan(&v))
+}
+
+// PutMetaOnce writes a setting unless it is set.
+func (t *Tx) PutMetaOnce(key string, value []byte) ([]byte, error) {
+	if _, err := t.tx.Exec(t.ctx, "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT DO NOTHING", key, value); err != nil {
+		return nil, err
+	}
+	return t.GetMeta(key)
 }
 
 // PutMeta writes a setting.

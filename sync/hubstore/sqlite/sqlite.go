@@ -316,6 +316,16 @@ func (t *Tx) GetMeta(key string) ([]byte, error) {
 // PutMeta writes a setting.
 func (t *Tx) PutMeta(key string, value []byte) error { return t.tx.PutMeta(key, value) }
 
+// PutMetaOnce writes a setting unless it is set (writers are serialised).
+func (t *Tx) PutMetaOnce(key string, value []byte) ([]byte, error) {
+	if v, err := t.tx.GetMeta(key); err == nil {
+		return v, nil
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return value, t.tx.PutMeta(key, value)
+}
+
 // InsertEvents stores each event unless its key is taken (a trigger
 // advances the logs' high marks).
 func (t *Tx) InsertEvents(evs []*registry.Event, received time.Time) ([]bool, error) {

@@ -62,6 +62,18 @@ func testMeta(t *testing.T, s hubstore.Store) {
 	if v, err := s.GetMeta(ctx, "k"); err != nil || string(v) != "two" {
 		t.Fatalf("meta = %q, %v", v, err)
 	}
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		for _, v := range []string{"first", "second"} {
+			got, err := tx.PutMetaOnce("once", []byte(v))
+			if err != nil || string(got) != "first" {
+				return fmt.Errorf("put once = %q, %v", got, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	m, err := s.Metas(ctx)
 	if err != nil || string(m["k"]) != "two" {
 		t.Fatalf("metas = %v, %v", m, err)
