@@ -29,11 +29,11 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/sync/client"
+	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
 	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
-	"github.com/fieldreg/fieldreg/sync/client"
-	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/trust"
 )
