@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,7 +86,7 @@ func newHub(t testing.TB) *hubProc {
 	if err := os.WriteFile(h.passFile, []byte("hub passphrase for tests\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	must(t, "reghub", "init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile)
+	must(t, "reghub", append([]string{"init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile}, pgtest.InitArgs(t)...)...)
 	return h
 }
 

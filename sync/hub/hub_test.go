@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -70,7 +71,11 @@ func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Perso
 func newTestHub(t *testing.T, country string, region bool) *Hub {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: country, Passphrase: pass, Region: region}, lowOpts()); err != nil {
+	cfg := InitConfig{Country: country, Passphrase: pass, Region: region}
+	if pgtest.Postgres() {
+		cfg.DB = pgtest.DB(t)
+	}
+	if err := Init(dir, cfg, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	h, err := Open(dir, pass, lowOpts())

@@ -21,6 +21,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
 )
 
 // Command is one subcommand: it gets the arguments after its name and
@@ -170,6 +171,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "create the regional joint database instead, with this three-letter region code (e.g. WBR)")
 	url := fs.String("url", "https://localhost:8443", "address devices reach the hub at (goes into enrolment packages)")
 	hosts := fs.String("hosts", "", "more comma-separated names or addresses for the hub's certificate")
+	db := fs.String("db", "", "keep the hub's data in this PostgreSQL database (postgres://USER@HOST:PORT/DB?sslmode=verify-full); the keys stay sealed in --data. Default: everything in --data (SQLite)")
 	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the passphrase: default (64 MiB) or low (19 MiB; weak machines, tests)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
@@ -196,8 +198,11 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 			hs = append(hs, h)
 		}
 	}
-	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url, Region: *region != ""}, hub.Options{Params: p}); err != nil {
+	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url, Region: *region != "", DB: *db}, hub.Options{Params: p}); err != nil {
 		return fail(stderr, "init", err)
+	}
+	if *db != "" {
+		fmt.Fprintf(stdout, "data in PostgreSQL at %s; keys sealed in %s (copy that directory to start more servers on the same database)\n", pg.Redact(*db), c.data)
 	}
 	if *region != "" {
 		fmt.Fprintf(stdout, "regional hub %s created in %s; country hubs will reach it at %s\n", strings.ToUpper(*country), c.data, *url)
@@ -360,6 +365,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, "status", err)
 	}
+	fmt.Fprintf(stdout, "store       %s\n", h.Backend())
 	fmt.Fprintf(stdout, "hub         %s at %s\nevents      %d in %d logs\nrecords     %d\nconflicts   %d records wait for a supervisor\nquarantined %d\nfuture      %d events stamped more than a day ahead\ndevices     %d\n",
 		s.Country, s.URL, s.Events, s.Logs, s.Records, s.Conflicts, len(s.Quarantined), s.Future, len(s.Devices))
 	for _, d := range s.Devices {

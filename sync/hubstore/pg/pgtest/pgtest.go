@@ -101,3 +101,21 @@ func Restart(tb testing.TB, pause time.Duration) {
 	time.Sleep(pause)
 	run("start")
 }
+
+// BackendEnv selects the hub back end of the end-to-end suites:
+// "postgres" runs them on a fresh database of the test cluster, anything
+// else on SQLite (make test runs them both ways).
+const BackendEnv = "FIELDREG_HUB_BACKEND"
+
+// Postgres reports whether the suites run on PostgreSQL.
+func Postgres() bool { return os.Getenv(BackendEnv) == "postgres" }
+
+// InitArgs are the flags reghub init takes for the selected back end: a
+// fresh database's --db on PostgreSQL, none on SQLite.
+func InitArgs(tb testing.TB) []string {
+	tb.Helper()
+	if !Postgres() {
+		return nil
+	}
+	return []string{"--db", DB(tb)}
+}
