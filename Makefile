@@ -12,9 +12,12 @@ GO ?= go
 DATA ?=
 # Packages Fyne needs to build (OpenGL and X11 headers), and what the tests
 # use: Xvfb for real-window checks, zbarimg to read receipts with a standard
-# QR reader, imagemagick for screenshots.
+# QR reader, imagemagick for screenshots, postgresql for the hub's
+# PostgreSQL back end (.ci/pg starts a throw-away cluster of it).
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev
-TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth
+TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth postgresql
+# The hub suites run a second time on PostgreSQL (the first run is SQLite).
+PG_SUITES := ./sync/hub/ ./sync/e2e/ ./sync/bundle/e2e/
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -28,7 +31,7 @@ endef
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build deps test-deps test vet lint fmt-check bench clean
+.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites vet lint fmt-check bench clean
 
 run: deps build
 	./fieldreg $(if $(DATA),--data $(DATA))
@@ -58,16 +61,31 @@ fmt-check:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # Everything CI checks: formatting, vet, staticcheck, every binary builds,
-# and the whole suite under -race (with Xvfb when there is no display).
+# the whole suite under -race (with Xvfb when there is no display), then the
+# hub, sync and bundle suites again with the hub on PostgreSQL. .ci/pg
+# starts the throw-away PostgreSQL cluster both runs use (the store's own
+# tests need it in the first) and stops it.
 test: test-deps fmt-check vet lint build
 	@if [ -z "$$DISPLAY" ]; then \
 		Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \
 		export DISPLAY=:97; sleep 1; \
 		trap "kill $$xvfb 2>/dev/null" EXIT; \
-		$(GO) test -race -timeout 40m ./...; \
+		.ci/pg $(MAKE) --no-print-directory test-suites; \
 	else \
-		$(GO) test -race -timeout 40m ./...; \
+		.ci/pg $(MAKE) --no-print-directory test-suites; \
 	fi
+
+test-suites:
+	$(GO) test -race -timeout 40m ./...
+	FIELDREG_HUB_BACKEND=postgres $(GO) test -timeout 30m $(PG_SUITES)
+
+# Only the hub's packages, on both back ends (a quick check of a hub change).
+test-hub:
+	.ci/pg $(MAKE) --no-print-directory test-hub-suites
+
+test-hub-suites:
+	$(GO) test -race ./sync/hubstore/... $(PG_SUITES)
+	FIELDREG_HUB_BACKEND=postgres $(GO) test $(PG_SUITES)
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps
