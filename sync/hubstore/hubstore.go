@@ -68,6 +68,8 @@ type Store interface {
 	Quarantined(ctx context.Context) ([]QuarantineEntry, error)
 	// CountFlags counts the events carrying flag.
 	CountFlags(ctx context.Context, flag string) (int, error)
+	// Flags lists every event's remarks.
+	Flags(ctx context.Context) ([]FlagEntry, error)
 
 	// Credentials lists the enrolled devices (and, at a region, the
 	// admitted country hubs) by device ID.
@@ -92,6 +94,10 @@ type Store interface {
 	Unpushed(ctx context.Context, after string, limit int) ([]Pushed, error)
 	// CountUnpushed (country hub) counts them all.
 	CountUnpushed(ctx context.Context) (int, error)
+	// PushedRecords (country hub) lists what was acknowledged upstream.
+	PushedRecords(ctx context.Context) ([]Pushed, error)
+	// Entries (region) calls fn for every record held of every country.
+	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
 }
 
 // Tx is a write transaction of a Store.
@@ -149,12 +155,20 @@ type CredentialRow struct {
 	RevokedAt  time.Time // zero unless revoked
 }
 
-// QuarantineEntry is a quarantined event's header and reason.
+// QuarantineEntry is a quarantined event and the reason.
 type QuarantineEntry struct {
 	Event    registry.EventID
 	Record   string
 	Reason   string
 	Received time.Time
+	Full     *registry.Event // the whole event, as it arrived
+}
+
+// FlagEntry is a remark on a stored event.
+type FlagEntry struct {
+	Event registry.EventID
+	Flag  string
+	At    time.Time
 }
 
 // FedCountry is an admitted country hub as the region holds it.

@@ -324,19 +324,82 @@ func (s *Store) CountEvents(ctx context.Context) (int, error) {
 
 // Quarantined lists the quarantined events, oldest first.
 func (s *Store) Quarantined(ctx context.Context) ([]hubstore.QuarantineEntry, error) {
-	rows, err := s.pool.Query(ctx, "SELECT origin, epoch, seq, record, reason, received FROM quarantine ORDER BY received, origin, epoch, seq")
+	rows, err := s.pool.Query(ctx, "SELECT origin, epoch, seq, hlc, officer, record, op, payload, sig, reason, received FROM quarantine ORDER BY received, origin, epoch, seq")
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	defer rows.Close()
 	var out []hubstore.QuarantineEntry
-	var q hubstore.QuarantineEntry
-	var epoch, seq, at int64
-	_, err = pgx.ForEachRow(rows, []any{&q.Event.Origin, &epoch, &seq, &q.Record, &q.Reason, &at}, func() error {
-		q.Event.Epoch, q.Event.Seq, q.Received = uint64(epoch), uint64(seq), time.UnixMilli(at)
+	for rows.Next() {
+		var e registry.Event
+		var q hubstore.QuarantineEntry
+		var epoch, seq, hlc, at int64
+		if err := rows.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig, &q.Reason, &at); err != nil {
+			return nil, err
+		}
+		e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
+		q.Event, q.Record, q.Received, q.Full = e.ID(), e.Record, time.UnixMilli(at), &e
 		out = append(out, q)
+	}
+	return out, unavailable(rows.Err())
+}
+
+// Flags lists every event's remarks.
+func (s *Store) Flags(ctx context.Context) ([]hubstore.FlagEntry, error) {
+	rows, err := s.pool.Query(ctx, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []hubstore.FlagEntry
+	var f hubstore.FlagEntry
+	var epoch, seq, at int64
+	_, err = pgx.ForEachRow(rows, []any{&f.Event.Origin, &epoch, &seq, &f.Flag, &at}, func() error {
+		f.Event.Epoch, f.Event.Seq, f.At = uint64(epoch), uint64(seq), time.UnixMilli(at)
+		out = append(out, f)
 		return nil
 	})
 	return out, unavailable(err)
+}
+
+// PushedRecords lists what was acknowledged upstream.
+func (s *Store) PushedRecords(ctx context.Context) ([]hubstore.Pushed, error) {
+	rows, err := s.pool.Query(ctx, "SELECT record, n, h FROM fed_pushed ORDER BY record")
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []hubstore.Pushed
+	var p hubstore.Pushed
+	_, err = pgx.ForEachRow(rows, []any{&p.Record, &p.N, &p.HLC}, func() error { out = append(out, p); return nil })
+	return out, unavailable(err)
+}
+
+// Entries calls fn for every record held of every country.
+func (s *Store) Entries(ctx context.Context, fn func(country string, e hubstore.Entry, updated time.Time) error) error {
+	rows, err := s.pool.Query(ctx, `SELECT r.country, r.ref, r.day, r.place, r.category, r.updated, d.sealed,
+		COALESCE((SELECT array_agg(t.token ORDER BY t.token, t.kind) FROM fed_tokens t WHERE t.country = r.country AND t.ref = r.ref), '{}'),
+		COALESCE((SELECT array_agg(t.kind ORDER BY t.token, t.kind) FROM fed_tokens t WHERE t.country = r.country AND t.ref = r.ref), '{}')
+		FROM fed_records r LEFT JOIN fed_details d ON d.country = r.country AND d.ref = r.ref ORDER BY r.country, r.ref`)
+	if err != nil {
+		return unavailable(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var country string
+		var e hubstore.Entry
+		var updated int64
+		var toks [][]byte
+		var kinds []string
+		if err := rows.Scan(&country, &e.Ref, &e.Date, &e.Place, &e.Category, &updated, &e.Details, &toks, &kinds); err != nil {
+			return err
+		}
+		for i := range toks {
+			e.Tokens = append(e.Tokens, hubstore.Token{Token: toks[i], Kind: kinds[i]})
+		}
+		if err := fn(country, e, time.Unix(updated, 0)); err != nil {
+			return err
+		}
+	}
+	return unavailable(rows.Err())
 }
 
 // CountFlags counts the events carrying flag.

@@ -181,17 +181,114 @@ func strings(rows *sql.Rows, err error) ([]string, error) {
 // CountEvents counts the events.
 func (s *Store) CountEvents(context.Context) (int, error) { return s.st.CountEvents() }
 
-// Quarantined lists the quarantined events.
-func (s *Store) Quarantined(context.Context) ([]hubstore.QuarantineEntry, error) {
-	q, err := s.st.Quarantined()
+// Quarantined lists the quarantined events, oldest first.
+func (s *Store) Quarantined(ctx context.Context) ([]hubstore.QuarantineEntry, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT origin, epoch, seq, hlc, officer, record, op, payload, sig, reason, received FROM quarantine ORDER BY received, origin, epoch, seq")
 	if err != nil {
 		return nil, err
 	}
-	out := make([]hubstore.QuarantineEntry, len(q))
-	for i, e := range q {
-		out[i] = hubstore.QuarantineEntry{Event: e.Event, Record: e.Record, Reason: e.Reason, Received: e.Received}
+	defer rows.Close()
+	var out []hubstore.QuarantineEntry
+	for rows.Next() {
+		var e registry.Event
+		var q hubstore.QuarantineEntry
+		var epoch, seq, hlc, at int64
+		if err := rows.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig, &q.Reason, &at); err != nil {
+			return nil, err
+		}
+		e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
+		q.Event, q.Record, q.Received, q.Full = e.ID(), e.Record, time.UnixMilli(at), &e
+		out = append(out, q)
 	}
-	return out, nil
+	return out, rows.Err()
+}
+
+// Flags lists every event's remarks.
+func (s *Store) Flags(ctx context.Context) ([]hubstore.FlagEntry, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []hubstore.FlagEntry
+	for rows.Next() {
+		var f hubstore.FlagEntry
+		var epoch, seq, at int64
+		if err := rows.Scan(&f.Event.Origin, &epoch, &seq, &f.Flag, &at); err != nil {
+			return nil, err
+		}
+		f.Event.Epoch, f.Event.Seq, f.At = uint64(epoch), uint64(seq), time.UnixMilli(at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// PushedRecords lists what was acknowledged upstream.
+func (s *Store) PushedRecords(ctx context.Context) ([]hubstore.Pushed, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT record, n, h FROM fed_pushed ORDER BY record")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []hubstore.Pushed
+	for rows.Next() {
+		var p hubstore.Pushed
+		if err := rows.Scan(&p.Record, &p.N, &p.HLC); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Entries calls fn for every record held of every country, with its
+// tokens and data set.
+func (s *Store) Entries(ctx context.Context, fn func(country string, e hubstore.Entry, updated time.Time) error) error {
+	rows, err := s.db.QueryContext(ctx, `SELECT r.country, r.ref, r.day, r.place, r.category, r.updated, d.sealed
+		FROM fed_records r LEFT JOIN fed_details d ON d.country = r.country AND d.ref = r.ref ORDER BY r.country, r.ref`)
+	if err != nil {
+		return err
+	}
+	type held struct {
+		country string
+		e       hubstore.Entry
+		updated int64
+	}
+	var all []held
+	for rows.Next() {
+		var h held
+		if err := rows.Scan(&h.country, &h.e.Ref, &h.e.Date, &h.e.Place, &h.e.Category, &h.updated, &h.e.Details); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range all {
+		trows, err := s.db.QueryContext(ctx, "SELECT token, kind FROM fed_tokens WHERE country = ? AND ref = ?", h.country, h.e.Ref)
+		if err != nil {
+			return err
+		}
+		for trows.Next() {
+			var t hubstore.Token
+			if err := trows.Scan(&t.Token, &t.Kind); err != nil {
+				trows.Close()
+				return err
+			}
+			h.e.Tokens = append(h.e.Tokens, t)
+		}
+		trows.Close()
+		if err := trows.Err(); err != nil {
+			return err
+		}
+		if err := fn(h.country, h.e, time.Unix(h.updated, 0)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // CountFlags counts the events carrying flag.
