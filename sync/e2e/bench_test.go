@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"runtime"
@@ -22,8 +23,13 @@ import (
 // from seq first on, with payloads the size of a real registration.
 func synthetic(tb testing.TB, d *devProc, origin string, epoch, first uint64, n int) []*registry.Event {
 	tb.Helper()
-	rk, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
-	key := d.signKey()
+	return syntheticWith(d.pkg.RecordsKey, d.signKey(), origin, epoch, first, n)
+}
+
+// syntheticWith is synthetic with the deployment's records key and the
+// device's signing key.
+func syntheticWith(recordsKey []byte, key ed25519.PrivateKey, origin string, epoch, first uint64, n int) []*registry.Event {
+	rk, _ := seal.KeyFromBytes(recordsKey)
 	out := make([]*registry.Event, n)
 	base := time.Now().Add(-time.Hour).UnixMilli()
 	var wg sync.WaitGroup

@@ -214,7 +214,10 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 		if err == nil && !bytes.Equal(got, rl.Marshal()) {
 			return errors.New("this database already holds a hub: copy the data directory of its first server instead of running init again")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return tx.PutMeta(metaCAOfHub, caDER)
 	})
 	if err != nil {
 		return err

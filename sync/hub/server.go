@@ -173,7 +173,9 @@ func (h *Hub) device(fn func(w http.ResponseWriter, r *http.Request, c *caller) 
 		if err != nil {
 			msg = "trust list unreadable"
 			extra = []any{"err", err.Error()}
-			httpError(sw, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its trust list")
+			// Most often the database is restarting or failing over:
+			// the device tries again later.
+			httpError(sw, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its trust list; try again")
 			return
 		}
 		dev := tr[id]

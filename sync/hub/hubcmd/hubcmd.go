@@ -22,6 +22,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/sync/hub"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
+	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
 )
 
 // Command is one subcommand: it gets the arguments after its name and
@@ -43,6 +44,7 @@ func Commands() map[string]Command {
 		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
 		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
 		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
+		"migrate":       {"copy a hub from its SQLite file into PostgreSQL (--to postgres://...) and switch it over; stop reghub serve first", runMigrate},
 		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
 	}
 }
@@ -76,6 +78,30 @@ func runRecoveryKey(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "recovery-key", err)
 	}
 	fmt.Fprintf(stdout, "recovery key written to %s. It opens every device of %s: carry it to the device (fieldreg recover --recovery-key FILE ...), then destroy the copy.\n", *out, h.Country())
+	return 0
+}
+
+// runMigrate copies the SQLite hub of --data into PostgreSQL.
+func runMigrate(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("migrate", stderr, &c)
+	to := fs.String("to", "", "the PostgreSQL database to move the hub's data to: postgres://USER@HOST:PORT/DB?sslmode=verify-full (required; empty, or holding an earlier interrupted copy of this hub)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "reghub migrate: --to is required")
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	rep, err := hub.MigrateToPostgres(ctx, c.data, *to)
+	if err != nil {
+		return fail(stderr, "migrate", fmt.Errorf("%w (run it again to resume; the hub still runs on SQLite until it succeeds)", err))
+	}
+	fmt.Fprintf(stdout, "copied and verified: %d events, %d devices, %d quarantined, %d remarks, %d regional entries, %d settings\n",
+		rep.Events, rep.Credentials, rep.Quarantined, rep.Flags, rep.Entries, rep.Settings)
+	fmt.Fprintf(stdout, "%s now uses PostgreSQL at %s; %s is no longer read: keep it as a backup, then delete it\n", c.data, pg.Redact(*to), sqlite.FileName)
 	return 0
 }
 
