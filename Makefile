@@ -62,7 +62,8 @@ fmt-check:
 
 # Everything CI checks: formatting, vet, staticcheck, every binary builds,
 # the whole suite under -race (with Xvfb when there is no display), then the
-# hub, sync and bundle suites again with the hub on PostgreSQL. .ci/pg
+# hub, sync and bundle suites again with the hub on PostgreSQL (one package
+# at a time: one test there restarts the cluster). .ci/pg
 # starts the throw-away PostgreSQL cluster both runs use (the store's own
 # tests need it in the first) and stops it.
 test: test-deps fmt-check vet lint build
@@ -77,7 +78,7 @@ test: test-deps fmt-check vet lint build
 
 test-suites:
 	$(GO) test -race -timeout 40m ./...
-	FIELDREG_HUB_BACKEND=postgres $(GO) test -timeout 30m $(PG_SUITES)
+	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 -timeout 30m $(PG_SUITES)
 
 # Only the hub's packages, on both back ends (a quick check of a hub change).
 test-hub:
@@ -85,7 +86,7 @@ test-hub:
 
 test-hub-suites:
 	$(GO) test -race ./sync/hubstore/... $(PG_SUITES)
-	FIELDREG_HUB_BACKEND=postgres $(GO) test $(PG_SUITES)
+	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 $(PG_SUITES)
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps

@@ -317,3 +317,51 @@ func TestDatabaseUnreachableAtStart(t *testing.T) {
 }
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
+
+// TestMigrateToPostgres: a hub on SQLite with a device's records moves to
+// PostgreSQL with reghub migrate (run twice: the second run only checks),
+// then serves the same device and a new one from there.
+func TestMigrateToPostgres(t *testing.T) {
+	root := t.TempDir()
+	h := &hubProc{t: t, dir: filepath.Join(root, "hub"), passFile: filepath.Join(root, "hubpass")}
+	if err := os.WriteFile(h.passFile, []byte(hubPass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	must(t, "reghub", "init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile)
+	h.start("127.0.0.1:0")
+	d := newDevice(t, h, "tab-migrate", "BIH-POST-1")
+	d.register(12, "Migr")
+	if code, out := d.sync(""); code != 0 {
+		t.Fatalf("sync: %d %s", code, out)
+	}
+	h.stop()
+	dsn := pgtest.DB(t)
+	if code, _, errs := run(t, "reghub", "migrate", "--data", h.dir, "--to", "mysql://elsewhere"); code != 1 || !regexpMatch("postgres://", errs) {
+		t.Fatalf("a wrong address: exit %d %s", code, errs)
+	}
+	if !regexpMatch(`store\s+sqlite`, h.status()) {
+		t.Fatal("a refused migration changed the store")
+	}
+	for range 2 {
+		out := must(t, "reghub", "migrate", "--data", h.dir, "--to", dsn)
+		if !regexpMatch(`copied and verified: 12 events, 1 devices`, out) {
+			t.Fatalf("migrate: %s", out)
+		}
+	}
+	st := h.status()
+	if !regexpMatch(`store\s+postgres`, st) || !regexpMatch(`events\s+12 in 1 logs`, st) {
+		t.Fatalf("status after migrating:\n%s", st)
+	}
+	h.start(h.addr)
+	d.register(3, "After")
+	if code, out := d.sync(""); code != 0 {
+		t.Fatalf("sync after migrating: %d %s", code, out)
+	}
+	d2 := newDevice(t, h, "tab-new", "BIH-POST-2")
+	if code, out := d2.sync(""); code != 0 {
+		t.Fatalf("new device: %d %s", code, out)
+	}
+	if _, n := d2.digest(); n != 15 {
+		t.Fatalf("the new device holds %d records, want 15", n)
+	}
+}
