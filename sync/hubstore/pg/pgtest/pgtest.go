@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -39,7 +40,17 @@ func Required(tb testing.TB) string {
 // returns its address.
 func DB(tb testing.TB) string {
 	tb.Helper()
-	admin := Required(tb)
+	dsn, drop, err := NewDB(Required(tb))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(drop)
+	return dsn
+}
+
+// NewDB creates an empty database on the cluster at admin and returns its
+// address and a function that drops it.
+func NewDB(admin string) (dsn string, drop func(), err error) {
 	b := make([]byte, 6)
 	rand.Read(b)
 	name := "t_" + hex.EncodeToString(b)
@@ -47,13 +58,13 @@ func DB(tb testing.TB) string {
 	defer cancel()
 	c, err := pgx.Connect(ctx, admin)
 	if err != nil {
-		tb.Fatalf("test cluster: %v", err)
+		return "", nil, fmt.Errorf("test cluster: %w", err)
 	}
 	defer c.Close(ctx)
 	if _, err := c.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		tb.Fatalf("create database: %v", err)
+		return "", nil, fmt.Errorf("create database: %w", err)
 	}
-	tb.Cleanup(func() {
+	drop = func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c, err := pgx.Connect(ctx, admin)
@@ -62,18 +73,14 @@ func DB(tb testing.TB) string {
 		}
 		defer c.Close(ctx)
 		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-	})
-	return WithDatabase(tb, admin, name)
-}
-
-// WithDatabase is dsn naming database name instead.
-func WithDatabase(tb testing.TB, dsn, name string) string {
-	u, err := url.Parse(dsn)
+	}
+	u, err := url.Parse(admin)
 	if err != nil {
-		tb.Fatalf("test cluster address: %v", err)
+		drop()
+		return "", nil, fmt.Errorf("test cluster address: %w", err)
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 // Restart stops the test cluster and starts it again after pause, with
