@@ -17,6 +17,9 @@ import (
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 )
 
 // synthetic makes n signed events of device d in log (origin, epoch),
@@ -99,10 +102,15 @@ func rss(pid int) (hwm, cur int) {
 
 // BenchmarkSyncPush100k pushes 100,000 events from a device to a hub (a
 // separate process) over loopback HTTPS, then measures a sync with nothing
-// new. Run with -benchtime 1x.
+// new: once with the hub on SQLite, once on PostgreSQL (the test cluster of
+// .ci/pg). Run with -benchtime 1x.
 func BenchmarkSyncPush100k(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchSyncPush(b, newHubWith(b)) })
+	b.Run("postgres", func(b *testing.B) { benchSyncPush(b, newHubWith(b, "--db", pgtest.DB(b))) })
+}
+
+func benchSyncPush(b *testing.B, h *hubProc) {
 	const n = 100_000
-	h := newHub(b)
 	h.start("127.0.0.1:0")
 	d := newDevice(b, h, "bench-tablet", "BIH-BENCH")
 	s, done := d.session()
@@ -150,14 +158,24 @@ func BenchmarkHubMemory1M(b *testing.B) {
 	dev := newDevice(b, h, "bench-dev", "BIH-OTHER")
 	idle := newDevice(b, h, "bench-idle", "BIH-IDLE", "--scope", "station")
 	h.kill()
-	st, err := store.Open(h.dir)
+	hb, err := hub.Open(h.dir, []byte(hubPass), hub.Options{Params: &lowParams})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for part := uint64(0); part < 10; part++ {
-		insertAll(b, st, synthetic(b, src, src.pkg.DeviceID, 1000+part, 1, n/10))
+		evs := synthetic(b, src, src.pkg.DeviceID, 1000+part, 1, n/10)
+		for len(evs) > 0 {
+			k := min(len(evs), 20000)
+			if err := hb.Store().Update(context.Background(), func(tx hubstore.Tx) error {
+				_, err := tx.InsertEvents(evs[:k], time.Now())
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			evs = evs[k:]
+		}
 	}
-	st.Close()
+	hb.Close()
 	h.start(h.addr)
 	s, done := dev.session()
 	defer done()
