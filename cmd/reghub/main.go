@@ -1,81 +1,19 @@
 // Command reghub is the fieldreg hub: it enrols devices, receives their
-// events and serves the national registry. It has no graphical interface.
+// events and serves the national registry, or the regional joint database.
+// It has no graphical interface. Its commands are in package commands
+// (one table); `reghub help` lists them all.
 //
 // Usage:
 //
 //	reghub <command> [flags]
-//
-// Commands:
-//
-//	dedup   list pairs of records in a CSV file that are likely the same person
-//	init    create the country authority, the hub's TLS certificate and its store
-//	enrol   make an encrypted enrolment package for a device
-//	revoke  revoke a device
-//	serve   serve devices over HTTPS with mutual TLS
-//	status  devices, last sync of each, events held, pending conflicts
 package main
 
 import (
-	"fmt"
-	"io"
 	"os"
-	"sort"
 
-	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
+	"github.com/fieldreg/fieldreg/cmd/reghub/commands"
 )
 
-// command is one reghub subcommand. run gets the arguments after the
-// command name and returns the process exit code.
-type command struct {
-	summary string
-	run     func(args []string, stdout, stderr io.Writer) int
-}
-
-func commands() map[string]command {
-	m := map[string]command{
-		"dedup": {"list pairs of records in a CSV file that are likely the same person", runDedup},
-	}
-	for name, c := range hubcmd.Commands() {
-		m[name] = command{c.Summary, c.Run}
-	}
-	return m
-}
-
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
-}
-
-// run dispatches to a subcommand. Unknown commands print usage and exit 2.
-func run(args []string, stdout, stderr io.Writer) int {
-	cmds := commands()
-	if len(args) == 0 {
-		usage(stderr, cmds)
-		return 2
-	}
-	switch args[0] {
-	case "help", "-h", "-help", "--help":
-		usage(stdout, cmds)
-		return 0
-	}
-	c, ok := cmds[args[0]]
-	if !ok {
-		fmt.Fprintf(stderr, "reghub: unknown command %q\n", args[0])
-		usage(stderr, cmds)
-		return 2
-	}
-	return c.run(args[1:], stdout, stderr)
-}
-
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: reghub <command> [flags]")
-	fmt.Fprintln(w, "\ncommands:")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
-	}
-	fmt.Fprintln(w, "\nRun 'reghub <command> -h' for the flags of a command.")
+	os.Exit(commands.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

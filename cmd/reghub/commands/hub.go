@@ -1,7 +1,4 @@
-// Package hubcmd is the command line of the hub's sync commands (init,
-// enrol, revoke, serve, status). cmd/reghub lists them beside its other
-// commands; tests run them in child processes.
-package hubcmd
+package commands
 
 import (
 	"context"
@@ -24,30 +21,6 @@ import (
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
 	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
 )
-
-// Command is one subcommand: it gets the arguments after its name and
-// returns the exit status (0 success, 1 failure, 2 usage).
-type Command struct {
-	Summary string
-	Run     func(args []string, stdout, stderr io.Writer) int
-}
-
-// Commands are the hub's sync commands by name.
-func Commands() map[string]Command {
-	return map[string]Command{
-		"init":          {"create the country authority, the hub's TLS certificate and its store", runInit},
-		"enrol":         {"make an encrypted enrolment package for a device; prints its one-time code", runEnrol},
-		"revoke":        {"revoke a device: refused from now on, named in the revocation list", runRevoke},
-		"serve":         {"serve devices over HTTPS with mutual TLS", runServe},
-		"status":        {"devices, last sync of each, events held, pending conflicts", runStatus},
-		"bundle":        {"bundle import|export: USB bundles for devices without a network", runBundle},
-		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
-		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
-		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
-		"migrate":       {"copy a hub from its SQLite file into PostgreSQL (--to postgres://...) and switch it over; stop reghub serve first", runMigrate},
-		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
-	}
-}
 
 // runRecoveryKey writes the authority's recovery key for `fieldreg
 // recover`. Every device of the country wraps its key to it, so the file

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -35,7 +35,7 @@ const people = header +
 func TestDedup(t *testing.T) {
 	in := writeFile(t, "people.csv", people)
 	var out, errb bytes.Buffer
-	code := run([]string{"dedup", "--in", in}, &out, &errb)
+	code := Main([]string{"dedup", "--in", in}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
@@ -66,7 +66,7 @@ func TestDedup(t *testing.T) {
 func TestDedupThreshold(t *testing.T) {
 	in := writeFile(t, "people.csv", people)
 	var out, errb bytes.Buffer
-	if code := run([]string{"dedup", "--in", in, "--threshold", "1"}, &out, &errb); code != 0 {
+	if code := Main([]string{"dedup", "--in", in, "--threshold", "1"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if strings.Count(out.String(), "\n") != 1 {
@@ -95,7 +95,7 @@ func TestDedupBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := writeFile(t, "people.csv", tt.csv)
 			var out, errb bytes.Buffer
-			code := run([]string{"dedup", "--in", in}, &out, &errb)
+			code := Main([]string{"dedup", "--in", in}, &out, &errb)
 			if code == 0 {
 				t.Fatalf("exit 0 for bad input; stdout %q", out.String())
 			}
@@ -126,11 +126,11 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
-		if code := run(tt.args, &out, &errb); code != tt.code {
-			t.Errorf("run(%q) = %d, want %d (stderr %q)", tt.args, code, tt.code, errb.String())
+		if code := Main(tt.args, &out, &errb); code != tt.code {
+			t.Errorf("Main(%q) = %d, want %d (stderr %q)", tt.args, code, tt.code, errb.String())
 		}
 		if tt.code == 2 && !strings.Contains(errb.String(), "usage:") {
-			t.Errorf("run(%q): no usage on stderr: %q", tt.args, errb.String())
+			t.Errorf("Main(%q): no usage on stderr: %q", tt.args, errb.String())
 		}
 	}
 }
