@@ -206,7 +206,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		if hd.Kind != bundle.KindToHub || hd.To != bundle.HubID || hd.Country != h.auth.Country {
 			return nil, ErrBundleWrongHub
 		}
-		tr, err := h.loadTrust()
+		tr, err := h.loadTrust(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -410,7 +410,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	tr, err := h.loadTrust()
+	tr, err := h.loadTrust(ctx)
 	if err != nil {
 		return nil, err
 	}

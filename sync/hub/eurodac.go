@@ -77,7 +77,7 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 	if h.IsRegion() {
 		return rep, ErrRegion
 	}
-	tr, err := h.loadTrust()
+	tr, err := h.loadTrust(ctx)
 	if err != nil {
 		return rep, err
 	}

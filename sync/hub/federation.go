@@ -386,7 +386,7 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			return rep, nil
 		}
 		after = batch[len(batch)-1].Record
-		tr, err := h.loadTrust()
+		tr, err := h.loadTrust(ctx)
 		if err != nil {
 			return rep, err
 		}

@@ -209,7 +209,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 }
 
 func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
-	tr, err := h.loadTrust()
+	tr, err := h.loadTrust(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,8 +103,8 @@ type trustEntry struct {
 // loadTrust reads the credentials table. It is small (one row per device)
 // and read per request, so a `reghub revoke` run beside `reghub serve`
 // takes effect at the next request.
-func (h *Hub) loadTrust() (map[string]*trustEntry, error) {
-	rows, err := h.st.Credentials(context.Background())
+func (h *Hub) loadTrust(ctx context.Context) (map[string]*trustEntry, error) {
+	rows, err := h.st.Credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (h *Hub) device(fn func(w http.ResponseWriter, r *http.Request, c *caller) 
 			httpError(sw, http.StatusUnauthorized, wire.CodeUnknown, "a client certificate from this deployment is required")
 			return
 		}
-		tr, err := h.loadTrust()
+		tr, err := h.loadTrust(r.Context())
 		if err != nil {
 			msg = "trust list unreadable"
 			extra = []any{"err", err.Error()}
