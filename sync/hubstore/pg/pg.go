@@ -24,8 +24,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
-	"github.com/fieldreg/fieldreg/sync/vector"
 )
 
 var _ hubstore.Store = (*Store)(nil)

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
-	"github.com/fieldreg/fieldreg/sync/vector"
 )
 
 var _ hubstore.Store = (*Store)(nil)

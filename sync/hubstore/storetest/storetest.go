@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
-	"github.com/fieldreg/fieldreg/sync/vector"
 )
 
 // Run runs the suite; open returns a new, empty store for each subtest.
