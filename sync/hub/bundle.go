@@ -297,8 +297,6 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 // does: insert-or-ignore, identical replays counted as duplicates, a
 // different event under an existing key quarantined, future stamps flagged.
 func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Time) (wire.PushReply, error) {
-	// One writer at a time in the process: SQLite would otherwise make the
-	// second wait in its busy handler, which sleeps in coarse steps.
 	h.writeMu.Lock()
 	defer h.writeMu.Unlock()
 	var rep wire.PushReply

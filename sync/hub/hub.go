@@ -98,7 +98,11 @@ type Hub struct {
 	tlsKey  ed25519.PrivateKey
 	url     string
 	log     *slog.Logger
-	writeMu sync.Mutex // serialises the chunks being stored
+	// writeMu serialises this process's writers on SQLite (which would
+	// otherwise make the second wait in its busy handler, which sleeps in
+	// coarse steps); on PostgreSQL writers run at once, kept apart by the
+	// database's transactions and row locks, as those of other servers are.
+	writeMu sync.Locker
 	fed     federationState
 	ask     *limiter // questions per device (country hub) or per country hub (region)
 }
@@ -261,7 +265,10 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 }
 
 func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
-	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger}
+	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger, writeMu: &sync.Mutex{}}
+	if st.Backend() != "sqlite" {
+		h.writeMu = concurrentWrites{}
+	}
 	get := func(k string) []byte { v, _ := h.meta(context.Background(), k); return v }
 	if get(metaCountry) == nil {
 		return nil, ErrNotInitialised
@@ -323,6 +330,12 @@ func (h *Hub) unwrapMaster(passphrase []byte) (*seal.Key, error) {
 	}
 	return k, err
 }
+
+// concurrentWrites is the writeMu of a database that orders writers itself.
+type concurrentWrites struct{}
+
+func (concurrentWrites) Lock()   {}
+func (concurrentWrites) Unlock() {}
 
 // Close closes the store and wipes the keys from memory.
 func (h *Hub) Close() error {
