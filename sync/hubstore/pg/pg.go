@@ -546,30 +546,45 @@ func (t *Tx) PutMeta(key string, value []byte) error {
 	return err
 }
 
-// InsertEvents stores the events in one round trip (a batch), each unless
-// its key is taken.
+// InsertEvents stores the events with one statement (the columns sent as
+// arrays), each unless its key is taken; the keys stored come back.
 func (t *Tx) InsertEvents(evs []*registry.Event, received time.Time) ([]bool, error) {
-	b := &pgx.Batch{}
-	for _, e := range evs {
-		b.Queue(`INSERT INTO events(origin, epoch, seq, hlc, officer, record, op, payload, sig, received) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)
-			ON CONFLICT DO NOTHING`, e.Origin, int64(e.Epoch), int64(e.Seq), int64(e.HLC), e.Officer, e.Record, e.Op, e.Payload, e.Sig, received.UnixMilli())
-	}
-	br := t.tx.SendBatch(t.ctx, b)
-	out := make([]bool, len(evs))
+	n := len(evs)
+	origins, officers, records, ops := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	epochs, seqs, hlcs := make([]int64, n), make([]int64, n), make([]int64, n)
+	payloads, sigs := make([][]byte, n), make([][]byte, n)
+	at := make(map[registry.EventID]int, n)
 	for i, e := range evs {
-		tag, err := br.Exec()
-		if err != nil {
-			br.Close()
-			return nil, err
+		origins[i], officers[i], records[i], ops[i] = e.Origin, e.Officer, e.Record, e.Op
+		epochs[i], seqs[i], hlcs[i] = int64(e.Epoch), int64(e.Seq), int64(e.HLC)
+		payloads[i], sigs[i] = e.Payload, e.Sig
+		if _, dup := at[e.ID()]; !dup {
+			at[e.ID()] = i // the first of a key twice in evs is the one stored
 		}
-		if out[i] = tag.RowsAffected() == 1; out[i] {
+	}
+	rows, err := t.tx.Query(t.ctx, `INSERT INTO events(origin, epoch, seq, hlc, officer, record, op, payload, sig, received)
+		SELECT o, e, s, h, f, r, p, pl, sg, $10 FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
+			$6::text[], $7::text[], $8::bytea[], $9::bytea[]) AS x(o, e, s, h, f, r, p, pl, sg)
+		ON CONFLICT DO NOTHING RETURNING origin, epoch, seq`,
+		origins, epochs, seqs, hlcs, officers, records, ops, payloads, sigs, received.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	out := make([]bool, n)
+	var id registry.EventID
+	var epoch, seq int64
+	_, err = pgx.ForEachRow(rows, []any{&id.Origin, &epoch, &seq}, func() error {
+		id.Epoch, id.Seq = uint64(epoch), uint64(seq)
+		if i, ok := at[id]; ok {
+			out[i] = true
 			if t.touched == nil {
 				t.touched = map[vector.Key]bool{}
 			}
-			t.touched[vector.Key{Origin: e.Origin, Epoch: e.Epoch}] = true
+			t.touched[vector.Key{Origin: id.Origin, Epoch: id.Epoch}] = true
 		}
-	}
-	return out, br.Close()
+		return nil
+	})
+	return out, err
 }
 
 // advance raises the high marks of the logs that received events. Each
