@@ -12,9 +12,13 @@ import (
 	"github.com/fieldreg/fieldreg/app"
 	"github.com/fieldreg/fieldreg/cli"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 )
 
 func main() {
+	// Everything this program creates is owner-only, whatever the umask
+	// (the data, receipts, exports all concern people at risk).
+	safefile.RestrictUmask()
 	// Anything but flags is a command: a mistyped one ("snyc") is named as
 	// unknown, it never opens the window.
 	if len(os.Args) > 1 && (cli.IsCommand(os.Args[1]) || !strings.HasPrefix(os.Args[1], "-")) {

@@ -193,8 +193,10 @@ func (p *pendingList) close() {
 // deadlineBanner warns when registrations are close to (or past) their
 // 72-hour deadline: amber within device.DeadlineWarning, red once overdue,
 // with a Sync now button. It hides itself otherwise, and on a standalone
-// device. It refreshes itself after each sync and every minute while the
-// background sync runs; Refresh reloads it at any time.
+// device. Above all, it says so in red when the device knows it has been
+// revoked (it then issues no receipts and saves nothing new). It refreshes
+// itself after each sync and every minute while the background sync runs;
+// Refresh reloads it at any time.
 type deadlineBanner struct {
 	u *UI
 	// root is always visible and holds the banner or nothing: a parent
@@ -247,24 +249,46 @@ func (b *deadlineBanner) Refresh() {
 		b.unsub = u.bgSync().subscribe(b.onEvent)
 	}
 	dev := u.dev
-	if dev == nil || u.sess == nil || dev.Info().Standalone {
+	if dev == nil || u.sess == nil {
 		b.hide()
 		return
 	}
 	b.gen++
 	gen := b.gen
+	standalone := dev.Info().Standalone
 	var items []device.PendingRegistration
+	var rev *device.Revocation
 	var err error
-	u.background(func() { items, err = dev.Pending() }, func() {
+	u.background(func() {
+		if rev, err = dev.OwnRevocation(); err == nil && rev == nil && !standalone {
+			items, err = dev.Pending()
+		}
+	}, func() {
 		if gen != b.gen {
 			return
 		}
-		if err != nil || u.sess == nil {
+		switch {
+		case u.sess == nil || err != nil:
 			b.hide()
-			return
+		case rev != nil:
+			b.paint(revokedWarning(rev), widget.DangerImportance, false)
+		case standalone:
+			b.hide()
+		default:
+			b.show(items, dev.Now())
 		}
-		b.show(items, dev.Now())
 	})
+}
+
+// revokedWarning is the banner's sentence on a device that knows it has
+// been revoked.
+func revokedWarning(r *device.Revocation) string {
+	how := "HQ revoked this device"
+	if r.ByHub {
+		how = "The hub refused this device as revoked"
+	}
+	return fmt.Sprintf("%s (from %s). It can no longer issue receipts or save registrations and changes. What it saved before is kept: give the device to your supervisor.",
+		how, when(r.At))
 }
 
 func (b *deadlineBanner) onEvent(ev syncEvent) {
@@ -284,6 +308,17 @@ func (b *deadlineBanner) show(items []device.PendingRegistration, now time.Time)
 	if text == "" {
 		b.hide()
 		return
+	}
+	b.paint(text, imp, true)
+}
+
+// paint shows text with the colours of imp, and the Sync now button if
+// syncing can help.
+func (b *deadlineBanner) paint(text string, imp widget.Importance, syncButton bool) {
+	if syncButton {
+		b.button.Show()
+	} else {
+		b.button.Hide()
 	}
 	col := theme.Color(theme.ColorNameWarning)
 	if imp == widget.DangerImportance {

@@ -170,10 +170,7 @@ func (d *detailScreen) history() fyne.CanvasObject {
 	box := container.NewVBox()
 	for i := len(rv.Versions) - 1; i >= 0; i-- {
 		v := rv.Versions[i]
-		officer := rv.OfficerNames[v.Officer]
-		if officer == "" {
-			officer = "an officer of another device"
-		}
+		officer := rv.By[v.Event]
 		what := map[string]string{registry.OpRegister: "Registered", registry.OpAmend: "Amended", registry.OpLink: "Linked"}[v.Op]
 		if what == "" {
 			what = v.Op

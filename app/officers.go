@@ -52,7 +52,7 @@ func newOfficersScreen(u *UI) *officersScreen {
 
 func (s *officersScreen) refresh() {
 	s.list.RemoveAll()
-	officers, err := s.u.dev.Officers()
+	officers, err := s.u.sess.Officers()
 	if err != nil {
 		s.list.Add(para(plainError(err)))
 		return
@@ -70,6 +70,9 @@ func (s *officersScreen) refresh() {
 		if o.ID == me {
 			tags = append(tags, "you")
 		}
+		if o.Altered {
+			tags = append(tags, "altered")
+		}
 		name := o.Name
 		if len(tags) > 0 {
 			name += "  (" + strings.Join(tags, ", ") + ")"
@@ -77,6 +80,19 @@ func (s *officersScreen) refresh() {
 		title := widget.NewLabelWithStyle(name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		if o.Locked {
 			title.Importance = widget.WarningImportance
+		}
+		if o.Altered {
+			// Changed in the database, not through fieldreg: it grants
+			// nothing, and only removing it (then adding the officer
+			// again) puts things right.
+			title.Importance = widget.DangerImportance
+			warn := widget.NewLabel("This entry was changed outside fieldreg (its name, role or passphrase data do not verify). It cannot unlock the device and grants nothing. Remove it and add the officer again.")
+			warn.Wrapping = fyne.TextWrapWord
+			warn.Importance = widget.DangerImportance
+			rm := s.u.button("Remove", theme.DeleteIcon(), func() { s.remove(o) })
+			rm.Importance = widget.DangerImportance
+			s.list.Add(container.NewVBox(title, warn, toolbar(rm), widget.NewSeparator()))
+			continue
 		}
 		actions := []fyne.CanvasObject{s.u.button("Reset passphrase", theme.ViewRefreshIcon(), func() { s.reset(o) })}
 		if o.Locked {

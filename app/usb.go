@@ -229,6 +229,9 @@ func (c *usbCard) importBundle() {
 				return
 			}
 			c.result.Set(bundleImportText(res))
+			if u.sh != nil && u.sh.banner != nil {
+				u.sh.banner.Refresh() // the bundle may tell the device it is revoked
+			}
 			if c.onImported != nil {
 				c.onImported(res)
 			}

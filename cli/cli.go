@@ -4,17 +4,19 @@
 package cli
 
 import (
+	"bytes"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"sort"
-	"strings"
 
 	"golang.org/x/term"
 
+	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 )
 
 // Env is what a command reads and writes; tests substitute their own.
@@ -128,11 +130,11 @@ func (u *unlockFlags) register(fs *flag.FlagSet) {
 // history).
 func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := safefile.ReadFile(file, "the passphrase file", vault.MaxPassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the passphrase file: %w", err)
+			return nil, err
 		}
-		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+		return bytes.TrimRight(b, "\r\n"), nil
 	}
 	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(env.Stderr, prompt)
@@ -177,6 +179,25 @@ func wipe(b []byte) {
 	for i := range b {
 		b[i] = 0
 	}
+}
+
+// writeOutput writes an output file the one way every command does
+// (safefile.Write): a new file, mode 0600, never written through a link,
+// and over an existing file only with force.
+func writeOutput(path string, force bool, b []byte) error {
+	return outputErr(safefile.WriteBytes(path, safefile.Output{Force: force}, b))
+}
+
+// outputAbsent refuses an output path that exists, unless force.
+func outputAbsent(path string, force bool) error {
+	return outputErr(safefile.Absent(path, force))
+}
+
+func outputErr(err error) error {
+	if errors.Is(err, safefile.ErrExists) {
+		return fmt.Errorf("%w: nothing was written (--force replaces it)", err)
+	}
+	return err
 }
 
 // fail prints a plain error and returns status 1.

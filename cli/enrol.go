@@ -3,10 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 )
 
@@ -16,9 +16,9 @@ func initEnrolled(env *Env, data, file, code, officer, passFile string) int {
 		fmt.Fprintln(env.Stderr, "fieldreg init: --officer is required")
 		return 2
 	}
-	b, err := os.ReadFile(file)
+	b, err := safefile.ReadFile(file, "the enrolment file", enrol.MaxFileSize)
 	if err != nil {
-		return fail(env, fmt.Errorf("cannot read the enrolment file: %w", err))
+		return fail(env, err)
 	}
 	if code == "" {
 		c, err := readPassphrase(env, "", "Enrolment code: ")

@@ -3,12 +3,14 @@ package cli
 import (
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fieldreg/fieldreg/registry"
 )
 
 // FuzzDecodeLine: a JSON line of `fieldreg register` is untrusted input. It
-// must never panic, and whatever passes validation must be a sane person.
+// must never panic, and whatever passes validation must be a sane person,
+// read from UTF-8 without a replacement character.
 func FuzzDecodeLine(f *testing.F) {
 	f.Add([]byte(`{"family_name":"TESTPERSON","given_names":"Alpha","sex":"F","birth_date":"1990","category":"irregular_crossing"}`))
 	f.Add([]byte(`{"family_name":1}`))
@@ -32,6 +34,9 @@ func FuzzDecodeLine(f *testing.F) {
 		}
 		if p.FamilyName == "" && p.GivenNames == "" {
 			t.Fatal("validated a person without a name")
+		}
+		if !utf8.Valid(b) || !registry.ValidText(p.FamilyName+p.GivenNames+p.Notes+p.PlaceOfBirth+p.Encounter.Place) {
+			t.Fatal("validated text that is not UTF-8, or holds U+FFFD")
 		}
 	})
 }

@@ -3,9 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 
+	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 )
 
 func cmdInit(env *Env, args []string) int {
@@ -19,7 +20,8 @@ func cmdInit(env *Env, args []string) int {
 	passFile := fs.String("passphrase-file", "", "file holding the first officer's passphrase (asked when absent)")
 	enrolment := fs.String("enrolment", "", "join a hub with this enrolment file (from 'reghub enrol')")
 	code := fs.String("code", "", "the enrolment code printed with the file (asked when absent)")
-	recoveryOut := fs.String("recovery-key-out", "", "write the authority's recovery key to this file (mode 0600) instead of printing it")
+	recoveryOut := fs.String("recovery-key-out", "", "write the authority's recovery key to this new file (mode 0600) instead of printing it")
+	force := fs.Bool("force", false, "with --recovery-key-out: replace an existing file")
 	if rc, stop := parseFlags(fs, args); stop {
 		return rc
 	}
@@ -34,6 +36,11 @@ func cmdInit(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fieldreg init: --country, --station and --officer are required")
 		fs.Usage()
 		return 2
+	}
+	if *recoveryOut != "" {
+		if err := outputAbsent(*recoveryOut, *force); err != nil {
+			return fail(env, err)
+		}
 	}
 	pass, err := readPassphrase(env, *passFile, "Passphrase for "+*officer+": ")
 	if err != nil {
@@ -51,7 +58,7 @@ func cmdInit(env *Env, args []string) int {
 	info := d.Info()
 	fmt.Fprintf(env.Stdout, "device %s set up for %s, station %s, in %s\n", info.DeviceID, info.Country, info.Station, *data)
 	if *recoveryOut != "" {
-		if err := os.WriteFile(*recoveryOut, []byte(recovery+"\n"), 0o600); err != nil {
+		if err := writeOutput(*recoveryOut, *force, []byte(recovery+"\n")); err != nil {
 			return fail(env, fmt.Errorf("device created, but the recovery key could not be written: %w; run 'fieldreg init' again in an empty directory", err))
 		}
 		fmt.Fprintf(env.Stdout, "recovery key written to %s: store it offline, away from this device\n", *recoveryOut)
@@ -75,9 +82,9 @@ func cmdRecover(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "fieldreg recover: --recovery-key and --officer are required")
 		return 2
 	}
-	key, err := os.ReadFile(*keyFile)
+	key, err := safefile.ReadFile(*keyFile, "the recovery key file", vault.MaxRecoveryKeyFile)
 	if err != nil {
-		return fail(env, fmt.Errorf("cannot read the recovery key file: %w", err))
+		return fail(env, err)
 	}
 	defer wipe(key)
 	pass, err := readPassphrase(env, *passFile, "New passphrase for "+*officer+": ")

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"fmt"
-	"os"
 )
 
 // cmdReceipt issues (or reissues) the signed QR receipt of one registration.
@@ -14,8 +13,9 @@ func cmdReceipt(env *Env, args []string) int {
 	pngOut := fs.String("png", "", "write the QR code to this PNG file (required)")
 	pdfOut := fs.String("pdf", "", "also write a printable A6 receipt to this PDF file")
 	text := fs.Bool("print-text", false, "also print the receipt's QR text on standard output")
+	force := fs.Bool("force", false, "replace existing --png and --pdf files (they are never written through a link)")
 	fs.Usage = func() {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf] ID")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf] [--force] ID")
 		fs.PrintDefaults()
 	}
 	if rc, stop := parseFlags(fs, args); stop {
@@ -24,6 +24,16 @@ func cmdReceipt(env *Env, args []string) int {
 	if fs.NArg() != 1 || *pngOut == "" {
 		fs.Usage()
 		return 2
+	}
+	// Before a receipt is issued for them: an output refused afterwards
+	// would leave an issued receipt nobody holds.
+	for _, out := range []string{*pngOut, *pdfOut} {
+		if out == "" {
+			continue
+		}
+		if err := outputAbsent(out, *force); err != nil {
+			return fail(env, err)
+		}
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {
@@ -38,8 +48,9 @@ func cmdReceipt(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	// The files show the person's name: readable by this user only.
-	if err := os.WriteFile(*pngOut, png, 0o600); err != nil {
+	// The files show the person's name: new files readable by this user
+	// only (writeOutput).
+	if err := writeOutput(*pngOut, *force, png); err != nil {
 		return fail(env, fmt.Errorf("cannot write the PNG: %w", err))
 	}
 	if *pdfOut != "" {
@@ -47,7 +58,7 @@ func cmdReceipt(env *Env, args []string) int {
 		if err := r.PDF(&buf); err != nil {
 			return fail(env, err)
 		}
-		if err := os.WriteFile(*pdfOut, buf.Bytes(), 0o600); err != nil {
+		if err := writeOutput(*pdfOut, *force, buf.Bytes()); err != nil {
 			return fail(env, fmt.Errorf("cannot write the PDF: %w", err))
 		}
 	}

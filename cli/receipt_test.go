@@ -163,7 +163,7 @@ func TestReceiptTrustVerify(t *testing.T) {
 	if m := verdict(t, stdout); code != 1 || m["reason"] != "device_revoked" || m["revoked_at"] != revokeAt.Format(time.RFC3339) {
 		t.Errorf("late receipt after revocation: %d %v", code, m)
 	}
-	if code, _, stderr := run(t, t0.Add(4*time.Hour), "", "receipt", "--data", path("a"), "--passphrase-file", pass, "--png", path("r2.png"), id); code != 1 || !strings.Contains(stderr, "revoked") {
+	if code, _, stderr := run(t, t0.Add(4*time.Hour), "", "receipt", "--data", path("a"), "--passphrase-file", pass, "--png", path("r3.png"), id); code != 1 || !strings.Contains(stderr, "revoked") {
 		t.Errorf("revoked device issues: %d %s", code, stderr)
 	}
 }

@@ -98,7 +98,7 @@ func cmdShow(env *Env, args []string) int {
 		Group     []device.Summary     `json:"group,omitempty"`
 	}{ID: v.ID, Person: v.Person, Conflicts: v.Conflicts, Links: v.Links, Group: v.Group}
 	for _, ver := range v.Versions {
-		out.Versions = append(out.Versions, version{ver, v.OfficerNames[ver.Officer], ver.HLC.Time()})
+		out.Versions = append(out.Versions, version{ver, v.By[ver.Event], ver.HLC.Time()})
 	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetIndent("", "  ")
@@ -165,7 +165,16 @@ func cmdStatus(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	fmt.Fprintf(env.Stdout, "device    %s (%s)\ncountry   %s\nstation   %s\nmode      %s\nrecords   %d\nevents    %d\nvector    %s\nofficers  %d\n",
+	rev, err := d.OwnRevocation()
+	if err != nil {
+		return fail(env, err)
+	}
+	if rev != nil {
+		mode += fmt.Sprintf("; REVOKED from %s: it issues no receipts and saves no registrations or changes", rev.At.UTC().Format(time.RFC3339))
+	}
+	// The officer rows are read without a key: names and roles as stored,
+	// checked at unlock and by `fieldreg audit verify`.
+	fmt.Fprintf(env.Stdout, "device    %s (%s)\ncountry   %s\nstation   %s\nmode      %s\nrecords   %d\nevents    %d\nvector    %s\nofficers  %d (as stored; `fieldreg audit verify` checks them)\n",
 		info.DeviceID, info.Name, info.Country, info.Station, mode, records, events, vec, len(officers))
 	for _, o := range officers {
 		role := "officer"

@@ -9,8 +9,11 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -88,8 +91,34 @@ func (in *inputPerson) person(now time.Time, station string) (*registry.Person, 
 		InformationNotice: in.InformationNotice, Photo: in.Photo, Notes: in.Notes}, nil
 }
 
-// decodeLine parses one JSON object strictly.
+// notUTF8Error refuses input that is not UTF-8 (a Latin-1 or cp1250
+// export). encoding/json would read such bytes as U+FFFD without a word,
+// and the name would be saved damaged. offset is the first bad byte's.
+type notUTF8Error struct{ offset int }
+
+func (e *notUTF8Error) Error() string {
+	return "not valid UTF-8 (Latin-1 or a Windows code page?): save the file as UTF-8; the line was not saved"
+}
+
+// invalidUTF8 returns the offset of the first byte of b that is not part of
+// valid UTF-8, or -1.
+func invalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// decodeLine parses one JSON object strictly. Bytes that are not UTF-8 are
+// refused (notUTF8Error) before decoding.
 func decodeLine(b []byte) (*inputPerson, error) {
+	if off := invalidUTF8(b); off >= 0 {
+		return nil, &notUTF8Error{off}
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	var in inputPerson
@@ -149,12 +178,9 @@ func cmdRegister(env *Env, args []string) int {
 		defer f.Close()
 		r = f
 	}
-	raw, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	raw, err := safefile.ReadAll(r, "the JSON input", maxInput)
 	if err != nil {
-		return fail(env, fmt.Errorf("cannot read the input: %w", err))
-	}
-	if len(raw) > maxInput {
-		return fail(env, errors.New("input is larger than 1 GiB: split it"))
+		return fail(env, fmt.Errorf("%w (split it)", err))
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {
@@ -168,7 +194,8 @@ func cmdRegister(env *Env, args []string) int {
 	var chunks [][]byte
 	var lineNos []int
 	if t := bytes.TrimSpace(raw); len(t) > 0 && json.Valid(t) {
-		chunks, lineNos = [][]byte{t}, []int{1}
+		lead := raw[:len(raw)-len(bytes.TrimLeftFunc(raw, unicode.IsSpace))] // blank lines before the object
+		chunks, lineNos = [][]byte{t}, []int{1 + bytes.Count(lead, []byte("\n"))}
 	} else {
 		for i, l := range bytes.Split(raw, []byte("\n")) {
 			if len(bytes.TrimSpace(l)) > 0 {
@@ -191,7 +218,11 @@ func cmdRegister(env *Env, args []string) int {
 			err = registry.Validate(p, now)
 		}
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "line %d: %v\n", lineNos[i], err)
+			n := lineNos[i]
+			if nu := (*notUTF8Error)(nil); errors.As(err, &nu) { // within one object spread over lines
+				n += bytes.Count(c[:nu.offset], []byte("\n"))
+			}
+			fmt.Fprintf(env.Stderr, "line %d: %v\n", n, err)
 			failed++
 			continue
 		}

@@ -2,12 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/trust"
 )
 
@@ -15,9 +14,9 @@ import (
 func cmdTrust(env *Env, args []string) int {
 	sub := map[string]func(*Env, []string) int{"export": trustExport, "import": trustImport, "revoke": trustRevoke}
 	if len(args) == 0 || sub[args[0]] == nil {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE [--force]")
 		fmt.Fprintln(env.Stderr, "       fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
-		fmt.Fprintln(env.Stderr, "       fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE")
+		fmt.Fprintln(env.Stderr, "       fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE [--force]")
 		return 2
 	}
 	return sub[args[0]](env, args[1:])
@@ -28,12 +27,16 @@ func trustExport(env *Env, args []string) int {
 	fs := flags(env, "trust export")
 	data := fs.String("data", device.DefaultDir(), "data directory")
 	out := fs.String("out", "", "write the trust file here ('-': standard output)")
+	force := fs.Bool("force", false, "replace an existing --out file")
 	if rc, stop := parseFlags(fs, args); stop {
 		return rc
 	}
 	if *out == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust export --data DIR --out FILE [--force]")
 		return 2
+	}
+	if err := trustOutAbsent(*out, *force); err != nil {
+		return fail(env, err)
 	}
 	d, err := device.Open(*data, env.Opts)
 	if err != nil {
@@ -44,10 +47,18 @@ func trustExport(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	return writeTrust(env, tf, *out)
+	return writeTrust(env, tf, *out, *force)
 }
 
-func writeTrust(env *Env, tf *trust.File, out string) int {
+// trustOutAbsent refuses an existing --out before anything is signed.
+func trustOutAbsent(out string, force bool) error {
+	if out == "-" {
+		return nil
+	}
+	return outputAbsent(out, force)
+}
+
+func writeTrust(env *Env, tf *trust.File, out string, force bool) int {
 	b, err := tf.Marshal()
 	if err != nil {
 		return fail(env, err)
@@ -56,7 +67,9 @@ func writeTrust(env *Env, tf *trust.File, out string) int {
 		env.Stdout.Write(b)
 		return 0
 	}
-	if err := os.WriteFile(out, b, 0o644); err != nil {
+	// Public keys only, but written like every output: a new file, never
+	// through a link (writeOutput).
+	if err := writeOutput(out, force, b); err != nil {
 		return fail(env, fmt.Errorf("cannot write the trust file: %w", err))
 	}
 	names := make([]string, len(tf.Countries))
@@ -73,14 +86,9 @@ func writeTrust(env *Env, tf *trust.File, out string) int {
 // readTrustFile reads and checks a trust file, refusing oversized input
 // before reading it whole.
 func readTrustFile(name string) (*trust.File, []byte, error) {
-	f, err := os.Open(name)
+	b, err := safefile.ReadFile(name, "the trust file", trust.MaxFileSize)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read the trust file: %w", err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, trust.MaxFileSize+1))
-	if err != nil {
-		return nil, nil, fmt.Errorf("cannot read the trust file: %w", err)
+		return nil, nil, err
 	}
 	tf, err := trust.ParseFile(b)
 	if err != nil {
@@ -131,11 +139,12 @@ func trustRevoke(env *Env, args []string) int {
 	dev := fs.String("device", "", "ID of the device to revoke (see 'fieldreg status' on it, or the receipt's device_id)")
 	at := fs.String("at", "now", "revoked from this time on (RFC 3339, e.g. 2026-11-20T08:00:00Z, or 'now'); what it signed earlier stays valid")
 	out := fs.String("out", "", "write the updated trust file (with the signed revocation list) here")
+	force := fs.Bool("force", false, "replace an existing --out file")
 	if rc, stop := parseFlags(fs, args); stop {
 		return rc
 	}
 	if *dev == "" || *out == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE")
+		fmt.Fprintln(env.Stderr, "usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE [--force]")
 		return 2
 	}
 	var when time.Time
@@ -146,6 +155,9 @@ func trustRevoke(env *Env, args []string) int {
 			return 2
 		}
 		when = t
+	}
+	if err := trustOutAbsent(*out, *force); err != nil {
+		return fail(env, err)
 	}
 	s, done, err := openSession(env, &u)
 	if err != nil {
@@ -159,5 +171,5 @@ func trustRevoke(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	return writeTrust(env, tf, *out)
+	return writeTrust(env, tf, *out, *force)
 }

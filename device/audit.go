@@ -67,7 +67,8 @@ type AuditReport struct {
 	LastMAC  int64    // sequence number of the last authenticated entry
 }
 
-// VerifyAudit checks the chain and every MAC of the audit log.
+// VerifyAudit checks the chain and every MAC of the audit log, and the
+// authentication code of every officer entry (removed ones too).
 func (s *Session) VerifyAudit() (AuditReport, error) {
 	if err := s.check(); err != nil {
 		return AuditReport{}, err
@@ -106,6 +107,17 @@ func (s *Session) VerifyAudit() (AuditReport, error) {
 	if rep.Entries == 0 {
 		rep.Problems = append(rep.Problems, "the audit log is empty (it always holds the device's creation)")
 	}
+	altered, err := s.officerProblems()
+	if err != nil {
+		return rep, err
+	}
+	for _, o := range altered {
+		state := ""
+		if o.Removed {
+			state = "removed "
+		}
+		rep.Problems = append(rep.Problems, fmt.Sprintf("%sofficer entry %s (%q): changed outside fieldreg (its authentication code does not verify); it grants nothing", state, o.ID, o.Name))
+	}
 	rep.OK = len(rep.Problems) == 0
 	if err := s.audit("audit_verify", "", fmt.Sprintf("ok=%v entries=%d", rep.OK, rep.Entries)); err != nil {
 		return rep, err
@@ -130,16 +142,12 @@ func (s *Session) AuditLog(limit int) ([]AuditEntry, error) {
 		return nil, err
 	}
 	var out []AuditEntry
-	names := map[string]string{}
-	name := func(id string) string {
-		n, ok := names[id]
-		if !ok {
-			n = s.d.st.OfficerName(id)
-			names[id] = n
-		}
-		return n
+	n, err := s.namer()
+	if err != nil {
+		return nil, err
 	}
-	err := s.d.st.RecentAudit(limit, func(e store.AuditEntry) error {
+	name := n.localName // the audit log is this device's own
+	err = s.d.st.RecentAudit(limit, func(e store.AuditEntry) error {
 		detail := e.Detail
 		if strings.HasPrefix(e.Action, "officer_") {
 			// The officer an entry is about, by name (the log stores the ID).

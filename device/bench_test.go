@@ -135,3 +135,47 @@ func BenchmarkUnlockDefault(b *testing.B) {
 		s.Lock()
 	}
 }
+
+// BenchmarkRevocationCheck is what every signing step (a registration
+// batch, an amendment, a link, a receipt) adds to know the device is not
+// revoked: the stored revocation list (100 other devices) read and its
+// signature verified, and the hub's answer looked up.
+func BenchmarkRevocationCheck(b *testing.B) {
+	d, clk := newTestDevice(b)
+	s := unlock(b, d)
+	for i := 0; i < 100; i++ {
+		if _, err := s.RevokeDevice(fmt.Sprintf("%016x", i), clk.t); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := d.checkNotRevoked(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkUnlockCheck is what unlocking adds to check the officer's row
+// (10 officers on the device), with the passphrase already verified.
+func BenchmarkUnlockCheck(b *testing.B) {
+	d, clk := newTestDevice(b)
+	s := unlock(b, d)
+	for i := 0; i < 9; i++ {
+		if _, err := s.AddOfficer(fmt.Sprintf("Officer Bench%d", i), []byte("correct horse battery"), false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	var k *keys
+	_ = s.withKeys(func(kk *keys) error { k = kk; return nil })
+	o, err := d.st.Officer(s.Officer().ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := d.checkUnlockingOfficer(k, &o, clk.t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -333,10 +333,14 @@ func createDevice(dir string, opts Options, devID, name, country, station, mode 
 				return err
 			}
 		}
-		if err := tx.InsertOfficer(store.Officer{ID: officerID, Name: officer, Supervisor: true, Wrap: wrap.Marshal(), Created: now}); err != nil {
+		o := store.Officer{ID: officerID, Name: officer, Supervisor: true, Wrap: wrap.Marshal(), Created: now}
+		if err := tx.InsertOfficer(sealedOfficer(officerKey(k.master), o)); err != nil {
 			return err
 		}
-		return appendAudit(tx, auditKey(k.master), now, officerID, "init", "", mode+" device created; first officer is supervisor")
+		if err := appendAudit(tx, auditKey(k.master), now, officerID, "init", "", mode+" device created; first officer is supervisor"); err != nil {
+			return err
+		}
+		return appendAudit(tx, auditKey(k.master), now, officerID, actionOfficersAuthenticated, "", "officer entries carry authentication codes")
 	})
 }
 
@@ -347,6 +351,7 @@ type keys struct {
 	index     []byte
 	search    []byte // local search index key, derived from master
 	audit     []byte // audit MAC key, derived from master
+	officers  []byte // officer row MAC key, derived from master
 	sign      ed25519.PrivateKey
 	authority *trust.Authority // standalone devices only
 }
@@ -354,7 +359,7 @@ type keys struct {
 func (k *keys) wipe() {
 	k.master.Wipe()
 	k.records.Wipe()
-	for _, b := range [][]byte{k.index, k.search, k.audit, k.sign} {
+	for _, b := range [][]byte{k.index, k.search, k.audit, k.officers, k.sign} {
 		for i := range b {
 			b[i] = 0
 		}
@@ -400,7 +405,7 @@ func (d *Device) openKeys(master *seal.Key) (*keys, error) {
 		return nil, err
 	}
 	k := &keys{master: master, records: records, index: index, sign: ed25519.NewKeyFromSeed(signSeed),
-		search: derive(master, "search v1"), audit: auditKey(master)}
+		search: derive(master, "search v1"), audit: auditKey(master), officers: officerKey(master)}
 	if _, err := d.st.GetMeta("sealed:authority"); err == nil {
 		ab, err := get("authority")
 		if err != nil {

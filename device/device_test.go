@@ -91,8 +91,8 @@ func TestRegisterFindAmend(t *testing.T) {
 	if len(v.Versions) != 2 || v.Versions[1].Reason != "passport shown" || v.Person.Document.Number != "P1234567" {
 		t.Fatalf("history: %+v", v.Versions)
 	}
-	if v.OfficerNames[v.Versions[0].Officer] != "Officer Testa" {
-		t.Fatalf("officer names: %v", v.OfficerNames)
+	if v.By[v.Versions[0].Event] != "Officer Testa" {
+		t.Fatalf("officer names: %v", v.By)
 	}
 	rep, err := s.VerifyAudit()
 	if err != nil || !rep.OK {

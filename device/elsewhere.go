@@ -162,6 +162,7 @@ func (s *Session) ask(ctx context.Context, c *client.Client, id string) (*wire.E
 	}
 	rep, err := c.Elsewhere(ctx, req)
 	if err != nil {
+		s.noteRevoked(err)
 		reason := questionFailedReason
 		var ce *client.Error
 		switch {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,6 +22,10 @@ type Officer struct {
 	Supervisor bool
 	Locked     bool          // locked out after too many wrong passphrases
 	RetryAfter time.Duration // remaining delay before the next attempt
+	// Altered marks an entry changed outside fieldreg (its authentication
+	// code does not verify): it grants nothing. Only Session.Officers can
+	// tell; before unlock no key is open and it is always false.
+	Altered bool
 }
 
 func (d *Device) toOfficer(o store.Officer) Officer {
@@ -31,7 +36,9 @@ func (d *Device) toOfficer(o store.Officer) Officer {
 	return Officer{ID: o.ID, Name: o.Name, Supervisor: o.Supervisor, Locked: o.Locked, RetryAfter: wait}
 }
 
-// Officers lists the officers of the device, by name.
+// Officers lists the officers of the device, by name, as the unlock screen
+// needs them: names are plaintext and not yet checked (Session.Officers
+// checks them).
 func (d *Device) Officers() ([]Officer, error) {
 	rows, err := d.st.Officers()
 	if err != nil {
@@ -138,6 +145,10 @@ func (d *Device) Unlock(officerID string, passphrase []byte) (*Session, error) {
 		master.Wipe()
 		return nil, fmt.Errorf("the passphrase is right but the device keys do not open (damaged data): %w", err)
 	}
+	if err := d.checkUnlockingOfficer(k, &o, now); err != nil {
+		k.wipe()
+		return nil, err
+	}
 	if o.Failed > 0 {
 		if err := d.st.SetOfficerFailures(o.ID, 0, time.Time{}, false); err != nil {
 			return nil, err
@@ -149,6 +160,41 @@ func (d *Device) Unlock(officerID string, passphrase []byte) (*Session, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// checkUnlockingOfficer gives old rows their code (authenticateOldOfficers)
+// and refuses o, audit-logged, if its row does not verify: an altered row
+// grants nothing, not even a session as a plain officer, since its ID, name
+// or wrap may be what was altered.
+func (d *Device) checkUnlockingOfficer(k *keys, o *store.Officer, now time.Time) error {
+	rows, err := d.st.AllOfficers()
+	if err != nil {
+		return err
+	}
+	old := slices.ContainsFunc(rows, func(r store.Officer) bool { return len(r.MAC) == 0 })
+	if !old && officerValid(k.officers, *o) {
+		return nil // the usual case: no write
+	}
+	altered := false
+	err = d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if _, err := authenticateOldOfficers(tx, k, now, o.ID); err != nil {
+			return err
+		}
+		cur, err := tx.Officer(o.ID)
+		if err != nil {
+			return err
+		}
+		if officerValid(k.officers, cur) {
+			*o = cur
+			return nil
+		}
+		altered = true // committed with its audit entry, then refused
+		return appendAudit(tx, k.audit, now, o.ID, "unlock_refused", "", "officer entry altered outside fieldreg")
+	})
+	if err == nil && altered {
+		err = ErrOfficerAltered
+	}
+	return err
 }
 
 // Recover resets (or creates) officer's passphrase with the authority's
@@ -175,10 +221,12 @@ func (d *Device) Recover(recoveryKey string, officerName string, newPass []byte)
 	if err != nil {
 		return errors.New("this recovery key does not belong to this device's authority")
 	}
-	defer master.Wipe()
-	if _, err := d.openKeys(master); err != nil {
+	k, err := d.openKeys(master)
+	if err != nil {
+		master.Wipe()
 		return err
 	}
+	defer k.wipe()
 	wrap, err := vault.WrapKey(master, newPass, *d.opts.Params)
 	if err != nil {
 		return err
@@ -193,21 +241,32 @@ func (d *Device) Recover(recoveryKey string, officerName string, newPass []byte)
 				return err
 			}
 			o = Officer{ID: newID, Name: strings.TrimSpace(officerName)}
-			if err := tx.InsertOfficer(store.Officer{ID: o.ID, Name: o.Name, Supervisor: true, Wrap: wrap.Marshal(), Created: now}); err != nil {
+			if _, err := authenticateOldOfficers(tx, k, now, o.ID); err != nil {
+				return err
+			}
+			row := store.Officer{ID: o.ID, Name: o.Name, Supervisor: true, Wrap: wrap.Marshal(), Created: now}
+			if err := tx.InsertOfficer(sealedOfficer(k.officers, row)); err != nil {
 				return err
 			}
 			action = "recover_new_officer"
 		} else if err != nil {
 			return err
 		} else {
-			if err := tx.SetOfficerWrap(o.ID, wrap.Marshal()); err != nil {
+			if _, err := authenticateOldOfficers(tx, k, now, o.ID); err != nil {
 				return err
 			}
-			if _, err := tx.Exec("UPDATE officers SET supervisor = 1 WHERE id = ?", o.ID); err != nil {
+			// The authority's key vouches for this officer, whatever
+			// their entry held: it is sealed anew, as a supervisor.
+			row, err := tx.Officer(o.ID)
+			if err != nil {
+				return err
+			}
+			row.Wrap, row.Supervisor, row.Failed, row.NotBefore, row.Locked = wrap.Marshal(), true, 0, time.Time{}, false
+			if err := tx.UpdateOfficer(sealedOfficer(k.officers, row)); err != nil {
 				return err
 			}
 		}
-		return appendAudit(tx, auditKey(master), now, o.ID, action, "", "with the authority's recovery key")
+		return appendAudit(tx, k.audit, now, o.ID, action, "", "with the authority's recovery key")
 	})
 }
 
@@ -246,7 +305,11 @@ func (s *Session) AddOfficer(name string, pass []byte, supervisor bool) (Officer
 	}
 	o := store.Officer{ID: id, Name: strings.TrimSpace(name), Supervisor: supervisor, Wrap: wrap.Marshal(), Created: s.d.opts.Now()}
 	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.InsertOfficer(o); err != nil {
+		var row store.Officer
+		if err := s.withKeys(func(k *keys) error { row = sealedOfficer(k.officers, o); return nil }); err != nil {
+			return err
+		}
+		if err := tx.InsertOfficer(row); err != nil {
 			return err
 		}
 		detail := "officer"
@@ -271,12 +334,19 @@ func (s *Session) RemoveOfficer(id string) error {
 		return errors.New("you cannot remove yourself; ask another supervisor")
 	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.RemoveOfficer(id); errors.Is(err, store.ErrNotFound) {
-			return ErrUnknownOfficer
-		} else if err != nil {
+		// An altered entry can be removed (that is how a supervisor clears
+		// it); removed, it opens nothing, since its wrap is destroyed.
+		detail := id
+		err := s.updateOfficer(tx, id, true, func(o *store.Officer, valid bool) {
+			o.Removed, o.Wrap = true, []byte{}
+			if !valid {
+				detail += " (entry altered outside fieldreg)"
+			}
+		})
+		if err != nil {
 			return err
 		}
-		return s.auditTx(tx, "officer_remove", "", id)
+		return s.auditTx(tx, "officer_remove", "", detail)
 	})
 }
 
@@ -299,12 +369,35 @@ func (s *Session) ResetPassphrase(id string, newPass []byte) error {
 		return err
 	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.SetOfficerWrap(id, wrap.Marshal()); errors.Is(err, store.ErrNotFound) {
-			return ErrUnknownOfficer
-		} else if err != nil {
+		err := s.updateOfficer(tx, id, false, func(o *store.Officer, _ bool) {
+			o.Wrap, o.Failed, o.NotBefore, o.Locked = wrap.Marshal(), 0, time.Time{}, false
+		})
+		if err != nil {
 			return err
 		}
 		return s.auditTx(tx, "passphrase_reset", "", id)
+	})
+}
+
+// updateOfficer changes the row of officer id (not removed) with change and
+// seals it anew. A row that fails its check is refused with
+// ErrOfficerAltered unless alteredOK (sealing it would vouch for what was
+// altered); change learns whether it verified.
+func (s *Session) updateOfficer(tx *store.Tx, id string, alteredOK bool, change func(o *store.Officer, valid bool)) error {
+	o, err := tx.Officer(id)
+	if errors.Is(err, store.ErrNotFound) || o.Removed {
+		return ErrUnknownOfficer
+	}
+	if err != nil {
+		return err
+	}
+	return s.withKeys(func(k *keys) error {
+		valid := officerValid(k.officers, o)
+		if !valid && !alteredOK {
+			return ErrOfficerAltered
+		}
+		change(&o, valid)
+		return tx.UpdateOfficer(sealedOfficer(k.officers, o))
 	})
 }
 

@@ -22,10 +22,6 @@ const (
 	metaReceiptBirth = "receipt_birth_date" // "full": receipts show the full date of birth
 )
 
-// ErrDeviceRevoked means this device's own key has been revoked: it must not
-// issue receipts any more.
-var ErrDeviceRevoked = errors.New("this device has been revoked by its authority: it can no longer issue receipts")
-
 // credential is the device's own credential.
 func (d *Device) credential() (*trust.Credential, error) {
 	b, err := d.st.GetMeta("credential")
@@ -81,12 +77,10 @@ func (s *Session) IssueReceipt(id string) (*receipt.Receipt, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := s.d.opts.Now()
-	if tf, err := s.d.TrustFile(); err == nil {
-		if at, ok := tf.RevokedAt(cred.Country, cred.DeviceID); ok && !now.Before(at) {
-			return nil, ErrDeviceRevoked
-		}
+	if err := s.d.checkNotRevoked(); err != nil {
+		return nil, err
 	}
+	now := s.d.opts.Now()
 	p := r.Person
 	c := receipt.Content{RegistrationID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames,
 		Registered: r.Created().Time()}

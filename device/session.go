@@ -144,12 +144,16 @@ func summaryOf(r *registry.Record) Summary {
 // The caller holds d.writeMu (taken before the transaction, always in that
 // order, so writers of the device's log never wait on each other in a cycle).
 func (s *Session) newEvent(tx *store.Tx, record, op string, c *registry.Change) (*registry.Event, error) {
+	if err := s.d.checkNotRevoked(); err != nil {
+		return nil, err
+	}
 	seq, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
 	if err != nil {
 		return nil, err
 	}
 	e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: seq, HLC: s.d.clock.Now(),
 		Officer: s.officer.ID, Record: record, Op: op}
+	c.By = s.officer.Name
 	if err := e.SealChange(s.k.records, c); err != nil {
 		return nil, err
 	}
@@ -294,6 +298,9 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 	if len(people) == 0 {
 		return nil, errors.New("nobody to register")
 	}
+	if err := s.d.checkNotRevoked(); err != nil {
+		return nil, err
+	}
 	now := s.d.opts.Now()
 	for i, p := range people {
 		registry.Normalize(p)
@@ -338,7 +345,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(people); i += workers {
-				c := &registry.Change{Fields: registry.FieldsOf(people[i])}
+				c := &registry.Change{Fields: registry.FieldsOf(people[i]), By: s.officer.Name}
 				e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: base + uint64(i), HLC: hlcs[i],
 					Officer: s.officer.ID, Record: ids[i], Op: registry.OpRegister}
 				if errs[i] = e.SealChange(s.k.records, c); errs[i] != nil {
@@ -486,8 +493,11 @@ func (s *Session) Link(id, other string, same bool, note string) error {
 // RecordView is a record with names resolved for display.
 type RecordView struct {
 	*registry.Record
-	OfficerNames map[string]string // officer ID -> name
-	Group        []Summary         // other members of the record's group
+	// By says who made each version (and each link decision): this
+	// device's officers by name, another device's as that device reported
+	// them, attributed to it ("Officer X (device D)").
+	By    map[registry.EventID]string
+	Group []Summary // other members of the record's group
 }
 
 // Get returns a record with its full history, and audit-logs the view.
@@ -499,9 +509,13 @@ func (s *Session) Get(id string) (*RecordView, error) {
 	if err != nil {
 		return nil, err
 	}
-	v := &RecordView{Record: r, OfficerNames: map[string]string{}}
+	n, err := s.namer()
+	if err != nil {
+		return nil, err
+	}
+	v := &RecordView{Record: r, By: map[registry.EventID]string{}}
 	for _, ver := range r.Versions {
-		v.OfficerNames[ver.Officer] = s.d.st.OfficerName(ver.Officer)
+		v.By[ver.Event] = n.version(ver)
 	}
 	if r.Person.Group != "" {
 		members, err := s.GroupMembers(r.Person.Group)

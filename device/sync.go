@@ -289,6 +289,7 @@ func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
 func (s *Session) Sync(ctx context.Context, opts SyncOptions) (*SyncReport, error) {
 	rep := &SyncReport{Started: s.d.opts.Now()}
 	err := s.sync(ctx, opts, rep)
+	s.noteRevoked(err)
 	rep.Finished = s.d.opts.Now()
 	if err != nil {
 		rep.Error = err.Error()
@@ -842,6 +843,9 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 // its record). Called with s.mu read-locked and the session unlocked.
 func (s *Session) checkChange(e *registry.Event) string {
 	c, err := e.OpenChange(s.k.records)
+	if errors.Is(err, registry.ErrNotUTF8) {
+		return "change malformed: text that is not valid UTF-8"
+	}
 	if err != nil {
 		return "payload does not open with the deployment's records key"
 	}

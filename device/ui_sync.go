@@ -13,7 +13,7 @@ import (
 type ConflictSource struct {
 	Event   registry.EventID
 	At      time.Time // the change's hybrid logical clock, as wall time
-	Officer string    // the officer's name if they are an officer of this device, else ""
+	Officer string    // the officer: this device's by name, another's as that device reported them
 	Device  string    // the name of the device that made the change, "" if unknown
 	Station string    // that device's station, "" if unknown
 	Current bool      // the record shows this value now (the later change)
@@ -38,6 +38,10 @@ func (s *Session) ConflictSources(id string) (map[registry.EventID]ConflictSourc
 	if err != nil {
 		return nil, err
 	}
+	n, err := s.namer()
+	if err != nil {
+		return nil, err
+	}
 	versions := map[registry.EventID]registry.Version{}
 	for _, v := range r.Versions {
 		versions[v.Event] = v
@@ -48,14 +52,18 @@ func (s *Session) ConflictSources(id string) (map[registry.EventID]ConflictSourc
 			src := ConflictSource{Event: ev, Current: r.Writers[c.Field] == ev}
 			if v, ok := versions[ev]; ok {
 				src.At = v.HLC.Time()
-				if name := s.d.st.OfficerName(v.Officer); name != v.Officer {
-					src.Officer = name
+				if ev.Origin == s.d.info.DeviceID {
+					src.Officer = n.own(v.Officer, v.By)
+				} else {
+					src.Officer = registry.ReportedOfficer(v.By, v.Officer) // Device says whose
 				}
 			}
 			if cred := ts.creds[ev.Origin]; cred != nil {
 				src.Device, src.Station = cred.Name, cred.Station
 			} else if ev.Origin == s.d.info.DeviceID {
 				src.Device, src.Station = s.d.info.Name, s.d.info.Station
+			} else {
+				src.Device = ev.Origin // unknown here: named by its ID
 			}
 			out[ev] = src
 		}

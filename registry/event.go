@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -86,6 +89,11 @@ type Change struct {
 	// saw; a mismatch at fold time reveals a concurrent edit.
 	Prev   map[string]EventID `json:"prev,omitempty"`
 	Reason string             `json:"reason,omitempty"`
+	// By is the officer's name as the origin device knows it. The event's
+	// Officer ID is unique only within its origin device, so other devices
+	// show this name, attributed to that device, rather than look the ID
+	// up among their own officers.
+	By string `json:"by,omitempty"`
 	// Link is set for OpLink.
 	Link *Link `json:"link,omitempty"`
 }
@@ -108,11 +116,21 @@ func (e *Event) SealChange(key *seal.Key, c *Change) error {
 	return err
 }
 
-// OpenChange decrypts the payload.
+// ErrNotUTF8 is a payload that opens but is not UTF-8 text: no device
+// writes one (encoding/json writes valid UTF-8), so it was forged or damaged.
+var ErrNotUTF8 = fmt.Errorf("%w: text that is not valid UTF-8", ErrBadChange)
+
+// OpenChange decrypts the payload. A payload that is not valid UTF-8 is
+// refused with ErrNotUTF8 (which is also ErrBadChange).
 func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
 	b, err := seal.Open(key, e.Payload, e.payloadAD())
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.ID(), err)
+	}
+	// encoding/json would turn invalid UTF-8 into U+FFFD without a word;
+	// a signed payload that is not UTF-8 is refused as it stands.
+	if !utf8.Valid(b) {
+		return nil, fmt.Errorf("event %s: %w", e.ID(), ErrNotUTF8)
 	}
 	var c Change
 	if err := json.Unmarshal(b, &c); err != nil {
@@ -175,4 +193,57 @@ func allFields(p *Person) map[string]json.RawMessage {
 	}
 	m["document"] = json.RawMessage(`{}`)
 	return m
+}
+
+// MaxOfficerName is the longest officer name shown from another device's
+// report, in characters.
+const MaxOfficerName = 80
+
+// OfficerOf names the officer of an event made on another device, as that
+// device reported them, attributed to it: "Officer X (device D)". An
+// officer ID is unique only within its origin device, so another device's
+// officer is never looked up among one's own. reported is the name the
+// event carries (Change.By; empty in events of earlier versions, then the
+// ID stands in); device is the origin's name, or its ID when unknown.
+// Control and format characters (a hostile device could reorder the text
+// with bidi controls) are dropped and the name is cut to MaxOfficerName.
+func OfficerOf(reported, officerID, device string) string {
+	return ReportedOfficer(reported, officerID) + " (device " + displayable(device, MaxOfficerName) + ")"
+}
+
+// ReportedOfficer is the name part of OfficerOf, for a display that names
+// the device beside it.
+func ReportedOfficer(reported, officerID string) string {
+	if name := displayable(reported, MaxOfficerName); name != "" {
+		return name
+	}
+	return "officer " + displayable(officerID, MaxOfficerName)
+}
+
+// displayable drops control and format characters and invalid UTF-8,
+// collapses spaces and keeps at most max characters.
+func displayable(s string, max int) string {
+	var b strings.Builder
+	n := 0
+	space := false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if r == utf8.RuneError || unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			continue
+		}
+		if n >= max {
+			break
+		}
+		if space {
+			b.WriteByte(' ')
+			n++
+			space = false
+		}
+		b.WriteRune(r)
+		n++
+	}
+	return b.String()
 }

@@ -17,7 +17,8 @@ type Opened struct {
 type Version struct {
 	Event   EventID  `json:"event"`
 	HLC     HLC      `json:"hlc"`
-	Officer string   `json:"officer"`
+	Officer string   `json:"officer"`      // an ID unique within Event.Origin only
+	By      string   `json:"by,omitempty"` // the officer's name as Event.Origin reported it
 	Op      string   `json:"op"`
 	Reason  string   `json:"reason,omitempty"`
 	Fields  []string `json:"fields"`
@@ -91,7 +92,7 @@ func Fold(id string, evs []Opened) (*Record, error) {
 			continue
 		}
 		seen[e.ID()] = true
-		v := Version{Event: e.ID(), HLC: e.HLC, Officer: e.Officer, Op: e.Op, Reason: c.Reason}
+		v := Version{Event: e.ID(), HLC: e.HLC, Officer: e.Officer, By: c.By, Op: e.Op, Reason: c.Reason}
 		switch e.Op {
 		case OpRegister, OpAmend:
 			names := make([]string, 0, len(c.Fields))

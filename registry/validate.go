@@ -41,8 +41,8 @@ const maxText = 200
 func Validate(p *Person, now time.Time) error {
 	fe := FieldErrors{}
 	text := func(field, v string, max int) {
-		if !utf8.ValidString(v) {
-			fe[field] = "contains invalid characters"
+		if !ValidText(v) {
+			fe[field] = "is not valid UTF-8 text (was the file saved in another encoding?)"
 		} else if utf8.RuneCountInString(v) > max {
 			fe[field] = fmt.Sprintf("is too long (at most %d characters)", max)
 		}
@@ -121,6 +121,7 @@ func Validate(p *Person, now time.Time) error {
 			fe["languages"] = "use ISO 639-3 codes (three letters, like prs)"
 		}
 	}
+	text("group", p.Group, maxText)
 	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
 		fe["relationship"] = "unknown relationship"
 	}
@@ -131,6 +132,16 @@ func Validate(p *Person, now time.Time) error {
 		return fe
 	}
 	return nil
+}
+
+// ValidText reports whether s is valid UTF-8 without U+FFFD, the
+// replacement character decoders put where bytes were not UTF-8 (a Latin-1
+// or cp1250 "M\xfcller" read as UTF-8 becomes "M\ufffdller"). Such a name
+// is damaged for good: search cannot find it, the receipt cannot print it.
+// Every free-text field of a person is checked with it; the coded fields
+// are checked against their lists.
+func ValidText(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsRune(s, utf8.RuneError)
 }
 
 // Warnings returns advice that does not block saving, such as an expired

@@ -43,7 +43,10 @@ func (t *Tx) GetMeta(key string) ([]byte, error) {
 }
 
 // Officer is an officer row. Wrap is the master key wrapped under the
-// officer's passphrase.
+// officer's passphrase. MAC authenticates ID, Name, Supervisor, Wrap,
+// Created and Removed under a key only an unlocked device holds (see
+// device/officers.go); Failed, NotBefore and Locked change before unlock
+// and are not covered.
 type Officer struct {
 	ID         string
 	Name       string
@@ -53,22 +56,22 @@ type Officer struct {
 	NotBefore  time.Time
 	Locked     bool
 	Created    time.Time
+	Removed    bool
+	MAC        []byte
 }
 
-const officerCols = "id, name, supervisor, wrap, failed, not_before, locked, created"
+const officerCols = "id, name, supervisor, wrap, failed, not_before, locked, created, removed, mac"
 
 func scanOfficer(sc interface{ Scan(...any) error }) (Officer, error) {
 	var o Officer
 	var nb, created int64
-	err := sc.Scan(&o.ID, &o.Name, &o.Supervisor, &o.Wrap, &o.Failed, &nb, &o.Locked, &created)
+	err := sc.Scan(&o.ID, &o.Name, &o.Supervisor, &o.Wrap, &o.Failed, &nb, &o.Locked, &created, &o.Removed, &o.MAC)
 	o.NotBefore = time.UnixMilli(nb)
 	o.Created = time.Unix(created, 0)
 	return o, err
 }
 
-// Officers lists the officers not removed, by name.
-func (s *Store) Officers() ([]Officer, error) {
-	rows, err := s.db.Query("SELECT " + officerCols + " FROM officers WHERE removed = 0 ORDER BY name COLLATE NOCASE")
+func scanOfficers(rows *sql.Rows, err error) ([]Officer, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +87,21 @@ func (s *Store) Officers() ([]Officer, error) {
 	return out, rows.Err()
 }
 
+// Officers lists the officers not removed, by name.
+func (s *Store) Officers() ([]Officer, error) {
+	return scanOfficers(s.db.Query("SELECT " + officerCols + " FROM officers WHERE removed = 0 ORDER BY name COLLATE NOCASE"))
+}
+
+// AllOfficers lists every officer row, removed ones too, by ID.
+func (s *Store) AllOfficers() ([]Officer, error) {
+	return scanOfficers(s.db.Query("SELECT " + officerCols + " FROM officers ORDER BY id"))
+}
+
+// AllOfficers lists every officer row inside the transaction, by ID.
+func (t *Tx) AllOfficers() ([]Officer, error) {
+	return scanOfficers(t.tx.Query("SELECT " + officerCols + " FROM officers ORDER BY id"))
+}
+
 // Officer reads one officer (removed ones are ErrNotFound).
 func (s *Store) Officer(id string) (Officer, error) {
 	o, err := scanOfficer(s.db.QueryRow("SELECT "+officerCols+" FROM officers WHERE id = ? AND removed = 0", id))
@@ -93,31 +111,34 @@ func (s *Store) Officer(id string) (Officer, error) {
 	return o, err
 }
 
-// OfficerName returns the name of an officer, including removed ones (for
-// history), or the ID itself if unknown (an officer of another device).
-func (s *Store) OfficerName(id string) string {
-	var name string
-	if err := s.db.QueryRow("SELECT name FROM officers WHERE id = ?", id).Scan(&name); err != nil {
-		return id
+// Officer reads one officer inside the transaction, removed ones too.
+func (t *Tx) Officer(id string) (Officer, error) {
+	o, err := scanOfficer(t.tx.QueryRow("SELECT "+officerCols+" FROM officers WHERE id = ?", id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return o, ErrNotFound
 	}
-	return name
+	return o, err
 }
 
 // InsertOfficer adds an officer.
 func (t *Tx) InsertOfficer(o Officer) error {
-	_, err := t.tx.Exec("INSERT INTO officers(id, name, supervisor, wrap, created) VALUES(?, ?, ?, ?, ?)", o.ID, o.Name, o.Supervisor, o.Wrap, o.Created.Unix())
+	_, err := t.tx.Exec("INSERT INTO officers(id, name, supervisor, wrap, created, removed, mac) VALUES(?, ?, ?, ?, ?, ?, ?)",
+		o.ID, o.Name, o.Supervisor, o.Wrap, o.Created.Unix(), o.Removed, nonNil(o.MAC))
 	return err
 }
 
-// SetOfficerWrap replaces an officer's key wrap and clears failures and lock.
-func (t *Tx) SetOfficerWrap(id string, wrap []byte) error {
-	return one(t.tx.Exec("UPDATE officers SET wrap = ?, failed = 0, not_before = 0, locked = 0 WHERE id = ? AND removed = 0", wrap, id))
+// UpdateOfficer rewrites the row of o.ID with o's values.
+func (t *Tx) UpdateOfficer(o Officer) error {
+	return one(t.tx.Exec("UPDATE officers SET name = ?, supervisor = ?, wrap = ?, failed = ?, not_before = ?, locked = ?, created = ?, removed = ?, mac = ? WHERE id = ?",
+		o.Name, o.Supervisor, nonNil(o.Wrap), o.Failed, o.NotBefore.UnixMilli(), o.Locked, o.Created.Unix(), o.Removed, nonNil(o.MAC), o.ID))
 }
 
-// RemoveOfficer marks an officer removed and destroys the key wrap, so the
-// passphrase no longer opens anything; the name stays for history.
-func (t *Tx) RemoveOfficer(id string) error {
-	return one(t.tx.Exec("UPDATE officers SET removed = 1, wrap = x'' WHERE id = ? AND removed = 0", id))
+// nonNil stores a nil slice as an empty BLOB (the columns are NOT NULL).
+func nonNil(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // SetOfficerFailures records failed unlock attempts (count, earliest next try, locked).
@@ -571,6 +592,31 @@ func (s *Store) scanAudit(fn func(AuditEntry) error, query string, args ...any) 
 		}
 		e.At = time.UnixMilli(at)
 		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// AuditWithPrev calls fn for each audit entry whose action is action, in
+// order, with the hash of the entry before it (nil for the first entry), so
+// the caller can check the entry's place in the chain.
+func (t *Tx) AuditWithPrev(action string, fn func(e AuditEntry, prevHash []byte) error) error {
+	rows, err := t.tx.Query(`SELECT a.seq, a.at, a.officer, a.action, a.record, a.detail, a.hash, a.mac, p.hash
+		FROM audit a LEFT JOIN audit p ON p.seq = a.seq - 1 WHERE a.action = ? ORDER BY a.seq`, action)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		var prev []byte
+		if err := rows.Scan(&e.Seq, &at, &e.Officer, &e.Action, &e.Record, &e.Detail, &e.Hash, &e.MAC, &prev); err != nil {
+			return err
+		}
+		e.At = time.UnixMilli(at)
+		if err := fn(e, prev); err != nil {
 			return err
 		}
 	}

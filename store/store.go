@@ -12,13 +12,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
+
+	"github.com/fieldreg/fieldreg/internal/safefile"
 )
 
 // driverName is mattn/go-sqlite3 with the connection settings the DSN cannot
@@ -70,10 +71,17 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	if opts.CacheMiB <= 0 {
 		opts.CacheMiB = 32
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, fmt.Errorf("store: data directory: %w", err)
+	// The directory and every file of the database are owner-only,
+	// whatever the umask and whoever made the directory: the database holds
+	// the officers' key wraps. SQLite gives the -wal and -shm files it
+	// creates the mode of the database file; existing ones are fixed here.
+	if err := safefile.PrivateDir(dir); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	path := filepath.Join(dir, FileName)
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	// _txlock=immediate: writers take the lock at BEGIN, so two writers never
 	// deadlock upgrading read locks. secure_delete=FAST overwrites freed
 	// content where it costs no extra I/O. The statement cache matters for bulk imports.
@@ -87,8 +95,25 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	// Once more now that SQLite has made its files, in case it made them
+	// under another rule.
+	if err := privateFiles(path); err != nil {
+		db.Close()
+		return nil, err
+	}
 	go s.checkpointer()
 	return s, nil
+}
+
+// privateFiles makes the database file (created if missing) and its -wal
+// and -shm files owner-only.
+func privateFiles(path string) error {
+	for i, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := safefile.PrivateFile(p, i == 0); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
 }
 
 // checkpointInterval is how often the background checkpointer copies the
@@ -160,6 +185,9 @@ var migrations = []string{
 	// 4: questions to the regional joint database ("registered
 	// elsewhere?") and their answers (store/elsewhere.go).
 	migrationElsewhere,
+	// 5: officer rows carry an authentication code (device/officers.go);
+	// rows of earlier versions have none until the next unlock.
+	`ALTER TABLE officers ADD COLUMN mac BLOB NOT NULL DEFAULT x'';`,
 }
 
 // SchemaVersion is the schema this build writes.

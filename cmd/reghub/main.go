@@ -12,8 +12,11 @@ import (
 	"os"
 
 	"github.com/fieldreg/fieldreg/cmd/reghub/commands"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 )
 
 func main() {
+	// Everything the hub creates is owner-only, whatever the umask.
+	safefile.RestrictUmask()
 	os.Exit(commands.Main(os.Args[1:], os.Stdout, os.Stderr))
 }

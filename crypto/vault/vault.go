@@ -51,6 +51,14 @@ func (p Params) validate() error {
 	return nil
 }
 
+// Limits on the files that carry a passphrase or the recovery key: both
+// are a line of text, so anything longer is the wrong file, refused after
+// reading this much.
+const (
+	MaxPassphraseFile  = 4 << 10
+	MaxRecoveryKeyFile = 4 << 10
+)
+
 // ErrWrongPassphrase is returned when a passphrase does not open its wrap.
 var ErrWrongPassphrase = errors.New("wrong passphrase")
 

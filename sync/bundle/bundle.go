@@ -38,12 +38,12 @@ import (
 	"hash"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"filippo.io/age"
 	"github.com/fxamacker/cbor/v2"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
@@ -624,40 +624,16 @@ func readErr(err error, eof error) error {
 // bundle still to be carried).
 var ErrExists = errors.New("a file of that name exists: choose another name (a bundle never replaces a file)")
 
-// WriteFile writes a bundle file through a temporary name in the same
-// directory, synced before the rename: a USB stick pulled during the write
-// leaves either the whole bundle or none (a partial one would be refused
-// anyway). fn writes the bundle. A path that exists is refused (ErrExists).
+// WriteFile writes a bundle file the way every output is written
+// (safefile.Write): through a temporary name in the same directory, synced
+// before the rename, so a USB stick pulled during the write leaves either
+// the whole bundle or none (a partial one would be refused anyway); mode
+// 0600, never through a link. fn writes the bundle. A path that exists is
+// refused (ErrExists).
 func WriteFile(path string, fn func(*os.File) error) error {
-	exists := func() bool { _, err := os.Lstat(path); return err == nil }
-	if exists() {
+	err := safefile.Write(path, safefile.Output{Temp: ".bundle-*.tmp"}, fn)
+	if errors.Is(err, safefile.ErrExists) {
 		return ErrExists
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".bundle-*.tmp")
-	if err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := fn(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if exists() { // made while the bundle was written
-		return ErrExists
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot write the bundle: %w", err)
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return err
 }

@@ -176,7 +176,7 @@ func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) 
 		wire.Error
 		Refused []wire.Refusal `json:"refused"`
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&body2)
+	_ = wire.ReadJSON(resp.Body, 1<<20, false, &body2)
 	e := &Error{Op: op, Status: resp.StatusCode, Message: body2.Message, Refused: body2.Refused}
 	switch {
 	case body2.Code == wire.CodeRevoked:
@@ -204,7 +204,7 @@ func (c *Client) postJSON(ctx context.Context, op, path string, in, out any) err
 		return err
 	}
 	defer resp.Body.Close()
-	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxJSONBytes+wire.MaxHeads*100)).Decode(out); err != nil {
+	if err := wire.ReadJSON(resp.Body, wire.MaxJSONBytes+wire.MaxHeads*100, false, out); err != nil {
 		return &Error{Kind: ErrUnreachable, Op: op, Message: "the answer was cut off", Err: err}
 	}
 	return nil
@@ -238,7 +238,7 @@ func (c *Client) Push(ctx context.Context, evs [][]byte) (*wire.PushReply, error
 	}
 	defer resp.Body.Close()
 	var rep wire.PushReply
-	if err := json.NewDecoder(io.LimitReader(resp.Body, wire.MaxJSONBytes)).Decode(&rep); err != nil {
+	if err := wire.ReadJSON(resp.Body, wire.MaxJSONBytes, false, &rep); err != nil {
 		// The hub may have committed the chunk: the next hello says.
 		return nil, &Error{Kind: ErrUnreachable, Op: "push", Message: "the acknowledgement was cut off", Err: err}
 	}

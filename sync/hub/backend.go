@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
 	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
@@ -44,7 +45,7 @@ const openTimeout = 30 * time.Second
 // DatabaseAddress is the PostgreSQL address a hub directory names, "" for
 // a hub on SQLite.
 func DatabaseAddress(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, DatabaseFile))
+	b, err := safefile.ReadFile(filepath.Join(dir, DatabaseFile), "the hub's database address", maxDatabaseFile)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
 	}
@@ -81,9 +82,12 @@ func openStore(ctx context.Context, dir string) (st hubstore.Store, keys map[str
 		st, err := sqlite.Open(dir)
 		return st, nil, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, KeysFile))
-	if err != nil {
+	b, err := safefile.ReadFile(filepath.Join(dir, KeysFile), "the hub's keys", maxKeysFile)
+	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, ErrNotInitialised
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	if err := json.Unmarshal(b, &keys); err != nil {
 		return nil, nil, fmt.Errorf("%s is damaged: %w", KeysFile, err)
@@ -104,21 +108,20 @@ func writeKeys(dir string, keys map[string][]byte) error {
 	if err != nil {
 		return err
 	}
-	tmp := filepath.Join(dir, KeysFile+".tmp")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	f, err := os.Open(tmp)
-	if err == nil {
-		err = f.Sync()
-		f.Close()
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(dir, KeysFile))
+	return safefile.WriteBytes(filepath.Join(dir, KeysFile), safefile.Output{Force: true}, b)
 }
+
+// writeDatabaseAddress names the database in dir (owner only): from then
+// on the hub in dir runs on it.
+func writeDatabaseAddress(dir, dsn string) error {
+	return safefile.WriteBytes(filepath.Join(dir, DatabaseFile), safefile.Output{Force: true}, []byte(dsn+"\n"))
+}
+
+// Bounds of the files of a hub directory read before the hub is open.
+const (
+	maxKeysFile     = 1 << 20
+	maxDatabaseFile = 4 << 10
+)
 
 // meta reads a setting: from the keys file when it is one of them.
 func (h *Hub) meta(ctx context.Context, k string) ([]byte, error) {

@@ -337,9 +337,10 @@ func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Ti
 
 // BundleExport says what ExportBundle wrote.
 type BundleExport struct {
-	ID     string
-	Device string
-	Events int
+	ID      string
+	Device  string
+	Events  int
+	Revoked bool // the device is revoked: the bundle carries only the lists that tell it so
 }
 
 // findDevice resolves a device name or ID to one enrolled device.
@@ -378,16 +379,16 @@ func (h *Hub) findDevice(nameOrID string) (*Device, error) {
 // device's scope that its last bundle showed it lacked, encrypted to the
 // device's bundle key and signed with the authority's root key. Events are
 // streamed from the database. The device must have sent a bundle before
-// (ErrNoDeviceKey) and must not be revoked.
+// (ErrNoDeviceKey). A revoked device gets no events, only the lists: the
+// revocation list that names it tells it to stop issuing receipts and
+// signing registrations (BundleExport.Revoked).
 func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*BundleExport, error) {
 	dev, err := h.findDevice(nameOrID)
 	if err != nil {
 		return nil, err
 	}
 	now := h.opts.Now()
-	if !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt) {
-		return nil, errors.New("this device was revoked: the hub sends it nothing")
-	}
+	revoked := !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt)
 	kb, err := h.st.GetMeta(ctx, metaBundleDevKey+dev.ID)
 	if err != nil {
 		return nil, ErrNoDeviceKey
@@ -445,6 +446,9 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 		}
 	}
 	for _, rg := range v.Missing(devVec) {
+		if revoked {
+			break
+		}
 		if err := h.st.EventRange(ctx, rg, bw.Event); err != nil {
 			return nil, err
 		}
@@ -452,6 +456,6 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err := bw.Close(); err != nil {
 		return nil, err
 	}
-	h.log.Info("bundle exported", "bundle", hd.ID, "device", dev.ID, "events", bw.Events())
-	return &BundleExport{ID: hd.ID, Device: dev.ID, Events: bw.Events()}, nil
+	h.log.Info("bundle exported", "bundle", hd.ID, "device", dev.ID, "events", bw.Events(), "revoked", revoked)
+	return &BundleExport{ID: hd.ID, Device: dev.ID, Events: bw.Events(), Revoked: revoked}, nil
 }

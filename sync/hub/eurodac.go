@@ -53,7 +53,8 @@ type EurodacRecord struct {
 	TravelDocument          *EurodacDocument `json:"travel_document,omitempty"`
 	FacialImageJPEGOrPNG    []byte           `json:"facial_image,omitempty"` // base64
 	FingerprintsTaken       bool             `json:"fingerprints_taken"`     // fieldreg takes none
-	OperatorUserID          string           `json:"operator_user_id"`
+	OperatorUserID          string           `json:"operator_user_id"`       // device ID/officer ID: an officer ID is unique within its device only
+	Operator                string           `json:"operator"`               // the officer as their device reported them, "Officer X (device D)"
 	DeviceID                string           `json:"device_id"`
 	IdentityUnderReview     bool             `json:"identity_under_review,omitempty"` // unresolved concurrent edits of identity fields
 	LastUpdated             string           `json:"last_updated"`
@@ -126,7 +127,7 @@ var eurodacNotSupplied = []string{
 	"scanned colour copy of an identity or travel document with an indication of its authenticity (Art. 17(1)(j), 22(2)(j), 24(3)(b), 26(2)(j))",
 	"date on which the biometric data were taken (Art. 17(1)(l))",
 	"date on which the data were transmitted to Eurodac (Art. 17(1)(m)): set at transmission",
-	"operator user ID in the national access point's sense (Art. 17(1)(n)): operator_user_id is fieldreg's officer ID",
+	"operator user ID in the national access point's sense (Art. 17(1)(n)): operator_user_id is fieldreg's officer ID within its device, as \"device ID/officer ID\"; operator is the officer's name as that device reported it",
 }
 
 // eurodacDataSets is the article and paragraph listing the data set of each
@@ -146,7 +147,7 @@ func (h *Hub) eurodacRecord(r *registry.Record, tr map[string]*trustEntry) *Euro
 		PlaceOfEncounter: p.Encounter.Place, DateOfRegistration: r.Created().Time().Format(time.DateOnly),
 		Surnames: p.FamilyName, Forenames: p.GivenNames, NameInOriginalScript: p.OriginalScriptName, NamesAtBirthAndPrevious: p.Aliases,
 		Nationalities: p.Nationalities, PlaceOfBirth: p.PlaceOfBirth, Sex: p.Sex, FacialImageJPEGOrPNG: p.Photo,
-		OperatorUserID: first.Officer, DeviceID: first.Event.Origin, IdentityUnderReview: len(r.Conflicts) > 0,
+		OperatorUserID: first.Event.Origin + "/" + first.Officer, DeviceID: first.Event.Origin, IdentityUnderReview: len(r.Conflicts) > 0,
 		LastUpdated: r.Updated().Time().Format(time.RFC3339), InformationNoticeGiven: p.InformationNotice,
 		InterpreterPresent: p.Interpreter, LanguagesSpoken: p.Languages}
 	if !p.Encounter.At.IsZero() {
@@ -163,8 +164,15 @@ func (h *Hub) eurodacRecord(r *registry.Record, tr map[string]*trustEntry) *Euro
 		d := EurodacDocument(p.Document)
 		e.TravelDocument = &d
 	}
+	device := first.Event.Origin
 	if t := tr[first.Event.Origin]; t != nil {
 		e.Station = t.station
+		if t.cred.Name != "" {
+			device = t.cred.Name
+		}
 	}
+	// The hub has no officers of its own: every operator is named as the
+	// device that registered the record reported them, attributed to it.
+	e.Operator = registry.OfficerOf(first.By, first.Officer, device)
 	return e
 }

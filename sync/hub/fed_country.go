@@ -227,7 +227,9 @@ func (h *Hub) fedEntry(ctx context.Context, id string, tr map[string]*trustEntry
 	}
 	if p.Sharing == federation.SharingFull {
 		d := h.eurodacRecord(r, tr)
-		d.FacialImageJPEGOrPNG = nil // the photo stays in the country (docs/federation.md)
+		// The photo and officers' names stay in the country (docs/federation.md);
+		// the operator crosses as device and officer IDs, as before.
+		d.FacialImageJPEGOrPNG, d.Operator = nil, ""
 		b, err := json.Marshal(d)
 		if err != nil {
 			return nil, err

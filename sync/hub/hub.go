@@ -29,6 +29,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -183,7 +184,7 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 	if cfg.Region {
 		keys[metaRole] = []byte(RoleRegion)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := safefile.PrivateDir(dir); err != nil {
 		return err
 	}
 	ctx := context.Background()
@@ -229,7 +230,7 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 	if err := writeKeys(dir, keys); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, DatabaseFile), []byte(cfg.DB+"\n"), 0o600)
+	return writeDatabaseAddress(dir, cfg.DB)
 }
 
 // initialised reports whether dir holds a hub.

@@ -82,7 +82,7 @@ func MigrateToPostgres(ctx context.Context, dir, dsn string) (*hubstore.CopyRepo
 	if err := writeKeys(dir, keys); err != nil {
 		return nil, err
 	}
-	if err := os.WriteFile(filepath.Join(dir, DatabaseFile), []byte(dsn+"\n"), 0o600); err != nil {
+	if err := writeDatabaseAddress(dir, dsn); err != nil {
 		return nil, err
 	}
 	return rep, nil

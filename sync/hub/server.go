@@ -207,9 +207,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 // readJSON decodes a bounded JSON body; it answers 413 or 400 itself.
 func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxJSONBytes)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := wire.ReadJSON(r.Body, wire.MaxJSONBytes, true, v); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, "request too large")
@@ -380,6 +378,9 @@ func (h *Hub) checkOne(c *caller, e *registry.Event) string {
 		return "signed after the device was revoked"
 	}
 	ch, err := e.OpenChange(h.records)
+	if errors.Is(err, registry.ErrNotUTF8) {
+		return "change malformed: text that is not valid UTF-8"
+	}
 	if err != nil {
 		return "payload does not open with the deployment's records key"
 	}

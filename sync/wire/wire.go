@@ -16,6 +16,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -198,6 +200,39 @@ func DecodeEvent(b []byte) (*registry.Event, error) {
 	return &e, nil
 }
 
+// ErrNotUTF8 refuses a JSON message that is not valid UTF-8: encoding/json
+// would read its bytes as U+FFFD without a word, and a name would travel
+// on damaged.
+var ErrNotUTF8 = errors.New("message is not valid UTF-8")
+
+// ReadJSON reads one JSON message of at most limit bytes from r into v.
+// A longer message (ErrTooLarge), one that is not valid UTF-8
+// (ErrNotUTF8), or not one JSON value that fits v is refused; with strict,
+// so is a key v does not have. Errors never quote the message.
+func ReadJSON(r io.Reader, limit int64, strict bool, v any) error {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return err
+	}
+	if int64(len(b)) > limit {
+		return ErrTooLarge
+	}
+	if !utf8.Valid(b) {
+		return ErrNotUTF8
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		return errors.New("message malformed")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return errors.New("message malformed: more than one JSON value")
+	}
+	return nil
+}
+
 // Writer writes frames.
 type Writer struct {
 	w      io.Writer
@@ -283,7 +318,7 @@ func (fr *Reader) Next() ([]byte, error) {
 	}
 	if tag == frameTrailer {
 		var t Trailer
-		if err := json.Unmarshal(b, &t); err != nil || t.Events != fr.n {
+		if err := ReadJSON(bytes.NewReader(b), maxTrailerBytes, false, &t); err != nil || t.Events != fr.n {
 			return nil, errors.New("trailer does not match the events sent")
 		}
 		fr.trailer = &t

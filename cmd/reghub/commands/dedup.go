@@ -11,7 +11,9 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/match"
 )
 
@@ -20,8 +22,10 @@ var dedupColumns = []string{"id", "family_name", "given_names", "sex", "birth_da
 
 // Limits on the input of reghub dedup.
 const (
-	maxRecords = 5_000_000
-	maxIDBytes = 128
+	maxRecords    = 5_000_000
+	maxIDBytes    = 128
+	maxInputBytes = 2 << 30  // refused while reading, past 5 million rows of about 400 bytes
+	maxLineBytes  = 64 << 10 // seven fields of at most 512 bytes, quoted, fit many times over
 )
 
 func runDedup(args []string, stdout, stderr io.Writer) int {
@@ -64,7 +68,7 @@ func dedup(path string, threshold float64, workers int, out io.Writer) error {
 		return err
 	}
 	defer f.Close()
-	records, err := readPeople(f)
+	records, err := readPeople(&lineLimit{r: safefile.Limit(f, "the CSV file", maxInputBytes), max: maxLineBytes})
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
@@ -150,6 +154,11 @@ func readPeople(r io.Reader) ([]match.Record, error) {
 		}
 		get := func(c string) string { return row[col[c]] }
 		for _, c := range dedupColumns {
+			// Go would read invalid bytes as U+FFFD and match nothing;
+			// a Latin-1 or cp1250 export is refused instead.
+			if !utf8.ValidString(get(c)) {
+				return nil, &inputError{line: line, column: c, msg: "not valid UTF-8: save the file as UTF-8"}
+			}
 			if len(get(c)) > match.MaxFieldBytes {
 				return nil, &inputError{line: line, column: c, msg: fmt.Sprintf("longer than %d bytes", match.MaxFieldBytes)}
 			}
@@ -189,6 +198,35 @@ func readPeople(r io.Reader) ([]match.Record, error) {
 		out = append(out, rec)
 	}
 	return out, nil
+}
+
+// lineLimit fails once a line runs longer than max bytes: the CSV reader
+// holds a whole line before it can check its fields, and a file with no
+// line break (/dev/zero, a disk image) would otherwise fill memory.
+type lineLimit struct {
+	r         io.Reader
+	max, run  int
+	line      int // line breaks read
+	exhausted error
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	if l.exhausted != nil {
+		return 0, l.exhausted
+	}
+	n, err := l.r.Read(p)
+	for i, c := range p[:n] {
+		if c == '\n' {
+			l.run = 0
+			l.line++
+			continue
+		}
+		if l.run++; l.run > l.max {
+			l.exhausted = &inputError{line: l.line + 1, msg: fmt.Sprintf("line longer than %d bytes: is it the right file?", l.max)}
+			return i, l.exhausted
+		}
+	}
+	return n, err
 }
 
 func isCountryCode(s string) bool {

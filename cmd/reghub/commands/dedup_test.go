@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/fieldreg/fieldreg/match"
 	"github.com/fieldreg/fieldreg/match/synth"
@@ -203,6 +204,43 @@ func FuzzReadPeople(f *testing.F) {
 			if r.ID == "" || !match.ValidBirthDate(r.BirthDate) {
 				t.Fatalf("accepted a bad record %+v", r)
 			}
+			for _, v := range []string{r.ID, r.FamilyName, r.GivenNames, r.DocumentNumber} {
+				if !utf8.ValidString(v) {
+					t.Fatalf("accepted text that is not UTF-8: %q", v)
+				}
+			}
 		}
 	})
+}
+
+// TestAttackDedupNotUTF8: a people CSV exported as Latin-1 or cp1250 was
+// read with U+FFFD in place of letters, so its names matched nothing. It
+// is refused with the line and column, never the value.
+func TestAttackDedupNotUTF8(t *testing.T) {
+	for _, row := range []string{"T9,M\xfcllerfake,Testee,M,1990,,\n", "T9,Fakeperson,Jos\xe9fake,M,1990,,\n", "T9,Dvo\x9a\xe1kfake,Testee,M,1990,,\n"} {
+		in := writeFile(t, "latin1.csv", people+row)
+		var out, errb bytes.Buffer
+		code := Main([]string{"dedup", "--in", in}, &out, &errb)
+		if code != 1 || !strings.Contains(errb.String(), "line 7, column ") || !strings.Contains(errb.String(), "not valid UTF-8") || strings.Contains(errb.String(), "fake") {
+			t.Errorf("exit %d, stderr %q", code, errb.String())
+		}
+	}
+}
+
+// TestAttackDedupEndlessLine: a file without line breaks (/dev/zero, an
+// image) is refused after maxLineBytes, not held whole.
+func TestAttackDedupEndlessLine(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	var out, errb bytes.Buffer
+	if code := Main([]string{"dedup", "--in", "/dev/zero"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 1: line longer than 65536 bytes") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	// A long line after good ones is named by its number.
+	in := writeFile(t, "long.csv", people+"T9,"+strings.Repeat("a", maxLineBytes)+",x,M,,,\n")
+	errb.Reset()
+	if code := Main([]string{"dedup", "--in", in}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 7: line longer") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/hub"
@@ -85,7 +86,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "federate", err)
 	}
 	if *join != "" {
-		b, err := os.ReadFile(*join)
+		b, err := safefile.ReadFile(*join, "the federation package", federation.MaxFileSize)
 		if err != nil {
 			return fail(stderr, "federate", err)
 		}
@@ -136,65 +137,45 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub export: --format eurodac is required (the only format)")
 		return 2
 	}
-	var w io.Writer = stdout
-	var f *os.File
+	// Refuse before unlocking anything: the file must be new.
 	if *out != "" {
-		var err error
-		// Refuse before unlocking anything: the file must be new.
-		if f, err = os.OpenFile(*out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err != nil {
-			if errors.Is(err, os.ErrExist) {
-				err = fmt.Errorf("%s exists: the export never overwrites a file", *out)
-			}
-			return fail(stderr, "export", err)
-		}
-		w = f
-	}
-	cleanup := func() {
-		if f != nil {
-			f.Close()
-			os.Remove(*out)
+		if err := safefile.Absent(*out, false); err != nil {
+			return fail(stderr, "export", fmt.Errorf("%w: the export never overwrites a file", err))
 		}
 	}
 	h, err := open(&c, stderr, hub.Options{})
 	if err != nil {
-		cleanup()
 		return fail(stderr, "export", err)
 	}
 	defer h.Close()
-	rep, err := h.ExportEurodac(context.Background(), w)
-	if err == nil && f != nil {
-		if err = f.Sync(); err == nil {
-			err = f.Close()
-			f = nil
-		}
+	var rep hub.EurodacExport
+	if *out == "" {
+		rep, err = h.ExportEurodac(context.Background(), stdout)
+	} else {
+		err = safefile.Write(*out, safefile.Output{}, func(f *os.File) error {
+			var err error
+			rep, err = h.ExportEurodac(context.Background(), f)
+			return err
+		})
 	}
 	if err != nil {
-		cleanup()
 		return fail(stderr, "export", err)
 	}
 	fmt.Fprintf(stderr, "exported %d records (skipped %d); the output is personal data\n", rep.Records, rep.Skipped)
 	return 0
 }
 
-// writeNew writes a new file with mode 0600 and refuses to overwrite.
 // notThere refuses an output path that exists, before anything is issued
 // for it: a package is never written over another one.
 func notThere(path string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s already exists: choose another file (nothing was issued)", path)
+	if err := safefile.Absent(path, false); err != nil {
+		return fmt.Errorf("%w: choose another file (nothing was issued)", err)
 	}
 	return nil
 }
 
+// writeNew writes a new file the way every output is written
+// (safefile.Write): mode 0600, never through a link, never over a file.
 func writeNew(path string, b []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
+	return safefile.WriteBytes(path, safefile.Output{}, b)
 }

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/sync/hub"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
 	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
@@ -37,8 +39,8 @@ func runRecoveryKey(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub recovery-key: --out is required")
 		return 2
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return fail(stderr, "recovery-key", fmt.Errorf("%s already exists: choose another file (nothing was written)", *out))
+	if err := safefile.Absent(*out, false); err != nil {
+		return fail(stderr, "recovery-key", fmt.Errorf("%w: choose another file (nothing was written)", err))
 	}
 	h, err := open(&c, stderr, hub.Options{})
 	if err != nil {
@@ -104,11 +106,11 @@ func (c *common) params() (*vault.Params, error) {
 
 func (c *common) passphrase(stderr io.Writer) ([]byte, error) {
 	if c.passFile != "" {
-		b, err := os.ReadFile(c.passFile)
+		b, err := safefile.ReadFile(c.passFile, "the passphrase file", vault.MaxPassphraseFile)
 		if err != nil {
-			return nil, fmt.Errorf("cannot read the passphrase file: %w", err)
+			return nil, err
 		}
-		return []byte(strings.TrimRight(string(b), "\r\n")), nil
+		return bytes.TrimRight(b, "\r\n"), nil
 	}
 	if term.IsTerminal(int(os.Stdin.Fd())) {
 		fmt.Fprint(stderr, "Hub passphrase: ")
@@ -312,8 +314,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "serve", err)
 	}
 	if *addrFile != "" {
-		tmp := *addrFile + ".tmp"
-		if err := os.WriteFile(tmp, []byte(ln.Addr().String()), 0o600); err != nil || os.Rename(tmp, *addrFile) != nil {
+		// Replaced at each start (Force), never written through a link.
+		if err := safefile.WriteBytes(*addrFile, safefile.Output{Force: true}, []byte(ln.Addr().String())); err != nil {
 			ln.Close()
 			return fail(stderr, "serve", fmt.Errorf("cannot write %s", *addrFile))
 		}
