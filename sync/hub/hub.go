@@ -211,9 +211,15 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 		return err
 	}
 	defer st.Close()
-	// The revocation list is the first shared setting: finding one means
-	// the database holds a hub already (init is run once; a second server
-	// gets a copy of the first one's directory).
+	// The keys go to dir first: should the database step fail, dir names
+	// no database yet and init can be run again. The revocation list is
+	// the first shared setting: finding one means the database holds a hub
+	// already (init is run once; a second server gets a copy of the first
+	// one's directory). The address is written last: from then on dir is
+	// a hub.
+	if err := writeKeys(dir, keys); err != nil {
+		return err
+	}
 	err = st.Update(ctx, func(tx hubstore.Tx) error {
 		got, err := tx.PutMetaOnce(metaRevocations, rl.Marshal())
 		if err == nil && !bytes.Equal(got, rl.Marshal()) {
@@ -225,9 +231,7 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 		return tx.PutMeta(metaCAOfHub, caDER)
 	})
 	if err != nil {
-		return err
-	}
-	if err := writeKeys(dir, keys); err != nil {
+		os.Remove(filepath.Join(dir, KeysFile))
 		return err
 	}
 	return writeDatabaseAddress(dir, cfg.DB)
