@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 )
@@ -66,5 +67,55 @@ func TestInitPostgres(t *testing.T) {
 	}
 	if _, err := Open(dir, []byte("a wrong passphrase"), lowOpts()); !errors.Is(err, ErrWrongPass) {
 		t.Fatalf("wrong passphrase: %v", err)
+	}
+}
+
+// Two servers of one hub share each caller's question budget: asked
+// through both in turn, a device gets its burst once, then one question
+// per interval; another device keeps its own.
+func TestQuestionBudgetShared(t *testing.T) {
+	dir := t.TempDir()
+	cfg := InitConfig{Country: "BIH", Passphrase: pass}
+	if pgtest.Postgres() {
+		cfg.DB = pgtest.DB(t)
+	}
+	if err := Init(dir, cfg, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	opts := lowOpts()
+	opts.Now = func() time.Time { return now }
+	opts.Questions = QuestionLimit{Burst: 3, PerHour: 2}
+	var servers []*Hub
+	for range 2 {
+		h, err := Open(dir, pass, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer h.Close()
+		servers = append(servers, h)
+	}
+	ctx := context.Background()
+	ask := func(i int, caller string) bool {
+		ok, err := servers[i%2].ask.take(ctx, caller)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	for i := range 3 {
+		if !ask(i, "dev-x") {
+			t.Fatalf("question %d refused within the burst", i+1)
+		}
+	}
+	if ask(3, "dev-x") || ask(4, "dev-x") {
+		t.Fatal("a fourth question allowed through the other server")
+	}
+	if !ask(5, "dev-y") {
+		t.Fatal("another device's budget was used")
+	}
+	now = now.Add(30 * time.Minute) // one question back (2 per hour)
+	if !ask(6, "dev-x") || ask(7, "dev-x") {
+		t.Fatal("the refill is not one question per half hour")
 	}
 }

@@ -294,7 +294,7 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed")
 		return "elsewhere refused", nil
 	}
-	if !h.ask.allow(w, c.id) {
+	if !h.ask.allow(r.Context(), w, c.id) {
 		return "elsewhere limited", nil
 	}
 	pt, err := seal.Open(h.records, req.Sealed, seal.AD("federation", "elsewhere", req.Record))

@@ -339,7 +339,7 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: between 1 and 512 well-formed tokens are needed")
 		return "federation query refused", nil
 	}
-	if !h.ask.allow(w, c.id) {
+	if !h.ask.allow(r.Context(), w, c.id) {
 		return "federation query limited", nil
 	}
 	sharing, err := h.countrySharing(r.Context(), c.id)

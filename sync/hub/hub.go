@@ -314,7 +314,7 @@ func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []by
 		clear(h.tlsKey)
 		return nil, err
 	}
-	h.ask = newLimiter(opts.Questions, h.IsRegion())
+	h.ask = newLimiter(st, opts.Now, opts.Questions, h.IsRegion())
 	opened = true
 	return h, nil
 }
