@@ -54,6 +54,10 @@ var migrations = []string{
 	CREATE TABLE fed_countries(client TEXT PRIMARY KEY, country TEXT NOT NULL, sharing TEXT NOT NULL);
 	CREATE TABLE fed_details(country TEXT NOT NULL, ref TEXT NOT NULL, sealed BYTEA NOT NULL, PRIMARY KEY(country, ref));
 	CREATE TABLE fed_pushed(record TEXT PRIMARY KEY, n BIGINT NOT NULL, h BIGINT NOT NULL);`,
+	// 2: known-lost slots of event logs: a log's high mark is "every lower
+	// seq is stored or known lost" (the same rule as store's migration 5).
+	`CREATE TABLE holes(origin TEXT NOT NULL, epoch BIGINT NOT NULL, seq BIGINT NOT NULL,
+		reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(origin, epoch, seq));`,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -610,15 +614,52 @@ func (t *Tx) advance() error {
 		if err := t.tx.QueryRow(t.ctx, "SELECT high FROM logs WHERE origin = $1 AND epoch = $2 FOR UPDATE", k.Origin, int64(k.Epoch)).Scan(&high); err != nil {
 			return err
 		}
-		// The events above the mark, numbered in order: those with
-		// seq - number = high continue it without a gap.
+		// The filled slots above the mark (events, known-lost holes),
+		// numbered in order: those with seq - number = high continue it
+		// without a gap.
 		if _, err := t.tx.Exec(t.ctx, `UPDATE logs SET high = COALESCE((SELECT MAX(seq) FROM
-			(SELECT seq, seq - row_number() OVER (ORDER BY seq) AS g FROM events WHERE origin = $1 AND epoch = $2 AND seq > $3) x
+			(SELECT seq, seq - row_number() OVER (ORDER BY seq) AS g FROM
+				(SELECT seq FROM events WHERE origin = $1 AND epoch = $2 AND seq > $3
+				UNION SELECT seq FROM holes WHERE origin = $1 AND epoch = $2 AND seq > $3) u) x
 			WHERE g = $3), $3) WHERE origin = $1 AND epoch = $2`, k.Origin, int64(k.Epoch), high); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// AddHole records that slot id of its log is known lost, for reason
+// (plain words, no personal data); nothing happens when an event is stored
+// in that slot or the hole is known already. The log's mark may pass it.
+func (t *Tx) AddHole(id registry.EventID, reason string, now time.Time) error {
+	tag, err := t.tx.Exec(t.ctx, `INSERT INTO holes(origin, epoch, seq, reason, at) SELECT $1, $2, $3, $4, $5
+		WHERE NOT EXISTS (SELECT 1 FROM events WHERE origin = $1 AND epoch = $2 AND seq = $3) ON CONFLICT DO NOTHING`,
+		id.Origin, int64(id.Epoch), int64(id.Seq), reason, now.UnixMilli())
+	if err == nil && tag.RowsAffected() == 1 {
+		if t.touched == nil {
+			t.touched = map[vector.Key]bool{}
+		}
+		t.touched[vector.Key{Origin: id.Origin, Epoch: id.Epoch}] = true
+	}
+	return err
+}
+
+// Holes lists the known-lost slots of log k with from <= seq <= to that
+// hold no stored event, in order, at most limit.
+func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit int) ([]registry.EventID, error) {
+	rows, err := s.pool.Query(ctx, `SELECT seq FROM holes h WHERE origin = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4
+		AND NOT EXISTS (SELECT 1 FROM events e WHERE e.origin = h.origin AND e.epoch = h.epoch AND e.seq = h.seq)
+		ORDER BY seq LIMIT $5`, k.Origin, int64(k.Epoch), int64(from), int64(min(to, 1<<63-1)), limit)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []registry.EventID
+	var seq int64
+	_, err = pgx.ForEachRow(rows, []any{&seq}, func() error {
+		out = append(out, registry.EventID{Origin: k.Origin, Epoch: k.Epoch, Seq: uint64(seq)})
+		return nil
+	})
+	return out, unavailable(err)
 }
 
 // Event reads one event.

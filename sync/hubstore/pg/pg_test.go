@@ -7,9 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"github.com/fieldreg/fieldreg/sync/hubstore/storetest"
+	"github.com/jackc/pgx/v5"
 )
 
 func open(t *testing.T, dsn string) *Store {
@@ -70,5 +72,34 @@ func TestUnreachable(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), "secret-pass") {
 		t.Fatalf("the password is in the error: %v", err)
+	}
+}
+
+// TestMigrateOlder: a database at schema 1 (before holes) is brought to
+// the current schema when opened, its rows kept.
+func TestMigrateOlder(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	c, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{migrations[0], "CREATE TABLE schema_version(version INTEGER NOT NULL)", "INSERT INTO schema_version VALUES(1)",
+		"INSERT INTO meta(key, value) VALUES('revocations', 'list')"} {
+		if _, err := c.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Close(ctx)
+	s := open(t, dsn)
+	var v int
+	if err := s.pool.QueryRow(ctx, "SELECT version FROM schema_version").Scan(&v); err != nil || v != SchemaVersion() || v < 2 {
+		t.Fatalf("version = %d, %v", v, err)
+	}
+	if got, err := s.GetMeta(ctx, "revocations"); err != nil || string(got) != "list" {
+		t.Fatalf("kept row = %q, %v", got, err)
+	}
+	if _, err := s.Holes(ctx, vector.Key{Origin: "dev-a", Epoch: 1}, 1, 10, 10); err != nil {
+		t.Fatalf("the new table: %v", err)
 	}
 }
