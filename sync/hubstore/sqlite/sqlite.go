@@ -154,15 +154,15 @@ func (s *Store) RecordEvents(_ context.Context, record string) ([]*registry.Even
 
 // Records lists the record IDs.
 func (s *Store) Records(ctx context.Context) ([]string, error) {
-	return strings(s.db.QueryContext(ctx, "SELECT DISTINCT record FROM events ORDER BY record"))
+	return scanStrings(s.db.QueryContext(ctx, "SELECT DISTINCT record FROM events ORDER BY record"))
 }
 
 // MultiEventRecords lists the records with more than one event.
 func (s *Store) MultiEventRecords(ctx context.Context) ([]string, error) {
-	return strings(s.db.QueryContext(ctx, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record"))
+	return scanStrings(s.db.QueryContext(ctx, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record"))
 }
 
-func strings(rows *sql.Rows, err error) ([]string, error) {
+func scanStrings(rows *sql.Rows, err error) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
