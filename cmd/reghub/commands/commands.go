@@ -4,9 +4,12 @@
 package commands
 
 import (
+	"context"
 	"fmt"
 	"io"
+	"os/signal"
 	"sort"
+	"syscall"
 )
 
 // Command is one subcommand: it gets the arguments after its name and
@@ -71,4 +74,10 @@ func usage(w io.Writer, cmds map[string]Command) {
 		fmt.Fprintf(w, "  %-*s  %s\n", width, n, cmds[n].Summary)
 	}
 	fmt.Fprintln(w, "\nRun 'reghub <command> -h' for the flags of a command.")
+}
+
+// interruptible is the context of a long command: Ctrl-C or SIGTERM
+// cancels it (what is done so far stays done: every step is a transaction).
+func interruptible() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 }

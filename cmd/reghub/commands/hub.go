@@ -68,7 +68,7 @@ func runMigrate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "reghub migrate: --to is required")
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	defer stop()
 	rep, err := hub.MigrateToPostgres(ctx, c.data, *to)
 	if err != nil {
@@ -352,6 +352,8 @@ func when(t time.Time) string {
 }
 
 func runStatus(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("status", stderr, &c)
 	if rc := parse(fs, args, &c); rc >= 0 {
@@ -362,7 +364,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "status", err)
 	}
 	defer h.Close()
-	s, err := h.Status(context.Background())
+	s, err := h.Status(ctx)
 	if err != nil {
 		return fail(stderr, "status", err)
 	}
@@ -379,7 +381,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	for _, q := range s.Quarantined {
 		fmt.Fprintf(stdout, "  quarantined %s (record %s): %s\n", q.Event, q.Record, q.Reason)
 	}
-	fs2, err := h.FederationStatus(context.Background())
+	fs2, err := h.FederationStatus(ctx)
 	if err != nil {
 		return fail(stderr, "status", err)
 	}
