@@ -31,7 +31,7 @@ endef
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites vet lint fmt-check bench clean
+.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench clean
 
 run: deps build
 	./fieldreg $(if $(DATA),--data $(DATA))
@@ -87,6 +87,11 @@ test-hub:
 test-hub-suites:
 	$(GO) test -race ./sync/hubstore/... $(PG_SUITES)
 	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 $(PG_SUITES)
+
+# The reproductions of the attacks of issue 11 alone: every test named
+# TestAttack... (make test runs them too, as part of the whole suite).
+attack: test-deps
+	$(GO) test -race -run Attack ./...
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps

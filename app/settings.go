@@ -243,9 +243,21 @@ func (s *settingsScreen) verifyLog() {
 			s.result.SetImportance(widget.SuccessImportance)
 			s.result.Set(s.u.Tn("settings.audit_intact", rep.Entries, nil))
 		default:
+			// Damaged records are named with the audit log's findings, by
+			// registration ID only.
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set(s.u.Tn("settings.audit_tampered", rep.Entries, i18n.Args{"Findings": strings.Join(rep.Problems, "\n")}))
+			s.result.Set(s.u.Tn("settings.audit_tampered", rep.Entries, i18n.Args{"Findings": strings.Join(auditFindings(rep), "\n")}))
 		}
 		s.loadLog()
 	})
+}
+
+// auditFindings lists what a failed audit check found: the audit log's
+// problems, then each damaged record by registration ID with its problem.
+func auditFindings(rep device.AuditReport) []string {
+	out := append([]string(nil), rep.Problems...)
+	for _, r := range rep.Records {
+		out = append(out, r.Record+": "+r.Problem)
+	}
+	return out
 }

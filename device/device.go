@@ -26,6 +26,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/trust"
@@ -150,6 +151,9 @@ func Open(dir string, opts Options) (*Device, error) {
 		st.Close()
 		return nil, err
 	}
+	// A bundle export killed mid-write (kill -9, a flat battery) left a
+	// full-size temporary file beside the bundle it was writing.
+	safefile.RemoveStale(dir)
 	maxHLC, err := st.MaxHLC()
 	if err != nil {
 		st.Close()

@@ -69,6 +69,9 @@ type Options struct {
 	// Questions bounds the "registered elsewhere?" questions per caller
 	// (limit.go); the zero value is the default for the hub's role.
 	Questions QuestionLimit
+	// MaxPulls bounds the pulls served at once (limit.go); DefaultMaxPulls
+	// when zero.
+	MaxPulls int
 }
 
 func (o Options) withDefaults() Options {
@@ -81,6 +84,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.MaxPulls <= 0 {
+		o.MaxPulls = DefaultMaxPulls
 	}
 	return o
 }
@@ -105,7 +111,8 @@ type Hub struct {
 	// database's transactions and row locks, as those of other servers are.
 	writeMu sync.Locker
 	fed     federationState
-	ask     *limiter // questions per device (country hub) or per country hub (region)
+	ask     *limiter      // questions per device (country hub) or per country hub (region)
+	pulls   chan struct{} // a slot per pull being served (limit.go)
 }
 
 // InitConfig sets up a hub.
@@ -266,6 +273,8 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 		st.Close()
 		return nil, err
 	}
+	// A bundle export killed mid-write left a full-size temporary file.
+	safefile.RemoveStale(dir)
 	return h, nil
 }
 
@@ -315,6 +324,7 @@ func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []by
 		return nil, err
 	}
 	h.ask = newLimiter(st, opts.Now, opts.Questions, h.IsRegion())
+	h.pulls = make(chan struct{}, opts.MaxPulls)
 	opened = true
 	return h, nil
 }

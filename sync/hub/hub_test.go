@@ -14,6 +14,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,7 +101,7 @@ func TestHelloVectorIsScoped(t *testing.T) {
 	b := enrolDev(t, h, "tab-b", "POST-B", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
 	ev := mkEvent(t, b, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "X", BirthDate: bd, Sex: "M", Category: "irregular_crossing"})
-	if _, err := h.storeChunk(context.Background(), []*registry.Event{ev}, time.Now()); err != nil {
+	if _, err := h.storeChunk(context.Background(), "", accepted(ev), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	hello := func(d *enrolled) wire.HelloReply {
@@ -166,14 +168,12 @@ func TestFederationPoisonRecord(t *testing.T) {
 	defer country.Close()
 	d := enrolDev(t, country, "tab-a", "POST-A", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
-	// A category this region build does not know (a newer app's category,
-	// or a buggy/malicious device): CheckChange accepts it.
+	// A category this region build does not know (stored by a newer
+	// country hub that knows it; this build's push check would quarantine
+	// it): the upstream push skips it.
 	bad := mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "A", BirthDate: bd, Sex: "M", Category: "relocation"})
 	good := mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fakeother", GivenNames: "B", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if refused := country.check(&caller{id: d.pkg.DeviceID, trust: mustTrust(t, country)}, []*registry.Event{bad, good}, time.Now()); len(refused) > 0 {
-		t.Fatalf("hub push check refuses: %v", refused)
-	}
-	if _, err := country.storeChunk(ctx, []*registry.Event{bad, good}, time.Now()); err != nil {
+	if _, err := country.storeChunk(ctx, "", accepted(bad, good), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := country.PushUpstream(ctx)
@@ -200,7 +200,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, []*registry.Event{later}, time.Now()); err != nil {
+	if _, err := country.storeChunk(ctx, "", accepted(later), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := country.PushUpstream(ctx); !errors.Is(err, client.ErrRevoked) {
@@ -208,12 +208,14 @@ func TestFederationPoisonRecord(t *testing.T) {
 	}
 }
 
-func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
-	tr, err := h.loadTrust(context.Background())
-	if err != nil {
-		t.Fatal(err)
+// accepted are events as checkEvents passes them, for tests that store
+// events directly.
+func accepted(evs ...*registry.Event) []checked {
+	out := make([]checked, len(evs))
+	for i, e := range evs {
+		out[i] = checked{Event: e, Signed: true}
 	}
-	return tr
+	return out
 }
 
 // A bundle stamped years ahead by a tablet with a wrong clock does not make
@@ -297,7 +299,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 		mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "Child", BirthDate: est, Sex: "F", Category: "irregular_crossing"}),
 		mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fake", GivenNames: "Adult", BirthDate: full, Sex: "M", Category: "irregular_crossing"}),
 	}
-	if _, err := h.storeChunk(context.Background(), evs, time.Now()); err != nil {
+	if _, err := h.storeChunk(context.Background(), "", accepted(evs...), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -308,5 +310,29 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 	if strings.Contains(got, "~") || !strings.Contains(got, `"date_of_birth":"2019","date_of_birth_estimated":true`) ||
 		!strings.Contains(got, `"date_of_birth":"1990-03-04","place_of_birth`) && !strings.Contains(got, `"date_of_birth":"1990-03-04","sex"`) {
 		t.Fatalf("export: %s", got)
+	}
+}
+
+// A hub bundle export killed mid-write left its temporary file on the
+// stick: the next Open of the hub deletes it (bundle.RemoveStale).
+func TestOpenRemovesStaleExport(t *testing.T) {
+	dir, usb := t.TempDir(), t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(usb, ".bundle-00000000000000ee.tmp")
+	if err := os.WriteFile(tmp, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".fieldreg-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("the stale temporary bundle is still there: %v", err)
 	}
 }

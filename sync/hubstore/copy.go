@@ -11,7 +11,7 @@ import (
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -137,6 +137,32 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 		return nil, fmt.Errorf("copy quarantine and flags: %w", err)
 	}
 	rep.Quarantined, rep.Flags, rep.Pushed = len(q), len(flags), len(pushed)
+	// Known-lost slots of the logs (their reasons stay in the quarantine).
+	heads, err := from.Heads(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for k := range heads {
+		holes, err := from.Holes(ctx, k, 1, 1<<63-1, 1<<20)
+		if err != nil {
+			return nil, err
+		}
+		if len(holes) == 0 {
+			continue
+		}
+		err = to.Update(ctx, func(tx Tx) error {
+			for _, id := range holes {
+				if err := tx.AddHole(id, "known lost (copied by reghub migrate)", time.UnixMilli(0)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("copy known-lost slots: %w", err)
+		}
+		rep.Holes += len(holes)
+	}
 	err = from.Entries(ctx, func(country string, e Entry, updated time.Time) error {
 		rep.Entries++
 		return to.Update(ctx, func(tx Tx) error { return tx.PutEntry(country, e, updated) })

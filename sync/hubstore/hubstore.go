@@ -70,6 +70,9 @@ type Store interface {
 	CountFlags(ctx context.Context, flag string) (int, error)
 	// Flags lists every event's remarks.
 	Flags(ctx context.Context) ([]FlagEntry, error)
+	// Holes lists the known-lost slots of log k with from <= seq <= to
+	// that hold no stored event, in order, at most limit.
+	Holes(ctx context.Context, k vector.Key, from, to uint64, limit int) ([]registry.EventID, error)
 
 	// Credentials lists the enrolled devices (and, at a region, the
 	// admitted country hubs) by device ID.
@@ -124,6 +127,11 @@ type Tx interface {
 	Quarantine(e *registry.Event, reason string, now time.Time) error
 	// Flag marks a stored event with a remark such as "future".
 	Flag(id registry.EventID, flag string, now time.Time) error
+	// AddHole records that slot id of its log is known lost, for reason
+	// (plain words, no personal data): the log's high mark may pass it.
+	// Nothing happens when an event is stored in that slot, or the hole is
+	// known already.
+	AddHole(id registry.EventID, reason string, now time.Time) error
 
 	// PutCredential inserts or replaces a credential (last sync kept,
 	// revocation never undone).

@@ -58,6 +58,9 @@ const (
 	frameEvent      = 'E'
 	frameTrailer    = 'Z'
 	maxTrailerBytes = 64 << 10
+	// MaxTrailerHoles bounds the holes one pull trailer names (about 60
+	// bytes each in JSON, well within the trailer's size limit).
+	MaxTrailerHoles = 500
 )
 
 // Head is one entry of a version vector on the wire.
@@ -146,6 +149,10 @@ type PullRequest struct {
 type Trailer struct {
 	Events int  `json:"events"`
 	More   bool `json:"more,omitempty"` // pull: the hub holds more for the device
+	// Holes (pull) are slots of the logs sent that the hub knows are lost:
+	// events it quarantined (docs/sync.md). The receiver counts them as
+	// filled in its vector, so it does not ask for them again.
+	Holes []registry.EventID `json:"holes,omitempty"`
 }
 
 // Error is the JSON body of a refused request. Code is one of the Code*
@@ -163,6 +170,7 @@ const (
 	CodeUnknown   = "unknown_device"
 	CodeVersion   = "version"
 	CodeInternal  = "internal"
+	CodeBusy      = "busy" // 503 with Retry-After: too many requests of this kind at once
 )
 
 var (
@@ -260,8 +268,12 @@ func (fw *Writer) Event(b []byte) error {
 }
 
 // Close writes the trailer; more is set on pull responses.
-func (fw *Writer) Close(more bool) error {
-	b, _ := json.Marshal(Trailer{Events: fw.n, More: more})
+func (fw *Writer) Close(more bool) error { return fw.CloseWithHoles(more, nil) }
+
+// CloseWithHoles writes a pull response's trailer naming the lost events
+// (at most MaxTrailerHoles) of the logs sent.
+func (fw *Writer) CloseWithHoles(more bool, holes []registry.EventID) error {
+	b, _ := json.Marshal(Trailer{Events: fw.n, More: more, Holes: holes})
 	return fw.frame(frameTrailer, b)
 }
 
@@ -320,6 +332,14 @@ func (fr *Reader) Next() ([]byte, error) {
 		var t Trailer
 		if err := ReadJSON(bytes.NewReader(b), maxTrailerBytes, false, &t); err != nil || t.Events != fr.n {
 			return nil, errors.New("trailer does not match the events sent")
+		}
+		if len(t.Holes) > MaxTrailerHoles {
+			return nil, fmt.Errorf("%w: trailer names more than %d lost events", ErrTooLarge, MaxTrailerHoles)
+		}
+		for _, h := range t.Holes {
+			if !validID(h.Origin, MaxIDLen) || h.Seq == 0 || h.Seq > 1<<62 || h.Epoch > 1<<63-1 {
+				return nil, errors.New("trailer names a malformed event")
+			}
 		}
 		fr.trailer = &t
 		return nil, io.EOF

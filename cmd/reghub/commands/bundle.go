@@ -99,7 +99,7 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.Close()
 	var res *hub.BundleExport
-	err = bundle.WriteFile(*out, func(f *os.File) error {
+	err = bundle.WriteFile(*out, c.data, func(f *os.File) error {
 		var err error
 		res, err = h.ExportBundle(ctx, *name, f)
 		return err

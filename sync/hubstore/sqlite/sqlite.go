@@ -291,6 +291,11 @@ func (s *Store) Entries(ctx context.Context, fn func(country string, e hubstore.
 	return nil
 }
 
+// Holes lists the known-lost slots of a log.
+func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit int) ([]registry.EventID, error) {
+	return s.st.Holes(ctx, k, from, to, limit)
+}
+
 // CountFlags counts the events carrying flag.
 func (s *Store) CountFlags(_ context.Context, flag string) (int, error) { return s.st.CountFlags(flag) }
 
@@ -451,6 +456,11 @@ func (t *Tx) Quarantine(e *registry.Event, reason string, now time.Time) error {
 // Flag marks an event.
 func (t *Tx) Flag(id registry.EventID, flag string, now time.Time) error {
 	return t.tx.Flag(id, flag, now)
+}
+
+// AddHole records a known-lost slot (store's migration 5 keeps the marks).
+func (t *Tx) AddHole(id registry.EventID, reason string, now time.Time) error {
+	return t.tx.AddHole(id, reason, now)
 }
 
 // PutCredential inserts or replaces a credential.
