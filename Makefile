@@ -13,10 +13,14 @@ DATA ?=
 # Packages Fyne needs to build (OpenGL and X11 headers), and what the tests
 # use: Xvfb for real-window checks, zbarimg to read receipts with a standard
 # QR reader, imagemagick for screenshots, Tesseract with its Arabic, Persian,
-# Urdu and English data to read the information notice back (notice/ocr_test.go).
+# Urdu and English data to read the information notice back (notice/ocr_test.go),
+# postgresql for the hub's PostgreSQL back end (.ci/pg starts a throw-away
+# cluster of it).
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev
 OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd
-TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth $(OCR_PKGS)
+TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth postgresql $(OCR_PKGS)
+# The hub suites run a second time on PostgreSQL (the first run is SQLite).
+PG_SUITES := ./sync/hub/ ./sync/e2e/ ./sync/bundle/e2e/
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -56,7 +60,7 @@ SIGN_KEY := $(abspath $(if $(RELEASE_KEY),$(RELEASE_KEY),$(PKGBUILD)/test-releas
 HUB_TAGS := netgo,osusergo,sqlite_omit_load_extension
 HUB_LDFLAGS := $(LDFLAGS) -s -w -linkmode=external -extldflags=-static
 
-.PHONY: run build deps test-deps test attack vet lint fmt-check bench clean \
+.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench clean \
 	package package-deps package-linux package-windows package-reghub package-sign package-check
 
 run: deps build
@@ -88,19 +92,35 @@ fmt-check:
 
 # Everything CI checks: formatting, vet, staticcheck, every binary builds,
 # the whole suite under -race (with Xvfb when there is no display), then the
-# packages of a release, built and checked (docs/install.md). The OCR tests
-# may not skip here: Tesseract is installed above.
+# hub, sync and bundle suites again with the hub on PostgreSQL (one package
+# at a time: one test there restarts the cluster), then the packages of a
+# release, built and checked (docs/install.md). .ci/pg starts the throw-away
+# PostgreSQL cluster both runs use (the store's own tests need it in the
+# first) and stops it. The OCR tests may not skip here: Tesseract is
+# installed above.
 test: export FIELDREG_REQUIRE_OCR := 1
 test: test-deps fmt-check vet lint build
 	@if [ -z "$$DISPLAY" ]; then \
 		Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \
 		export DISPLAY=:97; sleep 1; \
 		trap "kill $$xvfb 2>/dev/null" EXIT; \
-		$(GO) test -race -timeout 40m ./...; \
+		.ci/pg $(MAKE) --no-print-directory test-suites; \
 	else \
-		$(GO) test -race -timeout 40m ./...; \
+		.ci/pg $(MAKE) --no-print-directory test-suites; \
 	fi
 	$(MAKE) --no-print-directory package package-check
+
+test-suites:
+	$(GO) test -race -timeout 40m ./...
+	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 -timeout 30m $(PG_SUITES)
+
+# Only the hub's packages, on both back ends (a quick check of a hub change).
+test-hub:
+	.ci/pg $(MAKE) --no-print-directory test-hub-suites
+
+test-hub-suites:
+	$(GO) test -race ./sync/hubstore/... $(PG_SUITES)
+	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 $(PG_SUITES)
 
 # The reproductions of the attacks of issue 11 alone: every test named
 # TestAttack... (make test runs them too, as part of the whole suite).

@@ -4,8 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
-	"github.com/fieldreg/fieldreg/sync/vector"
 )
 
 // An acknowledgement of more of this device's own log than it wrote is cut

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 )
 
 // GetMeta reads a setting; ErrNotFound when absent.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 )
 
 func TestMigrateAndReopen(t *testing.T) {

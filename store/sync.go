@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 )
 
 // migrationSync adds the tables of sync (migration 2).

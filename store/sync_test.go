@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 )
 
 // TestHeadsMatchVector inserts events of several logs in random order, with

@@ -5,16 +5,15 @@ package proctest
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/fieldreg/fieldreg/cli"
+	"github.com/fieldreg/fieldreg/cmd/reghub/commands"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
-	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
 )
 
 // Runner starts the test binary as fieldreg or reghub; Env is the variable
@@ -26,13 +25,7 @@ type Runner struct{ Env string }
 func (r Runner) Main(m *testing.M) {
 	switch os.Getenv(r.Env) {
 	case "reghub":
-		args := os.Args[1:]
-		c, ok := hubcmd.Commands()[args[0]]
-		if !ok {
-			fmt.Fprintln(os.Stderr, "unknown hub command", args[0])
-			os.Exit(2)
-		}
-		os.Exit(c.Run(args[1:], os.Stdout, os.Stderr))
+		os.Exit(commands.Main(os.Args[1:], os.Stdout, os.Stderr))
 	case "fieldreg":
 		p := vault.LowParams
 		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))

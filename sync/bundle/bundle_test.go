@@ -15,7 +15,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 

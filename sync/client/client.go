@@ -21,8 +21,8 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/pki"
-	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 

@@ -14,8 +14,8 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
-	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 

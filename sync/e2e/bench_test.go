@@ -3,6 +3,7 @@ package e2e
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"runtime"
@@ -16,9 +17,12 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
@@ -26,8 +30,13 @@ import (
 // from seq first on, with payloads the size of a real registration.
 func synthetic(tb testing.TB, d *devProc, origin string, epoch, first uint64, n int) []*registry.Event {
 	tb.Helper()
-	rk, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
-	key := d.signKey()
+	return syntheticWith(d.pkg.RecordsKey, d.signKey(), origin, epoch, first, n)
+}
+
+// syntheticWith is synthetic with the deployment's records key and the
+// device's signing key.
+func syntheticWith(recordsKey []byte, key ed25519.PrivateKey, origin string, epoch, first uint64, n int) []*registry.Event {
+	rk, _ := seal.KeyFromBytes(recordsKey)
 	out := make([]*registry.Event, n)
 	base := time.Now().Add(-time.Hour).UnixMilli()
 	var wg sync.WaitGroup
@@ -97,10 +106,15 @@ func rss(pid int) (hwm, cur int) {
 
 // BenchmarkSyncPush100k pushes 100,000 events from a device to a hub (a
 // separate process) over loopback HTTPS, then measures a sync with nothing
-// new. Run with -benchtime 1x.
+// new: once with the hub on SQLite, once on PostgreSQL (the test cluster of
+// .ci/pg). Run with -benchtime 1x.
 func BenchmarkSyncPush100k(b *testing.B) {
+	b.Run("sqlite", func(b *testing.B) { benchSyncPush(b, newHubWith(b)) })
+	b.Run("postgres", func(b *testing.B) { benchSyncPush(b, newHubWith(b, "--db", pgtest.DB(b))) })
+}
+
+func benchSyncPush(b *testing.B, h *hubProc) {
 	const n = 100_000
-	h := newHub(b)
 	h.start("127.0.0.1:0")
 	d := newDevice(b, h, "bench-tablet", "BIH-BENCH")
 	s, done := d.session()
@@ -148,14 +162,24 @@ func BenchmarkHubMemory1M(b *testing.B) {
 	dev := newDevice(b, h, "bench-dev", "BIH-OTHER")
 	idle := newDevice(b, h, "bench-idle", "BIH-IDLE", "--scope", "station")
 	h.kill()
-	st, err := store.Open(h.dir)
+	hb, err := hub.Open(h.dir, []byte(hubPass), hub.Options{Params: &lowParams})
 	if err != nil {
 		b.Fatal(err)
 	}
 	for part := uint64(0); part < 10; part++ {
-		insertAll(b, st, synthetic(b, src, src.pkg.DeviceID, 1000+part, 1, n/10))
+		evs := synthetic(b, src, src.pkg.DeviceID, 1000+part, 1, n/10)
+		for len(evs) > 0 {
+			k := min(len(evs), 20000)
+			if err := hb.Store().Update(context.Background(), func(tx hubstore.Tx) error {
+				_, err := tx.InsertEvents(evs[:k], time.Now())
+				return err
+			}); err != nil {
+				b.Fatal(err)
+			}
+			evs = evs[k:]
+		}
 	}
-	st.Close()
+	hb.Close()
 	h.start(h.addr)
 	s, done := dev.session()
 	defer done()

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,9 +20,10 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
+	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
@@ -34,6 +36,7 @@ func initHubAs(t testing.TB, args ...string) *hubProc {
 	if err := os.WriteFile(h.passFile, []byte("hub passphrase for tests\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	args = append(args, pgtest.InitArgs(t)...)
 	must(t, "reghub", append([]string{"init", "--data", h.dir, "--kdf", "low", "--passphrase-file", h.passFile}, args...)...)
 	return h
 }
@@ -149,12 +152,12 @@ func TestFederation(t *testing.T) {
 		t.Fatalf("second push A is not a no-op: %s", out)
 	}
 	// Records pushed with tokens of an earlier version are pushed again.
-	hubDB, err := store.Open(f.a.dir)
+	hubA, err := hub.Open(f.a.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = hubDB.Update(context.Background(), func(tx *store.Tx) error { return tx.PutMeta("hub:fed_tokens_version", []byte("1")) })
-	hubDB.Close()
+	err = hubA.Store().Update(context.Background(), func(tx hubstore.Tx) error { return tx.PutMeta("hub:fed_tokens_version", []byte("1")) })
+	hubA.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/pki"
-	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
 )

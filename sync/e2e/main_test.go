@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"fmt"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -77,15 +78,22 @@ type hubProc struct {
 	waited   chan error
 }
 
-// newHub initialises a hub in a temporary directory (not yet serving).
+// newHub initialises a hub in a temporary directory (not yet serving), on
+// the back end FIELDREG_HUB_BACKEND selects.
 func newHub(t testing.TB) *hubProc {
+	t.Helper()
+	return newHubWith(t, pgtest.InitArgs(t)...)
+}
+
+// newHubWith initialises a hub with more flags of reghub init.
+func newHubWith(t testing.TB, extra ...string) *hubProc {
 	t.Helper()
 	root := t.TempDir()
 	h := &hubProc{t: t, dir: filepath.Join(root, "hub"), passFile: filepath.Join(root, "hubpass")}
 	if err := os.WriteFile(h.passFile, []byte("hub passphrase for tests\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	must(t, "reghub", "init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile)
+	must(t, "reghub", append([]string{"init", "--data", h.dir, "--country", "BIH", "--kdf", "low", "--passphrase-file", h.passFile}, extra...)...)
 	return h
 }
 

@@ -18,9 +18,9 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/bundle"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
@@ -85,26 +85,30 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 	defer k.Wipe()
 	ad := seal.AD("hub", name)
 	var id *age.X25519Identity
-	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		if c, err := tx.GetMeta(meta); err == nil {
-			b, err := seal.Open(k, c, ad)
+	// Made once: of two servers making it at once, both keep the one stored.
+	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+		c, err := tx.GetMeta(meta)
+		if errors.Is(err, hubstore.ErrNotFound) {
+			nid, err := age.GenerateX25519Identity()
 			if err != nil {
-				return fmt.Errorf("hub keys damaged: %s: %w", name, err)
+				return err
 			}
-			id, err = age.ParseX25519Identity(string(b))
-			clear(b)
+			if c, err = seal.Seal(k, []byte(nid.String()), ad); err != nil {
+				return err
+			}
+			if c, err = tx.PutMetaOnce(meta, c); err != nil {
+				return err
+			}
+		} else if err != nil {
 			return err
 		}
-		nid, err := age.GenerateX25519Identity()
+		b, err := seal.Open(k, c, ad)
 		if err != nil {
-			return err
+			return fmt.Errorf("hub keys damaged: %s: %w", name, err)
 		}
-		c, err := seal.Seal(k, []byte(nid.String()), ad)
-		if err != nil {
-			return err
-		}
-		id = nid
-		return tx.PutMeta(meta, c)
+		id, err = age.ParseX25519Identity(string(b))
+		clear(b)
+		return err
 	})
 	return id, err
 }
@@ -204,7 +208,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		if hd.Kind != bundle.KindToHub || hd.To != bundle.HubID || hd.Country != h.auth.Country {
 			return nil, ErrBundleWrongHub
 		}
-		tr, err := h.loadTrust()
+		tr, err := h.loadTrust(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -254,7 +258,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 			"bundle", hd.ID, "device", hd.From, "revoked", c.dev.revoked.UTC().Format(time.RFC3339))
 	}
 	res := &BundleImport{ID: hd.ID, Device: hd.From, Events: b.Events(), RevokedAt: c.dev.revoked}
-	if _, err := h.st.GetMeta(metaBundleSeen + hd.ID); err == nil {
+	if _, err := h.st.GetMeta(ctx, metaBundleSeen+hd.ID); err == nil {
 		res.Repeated = true
 		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)
 		return res, nil
@@ -277,7 +281,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		return nil, err
 	}
 	vb, _ := json.Marshal(deviceVector{Created: hd.Created, Bundle: hd.ID, Vector: hd.Vector})
-	err = h.st.Update(ctx, func(tx *store.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		newer := true
 		if old, err := tx.GetMeta(metaBundleDevVec + hd.From); err == nil {
 			var dv deviceVector
@@ -298,7 +302,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	if err != nil {
 		return nil, err
 	}
-	_ = h.st.TouchCredential(hd.From, now)
+	_ = h.st.TouchCredential(ctx, hd.From, now)
 	h.log.Info("bundle imported", "bundle", hd.ID, "device", hd.From, "events", res.Events, "accepted", res.Accepted,
 		"duplicates", res.Duplicates, "quarantined", res.Quarantined, "flagged", res.Flagged)
 	return res, nil
@@ -309,37 +313,40 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 // a different event under an existing key quarantined (a forked log),
 // future stamps flagged, and an event that failed its checks quarantined
 // with its reason. The slot of a quarantined event is recorded as known
-// lost (a hole, store.AddHole) when the event's signature verified, or
-// when deliverer, the device that sent it, is its origin: either way the
+// lost (a hole, hubstore.Tx.AddHole) when the event's signature verified,
+// or when deliverer, the device that sent it, is its origin: either way the
 // origin itself put that event in that slot, and no valid one will come,
-// so its log's acknowledgement may pass it (docs/sync.md).
+// so its log's acknowledgement may pass it (docs/sync.md). The events that
+// passed are stored with one InsertEvents.
 func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, now time.Time) (wire.PushReply, error) {
-	// One writer at a time in the process: SQLite would otherwise make the
-	// second wait in its busy handler, which sleeps in coarse steps.
 	h.writeMu.Lock()
 	defer h.writeMu.Unlock()
 	var rep wire.PushReply
-	err := h.st.Update(ctx, func(tx *store.Tx) error {
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 		rep = wire.PushReply{}
+		good := make([]*registry.Event, 0, len(evs))
 		for _, c := range evs {
 			e := c.Event
-			if c.Reason != "" {
-				if err := tx.Quarantine(e, c.Reason, now); err != nil {
-					return err
-				}
-				if c.Signed || e.Origin == deliverer {
-					if err := tx.AddHole(e.ID(), c.Reason, now); err != nil {
-						return err
-					}
-				}
-				rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
+			if c.Reason == "" {
+				good = append(good, e)
 				continue
 			}
-			ins, err := tx.InsertEvent(e, now)
-			if err != nil {
+			if err := tx.Quarantine(e, c.Reason, now); err != nil {
 				return err
 			}
-			if ins {
+			if c.Signed || e.Origin == deliverer {
+				if err := tx.AddHole(e.ID(), c.Reason, now); err != nil {
+					return err
+				}
+			}
+			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
+		}
+		stored, err := tx.InsertEvents(good, now)
+		if err != nil {
+			return err
+		}
+		for i, e := range good {
+			if stored[i] {
 				rep.Accepted++
 				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
 					rep.Flagged++
@@ -421,7 +428,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	}
 	now := h.opts.Now()
 	revoked := !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt)
-	kb, err := h.st.GetMeta(metaBundleDevKey + dev.ID)
+	kb, err := h.st.GetMeta(ctx, metaBundleDevKey+dev.ID)
 	if err != nil {
 		return nil, ErrNoDeviceKey
 	}
@@ -430,7 +437,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 		return nil, ErrNoDeviceKey
 	}
 	var dv deviceVector
-	if b, err := h.st.GetMeta(metaBundleDevVec + dev.ID); err == nil {
+	if b, err := h.st.GetMeta(ctx, metaBundleDevVec+dev.ID); err == nil {
 		_ = json.Unmarshal(b, &dv)
 	}
 	devVec, err := wire.ToVector(dv.Vector)
@@ -441,7 +448,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	tr, err := h.loadTrust()
+	tr, err := h.loadTrust(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +456,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if entry == nil {
 		return nil, ErrUnknownDevice
 	}
-	all, err := h.st.Heads()
+	all, err := h.st.Heads(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -472,12 +479,12 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
-	if nc, err := h.st.GetMeta(metaContacts); err == nil {
+	if nc, err := h.st.GetMeta(ctx, metaContacts); err == nil {
 		if err := bw.Contacts(nc); err != nil {
 			return nil, err
 		}
 	}
-	if rl, err := h.st.GetMeta(metaRevocations); err == nil {
+	if rl, err := h.st.GetMeta(ctx, metaRevocations); err == nil {
 		if err := bw.Revocations(rl); err != nil {
 			return nil, err
 		}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/trust"
 )
 
@@ -21,7 +21,7 @@ const metaContacts = "contacts"
 // always take them. Bad contacts are refused and nothing changes.
 func (h *Hub) SetContacts(c trust.Contacts) (*trust.Contacts, error) {
 	var signed *trust.Contacts
-	err := h.st.Update(context.Background(), func(tx *store.Tx) error {
+	err := h.st.Update(context.Background(), func(tx hubstore.Tx) error {
 		issued := h.opts.Now()
 		if b, err := tx.GetMeta(metaContacts); err == nil {
 			if old, err := trust.UnmarshalContacts(b); err == nil && issued.Unix() <= old.Issued {
@@ -46,7 +46,7 @@ var ErrNoContacts = errors.New("no notice contacts are set: set them with 'reghu
 
 // Contacts returns the authority's notice contacts, or ErrNoContacts.
 func (h *Hub) Contacts() (*trust.Contacts, error) {
-	b, err := h.st.GetMeta(metaContacts)
+	b, err := h.st.GetMeta(context.Background(), metaContacts)
 	if err != nil {
 		return nil, ErrNoContacts
 	}

@@ -78,25 +78,12 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 	if h.IsRegion() {
 		return rep, ErrRegion
 	}
-	tr, err := h.loadTrust()
+	tr, err := h.loadTrust(ctx)
 	if err != nil {
 		return rep, err
 	}
-	rows, err := h.st.DB().QueryContext(ctx, "SELECT DISTINCT record FROM events ORDER BY record")
+	ids, err := h.st.Records(ctx)
 	if err != nil {
-		return rep, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return rep, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return rep, err
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
@@ -115,7 +102,7 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		r, err := h.openRecord(id)
+		r, err := h.openRecord(ctx, id)
 		if err != nil {
 			rep.Skipped++
 			h.log.Warn("record not exported", "record", id, "err", err.Error())

@@ -11,6 +11,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"errors"
@@ -29,9 +30,11 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/internal/safefile"
-	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
+	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/trust"
 )
@@ -92,7 +95,8 @@ func (o Options) withDefaults() Options {
 // concurrent use.
 type Hub struct {
 	dir     string
-	st      *store.Store
+	st      hubstore.Store
+	keys    map[string][]byte // PostgreSQL: the key settings from KeysFile (backend.go); nil on SQLite
 	opts    Options
 	auth    *trust.Authority
 	records *seal.Key
@@ -101,7 +105,11 @@ type Hub struct {
 	tlsKey  ed25519.PrivateKey
 	url     string
 	log     *slog.Logger
-	writeMu sync.Mutex // serialises the chunks being stored
+	// writeMu serialises this process's writers on SQLite (which would
+	// otherwise make the second wait in its busy handler, which sleeps in
+	// coarse steps); on PostgreSQL writers run at once, kept apart by the
+	// database's transactions and row locks, as those of other servers are.
+	writeMu sync.Locker
 	fed     federationState
 	ask     *limiter      // questions per device (country hub) or per country hub (region)
 	pulls   chan struct{} // a slot per pull being served (limit.go)
@@ -114,10 +122,12 @@ type InitConfig struct {
 	Hosts      []string // names and addresses the hub's certificate is valid for
 	URL        string   // the address devices reach the hub at, e.g. https://hub.example:8443
 	Region     bool     // the regional joint database: Country is the region's code (federation.go)
+	DB         string   // a PostgreSQL address (postgres://...); "" keeps everything in dir's SQLite file
 }
 
 // Init creates a hub in dir: the country authority, its CA certificate, the
-// hub's TLS certificate, and the store.
+// hub's TLS certificate, and the store: SQLite in dir, or the PostgreSQL
+// database cfg.DB with the keys sealed in dir (backend.go).
 func Init(dir string, cfg InitConfig, opts Options) error {
 	opts = opts.withDefaults()
 	if utf8.RuneCount(cfg.Passphrase) < 10 {
@@ -129,14 +139,13 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 	if u, err := url.Parse(cfg.URL); err != nil || u.Scheme != "https" || u.Host == "" {
 		return fmt.Errorf("the hub URL must look like https://HOST:PORT, got %q", cfg.URL)
 	}
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err == nil {
-		if st, err := store.Open(dir); err == nil {
-			_, err := st.GetMeta(metaCountry)
-			st.Close()
-			if err == nil {
-				return ErrInitialised
-			}
+	if cfg.DB != "" {
+		if err := CheckDatabaseAddress(cfg.DB); err != nil {
+			return err
 		}
+	}
+	if initialised(dir) {
+		return ErrInitialised
 	}
 	now := opts.Now()
 	auth, err := trust.NewAuthority(cfg.Country, nil, now)
@@ -177,36 +186,89 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(dir)
+	keys := map[string][]byte{metaCountry: []byte(auth.Country), metaWrap: wrap.Marshal(), metaCA: caDER, metaCert: certDER,
+		metaURL: []byte(cfg.URL), metaSealedAuth: sa, metaSealedTLS: stls}
+	if cfg.Region {
+		keys[metaRole] = []byte(RoleRegion)
+	}
+	if err := safefile.PrivateDir(dir); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	if cfg.DB == "" {
+		st, err := sqlite.Open(dir)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return st.Update(ctx, func(tx hubstore.Tx) error {
+			keys[metaRevocations] = rl.Marshal()
+			for k, v := range keys {
+				if err := tx.PutMeta(k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	ctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	st, err := pg.Open(ctx, cfg.DB)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	return st.Update(context.Background(), func(tx *store.Tx) error {
-		for k, v := range map[string][]byte{metaCountry: []byte(auth.Country), metaWrap: wrap.Marshal(), metaCA: caDER, metaCert: certDER,
-			metaURL: []byte(cfg.URL), metaSealedAuth: sa, metaSealedTLS: stls, metaRevocations: rl.Marshal()} {
-			if err := tx.PutMeta(k, v); err != nil {
-				return err
-			}
+	// The keys go to dir first: should the database step fail, dir names
+	// no database yet and init can be run again. The revocation list is
+	// the first shared setting: finding one means the database holds a hub
+	// already (init is run once; a second server gets a copy of the first
+	// one's directory). The address is written last: from then on dir is
+	// a hub.
+	if err := writeKeys(dir, keys); err != nil {
+		return err
+	}
+	err = st.Update(ctx, func(tx hubstore.Tx) error {
+		got, err := tx.PutMetaOnce(metaRevocations, rl.Marshal())
+		if err == nil && !bytes.Equal(got, rl.Marshal()) {
+			return errors.New("this database already holds a hub: copy the data directory of its first server instead of running init again")
 		}
-		if cfg.Region {
-			return tx.PutMeta(metaRole, []byte(RoleRegion))
+		if err != nil {
+			return err
 		}
-		return nil
+		return tx.PutMeta(metaCAOfHub, caDER)
 	})
+	if err != nil {
+		os.Remove(filepath.Join(dir, KeysFile))
+		return err
+	}
+	return writeDatabaseAddress(dir, cfg.DB)
+}
+
+// initialised reports whether dir holds a hub.
+func initialised(dir string) bool {
+	if _, err := os.Stat(filepath.Join(dir, DatabaseFile)); err == nil {
+		return true
+	}
+	if _, err := os.Stat(filepath.Join(dir, sqlite.FileName)); err != nil {
+		return false
+	}
+	st, err := sqlite.Open(dir)
+	if err != nil {
+		return true // something is there: never overwrite it
+	}
+	defer st.Close()
+	_, err = st.GetMeta(context.Background(), metaCountry)
+	return err == nil
 }
 
 // Open opens the hub in dir and unseals its keys with passphrase.
 func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 	opts = opts.withDefaults()
-	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
-		return nil, ErrNotInitialised
-	}
-	st, err := store.Open(dir)
+	st, keys, err := openStore(context.Background(), dir)
 	if err != nil {
 		return nil, err
 	}
-	h, err := open(dir, st, passphrase, opts)
+	h, err := open(dir, st, keys, passphrase, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -216,19 +278,16 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 	return h, nil
 }
 
-func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, error) {
-	get := func(k string) []byte { v, _ := st.GetMeta(k); return v }
+func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
+	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger, writeMu: &sync.Mutex{}}
+	if st.Backend() != "sqlite" {
+		h.writeMu = concurrentWrites{}
+	}
+	get := func(k string) []byte { v, _ := h.meta(context.Background(), k); return v }
 	if get(metaCountry) == nil {
 		return nil, ErrNotInitialised
 	}
-	w, err := vault.UnmarshalWrap(get(metaWrap))
-	if err != nil {
-		return nil, err
-	}
-	master, err := w.Unwrap(passphrase)
-	if errors.Is(err, vault.ErrWrongPassphrase) {
-		return nil, ErrWrongPass
-	}
+	master, err := h.unwrapMaster(passphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -256,19 +315,42 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 	if err != nil {
 		return nil, err
 	}
-	h := &Hub{dir: dir, st: st, opts: opts, auth: auth, records: records, caDER: get(metaCA), certDER: get(metaCert),
-		tlsKey: ed25519.NewKeyFromSeed(seed), url: string(get(metaURL)), log: opts.Logger}
+	h.auth, h.records, h.caDER, h.certDER = auth, records, get(metaCA), get(metaCert)
+	h.tlsKey, h.url = ed25519.NewKeyFromSeed(seed), string(get(metaURL))
 	clear(seed)
 	if err := h.loadFederation(master); err != nil {
 		h.records.Wipe()
 		clear(h.tlsKey)
 		return nil, err
 	}
-	h.ask = newLimiter(opts.Questions, h.IsRegion())
+	h.ask = newLimiter(st, opts.Now, opts.Questions, h.IsRegion())
 	h.pulls = make(chan struct{}, opts.MaxPulls)
 	opened = true
 	return h, nil
 }
+
+// unwrapMaster unwraps the hub key with the operator's passphrase.
+func (h *Hub) unwrapMaster(passphrase []byte) (*seal.Key, error) {
+	b, err := h.meta(context.Background(), metaWrap)
+	if err != nil {
+		return nil, ErrNotInitialised
+	}
+	w, err := vault.UnmarshalWrap(b)
+	if err != nil {
+		return nil, err
+	}
+	k, err := w.Unwrap(passphrase)
+	if errors.Is(err, vault.ErrWrongPassphrase) {
+		return nil, ErrWrongPass
+	}
+	return k, err
+}
+
+// concurrentWrites is the writeMu of a database that orders writers itself.
+type concurrentWrites struct{}
+
+func (concurrentWrites) Lock()   {}
+func (concurrentWrites) Unlock() {}
 
 // Close closes the store and wipes the keys from memory.
 func (h *Hub) Close() error {
@@ -280,7 +362,7 @@ func (h *Hub) Close() error {
 }
 
 // Store is the hub's database (tests and benchmarks load events with it).
-func (h *Hub) Store() *store.Store { return h.st }
+func (h *Hub) Store() hubstore.Store { return h.st }
 
 // RecoveryKey is the authority's recovery key (an age identity): every
 // device of the country wraps its master key to it, for `fieldreg recover`
@@ -356,7 +438,7 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	if err != nil {
 		return nil, err
 	}
-	rl, _ := h.st.GetMeta(metaRevocations)
+	rl, _ := h.st.GetMeta(context.Background(), metaRevocations)
 	bundleKey, err := h.BundleRecipient()
 	if err != nil {
 		return nil, err
@@ -374,8 +456,8 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
-		return tx.PutCredential(store.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: cfg.Station, Scope: cfg.Scope, Enrolled: now})
+	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+		return tx.PutCredential(hubstore.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: cfg.Station, Scope: cfg.Scope, Enrolled: now})
 	})
 	if err != nil {
 		return nil, err
@@ -398,7 +480,7 @@ type Device struct {
 
 // Devices lists the enrolled devices by name.
 func (h *Hub) Devices() ([]Device, error) {
-	rows, err := h.st.Credentials()
+	rows, err := h.st.Credentials(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -445,7 +527,7 @@ func (h *Hub) Revoke(nameOrID string) (string, error) {
 	now := h.opts.Now()
 	// The list is read, extended and signed inside the write transaction:
 	// two revocations at once each see the other's list, and none is lost.
-	err = h.st.Update(context.Background(), func(tx *store.Tx) error {
+	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
 		var entries []trust.Revocation
 		prevIssued := int64(0)
 		if b, err := tx.GetMeta(metaRevocations); err == nil {
@@ -486,7 +568,7 @@ type Status struct {
 	Logs        int
 	Records     int // records with at least one event
 	Conflicts   int // records holding an unresolved concurrent edit
-	Quarantined []store.QuarantineEntry
+	Quarantined []hubstore.QuarantineEntry
 	Future      int // events stamped more than a day ahead of the hub when they arrived
 }
 
@@ -499,40 +581,34 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	if s.Devices, err = h.Devices(); err != nil {
 		return nil, err
 	}
-	if s.Events, err = h.st.CountEvents(); err != nil {
+	if s.Events, err = h.st.CountEvents(ctx); err != nil {
 		return nil, err
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.Logs = len(v)
-	if s.Quarantined, err = h.st.Quarantined(); err != nil {
+	if s.Quarantined, err = h.st.Quarantined(ctx); err != nil {
 		return nil, err
 	}
-	if s.Future, err = h.st.CountFlags(flagFuture); err != nil {
+	if s.Future, err = h.st.CountFlags(ctx, flagFuture); err != nil {
 		return nil, err
 	}
-	db := h.st.DB()
-	if err := db.QueryRowContext(ctx, "SELECT COUNT(DISTINCT record) FROM events").Scan(&s.Records); err != nil {
-		return nil, err
-	}
-	rows, err := db.QueryContext(ctx, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1")
+	ids, err := h.st.Records(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var multi []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
+	s.Records = len(ids)
+	multi, err := h.st.MultiEventRecords(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range multi {
+		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		multi = append(multi, id)
-	}
-	rows.Close()
-	for _, id := range multi {
-		r, err := h.openRecord(id)
+		r, err := h.openRecord(ctx, id)
 		if err != nil {
 			return nil, err
 		}

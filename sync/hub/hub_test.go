@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,7 +73,11 @@ func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Perso
 func newTestHub(t *testing.T, country string, region bool) *Hub {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: country, Passphrase: pass, Region: region}, lowOpts()); err != nil {
+	cfg := InitConfig{Country: country, Passphrase: pass, Region: region}
+	if pgtest.Postgres() {
+		cfg.DB = pgtest.DB(t)
+	}
+	if err := Init(dir, cfg, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	h, err := Open(dir, pass, lowOpts())
@@ -174,9 +180,8 @@ func TestFederationPoisonRecord(t *testing.T) {
 	if err != nil || rep.Records != 1 || rep.Skipped != 1 {
 		t.Fatalf("push: %+v, %v; want the good record sent and the other skipped", rep, err)
 	}
-	var n int
-	if err := region.st.DB().QueryRow("SELECT COUNT(*) FROM fed_records").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("region holds %d records (%v), want 1", n, err)
+	if cs, err := region.st.FedCountries(ctx); err != nil || len(cs) != 1 || cs[0].Records != 1 {
+		t.Fatalf("region holds %+v (%v), want 1 record", cs, err)
 	}
 	if st, err := country.FederationStatus(ctx); err != nil || st.Unpushed != 0 {
 		t.Fatalf("country status: %+v, %v", st, err)
@@ -243,24 +248,22 @@ func TestRegionQueryStrongestFirst(t *testing.T) {
 	region := newTestHub(t, "WBR", true)
 	tok := func(b byte) []byte { return bytes.Repeat([]byte{b}, 16) }
 	nameYear, namePair, doc := tok(1), tok(2), tok(3)
-	db := region.st.DB()
-	add := func(ref, day string, kinds map[string][]byte) {
+	add := func(country, ref, day string, kinds map[string][]byte) {
 		t.Helper()
-		if _, err := db.Exec("INSERT INTO fed_records(country, ref, day, place, category, updated) VALUES('BIH', ?, ?, 'BIH-TEST', 'irregular_crossing', 0)", ref, day); err != nil {
-			t.Fatal(err)
-		}
+		e := hubstore.Entry{Ref: ref, Date: day, Place: country + "-TEST", Category: "irregular_crossing"}
 		for kind, tk := range kinds {
-			if _, err := db.Exec("INSERT INTO fed_tokens(token, country, ref, kind) VALUES(?, 'BIH', ?, ?)", tk, ref, kind); err != nil {
-				t.Fatal(err)
-			}
+			e.Tokens = append(e.Tokens, hubstore.Token{Token: tk, Kind: kind})
+		}
+		if err := region.st.Update(ctx, func(tx hubstore.Tx) error { return tx.PutEntry(country, e, time.Unix(0, 0)) }); err != nil {
+			t.Fatal(err)
 		}
 	}
 	// 80 records of the same common name and birth band, registered early;
 	// the one with the same passport number registered last.
 	for i := 0; i < 80; i++ {
-		add(fmt.Sprintf("BIH-COMMON-%02d", i), "2020-01-01", map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair})
+		add("BIH", fmt.Sprintf("BIH-COMMON-%02d", i), "2020-01-01", map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair})
 	}
-	add("BIH-SAME-PASSPORT", "2026-11-01", map[string][]byte{federation.KindDoc: doc})
+	add("BIH", "BIH-SAME-PASSPORT", "2026-11-01", map[string][]byte{federation.KindDoc: doc})
 	hits, more, err := region.RegionQuery(ctx, "SRB", "", []federation.Token{
 		{Kind: federation.KindNameYear, Token: nameYear}, {Kind: federation.KindNamePair, Token: namePair}, {Kind: federation.KindDoc, Token: doc}})
 	if err != nil {
@@ -275,14 +278,7 @@ func TestRegionQueryStrongestFirst(t *testing.T) {
 
 	// Among equally strong hits, the oldest registrations are kept (the
 	// country of first entry), whatever the countries' codes.
-	if _, err := db.Exec("INSERT INTO fed_records(country, ref, day, place, category, updated) VALUES('MNE', 'MNE-FIRST-ENTRY', '2015-06-01', 'MNE-TEST', 'irregular_crossing', 0)"); err != nil {
-		t.Fatal(err)
-	}
-	for kind, tk := range map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair} {
-		if _, err := db.Exec("INSERT INTO fed_tokens(token, country, ref, kind) VALUES(?, 'MNE', 'MNE-FIRST-ENTRY', ?)", tk, kind); err != nil {
-			t.Fatal(err)
-		}
-	}
+	add("MNE", "MNE-FIRST-ENTRY", "2015-06-01", map[string][]byte{federation.KindNameYear: nameYear, federation.KindNamePair: namePair})
 	hits, _, err = region.RegionQuery(ctx, "SRB", "", []federation.Token{{Kind: federation.KindNameYear, Token: nameYear}, {Kind: federation.KindNamePair, Token: namePair}})
 	if err != nil {
 		t.Fatal(err)

@@ -1,13 +1,14 @@
 package hub
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
-	"golang.org/x/time/rate"
-
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
@@ -34,15 +35,22 @@ type QuestionLimit struct {
 }
 
 // limiter keeps a token bucket per caller (device or country hub IDs: a
-// bounded set, the enrolled ones).
+// bounded set, the enrolled ones) in the hub's store, so that several
+// servers on one database share each caller's budget: a device that asks
+// through two servers has one budget, not two. A bucket is a setting
+// (metaBudget + caller) read and written in one transaction (on PostgreSQL
+// the read locks it until the write).
 type limiter struct {
-	mu      sync.Mutex
-	limit   rate.Limit
-	burst   int
-	callers map[string]*rate.Limiter
+	st    hubstore.Store
+	now   func() time.Time
+	every time.Duration // one question back per every
+	burst int
 }
 
-func newLimiter(l QuestionLimit, region bool) *limiter {
+// metaBudget prefixes the setting holding a caller's question budget.
+const metaBudget = "budget:"
+
+func newLimiter(st hubstore.Store, now func() time.Time, l QuestionLimit, region bool) *limiter {
 	if l.Burst <= 0 {
 		l.Burst = deviceQuestionBurst
 		if region {
@@ -55,20 +63,58 @@ func newLimiter(l QuestionLimit, region bool) *limiter {
 			l.PerHour = countryQuestionsHour
 		}
 	}
-	return &limiter{limit: rate.Every(time.Hour / time.Duration(l.PerHour)), burst: l.Burst, callers: map[string]*rate.Limiter{}}
+	return &limiter{st: st, now: now, every: time.Hour / time.Duration(l.PerHour), burst: l.Burst}
 }
 
-// allow takes one question from caller's bucket, or answers 429 and
-// returns false.
-func (l *limiter) allow(w http.ResponseWriter, caller string) bool {
-	l.mu.Lock()
-	b := l.callers[caller]
-	if b == nil {
-		b = rate.NewLimiter(l.limit, l.burst)
-		l.callers[caller] = b
+// budget is a caller's bucket: the questions it may ask now, as of At.
+type budget struct {
+	Tokens float64 `json:"t"`
+	At     int64   `json:"at"` // Unix milliseconds
+}
+
+// take takes one question from caller's bucket; false when it is empty.
+func (l *limiter) take(ctx context.Context, caller string) (bool, error) {
+	key := metaBudget + caller
+	ok := false
+	err := l.st.Update(ctx, func(tx hubstore.Tx) error {
+		now := l.now()
+		b := budget{Tokens: float64(l.burst), At: now.UnixMilli()}
+		raw, err := tx.GetMeta(key)
+		if errors.Is(err, hubstore.ErrNotFound) {
+			fresh, _ := json.Marshal(b)
+			if _, err := tx.PutMetaOnce(key, fresh); err != nil {
+				return err
+			}
+			raw, err = tx.GetMeta(key) // another server's, if it made one first; locked
+		}
+		if err != nil {
+			return err
+		}
+		if json.Unmarshal(raw, &b) != nil {
+			b = budget{Tokens: float64(l.burst), At: now.UnixMilli()} // unreadable: a full bucket
+		}
+		if el := now.UnixMilli() - b.At; el > 0 {
+			b.Tokens = min(float64(l.burst), b.Tokens+float64(el)/float64(l.every.Milliseconds()))
+		}
+		b.At = max(b.At, now.UnixMilli())
+		if ok = b.Tokens >= 1; ok {
+			b.Tokens--
+		}
+		nb, _ := json.Marshal(b)
+		return tx.PutMeta(key, nb)
+	})
+	return ok && err == nil, err
+}
+
+// allow takes one question from caller's bucket, or answers 429 (an empty
+// bucket) or 503 (the store failed) and returns false.
+func (l *limiter) allow(ctx context.Context, w http.ResponseWriter, caller string) bool {
+	ok, err := l.take(ctx, caller)
+	if err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not count the question; try again")
+		return false
 	}
-	l.mu.Unlock()
-	if b.Allow() {
+	if ok {
 		return true
 	}
 	w.Header().Set("Retry-After", "60")

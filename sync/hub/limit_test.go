@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/client"
-	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 

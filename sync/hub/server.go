@@ -17,8 +17,8 @@ import (
 
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/pki"
-	"github.com/fieldreg/fieldreg/sync/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
 )
@@ -105,8 +105,8 @@ type trustEntry struct {
 // loadTrust reads the credentials table. It is small (one row per device)
 // and read per request, so a `reghub revoke` run beside `reghub serve`
 // takes effect at the next request.
-func (h *Hub) loadTrust() (map[string]*trustEntry, error) {
-	rows, err := h.st.Credentials()
+func (h *Hub) loadTrust(ctx context.Context) (map[string]*trustEntry, error) {
+	rows, err := h.st.Credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -171,11 +171,13 @@ func (h *Hub) device(fn func(w http.ResponseWriter, r *http.Request, c *caller) 
 			httpError(sw, http.StatusUnauthorized, wire.CodeUnknown, "a client certificate from this deployment is required")
 			return
 		}
-		tr, err := h.loadTrust()
+		tr, err := h.loadTrust(r.Context())
 		if err != nil {
 			msg = "trust list unreadable"
 			extra = []any{"err", err.Error()}
-			httpError(sw, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its trust list")
+			// Most often the database is restarting or failing over:
+			// the device tries again later.
+			httpError(sw, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its trust list; try again")
 			return
 		}
 		dev := tr[id]
@@ -257,9 +259,9 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, err.Error())
 		return "hello refused", nil
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its events; try again")
 		return "hello failed", []any{"err", err.Error()}
 	}
 	// The vector of the device's scope only: a station's tablet does not
@@ -275,8 +277,8 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	for _, t := range c.trust {
 		rep.Credentials = append(rep.Credentials, t.raw)
 	}
-	rep.Revocations, _ = h.st.GetMeta(metaRevocations)
-	rep.Contacts, _ = h.st.GetMeta(metaContacts)
+	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
+	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }
@@ -323,7 +325,7 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	for _, q := range rep.Quarantined {
 		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err == nil {
 		touched := vector.Vector{}
 		for _, e := range evs {
@@ -418,9 +420,9 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	if max <= 0 || max > wire.MaxChunkEvents {
 		max = wire.MaxChunkEvents
 	}
-	v, err := h.st.Heads()
+	v, err := h.st.Heads(r.Context())
 	if err != nil {
-		httpError(w, http.StatusInternalServerError, wire.CodeInternal, "the hub cannot read its events")
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot read its events; try again")
 		return "pull failed", []any{"err", err.Error()}
 	}
 	w.Header().Set("Content-Type", "application/x-fieldreg-events")
@@ -470,7 +472,7 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	}
 	if !more {
 		// The device now holds everything: that is its last complete sync.
-		_ = h.st.TouchCredential(c.id, h.opts.Now())
+		_ = h.st.TouchCredential(r.Context(), c.id, h.opts.Now())
 	}
 	return "pull", []any{"events", n, "more", more}
 }

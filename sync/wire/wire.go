@@ -29,7 +29,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/registry/vector"
 )
 
 // Version is the protocol version; a peer speaking another is refused.

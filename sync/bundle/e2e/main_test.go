@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -59,7 +60,7 @@ func newHub(t testing.TB, country string) *hubDir {
 	if err := os.WriteFile(h.passFile, []byte("hub passphrase for tests\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	must(t, "reghub", "init", "--data", h.dir, "--country", country, "--kdf", "low", "--passphrase-file", h.passFile)
+	must(t, "reghub", append([]string{"init", "--data", h.dir, "--country", country, "--kdf", "low", "--passphrase-file", h.passFile}, pgtest.InitArgs(t)...)...)
 	return h
 }
 

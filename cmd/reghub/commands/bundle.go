@@ -1,7 +1,6 @@
-package hubcmd
+package commands
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +32,8 @@ func runBundle(args []string, stdout, stderr io.Writer) int {
 }
 
 func runBundleImport(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("bundle import", stderr, &c)
 	before := fs.Bool("before-revocation", false, "accept the bundle of a device revoked after it exported it (lost or stolen while the stick travelled): only if the bundle and all its events are stamped before the revocation")
@@ -55,7 +56,7 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 	if *before {
 		importBundle = h.ImportBundleBeforeRevocation
 	}
-	res, err := importBundle(context.Background(), fs.Arg(0))
+	res, err := importBundle(ctx, fs.Arg(0))
 	if err != nil {
 		if strings.Contains(err.Error(), "nothing was applied") {
 			return fail(stderr, "bundle import", fmt.Errorf("bundle refused: %w", err))
@@ -79,6 +80,8 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 }
 
 func runBundleExport(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("bundle export", stderr, &c)
 	name := fs.String("device", "", "device name or ID (required)")
@@ -98,7 +101,7 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	var res *hub.BundleExport
 	err = bundle.WriteFile(*out, c.data, func(f *os.File) error {
 		var err error
-		res, err = h.ExportBundle(context.Background(), *name, f)
+		res, err = h.ExportBundle(ctx, *name, f)
 		return err
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package hubcmd
+package commands
 
 import (
 	"encoding/json"

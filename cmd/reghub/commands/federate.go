@@ -1,7 +1,6 @@
-package hubcmd
+package commands
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +56,8 @@ func runEnrolCountry(args []string, stdout, stderr io.Writer) int {
 // runFederate (country hub) joins the region with a package, and/or pushes
 // the index entries of new and changed records upstream once.
 func runFederate(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("federate", stderr, &c)
 	join := fs.String("join", "", "federation package from the regional authority to store")
@@ -106,7 +107,7 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 		if *upstream != "" {
 			h.SetUpstream(*upstream)
 		}
-		rep, err := h.PushUpstream(context.Background())
+		rep, err := h.PushUpstream(ctx)
 		switch {
 		case errors.Is(err, client.ErrRevoked):
 			return fail(stderr, "federate", fmt.Errorf("the regional joint database no longer admits this hub (its admission was revoked): ask the regional authority for a new package (sent %d records before)", rep.Records))
@@ -126,6 +127,8 @@ func runFederate(args []string, stdout, stderr io.Writer) int {
 
 // runExport writes the country's records in the Eurodac-aligned structure.
 func runExport(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("export", stderr, &c)
 	format := fs.String("format", "", "output format: eurodac (required)")
@@ -150,11 +153,11 @@ func runExport(args []string, stdout, stderr io.Writer) int {
 	defer h.Close()
 	var rep hub.EurodacExport
 	if *out == "" {
-		rep, err = h.ExportEurodac(context.Background(), stdout)
+		rep, err = h.ExportEurodac(ctx, stdout)
 	} else {
 		err = safefile.Write(*out, safefile.Output{}, func(f *os.File) error {
 			var err error
-			rep, err = h.ExportEurodac(context.Background(), f)
+			rep, err = h.ExportEurodac(ctx, f)
 			return err
 		})
 	}

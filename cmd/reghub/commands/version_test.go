@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 // are a usage error.
 func TestVersion(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"--version"}, &out, &errb); code != 0 {
+	if code := Main([]string{"--version"}, &out, &errb); code != 0 {
 		t.Fatalf("--version: exit %d, stderr %q", code, errb.String())
 	}
 	if !regexp.MustCompile(`^reghub devel \(commit [^,]+, sync protocol [0-9]+, go1\.[0-9.]+ [a-z0-9]+/[a-z0-9]+\)\n$`).MatchString(out.String()) {
@@ -18,7 +18,7 @@ func TestVersion(t *testing.T) {
 	}
 	out.Reset()
 	errb.Reset()
-	if code := run([]string{"version", "now"}, &out, &errb); code != 2 || out.Len() != 0 {
+	if code := Main([]string{"version", "now"}, &out, &errb); code != 2 || out.Len() != 0 {
 		t.Errorf("version now: exit %d, stdout %q", code, out.String())
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package commands
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ const people = header +
 func TestDedup(t *testing.T) {
 	in := writeFile(t, "people.csv", people)
 	var out, errb bytes.Buffer
-	code := run([]string{"dedup", "--in", in}, &out, &errb)
+	code := Main([]string{"dedup", "--in", in}, &out, &errb)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
@@ -67,7 +67,7 @@ func TestDedup(t *testing.T) {
 func TestDedupThreshold(t *testing.T) {
 	in := writeFile(t, "people.csv", people)
 	var out, errb bytes.Buffer
-	if code := run([]string{"dedup", "--in", in, "--threshold", "1"}, &out, &errb); code != 0 {
+	if code := Main([]string{"dedup", "--in", in, "--threshold", "1"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	if strings.Count(out.String(), "\n") != 1 {
@@ -96,7 +96,7 @@ func TestDedupBadInput(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := writeFile(t, "people.csv", tt.csv)
 			var out, errb bytes.Buffer
-			code := run([]string{"dedup", "--in", in}, &out, &errb)
+			code := Main([]string{"dedup", "--in", in}, &out, &errb)
 			if code == 0 {
 				t.Fatalf("exit 0 for bad input; stdout %q", out.String())
 			}
@@ -127,11 +127,11 @@ func TestUsage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
-		if code := run(tt.args, &out, &errb); code != tt.code {
-			t.Errorf("run(%q) = %d, want %d (stderr %q)", tt.args, code, tt.code, errb.String())
+		if code := Main(tt.args, &out, &errb); code != tt.code {
+			t.Errorf("Main(%q) = %d, want %d (stderr %q)", tt.args, code, tt.code, errb.String())
 		}
 		if tt.code == 2 && !strings.Contains(errb.String(), "usage:") {
-			t.Errorf("run(%q): no usage on stderr: %q", tt.args, errb.String())
+			t.Errorf("Main(%q): no usage on stderr: %q", tt.args, errb.String())
 		}
 	}
 }
@@ -220,7 +220,7 @@ func TestAttackDedupNotUTF8(t *testing.T) {
 	for _, row := range []string{"T9,M\xfcllerfake,Testee,M,1990,,\n", "T9,Fakeperson,Jos\xe9fake,M,1990,,\n", "T9,Dvo\x9a\xe1kfake,Testee,M,1990,,\n"} {
 		in := writeFile(t, "latin1.csv", people+row)
 		var out, errb bytes.Buffer
-		code := run([]string{"dedup", "--in", in}, &out, &errb)
+		code := Main([]string{"dedup", "--in", in}, &out, &errb)
 		if code != 1 || !strings.Contains(errb.String(), "line 7, column ") || !strings.Contains(errb.String(), "not valid UTF-8") || strings.Contains(errb.String(), "fake") {
 			t.Errorf("exit %d, stderr %q", code, errb.String())
 		}
@@ -234,13 +234,13 @@ func TestAttackDedupEndlessLine(t *testing.T) {
 		t.Skip("no /dev/zero")
 	}
 	var out, errb bytes.Buffer
-	if code := run([]string{"dedup", "--in", "/dev/zero"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 1: line longer than 65536 bytes") {
+	if code := Main([]string{"dedup", "--in", "/dev/zero"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 1: line longer than 65536 bytes") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 	// A long line after good ones is named by its number.
 	in := writeFile(t, "long.csv", people+"T9,"+strings.Repeat("a", maxLineBytes)+",x,M,,,\n")
 	errb.Reset()
-	if code := run([]string{"dedup", "--in", in}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 7: line longer") {
+	if code := Main([]string{"dedup", "--in", in}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "line 7: line longer") {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 }

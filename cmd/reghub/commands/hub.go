@@ -1,7 +1,4 @@
-// Package hubcmd is the command line of the hub's sync commands (init,
-// enrol, revoke, serve, status). cmd/reghub lists them beside its other
-// commands; tests run them in child processes.
-package hubcmd
+package commands
 
 import (
 	"bytes"
@@ -24,32 +21,10 @@ import (
 	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg"
+	"github.com/fieldreg/fieldreg/sync/hubstore/sqlite"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
-
-// Command is one subcommand: it gets the arguments after its name and
-// returns the exit status (0 success, 1 failure, 2 usage).
-type Command struct {
-	Summary string
-	Run     func(args []string, stdout, stderr io.Writer) int
-}
-
-// Commands are the hub's sync commands by name.
-func Commands() map[string]Command {
-	return map[string]Command{
-		"init":          {"create the country authority, the hub's TLS certificate and its store", runInit},
-		"enrol":         {"make an encrypted enrolment package for a device; prints its one-time code", runEnrol},
-		"revoke":        {"revoke a device: refused from now on, named in the revocation list", runRevoke},
-		"serve":         {"serve devices over HTTPS with mutual TLS", runServe},
-		"status":        {"devices, last sync of each, events held, pending conflicts", runStatus},
-		"bundle":        {"bundle import|export: USB bundles for devices without a network", runBundle},
-		"enrol-country": {"regional hub: admit a country hub; writes its federation package and prints its code", runEnrolCountry},
-		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
-		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
-		"contacts":      {"show the notice contacts (controller, DPO, supervisory authority) devices print, or --set them from a JSON file", runContacts},
-		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
-	}
-}
 
 // runRecoveryKey writes the authority's recovery key for `fieldreg
 // recover`. Every device of the country wraps its key to it, so the file
@@ -80,6 +55,30 @@ func runRecoveryKey(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "recovery-key", err)
 	}
 	fmt.Fprintf(stdout, "recovery key written to %s. It opens every device of %s: carry it to the device (fieldreg recover --recovery-key FILE ...), then destroy the copy.\n", *out, h.Country())
+	return 0
+}
+
+// runMigrate copies the SQLite hub of --data into PostgreSQL.
+func runMigrate(args []string, stdout, stderr io.Writer) int {
+	var c common
+	fs := flags("migrate", stderr, &c)
+	to := fs.String("to", "", "the PostgreSQL database to move the hub's data to: postgres://USER@HOST:PORT/DB?sslmode=verify-full (required; empty, or holding an earlier interrupted copy of this hub)")
+	if rc := parse(fs, args, &c); rc >= 0 {
+		return rc
+	}
+	if *to == "" {
+		fmt.Fprintln(stderr, "reghub migrate: --to is required")
+		return 2
+	}
+	ctx, stop := interruptible()
+	defer stop()
+	rep, err := hub.MigrateToPostgres(ctx, c.data, *to)
+	if err != nil {
+		return fail(stderr, "migrate", fmt.Errorf("%w (run it again to resume; the hub still runs on SQLite until it succeeds)", err))
+	}
+	fmt.Fprintf(stdout, "copied and verified: %d events, %d devices, %d quarantined, %d remarks, %d regional entries, %d settings\n",
+		rep.Events, rep.Credentials, rep.Quarantined, rep.Flags, rep.Entries, rep.Settings)
+	fmt.Fprintf(stdout, "%s now uses PostgreSQL at %s; %s is no longer read: keep it as a backup, then delete it\n", c.data, pg.Redact(*to), sqlite.FileName)
 	return 0
 }
 
@@ -175,6 +174,7 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "create the regional joint database instead, with this three-letter region code (e.g. WBR)")
 	url := fs.String("url", "https://localhost:8443", "address devices reach the hub at (goes into enrolment packages)")
 	hosts := fs.String("hosts", "", "more comma-separated names or addresses for the hub's certificate")
+	db := fs.String("db", "", "keep the hub's data in this PostgreSQL database (postgres://USER@HOST:PORT/DB?sslmode=verify-full); the keys stay sealed in --data. Default: everything in --data (SQLite)")
 	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost for the passphrase: default (64 MiB) or low (19 MiB; weak machines, tests)")
 	if rc := parse(fs, args, &c); rc >= 0 {
 		return rc
@@ -201,8 +201,11 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 			hs = append(hs, h)
 		}
 	}
-	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url, Region: *region != ""}, hub.Options{Params: p}); err != nil {
+	if err := hub.Init(c.data, hub.InitConfig{Country: strings.ToUpper(*country), Passphrase: pass, Hosts: hs, URL: *url, Region: *region != "", DB: *db}, hub.Options{Params: p}); err != nil {
 		return fail(stderr, "init", err)
+	}
+	if *db != "" {
+		fmt.Fprintf(stdout, "data in PostgreSQL at %s; keys sealed in %s (copy that directory to start more servers on the same database)\n", pg.Redact(*db), c.data)
 	}
 	if *region != "" {
 		fmt.Fprintf(stdout, "regional hub %s created in %s; country hubs will reach it at %s\n", strings.ToUpper(*country), c.data, *url)
@@ -352,6 +355,8 @@ func when(t time.Time) string {
 }
 
 func runStatus(args []string, stdout, stderr io.Writer) int {
+	ctx, stop := interruptible()
+	defer stop()
 	var c common
 	fs := flags("status", stderr, &c)
 	if rc := parse(fs, args, &c); rc >= 0 {
@@ -362,10 +367,11 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 		return fail(stderr, "status", err)
 	}
 	defer h.Close()
-	s, err := h.Status(context.Background())
+	s, err := h.Status(ctx)
 	if err != nil {
 		return fail(stderr, "status", err)
 	}
+	fmt.Fprintf(stdout, "store       %s\n", h.Backend())
 	fmt.Fprintf(stdout, "hub         %s at %s\nevents      %d in %d logs\nrecords     %d\nconflicts   %d records wait for a supervisor\nquarantined %d\nfuture      %d events stamped more than a day ahead\ndevices     %d\n",
 		s.Country, s.URL, s.Events, s.Logs, s.Records, s.Conflicts, len(s.Quarantined), s.Future, len(s.Devices))
 	for _, d := range s.Devices {
@@ -378,7 +384,7 @@ func runStatus(args []string, stdout, stderr io.Writer) int {
 	for _, q := range s.Quarantined {
 		fmt.Fprintf(stdout, "  quarantined %s (record %s): %s\n", q.Event, q.Record, q.Reason)
 	}
-	fs2, err := h.FederationStatus(context.Background())
+	fs2, err := h.FederationStatus(ctx)
 	if err != nil {
 		return fail(stderr, "status", err)
 	}

@@ -1,0 +1,411 @@
+// Package storetest is the conformance suite every hubstore.Store back end
+// passes: the same behaviour, checked the same way, on SQLite and
+// PostgreSQL.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+)
+
+// Run runs the suite; open returns a new, empty store for each subtest.
+func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
+	t.Run("Meta", func(t *testing.T) { testMeta(t, open(t)) })
+	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+	t.Run("ConcurrentLogs", func(t *testing.T) { testConcurrent(t, open(t)) })
+	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open(t)) })
+	t.Run("Region", func(t *testing.T) { testRegion(t, open(t)) })
+	t.Run("Pushed", func(t *testing.T) { testPushed(t, open(t)) })
+	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
+}
+
+// Event makes a fake event (no real signature: stores do not check them).
+func Event(origin string, seq uint64, record string) *registry.Event {
+	return &registry.Event{Origin: origin, Epoch: 1, Seq: seq, HLC: registry.HLC(1000 + seq), Officer: "officer-test",
+		Record: record, Op: "register", Payload: []byte(fmt.Sprintf("sealed-%s-%d", origin, seq)), Sig: bytes.Repeat([]byte{byte(seq)}, 64)}
+}
+
+func insert(t *testing.T, s hubstore.Store, evs ...*registry.Event) []bool {
+	t.Helper()
+	var got []bool
+	err := s.Update(context.Background(), func(tx hubstore.Tx) error {
+		var err error
+		got, err = tx.InsertEvents(evs, time.Unix(1_700_000_000, 0))
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func testMeta(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("absent meta: %v", err)
+	}
+	for _, v := range []string{"one", "two"} {
+		if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.PutMeta("k", []byte(v)) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, err := s.GetMeta(ctx, "k"); err != nil || string(v) != "two" {
+		t.Fatalf("meta = %q, %v", v, err)
+	}
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		for _, v := range []string{"first", "second"} {
+			got, err := tx.PutMetaOnce("once", []byte(v))
+			if err != nil || string(got) != "first" {
+				return fmt.Errorf("put once = %q, %v", got, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Metas(ctx)
+	if err != nil || string(m["k"]) != "two" {
+		t.Fatalf("metas = %v, %v", m, err)
+	}
+}
+
+func testEvents(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	// 1, 2, 4 then 3: the mark stops at the gap and jumps when it closes.
+	got := insert(t, s, Event("dev-a", 1, "R1"), Event("dev-a", 2, "R1"), Event("dev-a", 4, "R2"))
+	if !got[0] || !got[1] || !got[2] {
+		t.Fatalf("stored = %v", got)
+	}
+	k := vector.Key{Origin: "dev-a", Epoch: 1}
+	if v, _ := s.Heads(ctx); v[k] != 2 {
+		t.Fatalf("heads with a gap = %v", v)
+	}
+	if got := insert(t, s, Event("dev-a", 2, "R1"), Event("dev-a", 3, "R2")); got[0] || !got[1] {
+		t.Fatalf("replay stored = %v", got)
+	}
+	if v, _ := s.Heads(ctx); v[k] != 4 {
+		t.Fatalf("heads after the gap closed = %v", v)
+	}
+	// The same key twice in one batch (a forked log in one chunk): the
+	// first is stored, the second reported as not stored.
+	fork := Event("dev-a", 5, "R-FORK")
+	fork.Payload = []byte("another payload")
+	if got := insert(t, s, Event("dev-a", 5, "R2"), fork); !got[0] || got[1] {
+		t.Fatalf("a key twice in a batch: stored = %v", got)
+	}
+	if n, _ := s.CountEvents(ctx); n != 5 {
+		t.Fatalf("count = %d", n)
+	}
+	var seqs []uint64
+	err := s.EventRange(ctx, vector.Range{Key: k, From: 2, To: 3}, func(e *registry.Event) error { seqs = append(seqs, e.Seq); return nil })
+	if err != nil || fmt.Sprint(seqs) != "[2 3]" {
+		t.Fatalf("range = %v, %v", seqs, err)
+	}
+	stop := errors.New("stop")
+	if err := s.Events(ctx, func(*registry.Event) error { return stop }); !errors.Is(err, stop) {
+		t.Fatalf("fn's error = %v", err)
+	}
+	evs, err := s.RecordEvents(ctx, "R2")
+	if err != nil || len(evs) != 3 {
+		t.Fatalf("record events = %d, %v", len(evs), err)
+	}
+	want := Event("dev-a", 3, "R2")
+	slices.SortFunc(evs, func(a, b *registry.Event) int { return int(a.Seq) - int(b.Seq) })
+	if e := evs[0]; e.Origin != want.Origin || e.HLC != want.HLC || !bytes.Equal(e.Payload, want.Payload) || !bytes.Equal(e.Sig, want.Sig) || e.Officer != want.Officer || e.Op != want.Op {
+		t.Fatalf("event read back differs: %+v", e)
+	}
+	if ids, _ := s.Records(ctx); fmt.Sprint(ids) != "[R1 R2]" {
+		t.Fatalf("records = %v", ids)
+	}
+	if ids, _ := s.MultiEventRecords(ctx); fmt.Sprint(ids) != "[R1 R2]" {
+		t.Fatalf("multi = %v", ids)
+	}
+	now := time.UnixMilli(1_700_000_000_000)
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.Event(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 9}); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("absent event: %v", err)
+		}
+		old, err := tx.Event(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 1})
+		if err != nil || old.Record != "R1" {
+			return fmt.Errorf("event 1: %v", err)
+		}
+		fork := Event("dev-a", 1, "R9")
+		for range 2 {
+			if err := tx.Quarantine(fork, "forked log", now); err != nil {
+				return err
+			}
+		}
+		for range 2 {
+			if err := tx.Flag(old.ID(), "future", now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := s.Quarantined(ctx)
+	if err != nil || len(q) != 1 || q[0].Record != "R9" || q[0].Reason != "forked log" || !q[0].Received.Equal(now) {
+		t.Fatalf("quarantined = %+v, %v", q, err)
+	}
+	if n, _ := s.CountFlags(ctx, "future"); n != 1 {
+		t.Fatalf("flags = %d", n)
+	}
+}
+
+// testConcurrent stores 8 logs from 8 writers at once, each log's events
+// in random order and split between two writers: every event is stored
+// once and every mark reaches the top.
+func testConcurrent(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	const logs, per, chunk = 8, 120, 10
+	var wg sync.WaitGroup
+	var stored sync.Map
+	errs := make(chan error, 16)
+	for w := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			origin := fmt.Sprintf("dev-%d", w%logs)
+			seqs := rand.Perm(per)
+			for i := 0; i < per; i += chunk {
+				var evs []*registry.Event
+				for _, s := range seqs[i : i+chunk] {
+					evs = append(evs, Event(origin, uint64(s+1), "R"))
+				}
+				err := s.Update(ctx, func(tx hubstore.Tx) error {
+					got, err := tx.InsertEvents(evs, time.Now())
+					for j, ok := range got {
+						if ok {
+							if _, dup := stored.LoadOrStore(evs[j].ID(), true); dup {
+								return fmt.Errorf("%v stored twice", evs[j].ID())
+							}
+						}
+					}
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	v, err := s.Heads(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for l := range logs {
+		if h := v[vector.Key{Origin: fmt.Sprintf("dev-%d", l), Epoch: 1}]; h != per {
+			t.Errorf("dev-%d: mark %d, want %d", l, h, per)
+		}
+	}
+	if n, _ := s.CountEvents(ctx); n != logs*per {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func testCredentials(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	enrolled := time.Unix(1_700_000_000, 0).UTC()
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.PutCredential(hubstore.CredentialRow{DeviceID: "dev-b", Credential: []byte("cred-b"), Station: "Post 1", Enrolled: enrolled}); err != nil {
+			return err
+		}
+		if err := tx.PutCredential(hubstore.CredentialRow{DeviceID: "dev-a", Credential: []byte("cred-a"), Station: "Post 2", Scope: "station", Enrolled: enrolled}); err != nil {
+			return err
+		}
+		if err := tx.SetRevoked("dev-none", enrolled); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("revoking an unknown device: %v", err)
+		}
+		return tx.SetRevoked("dev-b", enrolled.Add(time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.TouchCredential(ctx, "dev-a", enrolled.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	// A credential put again (a re-admitted country) does not undo a revocation.
+	if err := s.Update(ctx, func(tx hubstore.Tx) error {
+		return tx.PutCredential(hubstore.CredentialRow{DeviceID: "dev-b", Credential: []byte("cred-b2"), Station: "Post 1"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.Credentials(ctx)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("credentials = %v, %v", rows, err)
+	}
+	a, b := rows[0], rows[1]
+	if a.DeviceID != "dev-a" || a.Scope != "station" || !a.LastSync.Equal(enrolled.Add(2*time.Hour)) || !a.RevokedAt.IsZero() || !a.Enrolled.Equal(enrolled) {
+		t.Fatalf("dev-a = %+v", a)
+	}
+	if b.DeviceID != "dev-b" || b.Scope != "all" || string(b.Credential) != "cred-b2" || !b.RevokedAt.Equal(enrolled.Add(time.Hour)) {
+		t.Fatalf("dev-b = %+v", b)
+	}
+}
+
+func testRegion(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	tok := []byte("token-1")
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.PutCredential(hubstore.CredentialRow{DeviceID: "client-bih", Credential: []byte("c"), Station: "BIH", Scope: "country"}); err != nil {
+			return err
+		}
+		if err := tx.AdmitCountry("client-bih", "BIH", "full"); err != nil {
+			return err
+		}
+		if err := tx.AdmitCountry("client-srb", "SRB", "index"); err != nil {
+			return err
+		}
+		if err := tx.PutEntry("BIH", hubstore.Entry{Ref: "REF1", Date: "2026-01", Place: "P", Category: "asylum",
+			Tokens: []hubstore.Token{{Token: tok, Kind: "name"}, {Token: tok, Kind: "name"}}, Details: []byte("sealed")}, now); err != nil {
+			return err
+		}
+		return tx.PutEntry("SRB", hubstore.Entry{Ref: "REF2", Date: "2026-02", Place: "Q", Category: "transit",
+			Tokens: []hubstore.Token{{Token: tok, Kind: "dob"}}}, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, err := s.CountrySharing(ctx, "client-bih"); err != nil || v != "full" {
+		t.Fatalf("sharing = %q, %v", v, err)
+	}
+	if _, err := s.CountrySharing(ctx, "client-none"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("unknown client: %v", err)
+	}
+	hits, err := s.TokenHits(ctx, tok, "SRB", 10)
+	if err != nil || len(hits) != 1 || hits[0] != (hubstore.TokenHit{Country: "BIH", Ref: "REF1", Kind: "name", Date: "2026-01", Place: "P", Category: "asylum"}) {
+		t.Fatalf("hits = %+v, %v", hits, err)
+	}
+	if hits, _ := s.TokenHits(ctx, tok, "XXX", 1); len(hits) != 1 {
+		t.Fatalf("limit: %d hits", len(hits))
+	}
+	if d, err := s.FedDetails(ctx, "BIH", "REF1"); err != nil || string(d) != "sealed" {
+		t.Fatalf("details = %q, %v", d, err)
+	}
+	// The record sent again without details and a new token: replaced whole.
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		return tx.PutEntry("BIH", hubstore.Entry{Ref: "REF1", Date: "2026-03", Place: "P", Category: "asylum",
+			Tokens: []hubstore.Token{{Token: []byte("token-2"), Kind: "name"}}}, now)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.FedDetails(ctx, "BIH", "REF1"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("details after an index-only push: %v", err)
+	}
+	if hits, _ := s.TokenHits(ctx, tok, "SRB", 10); len(hits) != 0 {
+		t.Fatalf("old token still hits: %+v", hits)
+	}
+	cs, err := s.FedCountries(ctx)
+	if err != nil || len(cs) != 2 || cs[0].Country != "BIH" || cs[0].Records != 1 || cs[0].DataSets != 0 || cs[1].Sharing != "index" {
+		t.Fatalf("countries = %+v, %v", cs, err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.PutEntry("BIH", hubstore.Entry{Ref: "REF3", Details: []byte("d")}, now); err != nil {
+			return err
+		}
+		if err := tx.SetRevoked("client-bih", now); err != nil {
+			return err
+		}
+		return tx.DropDetails("BIH")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := s.FedCountries(ctx); cs[0].DataSets != 0 || !cs[0].Revoked || cs[0].Records != 2 {
+		t.Fatalf("after drop: %+v", cs)
+	}
+}
+
+func testPushed(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	insert(t, s, Event("dev-a", 1, "R1"), Event("dev-a", 2, "R2"), Event("dev-a", 3, "R2"), Event("dev-a", 4, "R3"))
+	p, err := s.Unpushed(ctx, "", 2)
+	if err != nil || len(p) != 2 || p[0] != (hubstore.Pushed{Record: "R1", N: 1, HLC: 1001}) || p[1] != (hubstore.Pushed{Record: "R2", N: 2, HLC: 1003}) {
+		t.Fatalf("unpushed = %+v, %v", p, err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.MarkPushed(p[1]) }); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.Unpushed(ctx, "R1", 10); len(p) != 1 || p[0].Record != "R3" {
+		t.Fatalf("after R1 = %+v", p)
+	}
+	if n, _ := s.CountUnpushed(ctx); n != 2 {
+		t.Fatalf("count = %d", n)
+	}
+	insert(t, s, Event("dev-a", 5, "R2")) // R2 changed: pushed again
+	if n, _ := s.CountUnpushed(ctx); n != 3 {
+		t.Fatalf("count after a change = %d", n)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error {
+		for _, r := range []string{"R1", "R2", "R3"} {
+			evs, _ := s.RecordEvents(ctx, r)
+			var h int64
+			for _, e := range evs {
+				h = max(h, int64(e.HLC))
+			}
+			if err := tx.MarkPushed(hubstore.Pushed{Record: r, N: int64(len(evs)), HLC: h}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.CountUnpushed(ctx); n != 0 {
+		t.Fatalf("count after marking all = %d", n)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.ForgetPushed() }); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.CountUnpushed(ctx); n != 3 {
+		t.Fatalf("count after forgetting = %d", n)
+	}
+}
+
+// testRollback: an error inside Update leaves nothing of the transaction.
+func testRollback(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-a", 1, "R1")}, time.Now()); err != nil {
+			return err
+		}
+		if err := tx.PutMeta("k", []byte("v")); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v", err)
+	}
+	if n, _ := s.CountEvents(ctx); n != 0 {
+		t.Fatalf("%d events after a rollback", n)
+	}
+	if v, _ := s.Heads(ctx); len(v) != 0 {
+		t.Fatalf("heads after a rollback = %v", v)
+	}
+	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("meta after a rollback: %v", err)
+	}
+}
