@@ -290,8 +290,9 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 }
 
 // registerBatch saves people in one transaction and, if then is not nil,
-// runs then inside the same transaction after them: all or none.
-func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx) error) ([]string, error) {
+// runs then inside the same transaction after them, with their IDs: all or
+// none.
+func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx, ids []string) error) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -393,7 +394,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 			return err
 		}
 		if then != nil {
-			return then(tx)
+			return then(tx, ids)
 		}
 		return nil
 	})

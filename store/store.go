@@ -188,6 +188,8 @@ var migrations = []string{
 	// 5: officer rows carry an authentication code (device/officers.go);
 	// rows of earlier versions have none until the next unlock.
 	`ALTER TABLE officers ADD COLUMN mac BLOB NOT NULL DEFAULT x'';`,
+	// 6: the identities of lines saved by bulk imports (store/imports.go).
+	migrationImports,
 }
 
 // SchemaVersion is the schema this build writes.
