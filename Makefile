@@ -28,7 +28,7 @@ endef
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run build deps test-deps test vet lint fmt-check bench clean
+.PHONY: run build deps test-deps test vet lint fmt-check bench crash clean
 
 run: deps build
 	./fieldreg $(if $(DATA),--data $(DATA))
@@ -68,6 +68,14 @@ test: test-deps fmt-check vet lint build
 	else \
 		$(GO) test -race -timeout 40m ./...; \
 	fi
+
+# Randomised kill -9 trials between real processes (register --json, sync
+# with the device or the hub killed, both bundle imports, a full disk):
+# nothing lost, nothing duplicated. A failed trial prints its seed
+# (FIELDREG_CRASH_SEED replays it). Results: docs/benchmarks.md.
+TRIALS ?= 10
+crash: test-deps
+	FIELDREG_CRASH_TRIALS=$(TRIALS) $(GO) test -count=1 -timeout 90m -v -run 'Crash' ./device/ ./sync/e2e/
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps

@@ -347,6 +347,15 @@ func cmdRegister(env *Env, args []string) int {
 				}
 				fmt.Fprintf(env.Stderr, "fieldreg: lines %d to %d not saved: %v\n", good[at[0]].n, good[at[len(at)-1]].n, err)
 				failed += len(at)
+				if ge == nil { // the disk or the database, not a line: stop here
+					for _, l := range good[end:] {
+						if l.id == "" && l.sameAs == 0 {
+							failed++
+						}
+					}
+					fmt.Fprintf(env.Stderr, "fieldreg: the lines after line %d were not tried; run the import again to complete it\n", good[end-1].n)
+					end = len(good)
+				}
 			}
 		}
 		for i := start; i < end; i++ {

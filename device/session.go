@@ -401,8 +401,19 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 	if err != nil {
 		return nil, err
 	}
+	if len(people) >= bulkCheckpoint {
+		// The batch is saved; a checkpoint that fails (busy) is retried
+		// by the background checkpointer, so its error changes nothing.
+		_ = s.d.st.Checkpoint()
+	}
 	return ids, nil
 }
+
+// bulkCheckpoint is the batch size from which a save checkpoints the WAL
+// at once (bulk imports): the WAL then holds one batch at most. A single
+// registration or a family is left to the background checkpointer, which
+// keeps the database file's fsync out of the officer's save.
+const bulkCheckpoint = 100
 
 // Amend saves a new version of record id with the values of p, for reason
 // (required). Only changed fields are written; nothing is edited in place:

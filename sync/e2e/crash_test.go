@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -267,4 +268,86 @@ func TestCrashBundleImport(t *testing.T) {
 		t.Logf("trial %d: %d events everywhere", c.trial+1, total)
 	}
 	t.Logf("%d trials, %d imports killed", c.trials, kills)
+}
+
+// TestCrashDiskFull registers into a device on a small tmpfs until the disk
+// is full: the import stops with a clear error, every ID it printed exists
+// and nothing is half-written; moved to a roomier disk, the re-run
+// completes the file with nobody saved twice. It needs root to mount the
+// tmpfs, and says so when it cannot.
+func TestCrashDiskFull(t *testing.T) {
+	c := crashTrials(t)
+	h := newHub(t)
+	for c.trial = 0; c.trial < c.trials; c.trial++ {
+		d := newDevice(t, h, fmt.Sprint("tablet-", c.trial), "BIH-IZACIC")
+		small := t.TempDir()
+		used := dirSize(t, d.dir)
+		room := used + 1<<20 + c.rng.Int64N(24<<20) // a random point of the import
+		c.point = fmt.Sprintf("by a full disk %d bytes past %d", room-used, used)
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", room), "tmpfs", small).CombinedOutput(); err != nil {
+			t.Skipf("cannot mount a small tmpfs (root needed): %v %s", err, out)
+		}
+		t.Cleanup(func() { _ = exec.Command("umount", small).Run() })
+		full := filepath.Join(small, "data")
+		if out, err := exec.Command("cp", "-a", d.dir, full).CombinedOutput(); err != nil {
+			t.Fatalf("copy: %v %s", err, out)
+		}
+		const n = 12000
+		f := peopleFile(t, filepath.Dir(d.dir), fmt.Sprint(c.trial), n)
+		code, out, errs := run(t, "fieldreg", "register", "--data", full, "--passphrase-file", d.passFile, "--json", f)
+		if code == 0 {
+			t.Fatalf("%d people saved on a disk of %d bytes", n, room)
+		}
+		if !strings.Contains(errs, "disk is full") || strings.Contains(errs, "panic") {
+			t.Fatalf("exit %d, not a clear error: %s", code, errs)
+		}
+		printed, refusal := strings.Fields(out), ""
+		for _, l := range strings.Split(errs, "\n") {
+			if strings.Contains(l, "disk is full") {
+				refusal = l
+				break
+			}
+		}
+		// Back to a disk with room: the database opens whole, with every
+		// printed registration, and the re-run completes the file.
+		if err := os.RemoveAll(d.dir); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("cp", "-a", full, d.dir).CombinedOutput(); err != nil {
+			t.Fatalf("copy back: %v %s", err, out)
+		}
+		if err := exec.Command("umount", small).Run(); err != nil {
+			t.Fatal(err)
+		}
+		if _, got := d.digest(); got != len(printed) {
+			t.Fatalf("%d records after the full disk, %d IDs printed", got, len(printed))
+		}
+		code, out, errs = run(t, "fieldreg", "register", "--data", d.dir, "--passphrase-file", d.passFile, "--json", f)
+		if code != 0 {
+			t.Fatalf("re-run: exit %d: %s", code, errs)
+		}
+		ids := strings.Fields(out)
+		if len(ids) != n || (len(printed) > 0 && ids[len(printed)-1] != printed[len(printed)-1]) {
+			t.Fatalf("re-run printed %d IDs, want %d, the first %d as before", len(ids), n, len(printed))
+		}
+		if _, got := d.digest(); got != n {
+			t.Fatalf("%d records, want %d", got, n)
+		}
+		t.Logf("trial %d: full %s: %d saved before, %q", c.trial+1, c.point, len(printed), refusal)
+	}
+}
+
+func dirSize(t *testing.T, dir string) int64 {
+	t.Helper()
+	var n int64
+	err := filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
+		if err == nil && !fi.IsDir() {
+			n += fi.Size()
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
