@@ -180,16 +180,18 @@ func TestCrashSync(t *testing.T) {
 	for c.trial = 0; c.trial < c.trials; c.trial++ {
 		a.register(400, fmt.Sprint(c.trial))
 		total += 400
-		for _, d := range []*devProc{a, b} {
+		c.point = ""
+		for i, d := range []*devProc{a, b} {
+			name := []string{"A", "B"}[i]
 			args := []string{"fieldreg", "sync", "--data", d.dir, "--passphrase-file", d.passFile, "--quiet", "--chunk", "50"}
 			kill := c.delay(1500 * time.Millisecond)
 			if c.rng.IntN(2) == 0 {
-				c.point = fmt.Sprintf("the device after %v", kill)
+				c.point += fmt.Sprintf("[%s's sync: the device after %v]", name, kill)
 				if killAfter(t, args, kill, nil) {
 					kills++
 				}
 			} else {
-				c.point = fmt.Sprintf("the hub after %v", kill)
+				c.point += fmt.Sprintf("[%s's sync: the hub after %v]", name, kill)
 				cmd := command(args[0], args[1:]...)
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
