@@ -12,7 +12,11 @@ import (
 	"github.com/fieldreg/fieldreg/app"
 	"github.com/fieldreg/fieldreg/cli"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/internal/safefile"
+	// Before Fyne reads the locale: a C.UTF-8 or sr_RS@latin locale is
+	// silent (see the package).
+	_ "github.com/fieldreg/fieldreg/internal/syslocale"
 )
 
 func main() {
@@ -26,12 +30,19 @@ func main() {
 	}
 	withFyneCache()
 	data := flag.String("data", device.DefaultDir(), "data directory of this device")
+	lang := flag.String("lang", "", "language of the window for this run ("+strings.Join(i18n.Tags(), ", ")+"); default: the device's, then each officer's own")
 	flag.Parse()
 	if flag.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "fieldreg: %q after the flags: the window takes only --data (commands come first: fieldreg help)\n", flag.Arg(0))
+		fmt.Fprintf(os.Stderr, "fieldreg: %q after the flags: the window takes only --data and --lang (commands come first: fieldreg help)\n", flag.Arg(0))
 		os.Exit(2)
 	}
-	if err := app.Run(*data); err != nil {
+	if *lang != "" {
+		if _, err := i18n.Lookup(*lang); err != nil {
+			fmt.Fprintf(os.Stderr, "fieldreg: --lang: %v\n", err)
+			os.Exit(2)
+		}
+	}
+	if err := app.Run(*data, *lang); err != nil {
 		os.Exit(1)
 	}
 }

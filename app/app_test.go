@@ -276,6 +276,7 @@ func (h *harness) unlock(passphrase string) {
 
 // fillPerson fills the fields every registration needs.
 func (h *harness) fillPerson(given, sex, precision, dob string) {
+	precision = h.u.T(precision)
 	h.t.Helper()
 	h.typeInto("e.g. Omar Khaled", given)
 	h.radio(sex).SetSelected(sex)
@@ -320,7 +321,7 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 	h.fillPerson("Example Omar", "Male", dobYear, "1985")
 	h.pick("type a country, e.g. Syria or SYR; XXA stateless", "SYR", "SYR")
 	h.pick("type a language, e.g. Arabic or Pashto", "arabic", "ara")
-	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
+	h.radio(h.u.T(categoryLabels[registry.CategoryIrregular])).SetSelected(h.u.T(categoryLabels[registry.CategoryIrregular]))
 	test.Tap(h.checkBox("An interpreter was used"))
 	h.tap("Add family member")
 	if !h.shows("Family or group: person 2") {
@@ -328,7 +329,7 @@ func TestFirstRunUnlockRegisterFindAmend(t *testing.T) {
 	}
 	f := h.u.sh.reg.form
 	if f.family.Text != "Sample-Haddad" || strings.Join(f.nats.Selected(), ",") != "SYR" || !f.interpreter.Checked ||
-		f.category.Selected != categoryLabels[registry.CategoryIrregular] || f.relationship.Selected != relationshipLabels["child"] {
+		f.category.Selected != h.u.T(categoryLabels[registry.CategoryIrregular]) || f.relationship.Selected != h.u.T(relationshipLabels["child"]) {
 		t.Fatalf("shared data not copied to the new member: family %q nat %v cat %q rel %q",
 			f.family.Text, f.nats.Selected(), f.category.Selected, f.relationship.Selected)
 	}

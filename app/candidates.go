@@ -1,7 +1,6 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/match"
 	"github.com/fieldreg/fieldreg/registry"
 )
@@ -34,11 +34,12 @@ type linkDecision struct {
 	same bool
 }
 
-func (d linkDecision) text() string {
+func (d linkDecision) text(u *UI) string {
+	args := i18n.Args{"Name": d.cand.FullName(), "ID": d.cand.ID}
 	if d.same {
-		return "Decided: the same person as " + d.cand.FullName() + " (" + d.cand.ID + ")"
+		return u.Tf("link.decided_same", args)
 	}
-	return "Decided: a different person from " + d.cand.FullName() + " (" + d.cand.ID + ")"
+	return u.Tf("link.decided_different", args)
 }
 
 // candidatePanel is "Possible earlier registrations" beside the register
@@ -66,10 +67,10 @@ type candidatePanel struct {
 
 func newCandidatePanel(u *UI, flow *registerFlow, form *personForm, exclude ...string) *candidatePanel {
 	c := &candidatePanel{u: u, flow: flow, form: form, exclude: exclude}
-	c.title = widget.NewLabelWithStyle("Possible earlier registrations", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	c.title = widget.NewLabelWithStyle(u.T("candidates.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	c.title.Importance = widget.WarningImportance
 	c.title.Wrapping = fyne.TextWrapWord
-	c.header = container.NewVBox(c.title, para("The same person may have been registered before. Open one to compare; you decide. Nothing is merged."), widget.NewSeparator())
+	c.header = container.NewVBox(c.title, para(u.T("candidates.help")), widget.NewSeparator())
 	c.list = container.NewVBox()
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	bg.CornerRadius = theme.Size(theme.SizeNameInputRadius)
@@ -176,13 +177,10 @@ func (c *candidatePanel) refresh() {
 		}
 	}
 	n := len(c.list.Objects)
-	switch {
-	case len(c.found) == 1:
-		c.title.SetText("Possible earlier registration: 1 found")
-	case len(c.found) > 1:
-		c.title.SetText(fmt.Sprintf("Possible earlier registrations: %d found, best first", len(c.found)))
-	default:
-		c.title.SetText("Decisions on earlier registrations")
+	if len(c.found) > 0 {
+		c.title.SetText(c.u.Tn("candidates.found", len(c.found), nil))
+	} else {
+		c.title.SetText(c.u.T("candidates.decisions"))
 	}
 	if n == 0 {
 		c.root.Hide()
@@ -196,25 +194,43 @@ func (c *candidatePanel) refresh() {
 }
 
 // strength is a candidate's score in plain words and as a percentage.
-func strength(score float64) string {
-	pct := int(score*100 + 0.5)
+func (u *UI) strength(score float64) string {
+	args := i18n.Args{"Percent": int(score*100 + 0.5)}
 	if score >= strongScore {
-		return fmt.Sprintf("Strong match · %d%%", pct)
+		return u.Tf("candidates.strong", args)
 	}
-	return fmt.Sprintf("Possible match · %d%%", pct)
+	return u.Tf("candidates.possible", args)
 }
 
+// Message IDs of the fields package match compares, and of the details it
+// gives in a few fixed words (the others stay as match words them).
+var (
+	reasonFieldLabels = map[string]string{
+		"name": "reason.name", "birth date": "reason.birth_date", "sex": "reason.sex",
+		"nationality": "reason.nationality", "document": "reason.document",
+	}
+	reasonDetailLabels = map[string]string{
+		"same": "reason.same", "different": "reason.different",
+		"a nationality in common": "reason.nationality_in_common",
+		"no name in common":       "reason.no_name_in_common",
+		"same number":             "reason.same_number", "different number": "reason.different_number",
+		"one character differs":           "reason.one_character_differs",
+		"same number up to OCR confusion": "reason.ocr",
+		"same date":                       "reason.same_date", "same date (1 January)": "reason.same_date_jan1",
+	}
+)
+
 // reasonLabels are the fields that agree (✓) and differ (✗).
-func reasonLabels(reasons []match.Reason) fyne.CanvasObject {
+func (u *UI) reasonLabels(reasons []match.Reason) fyne.CanvasObject {
 	box := container.New(layout.NewRowWrapLayout())
 	for _, r := range reasons {
 		mark, imp := "✗ ", widget.DangerImportance
 		if r.Agree {
 			mark, imp = "✓ ", widget.SuccessImportance
 		}
-		text := mark + r.Field
+		text := mark + u.label(r.Field, reasonFieldLabels)
 		if r.Detail != "" {
-			text += ": " + r.Detail
+			text += ": " + u.label(r.Detail, reasonDetailLabels)
 		}
 		l := widget.NewLabel(text)
 		l.Importance = imp
@@ -224,20 +240,20 @@ func reasonLabels(reasons []match.Reason) fyne.CanvasObject {
 }
 
 // summaryLine says who a summary is and when and where they were registered.
-func summaryLine(s device.Summary) string {
+func (u *UI) summaryLine(s device.Summary) string {
 	var parts []string
 	if !s.BirthDate.IsZero() {
-		parts = append(parts, "born "+s.BirthDate.String())
+		parts = append(parts, u.Tf("summary.born", i18n.Args{"Date": s.BirthDate.String()}))
 	}
 	if s.Sex != "" {
-		parts = append(parts, label(s.Sex, sexLabels))
+		parts = append(parts, u.label(s.Sex, sexLabels))
 	}
 	if len(s.Nationalities) > 0 {
 		parts = append(parts, strings.Join(s.Nationalities, " "))
 	}
-	reg := "registered " + when(s.Created.Time())
+	reg := u.Tf("summary.registered", i18n.Args{"When": when(s.Created.Time())})
 	if s.Place != "" {
-		reg += " at " + s.Place
+		reg = u.Tf("summary.registered_at", i18n.Args{"When": when(s.Created.Time()), "Place": s.Place})
 	}
 	parts = append(parts, reg)
 	return strings.Join(parts, " · ")
@@ -247,17 +263,17 @@ func (c *candidatePanel) row(cand device.Candidate, decided map[string]linkDecis
 	u := c.u
 	name := widget.NewLabelWithStyle(cand.FullName(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	name.Wrapping = fyne.TextWrapWord
-	score := widget.NewLabelWithStyle(strength(cand.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	score := widget.NewLabelWithStyle(u.strength(cand.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	if cand.Score >= strongScore {
 		score.Importance = widget.WarningImportance
 	}
-	text := container.NewVBox(name, score, para(cand.ID+" · "+summaryLine(cand.Summary)), reasonLabels(cand.Reasons))
-	openText := "Open and decide"
+	text := container.NewVBox(name, score, para(cand.ID+" · "+u.summaryLine(cand.Summary)), u.reasonLabels(cand.Reasons))
+	openText := u.T("candidates.open")
 	if d, ok := decided[cand.ID]; ok {
 		m := newMessage(widget.SuccessImportance)
-		m.Set(d.text())
+		m.Set(d.text(u))
 		text.Add(m.Object())
-		openText = "Open again"
+		openText = u.T("candidates.open_again")
 	}
 	cand2 := cand
 	// Not dense(): a theme override reloads its fonts on every refresh,
@@ -283,7 +299,7 @@ type candidateView struct {
 func (v *candidateView) build() fyne.CanvasObject {
 	u := v.u
 	progress := widget.NewProgressBarInfinite()
-	v.root = container.NewStack(container.NewPadded(container.NewVBox(heading("Opening the earlier registration…"), progress)))
+	v.root = container.NewStack(container.NewPadded(container.NewVBox(heading(u.T("candidates.opening")), progress)))
 	sess := u.sess
 	var rv *device.RecordView
 	var err error
@@ -294,8 +310,8 @@ func (v *candidateView) build() fyne.CanvasObject {
 		if err != nil {
 			fyne.LogError("opening a candidate failed", nil)
 			v.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
-				heading("This record cannot be opened"), para(plainError(err)),
-				toolbar(u.button("Back to the form", theme.NavigateBackIcon(), v.back))))}
+				heading(u.T("record.cannot_open")), para(u.plainError(err)),
+				toolbar(u.button(u.T("register.back_to_form"), theme.NavigateBackIcon(), v.back))))}
 			v.root.Refresh()
 			return
 		}
@@ -307,18 +323,18 @@ func (v *candidateView) build() fyne.CanvasObject {
 func (v *candidateView) show(rv *device.RecordView) {
 	u := v.u
 	header := container.NewVBox(
-		heading("Is this the same person?"),
-		widget.NewLabelWithStyle(strength(v.cand.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		reasonLabels(v.cand.Reasons),
+		heading(u.T("candidates.same_question")),
+		widget.NewLabelWithStyle(u.strength(v.cand.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		u.reasonLabels(v.cand.Reasons),
 	)
-	earlier := widget.NewCard("Earlier registration", rv.ID+" · registered "+when(rv.Created().Time()),
+	earlier := widget.NewCard(u.T("candidates.earlier"), rv.ID+" · "+u.Tf("summary.registered", i18n.Args{"When": when(rv.Created().Time())}),
 		dense(v.u.personDetails(&rv.Person)))
-	now := widget.NewCard("Being registered now", "not saved yet", dense(v.u.personDetails(v.now)))
-	same := u.primary("Same person", theme.ConfirmIcon(), func() { v.decide(true) })
-	different := u.button("Different person", theme.CancelIcon(), func() { v.decide(false) })
-	back := u.button("Back to the form", theme.NavigateBackIcon(), v.back)
+	now := widget.NewCard(u.T("candidates.now"), u.T("candidates.not_saved"), dense(v.u.personDetails(v.now)))
+	same := u.primary(u.T("candidates.same"), theme.ConfirmIcon(), func() { v.decide(true) })
+	different := u.button(u.T("candidates.different"), theme.CancelIcon(), func() { v.decide(false) })
+	back := u.button(u.T("register.back_to_form"), theme.NavigateBackIcon(), v.back)
 	footer := container.NewVBox(
-		para("Compare with the person in front of you, through the interpreter. Same person: the new registration is linked to the earlier one when it is saved. Both records stay."),
+		para(u.T("candidates.compare_help")),
 		toolbar(same, different, back))
 	v.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil,
 		u.newColumns([]fyne.CanvasObject{earlier}, []fyne.CanvasObject{now}))}

@@ -2,8 +2,9 @@ package app
 
 import (
 	"encoding/json"
-	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
@@ -11,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -59,9 +61,8 @@ func newConflictsScreen(u *UI) *conflictsScreen {
 	s.progress = widget.NewProgressBarInfinite()
 	s.list = container.NewVBox()
 	top := container.NewVBox(
-		heading("Conflicts"),
-		para("Two officers changed the same name, date of birth, sex or document of a person at the same time on different devices. "+
-			"Check the documents or ask the person, then keep the right value. Every version stays in the record's history."),
+		heading(u.T("nav.conflicts")),
+		para(u.T("conflicts.help")),
 		s.progress, s.note.Object(), s.status.Object(),
 	)
 	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, u.scroll(container.NewPadded(s.list)))
@@ -106,7 +107,7 @@ func (s *conflictsScreen) load() {
 		if err != nil {
 			fyne.LogError("reading the conflicts failed", nil)
 			s.status.SetImportance(widget.DangerImportance)
-			s.status.Set(plainError(err))
+			s.status.Set(s.u.plainError(err))
 			return
 		}
 		s.show(recs, total)
@@ -117,13 +118,14 @@ func (s *conflictsScreen) show(recs []conflictRecord, total int) {
 	s.choices = nil
 	s.list.RemoveAll()
 	s.status.SetImportance(widget.MediumImportance)
+	u := s.u
 	switch {
 	case total == 0:
-		s.status.Set("No conflicts: nothing to resolve.")
+		s.status.Set(u.T("conflicts.none"))
 	case total > len(recs):
-		s.status.Set(fmt.Sprintf("%d records have conflicts; the first %d are shown.", total, len(recs)))
+		s.status.Set(u.Tn("conflicts.some_shown", total, i18n.Args{"Shown": u.loc.Number(len(recs))}))
 	default:
-		s.status.Set(plural(total, "record has", "records have") + " conflicts.")
+		s.status.Set(u.Tn("conflicts.count", total, nil))
 	}
 	for _, r := range recs {
 		s.list.Add(s.recordCard(r))
@@ -135,11 +137,12 @@ func (s *conflictsScreen) show(recs []conflictRecord, total int) {
 // recordCard shows one record's conflicting fields.
 func (s *conflictsScreen) recordCard(r conflictRecord) fyne.CanvasObject {
 	box := container.NewVBox()
-	open := s.u.button("Open record", theme.DocumentIcon(), func() { s.openRecord(r.ID) })
-	box.Add(container.NewBorder(nil, nil, nil, open, dense(para(rowLine(r.Summary)))))
+	u := s.u
+	open := u.button(u.T("conflicts.open_record"), theme.DocumentIcon(), func() { s.openRecord(r.ID) })
+	box.Add(container.NewBorder(nil, nil, nil, open, dense(para(u.rowLine(r.Summary)))))
 	for _, c := range r.Conflicts {
 		box.Add(widget.NewSeparator())
-		box.Add(dense(fieldLabel(upperFirst(label(c.Field, fieldLabels)) + ": " + plural(len(c.Values), "value", "different values"))))
+		box.Add(dense(fieldLabel(u.Tn("conflicts.field_values", len(c.Values), i18n.Args{"Field": upperFirst(u.label(c.Field, fieldLabels))}))))
 		for i, v := range c.Values {
 			var src device.ConflictSource
 			var known bool
@@ -161,13 +164,13 @@ func (s *conflictsScreen) recordCard(r conflictRecord) fyne.CanvasObject {
 
 // valueRow is one competing value with its source and a Keep button.
 func (s *conflictsScreen) valueRow(id, field string, raw json.RawMessage, src device.ConflictSource, known bool) fyne.CanvasObject {
-	text := valueText(field, raw)
+	text := s.u.valueText(field, raw)
 	value := widget.NewLabelWithStyle(text, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	value.Wrapping = fyne.TextWrapWord
-	who := widget.NewLabel(sourceText(src, known))
+	who := widget.NewLabel(s.u.sourceText(src, known))
 	who.Wrapping = fyne.TextWrapWord
 	who.SizeName = sizeNameRowLine
-	keep := s.u.button("Keep this value", theme.ConfirmIcon(), func() {
+	keep := s.u.button(s.u.T("conflicts.keep"), theme.ConfirmIcon(), func() {
 		s.resolve(id, field, raw, text)
 	})
 	s.choices = append(s.choices, conflictChoice{record: id, field: field, text: text, button: keep})
@@ -180,14 +183,16 @@ func (s *conflictsScreen) mergeRow(id string, c registry.Conflict) fyne.CanvasOb
 	if len(c.Values) > 0 {
 		_ = json.Unmarshal(c.Values[len(c.Values)-1], &current)
 	}
-	input := s.u.newEntry("type the right " + label(c.Field, fieldLabels))
+	u := s.u
+	field := i18n.Args{"Field": u.label(c.Field, fieldLabels)}
+	input := u.newEntry(u.Tf("conflicts.type_right_placeholder", field))
 	input.SetText(current)
 	msg := newMessage(widget.DangerImportance)
-	save := s.u.primary("Keep what I typed", theme.ConfirmIcon(), nil)
-	cancel := s.u.button("Cancel", theme.CancelIcon(), nil)
-	editor := container.NewVBox(fieldLabel("Type the right "+label(c.Field, fieldLabels)), input, msg.Object(), toolbar(save, cancel))
+	save := u.primary(u.T("conflicts.keep_typed"), theme.ConfirmIcon(), nil)
+	cancel := u.button(u.T("common.cancel"), theme.CancelIcon(), nil)
+	editor := container.NewVBox(fieldLabel(u.Tf("conflicts.type_right", field)), input, msg.Object(), toolbar(save, cancel))
 	editor.Hide()
-	edit := s.u.button("Edit and keep…", theme.DocumentCreateIcon(), nil)
+	edit := u.button(u.T("conflicts.edit_keep"), theme.DocumentCreateIcon(), nil)
 	edit.OnTapped = func() {
 		s.u.activity()
 		edit.Hide()
@@ -204,7 +209,7 @@ func (s *conflictsScreen) mergeRow(id string, c registry.Conflict) fyne.CanvasOb
 		s.u.activity()
 		v := strings.Join(strings.Fields(input.Text), " ")
 		if v == "" && c.Field != "original_script_name" {
-			msg.Set("Type the " + label(c.Field, fieldLabels) + ", or keep one of the values above.")
+			msg.Set(u.Tf("conflicts.type_or_keep", field))
 			return
 		}
 		msg.Set("")
@@ -233,11 +238,11 @@ func (s *conflictsScreen) resolve(id, field string, value json.RawMessage, text 
 		if err != nil {
 			fyne.LogError("resolving a conflict failed", nil)
 			s.note.SetImportance(widget.DangerImportance)
-			s.note.Set("Nothing was changed. " + plainError(err))
+			s.note.Set(s.u.Tf("common.nothing_changed_error", i18n.Args{"Error": s.u.plainError(err)}))
 			return
 		}
 		s.note.SetImportance(widget.SuccessImportance)
-		s.note.Set(fmt.Sprintf("Kept “%s” as the %s of %s. Other devices receive it at their next sync.", text, label(field, fieldLabels), id))
+		s.note.Set(s.u.Tf("conflicts.kept", i18n.Args{"Value": text, "Field": s.u.label(field, fieldLabels), "ID": id}))
 		s.load()
 	})
 }
@@ -269,70 +274,71 @@ func (s *conflictsScreen) openRecord(id string) {
 			s.load()
 		}
 	})
-	d.backLabel = "Back to conflicts"
+	d.backLabel = s.u.T("conflicts.back")
 	s.u.sh.show(navConflicts, d.root)
 }
 
 // sourceText says who wrote a value and when.
-func sourceText(src device.ConflictSource, known bool) string {
+func (u *UI) sourceText(src device.ConflictSource, known bool) string {
 	if !known {
-		return "Written on another device"
+		return u.T("conflicts.other_device")
 	}
 	var parts []string
-	who := "An officer"
+	who := u.T("conflicts.an_officer")
 	if src.Officer != "" {
 		who = src.Officer
 	}
-	where := ""
+	args := i18n.Args{"Who": who, "Device": src.Device, "Station": src.Station}
 	switch {
 	case src.Device != "" && src.Station != "":
-		where = fmt.Sprintf(" on device %s (%s)", src.Device, src.Station)
+		parts = append(parts, u.Tf("conflicts.who_device_station", args))
 	case src.Device != "":
-		where = " on device " + src.Device
+		parts = append(parts, u.Tf("conflicts.who_device", args))
+	default:
+		parts = append(parts, who)
 	}
-	parts = append(parts, who+where)
 	if !src.At.IsZero() {
 		parts = append(parts, when(src.At))
 	}
 	if src.Current {
-		parts = append(parts, "shown in the record now")
+		parts = append(parts, u.T("conflicts.current"))
 	}
 	return strings.Join(parts, " · ")
 }
 
 // valueText renders a field's JSON value in plain words.
-func valueText(field string, raw json.RawMessage) string {
+func (u *UI) valueText(field string, raw json.RawMessage) string {
 	switch field {
 	case "birth_date":
 		var d registry.Date
 		if err := json.Unmarshal(raw, &d); err == nil {
-			return dateText(d)
+			return u.dateText(d)
 		}
 	case "sex":
 		var v string
 		if err := json.Unmarshal(raw, &v); err == nil {
 			if v == "" {
-				return "Not given"
+				return u.T("conflicts.not_given")
 			}
-			return label(v, sexLabels)
+			return u.label(v, sexLabels)
 		}
 	case "document":
 		var d registry.Document
 		if err := json.Unmarshal(raw, &d); err == nil {
-			return documentText(d)
+			return u.documentText(d)
 		}
 	default:
 		var v string
 		if err := json.Unmarshal(raw, &v); err == nil {
 			if strings.TrimSpace(v) == "" {
-				return "(empty)"
+				return u.T("common.empty")
 			}
 			return v
 		}
 		var list []string
 		if err := json.Unmarshal(raw, &list); err == nil {
 			if len(list) == 0 {
-				return "(empty)"
+				return u.T("common.empty")
 			}
 			return strings.Join(list, ", ")
 		}
@@ -341,13 +347,13 @@ func valueText(field string, raw json.RawMessage) string {
 }
 
 // documentText is "Passport SYR N0123456, expires 2030-01-31".
-func documentText(d registry.Document) string {
+func (u *UI) documentText(d registry.Document) string {
 	if d.IsZero() {
-		return "No document"
+		return u.T("document.none")
 	}
 	var parts []string
 	if d.Type != "" {
-		parts = append(parts, label(d.Type, documentLabels))
+		parts = append(parts, u.label(d.Type, documentLabels))
 	}
 	if d.IssuingCountry != "" {
 		parts = append(parts, d.IssuingCountry)
@@ -357,15 +363,26 @@ func documentText(d registry.Document) string {
 	}
 	s := strings.Join(parts, " ")
 	if d.Expiry != "" {
-		s += ", expires " + d.Expiry
+		s = u.Tf("document.expires", i18n.Args{"Document": s, "Date": d.Expiry})
 	}
 	return s
 }
 
-// upperFirst capitalises the first letter of s.
+// upperFirst capitalises the first letter of s (in any script).
 func upperFirst(s string) string {
-	if s == "" {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
 		return s
 	}
-	return strings.ToUpper(s[:1]) + s[1:]
+	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// lowerFirst puts the first letter of s in lower case (in any script), for
+// a label inside a sentence.
+func lowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToLower(r)) + s[n:]
 }

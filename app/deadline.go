@@ -1,9 +1,9 @@
 package app
 
 import (
-	"fmt"
 	"image/color"
 	"sort"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // The 72-hour clock: the Eurodac recast requires each registration to reach
@@ -22,16 +23,16 @@ import (
 // hours of its deadline, or past it.
 
 // timeLeftText is "61 h left", "40 min left", "overdue by 3 h".
-func timeLeftText(left time.Duration) string {
+func (u *UI) timeLeftText(left time.Duration) string {
 	switch {
 	case left >= time.Hour:
-		return fmt.Sprintf("%d h left", int(left/time.Hour))
+		return u.Tf("deadline.hours_left", i18n.Args{"N": u.loc.Number(int(left / time.Hour))})
 	case left > 0:
-		return fmt.Sprintf("%d min left", int((left+time.Minute-1)/time.Minute))
+		return u.Tf("deadline.minutes_left", i18n.Args{"N": int((left + time.Minute - 1) / time.Minute)})
 	case -left < time.Hour:
-		return fmt.Sprintf("overdue by %d min", int((-left+time.Minute-1)/time.Minute))
+		return u.Tf("deadline.overdue_minutes", i18n.Args{"N": int((-left + time.Minute - 1) / time.Minute)})
 	}
-	return fmt.Sprintf("overdue by %d h", int(-left/time.Hour))
+	return u.Tf("deadline.overdue_hours", i18n.Args{"N": u.loc.Number(int(-left / time.Hour))})
 }
 
 // deadlineImportance colours a time left: red once overdue, amber within
@@ -65,7 +66,7 @@ func (u *UI) newPendingList(onOpen func(id string)) *pendingList {
 	if u.sess != nil {
 		p.loader = newSummaryLoader(u.sess, u.do, p.deliver)
 	}
-	p.count = widget.NewLabel("Reading…")
+	p.count = widget.NewLabel(u.T("common.reading"))
 	p.count.Wrapping = fyne.TextWrapWord
 	p.list = widget.NewList(func() int { return len(p.items) }, p.createRow, p.updateRow)
 	p.list.OnSelected = func(i widget.ListItemID) {
@@ -99,10 +100,10 @@ func (p *pendingList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 	name := text.Objects[0].(*widget.Label)
 	line := text.Objects[1].(*widget.Label)
 	l := it.TimeLeft(p.now)
-	left.SetText(timeLeftText(l))
+	left.SetText(p.u.timeLeftText(l))
 	left.Importance = deadlineImportance(l)
 	left.Refresh()
-	line.SetText(fmt.Sprintf("%s · due %s", it.ID, when(it.Deadline)))
+	line.SetText(p.u.Tf("deadline.due", i18n.Args{"ID": it.ID, "When": when(it.Deadline)}))
 	s, ok := p.cache.get(it.ID)
 	switch {
 	case !ok:
@@ -111,7 +112,7 @@ func (p *pendingList) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 			p.loader.request(it.ID, i)
 		}
 	case s.err:
-		name.SetText("This record cannot be read")
+		name.SetText(p.u.T("record.cannot_read"))
 	default:
 		name.SetText(s.sum.FullName())
 	}
@@ -143,7 +144,7 @@ func (p *pendingList) load() {
 		}
 		if err != nil {
 			fyne.LogError("reading the waiting registrations failed", nil)
-			p.count.SetText(plainError(err))
+			p.count.SetText(p.u.plainError(err))
 			return
 		}
 		p.set(items, dev.Now())
@@ -163,18 +164,19 @@ func (p *pendingList) set(items []device.PendingRegistration, now time.Time) {
 			soon++
 		}
 	}
+	u := p.u
 	switch {
 	case len(items) == 0:
-		p.count.SetText("Nothing waiting: every registration made here has reached the hub.")
+		p.count.SetText(u.T("deadline.nothing_waiting"))
 	default:
-		text := plural(len(items), "registration has", "registrations have") + " not reached the hub yet"
+		parts := []string{u.Tn("deadline.waiting", len(items), nil)}
 		if overdue > 0 {
-			text += fmt.Sprintf("; %d overdue", overdue)
+			parts = append(parts, u.Tn("deadline.n_overdue", overdue, nil))
 		}
 		if soon > 0 {
-			text += fmt.Sprintf("; %d due within %d hours", soon, int(device.DeadlineWarning/time.Hour))
+			parts = append(parts, u.Tn("deadline.n_due_within", soon, i18n.Args{"Hours": int(device.DeadlineWarning / time.Hour)}))
 		}
-		p.count.SetText(text + ". Tap one to open it.")
+		p.count.SetText(u.Tf("deadline.waiting_sentence", i18n.Args{"Parts": strings.Join(parts, "; ")}))
 	}
 	p.list.UnselectAll()
 	p.list.Refresh()
@@ -221,7 +223,7 @@ func (u *UI) newDeadlineBanner(openSync func()) *deadlineBanner {
 	b.icon = widget.NewIcon(theme.WarningIcon())
 	b.text = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	b.text.Wrapping = fyne.TextWrapWord
-	b.button = u.primary("Sync now", theme.ViewRefreshIcon(), b.syncNow)
+	b.button = u.primary(u.T("sync.sync_now"), theme.ViewRefreshIcon(), b.syncNow)
 	content := container.NewBorder(nil, nil, container.NewCenter(b.icon), container.NewCenter(b.button), b.text)
 	b.banner = container.NewStack(b.bg, container.NewPadded(content))
 	b.root = container.NewStack()
@@ -271,7 +273,7 @@ func (b *deadlineBanner) Refresh() {
 		case u.sess == nil || err != nil:
 			b.hide()
 		case rev != nil:
-			b.paint(revokedWarning(rev), widget.DangerImportance, false)
+			b.paint(u.revokedWarning(rev), widget.DangerImportance, false)
 		case standalone:
 			b.hide()
 		default:
@@ -282,13 +284,12 @@ func (b *deadlineBanner) Refresh() {
 
 // revokedWarning is the banner's sentence on a device that knows it has
 // been revoked.
-func revokedWarning(r *device.Revocation) string {
-	how := "HQ revoked this device"
+func (u *UI) revokedWarning(r *device.Revocation) string {
+	args := i18n.Args{"When": when(r.At)}
 	if r.ByHub {
-		how = "The hub refused this device as revoked"
+		return u.Tf("deadline.revoked_by_hub", args)
 	}
-	return fmt.Sprintf("%s (from %s). It can no longer issue receipts or save registrations and changes. What it saved before is kept: give the device to your supervisor.",
-		how, when(r.At))
+	return u.Tf("deadline.revoked", args)
 }
 
 func (b *deadlineBanner) onEvent(ev syncEvent) {
@@ -304,7 +305,7 @@ func (b *deadlineBanner) onEvent(ev syncEvent) {
 
 // show updates the banner for items at time now.
 func (b *deadlineBanner) show(items []device.PendingRegistration, now time.Time) {
-	text, imp := deadlineWarning(items, now)
+	text, imp := b.u.deadlineWarning(items, now)
 	if text == "" {
 		b.hide()
 		return
@@ -351,7 +352,7 @@ func (b *deadlineBanner) syncNow() {
 
 // deadlineWarning is the banner's sentence for the waiting registrations at
 // now, or "" when none is within device.DeadlineWarning of its deadline.
-func deadlineWarning(items []device.PendingRegistration, now time.Time) (string, widget.Importance) {
+func (u *UI) deadlineWarning(items []device.PendingRegistration, now time.Time) (string, widget.Importance) {
 	overdue, soon := 0, 0
 	var first time.Duration
 	for _, it := range items {
@@ -368,20 +369,18 @@ func deadlineWarning(items []device.PendingRegistration, now time.Time) (string,
 	}
 	within := func(l time.Duration) string {
 		if l < time.Hour {
-			return plural(int((l+time.Minute-1)/time.Minute), "minute", "minutes")
+			return u.Tn("settings.minutes", int((l+time.Minute-1)/time.Minute), nil)
 		}
-		return plural(int(l/time.Hour), "hour", "hours") // as the list counts: whole hours left
+		return u.Tn("deadline.hours", int(l/time.Hour), nil) // as the list counts: whole hours left
 	}
 	switch {
 	case overdue > 0 && soon > 0:
-		return fmt.Sprintf("%s overdue for the hub (72 hours have passed), and %d more due within %s — sync now.",
-			plural(overdue, "registration is", "registrations are"), soon, within(first)), widget.DangerImportance
+		more := u.Tn("deadline.more_due", soon, i18n.Args{"Within": within(first)})
+		return u.Tn("deadline.overdue_and_more", overdue, i18n.Args{"More": more}), widget.DangerImportance
 	case overdue > 0:
-		return fmt.Sprintf("%s overdue for the hub: the 72 hours to reach it have passed — sync now.",
-			plural(overdue, "registration is", "registrations are")), widget.DangerImportance
+		return u.Tn("deadline.overdue", overdue, nil), widget.DangerImportance
 	case soon > 0:
-		return fmt.Sprintf("%s must reach the hub within %s — sync now.",
-			plural(soon, "registration", "registrations"), within(first)), widget.WarningImportance
+		return u.Tn("deadline.soon", soon, i18n.Args{"Within": within(first)}), widget.WarningImportance
 	}
 	return "", widget.MediumImportance
 }

@@ -2,17 +2,16 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"sort"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -31,7 +30,7 @@ type detailScreen struct {
 func newDetailScreen(u *UI, id string, back func()) *detailScreen {
 	d := &detailScreen{u: u, id: id, back: back}
 	progress := widget.NewProgressBarInfinite()
-	d.root = container.NewStack(container.NewPadded(container.NewVBox(heading("Opening the record…"), progress)))
+	d.root = container.NewStack(container.NewPadded(container.NewVBox(heading(u.T("record.opening")), progress)))
 	sess := u.sess
 	var rv *device.RecordView
 	var err error
@@ -42,8 +41,8 @@ func newDetailScreen(u *UI, id string, back func()) *detailScreen {
 		if err != nil {
 			fyne.LogError("opening a record failed", nil)
 			d.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
-				heading("This record cannot be opened"), para(plainError(err)),
-				toolbar(u.button("Back to records", theme.NavigateBackIcon(), back))))}
+				heading(u.T("record.cannot_open")), para(u.plainError(err)),
+				toolbar(u.button(u.T("records.back"), theme.NavigateBackIcon(), back))))}
 			d.root.Refresh()
 			return
 		}
@@ -59,12 +58,12 @@ func (d *detailScreen) show() {
 	title := heading(p.FullName())
 	id := mono(rv.ID, 30)
 	back := u.button(d.backText(), theme.NavigateBackIcon(), d.back)
-	amend := u.primary("Amend", theme.DocumentCreateIcon(), func() { d.amend() })
-	reissue := u.button("Receipt", theme.DocumentPrintIcon(), d.receipt)
-	family := u.button("Add family member", theme.ContentAddIcon(), d.addMember)
+	amend := u.primary(u.T("record.amend"), theme.DocumentCreateIcon(), func() { d.amend() })
+	reissue := u.button(u.T("record.receipt"), theme.DocumentPrintIcon(), d.receipt)
+	family := u.button(u.T("register.add_member"), theme.ContentAddIcon(), d.addMember)
 	header := container.NewVBox(title, id, toolbar(amend, reissue, family, back))
 
-	left := []fyne.CanvasObject{widget.NewCard("Person", "", dense(d.u.personDetails(p)))}
+	left := []fyne.CanvasObject{widget.NewCard(u.T("record.person"), "", dense(d.u.personDetails(p)))}
 	var right []fyne.CanvasObject
 	if len(rv.Group) > 0 {
 		members := container.NewVBox()
@@ -72,7 +71,7 @@ func (d *detailScreen) show() {
 			m := m
 			text := m.FullName()
 			if m.Relationship != "" {
-				text += "  (" + label(m.Relationship, relationshipLabels) + ")"
+				text += "  (" + u.label(m.Relationship, relationshipLabels) + ")"
 			}
 			b := u.button(text, theme.AccountIcon(), func() {
 				next := newDetailScreen(u, m.ID, d.back)
@@ -82,40 +81,43 @@ func (d *detailScreen) show() {
 			b.Alignment = widget.ButtonAlignLeading
 			members.Add(b)
 		}
-		right = append(right, widget.NewCard("Family or group", plural(len(rv.Group), "other member", "other members"), members))
+		right = append(right, widget.NewCard(u.T("record.family"), u.Tn("record.other_members", len(rv.Group), nil), members))
 	}
 	if len(rv.Links) > 0 {
 		links := container.NewVBox()
 		for _, l := range rv.Links {
-			what := "Decided: a different person from "
-			if l.Same {
-				what = "Decided: the same person as "
-			}
-			text := what + l.Other
-			if l.Note != "" {
-				text += " (" + l.Note + ")"
+			args := i18n.Args{"Name": l.Other, "ID": l.Note}
+			var text string
+			switch {
+			case l.Same && l.Note != "":
+				text = u.Tf("link.decided_same", args)
+			case l.Same:
+				text = u.Tf("link.same_as", args)
+			case l.Note != "":
+				text = u.Tf("link.decided_different", args)
+			default:
+				text = u.Tf("link.different_from", args)
 			}
 			links.Add(para(text))
 		}
-		right = append(right, widget.NewCard("Links to other records", "", links))
+		right = append(right, widget.NewCard(u.T("record.links"), "", links))
 	}
 	if len(rv.Conflicts) > 0 {
 		var fields []string
 		for _, c := range rv.Conflicts {
-			fields = append(fields, label(c.Field, fieldLabels))
+			fields = append(fields, u.label(c.Field, fieldLabels))
 		}
 		m := newMessage(widget.WarningImportance)
-		m.Set("Two officers changed these fields at the same time on different devices: " + strings.Join(fields, ", ") +
-			". The record shows the later change; a supervisor should check which is right.")
-		right = append(right, widget.NewCard("Conflicts", "", m.Object()))
+		m.Set(u.Tf("record.conflicts", i18n.Args{"Fields": strings.Join(fields, ", ")}))
+		right = append(right, widget.NewCard(u.T("nav.conflicts"), "", m.Object()))
 	}
 	if u.bgSync().enrolled() {
 		v := newElsewhereView(u, rv.ID)
 		v.Load()
 		u.watchElsewhere(v)
-		right = append(right, widget.NewCard("Registered elsewhere?", "In another country of the region", v.Object()))
+		right = append(right, widget.NewCard(u.T("elsewhere.title"), u.T("elsewhere.subtitle"), v.Object()))
 	}
-	right = append(right, widget.NewCard("History", plural(len(rv.Versions), "version", "versions")+"; nothing is ever overwritten", dense(d.history())))
+	right = append(right, widget.NewCard(u.T("record.history"), u.Tn("record.versions", len(rv.Versions), nil), dense(d.history())))
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
 	d.root.Refresh()
@@ -134,13 +136,13 @@ func (d *detailScreen) addMember() {
 	id, head := d.view.ID, d.view.Person
 	begin := func() { r.joinFamily(id, &head) }
 	if r.inProgress() {
-		dialog.ShowConfirm("Discard the registration in progress?",
-			"The Register screen holds a registration that is not saved yet. Adding a family member to this record discards it.",
+		u.confirm(u.T("record.discard_title"),
+			u.T("record.discard_body"),
 			func(ok bool) {
 				if ok {
 					begin()
 				}
-			}, u.win)
+			})
 		return
 	}
 	begin()
@@ -151,43 +153,43 @@ func (d *detailScreen) backText() string {
 	if d.backLabel != "" {
 		return d.backLabel
 	}
-	return "Back to records"
+	return d.u.T("records.back")
 }
 
 // receipt reissues the person's receipt (a new receipt, audit-logged).
 func (d *detailScreen) receipt() {
 	u, rv := d.u, d.view
-	back := u.button("Back to the record", theme.NavigateBackIcon(), func() { u.sh.show(navRecords, d.root) })
-	r := newReceiptScreen(u, navRecords, "Receipt for "+rv.Person.FullName(),
-		"A new receipt is issued; earlier receipts of this registration stay valid.",
+	back := u.button(u.T("record.back"), theme.NavigateBackIcon(), func() { u.sh.show(navRecords, d.root) })
+	r := newReceiptScreen(u, navRecords, u.Tf("record.receipt_for", i18n.Args{"Name": rv.Person.FullName()}),
+		u.T("record.receipt_new"),
 		[]receiptFor{{id: rv.ID, name: rv.Person.FullName()}}, "", back)
 	u.sh.show(navRecords, r.root)
 }
 
 // history lists the versions, newest first.
 func (d *detailScreen) history() fyne.CanvasObject {
-	rv := d.view
+	u, rv := d.u, d.view
 	box := container.NewVBox()
 	for i := len(rv.Versions) - 1; i >= 0; i-- {
 		v := rv.Versions[i]
 		officer := rv.By[v.Event]
-		what := map[string]string{registry.OpRegister: "Registered", registry.OpAmend: "Amended", registry.OpLink: "Linked"}[v.Op]
-		if what == "" {
-			what = v.Op
+		if officer == "" {
+			officer = u.T("record.other_officer")
 		}
-		lines := []string{fmt.Sprintf("%s on %s by %s", what, when(v.HLC.Time()), officer)}
+		what := u.label(v.Op, map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link"})
+		lines := []string{u.Tf("record.version_line", i18n.Args{"What": what, "When": when(v.HLC.Time()), "Officer": officer})}
 		if v.Reason != "" {
-			lines = append(lines, "Reason: "+v.Reason)
+			lines = append(lines, u.Tf("record.reason", i18n.Args{"Reason": v.Reason}))
 		}
 		if v.Op == registry.OpAmend && len(v.Fields) > 0 {
 			fields := make([]string, len(v.Fields))
 			for j, f := range v.Fields {
-				fields[j] = label(f, fieldLabels)
+				fields[j] = u.label(f, fieldLabels)
 			}
 			sort.Strings(fields)
-			lines = append(lines, "Changed: "+strings.Join(fields, ", "))
+			lines = append(lines, u.Tf("record.changed", i18n.Args{"Fields": strings.Join(fields, ", ")}))
 		}
-		t := widget.NewLabelWithStyle(fmt.Sprintf("Version %d", i+1), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		t := widget.NewLabelWithStyle(u.Tf("record.version", i18n.Args{"N": i + 1}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		box.Add(container.NewVBox(t, para(strings.Join(lines, "\n")), widget.NewSeparator()))
 	}
 	return box
@@ -222,10 +224,10 @@ func (a *amendScreen) showForm(edited *registry.Person) {
 	}
 	a.form = f
 	left, right := f.sections()
-	header := container.NewVBox(heading("Amend "+rv.Person.FullName()), mono(rv.ID, 24),
-		para("Change what is wrong and say why. The earlier version stays in the history."))
-	review := u.primary("Review changes", theme.NavigateNextIcon(), a.review)
-	cancel := u.button("Cancel", theme.CancelIcon(), func() { u.sh.show(navRecords, a.detail.root) })
+	header := container.NewVBox(heading(u.Tf("amend.title", i18n.Args{"Name": rv.Person.FullName()})), mono(rv.ID, 24),
+		para(u.T("amend.help")))
+	review := u.primary(u.T("amend.review"), theme.NavigateNextIcon(), a.review)
+	cancel := u.button(u.T("common.cancel"), theme.CancelIcon(), func() { u.sh.show(navRecords, a.detail.root) })
 	footer := container.NewPadded(container.NewVBox(f.summary.Object(), toolbar(review, cancel)))
 	screen := container.NewBorder(container.NewPadded(header), footer, nil, nil, u.newColumns(left, right))
 	u.sh.show(navRecords, screen)
@@ -240,23 +242,23 @@ func (a *amendScreen) review() {
 	rv := a.detail.view
 	diff := registry.Diff(&rv.Person, p)
 	if len(diff) == 0 {
-		a.form.note("Nothing was changed. Change a field, or press Cancel.")
+		a.form.note(a.u.T("amend.no_change"))
 		return
 	}
+	u := a.u
 	a.person = p
 	a.reason = strings.TrimSpace(a.form.reason.Text)
 	var changed []string
 	for k := range diff {
-		changed = append(changed, label(k, fieldLabels))
+		changed = append(changed, u.label(k, fieldLabels))
 	}
 	sort.Strings(changed)
-	u := a.u
 	status := newMessage(widget.DangerImportance)
 	progress := widget.NewProgressBarInfinite()
 	progress.Hide()
 	var save, back *widget.Button
-	back = u.button("Back to the form", theme.NavigateBackIcon(), func() { a.showForm(a.person) })
-	save = u.primary("Save new version", theme.DocumentSaveIcon(), func() {
+	back = u.button(u.T("register.back_to_form"), theme.NavigateBackIcon(), func() { a.showForm(a.person) })
+	save = u.primary(u.T("amend.save"), theme.DocumentSaveIcon(), func() {
 		sess := u.sess
 		if sess == nil {
 			return
@@ -280,22 +282,22 @@ func (a *amendScreen) review() {
 				next.backLabel = a.detail.backLabel
 				u.sh.show(navRecords, next.root)
 			case errors.Is(err, device.ErrNoChange):
-				status.Set("Nothing was changed, so no new version was saved.")
+				status.Set(u.T("amend.no_change_saved"))
 			case errors.As(err, &fe):
 				a.showForm(a.person)
 				a.form.showErrors(fe)
 			default:
 				fyne.LogError("amending a record failed", nil)
-				status.Set("Nothing was saved. " + plainError(err))
+				status.Set(u.Tf("common.nothing_saved_error", i18n.Args{"Error": u.plainError(err)}))
 			}
 		})
 	})
 	summary := container.NewVBox(
-		rows("The change", [][2]string{{"Reason", a.reason}, {"Fields changed", strings.Join(changed, ", ")}}),
+		rows(u.T("amend.the_change"), [][2]string{{u.T("amend.reason"), a.reason}, {u.T("amend.fields_changed"), strings.Join(changed, ", ")}}),
 		widget.NewSeparator(),
 	)
 	summary.Add(dense(a.u.personDetails(p)))
-	header := container.NewVBox(heading("Check the new version of "+p.FullName()), mono(rv.ID, 24))
+	header := container.NewVBox(heading(u.Tf("amend.check", i18n.Args{"Name": p.FullName()})), mono(rv.ID, 24))
 	footer := container.NewVBox(status.Object(), progress, toolbar(save, back))
 	u.sh.show(navRecords, container.NewBorder(container.NewPadded(header), container.NewPadded(footer), nil, nil,
 		u.scroll(centred(900, widget.NewCard("", "", summary)))))

@@ -1,14 +1,13 @@
 package app
 
 import (
-	"fmt"
-
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // duplicatesShown bounds the pairs one review lists.
@@ -33,14 +32,14 @@ type duplicatesScreen struct {
 
 func newDuplicatesScreen(u *UI) *duplicatesScreen {
 	s := &duplicatesScreen{u: u}
-	s.run = u.primary("Look again", theme.SearchIcon(), s.start)
+	s.run = u.primary(u.T("duplicates.look_again"), theme.SearchIcon(), s.start)
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
 	s.status = newMessage(widget.MediumImportance)
 	s.list = container.NewVBox()
 	top := container.NewVBox(
-		heading("Likely duplicates"),
-		para("Records that may be the same person registered twice. Open both, then decide. Both records always stay; a decision only links them."),
+		heading(u.T("duplicates.title")),
+		para(u.T("duplicates.help")),
 		toolbar(s.run), s.progress, s.status.Object(),
 	)
 	s.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, u.scroll(container.NewPadded(s.list)))
@@ -61,7 +60,7 @@ func (s *duplicatesScreen) start() {
 	s.run.Disable()
 	s.progress.SetValue(0)
 	s.progress.Show()
-	s.status.Set("Reading the records…")
+	s.status.Set(s.u.T("duplicates.reading"))
 	s.list.RemoveAll()
 	var pairs []device.DuplicatePair
 	var err error
@@ -71,7 +70,7 @@ func (s *duplicatesScreen) start() {
 				if total > 0 {
 					s.progress.SetValue(float64(done) / float64(total))
 				}
-				s.status.Set(fmt.Sprintf("Reading the records… %d of %d", done, total))
+				s.status.Set(s.u.Tf("duplicates.reading_progress", i18n.Args{"Done": s.u.loc.Number(done), "Total": s.u.loc.Number(total)}))
 			})
 		})
 	}, func() {
@@ -84,7 +83,7 @@ func (s *duplicatesScreen) start() {
 		if err != nil {
 			fyne.LogError("the duplicate review failed", nil)
 			s.status.SetImportance(widget.DangerImportance)
-			s.status.Set("The records could not be compared. " + plainError(err))
+			s.status.Set(s.u.Tf("duplicates.failed", i18n.Args{"Error": s.u.plainError(err)}))
 			return
 		}
 		s.status.SetImportance(widget.MediumImportance)
@@ -96,13 +95,10 @@ func (s *duplicatesScreen) start() {
 // refresh lists the pairs not yet decided.
 func (s *duplicatesScreen) refresh() {
 	s.list.RemoveAll()
-	switch n := len(s.pairs); n {
-	case 0:
-		s.status.Set("No likely duplicates left to decide.")
-	case 1:
-		s.status.Set("1 pair to decide.")
-	default:
-		s.status.Set(fmt.Sprintf("%d pairs to decide, most likely first.", n))
+	if n := len(s.pairs); n == 0 {
+		s.status.Set(s.u.T("duplicates.none"))
+	} else {
+		s.status.Set(s.u.Tn("duplicates.pairs", n, nil))
 	}
 	for i := range s.pairs {
 		s.list.Add(s.card(s.pairs[i]))
@@ -116,17 +112,17 @@ func (s *duplicatesScreen) card(p device.DuplicatePair) fyne.CanvasObject {
 		name := widget.NewLabelWithStyle(m.FullName(), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 		name.Wrapping = fyne.TextWrapWord
 		id := m.ID
-		open := u.button("Open", theme.DocumentIcon(), func() { s.open(id) })
-		return container.NewVBox(name, para(m.ID+"\n"+summaryLine(m)), toolbar(open))
+		open := u.button(u.T("common.open"), theme.DocumentIcon(), func() { s.open(id) })
+		return container.NewVBox(name, para(m.ID+"\n"+u.summaryLine(m)), toolbar(open))
 	}
-	score := widget.NewLabelWithStyle(strength(p.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	score := widget.NewLabelWithStyle(u.strength(p.Score), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	if p.Score >= strongScore {
 		score.Importance = widget.WarningImportance
 	}
-	same := u.primary("Same person", theme.ConfirmIcon(), func() { s.decide(p, true) })
-	different := u.button("Different people", theme.CancelIcon(), func() { s.decide(p, false) })
+	same := u.primary(u.T("candidates.same"), theme.ConfirmIcon(), func() { s.decide(p, true) })
+	different := u.button(u.T("duplicates.different"), theme.CancelIcon(), func() { s.decide(p, false) })
 	body := container.NewVBox(
-		score, reasonLabels(p.Reasons),
+		score, u.reasonLabels(p.Reasons),
 		container.NewGridWithColumns(2, side(p.A), side(p.B)),
 		toolbar(same, different),
 	)
@@ -137,7 +133,7 @@ func (s *duplicatesScreen) card(p device.DuplicatePair) fyne.CanvasObject {
 func (s *duplicatesScreen) open(id string) {
 	u := s.u
 	d := newDetailScreen(u, id, func() { u.sh.show(navDuplicates, s.root) })
-	d.backLabel = "Back to duplicates"
+	d.backLabel = s.u.T("duplicates.back")
 	u.sh.show(navDuplicates, d.root)
 }
 
@@ -157,7 +153,7 @@ func (s *duplicatesScreen) decide(p device.DuplicatePair, same bool) {
 		if err != nil {
 			fyne.LogError("linking a duplicate pair failed", nil)
 			s.status.SetImportance(widget.DangerImportance)
-			s.status.Set("The decision was not saved. " + plainError(err))
+			s.status.Set(s.u.Tf("duplicates.not_saved", i18n.Args{"Error": s.u.plainError(err)}))
 			return
 		}
 		kept := s.pairs[:0]

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/sync/client"
 )
 
@@ -46,7 +47,7 @@ func newElsewhereView(u *UI, id string) *elsewhereView {
 	v.text.Wrapping = fyne.TextWrapWord
 	v.busy = widget.NewProgressBarInfinite()
 	v.busy.Hide()
-	v.ask = u.button("Ask now", theme.SearchIcon(), func() { v.Ask() })
+	v.ask = u.button(u.T("elsewhere.ask_now"), theme.SearchIcon(), func() { v.Ask() })
 	v.ask.Hide()
 	v.root = container.NewVBox(v.text, v.busy, container.NewHBox(v.ask))
 	return v
@@ -74,7 +75,7 @@ func (v *elsewhereView) Ask() {
 	v.u.activity()
 	v.gen++
 	gen, sess, id := v.gen, v.sess, v.id
-	v.text.SetText("Registered elsewhere? Asking the regional joint database through the hub…")
+	v.text.SetText(v.u.T("elsewhere.asking"))
 	v.text.Importance = widget.MediumImportance
 	v.text.Refresh()
 	v.busy.Show()
@@ -122,7 +123,7 @@ func (v *elsewhereView) Load() {
 func (v *elsewhereView) show(a device.ElsewhereAnswer, ok bool, err error) {
 	v.busy.Stop()
 	v.busy.Hide()
-	text, imp := elsewhereText(a, ok, err)
+	text, imp := v.u.elsewhereText(a, ok, err)
 	if v.onShown != nil {
 		v.onShown(err == nil && a.Reply != nil && len(a.Reply.Hits) > 0)
 	}
@@ -131,56 +132,56 @@ func (v *elsewhereView) show(a device.ElsewhereAnswer, ok bool, err error) {
 	v.text.Refresh()
 	switch {
 	case !ok && err == nil:
-		v.ask.SetText("Ask now")
+		v.ask.SetText(v.u.T("elsewhere.ask_now"))
 	case a.Waiting && a.Reply == nil:
-		v.ask.SetText("Try now")
+		v.ask.SetText(v.u.T("elsewhere.try_now"))
 	default:
-		v.ask.SetText("Ask again")
+		v.ask.SetText(v.u.T("elsewhere.ask_again"))
 	}
 	v.ask.Show()
 }
 
 // elsewhereText says in plain words what the device knows of the question.
-func elsewhereText(a device.ElsewhereAnswer, ok bool, err error) (string, widget.Importance) {
+func (u *UI) elsewhereText(a device.ElsewhereAnswer, ok bool, err error) (string, widget.Importance) {
 	switch {
 	case err != nil && errors.Is(err, device.ErrNoHub):
-		return "Registered elsewhere? This device has no hub, so it cannot ask the regional joint database.", widget.MediumImportance
+		return u.T("elsewhere.no_hub"), widget.MediumImportance
 	case err != nil:
-		return "Registered elsewhere? The question could not be asked: " + syncErrorText(err), widget.WarningImportance
+		return u.Tf("elsewhere.failed", i18n.Args{"Error": u.syncErrorText(err)}), widget.WarningImportance
 	case !ok:
-		return "Registered elsewhere? Not asked yet on this device.", widget.MediumImportance
+		return u.T("elsewhere.not_asked"), widget.MediumImportance
 	}
 	var b strings.Builder
 	imp := widget.SuccessImportance
 	if a.Reply == nil {
-		b.WriteString("Registered elsewhere? The question waits: ")
 		if a.Error != "" {
-			b.WriteString(a.Error + ". ")
+			return u.Tf("elsewhere.waits_error", i18n.Args{"Error": a.Error}), widget.MediumImportance
 		}
-		b.WriteString("It is asked at the next sync, and the answer will appear on this record.")
-		return b.String(), widget.MediumImportance
+		return u.T("elsewhere.waits"), widget.MediumImportance
 	}
 	rep := a.Reply
+	answered := i18n.Args{"Region": rep.Region, "When": when(a.Answered)}
 	if len(rep.Hits) == 0 {
-		fmt.Fprintf(&b, "No hit: not registered in another country of region %s (answered %s).", rep.Region, when(a.Answered))
+		b.WriteString(u.Tf("elsewhere.no_hit", answered))
 	} else {
 		imp = widget.WarningImportance
-		fmt.Fprintf(&b, "HIT: registered before in another country of region %s (answered %s). Ask the owning country for the details:", rep.Region, when(a.Answered))
+		b.WriteString(u.Tf("elsewhere.hit", answered))
 		if rep.More {
-			fmt.Fprintf(&b, "\nThe region found more than %d; the %d with the strongest evidence are shown.", len(rep.Hits), len(rep.Hits))
+			b.WriteString("\n" + u.Tn("elsewhere.more", len(rep.Hits), nil))
 		}
 		for _, h := range rep.Hits {
-			fmt.Fprintf(&b, "\n• %s, reference %s, registered %s at %s, %s", h.Country, h.Ref, h.Date, h.Place, strings.ToLower(label(h.Category, categoryLabels)))
+			b.WriteString("\n• " + u.Tf("elsewhere.hit_line", i18n.Args{
+				"Country": h.Country, "Ref": h.Ref, "Date": h.Date, "Place": h.Place, "Category": lowerFirst(u.label(h.Category, categoryLabels))}))
 			if h.Evidence != "" {
 				fmt.Fprintf(&b, " (%s)", h.Evidence)
 			}
 			if h.Details != nil {
-				fmt.Fprintf(&b, "\n   As registered there: %s", h.Details.Describe())
+				b.WriteString("\n   " + u.Tf("elsewhere.as_registered", i18n.Args{"Details": h.Details.Describe()}))
 			}
 		}
 	}
 	if a.Waiting {
-		b.WriteString("\nAsked again: the new answer comes with the next sync.")
+		b.WriteString("\n" + u.T("elsewhere.asked_again"))
 	}
 	return b.String(), imp
 }

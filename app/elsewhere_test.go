@@ -202,7 +202,7 @@ func TestElsewhereText(t *testing.T) {
 			[]string{"HIT", "Asked again: the new answer comes with the next sync."}, widget.WarningImportance},
 	}
 	for _, c := range cases {
-		text, imp := elsewhereText(c.a, c.ok, c.err)
+		text, imp := englishUI().elsewhereText(c.a, c.ok, c.err)
 		for _, w := range c.want {
 			if !strings.Contains(text, w) {
 				t.Errorf("%s: %q lacks %q", c.name, text, w)

@@ -2,7 +2,6 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
@@ -12,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/sync/enrol"
 )
 
@@ -43,24 +43,24 @@ func (u *UI) showEnrol() { u.newEnrolScreen() }
 
 func (u *UI) newEnrolScreen() *enrolScreen {
 	s := &enrolScreen{u: u}
-	s.fileBtn = u.button("Open enrolment file…", theme.FolderOpenIcon(), s.openFile)
+	s.fileBtn = u.button(u.T("enrol.open_file"), theme.FolderOpenIcon(), s.openFile)
 	s.fileMsg = newMessage(widget.MediumImportance)
-	s.fileMsg.Set("No file chosen yet.")
-	s.code = u.newEntry("e.g. 7KQ4M-2XD9T")
+	s.fileMsg.Set(u.T("enrol.no_file"))
+	s.code = u.newEntry(u.T("enrol.code_placeholder"))
 	s.code.TextStyle = fyne.TextStyle{Monospace: true}
 	s.code.OnChanged = func(string) { s.showCode() }
 	s.code.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
-	s.codeHint = widget.NewLabel("10 letters and digits. Capitals, spaces and hyphens do not matter.")
+	s.codeHint = widget.NewLabel(u.T("enrol.code_hint"))
 	s.codeHint.Wrapping = fyne.TextWrapWord
 	s.codeMsg = newMessage(widget.DangerImportance)
-	s.officer = u.newEntry("your name as colleagues know it")
+	s.officer = u.newEntry(u.T("setup.officer_placeholder"))
 	s.officer.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
 	s.offMsg = newMessage(widget.DangerImportance)
 	s.pass = u.newPassphraseInput()
 	s.pass.confirm.OnSubmitted = func(string) { s.submit() }
 	s.status = newMessage(widget.DangerImportance)
-	s.join = u.primary("Join this deployment", theme.ConfirmIcon(), s.submit)
-	s.back = u.button("Back", theme.NavigateBackIcon(), func() {
+	s.join = u.primary(u.T("enrol.join"), theme.ConfirmIcon(), s.submit)
+	s.back = u.button(u.T("common.back"), theme.NavigateBackIcon(), func() {
 		if !s.busy {
 			u.showSetup()
 		}
@@ -69,18 +69,17 @@ func (u *UI) newEnrolScreen() *enrolScreen {
 	s.progress.Hide()
 
 	intro := container.NewVBox(
-		heading("Join with an enrolment file"),
-		para("HQ gives you two things, separately: an enrolment file (on a USB stick, say) and a one-time code (read over the phone, say). "+
-			"This device then joins the national deployment and sends its registrations to the hub."),
+		heading(u.T("enrol.title")),
+		para(u.T("enrol.intro")),
 	)
 	left := []fyne.CanvasObject{
-		section("1. Enrolment file", toolbar(s.fileBtn), s.fileMsg.Object()),
-		section("2. One-time code",
-			labelled("Code", s.code, s.codeMsg), s.codeHint),
+		section(u.T("enrol.step_file"), toolbar(s.fileBtn), s.fileMsg.Object()),
+		section(u.T("enrol.step_code"),
+			labelled(u.T("enrol.code"), s.code, s.codeMsg), s.codeHint),
 	}
 	right := []fyne.CanvasObject{
-		section("3. First officer (supervisor of this device)",
-			labelled("Officer name", s.officer, s.offMsg),
+		section(u.T("enrol.step_officer"),
+			labelled(u.T("setup.officer_name"), s.officer, s.offMsg),
 			s.pass.Object(),
 		),
 		s.status.Object(),
@@ -107,15 +106,15 @@ func (s *enrolScreen) openFile() {
 			case err != nil:
 				s.file = nil
 				s.fileMsg.SetImportance(widget.DangerImportance)
-				s.fileMsg.Set("This file cannot be read. Choose it again, or copy it to the device first.")
+				s.fileMsg.Set(s.u.T("file.unreadable"))
 			case len(b) > enrol.MaxFileSize || !looksLikeEnrolment(b):
 				s.file = nil
 				s.fileMsg.SetImportance(widget.DangerImportance)
-				s.fileMsg.Set(name + " is not an enrolment file. Choose the file HQ sent for this device.")
+				s.fileMsg.Set(s.u.Tf("enrol.not_enrolment", i18n.Args{"Name": name}))
 			default:
 				s.file, s.fileName = b, name
 				s.fileMsg.SetImportance(widget.SuccessImportance)
-				s.fileMsg.Set("Chosen: " + name)
+				s.fileMsg.Set(s.u.Tf("file.chosen", i18n.Args{"Name": name}))
 				s.u.focus(s.code)
 			}
 		})
@@ -144,13 +143,14 @@ func (s *enrolScreen) showCode() {
 		sb.WriteRune(r)
 		n++
 	}
+	u := s.u
 	switch {
 	case n == 0:
-		s.codeHint.SetText("10 letters and digits. Capitals, spaces and hyphens do not matter.")
+		s.codeHint.SetText(u.T("enrol.code_hint"))
 	case n < enrol.CodeLen:
-		s.codeHint.SetText(fmt.Sprintf("Read as %s (%d of %d characters).", sb.String(), n, enrol.CodeLen))
+		s.codeHint.SetText(u.Tf("enrol.read_as_partial", i18n.Args{"Code": sb.String(), "N": n, "Len": enrol.CodeLen}))
 	default:
-		s.codeHint.SetText(fmt.Sprintf("Read as %s (%d characters).", sb.String(), n))
+		s.codeHint.SetText(u.Tn("enrol.read_as", n, i18n.Args{"Code": sb.String()}))
 	}
 }
 
@@ -164,21 +164,21 @@ func (s *enrolScreen) submit() {
 	ok := true
 	if s.file == nil {
 		s.fileMsg.SetImportance(widget.DangerImportance)
-		s.fileMsg.Set("Choose the enrolment file first.")
+		s.fileMsg.Set(s.u.T("enrol.choose_first"))
 		ok = false
 	}
 	code, err := enrol.NormalizeCode(s.code.Text)
 	if err != nil {
 		if strings.TrimSpace(s.code.Text) == "" {
-			s.codeMsg.Set("Type the one-time code that came with the file.")
+			s.codeMsg.Set(s.u.T("enrol.type_code"))
 		} else {
-			s.codeMsg.Set(capitalise(err.Error()) + " Check the code.")
+			s.codeMsg.Set(s.u.T("enrol.bad_code"))
 		}
 		ok = false
 	}
 	officer := strings.TrimSpace(s.officer.Text)
 	if officer == "" {
-		s.offMsg.Set("Enter the name of the first officer.")
+		s.offMsg.Set(s.u.T("setup.enter_officer"))
 		ok = false
 	}
 	pass, passOK := s.pass.Value()
@@ -208,28 +208,30 @@ func (s *enrolScreen) submit() {
 		s.file = nil
 		s.u.dev = dev
 		info := dev.Info()
-		note := fmt.Sprintf("This device joined the deployment of %s as %s at %s. Unlock to start.", info.Country, info.Name, info.Station)
+		note := i18n.Args{"Country": info.Country, "Device": info.Name, "Station": info.Station}
+		const joined = "enrol.joined"
 		o, oerr := dev.OfficerByName(officer)
 		if oerr != nil {
-			s.u.showUnlock(note)
+			s.u.showUnlockFor("", joined, note)
 			return
 		}
-		s.u.showUnlockFor(o.ID, note)
+		s.u.showUnlockFor(o.ID, joined, note)
 	})
 }
 
 // showError says in plain words why joining failed.
 func (s *enrolScreen) showError(err error) {
+	u := s.u
 	switch {
 	case errors.Is(err, enrol.ErrWrongCode):
-		s.codeMsg.Set("This code does not open this file. Check each character of the code, and that the file is the one sent with it.")
-		s.status.Set("Nothing was set up: the code does not match the file.")
+		s.codeMsg.Set(u.T("enrol.wrong_code"))
+		s.status.Set(u.T("enrol.wrong_code_status"))
 		s.u.focus(s.code)
 	case errors.Is(err, device.ErrInitialised):
-		s.status.Set("This device is already set up. Close the app and open it again to unlock it.")
+		s.status.Set(u.T("setup.already"))
 	case strings.Contains(err.Error(), "enrolment file"):
-		s.status.Set("Nothing was set up: " + strings.TrimSuffix(plainError(err), ".") + ". Ask HQ for a new enrolment file.")
+		s.status.Set(u.Tf("enrol.bad_file", i18n.Args{"Error": strings.TrimSuffix(u.plainError(err), ".")}))
 	default:
-		s.status.Set("Nothing was set up. " + plainError(err))
+		s.status.Set(u.Tf("setup.failed", i18n.Args{"Error": u.plainError(err)}))
 	}
 }

@@ -33,11 +33,11 @@ func TestAddFamilyMemberFromRecord(t *testing.T) {
 	h.tapOverlay("Yes")
 	h.waitFor("the member form", func() bool { return h.shows("Family or group: person 2") })
 	f := h.u.sh.reg.form
-	if f.family.Text != "Sample-Haddad" || f.relationship.Selected != relationshipLabels["child"] {
+	if f.family.Text != "Sample-Haddad" || f.relationship.Selected != h.u.T(relationshipLabels["child"]) {
 		t.Fatalf("the new member's form does not start with the family's data: family %q, relationship %q", f.family.Text, f.relationship.Selected)
 	}
 	h.fillPerson("Example Lina", "Female", dobFull, "2015-06-01")
-	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
+	h.radio(h.u.T(categoryLabels[registry.CategoryIrregular])).SetSelected(h.u.T(categoryLabels[registry.CategoryIrregular]))
 	h.tap("Review and save")
 	h.waitFor("the review", func() bool { return h.shows("Check before saving") })
 	numbered := false

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"runtime"
@@ -14,6 +13,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/storage"
+
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // saveDialog is Fyne's file save dialog, suggesting name. What the app
@@ -27,8 +28,7 @@ func (u *UI) saveDialog(name string, done func(fyne.URIWriteCloser)) {
 		}
 		if err := ownerOnly(w); err != nil {
 			_ = w.Close()
-			//lint:ignore ST1005 the officer reads this sentence in a dialog
-			dialog.ShowError(errors.New("The file could not be protected there, so nothing was written. Choose another place."), u.win)
+			u.showError(u.T("file.unprotected"))
 			return
 		}
 		done(w)
@@ -128,12 +128,12 @@ func firstLine(s string) string {
 }
 
 // printResult says in plain words what happened to a print job.
-func printResult(said string, err error) string {
+func (u *UI) printResult(said string, err error) string {
 	if err != nil {
-		return fmt.Sprintf("The receipt could not be printed (the print system said: %s). Check that a printer is connected and switched on, or save the PDF and print it elsewhere.", err)
+		return u.Tf("print.failed", i18n.Args{"Error": err.Error()})
 	}
 	if said != "" {
-		return "Sent to the printer (" + said + "). Collect the receipt from the printer."
+		return u.Tf("print.sent_said", i18n.Args{"Said": said})
 	}
-	return "Sent to the printer. Collect the receipt from the printer."
+	return u.T("print.sent")
 }

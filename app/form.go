@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"image"
 	_ "image/jpeg" // photos may be JPEG
 	_ "image/png"  // or PNG
@@ -23,19 +22,34 @@ import (
 	"golang.org/x/image/draw"
 
 	"github.com/fieldreg/fieldreg/assets"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
-// Date of birth precisions offered by the form.
+// Date of birth precisions offered by the form (message IDs of their
+// labels).
 const (
-	dobFull     = "Full date"
-	dobMonth    = "Year and month"
-	dobYear     = "Year only"
-	dobEstimate = "Estimate from age"
-	dobUnknown  = "Not known"
+	dobFull     = "dob.full"
+	dobMonth    = "dob.month"
+	dobYear     = "dob.year"
+	dobEstimate = "dob.estimate"
+	dobUnknown  = "dob.unknown"
 )
 
 var dobPrecisions = []string{dobFull, dobMonth, dobYear, dobEstimate, dobUnknown}
+
+// dobKind is the precision (one of dobPrecisions) the officer chose, or "".
+func (f *personForm) dobKind() string {
+	for _, id := range dobPrecisions {
+		if f.u.T(id) == f.dobPrec.Selected {
+			return id
+		}
+	}
+	return ""
+}
+
+// setDobKind chooses the precision id.
+func (f *personForm) setDobKind(id string) { f.dobPrec.SetSelected(f.u.T(id)) }
 
 // encounterLayout is how the encounter date-time is typed (local time).
 const encounterLayout = "2006-01-02 15:04"
@@ -101,39 +115,39 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.warnings = newMessage(widget.WarningImportance)
 	f.summary = newMessage(widget.DangerImportance)
 
-	f.family = u.newEntry("e.g. HADDAD")
-	f.given = u.newEntry("e.g. Omar Khaled")
-	f.origName = u.newEntry("as the person writes it")
-	f.origLang = u.newCodePicker(assets.Languages(), false, "language of that script, e.g. Arabic")
-	f.aliases = u.newMultiLine("one name per line", 2)
-	f.sex = u.radio(labelsOf(sexCodes, sexLabels), nil)
+	f.family = u.newEntry(u.T("form.family_placeholder"))
+	f.given = u.newEntry(u.T("form.given_placeholder"))
+	f.origName = u.newEntry(u.T("form.orig_name_placeholder"))
+	f.origLang = u.newCodePicker(assets.Languages(), false, u.T("form.orig_lang_placeholder"))
+	f.aliases = u.newMultiLine(u.T("form.aliases_placeholder"), 2)
+	f.sex = u.radio(u.labelsOf(sexCodes, sexLabels), nil)
 	f.sex.Horizontal = true
-	f.dob = u.newEntry("YYYY-MM-DD")
-	f.dobPrec = u.selectBox(dobPrecisions, func(v string) { f.dobChanged(v) })
-	f.pob = u.newEntry("town or region, country")
-	f.nats = u.newCodePicker(assets.Countries(), true, "type a country, e.g. Syria or SYR; XXA stateless")
-	f.relationship = u.selectBox(labelsOf(registry.Relationships, relationshipLabels), nil)
-	f.relationship.PlaceHolder = "Choose the relationship"
-	f.docType = u.selectBox(labelsOf(registry.DocumentTypes, documentLabels), nil)
-	f.docType.PlaceHolder = "No document"
-	f.docNum = u.newEntry("as printed")
-	f.docCountry = u.newCodePicker(assets.Countries(), false, "issuing country")
-	f.docExpiry = u.newEntry("YYYY-MM-DD")
-	f.encKind = u.selectBox(labelsOf(registry.EncounterKinds, encounterLabels), nil)
-	f.encKind.PlaceHolder = "Choose how the person was met"
-	f.encPlace = u.newEntry("crossing point or locality")
-	f.encAt = u.newEntry("YYYY-MM-DD HH:MM")
-	f.category = u.radio(labelsOf(registry.Categories, categoryLabels), nil)
+	f.dob = u.newEntry(u.T("form.date_placeholder"))
+	f.dobPrec = u.selectBox(u.tAll(dobPrecisions), nil)
+	f.pob = u.newEntry(u.T("form.pob_placeholder"))
+	f.nats = u.newCodePicker(assets.Countries(), true, u.T("form.nats_placeholder"))
+	f.relationship = u.selectBox(u.labelsOf(registry.Relationships, relationshipLabels), nil)
+	f.relationship.PlaceHolder = u.T("form.relationship_placeholder")
+	f.docType = u.selectBox(u.labelsOf(registry.DocumentTypes, documentLabels), nil)
+	f.docType.PlaceHolder = u.T("document.none")
+	f.docNum = u.newEntry(u.T("form.doc_number_placeholder"))
+	f.docCountry = u.newCodePicker(assets.Countries(), false, u.T("form.doc_country_placeholder"))
+	f.docExpiry = u.newEntry(u.T("form.date_placeholder"))
+	f.encKind = u.selectBox(u.labelsOf(registry.EncounterKinds, encounterLabels), nil)
+	f.encKind.PlaceHolder = u.T("form.encounter_kind_placeholder")
+	f.encPlace = u.newEntry(u.T("form.encounter_place_placeholder"))
+	f.encAt = u.newEntry(u.T("form.datetime_placeholder"))
+	f.category = u.radio(u.labelsOf(registry.Categories, categoryLabels), nil)
 	for _, v := range registry.Vulnerabilities {
-		f.vulns = append(f.vulns, u.check(label(v, vulnerabilityLabels), nil))
+		f.vulns = append(f.vulns, u.check(u.label(v, vulnerabilityLabels), nil))
 	}
-	f.langs = u.newCodePicker(assets.Languages(), true, "type a language, e.g. Arabic or Pashto")
-	f.interpreter = u.check("An interpreter was used", nil)
-	f.notice = u.check("The information notice was given", nil)
+	f.langs = u.newCodePicker(assets.Languages(), true, u.T("form.langs_placeholder"))
+	f.interpreter = u.check(u.T("form.interpreter"), nil)
+	f.notice = u.check(u.T("form.notice"), nil)
 	f.photoBox = container.NewHBox()
-	f.photoRemove = u.button("Remove photo", theme.DeleteIcon(), func() { f.setPhoto(nil) })
-	f.notes = u.newMultiLine("anything else the next officer should know (no medical details beyond what is needed)", 3)
-	f.reason = u.newEntry("why the record is changed, e.g. name spelled from passport")
+	f.photoRemove = u.button(u.T("form.remove_photo"), theme.DeleteIcon(), func() { f.setPhoto(nil) })
+	f.notes = u.newMultiLine(u.T("form.notes_placeholder"), 3)
+	f.reason = u.newEntry(u.T("form.reason_placeholder"))
 	f.first = f.family
 	if amend {
 		f.first = f.reason
@@ -153,7 +167,7 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 		e.OnChanged = func(string) { notify() }
 	}
 	f.sex.OnChanged = func(string) { u.activity(); notify() }
-	f.dobPrec.OnChanged = func(v string) { u.activity(); f.dobChanged(v); notify() }
+	f.dobPrec.OnChanged = func(string) { u.activity(); f.dobChanged(f.dobKind()); notify() }
 	f.nats.OnChanged = notify
 	// Every other input clears its error once corrected.
 	for _, e := range []*entry{f.origName, f.aliases, f.pob, f.docExpiry, f.encPlace, f.encAt, f.notes, f.reason} {
@@ -178,53 +192,54 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 	for _, c := range f.vulns {
 		vulnGrid.Add(c)
 	}
+	u := f.u
 	identity := []fyne.CanvasObject{
-		labelled("Family name", f.family, f.errs["family_name"]),
-		labelled("Given names", f.given, f.errs["given_names"]),
-		labelled("Sex", f.sex, f.errs["sex"]),
-		fieldLabel("Date of birth"),
+		labelled(u.T("form.family_name"), f.family, f.errs["family_name"]),
+		labelled(u.T("form.given_names"), f.given, f.errs["given_names"]),
+		labelled(u.T("form.sex"), f.sex, f.errs["sex"]),
+		fieldLabel(u.T("form.birth_date")),
 		pair(f.dobPrec, f.dob), f.errs["birth_date"].Object(),
-		labelled("Place of birth", f.pob, f.errs["place_of_birth"]),
-		labelled("Nationality (one or more)", f.nats.Object(), f.errs["nationalities"]),
+		labelled(u.T("form.place_of_birth"), f.pob, f.errs["place_of_birth"]),
+		labelled(u.T("form.nationality"), f.nats.Object(), f.errs["nationalities"]),
 	}
 	if f.group {
-		identity = append(identity, labelled("Relationship in the family or group", f.relationship, f.errs["relationship"]))
+		identity = append(identity, labelled(u.T("form.relationship"), f.relationship, f.errs["relationship"]))
 	}
 	identity = append(identity,
-		labelled("Name in original script", f.origName, f.errs["original_script_name"]),
-		labelled("Language of that script", f.origLang.Object(), f.errs["original_script_lang"]),
-		labelled("Other names and aliases", f.aliases, f.errs["aliases"]),
+		labelled(u.T("form.orig_name"), f.origName, f.errs["original_script_name"]),
+		labelled(u.T("form.orig_lang"), f.origLang.Object(), f.errs["original_script_lang"]),
+		labelled(u.T("form.aliases"), f.aliases, f.errs["aliases"]),
 	)
 	left = []fyne.CanvasObject{
-		section("Identity", identity...),
-		section("Document",
-			labelled("Type", f.docType, message{}),
-			labelled("Number", f.docNum, message{}),
-			labelled("Issuing country", f.docCountry.Object(), message{}),
-			labelled("Expiry date", f.docExpiry, f.errs["document"]),
+		section(u.T("form.identity"), identity...),
+		section(u.T("form.document"),
+			labelled(u.T("form.doc_type"), f.docType, message{}),
+			labelled(u.T("form.doc_number"), f.docNum, message{}),
+			labelled(u.T("form.doc_country"), f.docCountry.Object(), message{}),
+			labelled(u.T("form.doc_expiry"), f.docExpiry, f.errs["document"]),
 		),
 	}
 	right = []fyne.CanvasObject{
-		section("Encounter",
-			labelled("Kind", f.encKind, message{}),
-			labelled("Place", f.encPlace, message{}),
-			labelled("Date and time", f.encAt, f.errs["encounter"]),
+		section(u.T("form.encounter"),
+			labelled(u.T("form.encounter_kind"), f.encKind, message{}),
+			labelled(u.T("form.encounter_place"), f.encPlace, message{}),
+			labelled(u.T("form.encounter_at"), f.encAt, f.errs["encounter"]),
 		),
-		section("Category", f.category, f.errs["category"].Object()),
-		section("Needs and languages",
-			fieldLabel("Vulnerabilities"), vulnGrid, f.errs["vulnerabilities"].Object(),
-			labelled("Languages spoken", f.langs.Object(), f.errs["languages"]),
+		section(u.T("form.category"), f.category, f.errs["category"].Object()),
+		section(u.T("form.needs"),
+			fieldLabel(u.T("form.vulnerabilities")), vulnGrid, f.errs["vulnerabilities"].Object(),
+			labelled(u.T("form.languages"), f.langs.Object(), f.errs["languages"]),
 			f.interpreter, f.notice,
 		),
-		section("Photo",
+		section(u.T("form.photo"),
 			f.photoBox,
-			toolbar(f.u.button("Choose photo from file…", theme.FileImageIcon(), f.choosePhoto), f.photoRemove),
+			toolbar(u.button(u.T("form.choose_photo"), theme.FileImageIcon(), f.choosePhoto), f.photoRemove),
 			f.errs["photo"].Object(),
 		),
-		section("Notes", f.notes, f.errs["notes"].Object()),
+		section(u.T("form.notes"), f.notes, f.errs["notes"].Object()),
 	}
 	if f.amend {
-		left = append([]fyne.CanvasObject{section("Reason for the change (required)", f.reason, f.errs["reason"].Object())}, left...)
+		left = append([]fyne.CanvasObject{section(u.T("form.reason"), f.reason, f.errs["reason"].Object())}, left...)
 	}
 	right = append(right, f.warnings.Object())
 	return left, right
@@ -233,13 +248,13 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 func (f *personForm) dobChanged(v string) {
 	switch v {
 	case dobFull:
-		f.dob.SetPlaceHolder("YYYY-MM-DD")
+		f.dob.SetPlaceHolder(f.u.T("form.date_placeholder"))
 	case dobMonth:
-		f.dob.SetPlaceHolder("YYYY-MM")
+		f.dob.SetPlaceHolder(f.u.T("form.month_placeholder"))
 	case dobYear:
-		f.dob.SetPlaceHolder("YYYY")
+		f.dob.SetPlaceHolder(f.u.T("form.year_placeholder"))
 	case dobEstimate:
-		f.dob.SetPlaceHolder("age in years, e.g. 34")
+		f.dob.SetPlaceHolder(f.u.T("form.age_placeholder"))
 	case dobUnknown:
 		f.dob.SetText("")
 		f.dob.SetPlaceHolder("")
@@ -262,48 +277,49 @@ func (f *personForm) fill(p *registry.Person) {
 	f.origName.SetText(p.OriginalScriptName)
 	f.origLang.Set(p.OriginalScriptLang)
 	f.aliases.SetText(strings.Join(p.Aliases, "\n"))
+	u := f.u
 	if p.Sex != "" {
-		f.sex.SetSelected(label(p.Sex, sexLabels))
+		f.sex.SetSelected(u.label(p.Sex, sexLabels))
 	}
 	switch p.BirthDate.Precision() {
 	case "unknown":
-		f.dobPrec.SetSelected(dobFull)
+		f.setDobKind(dobFull)
 		if f.amend {
-			f.dobPrec.SetSelected(dobUnknown)
+			f.setDobKind(dobUnknown)
 		}
 	case "estimated":
-		f.dobPrec.SetSelected(dobEstimate)
+		f.setDobKind(dobEstimate)
 		f.dob.SetText(strconv.Itoa(f.u.dev.Now().Year() - p.BirthDate.Year))
 	case "year":
-		f.dobPrec.SetSelected(dobYear)
+		f.setDobKind(dobYear)
 		f.dob.SetText(p.BirthDate.String())
 	case "month":
-		f.dobPrec.SetSelected(dobMonth)
+		f.setDobKind(dobMonth)
 		f.dob.SetText(p.BirthDate.String())
 	default:
-		f.dobPrec.SetSelected(dobFull)
+		f.setDobKind(dobFull)
 		f.dob.SetText(p.BirthDate.String())
 	}
 	f.pob.SetText(p.PlaceOfBirth)
 	f.nats.Set(p.Nationalities...)
 	if p.Relationship != "" {
-		f.relationship.SetSelected(label(p.Relationship, relationshipLabels))
+		f.relationship.SetSelected(u.label(p.Relationship, relationshipLabels))
 	}
 	if p.Document.Type != "" {
-		f.docType.SetSelected(label(p.Document.Type, documentLabels))
+		f.docType.SetSelected(u.label(p.Document.Type, documentLabels))
 	}
 	f.docNum.SetText(p.Document.Number)
 	f.docCountry.Set(p.Document.IssuingCountry)
 	f.docExpiry.SetText(p.Document.Expiry)
 	if p.Encounter.Kind != "" {
-		f.encKind.SetSelected(label(p.Encounter.Kind, encounterLabels))
+		f.encKind.SetSelected(u.label(p.Encounter.Kind, encounterLabels))
 	}
 	f.encPlace.SetText(p.Encounter.Place)
 	if !p.Encounter.At.IsZero() {
 		f.encAt.SetText(p.Encounter.At.Local().Format(encounterLayout))
 	}
 	if p.Category != "" {
-		f.category.SetSelected(label(p.Category, categoryLabels))
+		f.category.SetSelected(u.label(p.Category, categoryLabels))
 	}
 	for i, v := range registry.Vulnerabilities {
 		f.vulns[i].SetChecked(contains(p.Vulnerabilities, v))
@@ -328,6 +344,7 @@ func contains(list []string, v string) bool {
 // (a date of 2023-02-30) come back as FieldErrors; the rest is for
 // registry.Validate.
 func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors) {
+	u := f.u
 	fe := registry.FieldErrors{}
 	p := f.base
 	p.FamilyName = f.family.Text
@@ -335,33 +352,35 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	p.OriginalScriptName = f.origName.Text
 	p.OriginalScriptLang = f.origLang.Value()
 	p.Aliases = strings.Split(f.aliases.Text, "\n")
-	p.Sex = codeOf(f.sex.Selected, sexCodes, sexLabels)
+	p.Sex = u.codeOf(f.sex.Selected, sexCodes, sexLabels)
 	if p.Sex == "" {
 		// In the words of the buttons, not of the stored codes.
-		fe["sex"] = "choose " + strings.Join(labelsOf(sexCodes, sexLabels)[:len(sexCodes)-1], ", ") + " or " + label(sexCodes[len(sexCodes)-1], sexLabels)
+		labels := u.labelsOf(sexCodes, sexLabels)
+		fe["sex"] = u.Tf("form.choose_sex", i18n.Args{"Some": strings.Join(labels[:len(labels)-1], ", "), "Last": labels[len(labels)-1]})
 	}
 	p.BirthDate = registry.Date{}
 	dob := strings.TrimSpace(f.dob.Text)
 	if dob != "" {
 		var err error
-		switch f.dobPrec.Selected {
+		kind := f.dobKind()
+		switch kind {
 		case dobEstimate:
 			age, aerr := strconv.Atoi(dob)
 			if aerr != nil {
-				fe["birth_date"] = "type the age as a number of years"
+				fe["birth_date"] = u.T("form.age_number")
 				break
 			}
 			if p.BirthDate, err = registry.EstimateFromAge(age, now); err != nil {
-				fe["birth_date"] = "the age must be between 0 and 120"
+				fe["birth_date"] = u.T("form.age_range")
 			}
 		default:
-			want := map[string]string{dobFull: "full", dobMonth: "month", dobYear: "year"}[f.dobPrec.Selected]
-			hint := map[string]string{dobFull: "YYYY-MM-DD", dobMonth: "YYYY-MM", dobYear: "YYYY"}[f.dobPrec.Selected]
+			want := map[string]string{dobFull: "full", dobMonth: "month", dobYear: "year"}[kind]
+			hint := map[string]string{dobFull: "form.date_placeholder", dobMonth: "form.month_placeholder", dobYear: "form.year_placeholder"}[kind]
 			p.BirthDate, err = registry.ParseDate(dob)
 			if err != nil || p.BirthDate.Estimated || (want != "" && p.BirthDate.Precision() != want) {
-				fe["birth_date"] = "type the date as " + hint + " (or change what is known)"
+				fe["birth_date"] = u.Tf("form.date_as", i18n.Args{"Format": u.T(hint)})
 				if errors.Is(err, registry.ErrBadDate) && strings.Contains(err.Error(), "does not exist") {
-					fe["birth_date"] = "this date does not exist"
+					fe["birth_date"] = u.T("form.date_not_exist")
 				}
 				p.BirthDate = registry.Date{}
 			}
@@ -369,14 +388,14 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	}
 	p.PlaceOfBirth = f.pob.Text
 	p.Nationalities = f.nats.Selected()
-	p.Relationship = codeOf(f.relationship.Selected, registry.Relationships, relationshipLabels)
+	p.Relationship = u.codeOf(f.relationship.Selected, registry.Relationships, relationshipLabels)
 	p.Document = registry.Document{
-		Type:           codeOf(f.docType.Selected, registry.DocumentTypes, documentLabels),
+		Type:           u.codeOf(f.docType.Selected, registry.DocumentTypes, documentLabels),
 		Number:         f.docNum.Text,
 		IssuingCountry: f.docCountry.Value(),
 		Expiry:         strings.TrimSpace(f.docExpiry.Text),
 	}
-	p.Encounter = registry.Encounter{Kind: codeOf(f.encKind.Selected, registry.EncounterKinds, encounterLabels), Place: f.encPlace.Text}
+	p.Encounter = registry.Encounter{Kind: u.codeOf(f.encKind.Selected, registry.EncounterKinds, encounterLabels), Place: f.encPlace.Text}
 	if at := strings.TrimSpace(f.encAt.Text); at != "" && !f.base.Encounter.At.IsZero() && at == f.base.Encounter.At.Local().Format(encounterLayout) {
 		// Unchanged: keep the stored time to the second, so an amendment does
 		// not rewrite the encounter the officer did not touch.
@@ -384,12 +403,12 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	} else if at != "" {
 		t, err := time.ParseInLocation(encounterLayout, at, time.Local)
 		if err != nil {
-			fe["encounter"] = "type the date and time as YYYY-MM-DD HH:MM, e.g. 2025-03-14 16:30"
+			fe["encounter"] = u.T("form.datetime_as")
 		} else {
 			p.Encounter.At = t
 		}
 	}
-	p.Category = codeOf(f.category.Selected, registry.Categories, categoryLabels)
+	p.Category = u.codeOf(f.category.Selected, registry.Categories, categoryLabels)
 	p.Vulnerabilities = nil
 	for i, v := range registry.Vulnerabilities {
 		if f.vulns[i].Checked {
@@ -411,7 +430,7 @@ func (f *personForm) validate() (*registry.Person, bool) {
 	now := f.u.dev.Now()
 	p, fe := f.problems(now)
 	f.showErrors(fe)
-	f.warnings.Set(warningText(registry.Warnings(p, now)))
+	f.warnings.Set(f.u.warningText(registry.Warnings(p, now)))
 	if len(fe) > 0 {
 		return nil, false
 	}
@@ -435,7 +454,7 @@ func (f *personForm) problems(now time.Time) (*registry.Person, registry.FieldEr
 		}
 	}
 	if f.amend && strings.TrimSpace(f.reason.Text) == "" {
-		fe["reason"] = "say why the record is changed"
+		fe["reason"] = f.u.T("form.say_why")
 	}
 	return p, fe
 }
@@ -464,7 +483,7 @@ func (f *personForm) recheck() {
 		if _, shown := f.errs[k]; !shown {
 			// A problem without a field of its own stays in the summary.
 			left++
-			other = append(other, errText(k, v))
+			other = append(other, f.u.problemText(k, v))
 		}
 	}
 	if !f.noted {
@@ -481,14 +500,11 @@ func (f *personForm) note(msg string) {
 }
 
 func (f *personForm) setSummary(n int, other []string) {
-	switch {
-	case n == 0:
+	if n == 0 {
 		f.summary.Set("")
-	case n == 1:
-		f.summary.Set(strings.TrimSpace("Please correct the field marked in red. " + strings.Join(other, " ")))
-	default:
-		f.summary.Set(strings.TrimSpace(fmt.Sprintf("Please correct the %d fields marked in red. %s", n, strings.Join(other, " "))))
+		return
 	}
+	f.summary.Set(strings.TrimSpace(f.u.Tn("form.correct", n, i18n.Args{"Other": strings.Join(other, " ")})))
 }
 
 // showErrors puts each problem next to its field and a summary at the end.
@@ -500,31 +516,21 @@ func (f *personForm) showErrors(fe registry.FieldErrors) {
 	var other []string
 	for k, v := range fe {
 		if m, ok := f.errs[k]; ok {
-			m.Set(errText(k, v))
+			m.Set(f.u.problemText(k, v))
 		} else {
-			other = append(other, errText(k, v))
+			other = append(other, f.u.problemText(k, v))
 		}
 	}
 	f.setSummary(len(fe), other)
 }
 
-// errText makes a FieldErrors message a sentence that names its field.
-func errText(field, msg string) string {
-	for _, lead := range []string{"is ", "contains ", "must ", "number ", "expiry ", "unknown "} {
-		if strings.HasPrefix(msg, lead) {
-			return capitalise(label(field, fieldLabels) + " " + msg)
-		}
-	}
-	return capitalise(msg)
-}
-
-func warningText(ws []string) string {
+func (u *UI) warningText(ws []string) string {
 	if len(ws) == 0 {
 		return ""
 	}
 	parts := make([]string, len(ws))
 	for i, w := range ws {
-		parts[i] = "Note: " + capitalise(w)
+		parts[i] = u.Tf("form.note", i18n.Args{"Warning": u.warning(w)})
 	}
 	return strings.Join(parts, "\n")
 }
@@ -540,12 +546,12 @@ func (f *personForm) choosePhoto() {
 		f.errs["photo"].Set("")
 		switch {
 		case err != nil:
-			f.errs["photo"].Set("The file could not be read. Try another one.")
+			f.errs["photo"].Set(f.u.T("form.photo_unreadable"))
 		case len(data) > registry.MaxPhotoBytes:
-			f.errs["photo"].Set("This photo is larger than 2 MiB. Choose a smaller photo, or make it smaller first.")
+			f.errs["photo"].Set(f.u.T("form.photo_too_large"))
 		default:
 			if _, format, err := image.DecodeConfig(bytes.NewReader(data)); err != nil || (format != "jpeg" && format != "png") {
-				f.errs["photo"].Set("This file is not a photo the app can keep. Choose a JPEG or PNG picture.")
+				f.errs["photo"].Set(f.u.T("form.photo_not_photo"))
 				return
 			}
 			f.setPhoto(data)
@@ -560,7 +566,7 @@ func (f *personForm) setPhoto(data []byte) {
 	f.photo = data
 	f.photoBox.RemoveAll()
 	if len(data) == 0 {
-		f.photoBox.Add(widget.NewLabel("No photo."))
+		f.photoBox.Add(widget.NewLabel(f.u.T("form.no_photo")))
 		f.photoRemove.Hide()
 		return
 	}
@@ -573,12 +579,12 @@ func (f *personForm) setPhoto(data []byte) {
 // only a copy scaled to twice the shown size is kept: a 12-megapixel
 // camera photo would otherwise hold 48 MB of pixels for a 120-pixel box.
 func (u *UI) thumbnail(data []byte, w, h float32) fyne.CanvasObject {
-	box := container.NewStack(widget.NewLabel("Loading the photo…"))
+	box := container.NewStack(widget.NewLabel(u.T("form.photo_loading")))
 	go func() {
 		img, err := scaledPhoto(data, int(2*w), int(2*h))
 		u.do(func() {
 			if err != nil {
-				box.Objects = []fyne.CanvasObject{widget.NewLabel("The photo cannot be shown.")}
+				box.Objects = []fyne.CanvasObject{widget.NewLabel(u.T("form.photo_cannot_show"))}
 			} else {
 				c := canvas.NewImageFromImage(img)
 				c.FillMode = canvas.ImageFillContain

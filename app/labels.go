@@ -7,73 +7,75 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 )
 
-// Plain-language labels for the codes of package registry.
+// Message IDs of the plain-language labels for the codes of package
+// registry.
 var (
 	categoryLabels = map[string]string{
-		registry.CategoryProtection:    "Applies for international protection",
-		registry.CategoryIrregular:     "Irregular border crossing",
-		registry.CategoryIllegalStay:   "Staying illegally",
-		registry.CategorySearchRescue:  "Disembarked after search and rescue",
-		registry.CategoryTempProtected: "Temporary protection",
+		registry.CategoryProtection:    "category.protection",
+		registry.CategoryIrregular:     "category.irregular",
+		registry.CategoryIllegalStay:   "category.illegal_stay",
+		registry.CategorySearchRescue:  "category.search_rescue",
+		registry.CategoryTempProtected: "category.temp_protected",
 	}
 	vulnerabilityLabels = map[string]string{
-		registry.VulnUnaccompaniedChild: "Unaccompanied child",
-		registry.VulnSeparatedChild:     "Separated child",
-		registry.VulnPregnancy:          "Pregnant",
-		registry.VulnDisability:         "Disability",
-		registry.VulnMedical:            "Medical needs",
-		registry.VulnTrafficking:        "Signs of trafficking",
-		registry.VulnElderly:            "Elderly",
+		registry.VulnUnaccompaniedChild: "vulnerability.unaccompanied_child",
+		registry.VulnSeparatedChild:     "vulnerability.separated_child",
+		registry.VulnPregnancy:          "vulnerability.pregnancy",
+		registry.VulnDisability:         "vulnerability.disability",
+		registry.VulnMedical:            "vulnerability.medical",
+		registry.VulnTrafficking:        "vulnerability.trafficking",
+		registry.VulnElderly:            "vulnerability.elderly",
 	}
 	documentLabels = map[string]string{
-		"passport": "Passport", "identity_card": "Identity card", "travel_document": "Travel document",
-		"residence_permit": "Residence permit", "other": "Other document",
+		"passport": "document.passport", "identity_card": "document.identity_card", "travel_document": "document.travel_document",
+		"residence_permit": "document.residence_permit", "other": "document.other",
 	}
 	relationshipLabels = map[string]string{
-		"head": "Head of family", "spouse": "Spouse or partner", "child": "Child", "parent": "Parent",
-		"sibling": "Brother or sister", "other_relative": "Other relative", "unrelated": "Not related (travels with the group)",
+		"head": "relationship.head", "spouse": "relationship.spouse", "child": "relationship.child", "parent": "relationship.parent",
+		"sibling": "relationship.sibling", "other_relative": "relationship.other_relative", "unrelated": "relationship.unrelated",
 	}
 	encounterLabels = map[string]string{
-		"apprehension": "Apprehension", "application": "Application for protection",
-		"disembarkation": "Disembarkation", "check": "Check",
+		"apprehension": "encounter.apprehension", "application": "encounter.application",
+		"disembarkation": "encounter.disembarkation", "check": "encounter.check",
 	}
 	sexLabels = map[string]string{
-		registry.SexFemale: "Female", registry.SexMale: "Male", registry.SexOther: "Other (X)", registry.SexUnknown: "Not known",
+		registry.SexFemale: "sex.female", registry.SexMale: "sex.male", registry.SexOther: "sex.other", registry.SexUnknown: "sex.unknown",
 	}
 	sexCodes = []string{registry.SexFemale, registry.SexMale, registry.SexOther, registry.SexUnknown}
 
 	// fieldLabels name Person's JSON fields in the history of versions.
 	fieldLabels = map[string]string{
-		"family_name": "family name", "given_names": "given names", "original_script_name": "name in original script",
-		"original_script_lang": "script language", "aliases": "other names", "nationalities": "nationality",
-		"birth_date": "date of birth", "place_of_birth": "place of birth", "sex": "sex", "document": "document",
-		"category": "category", "encounter": "encounter", "vulnerabilities": "vulnerabilities",
-		"relationship": "relationship", "languages": "languages", "interpreter": "interpreter",
-		"information_notice": "information notice", "photo": "photo", "notes": "notes", "group": "family or group",
+		"family_name": "field.family_name", "given_names": "field.given_names", "original_script_name": "field.original_script_name",
+		"original_script_lang": "field.original_script_lang", "aliases": "field.aliases", "nationalities": "field.nationalities",
+		"birth_date": "field.birth_date", "place_of_birth": "field.place_of_birth", "sex": "field.sex", "document": "field.document",
+		"category": "field.category", "encounter": "field.encounter", "vulnerabilities": "field.vulnerabilities",
+		"relationship": "field.relationship", "languages": "field.languages", "interpreter": "field.interpreter",
+		"information_notice": "field.information_notice", "photo": "field.photo", "notes": "field.notes", "group": "field.group",
 	}
 )
 
 // labelsOf returns the labels of codes in order.
-func labelsOf(codes []string, labels map[string]string) []string {
+func (u *UI) labelsOf(codes []string, labels map[string]string) []string {
 	out := make([]string, len(codes))
 	for i, c := range codes {
-		out[i] = label(c, labels)
+		out[i] = u.label(c, labels)
 	}
 	return out
 }
 
-// label is the label of code, or the code itself if it has none.
-func label(code string, labels map[string]string) string {
-	if l, ok := labels[code]; ok {
-		return l
+// label is the label of code (labels maps codes to message IDs), or the
+// code itself if it has none.
+func (u *UI) label(code string, labels map[string]string) string {
+	if id, ok := labels[code]; ok {
+		return u.T(id)
 	}
 	return code
 }
 
 // codeOf is the code whose label is l, or "".
-func codeOf(l string, codes []string, labels map[string]string) string {
+func (u *UI) codeOf(l string, codes []string, labels map[string]string) string {
 	for _, c := range codes {
-		if labels[c] == l {
+		if id, ok := labels[c]; ok && u.T(id) == l {
 			return c
 		}
 	}
@@ -99,9 +101,9 @@ func codeNames(codes []string, t *assets.Table) string {
 }
 
 // yesNo is "Yes" or "No".
-func yesNo(b bool) string {
+func (u *UI) yesNo(b bool) string {
 	if b {
-		return "Yes"
+		return u.T("common.yes")
 	}
-	return "No"
+	return u.T("common.no")
 }

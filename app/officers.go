@@ -1,16 +1,15 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // officersScreen lets a supervisor add, remove and unlock officers and reset
@@ -33,20 +32,20 @@ func newOfficersScreen(u *UI) *officersScreen {
 	s := &officersScreen{u: u}
 	s.list = container.NewVBox()
 	s.msg = newMessage(widget.SuccessImportance)
-	s.name = u.newEntry("name as colleagues know it")
+	s.name = u.newEntry(u.T("officers.name_placeholder"))
 	s.name.OnSubmitted = func(string) { u.win.Canvas().FocusNext() }
 	s.pass = u.newPassphraseInput()
 	s.pass.confirm.OnSubmitted = func(string) { s.addOfficer() }
-	s.supervisor = u.check("Supervisor (can manage officers and settings)", nil)
-	s.add = u.primary("Add officer", theme.ContentAddIcon(), s.addOfficer)
+	s.supervisor = u.check(u.T("officers.supervisor"), nil)
+	s.add = u.primary(u.T("officers.add"), theme.ContentAddIcon(), s.addOfficer)
 	s.progress = widget.NewProgressBarInfinite()
 	s.progress.Hide()
 	s.addErr = newMessage(widget.DangerImportance)
 	s.refresh()
-	left := []fyne.CanvasObject{widget.NewCard("Officers of this device", "", container.NewVBox(s.msg.Object(), s.list))}
-	right := []fyne.CanvasObject{widget.NewCard("Add an officer", "", container.NewVBox(
-		para("They choose their passphrase here, with you."), fieldLabel("Name"), s.name, s.pass.Object(), s.supervisor, s.addErr.Object(), s.progress, toolbar(s.add)))}
-	s.root = container.NewBorder(container.NewPadded(heading("Officers")), nil, nil, nil, u.newColumns(left, right))
+	left := []fyne.CanvasObject{widget.NewCard(u.T("officers.list"), "", container.NewVBox(s.msg.Object(), s.list))}
+	right := []fyne.CanvasObject{widget.NewCard(u.T("officers.add_title"), "", container.NewVBox(
+		para(u.T("officers.add_help")), fieldLabel(u.T("officers.name")), s.name, s.pass.Object(), s.supervisor, s.addErr.Object(), s.progress, toolbar(s.add)))}
+	s.root = container.NewBorder(container.NewPadded(heading(u.T("nav.officers"))), nil, nil, nil, u.newColumns(left, right))
 	return s
 }
 
@@ -54,21 +53,22 @@ func (s *officersScreen) refresh() {
 	s.list.RemoveAll()
 	officers, err := s.u.sess.Officers()
 	if err != nil {
-		s.list.Add(para(plainError(err)))
+		s.list.Add(para(s.u.plainError(err)))
 		return
 	}
+	u := s.u
 	me := s.u.sess.Officer().ID
 	for _, o := range officers {
 		o := o
 		var tags []string
 		if o.Supervisor {
-			tags = append(tags, "supervisor")
+			tags = append(tags, u.T("officers.tag_supervisor"))
 		}
 		if o.Locked {
-			tags = append(tags, "locked")
+			tags = append(tags, u.T("officers.tag_locked"))
 		}
 		if o.ID == me {
-			tags = append(tags, "you")
+			tags = append(tags, u.T("officers.tag_you"))
 		}
 		if o.Altered {
 			tags = append(tags, "altered")
@@ -86,20 +86,20 @@ func (s *officersScreen) refresh() {
 			// nothing, and only removing it (then adding the officer
 			// again) puts things right.
 			title.Importance = widget.DangerImportance
-			warn := widget.NewLabel("This entry was changed outside fieldreg (its name, role or passphrase data do not verify). It cannot unlock the device and grants nothing. Remove it and add the officer again.")
+			warn := widget.NewLabel(u.T("officers.altered"))
 			warn.Wrapping = fyne.TextWrapWord
 			warn.Importance = widget.DangerImportance
-			rm := s.u.button("Remove", theme.DeleteIcon(), func() { s.remove(o) })
+			rm := s.u.button(u.T("officers.remove"), theme.DeleteIcon(), func() { s.remove(o) })
 			rm.Importance = widget.DangerImportance
 			s.list.Add(container.NewVBox(title, warn, toolbar(rm), widget.NewSeparator()))
 			continue
 		}
-		actions := []fyne.CanvasObject{s.u.button("Reset passphrase", theme.ViewRefreshIcon(), func() { s.reset(o) })}
+		actions := []fyne.CanvasObject{s.u.button(u.T("officers.reset"), theme.ViewRefreshIcon(), func() { s.reset(o) })}
 		if o.Locked {
-			actions = append(actions, s.u.primary("Unlock", theme.LoginIcon(), func() { s.unlock(o) }))
+			actions = append(actions, s.u.primary(u.T("unlock.unlock"), theme.LoginIcon(), func() { s.unlock(o) }))
 		}
 		if o.ID != me {
-			rm := s.u.button("Remove", theme.DeleteIcon(), func() { s.remove(o) })
+			rm := s.u.button(u.T("officers.remove"), theme.DeleteIcon(), func() { s.remove(o) })
 			rm.Importance = widget.DangerImportance
 			actions = append(actions, rm)
 		}
@@ -111,7 +111,7 @@ func (s *officersScreen) addOfficer() {
 	s.addErr.Set("")
 	name := strings.TrimSpace(s.name.Text)
 	if name == "" {
-		s.addErr.Set("Enter the officer's name.")
+		s.addErr.Set(s.u.T("officers.enter_name"))
 		return
 	}
 	pass, ok := s.pass.Value()
@@ -133,14 +133,14 @@ func (s *officersScreen) addOfficer() {
 		s.add.Enable()
 		s.progress.Hide()
 		if err != nil {
-			s.addErr.Set(plainError(err))
+			s.addErr.Set(s.u.plainError(err))
 			return
 		}
 		s.name.SetText("")
 		s.pass.pass.SetText("")
 		s.pass.confirm.SetText("")
 		s.supervisor.SetChecked(false)
-		s.msg.Set(fmt.Sprintf("%s was added. They can unlock the device now.", name))
+		s.msg.Set(s.u.Tf("officers.added", i18n.Args{"Name": name}))
 		s.refresh()
 	})
 }
@@ -157,17 +157,17 @@ func (s *officersScreen) unlock(o device.Officer) {
 		}
 		if err != nil {
 			s.msg.Set("")
-			dialog.ShowInformation("Not unlocked", plainError(err), s.u.win)
+			s.u.inform(s.u.T("officers.not_unlocked"), s.u.plainError(err))
 			return
 		}
-		s.msg.Set(o.Name + " is unlocked and can try their passphrase again.")
+		s.msg.Set(s.u.Tf("officers.unlocked", i18n.Args{"Name": o.Name}))
 		s.refresh()
 	})
 }
 
 func (s *officersScreen) remove(o device.Officer) {
-	dialog.ShowConfirm("Remove "+o.Name+"?",
-		"They will no longer be able to unlock this device. What they registered stays, with their name in the history.",
+	s.u.confirm(s.u.Tf("officers.remove_title", i18n.Args{"Name": o.Name}),
+		s.u.T("officers.remove_body"),
 		func(ok bool) {
 			sess := s.u.sess
 			if !ok || sess == nil {
@@ -179,13 +179,13 @@ func (s *officersScreen) remove(o device.Officer) {
 					return
 				}
 				if err != nil {
-					dialog.ShowInformation("Not removed", plainError(err), s.u.win)
+					s.u.inform(s.u.T("officers.not_removed"), s.u.plainError(err))
 					return
 				}
-				s.msg.Set(o.Name + " was removed.")
+				s.msg.Set(s.u.Tf("officers.removed", i18n.Args{"Name": o.Name}))
 				s.refresh()
 			})
-		}, s.u.win)
+		})
 }
 
 // reset shows a form for a new passphrase for o.
@@ -216,21 +216,21 @@ func (s *officersScreen) reset(o device.Officer) {
 			save.Enable()
 			progress.Hide()
 			if err != nil {
-				errMsg.Set(plainError(err))
+				errMsg.Set(u.plainError(err))
 				return
 			}
-			s.msg.Set("The passphrase of " + o.Name + " was changed. Tell them in person, not by message.")
+			s.msg.Set(u.Tf("officers.pass_changed", i18n.Args{"Name": o.Name}))
 			s.refresh()
 			back()
 		})
 	}
-	save = u.primary("Set new passphrase", theme.ConfirmIcon(), do)
+	save = u.primary(u.T("officers.set_pass"), theme.ConfirmIcon(), do)
 	pass.confirm.OnSubmitted = func(string) { do() }
 	content := container.NewVBox(
-		heading("New passphrase for "+o.Name),
-		para("The officer types the new passphrase. This also unlocks them if they were locked."),
+		heading(u.Tf("officers.new_pass_for", i18n.Args{"Name": o.Name})),
+		para(u.T("officers.new_pass_help")),
 		pass.Object(), errMsg.Object(), progress,
-		toolbar(save, u.button("Cancel", theme.CancelIcon(), back)),
+		toolbar(save, u.button(u.T("common.cancel"), theme.CancelIcon(), back)),
 	)
 	u.sh.show(navOfficers, u.scroll(centred(700, container.NewPadded(content))))
 	u.focus(pass.pass)

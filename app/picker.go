@@ -90,7 +90,7 @@ func (p *codePicker) filter() {
 		p.matches.Add(b)
 	}
 	if len(found) == 0 {
-		p.matches.Add(widget.NewLabel("No match. Try part of the name in English, or the three-letter code."))
+		p.matches.Add(widget.NewLabel(p.u.T("picker.no_match")))
 	}
 }
 
@@ -157,7 +157,7 @@ func (p *codePicker) showChips() {
 		p.chips.Show()
 	}
 	if !p.multi && len(p.selected) == 1 {
-		p.entry.SetPlaceHolder("Type to change")
+		p.entry.SetPlaceHolder(p.u.T("picker.type_to_change"))
 	}
 	p.chips.Refresh()
 }

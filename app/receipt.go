@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/receipt"
 )
 
@@ -97,7 +98,7 @@ func (r *receiptScreen) show(i int) {
 		r.renderError(err)
 		return
 	}
-	r.setBody(container.NewPadded(container.NewVBox(para("Preparing the receipt…"), widget.NewProgressBarInfinite())))
+	r.setBody(container.NewPadded(container.NewVBox(para(r.u.T("receipt.preparing")), widget.NewProgressBarInfinite())))
 	sess := r.u.sess
 	id := r.people[i].id
 	var rc *receipt.Receipt
@@ -126,7 +127,7 @@ func (r *receiptScreen) markHit(i int, hit bool) {
 	}
 	text := fmt.Sprintf("%d. %s", i+1, r.people[i].name)
 	if hit {
-		text += " · HIT elsewhere"
+		text += " · " + r.u.T("receipt.hit_elsewhere")
 	}
 	r.chips[i].SetText(text)
 }
@@ -138,8 +139,7 @@ func (r *receiptScreen) setBody(obj fyne.CanvasObject) {
 
 func (r *receiptScreen) renderError(err error) {
 	m := newMessage(widget.DangerImportance)
-	m.Set("No receipt can be made for this person. " + plainError(err) +
-		" The registration itself is saved: give the person the registration ID on paper.")
+	m.Set(r.u.Tf("receipt.cannot_make", i18n.Args{"Error": r.u.plainError(err)}))
 	p := r.people[r.cur]
 	r.setBody(r.u.scroll(container.NewPadded(container.NewVBox(
 		widget.NewLabelWithStyle(p.name, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
@@ -157,15 +157,15 @@ func (r *receiptScreen) render(rc *receipt.Receipt) {
 		g.row(l.Label, l.Value)
 	}
 	actions := []fyne.CanvasObject{
-		u.primary("Save PNG", theme.FileImageIcon(), r.savePNG),
-		u.button("Save PDF", theme.DocumentSaveIcon(), r.savePDF),
+		u.primary(u.T("receipt.save_png"), theme.FileImageIcon(), r.savePNG),
+		u.button(u.T("receipt.save_pdf"), theme.DocumentSaveIcon(), r.savePDF),
 	}
 	if u.printer != nil {
-		actions = append(actions, u.button("Print", theme.DocumentPrintIcon(), r.printPDF))
+		actions = append(actions, u.button(u.T("receipt.print"), theme.DocumentPrintIcon(), r.printPDF))
 	}
 	if len(r.people) > 1 && r.cur+1 < len(r.people) {
 		next := r.cur + 1
-		actions = append(actions, u.button("Next person", theme.NavigateNextIcon(), func() { r.show(next) }))
+		actions = append(actions, u.button(u.T("receipt.next"), theme.NavigateNextIcon(), func() { r.show(next) }))
 	}
 	// The actions come before the lines, so they are in view on a
 	// landscape tablet without scrolling.
@@ -235,11 +235,11 @@ func (r *receiptScreen) saved(name string, err error) {
 	if err != nil {
 		fyne.LogError("saving a receipt failed", nil)
 		r.status.SetImportance(widget.DangerImportance)
-		r.status.Set("The receipt could not be saved there. " + plainError(err) + " Choose another place.")
+		r.status.Set(r.u.Tf("receipt.save_failed", i18n.Args{"Error": r.u.plainError(err)}))
 		return
 	}
 	r.status.SetImportance(widget.SuccessImportance)
-	r.status.Set("Saved as " + name + ".")
+	r.status.Set(r.u.Tf("file.saved_as", i18n.Args{"Name": name}))
 }
 
 // printPDF sends the PDF receipt to the printer off the UI goroutine.
@@ -250,7 +250,7 @@ func (r *receiptScreen) printPDF() {
 		return
 	}
 	r.status.SetImportance(widget.MediumImportance)
-	r.status.Set("Sending the receipt to the printer…")
+	r.status.Set(r.u.T("receipt.printing"))
 	var said string
 	var err error
 	r.u.background(func() {
@@ -264,6 +264,6 @@ func (r *receiptScreen) printPDF() {
 		} else {
 			r.status.SetImportance(widget.SuccessImportance)
 		}
-		r.status.Set(printResult(said, err))
+		r.status.Set(r.u.printResult(said, err))
 	})
 }

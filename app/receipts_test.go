@@ -67,7 +67,7 @@ func (h *harness) registerOne(family, given, sex, dob string) {
 	h.t.Helper()
 	h.typeInto("e.g. HADDAD", family)
 	h.fillPerson(given, sex, dobFull, dob)
-	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
+	h.radio(h.u.T(categoryLabels[registry.CategoryIrregular])).SetSelected(h.u.T(categoryLabels[registry.CategoryIrregular]))
 	h.tap("Review and save")
 	h.waitFor("the review", func() bool { return h.shows("Check before saving") })
 	h.tap("Save")
@@ -243,7 +243,7 @@ func TestCandidatesSamePersonLinksAfterSave(t *testing.T) {
 	if len(h.u.sh.reg.formDecisions) != 1 {
 		t.Fatal("the decision is not kept")
 	}
-	h.radio(categoryLabels[registry.CategoryIrregular]).SetSelected(categoryLabels[registry.CategoryIrregular])
+	h.radio(h.u.T(categoryLabels[registry.CategoryIrregular])).SetSelected(h.u.T(categoryLabels[registry.CategoryIrregular]))
 	h.tap("Review and save")
 	h.waitFor("the review", func() bool { return h.shows("Check before saving") })
 	if !h.shows("Decided: the same person as") {

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -46,22 +47,23 @@ type recordsScreen struct {
 	timer  *time.Timer
 }
 
+// Message IDs of the filters' first choices.
 const (
-	anyCategory      = "Any category"
-	anyNeed          = "Any or no vulnerability"
-	anyVulnerability = "Any vulnerability"
+	anyCategory      = "records.any_category"
+	anyNeed          = "records.any_need"
+	anyVulnerability = "records.any_vulnerability"
 )
 
 func newRecordsScreen(u *UI) *recordsScreen {
 	r := &recordsScreen{u: u, cache: newSummaryCache(summaryCacheSize)}
 	r.loader = newSummaryLoader(u.sess, u.do, r.deliver)
-	r.query = u.newEntry("Search by name, registration ID or document number")
+	r.query = u.newEntry(u.T("records.search_placeholder"))
 	r.query.OnChanged = func(string) { r.searchSoon() }
 	r.query.OnSubmitted = func(string) { r.search() }
-	r.category = u.selectBox(append([]string{anyCategory}, labelsOf(registry.Categories, categoryLabels)...), func(string) { r.search() })
-	r.vuln = u.selectBox(append([]string{anyNeed, anyVulnerability}, labelsOf(registry.Vulnerabilities, vulnerabilityLabels)...), func(string) { r.search() })
-	r.from = u.newEntry("from YYYY-MM-DD")
-	r.to = u.newEntry("to YYYY-MM-DD")
+	r.category = u.selectBox(append([]string{u.T(anyCategory)}, u.labelsOf(registry.Categories, categoryLabels)...), func(string) { r.search() })
+	r.vuln = u.selectBox(append([]string{u.T(anyNeed), u.T(anyVulnerability)}, u.labelsOf(registry.Vulnerabilities, vulnerabilityLabels)...), func(string) { r.search() })
+	r.from = u.newEntry(u.T("records.from_placeholder"))
+	r.to = u.newEntry(u.T("records.to_placeholder"))
 	for _, e := range []*entry{r.from, r.to} {
 		e.OnChanged = func(string) { r.searchSoon() }
 		e.OnSubmitted = func(string) { r.search() }
@@ -84,7 +86,7 @@ func newRecordsScreen(u *UI) *recordsScreen {
 		r.category, r.vuln,
 		r.from, r.to,
 	)
-	top := container.NewVBox(heading("Records"), r.query, filters, r.filterErr.Object(), r.count)
+	top := container.NewVBox(heading(u.T("nav.records")), r.query, filters, r.filterErr.Object(), r.count)
 	r.root = container.NewBorder(container.NewPadded(top), nil, nil, nil, r.list)
 	return r
 }
@@ -174,28 +176,28 @@ func (r *recordsScreen) updateRow(i widget.ListItemID, obj fyne.CanvasObject) {
 		return
 	}
 	if s.err {
-		name.SetText("This record cannot be read")
+		name.SetText(r.u.T("record.cannot_read"))
 		line.SetText(id)
 		flag.SetText("")
 		return
 	}
 	name.SetText(s.sum.FullName())
-	line.SetText(rowLine(s.sum))
+	line.SetText(r.u.rowLine(s.sum))
 	switch {
 	case s.sum.Conflicts > 0:
-		flag.SetText("Conflict")
+		flag.SetText(r.u.T("records.flag_conflict"))
 	case s.sum.Vulnerable:
-		flag.SetText("Vulnerable")
+		flag.SetText(r.u.T("records.flag_vulnerable"))
 	default:
 		flag.SetText("")
 	}
 }
 
 // rowLine is the second line of a list row.
-func rowLine(s device.Summary) string {
+func (u *UI) rowLine(s device.Summary) string {
 	parts := []string{s.ID}
 	if !s.BirthDate.IsZero() {
-		parts = append(parts, "born "+s.BirthDate.String())
+		parts = append(parts, u.Tf("summary.born", i18n.Args{"Date": s.BirthDate.String()}))
 	}
 	if s.Sex != "" {
 		parts = append(parts, s.Sex)
@@ -204,9 +206,9 @@ func rowLine(s device.Summary) string {
 		parts = append(parts, strings.Join(s.Nationalities, " "))
 	}
 	if s.Relationship != "" {
-		parts = append(parts, label(s.Relationship, relationshipLabels))
+		parts = append(parts, u.label(s.Relationship, relationshipLabels))
 	}
-	parts = append(parts, label(s.Category, categoryLabels), when(s.Created.Time()))
+	parts = append(parts, u.label(s.Category, categoryLabels), when(s.Created.Time()))
 	return strings.Join(parts, " · ")
 }
 
@@ -256,7 +258,7 @@ func (r *recordsScreen) search() {
 		r.ids = nil
 		r.list.UnselectAll()
 		r.list.Refresh()
-		r.count.SetText("Correct the dates to see records.")
+		r.count.SetText(r.u.T("records.correct_dates"))
 		return
 	}
 	var ids []string
@@ -273,43 +275,43 @@ func (r *recordsScreen) search() {
 		}
 		if err != nil {
 			fyne.LogError("search failed", nil)
-			r.count.SetText(plainError(err))
+			r.count.SetText(r.u.plainError(err))
 			return
 		}
 		r.ids = ids
 		r.list.UnselectAll()
 		r.list.Refresh()
 		r.list.ScrollToTop()
+		u := r.u
 		switch {
 		case total == 0:
-			r.count.SetText("No records yet. Register someone first.")
+			r.count.SetText(u.T("records.none_yet"))
 		case !filtered:
-			r.count.SetText("All " + number(total) + " records, newest first")
-		case len(ids) == 1:
-			r.count.SetText("1 of " + number(total) + " records found")
+			r.count.SetText(u.Tn("records.all", total, nil))
 		case len(ids) == 0 && mistypedRegID(q.Text):
-			r.count.SetText("No record found. This registration ID has a typing mistake (its last character does not fit the others): check each character against the receipt.")
+			r.count.SetText(u.T("records.mistyped_id"))
 		case len(ids) == 0:
-			r.count.SetText("None of " + number(total) + " records found")
+			r.count.SetText(u.Tn("records.none_found", total, nil))
 		default:
-			r.count.SetText(number(len(ids)) + " of " + number(total) + " records found, newest first")
+			r.count.SetText(u.Tn("records.found", total, i18n.Args{"Found": u.loc.Number(len(ids))}))
 		}
 	})
 }
 
 func (r *recordsScreen) buildQuery() (device.Query, bool, bool) {
 	q := device.Query{Text: strings.TrimSpace(r.query.Text)}
-	q.Category = codeOf(r.category.Selected, registry.Categories, categoryLabels)
+	u := r.u
+	q.Category = u.codeOf(r.category.Selected, registry.Categories, categoryLabels)
 	switch r.vuln.Selected {
-	case anyNeed, "":
-	case anyVulnerability:
+	case u.T(anyNeed), "":
+	case u.T(anyVulnerability):
 		q.Vulnerability = "any"
 	default:
-		q.Vulnerability = codeOf(r.vuln.Selected, registry.Vulnerabilities, vulnerabilityLabels)
+		q.Vulnerability = u.codeOf(r.vuln.Selected, registry.Vulnerabilities, vulnerabilityLabels)
 	}
 	r.filterErr.Set("")
 	if err := q.SetDays(r.from.Text, r.to.Text, time.Local); err != nil {
-		r.filterErr.Set(capitalise(err.Error()))
+		r.filterErr.Set(u.plainError(err))
 		return q, false, false
 	}
 	filtered := q.Text != "" || q.Category != "" || q.Vulnerability != "" || !q.From.IsZero() || !q.To.IsZero()

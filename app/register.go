@@ -1,16 +1,15 @@
 package app
 
 import (
-	"fmt"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -91,21 +90,21 @@ func (r *registerFlow) showForm(p *registry.Person) {
 	r.panel = newCandidatePanel(u, r, f, exclude...)
 	left, right := f.sections()
 
-	title := "New registration"
+	title := u.T("register.title")
 	if group {
-		title = fmt.Sprintf("Family or group: person %d", r.editing+1+r.joinedOffset())
+		title = u.Tf("register.group_title", i18n.Args{"N": r.editing + 1 + r.joinedOffset()})
 	}
 	header := container.NewVBox(heading(title))
 	if r.joinTo != "" {
-		header.Add(para("Joins the family of " + r.joinToName + " (" + r.joinTo + "), already saved."))
+		header.Add(para(u.Tf("register.joins", i18n.Args{"Name": r.joinToName, "ID": r.joinTo})))
 	}
 	if len(r.members) > 0 {
-		chips := container.NewHBox(widget.NewLabel("In this group:"))
+		chips := container.NewHBox(widget.NewLabel(u.T("register.in_group")))
 		for i, m := range r.members {
 			i := i
 			name := m.FullName()
 			if i == r.editing {
-				name += " (this form)"
+				name = u.Tf("register.this_form", i18n.Args{"Name": name})
 			}
 			b := u.button(name, theme.DocumentCreateIcon(), func() { r.switchTo(i) })
 			if i == r.editing {
@@ -116,12 +115,12 @@ func (r *registerFlow) showForm(p *registry.Person) {
 		header.Add(container.NewHScroll(chips))
 	}
 
-	review := u.primary("Review and save", theme.NavigateNextIcon(), func() {
+	review := u.primary(u.T("register.review"), theme.NavigateNextIcon(), func() {
 		if r.keep() {
 			r.review()
 		}
 	})
-	addMember := u.button("Add family member", theme.ContentAddIcon(), func() {
+	addMember := u.button(u.T("register.add_member"), theme.ContentAddIcon(), func() {
 		if r.keep() {
 			if len(r.members) == 1 && r.members[0].Relationship == "" && r.joinTo == "" {
 				r.members[0].Relationship = "head"
@@ -131,9 +130,9 @@ func (r *registerFlow) showForm(p *registry.Person) {
 	})
 	actions := []fyne.CanvasObject{review, addMember}
 	if group || r.editing > 0 {
-		actions = append(actions, u.button("Remove this person", theme.DeleteIcon(), r.removeCurrent))
+		actions = append(actions, u.button(u.T("register.remove_person"), theme.DeleteIcon(), r.removeCurrent))
 	}
-	actions = append(actions, u.button("Start over", theme.CancelIcon(), r.startOver))
+	actions = append(actions, u.button(u.T("register.start_over"), theme.CancelIcon(), r.startOver))
 
 	body := u.newColumns(left, right)
 	r.panel.frame = container.New(&sideLayout{width: 420, wideMin: 1100, natural: r.panel.natural}, body, r.panel.root)
@@ -215,7 +214,7 @@ func (r *registerFlow) switchTo(i int) {
 }
 
 func (r *registerFlow) removeCurrent() {
-	dialog.ShowConfirm("Remove this person?", "What was typed for this person is discarded. Nothing is saved yet.", func(ok bool) {
+	r.u.confirm(r.u.T("register.remove_title"), r.u.T("register.remove_body"), func(ok bool) {
 		if !ok {
 			return
 		}
@@ -229,15 +228,15 @@ func (r *registerFlow) removeCurrent() {
 		}
 		r.editing = len(r.members) - 1
 		r.showForm(r.members[r.editing])
-	}, r.u.win)
+	})
 }
 
 func (r *registerFlow) startOver() {
-	dialog.ShowConfirm("Start over?", "Everything typed and not yet saved is discarded.", func(ok bool) {
+	r.u.confirm(r.u.T("register.start_over_title"), r.u.T("register.start_over_body"), func(ok bool) {
 		if ok {
 			r.reset()
 		}
-	}, r.u.win)
+	})
 }
 
 // joinFamily begins registering a new member of the family or group of
@@ -292,7 +291,7 @@ func (r *registerFlow) review() {
 			r.editing = i
 			r.showForm(r.members[i])
 			r.form.validate()
-			r.form.note(plainError(err))
+			r.form.note(r.u.plainError(err))
 		},
 	}
 	r.u.sh.show(navRegister, rv.build())
@@ -301,20 +300,19 @@ func (r *registerFlow) review() {
 // showSaved shows the registration IDs and each person's receipt.
 func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes string) {
 	u := r.u
-	title := "Saved. Registration ID and receipt"
+	title := u.T("register.saved")
 	if len(ids) > 1 {
-		title = fmt.Sprintf("Saved %d people: one receipt each", len(ids))
+		title = u.Tn("register.saved_n", len(ids), nil)
 	}
 	head := people[0]
 	headID := ids[0]
-	next := u.primary("Register next person", theme.ContentAddIcon(), func() { r.reset() })
-	addMember := u.button("Add family member", theme.ContentAddIcon(), func() { r.joinFamily(headID, head) })
+	next := u.primary(u.T("register.next"), theme.ContentAddIcon(), func() { r.reset() })
+	addMember := u.button(u.T("register.add_member"), theme.ContentAddIcon(), func() { r.joinFamily(headID, head) })
 	var who []receiptFor
 	for i, id := range ids {
 		who = append(who, receiptFor{id: id, name: people[i].FullName()})
 	}
-	intro := "Read the ID to the person; it ends with a check character that catches typing mistakes. " +
-		"Give them the receipt: print it, save it, or let them photograph the code."
+	intro := u.T("register.saved_intro")
 	r.receipts = newReceiptScreen(u, navRegister, title, intro, who, notes, next, addMember)
 	if u.bgSync().enrolled() {
 		// Registered elsewhere? Asked at once for each person; offline,

@@ -13,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -51,10 +52,10 @@ func (r *reviewScreen) build() fyne.CanvasObject {
 			}
 			title = fmt.Sprintf("%d. %s", n, p.FullName())
 		}
-		edit := u.button("Edit", theme.DocumentCreateIcon(), func() { r.onEdit(i) })
+		edit := u.button(u.T("review.edit"), theme.DocumentCreateIcon(), func() { r.onEdit(i) })
 		r.edits = append(r.edits, edit)
 		body := container.NewVBox()
-		if w := warningText(registry.Warnings(p, now)); w != "" {
+		if w := u.warningText(registry.Warnings(p, now)); w != "" {
 			m := newMessage(widget.WarningImportance)
 			m.Set(w)
 			body.Add(m.Object())
@@ -62,27 +63,27 @@ func (r *reviewScreen) build() fyne.CanvasObject {
 		if i < len(r.links) {
 			for _, d := range r.links[i] {
 				m := newMessage(widget.SuccessImportance)
-				m.Set(d.text())
+				m.Set(d.text(u))
 				body.Add(m.Object())
 			}
 		}
 		body.Add(dense(u.personDetails(p)))
 		body.Add(toolbar(edit))
-		cards = append(cards, widget.NewCard(title, label(p.Relationship, relationshipLabels), body))
+		cards = append(cards, widget.NewCard(title, u.label(p.Relationship, relationshipLabels), body))
 	}
-	what := "Check before saving"
-	saveText := "Save"
+	what := u.T("review.check")
+	saveText := u.T("review.save")
 	if n := len(r.people); n > 1 {
-		what = fmt.Sprintf("Check before saving: %d people", n)
-		saveText = fmt.Sprintf("Save %d people", n)
+		what = u.Tn("review.check_n", n, nil)
+		saveText = u.Tn("review.save_n", n, nil)
 	}
 	r.save = u.primary(saveText, theme.DocumentSaveIcon(), r.doSave)
-	r.back = u.button("Back to the form", theme.NavigateBackIcon(), func() { r.onEdit(len(r.people) - 1) })
+	r.back = u.button(u.T("register.back_to_form"), theme.NavigateBackIcon(), func() { r.onEdit(len(r.people) - 1) })
 	r.progress = widget.NewProgressBarInfinite()
 	r.progress.Hide()
 	r.status = newMessage(widget.DangerImportance)
 	header := container.NewVBox(heading(what),
-		para("Read the details back to the person with the interpreter. Correct anything wrong before saving."))
+		para(u.T("review.help")))
 	footer := container.NewVBox(r.status.Object(), r.progress, toolbar(r.save, r.back))
 	var left, right []fyne.CanvasObject
 	for i, c := range cards {
@@ -150,8 +151,7 @@ func (r *reviewScreen) doSave() {
 					continue
 				}
 				if lerr := sess.Link(ids[i], d.cand.ID, d.same, ""); lerr != nil {
-					notes = append(notes, fmt.Sprintf("The decision about %s could not be recorded: %s Open the record and decide again.",
-						d.cand.ID, plainError(lerr)))
+					notes = append(notes, r.u.Tf("review.link_failed", i18n.Args{"ID": d.cand.ID, "Error": r.u.plainError(lerr)}))
 				}
 			}
 		}
@@ -168,7 +168,7 @@ func (r *reviewScreen) doSave() {
 			r.onGroupError(ge.Index, ge.Err)
 		default:
 			fyne.LogError("saving a registration failed", nil)
-			r.status.Set("Nothing was saved. " + plainError(err))
+			r.status.Set(r.u.Tf("common.nothing_saved_error", i18n.Args{"Error": r.u.plainError(err)}))
 		}
 	})
 }
@@ -183,58 +183,58 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 		return s
 	}
 	g := &detailGrid{grid: container.New(layout.NewFormLayout())}
-	g.section("Identity")
-	g.row("Family name", dash(p.FamilyName))
-	g.row("Given names", dash(p.GivenNames))
-	g.row("Sex", dash(label(p.Sex, sexLabels)))
-	g.row("Date of birth", dateText(p.BirthDate))
-	g.row("Place of birth", dash(p.PlaceOfBirth))
-	g.row("Nationality", dash(countryNames(p.Nationalities)))
+	g.section(u.T("form.identity"))
+	g.row(u.T("form.family_name"), dash(p.FamilyName))
+	g.row(u.T("form.given_names"), dash(p.GivenNames))
+	g.row(u.T("form.sex"), dash(u.label(p.Sex, sexLabels)))
+	g.row(u.T("form.birth_date"), u.dateText(p.BirthDate))
+	g.row(u.T("form.place_of_birth"), dash(p.PlaceOfBirth))
+	g.row(u.T("details.nationality"), dash(countryNames(p.Nationalities)))
 	if p.Relationship != "" {
-		g.row("Relationship", label(p.Relationship, relationshipLabels))
+		g.row(u.T("details.relationship"), u.label(p.Relationship, relationshipLabels))
 	}
 	if p.OriginalScriptName != "" {
 		// The language on its own row: beside right-to-left text the
 		// parentheses would be reordered.
-		g.row("Original script", p.OriginalScriptName)
+		g.row(u.T("details.original_script"), p.OriginalScriptName)
 		if p.OriginalScriptLang != "" {
-			g.row("Script language", languageNames([]string{p.OriginalScriptLang}))
+			g.row(u.T("details.script_language"), languageNames([]string{p.OriginalScriptLang}))
 		}
 	}
 	if len(p.Aliases) > 0 {
-		g.row("Other names", strings.Join(p.Aliases, "; "))
+		g.row(u.T("details.other_names"), strings.Join(p.Aliases, "; "))
 	}
-	g.section("Document")
+	g.section(u.T("form.document"))
 	if p.Document.IsZero() {
-		g.row("Document", "None shown")
+		g.row(u.T("form.document"), u.T("details.none_shown"))
 	} else {
-		g.row("Type", dash(label(p.Document.Type, documentLabels)))
-		g.row("Number", dash(p.Document.Number))
-		g.row("Issuing country", dash(countryNames(nonEmpty(p.Document.IssuingCountry))))
-		g.row("Expiry", dash(p.Document.Expiry))
+		g.row(u.T("form.doc_type"), dash(u.label(p.Document.Type, documentLabels)))
+		g.row(u.T("form.doc_number"), dash(p.Document.Number))
+		g.row(u.T("form.doc_country"), dash(countryNames(nonEmpty(p.Document.IssuingCountry))))
+		g.row(u.T("details.expiry"), dash(p.Document.Expiry))
 	}
 	at := "—"
 	if !p.Encounter.At.IsZero() {
 		at = p.Encounter.At.Local().Format(encounterLayout)
 	}
-	g.section("Encounter")
-	g.row("Kind", dash(label(p.Encounter.Kind, encounterLabels)))
-	g.row("Place", dash(p.Encounter.Place))
-	g.row("Date and time", at)
-	g.row("Category", dash(label(p.Category, categoryLabels)))
-	g.section("Needs and languages")
-	g.row("Vulnerabilities", dash(strings.Join(labelsOf(p.Vulnerabilities, vulnerabilityLabels), ", ")))
-	g.row("Languages", dash(languageNames(p.Languages)))
-	g.row("Interpreter used", yesNo(p.Interpreter))
-	g.row("Notice given", yesNo(p.InformationNotice))
+	g.section(u.T("form.encounter"))
+	g.row(u.T("form.encounter_kind"), dash(u.label(p.Encounter.Kind, encounterLabels)))
+	g.row(u.T("form.encounter_place"), dash(p.Encounter.Place))
+	g.row(u.T("form.encounter_at"), at)
+	g.row(u.T("form.category"), dash(u.label(p.Category, categoryLabels)))
+	g.section(u.T("form.needs"))
+	g.row(u.T("form.vulnerabilities"), dash(strings.Join(u.labelsOf(p.Vulnerabilities, vulnerabilityLabels), ", ")))
+	g.row(u.T("details.languages"), dash(languageNames(p.Languages)))
+	g.row(u.T("details.interpreter"), u.yesNo(p.Interpreter))
+	g.row(u.T("details.notice"), u.yesNo(p.InformationNotice))
 	if len(p.Photo) > 0 || p.Notes != "" {
-		g.section("Photo and notes")
+		g.section(u.T("details.photo_notes"))
 	}
 	if len(p.Photo) > 0 {
-		g.add("Photo", container.NewHBox(u.thumbnail(p.Photo, 120, 150)))
+		g.add(u.T("form.photo"), container.NewHBox(u.thumbnail(p.Photo, 120, 150)))
 	}
 	if p.Notes != "" {
-		g.row("Notes", p.Notes)
+		g.row(u.T("form.notes"), p.Notes)
 	}
 	return g.grid
 }
@@ -278,16 +278,17 @@ func rows(title string, kv [][2]string) fyne.CanvasObject {
 }
 
 // dateText says how much of a date of birth is known.
-func dateText(d registry.Date) string {
+func (u *UI) dateText(d registry.Date) string {
+	args := i18n.Args{"Year": d.Year, "Date": d.String()}
 	switch d.Precision() {
 	case "unknown":
-		return "Not known"
+		return u.T("dob.unknown")
 	case "estimated":
-		return fmt.Sprintf("about %d (estimated from age)", d.Year)
+		return u.Tf("date.estimated", args)
 	case "year":
-		return fmt.Sprintf("%d (only the year is known)", d.Year)
+		return u.Tf("date.year", args)
 	case "month":
-		return d.String() + " (day not known)"
+		return u.Tf("date.month", args)
 	}
 	return d.String()
 }

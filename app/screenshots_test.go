@@ -7,6 +7,9 @@
 //	DISPLAY=:99 FIELDREG_SHOTS=$PWD/docs/screenshots go test -tags screenshots ./app/
 //	Xvfb :98 -screen 0 800x1280x24 &
 //	DISPLAY=:98 FIELDREG_SHOTS=$PWD/docs/screenshots FIELDREG_PORTRAIT=1 go test -tags screenshots ./app/
+//
+// FIELDREG_LANG=sr-Cyrl (or any officer language) takes them in that
+// language; the files are then named name-sr-Cyrl.png.
 package app
 
 import (
@@ -33,7 +36,9 @@ func TestMain(m *testing.M) {
 	}
 	defer os.RemoveAll(dir)
 	a := fyneapp.NewWithID(AppID)
-	u := New(a, dir, device.Options{Params: &vault.LowParams})
+	// FIELDREG_LANG takes the shots in another officer language (as
+	// fieldreg --lang does); the file names then end in -TAG.
+	u := newUI(a, dir, device.Options{Params: &vault.LowParams}, os.Getenv("FIELDREG_LANG"))
 	if portrait {
 		u.win.Resize(fyne.NewSize(800, 1280))
 	}
@@ -81,25 +86,25 @@ func shotsRun(s *shooter) {
 	u := s.u
 	s.until("", func() bool { return u.screen == "setup" })
 	s.ui(func() { s.u.win.Canvas().Focus(nil) })
-	s.set("Type the country name or code, e.g. Bosnia or BIH", "bos")
-	s.set("e.g. BIH-VELIKA-KLADUSA", "BIH-VELIKA-KLADUSA")
-	s.set("a name to tell this tablet or laptop apart", "tablet-07")
-	s.set("your name as colleagues know it", "Officer Example")
-	s.set("at least 10 characters", pass)
-	s.set("type it again", pass)
+	s.set(u.T("setup.country_placeholder"), "bos")
+	s.set(u.T("setup.station_placeholder"), "BIH-VELIKA-KLADUSA")
+	s.set(u.T("setup.device_placeholder"), "tablet-07")
+	s.set(u.T("setup.officer_placeholder"), "Officer Example")
+	s.set(u.T("pass.placeholder"), pass)
+	s.set(u.T("pass.again_placeholder"), pass)
 	s.shot("setup")
 	s.tap("BIH – ")
-	s.tap("Create this device")
+	s.tap(u.T("setup.create"))
 	s.until("", func() bool { return u.screen == "recovery" })
 	s.shot("recovery")
 	s.ui(func() {
 		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*widget.Check); return ok })
 		c.(*widget.Check).SetChecked(true)
 	})
-	s.tap("Continue to unlock")
+	s.tap(u.T("recovery.continue"))
 	s.until("", func() bool { return u.screen == "unlock" })
-	s.set("passphrase", pass)
-	s.tap("Unlock")
+	s.set(u.T("unlock.passphrase_placeholder"), pass)
+	s.tap(u.T("unlock.unlock"))
 	s.until("", func() bool { return u.screen == "shell" })
 
 	// Sample data, straight through the session: a second officer and a
@@ -145,8 +150,8 @@ func shotsRun(s *shooter) {
 
 	// An empty form refused: each field says what is missing, and the
 	// summary stands above the buttons.
-	s.tap("Review and save")
-	s.until("", func() bool { return s.label("Please correct the") })
+	s.tap(u.T("register.review"))
+	s.until("", func() bool { return u.sh.reg.form.summary.Text() != "" })
 	s.shot("register-errors")
 
 	// Register: the first member is typed as a variant of an earlier
@@ -155,33 +160,33 @@ func shotsRun(s *shooter) {
 		f := u.sh.reg.form
 		f.family.SetText("Sample Hadad")
 		f.given.SetText("Example Omar")
-		f.sex.SetSelected("Male")
-		f.dobPrec.SetSelected(dobFull)
+		f.sex.SetSelected(u.T("sex.male"))
+		f.setDobKind(dobFull)
 		f.dob.SetText("1984-02-29")
 		f.pob.SetText("Aleppo, Syria")
 		f.nats.Set("SYR")
 		f.origName.SetText("مثال تجريبي")
 		f.origLang.Set("ara")
-		f.category.SetSelected(categoryLabels[registry.CategoryProtection])
+		f.category.SetSelected(s.u.T(categoryLabels[registry.CategoryProtection]))
 		f.langs.Set("ara", "kur")
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
 	})
 	s.until("", func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
 	s.shot("candidates")
-	s.tap("Open and decide")
-	s.until("", func() bool { return s.label("Is this the same person?") })
+	s.tap(u.T("candidates.open"))
+	s.until("", func() bool { return s.label(u.T("candidates.same_question")) })
 	s.shot("candidate-open")
-	s.tap("Same person")
-	s.until("", func() bool { return s.label("Decided: the same person") })
+	s.tap(u.T("candidates.same"))
+	s.until("", func() bool { return len(u.sh.reg.formDecisions) > 0 })
 
 	// The second member starts with what the family shares.
-	s.tap("Add family member")
+	s.tap(u.T("register.add_member"))
 	s.ui(func() {
 		f := u.sh.reg.form
 		f.given.SetText("Example Lina")
-		f.sex.SetSelected("Female")
-		f.dobPrec.SetSelected(dobEstimate)
+		f.sex.SetSelected(u.T("sex.female"))
+		f.setDobKind(dobEstimate)
 		f.dob.SetText("7")
 		f.vulns[1].SetChecked(true)
 	})
@@ -194,16 +199,16 @@ func shotsRun(s *shooter) {
 		})
 		s.shot("register-lower")
 	}
-	s.tap("Review and save")
-	s.until("", func() bool { return s.label("Check before") })
+	s.tap(u.T("register.review"))
+	s.until("", func() bool { return s.labelIs(u.Tn("review.check_n", 2, nil)) })
 	s.shot("review")
-	s.tap("Save 2 people")
+	s.tap(u.Tn("review.save_n", 2, nil))
 	s.until("", func() bool { return u.sh.reg.receipts != nil && u.sh.reg.receipts.issued[0] != nil })
 	s.shot("saved")
 	var text string
 	s.ui(func() { text = u.sh.reg.receipts.issued[0].Text })
 
-	s.tap("Records")
+	s.tap(u.T("nav.records"))
 	s.until("", func() bool { return u.sh.records != nil && len(u.sh.records.ids) == stored+2 })
 	s.until("", func() bool { return !s.label("…") }) // every row in view decrypted
 	s.shot("records")
@@ -211,21 +216,32 @@ func shotsRun(s *shooter) {
 	s.until("", func() bool { return len(u.sh.records.ids) == 3 })
 	s.ui(func() { u.sh.records.list.Select(1) })
 	s.until("", func() bool {
-		return s.find(func(o fyne.CanvasObject) bool { b, ok := o.(*widget.Button); return ok && b.Text == "Amend" }) != nil
+		return s.find(func(o fyne.CanvasObject) bool {
+			b, ok := o.(*widget.Button)
+			return ok && b.Text == u.T("record.amend")
+		}) != nil
 	})
-	s.tap("Receipt")
-	s.until("", func() bool { return s.label("Receipt for") && s.label("Registration ID") })
+	s.tap(u.T("record.receipt"))
+	s.until("", func() bool {
+		return s.find(func(o fyne.CanvasObject) bool {
+			b, ok := o.(*widget.Button)
+			return ok && b.Text == u.T("receipt.save_png")
+		}) != nil
+	})
 	s.shot("receipt")
-	s.tap("Back to the record")
-	s.tap("Amend")
+	s.tap(u.T("record.back"))
+	s.tap(u.T("record.amend"))
 	s.ui(func() {
-		f := s.find(func(o fyne.CanvasObject) bool { e, ok := o.(*entry); return ok && e.PlaceHolder == "e.g. Omar Khaled" })
+		f := s.find(func(o fyne.CanvasObject) bool {
+			e, ok := o.(*entry)
+			return ok && e.PlaceHolder == u.T("form.given_placeholder")
+		})
 		f.(*entry).SetText("Example Zahra Gul")
 	})
-	s.set("why the record is changed, e.g. name spelled from passport", "second given name confirmed by her husband")
-	s.tap("Review changes")
-	s.tap("Save new version")
-	s.until("", func() bool { return s.label("Version 2") })
+	s.set(u.T("form.reason_placeholder"), "second given name confirmed by her husband")
+	s.tap(u.T("amend.review"))
+	s.tap(u.T("amend.save"))
+	s.until("", func() bool { return s.label(u.Tf("record.version", map[string]any{"N": 2})) })
 	s.shot("detail")
 
 	// Verify: a genuine receipt, then the same with one character changed.
@@ -251,22 +267,24 @@ func shotsRun(s *shooter) {
 	s.until("", func() bool { return u.sh.verify.last != nil })
 	s.shot("verify-invalid")
 
-	s.tap("Duplicates")
+	s.tap(u.T("nav.duplicates"))
 	s.until("", func() bool { return u.sh.dups != nil && !u.sh.dups.running })
 	s.shot("duplicates")
 
-	s.tap("Settings")
-	s.tap("Verify audit log")
+	s.tap(u.T("nav.settings"))
+	s.tap(u.T("settings.verify_audit"))
 	time.Sleep(300 * time.Millisecond)
 	s.shot("settings")
-	s.tap("Officers")
+	s.tap(u.T("nav.officers"))
 	s.shot("officers")
 
-	s.tap("Lock")
+	s.tap(u.T("shell.lock"))
 	s.until("", func() bool { return u.screen == "unlock" })
 	s.tap("Officer Example")
-	s.set("passphrase", "wrong passphrase 1")
-	s.tap("Unlock")
-	s.until("", func() bool { return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), "Wrong") })
+	s.set(u.T("unlock.passphrase_placeholder"), "wrong passphrase 1")
+	s.tap(u.T("unlock.unlock"))
+	s.until("", func() bool {
+		return u.unlock != nil && strings.Contains(u.unlock.msg.Text(), u.T("unlock.wrong_passphrase"))
+	})
 	s.shot("unlock")
 }

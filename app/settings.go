@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // auditShown is how many of the newest audit entries the settings show.
@@ -29,41 +30,39 @@ type settingsScreen struct {
 	progress *widget.ProgressBarInfinite
 	entries  []device.AuditEntry
 	log      *widget.List
+	// langSaved reports the saving of the device's default language.
+	langSaved message
 }
 
 var autoLockChoices = []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute, 30 * time.Minute, time.Hour}
 
-func minutesLabel(d time.Duration) string {
-	m := int(d / time.Minute)
-	if m == 1 {
-		return "1 minute"
-	}
-	return fmt.Sprintf("%d minutes", m)
+func (u *UI) minutesLabel(d time.Duration) string {
+	return u.Tn("settings.minutes", int(d/time.Minute), nil)
 }
 
 func newSettingsScreen(u *UI) *settingsScreen {
 	s := &settingsScreen{u: u}
 	var opts []string
 	for _, d := range autoLockChoices {
-		opts = append(opts, minutesLabel(d))
+		opts = append(opts, u.minutesLabel(d))
 	}
 	s.saved = newMessage(widget.SuccessImportance)
 	current := u.dev.AutoLock()
 	s.autoLock = u.selectBox(opts, nil)
 	if current%time.Minute == 0 {
-		s.autoLock.SetSelected(minutesLabel(current))
+		s.autoLock.SetSelected(u.minutesLabel(current))
 	} else {
-		s.autoLock.PlaceHolder = fmt.Sprintf("%d seconds", int(current.Seconds()))
+		s.autoLock.PlaceHolder = u.Tn("settings.seconds", int(current.Seconds()), nil)
 	}
 	s.autoLock.OnChanged = func(v string) {
 		u.activity()
 		for _, d := range autoLockChoices {
-			if minutesLabel(d) == v {
+			if u.minutesLabel(d) == v {
 				s.setAutoLock(d)
 			}
 		}
 	}
-	s.verify = u.primary("Verify audit log", theme.ConfirmIcon(), s.verifyLog)
+	s.verify = u.primary(u.T("settings.verify_audit"), theme.ConfirmIcon(), s.verifyLog)
 	s.result = newMessage(widget.SuccessImportance)
 	s.progress = widget.NewProgressBarInfinite()
 	s.progress.Hide()
@@ -77,7 +76,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		},
 		func(i widget.ListItemID, o fyne.CanvasObject) {
 			if i < len(s.entries) {
-				who, what := auditLines(s.entries[i])
+				who, what := u.auditLines(s.entries[i])
 				c := o.(*fyne.Container)
 				c.Objects[0].(*widget.Label).SetText(who)
 				c.Objects[1].(*widget.Label).SetText(what)
@@ -85,26 +84,95 @@ func newSettingsScreen(u *UI) *settingsScreen {
 		})
 	s.loadLog()
 
-	lock := widget.NewCard("Auto-lock", "",
-		container.NewVBox(para("Lock the device after this long without use."), s.autoLock, s.saved.Object()))
+	lock := widget.NewCard(u.T("settings.autolock"), "",
+		container.NewVBox(para(u.T("settings.autolock_help")), s.autoLock, s.saved.Object()))
 	// The list has a fixed height inside the scrolling columns.
 	logBox := container.NewStack(minHeight(420), s.log)
-	verify := widget.NewCard("Audit log", "",
-		container.NewVBox(para("Every unlock, registration, change, receipt and record view is logged in a tamper-evident chain."),
+	verify := widget.NewCard(u.T("settings.audit"), "",
+		container.NewVBox(para(u.T("settings.audit_help")),
 			toolbar(s.verify), s.progress, s.result.Object(),
-			widget.NewLabelWithStyle(fmt.Sprintf("Newest entries (up to %d)", auditShown), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			widget.NewLabelWithStyle(u.Tf("settings.newest", i18n.Args{"Max": u.loc.Number(auditShown)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 			logBox))
-	left := []fyne.CanvasObject{lock}
+	left := []fyne.CanvasObject{lock, s.languageCard()}
 	left = append(left, newTrustSettings(u).cards()...)
-	s.root = container.NewBorder(container.NewPadded(heading("Settings")), nil, nil, nil,
+	s.root = container.NewBorder(container.NewPadded(heading(u.T("nav.settings"))), nil, nil, nil,
 		u.newColumns(left, []fyne.CanvasObject{verify}))
 	return s
 }
 
+// languageCard holds the supervisor's own language, the device's default
+// language (the unlock screen's, and that of officers who chose none), and
+// which translations no native speaker has reviewed yet.
+func (s *settingsScreen) languageCard() fyne.CanvasObject {
+	u := s.u
+	s.langSaved = newMessage(widget.SuccessImportance)
+	own := u.languagePicker(u.sh.switchLanguage)
+	def := u.selectBox(u.languageNames(), nil)
+	if l, err := i18n.Lookup(u.dev.DefaultLanguage()); err == nil {
+		def.SetSelected(u.languageName(l))
+	}
+	def.OnChanged = func(v string) {
+		if tag := u.languageOf(v); tag != "" && tag != u.dev.DefaultLanguage() {
+			s.setDefaultLanguage(tag)
+		}
+	}
+	var unreviewed []string
+	for _, l := range i18n.Languages() {
+		if !l.Reviewed {
+			unreviewed = append(unreviewed, l.Name)
+		}
+	}
+	return widget.NewCard(u.T("settings.language"), "", container.NewVBox(
+		labelled(u.T("settings.your_language"), fitted(own), message{}),
+		labelled(u.T("settings.default_language"), def, message{}),
+		para(u.T("settings.default_language_help")),
+		s.langSaved.Object(),
+		para(u.Tf("settings.unreviewed", i18n.Args{"Languages": strings.Join(unreviewed, ", ")})),
+	))
+}
+
+// setDefaultLanguage stores tag as the device's default language.
+func (s *settingsScreen) setDefaultLanguage(tag string) {
+	sess := s.u.sess
+	var err error
+	s.u.background(func() { err = sess.SetDefaultLanguage(tag) }, func() {
+		if s.u.sess != sess {
+			return
+		}
+		if err != nil {
+			s.langSaved.SetImportance(widget.DangerImportance)
+			s.langSaved.Set(s.u.plainError(err))
+			return
+		}
+		l, _ := i18n.Lookup(tag)
+		s.langSaved.SetImportance(widget.SuccessImportance)
+		s.langSaved.Set(s.u.Tf("settings.default_language_saved", i18n.Args{"Language": l.Name}))
+		s.loadLog()
+	})
+}
+
+// auditActionLabels are the message IDs of the audit log's actions (the
+// details stay as device records them).
+var auditActionLabels = map[string]string{
+	"init": "audit.init", "unlock": "audit.unlock", "unlock_failed": "audit.unlock_failed",
+	"officer_locked": "audit.officer_locked", "lock": "audit.lock", "register": "audit.register",
+	"amend": "audit.amend", "link": "audit.link", "view": "audit.view", "receipt_issue": "audit.receipt_issue",
+	"conflict_resolve": "audit.conflict_resolve", "audit_verify": "audit.audit_verify", "setting": "audit.setting",
+	"sync": "audit.sync", "bundle_export": "audit.bundle_export", "bundle_import": "audit.bundle_import",
+	"elsewhere": "audit.elsewhere", "trust_import": "audit.trust_import", "device_revoke": "audit.device_revoke",
+	"officer_add": "audit.officer_add", "officer_remove": "audit.officer_remove", "officer_unlock": "audit.officer_unlock",
+	"passphrase_reset": "audit.passphrase_reset", "recover_reset": "audit.recover_reset",
+	"recover_new_officer": "audit.recover_new_officer",
+}
+
 // auditLines shows an entry on two lines: number, time and officer; then
 // what was done, to which record, with its detail.
-func auditLines(e device.AuditEntry) (who, what string) {
-	parts := []string{strings.ReplaceAll(e.Action, "_", " ")}
+func (u *UI) auditLines(e device.AuditEntry) (who, what string) {
+	action := strings.ReplaceAll(e.Action, "_", " ") // an action newer than the app, in device's words
+	if id, ok := auditActionLabels[e.Action]; ok {
+		action = u.T(id)
+	}
+	parts := []string{action}
 	if e.Record != "" {
 		parts = append(parts, e.Record)
 	}
@@ -126,12 +194,12 @@ func (s *settingsScreen) setAutoLock(d time.Duration) {
 		}
 		if err != nil {
 			s.saved.SetImportance(widget.DangerImportance)
-			s.saved.Set(plainError(err))
+			s.saved.Set(s.u.plainError(err))
 			return
 		}
 		s.u.idle.start(d)
 		s.saved.SetImportance(widget.SuccessImportance)
-		s.saved.Set("Saved: the device locks after " + minutesLabel(d) + " without use.")
+		s.saved.Set(s.u.Tf("settings.autolock_saved", i18n.Args{"Duration": s.u.minutesLabel(d)}))
 		s.loadLog()
 	})
 }
@@ -146,7 +214,7 @@ func (s *settingsScreen) loadLog() {
 		}
 		if err != nil {
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set("The audit log cannot be read. " + plainError(err))
+			s.result.Set(s.u.Tf("settings.audit_unreadable", i18n.Args{"Error": s.u.plainError(err)}))
 			return
 		}
 		s.entries = entries
@@ -170,14 +238,13 @@ func (s *settingsScreen) verifyLog() {
 		switch {
 		case err != nil:
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set("The audit log could not be checked. " + plainError(err))
+			s.result.Set(s.u.Tf("settings.audit_unchecked", i18n.Args{"Error": s.u.plainError(err)}))
 		case rep.OK:
 			s.result.SetImportance(widget.SuccessImportance)
-			s.result.Set(fmt.Sprintf("The audit log is intact: %d entries, none changed, removed or reordered.", rep.Entries))
+			s.result.Set(s.u.Tn("settings.audit_intact", rep.Entries, nil))
 		default:
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set(fmt.Sprintf("The audit log has been tampered with (%d entries checked). Tell your supervisor or HQ. Findings:\n%s",
-				rep.Entries, strings.Join(rep.Problems, "\n")))
+			s.result.Set(s.u.Tn("settings.audit_tampered", rep.Entries, i18n.Args{"Findings": strings.Join(rep.Problems, "\n")}))
 		}
 		s.loadLog()
 	})

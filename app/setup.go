@@ -1,7 +1,6 @@
 package app
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -9,13 +8,13 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 // setupScreen is the first run: start a standalone deployment (this device
@@ -39,16 +38,16 @@ func (u *UI) showSetup() {
 	for _, k := range []string{"country", "station", "device", "officer"} {
 		s.errs[k] = newMessage(widget.DangerImportance)
 	}
-	s.country = u.newCodePicker(assets.Countries(), false, "Type the country name or code, e.g. Bosnia or BIH")
-	s.station = u.newEntry("e.g. BIH-VELIKA-KLADUSA")
-	s.devName = u.newEntry("a name to tell this tablet or laptop apart")
+	s.country = u.newCodePicker(assets.Countries(), false, u.T("setup.country_placeholder"))
+	s.station = u.newEntry(u.T("setup.station_placeholder"))
+	s.devName = u.newEntry(u.T("setup.device_placeholder"))
 	if h, err := os.Hostname(); err == nil {
 		s.devName.SetText(h)
 	}
-	s.officer = u.newEntry("your name as colleagues know it")
+	s.officer = u.newEntry(u.T("setup.officer_placeholder"))
 	s.pass = u.newPassphraseInput()
 	s.status = newMessage(widget.DangerImportance)
-	s.create = u.primary("Create this device", theme.ConfirmIcon(), s.submit)
+	s.create = u.primary(u.T("setup.create"), theme.ConfirmIcon(), s.submit)
 	s.progress = widget.NewProgressBarInfinite()
 	s.progress.Hide()
 	for _, e := range []*entry{s.station, s.devName, s.officer} {
@@ -61,23 +60,30 @@ func (u *UI) showSetup() {
 		e.OnChanged = func(string) { s.errs[k].Set("") }
 	}
 
+	// The language of the set-up, kept as the first officer's once the
+	// device exists.
+	lang := u.languagePicker(func(tag string) {
+		if u.useLanguage(tag) {
+			u.setupLang = tag
+			u.showSetup()
+		}
+	})
 	intro := container.NewVBox(
-		heading("Set up this device"),
-		para("Start a standalone deployment: this device holds its own country authority. "+
-			"Use it for a single border post, or to try the app. Everything you register is encrypted on this device."),
-		para("Or join the national deployment with an enrolment file and code from HQ."),
-		toolbar(u.button("Join with an enrolment file…", theme.LoginIcon(), u.showEnrol)),
+		container.NewBorder(nil, nil, nil, fitted(lang), heading(u.T("setup.title"))),
+		para(u.T("setup.intro")),
+		para(u.T("setup.or_join")),
+		toolbar(u.button(u.T("setup.join"), theme.LoginIcon(), u.showEnrol)),
 	)
 	left := []fyne.CanvasObject{
-		section("Where this device works",
-			labelled("Country", s.country.Object(), s.errs["country"]),
-			labelled("Station or crossing code", s.station, s.errs["station"]),
-			labelled("Device name", s.devName, s.errs["device"]),
+		section(u.T("setup.where"),
+			labelled(u.T("setup.country"), s.country.Object(), s.errs["country"]),
+			labelled(u.T("setup.station"), s.station, s.errs["station"]),
+			labelled(u.T("setup.device"), s.devName, s.errs["device"]),
 		),
 	}
 	right := []fyne.CanvasObject{
-		section("First officer (supervisor of this device)",
-			labelled("Officer name", s.officer, s.errs["officer"]),
+		section(u.T("setup.first_officer"),
+			labelled(u.T("setup.officer_name"), s.officer, s.errs["officer"]),
 			s.pass.Object(),
 		),
 		s.status.Object(),
@@ -95,19 +101,20 @@ func (s *setupScreen) submit() {
 	}
 	s.status.Set("")
 	ok := true
+	u := s.u
 	if s.country.Value() == "" {
-		s.errs["country"].Set("Choose the country this post belongs to.")
+		s.errs["country"].Set(u.T("setup.choose_country"))
 		ok = false
 	} else if strings.HasPrefix(s.country.Value(), "XX") {
-		s.errs["country"].Set("Choose a country, not a nationality code.")
+		s.errs["country"].Set(u.T("setup.not_nationality"))
 		ok = false
 	}
 	if strings.TrimSpace(s.station.Text) == "" {
-		s.errs["station"].Set("Enter the code of the station or crossing point.")
+		s.errs["station"].Set(u.T("setup.enter_station"))
 		ok = false
 	}
 	if strings.TrimSpace(s.officer.Text) == "" {
-		s.errs["officer"].Set("Enter the name of the first officer.")
+		s.errs["officer"].Set(u.T("setup.enter_officer"))
 		ok = false
 	}
 	pass, passOK := s.pass.Value()
@@ -131,7 +138,7 @@ func (s *setupScreen) submit() {
 		s.create.Enable()
 		if err != nil {
 			fyne.LogError("device set-up failed", nil)
-			s.status.Set(plainError(err))
+			s.status.Set(s.u.plainError(err))
 			return
 		}
 		s.u.dev = dev
@@ -149,6 +156,7 @@ func wipe(b []byte) {
 // passphraseInput is a new passphrase with its confirmation, a live strength
 // meter and plain advice.
 type passphraseInput struct {
+	u             *UI
 	pass, confirm *entry
 	meter         *strengthMeter
 	advice        *widget.Label
@@ -156,18 +164,19 @@ type passphraseInput struct {
 	box           fyne.CanvasObject
 }
 
-var strengthWords = []string{"Very weak", "Weak", "Fair", "Good", "Strong"}
+// strengthWords are the message IDs of the strength scores 0 to 4.
+var strengthWords = []string{"strength.very_weak", "strength.weak", "strength.fair", "strength.good", "strength.strong"}
 
 func (u *UI) newPassphraseInput() *passphraseInput {
-	p := &passphraseInput{pass: u.newPassword("at least 10 characters"), confirm: u.newPassword("type it again")}
-	p.meter = newStrengthMeter()
-	p.advice = para("Use several unrelated words, or mix letters, digits and symbols. Do not write it on the device.")
+	p := &passphraseInput{u: u, pass: u.newPassword(u.T("pass.placeholder")), confirm: u.newPassword(u.T("pass.again_placeholder"))}
+	p.meter = newStrengthMeter(u)
+	p.advice = para(u.T("pass.advice"))
 	p.err = newMessage(widget.DangerImportance)
 	p.pass.OnChanged = func(string) { p.update() }
 	p.pass.OnSubmitted = func(string) { u.win.Canvas().Focus(p.confirm) }
 	p.box = container.NewVBox(
-		fieldLabel("Passphrase"), p.pass, p.meter.box, p.advice,
-		fieldLabel("Passphrase again"), p.confirm, p.err.Object(),
+		fieldLabel(u.T("unlock.passphrase")), p.pass, p.meter.box, p.advice,
+		fieldLabel(u.T("pass.again")), p.confirm, p.err.Object(),
 	)
 	return p
 }
@@ -176,13 +185,14 @@ func (u *UI) newPassphraseInput() *passphraseInput {
 // coloured by strength (red, amber, green), with the word beside them. An
 // empty passphrase lights nothing.
 type strengthMeter struct {
+	u     *UI
 	segs  []*canvas.Rectangle
 	label *widget.Label
 	box   *fyne.Container
 }
 
-func newStrengthMeter() *strengthMeter {
-	m := &strengthMeter{label: widget.NewLabel("Strength")}
+func newStrengthMeter(u *UI) *strengthMeter {
+	m := &strengthMeter{u: u, label: widget.NewLabel(u.T("pass.strength"))}
 	bars := container.NewGridWithColumns(len(strengthWords))
 	for range strengthWords {
 		r := canvas.NewRectangle(theme.Color(theme.ColorNameInputBorder))
@@ -216,9 +226,9 @@ func (m *strengthMeter) set(score int, empty bool) {
 		r.Refresh()
 	}
 	if empty {
-		m.label.SetText("Strength")
+		m.label.SetText(m.u.T("pass.strength"))
 	} else {
-		m.label.SetText("Strength: " + strengthWords[score])
+		m.label.SetText(m.u.Tf("pass.strength_is", i18n.Args{"Word": m.u.T(strengthWords[score])}))
 	}
 }
 
@@ -229,17 +239,18 @@ func (p *passphraseInput) update() {
 	text := p.pass.Text
 	score := device.PassphraseStrength(text)
 	p.meter.set(score, text == "")
+	u := p.u
 	switch {
 	case text == "":
-		p.advice.SetText("Use several unrelated words, or mix letters, digits and symbols. Do not write it on the device.")
+		p.advice.SetText(u.T("pass.advice"))
 	case utf8.RuneCountInString(text) < device.MinPassphrase:
-		p.advice.SetText("Too short: use at least 10 characters.")
+		p.advice.SetText(u.Tf("pass.too_short", i18n.Args{"N": device.MinPassphrase}))
 	case score < 2:
-		p.advice.SetText("Too easy to guess: add more words, or mix in digits and symbols.")
+		p.advice.SetText(u.T("pass.too_easy"))
 	case score == 2:
-		p.advice.SetText("Acceptable. A longer passphrase is stronger.")
+		p.advice.SetText(u.T("pass.acceptable"))
 	default:
-		p.advice.SetText("Strong passphrase.")
+		p.advice.SetText(u.T("pass.strong"))
 	}
 }
 
@@ -247,12 +258,12 @@ func (p *passphraseInput) update() {
 func (p *passphraseInput) Value() ([]byte, bool) {
 	p.err.Set("")
 	if p.pass.Text != p.confirm.Text {
-		p.err.Set("The two passphrases are not the same.")
+		p.err.Set(p.u.T("pass.mismatch"))
 		return nil, false
 	}
 	b := []byte(p.pass.Text)
 	if err := device.CheckPassphrase(b); err != nil {
-		p.err.Set(plainError(err))
+		p.err.Set(p.u.plainError(err))
 		return nil, false
 	}
 	return b, true
@@ -287,17 +298,17 @@ type recoveryScreen struct {
 func (u *UI) showRecoveryKey(key, officerName string) {
 	r := &recoveryScreen{u: u, key: key}
 	r.savedMsg = newMessage(widget.SuccessImportance)
-	r.cont = u.primary("Continue to unlock", theme.NavigateNextIcon(), func() {
+	r.cont = u.primary(u.T("recovery.continue"), theme.NavigateNextIcon(), func() {
 		r.key = ""
 		o, err := u.dev.OfficerByName(officerName)
 		if err != nil {
 			u.showUnlock("")
 			return
 		}
-		u.showUnlockFor(o.ID, "")
+		u.showUnlockFor(o.ID, "", nil)
 	})
 	r.cont.Disable()
-	r.stored = u.check("I have stored the recovery key safely, away from this device", func(v bool) {
+	r.stored = u.check(u.T("recovery.stored"), func(v bool) {
 		if v {
 			r.cont.Enable()
 		} else {
@@ -313,19 +324,16 @@ func (u *UI) showRecoveryKey(key, officerName string) {
 	paper := widget.NewLabel(paperKey(key))
 	paper.TextStyle = fyne.TextStyle{Monospace: true}
 	paper.Wrapping = fyne.TextWrapWord
-	paperNote := widget.NewLabel("To write it on paper, copy it in these groups; spaces and line breaks do not matter when it is typed back.")
+	paperNote := widget.NewLabel(u.T("recovery.paper"))
 	paperNote.Wrapping = fyne.TextWrapWord
-	warn := widget.NewLabel("This key can unlock this device if every officer's passphrase is lost. " +
-		"Anyone who has it can read everything registered here. It is shown only this once.\n\n" +
-		"Save it to a USB stick or write it on paper, and keep it locked away from the device, " +
-		"for example in the station safe. Do not keep it on this device.")
+	warn := widget.NewLabel(u.T("recovery.warning"))
 	warn.Wrapping = fyne.TextWrapWord
 	warn.Importance = widget.WarningImportance
-	save := u.button("Save to file…", theme.DocumentSaveIcon(), r.save)
+	save := u.button(u.T("recovery.save"), theme.DocumentSaveIcon(), r.save)
 	content := container.NewVBox(
-		heading("Store the recovery key"),
+		heading(u.T("recovery.title")),
 		warn,
-		widget.NewCard("Recovery key", "", container.NewVBox(keyText, widget.NewSeparator(), paperNote, paper)),
+		widget.NewCard(u.T("recovery.key"), "", container.NewVBox(keyText, widget.NewSeparator(), paperNote, paper)),
 		toolbar(save), r.savedMsg.Object(),
 		widget.NewSeparator(),
 		r.stored,
@@ -341,10 +349,9 @@ func (r *recoveryScreen) save() {
 			err = cerr
 		}
 		if err != nil {
-			//lint:ignore ST1005 the officer reads this sentence in a dialog
-			dialog.ShowError(errors.New("The key could not be saved there. Choose another place, or write it down."), r.u.win)
+			r.u.showError(r.u.T("recovery.save_failed"))
 			return
 		}
-		r.savedMsg.Set("Saved. Now move that file off this device and keep it safe.")
+		r.savedMsg.Set(r.u.T("recovery.saved"))
 	})
 }

@@ -40,6 +40,8 @@ type shell struct {
 	syncScr   *syncScreen
 	conflicts *conflictsScreen
 	banner    *deadlineBanner
+	// lang is the officer's language picker in the top bar.
+	lang *widget.Select
 }
 
 func newShell(u *UI) *shell {
@@ -47,12 +49,13 @@ func newShell(u *UI) *shell {
 	info := u.dev.Info()
 	officer := u.sess.Officer()
 
-	brand := widget.NewLabelWithStyle("fieldreg", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	brand := widget.NewLabelWithStyle(u.T("app.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	where := widget.NewLabel(fmt.Sprintf("%s · %s", info.Station, info.Name))
 	where.Truncation = fyne.TextTruncateEllipsis
 	who := widget.NewLabelWithStyle(officer.Name, fyne.TextAlignTrailing, fyne.TextStyle{Bold: true})
-	lock := u.button("Lock", theme.LogoutIcon(), func() { u.lock("") })
-	top := container.NewBorder(nil, nil, brand, container.NewHBox(widget.NewIcon(theme.AccountIcon()), who, lock), where)
+	lock := u.button(u.T("shell.lock"), theme.LogoutIcon(), func() { u.lock("") })
+	s.lang = u.languagePicker(s.switchLanguage)
+	top := container.NewBorder(nil, nil, brand, container.NewHBox(fitted(s.lang), widget.NewIcon(theme.AccountIcon()), who, lock), where)
 
 	navRow := container.New(layout.NewRowWrapLayout())
 	add := func(id, label string, icon fyne.Resource) {
@@ -60,21 +63,21 @@ func newShell(u *UI) *shell {
 		s.nav[id] = b
 		navRow.Add(b)
 	}
-	add(navRegister, "Register", theme.ContentAddIcon())
-	add(navRecords, "Records", theme.SearchIcon())
-	add(navVerify, "Verify", theme.ConfirmIcon())
+	add(navRegister, u.T("nav.register"), theme.ContentAddIcon())
+	add(navRecords, u.T("nav.records"), theme.SearchIcon())
+	add(navVerify, u.T("nav.verify"), theme.ConfirmIcon())
 	// A standalone device has no hub: nothing to sync, and no other device
 	// whose edits could conflict with its own.
 	if !info.Standalone {
-		add(navSync, "Sync", theme.ViewRefreshIcon())
+		add(navSync, u.T("nav.sync"), theme.ViewRefreshIcon())
 	}
 	if officer.Supervisor {
 		if !info.Standalone {
-			add(navConflicts, "Conflicts", theme.WarningIcon())
+			add(navConflicts, u.T("nav.conflicts"), theme.WarningIcon())
 		}
-		add(navDuplicates, "Duplicates", theme.ContentCopyIcon())
-		add(navOfficers, "Officers", theme.AccountIcon())
-		add(navSettings, "Settings", theme.SettingsIcon())
+		add(navDuplicates, u.T("nav.duplicates"), theme.ContentCopyIcon())
+		add(navOfficers, u.T("nav.officers"), theme.AccountIcon())
+		add(navSettings, u.T("nav.settings"), theme.SettingsIcon())
 	}
 	s.banner = u.newDeadlineBanner(func() { s.open(navSync) })
 	bar := container.NewVBox(top, navRow, s.banner.Object(), widget.NewSeparator())
@@ -194,7 +197,7 @@ func (s *shell) close() {
 func (u *UI) showFatal(what string, err error) {
 	u.setContent("fatal", container.NewPadded(container.NewVBox(
 		heading(what),
-		para(plainError(err)),
-		para("Nothing was changed. Close the app and ask your IT contact for help; do not delete the data folder."),
+		para(u.plainError(err)),
+		para(u.T("fatal.advice")),
 	)))
 }

@@ -54,6 +54,9 @@ func (s *shooter) shot(name string) {
 	if s.portrait {
 		name += "-portrait"
 	}
+	if lang := os.Getenv("FIELDREG_LANG"); lang != "" {
+		name += "-" + lang
+	}
 	path := filepath.Join(s.out, name+".png")
 	shotMust(exec.Command("import", "-window", "root", path).Run())
 	fmt.Println("wrote", path)

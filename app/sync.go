@@ -3,9 +3,7 @@ package app
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/sync/client"
 )
 
@@ -279,7 +278,7 @@ type syncScreen struct {
 func newSyncScreen(u *UI) *syncScreen {
 	s := &syncScreen{u: u, ctl: u.bgSync()}
 	s.openRecord = s.openDetail
-	s.root = container.NewStack(container.NewPadded(container.NewVBox(heading("Sync"), widget.NewProgressBarInfinite())))
+	s.root = container.NewStack(container.NewPadded(container.NewVBox(heading(u.T("nav.sync")), widget.NewProgressBarInfinite())))
 	dev := u.dev
 	var st device.SyncStatus
 	var err error
@@ -289,7 +288,7 @@ func newSyncScreen(u *UI) *syncScreen {
 		}
 		if err != nil {
 			fyne.LogError("reading the sync status failed", nil)
-			s.setRoot(container.NewPadded(container.NewVBox(heading("Sync"), para(plainError(err)))))
+			s.setRoot(container.NewPadded(container.NewVBox(heading(u.T("nav.sync")), para(u.plainError(err)))))
 			return
 		}
 		s.status = st
@@ -310,10 +309,9 @@ func (s *syncScreen) setRoot(obj fyne.CanvasObject) {
 // showStandalone says plainly that there is nothing to sync with.
 func (s *syncScreen) showStandalone() {
 	s.setRoot(container.NewPadded(container.NewVBox(
-		heading("Sync"),
-		para("This device has no hub. It is a standalone deployment: everything registered here stays on this device, "+
-			"and there is nothing to sync with."),
-		para("To send registrations to a national hub, the device must be set up again with an enrolment file from HQ."),
+		heading(s.u.T("nav.sync")),
+		para(s.u.T("sync.standalone")),
+		para(s.u.T("sync.standalone_how")),
 	)))
 }
 
@@ -325,7 +323,7 @@ func (s *syncScreen) build() {
 	s.hubMsg = newMessage(widget.SuccessImportance)
 	s.lastSync = para("")
 	s.waiting = para("")
-	s.syncBtn = u.primary("Sync now", theme.ViewRefreshIcon(), s.syncNow)
+	s.syncBtn = u.primary(u.T("sync.sync_now"), theme.ViewRefreshIcon(), s.syncNow)
 	s.progress = widget.NewProgressBar()
 	s.progress.Hide()
 	s.counts = widget.NewLabel("")
@@ -338,33 +336,32 @@ func (s *syncScreen) build() {
 		}
 	})
 
-	hub := []fyne.CanvasObject{fieldLabel("Hub address"), s.hubLabel}
+	hub := []fyne.CanvasObject{fieldLabel(u.T("sync.hub_address")), s.hubLabel}
 	if u.sess.Officer().Supervisor {
-		s.hubEntry = u.newEntry("https://hub.example.org:8443")
+		s.hubEntry = u.newEntry(u.T("sync.hub_placeholder"))
 		s.hubEntry.SetText(s.status.HubURL)
 		s.hubEntry.OnSubmitted = func(string) { s.saveHub() }
-		s.hubSave = u.button("Save address", theme.DocumentSaveIcon(), s.saveHub)
-		hub = append(hub, fieldLabel("Change the address (supervisors)"),
-			para("Only if HQ tells you the hub moved. The hub must still be the same: its certificate is checked."),
+		s.hubSave = u.button(u.T("sync.save_address"), theme.DocumentSaveIcon(), s.saveHub)
+		hub = append(hub, fieldLabel(u.T("sync.change_address")),
+			para(u.T("sync.change_address_help")),
 			s.hubEntry, toolbar(s.hubSave), s.hubMsg.Object())
 	}
 	// One column (portrait): sync, status, the 72-hour list, then the hub.
 	left := []fyne.CanvasObject{
-		widget.NewCard("Sync now", "", container.NewVBox(
+		widget.NewCard(u.T("sync.sync_now"), "", container.NewVBox(
 			toolbar(s.syncBtn), s.progress, s.counts, s.result.Object(), s.errMsg.Object())),
-		widget.NewCard("Status", "", container.NewVBox(s.lastSync, s.waiting)),
+		widget.NewCard(u.T("sync.status"), "", container.NewVBox(s.lastSync, s.waiting)),
 	}
 	s.usb = newUSBCard(u)
 	s.usb.onImported = func(*device.BundleImport) { s.reload() }
 	left = append(left, s.usb.root)
 	right := []fyne.CanvasObject{
-		widget.NewCard("Waiting for the hub", "Each registration must reach the hub within 72 hours",
+		widget.NewCard(u.T("sync.waiting_title"), u.T("sync.waiting_subtitle"),
 			container.NewBorder(s.pending.count, nil, nil, nil, container.NewStack(minHeight(380), s.pending.list))),
-		widget.NewCard("Hub", "", container.NewVBox(hub...)),
+		widget.NewCard(u.T("sync.hub"), "", container.NewVBox(hub...)),
 	}
-	intro := container.NewVBox(heading("Sync with the hub"),
-		para("Registrations made here go to the national hub, and records made at other posts come back. "+
-			"Sync runs by itself every few minutes while the device is unlocked and has a network."))
+	intro := container.NewVBox(heading(u.T("sync.title")),
+		para(u.T("sync.intro")))
 	s.setRoot(container.NewBorder(container.NewPadded(intro), nil, nil, nil, u.newColumns(left, right)))
 	s.showStatus()
 	s.showState()
@@ -429,41 +426,42 @@ func (s *syncScreen) reload() {
 
 // showStatus fills in the hub, the last sync and what is waiting.
 func (s *syncScreen) showStatus() {
+	u := s.u
 	st := s.status
 	now := s.u.dev.Now()
 	s.hubLabel.SetText(st.HubURL)
 	if st.LastSync.IsZero() {
-		s.lastSync.SetText("Last successful sync: never.")
+		s.lastSync.SetText(u.T("sync.last_never"))
 	} else {
-		s.lastSync.SetText(fmt.Sprintf("Last successful sync: %s (%s).", ago(st.LastSync, now), when(st.LastSync)))
+		s.lastSync.SetText(u.Tf("sync.last", i18n.Args{"Ago": u.ago(st.LastSync, now), "When": when(st.LastSync)}))
 	}
 	switch {
 	case st.Waiting == 0:
-		s.waiting.SetText("Nothing is waiting: the hub has everything made on this device.")
+		s.waiting.SetText(u.T("sync.nothing_waiting"))
 	default:
-		s.waiting.SetText(fmt.Sprintf("Waiting to be sent: %s (%s).",
-			plural(st.Waiting, "change", "changes"), plural(st.Pending, "registration", "registrations")))
+		s.waiting.SetText(u.Tn("sync.waiting", st.Waiting,
+			i18n.Args{"Registrations": u.Tn("sync.n_registrations", st.Pending, nil)}))
 	}
 	if st.Questions > 0 {
-		s.waiting.SetText(s.waiting.Text + fmt.Sprintf(" %s whether people were registered elsewhere %s to be asked.",
-			plural(st.Questions, "question", "questions"), verbFor(st.Questions, "waits", "wait")))
+		s.waiting.SetText(s.waiting.Text + " " + u.Tn("sync.questions", st.Questions, nil))
 	}
 	// Before the first sync of this session, show how the last attempt
 	// (perhaps a background one in an earlier session) went.
 	if s.ctl.last == nil && s.ctl.lastErr == nil && !s.ctl.running && st.LastReport != nil && s.result.Text() == "" && s.errMsg.Text() == "" {
 		r := st.LastReport
 		if r.Error != "" {
-			s.errMsg.Set(fmt.Sprintf("The last attempt, %s, did not finish. %s", ago(r.Finished, now), syncErrorText(reportError(r.Error))))
+			s.errMsg.Set(u.Tf("sync.last_attempt", i18n.Args{"Ago": u.ago(r.Finished, now), "Error": u.syncErrorText(reportError(r.Error))}))
 		}
 	}
 }
 
 // showState shows the running sync's progress, or the last result.
 func (s *syncScreen) showState() {
+	u := s.u
 	c := s.ctl
 	if c.running {
 		s.syncBtn.Disable()
-		s.syncBtn.SetText("Syncing…")
+		s.syncBtn.SetText(u.T("sync.syncing"))
 		s.progress.Show()
 		s.counts.Show()
 		p := c.progress
@@ -471,51 +469,54 @@ func (s *syncScreen) showState() {
 		switch {
 		case p.Phase == "connecting" || p.Phase == "":
 			s.progress.SetValue(0)
-			s.counts.SetText("Connecting to the hub…")
+			s.counts.SetText(u.T("sync.connecting"))
 		default:
 			if total > 0 {
 				s.progress.SetValue(float64(p.Sent+p.Received) / float64(total))
 			} else {
 				s.progress.SetValue(1)
 			}
-			s.counts.SetText(progressText(p))
+			s.counts.SetText(u.progressText(p))
 		}
 		s.errMsg.Set("")
 		s.result.Set("")
 		return
 	}
-	s.syncBtn.SetText("Sync now")
+	s.syncBtn.SetText(u.T("sync.sync_now"))
 	s.syncBtn.Enable()
 	s.progress.Hide()
 	s.counts.Hide()
 	if c.last == nil && c.lastErr == nil {
 		return
 	}
-	prefix := "Sync finished"
-	if c.auto {
-		prefix = "Automatic sync finished"
-	}
 	if c.lastErr != nil {
 		s.result.Set("")
-		msg := syncErrorText(c.lastErr)
+		msg := u.syncErrorText(c.lastErr)
 		if c.started && client.Retryable(c.lastErr) {
-			msg += " The device will try again by itself."
+			msg += " " + u.T("sync.will_retry")
 		}
 		s.errMsg.Set(msg)
 		if c.last != nil && (c.last.Sent > 0 || c.last.Received > 0) {
-			s.errMsg.Set(msg + " " + fmt.Sprintf("Before it stopped: sent %d, received %d.", c.last.Sent, c.last.Received))
+			s.errMsg.Set(msg + " " + u.Tf("sync.before_stopped", i18n.Args{"Sent": u.loc.Number(c.last.Sent), "Received": u.loc.Number(c.last.Received)}))
 		}
 		return
 	}
 	s.errMsg.Set("")
 	rep := c.last
-	text, imp := reportText(rep)
-	at := ""
+	text, imp := u.reportText(rep)
+	prefix := u.T("sync.finished")
+	if c.auto {
+		prefix = u.T("sync.auto_finished")
+	}
 	if !rep.Finished.IsZero() {
-		at = " at " + rep.Finished.Local().Format("15:04")
+		args := i18n.Args{"Time": rep.Finished.Local().Format("15:04")}
+		prefix = u.Tf("sync.finished_at", args)
+		if c.auto {
+			prefix = u.Tf("sync.auto_finished_at", args)
+		}
 	}
 	s.result.SetImportance(imp)
-	s.result.Set(prefix + at + ". " + text)
+	s.result.Set(prefix + " " + text)
 }
 
 // saveHub changes the hub's address (supervisors).
@@ -524,7 +525,7 @@ func (s *syncScreen) saveHub() {
 	addr := strings.TrimSpace(s.hubEntry.Text)
 	if err := checkHubURL(addr); err != nil {
 		s.hubMsg.SetImportance(widget.DangerImportance)
-		s.hubMsg.Set(err.Error())
+		s.hubMsg.Set(s.u.T("sync.bad_address"))
 		return
 	}
 	sess := s.u.sess
@@ -540,11 +541,11 @@ func (s *syncScreen) saveHub() {
 		}
 		if err != nil {
 			s.hubMsg.SetImportance(widget.DangerImportance)
-			s.hubMsg.Set("The address was not changed. " + plainError(err))
+			s.hubMsg.Set(s.u.Tf("sync.address_not_changed", i18n.Args{"Error": s.u.plainError(err)}))
 			return
 		}
 		s.hubMsg.SetImportance(widget.SuccessImportance)
-		s.hubMsg.Set("Saved. The next sync goes to " + addr + ".")
+		s.hubMsg.Set(s.u.Tf("sync.address_saved", i18n.Args{"Address": addr}))
 		s.status.HubURL = addr
 		s.hubLabel.SetText(addr)
 		s.reload()
@@ -561,84 +562,86 @@ func (s *syncScreen) openDetail(id string) {
 			s.u.sh.show(navSync, s.root)
 		}
 	})
-	d.backLabel = "Back to sync"
+	d.backLabel = s.u.T("sync.back")
 	s.u.sh.show(navSync, d.root)
 }
+
+// errBadHubURL is an address that is not https://host[:port][/path].
+var errBadHubURL = errors.New("not an https address of a hub")
 
 // checkHubURL accepts https://host[:port][/path].
 func checkHubURL(addr string) error {
 	p, err := url.Parse(addr)
 	if err != nil || p.Scheme != "https" || p.Host == "" || p.User != nil {
-		//lint:ignore ST1005 the officer reads this sentence under the field
-		return errors.New("Type the full address the hub gave, starting with https://, e.g. https://hub.example.org:8443")
+		return errBadHubURL
 	}
 	return nil
 }
 
 // progressText is the counts line during a sync.
-func progressText(p device.Progress) string {
-	return fmt.Sprintf("Sent %d of %d, received %d of %d", p.Sent, p.ToSend, p.Received, p.ToReceive)
+func (u *UI) progressText(p device.Progress) string {
+	n := u.loc.Number
+	return u.Tf("sync.progress", i18n.Args{"Sent": n(p.Sent), "ToSend": n(p.ToSend), "Received": n(p.Received), "ToReceive": n(p.ToReceive)})
 }
 
 // reportText sums up a finished sync and says how much attention it needs.
-func reportText(r *device.SyncReport) (string, widget.Importance) {
-	text := fmt.Sprintf("Sent %d, received %d, refused %d, conflicts %d.", r.Sent, r.Received, r.Refused, r.Conflicts)
+func (u *UI) reportText(r *device.SyncReport) (string, widget.Importance) {
+	n := u.loc.Number
+	parts := []string{u.Tf("sync.report", i18n.Args{"Sent": n(r.Sent), "Received": n(r.Received), "Refused": n(r.Refused), "Conflicts": n(r.Conflicts)})}
 	imp := widget.SuccessImportance
 	if r.Duplicates > 0 {
-		text += fmt.Sprintf(" %s already at the hub.", plural(r.Duplicates, "change was", "changes were"))
+		parts = append(parts, u.Tn("sync.duplicates", r.Duplicates, nil))
 	}
 	if r.Refused > 0 || r.Quarantined > 0 {
 		imp = widget.WarningImportance
-		text += " Some changes could not be taken: they did not check out"
 		if r.Quarantined > 0 {
-			text += fmt.Sprintf(" (%d set aside as a device's conflicting copy)", r.Quarantined)
+			parts = append(parts, u.Tn("sync.refused_quarantined", r.Quarantined, nil))
+		} else {
+			parts = append(parts, u.T("sync.refused"))
 		}
-		text += ". Tell your supervisor."
 	}
 	if r.Conflicts > 0 {
 		imp = widget.WarningImportance
-		text += fmt.Sprintf(" %s now %s changes made at the same time on two devices: a supervisor should resolve them under Conflicts.",
-			plural(r.Conflicts, "record", "records"), map[bool]string{true: "has", false: "have"}[r.Conflicts == 1])
+		parts = append(parts, u.Tn("sync.conflicts", r.Conflicts, nil))
 	}
 	if r.Future > 0 {
-		text += fmt.Sprintf(" %s dated more than a day ahead (a device's clock is wrong).", plural(r.Future, "change was", "changes were"))
+		parts = append(parts, u.Tn("sync.future", r.Future, nil))
 	}
 	if r.Complete {
-		text += " This device and the hub now hold the same."
+		parts = append(parts, u.T("sync.complete"))
 	}
-	return text, imp
+	return strings.Join(parts, " "), imp
 }
 
 // syncErrorText says in plain words why a sync failed and what to do.
-func syncErrorText(err error) string {
+func (u *UI) syncErrorText(err error) string {
 	var ce *client.Error
 	detail := ""
 	if errors.As(err, &ce) && ce.Message != "" {
 		detail = " (" + ce.Message + ")"
 	}
+	args := i18n.Args{"Detail": detail}
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, device.ErrNoHub):
-		return "This device has no hub: it is a standalone deployment, so there is nothing to sync with."
+		return u.T("sync.err_no_hub")
 	case errors.Is(err, device.ErrSessionLocked):
-		return "The device locked before the sync finished. Unlock it and sync again."
+		return u.T("sync.err_locked")
 	case errors.Is(err, client.ErrRevoked):
-		return "This device was revoked by HQ: it can no longer sync. Contact your supervisor. " +
-			"The registrations on this device are still here."
+		return u.T("sync.err_revoked")
 	case errors.Is(err, client.ErrCertMismatch):
-		return "The hub's certificate does not match the one this device was enrolled with, so nothing was sent: " +
-			"this may not be your hub. Check the hub address with your supervisor; if the hub was replaced, HQ must send a new enrolment file."
+		return u.T("sync.err_cert")
 	case errors.Is(err, client.ErrNotEnrolled):
-		return "The hub does not know this device. Check the hub address with your supervisor, or ask HQ whether this device was enrolled there."
+		return u.T("sync.err_not_enrolled")
 	case errors.Is(err, client.ErrRefused):
-		return "The hub refused what this device sent" + detail + ". Your registrations are safe on this device. Tell your supervisor."
+		return u.Tf("sync.err_refused", args)
 	case errors.Is(err, client.ErrHub):
-		return "The hub had a problem" + detail + ". Your registrations are safe on this device; try again later."
+		return u.Tf("sync.err_hub", args)
 	case errors.Is(err, client.ErrUnreachable):
-		return "The hub cannot be reached. Your registrations are safe on this device; try again when there is a network."
+		return u.T("sync.err_unreachable")
 	}
-	return "The sync did not finish: " + plainError(err) + " Your registrations are safe on this device."
+	return u.Tf("sync.err_other", i18n.Args{"Error": u.plainError(err)})
 }
 
 // reportError recovers the kind of a stored report's error from its text
@@ -654,42 +657,15 @@ func reportError(text string) error {
 }
 
 // ago says how long ago t was, in round words.
-func ago(t, now time.Time) string {
+func (u *UI) ago(t, now time.Time) string {
 	d := now.Sub(t)
 	switch {
 	case d < time.Minute:
-		return "just now"
+		return u.T("ago.now")
 	case d < time.Hour:
-		return plural(int(d/time.Minute), "minute", "minutes") + " ago"
+		return u.Tn("ago.minutes", int(d/time.Minute), nil)
 	case d < 48*time.Hour:
-		return plural(int(d/time.Hour), "hour", "hours") + " ago"
+		return u.Tn("ago.hours", int(d/time.Hour), nil)
 	}
-	return plural(int(d/(24*time.Hour)), "day", "days") + " ago"
-}
-
-// plural is "1 record" or "3 records".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return number(n) + " " + many
-}
-
-// number writes n with thousands separated, as officers read counts:
-// 100,000 records.
-func number(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return u.Tn("ago.days", int(d/(24*time.Hour)), nil)
 }

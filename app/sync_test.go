@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/hub"
 )
@@ -507,12 +508,13 @@ func TestEnrolScreen(t *testing.T) {
 }
 
 func TestSyncTexts(t *testing.T) {
+	en := englishUI()
 	for _, c := range []struct {
 		d    time.Duration
 		want string
 	}{{61*time.Hour + 30*time.Minute, "61 h left"}, {40 * time.Minute, "40 min left"}, {-20 * time.Minute, "overdue by 20 min"},
 		{-3*time.Hour - 10*time.Minute, "overdue by 3 h"}} {
-		if got := timeLeftText(c.d); got != c.want {
+		if got := en.timeLeftText(c.d); got != c.want {
 			t.Errorf("timeLeftText(%v) = %q, want %q", c.d, got, c.want)
 		}
 	}
@@ -522,30 +524,31 @@ func TestSyncTexts(t *testing.T) {
 		reg := now.Add(-61 * time.Hour)
 		items = append(items, device.PendingRegistration{ID: "X", Registered: reg, Deadline: reg.Add(device.Deadline)})
 	}
-	if got, imp := deadlineWarning(items, now); got != "12 registrations must reach the hub within 11 hours — sync now." || imp != widget.WarningImportance {
+	if got, imp := en.deadlineWarning(items, now); got != "12 registrations must reach the hub within 11 hours — sync now." || imp != widget.WarningImportance {
 		t.Errorf("banner: %q", got)
 	}
-	if got, _ := deadlineWarning(items[:1], now.Add(-2*time.Hour)); got != "" {
+	if got, _ := en.deadlineWarning(items[:1], now.Add(-2*time.Hour)); got != "" {
 		t.Errorf("banner 12 h before the warning: %q", got)
 	}
-	if got := valueText("birth_date", []byte(`"1985-03-01"`)); got != "1985-03-01" {
+	if got := en.valueText("birth_date", []byte(`"1985-03-01"`)); got != "1985-03-01" {
 		t.Errorf("date: %q", got)
 	}
-	if got := valueText("document", []byte(`{"type":"passport","number":"N1","issuing_country":"SYR","expiry":"2030-01-31"}`)); got != "Passport SYR N1, expires 2030-01-31" {
+	if got := en.valueText("document", []byte(`{"type":"passport","number":"N1","issuing_country":"SYR","expiry":"2030-01-31"}`)); got != "Passport SYR N1, expires 2030-01-31" {
 		t.Errorf("document: %q", got)
 	}
-	if got := valueText("sex", []byte(`"F"`)); got != label("F", sexLabels) {
+	if got := en.valueText("sex", []byte(`"F"`)); got != en.label("F", sexLabels) {
 		t.Errorf("sex: %q", got)
 	}
 }
 
+// Counts are grouped as the officer's language groups them.
 func TestNumber(t *testing.T) {
-	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 100000: "100,000", 1234567: "1,234,567", -4500: "-4,500"} {
-		if got := number(n); got != want {
-			t.Errorf("number(%d) = %q, want %q", n, got, want)
-		}
+	en := englishUI()
+	if got := en.Tn("records.all", 100000, nil); got != "All 100,000 records, newest first" {
+		t.Errorf("English count: %q", got)
 	}
-	if got := plural(100000, "record", "records"); got != "100,000 records" {
-		t.Errorf("plural: %q", got)
+	de := &UI{loc: i18n.MustNew("de")}
+	if got := de.loc.Number(100000); got != "100.000" {
+		t.Errorf("German number: %q", got)
 	}
 }

@@ -2,17 +2,16 @@ package app
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/trust"
 )
 
@@ -35,11 +34,11 @@ type trustSettings struct {
 func newTrustSettings(u *UI) *trustSettings {
 	t := &trustSettings{u: u}
 	t.birthMsg = newMessage(widget.SuccessImportance)
-	t.fullBirth = u.check("Print the full date of birth on receipts (otherwise only the year of birth)", nil)
+	t.fullBirth = u.check(u.T("trust.full_birth"), nil)
 	t.fullBirth.SetChecked(u.dev.ReceiptFullBirthDate())
 	t.fullBirth.OnChanged = func(v bool) { u.activity(); t.setFullBirth(v) }
-	t.importBtn = u.button("Import trust or revocation file…", theme.DownloadIcon(), t.importFile)
-	t.exportBtn = u.button("Export trust file…", theme.UploadIcon(), t.exportFile)
+	t.importBtn = u.button(u.T("trust.import"), theme.DownloadIcon(), t.importFile)
+	t.exportBtn = u.button(u.T("trust.export"), theme.UploadIcon(), t.exportFile)
 	t.trustMsg = newMessage(widget.SuccessImportance)
 	return t
 }
@@ -48,20 +47,20 @@ func newTrustSettings(u *UI) *trustSettings {
 func (t *trustSettings) cards() []fyne.CanvasObject {
 	u := t.u
 	out := []fyne.CanvasObject{
-		widget.NewCard("Receipts", "", container.NewVBox(
-			para("A receipt carries the registration ID, the name in Latin letters, the date and place of registration, and the year of birth. Never nationality, category or vulnerabilities."),
+		widget.NewCard(u.T("trust.receipts"), "", container.NewVBox(
+			para(u.T("trust.receipts_help")),
 			t.fullBirth, t.birthMsg.Object())),
-		widget.NewCard("Trust", "", container.NewVBox(
-			para("The trust file tells this device which countries' receipts to accept and which devices were revoked. It holds no secret."),
+		widget.NewCard(u.T("trust.title"), "", container.NewVBox(
+			para(u.T("trust.help")),
 			toolbar(t.importBtn, t.exportBtn), t.trustMsg.Object())),
 	}
 	if u.sess != nil && u.sess.Authority() != nil {
-		t.revokeID = u.newEntry("device ID, as shown on its receipts")
+		t.revokeID = u.newEntry(u.T("trust.revoke_placeholder"))
 		t.revokeID.OnSubmitted = func(string) { t.revoke() }
-		t.revokeBtn = u.button("Revoke device…", theme.WarningIcon(), t.revoke)
+		t.revokeBtn = u.button(u.T("trust.revoke"), theme.WarningIcon(), t.revoke)
 		t.revokeMsg = newMessage(widget.SuccessImportance)
-		out = append(out, widget.NewCard("Revoke a device", "", container.NewVBox(
-			para("For a lost or stolen device of this deployment. Its receipts issued from now on fail verification; earlier ones stay valid. Then export the trust file and import it on the other devices."),
+		out = append(out, widget.NewCard(u.T("trust.revoke_title"), "", container.NewVBox(
+			para(u.T("trust.revoke_help")),
 			t.revokeID, toolbar(t.revokeBtn), t.revokeMsg.Object())))
 	}
 	return out
@@ -84,14 +83,14 @@ func (t *trustSettings) setFullBirth(full bool) {
 func (t *trustSettings) showFullBirth(full bool, err error) {
 	if err != nil {
 		t.birthMsg.SetImportance(widget.DangerImportance)
-		t.birthMsg.Set("Not changed. " + plainError(err))
+		t.birthMsg.Set(t.u.Tf("common.not_changed_error", i18n.Args{"Error": t.u.plainError(err)}))
 		return
 	}
 	t.birthMsg.SetImportance(widget.SuccessImportance)
 	if full {
-		t.birthMsg.Set("Saved: new receipts show the full date of birth when it is known.")
+		t.birthMsg.Set(t.u.T("trust.full_birth_saved"))
 	} else {
-		t.birthMsg.Set("Saved: new receipts show only the year of birth.")
+		t.birthMsg.Set(t.u.T("trust.year_saved"))
 	}
 }
 
@@ -118,33 +117,33 @@ func (t *trustSettings) importFile() {
 			t.importBtn.Enable()
 			if err != nil {
 				t.trustMsg.SetImportance(widget.DangerImportance)
-				msg := "Nothing was changed: this file was refused. " + plainError(err)
+				msg := u.Tf("trust.refused", i18n.Args{"Error": u.plainError(err)})
 				if errors.Is(err, device.ErrNotSupervisor) {
-					msg = "Nothing was changed: only a supervisor can add a country or change its keys."
+					msg = u.T("trust.refused_supervisor")
 				}
 				t.trustMsg.Set(msg)
 				return
 			}
 			t.trustMsg.SetImportance(widget.SuccessImportance)
-			t.trustMsg.Set(importText(rep))
+			t.trustMsg.Set(u.importText(rep))
 		})
 	})
 }
 
 // importText says what a trust import changed.
-func importText(rep *device.TrustImport) string {
+func (u *UI) importText(rep *device.TrustImport) string {
 	var parts []string
 	if len(rep.Added) > 0 {
-		parts = append(parts, "Receipts of "+strings.Join(rep.Added, ", ")+" are now accepted (root keys added or changed).")
+		parts = append(parts, u.Tf("trust.added", i18n.Args{"Countries": strings.Join(rep.Added, ", ")}))
 	}
 	if len(rep.Revocations) > 0 {
-		parts = append(parts, "Newer lists of revoked devices taken for "+strings.Join(rep.Revocations, ", ")+".")
+		parts = append(parts, u.Tf("trust.revocations", i18n.Args{"Countries": strings.Join(rep.Revocations, ", ")}))
 	}
 	if len(parts) == 0 {
-		return "The file held nothing new: this device already knew everything in it."
+		return u.T("trust.nothing_new")
 	}
 	if len(rep.Unchanged) > 0 {
-		parts = append(parts, "Nothing new for "+strings.Join(rep.Unchanged, ", ")+".")
+		parts = append(parts, u.Tf("trust.unchanged", i18n.Args{"Countries": strings.Join(rep.Unchanged, ", ")}))
 	}
 	return strings.Join(parts, " ")
 }
@@ -164,11 +163,11 @@ func (t *trustSettings) exportFile() {
 		}, func(name string, err error) {
 			if err != nil {
 				t.trustMsg.SetImportance(widget.DangerImportance)
-				t.trustMsg.Set("The trust file could not be saved. " + plainError(err))
+				t.trustMsg.Set(u.Tf("trust.save_failed", i18n.Args{"Error": u.plainError(err)}))
 				return
 			}
 			t.trustMsg.SetImportance(widget.SuccessImportance)
-			t.trustMsg.Set("Saved as " + name + ". Import it on the devices that check this country's receipts.")
+			t.trustMsg.Set(u.Tf("trust.saved", i18n.Args{"Name": name}))
 		})
 	})
 }
@@ -179,16 +178,16 @@ func (t *trustSettings) revoke() {
 	id := strings.TrimSpace(t.revokeID.Text)
 	if id == "" {
 		t.revokeMsg.SetImportance(widget.DangerImportance)
-		t.revokeMsg.Set("Type the ID of the device to revoke.")
+		t.revokeMsg.Set(u.T("trust.type_id"))
 		return
 	}
 	if id == u.dev.Info().DeviceID {
 		t.revokeMsg.SetImportance(widget.DangerImportance)
-		t.revokeMsg.Set("That is this device. It cannot revoke itself here.")
+		t.revokeMsg.Set(u.T("trust.self"))
 		return
 	}
-	dialog.ShowConfirm("Revoke device "+id+"?",
-		"Receipts it issues from now on will fail verification everywhere this trust file is imported. This cannot be undone.",
+	u.confirm(u.Tf("trust.revoke_confirm_title", i18n.Args{"ID": id}),
+		u.T("trust.revoke_confirm"),
 		func(ok bool) {
 			if !ok {
 				return
@@ -204,12 +203,12 @@ func (t *trustSettings) revoke() {
 				t.revokeBtn.Enable()
 				if err != nil {
 					t.revokeMsg.SetImportance(widget.DangerImportance)
-					t.revokeMsg.Set("Not revoked. " + plainError(err))
+					t.revokeMsg.Set(u.Tf("trust.not_revoked", i18n.Args{"Error": u.plainError(err)}))
 					return
 				}
 				t.revokeID.SetText("")
 				t.revokeMsg.SetImportance(widget.SuccessImportance)
-				t.revokeMsg.Set(fmt.Sprintf("Device %s is revoked from %s. Export the trust file and import it on the other devices.", id, when(at)))
+				t.revokeMsg.Set(u.Tf("trust.revoked", i18n.Args{"ID": id, "When": when(at)}))
 			})
-		}, u.win)
+		})
 }

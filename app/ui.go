@@ -17,6 +17,10 @@ import (
 
 	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
+	// Before Fyne reads the locale: a C.UTF-8 or sr_RS@latin locale is
+	// silent (see the package).
+	_ "github.com/fieldreg/fieldreg/internal/syslocale"
 )
 
 // AppID is the Fyne application ID (preferences and storage location).
@@ -33,6 +37,15 @@ type UI struct {
 	dev  *device.Device
 	sess *device.Session
 	sh   *shell // nil while locked; dropping it drops every screen holding personal data
+
+	// loc is the language on screen: the device's default before unlock,
+	// the officer's own once unlocked. langOverride, when set (fieldreg
+	// --lang), is the language of the whole run.
+	loc          *i18n.Localizer
+	langOverride string
+	// setupLang is the language picked on the set-up screen, offered to
+	// the first officer at their first unlock.
+	setupLang string
 
 	// do runs fn on the UI goroutine. It is fyne.Do in the app; tests replace
 	// it with a queue they drain, so widget updates never race with them.
@@ -65,13 +78,17 @@ type UI struct {
 
 // New builds the window for the data directory dir: the set-up screen on a
 // fresh directory, the unlock screen otherwise. It does not show the window.
-func New(a fyne.App, dir string, opts device.Options) *UI {
-	u := &UI{app: a, dir: dir, opts: opts, do: fyne.Do}
+func New(a fyne.App, dir string, opts device.Options) *UI { return newUI(a, dir, opts, "") }
+
+// newUI is New with the language of the run (lang; "" for the device's
+// default), which must be one of i18n.Languages.
+func newUI(a fyne.App, dir string, opts device.Options, lang string) *UI {
+	u := &UI{app: a, dir: dir, opts: opts, do: fyne.Do, langOverride: lang, loc: i18n.MustNew(i18n.Default)}
 	u.saveFile = u.saveDialog
 	u.openFile = u.openDialog
 	u.printer = systemPrinter()
 	a.Settings().SetTheme(newTheme())
-	u.win = a.NewWindow("fieldreg")
+	u.win = a.NewWindow(u.T("app.title"))
 	u.win.SetIcon(fyne.NewStaticResource("fieldreg.png", assets.Icon()))
 	u.win.Resize(fyne.NewSize(1280, 800))
 	u.idle = newIdleTimer(u)
@@ -81,12 +98,21 @@ func New(a fyne.App, dir string, opts device.Options) *UI {
 }
 
 // Run opens the app on the data directory dir and blocks until the window is
-// closed.
-func Run(dir string) error {
+// closed. lang, if not empty, is the language of this run (fieldreg --lang),
+// in place of the device's default and the officers' own; an unknown one is
+// an error (i18n.ErrUnknownLanguage) before any window opens.
+func Run(dir, lang string) error {
+	if lang != "" {
+		l, err := i18n.Lookup(lang)
+		if err != nil {
+			return err
+		}
+		lang = l.Tag
+	}
 	a := fyneapp.NewWithID(AppID)
 	// A small database cache: the window's memory matters more on a tablet
 	// than the speed of bulk writes, which the command line does.
-	u := New(a, dir, device.Options{CacheMiB: appCacheMiB})
+	u := newUI(a, dir, device.Options{CacheMiB: appCacheMiB}, lang)
 	u.win.ShowAndRun()
 	return nil
 }
@@ -104,16 +130,19 @@ func (u *UI) Show() { u.win.Show() }
 // start shows the first screen for the data directory.
 func (u *UI) start() {
 	if !device.Initialised(u.dir) {
+		u.useLanguage(u.startLanguage())
 		u.showSetup()
 		return
 	}
 	dev, err := device.Open(u.dir, u.opts)
 	if err != nil {
 		fyne.LogError("opening the data directory failed", nil)
-		u.showFatal("The data on this device cannot be opened.", err)
+		u.useLanguage(u.startLanguage())
+		u.showFatal(u.T("fatal.open"), err)
 		return
 	}
 	u.dev = dev
+	u.useLanguage(u.startLanguage())
 	u.showUnlock("")
 }
 
@@ -164,6 +193,7 @@ func (u *UI) background(work func(), done func()) {
 // startSession enters the shell for an unlocked session.
 func (u *UI) startSession(s *device.Session) {
 	u.sess = s
+	u.useLanguage(u.officerLanguage(s.Officer().ID))
 	u.sh = newShell(u)
 	u.setContent("shell", u.sh.root)
 	u.sh.open(navRegister)
@@ -174,7 +204,8 @@ func (u *UI) startSession(s *device.Session) {
 }
 
 // lock drops the session (keys wiped from memory) and every screen that
-// holds personal data, and returns to the unlock screen.
+// holds personal data, and returns to the unlock screen with the message
+// reason (an ID, or "") as a note.
 func (u *UI) lock(reason string) {
 	u.idle.stop()
 	u.bgSync().Stop()
@@ -190,7 +221,7 @@ func (u *UI) lock(reason string) {
 		u.sh = nil
 	}
 	u.elsewhere = nil
-	u.showUnlockFor(officer, reason)
+	u.showUnlockFor(officer, reason, nil)
 }
 
 // activity records officer input; it postpones the auto-lock.
@@ -252,20 +283,24 @@ func (t *idleTimer) arm(d time.Duration, gen int) {
 			current := gen == t.gen
 			t.mu.Unlock()
 			if current && t.u.sess != nil {
-				t.u.lock("Locked after a period without use. Unlock to continue.")
+				t.u.lock("unlock.idle")
 			}
 		})
 	})
 }
 
-// plainError turns an error from device into a sentence for the officer.
-// Device errors are already plain language; this only hides internal ones.
-func plainError(err error) string {
+// plainError turns an error from device into a sentence for the officer in
+// their language: errors the app knows by kind have a message of their own;
+// the rest are device's plain English.
+func (u *UI) plainError(err error) string {
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, device.ErrSessionLocked):
-		return "The device is locked. Unlock it again."
+		return u.T("error.session_locked")
+	}
+	if msg := u.knownError(err); msg != "" {
+		return msg
 	}
 	return capitalise(err.Error())
 }

@@ -18,6 +18,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/sync/bundle"
 )
 
@@ -27,9 +28,9 @@ import (
 // choice (a disk image, a video) from filling the tablet's storage.
 const maxBundleCopy = 8 << 30
 
-// bundleRefused is what the officer reads when a file is not a bundle from
-// the hub for this device, or was altered or cut short.
-const bundleRefused = "This file is not a bundle for this device, or it was damaged: nothing was applied."
+// bundleRefused is (the message ID of) what the officer reads when a file is
+// not a bundle from the hub for this device, or was altered or cut short.
+const bundleRefused = "usb.refused"
 
 // usbCard exports the changes waiting for the hub to a file (a USB stick)
 // and imports the hub's answer bundle, for posts without a network. It is
@@ -57,23 +58,22 @@ func newUSBCard(u *UI) *usbCard {
 		c.root = container.NewVBox()
 		return c
 	}
-	c.exportBtn = u.button("Export to USB…", theme.UploadIcon(), c.export)
-	c.importBtn = u.button("Import from USB…", theme.DownloadIcon(), c.importBundle)
+	c.exportBtn = u.button(u.T("usb.export"), theme.UploadIcon(), c.export)
+	c.importBtn = u.button(u.T("usb.import"), theme.DownloadIcon(), c.importBundle)
 	c.progress = widget.NewProgressBarInfinite()
 	c.progress.Stop()
 	c.progress.Hide()
 	c.bar = widget.NewProgressBar()
 	c.bar.TextFormatter = func() string {
-		return fmt.Sprintf("%d of %d events", int(c.bar.Value), int(c.bar.Max))
+		return u.Tn("usb.events_progress", int(c.bar.Max), i18n.Args{"Done": u.loc.Number(int(c.bar.Value))})
 	}
 	c.bar.Hide()
 	c.doing = widget.NewLabel("")
 	c.doing.Hide()
 	c.result = newMessage(widget.SuccessImportance)
 	c.errMsg = newMessage(widget.DangerImportance)
-	c.root = widget.NewCard("No network? Use a USB stick", "", container.NewVBox(
-		para("Export writes everything waiting for the hub to an encrypted file. Take it to the district office; "+
-			"the hub's answer comes back as another file, which you import here."),
+	c.root = widget.NewCard(u.T("usb.title"), "", container.NewVBox(
+		para(u.T("usb.help")),
 		toolbar(c.exportBtn, c.importBtn), c.doing, c.progress, c.bar, c.result.Object(), c.errMsg.Object()))
 	return c
 }
@@ -152,11 +152,12 @@ func (c *usbCard) export() {
 			w.Close()
 			return
 		}
-		c.start("Writing the bundle…")
+		writing := u.T("usb.writing")
+		c.start(writing)
 		var res *device.BundleExport
 		var err error
 		u.background(func() {
-			res, err = sess.ExportBundle(context.Background(), w, c.progressFn("Writing the bundle…"))
+			res, err = sess.ExportBundle(context.Background(), w, c.progressFn(writing))
 			if cerr := w.Close(); err == nil && cerr != nil {
 				err = fmt.Errorf("the file could not be written: %w", cerr)
 			}
@@ -168,33 +169,32 @@ func (c *usbCard) export() {
 		}, func() {
 			c.stop()
 			if err != nil {
-				c.errMsg.Set("No bundle was written. " + exportErrorText(err))
+				c.errMsg.Set(u.Tf("usb.not_written", i18n.Args{"Error": u.exportErrorText(err)}))
 				return
 			}
-			c.result.Set(bundleExportText(res, w.URI().Name()))
+			c.result.Set(u.bundleExportText(res, w.URI().Name()))
 		})
 	})
 }
 
 // bundleExportText is the plain result of an export.
-func bundleExportText(r *device.BundleExport, name string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Bundle written: %s", plural(r.Events, "event", "events"))
+func (u *UI) bundleExportText(r *device.BundleExport, name string) string {
+	text := u.Tn("usb.written", r.Events, nil)
 	if name != "" {
-		fmt.Fprintf(&b, " (%s)", name)
+		text = u.Tn("usb.written_name", r.Events, i18n.Args{"Name": name})
 	}
-	b.WriteString(". Take it to the district office; the hub's answer comes back as another bundle.")
+	text += " " + u.T("usb.take_it")
 	if r.Pending > 0 {
-		fmt.Fprintf(&b, " %s still %s for the hub's acknowledgement.", plural(r.Pending, "registration", "registrations"), verbFor(r.Pending, "waits", "wait"))
+		text += " " + u.Tn("usb.still_waiting_ack", r.Pending, nil)
 	}
-	return b.String()
+	return text
 }
 
-func exportErrorText(err error) string {
+func (u *UI) exportErrorText(err error) string {
 	if errors.Is(err, device.ErrNoHubBundleKey) {
-		return "This device was enrolled before USB bundles existed: it must be enrolled again with a current hub, or sync over the network."
+		return u.T("usb.old_enrolment")
 	}
-	return plainError(err)
+	return u.plainError(err)
 }
 
 // importBundle asks for a bundle file, then imports it off the UI goroutine.
@@ -209,9 +209,10 @@ func (c *usbCard) importBundle() {
 			r.Close()
 			return
 		}
-		c.start("Reading the bundle…")
+		c.start(u.T("usb.reading"))
 		var res *device.BundleImport
 		var err error
+		applying := u.T("usb.applying")
 		u.background(func() {
 			defer r.Close()
 			var rs io.ReadSeeker
@@ -221,14 +222,14 @@ func (c *usbCard) importBundle() {
 				return
 			}
 			defer done()
-			res, err = sess.ImportBundle(context.Background(), rs, c.progressFn("Applying the hub's changes…"))
+			res, err = sess.ImportBundle(context.Background(), rs, c.progressFn(applying))
 		}, func() {
 			c.stop()
 			if err != nil {
-				c.errMsg.Set(importErrorText(err))
+				c.errMsg.Set(u.importErrorText(err))
 				return
 			}
-			c.result.Set(bundleImportText(res))
+			c.result.Set(u.bundleImportText(res))
 			if u.sh != nil && u.sh.banner != nil {
 				u.sh.banner.Refresh() // the bundle may tell the device it is revoked
 			}
@@ -239,8 +240,12 @@ func (c *usbCard) importBundle() {
 	})
 }
 
-// errBundleTooBig is returned by bundleReader beyond maxBundleCopy.
-var errBundleTooBig = errors.New("this file is too large to be a bundle: nothing was applied")
+// Errors of bundleReader: the file is beyond maxBundleCopy; the device has
+// no room for a copy.
+var (
+	errBundleTooBig = errors.New("this file is too large to be a bundle: nothing was applied")
+	errNoRoom       = errors.New("there is no room on this device for a copy of the bundle: free some space and try again")
+)
 
 // bundleReader returns r itself if it can seek. Otherwise it copies r to a
 // temporary file in dir (owner-only, removed by done) rather than into
@@ -258,7 +263,7 @@ func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err e
 	}
 	f, err := os.CreateTemp(dir, ".bundle-import-*")
 	if err != nil {
-		return nil, nil, fmt.Errorf("no room to read the file: %w", err)
+		return nil, nil, fmt.Errorf("%w: %w", errNoRoom, err)
 	}
 	done = func() {
 		f.Close()
@@ -268,7 +273,7 @@ func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err e
 	switch {
 	case errors.Is(err, syscall.ENOSPC):
 		done()
-		return nil, nil, errors.New("there is no room on this device for a copy of the bundle: free some space and try again")
+		return nil, nil, errNoRoom
 	case err != nil:
 		done()
 		return nil, nil, fmt.Errorf("the file could not be read: %w", err)
@@ -284,47 +289,39 @@ func bundleReader(r io.Reader, dir string) (rs io.ReadSeeker, done func(), err e
 }
 
 // importErrorText is the plain refusal for a bundle that was not taken.
-func importErrorText(err error) string {
+func (u *UI) importErrorText(err error) string {
 	switch {
 	case errors.Is(err, errBundleTooBig), errors.Is(err, bundle.ErrTooLarge):
-		return "This file is too large to be a bundle: nothing was applied."
+		return u.T("usb.too_large")
 	case errors.Is(err, bundle.ErrNotBundle), errors.Is(err, bundle.ErrNotForUs), errors.Is(err, bundle.ErrDamaged),
 		errors.Is(err, bundle.ErrBadSignature), errors.Is(err, bundle.ErrMalformed):
-		return bundleRefused
+		return u.T(bundleRefused)
 	case errors.Is(err, device.ErrSessionLocked):
-		return plainError(err)
+		return u.plainError(err)
+	case errors.Is(err, errNoRoom):
+		return u.T("usb.no_room")
 	}
-	return "The bundle could not be imported. " + plainError(err)
+	return u.Tf("usb.not_imported", i18n.Args{"Error": u.plainError(err)})
 }
 
 // bundleImportText is the plain result of an import.
-func bundleImportText(r *device.BundleImport) string {
+func (u *UI) bundleImportText(r *device.BundleImport) string {
 	if r.Repeated {
-		return "This bundle was already imported: nothing changed."
+		return u.T("usb.repeated")
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Bundle imported: received %s from the hub", plural(r.Received, "new event", "new events"))
+	var parts []string
 	if r.Refused > 0 || r.Quarantined > 0 {
-		fmt.Fprintf(&b, " (refused %d, set aside %d)", r.Refused, r.Quarantined)
+		parts = append(parts, u.Tn("usb.imported_refused", r.Received, i18n.Args{"Refused": u.loc.Number(r.Refused), "Quarantined": u.loc.Number(r.Quarantined)}))
+	} else {
+		parts = append(parts, u.Tn("usb.imported", r.Received, nil))
 	}
-	b.WriteString(".")
 	if r.Conflicts > 0 {
-		fmt.Fprintf(&b, " %s now %s a conflict to review.", plural(r.Conflicts, "record", "records"), verbFor(r.Conflicts, "holds", "hold"))
+		parts = append(parts, u.Tn("usb.conflicts", r.Conflicts, nil))
 	}
-	switch {
-	case r.Pending == 0:
-		b.WriteString(" The hub has acknowledged every registration made here.")
-	default:
-		fmt.Fprintf(&b, " %s still %s for the hub: export again and take the new bundle to the office.",
-			plural(r.Pending, "registration", "registrations"), verbFor(r.Pending, "waits", "wait"))
+	if r.Pending == 0 {
+		parts = append(parts, u.T("usb.all_acknowledged"))
+	} else {
+		parts = append(parts, u.Tn("usb.still_waiting", r.Pending, nil))
 	}
-	return b.String()
-}
-
-// verbFor picks the singular or plural verb for n.
-func verbFor(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return strings.Join(parts, " ")
 }

@@ -90,7 +90,7 @@ func TestUSBExportImport(t *testing.T) {
 	openPath(garbage)
 	h.tap("Import from USB")
 	h.waitFor("the refusal", func() bool { return c.errMsg.Text() != "" || c.result.Text() != "" })
-	if c.errMsg.Text() != bundleRefused || !h.shows(bundleRefused) {
+	if c.errMsg.Text() != h.u.T(bundleRefused) || !h.shows(h.u.T(bundleRefused)) {
 		t.Errorf("garbage: error %q, result %q", c.errMsg.Text(), c.result.Text())
 	}
 	if len(exts) != 1 || exts[0] != ".bundle" {
@@ -106,7 +106,7 @@ func TestUSBExportImport(t *testing.T) {
 	openPath(saved)
 	h.tap("Import from USB")
 	h.waitFor("the refusal", func() bool { return c.errMsg.Text() != "" || c.result.Text() != "" })
-	if c.errMsg.Text() != bundleRefused {
+	if c.errMsg.Text() != h.u.T(bundleRefused) {
 		t.Errorf("own bundle: error %q, result %q", c.errMsg.Text(), c.result.Text())
 	}
 
@@ -190,7 +190,7 @@ func TestUSBBundleReader(t *testing.T) {
 	} else {
 		done()
 	}
-	if importErrorText(errBundleTooBig) != "This file is too large to be a bundle: nothing was applied." {
-		t.Error(importErrorText(errBundleTooBig))
+	if got := englishUI().importErrorText(errBundleTooBig); got != "This file is too large to be a bundle: nothing was applied." {
+		t.Error(got)
 	}
 }

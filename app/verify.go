@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/receipt"
 )
 
@@ -48,16 +49,16 @@ type verifyScreen struct {
 
 func newVerifyScreen(u *UI) *verifyScreen {
 	v := &verifyScreen{u: u}
-	v.input = newScanEntry(u, "Scan the receipt's code, or paste it here, then press Enter")
+	v.input = newScanEntry(u, u.T("verify.placeholder"))
 	v.input.OnSubmitted = func(string) { v.verifyText() }
-	v.check = u.primary("Check receipt", theme.ConfirmIcon(), v.verifyText)
-	v.image = u.button("Open image…", theme.FileImageIcon(), v.openImage)
-	clear := u.button("Clear", theme.ContentClearIcon(), v.clear)
+	v.check = u.primary(u.T("verify.check"), theme.ConfirmIcon(), v.verifyText)
+	v.image = u.button(u.T("verify.open_image"), theme.FileImageIcon(), v.openImage)
+	clear := u.button(u.T("verify.clear"), theme.ContentClearIcon(), v.clear)
 	v.status = newMessage(widget.DangerImportance)
 	v.verdict = container.NewVBox()
 	top := container.NewVBox(
-		heading("Verify a receipt"),
-		para("Point the handheld scanner at the receipt's QR code, paste the code, or open a photo of it. Works without a network."),
+		heading(u.T("verify.title")),
+		para(u.T("verify.help")),
 		v.input, toolbar(v.check, v.image, clear), v.status.Object(),
 	)
 	v.scroller = u.scroll(centred(1000, container.NewPadded(container.NewVBox(top, v.verdict))))
@@ -71,7 +72,7 @@ func newVerifyScreen(u *UI) *verifyScreen {
 func (v *verifyScreen) verifyText() {
 	text := v.input.Text
 	if strings.TrimSpace(text) == "" {
-		v.status.Set("Scan or paste a receipt's code first.")
+		v.status.Set(v.u.T("verify.empty"))
 		v.u.focus(v.input)
 		return
 	}
@@ -125,33 +126,51 @@ func (v *verifyScreen) run(read func() (string, error)) {
 		switch {
 		case readErr != nil:
 			v.showVerdict(nil, false)
-			v.status.Set(imageError(readErr))
+			v.status.Set(v.u.imageError(readErr))
 		case err != nil:
 			fyne.LogError("verifying a receipt failed", nil)
 			v.showVerdict(nil, false)
-			v.status.Set("Receipts cannot be checked on this device: " + plainError(err))
+			v.status.Set(v.u.Tf("verify.cannot_check", i18n.Args{"Error": v.u.plainError(err)}))
 		default:
 			v.showVerdict(verdict, known)
 			// A genuine receipt shows the record as it was when issued.
 			if outdated {
 				v.status.SetImportance(widget.WarningImportance)
-				v.status.Set("The record's name or date of birth was changed after this receipt was issued: open the record for its current details, and reissue the receipt if the person needs it.")
+				v.status.Set(v.u.T("verify.outdated"))
 			}
 		}
 	})
 }
 
 // imageError says in plain words why no code was read from an image.
-func imageError(err error) string {
+func (u *UI) imageError(err error) string {
 	switch {
 	case errors.Is(err, receipt.ErrNotImage):
-		return "This file is not a PNG or JPEG picture. Open a photo or a saved receipt image."
+		return u.T("verify.not_image")
 	case errors.Is(err, receipt.ErrTooBig):
-		return "This picture is too large to check. Use a smaller photo (at most 20 MB and 40 megapixels)."
+		return u.T("verify.too_big")
 	case errors.Is(err, receipt.ErrNoCodeSeen):
-		return "No receipt code was found in this picture. Take a sharper photo, closer, with the whole code in view and no glare."
+		return u.T("verify.no_code")
 	}
-	return "The picture could not be read. " + plainError(err)
+	return u.Tf("verify.image_unreadable", i18n.Args{"Error": u.plainError(err)})
+}
+
+// reasonLabels are the message IDs of why a receipt is not valid.
+var receiptReasonLabels = map[string]string{
+	string(receipt.ReasonAltered):       "verify.reason_altered",
+	string(receipt.ReasonUnknownIssuer): "verify.reason_unknown_issuer",
+	string(receipt.ReasonRevoked):       "verify.reason_revoked",
+	string(receipt.ReasonExpired):       "verify.reason_expired",
+	string(receipt.ReasonNotReceipt):    "verify.reason_not_receipt",
+}
+
+// reasonText is why a receipt is not valid, in the officer's language
+// (a reason the app does not know yet in package receipt's words).
+func (u *UI) reasonText(r receipt.Reason) string {
+	if id, ok := receiptReasonLabels[string(r)]; ok {
+		return u.T(id)
+	}
+	return r.Message()
 }
 
 // clear empties the field and the verdict for the next scan.
@@ -172,13 +191,13 @@ func (v *verifyScreen) showVerdict(vd *receipt.Verdict, known bool) {
 		return
 	}
 	u := v.u
-	word, say, bg := "NOT VALID", "Reason: "+vd.Reason.Message()+".", color.Color(invalidRed)
+	word, say, bg := u.T("verify.not_valid"), u.Tf("verify.reason", i18n.Args{"Reason": u.reasonText(vd.Reason)}), color.Color(invalidRed)
 	if vd.Valid {
-		word, say, bg = "VALID", "This receipt is genuine and unchanged, issued by a trusted device.", validGreen
+		word, say, bg = u.T("verify.valid"), u.T("verify.genuine"), validGreen
 	}
 	big := widget.NewLabelWithStyle(word, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	big.SizeName = sizeNameVerdict
-	reason := widget.NewLabelWithStyle(capitalise(say), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	reason := widget.NewLabelWithStyle(say, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	reason.SizeName = theme.SizeNameHeadingText
 	reason.Wrapping = fyne.TextWrapWord
 	rect := canvas.NewRectangle(bg)
@@ -189,9 +208,9 @@ func (v *verifyScreen) showVerdict(vd *receipt.Verdict, known bool) {
 
 	if vd.Fields != nil {
 		g := &detailGrid{grid: container.New(layout.NewFormLayout())}
-		title := "What the receipt says"
+		title := u.T("verify.says")
 		if !vd.Valid {
-			title = "What the receipt says (do not rely on it)"
+			title = u.T("verify.says_unreliable")
 		}
 		g.section(title)
 		for _, l := range vd.Lines() {
@@ -200,16 +219,16 @@ func (v *verifyScreen) showVerdict(vd *receipt.Verdict, known bool) {
 			}
 		}
 		if vd.RevokedAt != nil {
-			g.row("Device revoked", when(*vd.RevokedAt))
+			g.row(u.T("verify.device_revoked"), when(*vd.RevokedAt))
 		}
 		v.verdict.Add(widget.NewCard("", "", dense(g.grid)))
 	}
 	var actions []fyne.CanvasObject
 	if known && u.sess != nil {
 		id := vd.RegistrationID
-		actions = append(actions, u.primary("Open record", theme.DocumentIcon(), func() { v.openRecord(id) }))
+		actions = append(actions, u.primary(u.T("conflicts.open_record"), theme.DocumentIcon(), func() { v.openRecord(id) }))
 	}
-	actions = append(actions, u.button("Clear for the next scan", theme.ContentClearIcon(), v.clear))
+	actions = append(actions, u.button(u.T("verify.clear_next"), theme.ContentClearIcon(), v.clear))
 	v.verdict.Add(toolbar(actions...))
 	v.verdict.Refresh()
 }
@@ -225,7 +244,7 @@ func shown(value string) bool {
 func (v *verifyScreen) openRecord(id string) {
 	u := v.u
 	d := newDetailScreen(u, id, func() { u.sh.show(navVerify, v.root); u.focus(v.input) })
-	d.backLabel = "Back to verify"
+	d.backLabel = u.T("verify.back")
 	u.sh.show(navVerify, d.root)
 }
 

@@ -311,3 +311,10 @@ func minHeight(h float32) fyne.CanvasObject {
 	r.SetMinSize(fyne.NewSize(0, h))
 	return r
 }
+
+// minWidth is an invisible spacer that gives a container a minimum width.
+func minWidth(w float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, 0))
+	return r
+}

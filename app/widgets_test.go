@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/fieldreg/fieldreg/internal/i18n"
 )
 
 func testPNG(t *testing.T, w, h int) []byte {
@@ -81,7 +83,7 @@ func TestThumbnail(t *testing.T) {
 // a very weak one and all five in green for a strong one.
 func TestStrengthMeter(t *testing.T) {
 	test.NewApp()
-	m := newStrengthMeter()
+	m := newStrengthMeter(englishUI())
 	off := theme.Color(theme.ColorNameInputBorder)
 	lit := func() int {
 		n := 0
@@ -141,3 +143,7 @@ func TestPaperKey(t *testing.T) {
 		t.Fatal("a text that is not a key was changed")
 	}
 }
+
+// englishUI is a UI with no window, for the functions that only word
+// things in the officer's language.
+func englishUI() *UI { return &UI{loc: i18n.MustNew("en")} }

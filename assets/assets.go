@@ -1,10 +1,12 @@
 // Package assets embeds the static data of fieldreg: the application icon and
 // the tables of countries (ISO 3166-1 alpha-3 plus ICAO codes) and languages
-// (ISO 639-3) the pickers offer.
+// (ISO 639-3) the pickers offer, and the message catalogues of the officers'
+// languages.
 package assets
 
 import (
-	_ "embed"
+	"embed"
+	"io/fs"
 	"sort"
 	"strings"
 )
@@ -96,3 +98,17 @@ func Languages() *Table { return languages }
 
 // Icon is the application icon (PNG).
 func Icon() []byte { return icon }
+
+//go:embed i18n/*.json
+var messages embed.FS
+
+// Messages holds the officer-language message catalogues: one go-i18n v2
+// JSON file per language, named by its BCP 47 tag (i18n/en.json,
+// i18n/sr-Cyrl.json, ...).
+func Messages() fs.FS {
+	sub, err := fs.Sub(messages, "i18n")
+	if err != nil {
+		panic(err) // the directory is embedded above
+	}
+	return sub
+}

@@ -34,6 +34,38 @@ var (
 	docRE  = regexp.MustCompile(`^[A-Z0-9<\- ]{1,30}$`)
 )
 
+// The problems Validate reports (the values of FieldErrors) and the advice
+// Warnings gives: plain English for the command line, and stable codes the
+// app maps to the officer's language. Those with a verb are formats.
+const (
+	ProblemInvalidText    = "is not valid UTF-8 text (was the file saved in another encoding?)"
+	ProblemTooLong        = "is too long (at most %d characters)"
+	ProblemNoName         = "enter a family name or given names"
+	ProblemScriptLang     = "use an ISO 639-3 code (three letters, like ara)"
+	ProblemChooseSex      = "choose F, M, X or unknown"
+	ProblemBadSex         = "must be F, M, X or U"
+	ProblemCountry        = "unknown country code (use ISO 3166-1 alpha-3 or XXA, XXB, XXC, XXX)"
+	ProblemFuture         = "is in the future"
+	ProblemTooOld         = "is more than 120 years ago"
+	ProblemDocNumber      = "enter the document number"
+	ProblemDocNumberChars = "number may hold only letters A-Z, digits, spaces, hyphens and <"
+	ProblemDocType        = "unknown document type"
+	ProblemDocCountry     = "unknown issuing country code"
+	ProblemDocExpiry      = "expiry must be a full date YYYY-MM-DD"
+	ProblemCategory       = "choose a category"
+	ProblemEncounterAt    = "enter the date and time of the encounter"
+	ProblemEncounterKind  = "unknown kind of encounter"
+	ProblemVulnerability  = "unknown vulnerability code"
+	ProblemLanguages      = "use ISO 639-3 codes (three letters, like prs)"
+	ProblemRelationship   = "unknown relationship"
+	ProblemPhotoSize      = "is larger than %d MiB"
+
+	WarningExpired      = "the document has expired"
+	WarningNoBirthDate  = "no date of birth: enter an estimate from the stated age if possible"
+	WarningPregnantMale = "pregnancy is marked for a person recorded as male: check both"
+	WarningAdultChild   = "a child is marked as unaccompanied or separated, but the date of birth makes the person an adult: check both"
+)
+
 const maxText = 200
 
 // Validate checks a person before it is saved. now is the current time (the
@@ -42,9 +74,9 @@ func Validate(p *Person, now time.Time) error {
 	fe := FieldErrors{}
 	text := func(field, v string, max int) {
 		if !ValidText(v) {
-			fe[field] = "is not valid UTF-8 text (was the file saved in another encoding?)"
+			fe[field] = ProblemInvalidText
 		} else if utf8.RuneCountInString(v) > max {
-			fe[field] = fmt.Sprintf("is too long (at most %d characters)", max)
+			fe[field] = fmt.Sprintf(ProblemTooLong, max)
 		}
 	}
 	text("family_name", p.FamilyName, maxText)
@@ -53,10 +85,10 @@ func Validate(p *Person, now time.Time) error {
 	text("place_of_birth", p.PlaceOfBirth, maxText)
 	text("notes", p.Notes, 4000)
 	if strings.TrimSpace(p.FamilyName) == "" && strings.TrimSpace(p.GivenNames) == "" {
-		fe["family_name"] = "enter a family name or given names"
+		fe["family_name"] = ProblemNoName
 	}
 	if p.OriginalScriptName != "" && p.OriginalScriptLang != "" && !langRE.MatchString(p.OriginalScriptLang) {
-		fe["original_script_lang"] = "use an ISO 639-3 code (three letters, like ara)"
+		fe["original_script_lang"] = ProblemScriptLang
 	}
 	for _, a := range p.Aliases {
 		text("aliases", a, maxText)
@@ -64,69 +96,69 @@ func Validate(p *Person, now time.Time) error {
 	switch p.Sex {
 	case SexFemale, SexMale, SexOther, SexUnknown:
 	case "":
-		fe["sex"] = "choose F, M, X or unknown"
+		fe["sex"] = ProblemChooseSex
 	default:
-		fe["sex"] = "must be F, M, X or U"
+		fe["sex"] = ProblemBadSex
 	}
 	for _, n := range p.Nationalities {
 		if !assets.Countries().Valid(n) {
-			fe["nationalities"] = "unknown country code (use ISO 3166-1 alpha-3 or XXA, XXB, XXC, XXX)"
+			fe["nationalities"] = ProblemCountry
 		}
 	}
 	if !p.BirthDate.IsZero() {
 		if p.BirthDate.Earliest().After(now) {
-			fe["birth_date"] = "is in the future"
+			fe["birth_date"] = ProblemFuture
 		} else if now.Year()-p.BirthDate.Year > 120 {
-			fe["birth_date"] = "is more than 120 years ago"
+			fe["birth_date"] = ProblemTooOld
 		}
 	}
 	if d := p.Document; !d.IsZero() {
 		if d.Number == "" {
-			fe["document"] = "enter the document number"
+			fe["document"] = ProblemDocNumber
 		} else if !docRE.MatchString(d.Number) {
-			fe["document"] = "number may hold only letters A-Z, digits, spaces, hyphens and <"
+			fe["document"] = ProblemDocNumberChars
 		}
 		if d.Type != "" && !slices.Contains(DocumentTypes, d.Type) {
-			fe["document"] = "unknown document type"
+			fe["document"] = ProblemDocType
 		}
 		if d.IssuingCountry != "" && !assets.Countries().Valid(d.IssuingCountry) {
-			fe["document"] = "unknown issuing country code"
+			fe["document"] = ProblemDocCountry
 		}
 		if d.Expiry != "" {
 			exp, err := ParseDate(d.Expiry)
 			if err != nil || exp.Precision() != "full" {
-				fe["document"] = "expiry must be a full date YYYY-MM-DD"
+				fe["document"] = ProblemDocExpiry
 			}
 		}
 	}
 	if !slices.Contains(Categories, p.Category) {
-		fe["category"] = "choose a category"
+		fe["category"] = ProblemCategory
 	}
 	if p.Encounter.At.IsZero() {
-		fe["encounter"] = "enter the date and time of the encounter"
+		fe["encounter"] = ProblemEncounterAt
 	} else if p.Encounter.At.After(now.Add(10 * time.Minute)) {
-		fe["encounter"] = "is in the future"
+		fe["encounter"] = ProblemFuture
 	}
 	if p.Encounter.Kind != "" && !slices.Contains(EncounterKinds, p.Encounter.Kind) {
-		fe["encounter"] = "unknown kind of encounter"
+		fe["encounter"] = ProblemEncounterKind
 	}
 	text("encounter", p.Encounter.Place, maxText)
 	for _, v := range p.Vulnerabilities {
 		if !slices.Contains(Vulnerabilities, v) {
-			fe["vulnerabilities"] = "unknown vulnerability code"
+			fe["vulnerabilities"] = ProblemVulnerability
 		}
 	}
 	for _, l := range p.Languages {
 		if !langRE.MatchString(l) {
-			fe["languages"] = "use ISO 639-3 codes (three letters, like prs)"
+			fe["languages"] = ProblemLanguages
 		}
 	}
 	text("group", p.Group, maxText)
 	if p.Relationship != "" && !slices.Contains(Relationships, p.Relationship) {
-		fe["relationship"] = "unknown relationship"
+		fe["relationship"] = ProblemRelationship
 	}
 	if len(p.Photo) > MaxPhotoBytes {
-		fe["photo"] = fmt.Sprintf("is larger than %d MiB", MaxPhotoBytes>>20)
+		fe["photo"] = fmt.Sprintf(ProblemPhotoSize, MaxPhotoBytes>>20)
 	}
 	if len(fe) > 0 {
 		return fe
@@ -150,21 +182,21 @@ func Warnings(p *Person, now time.Time) []string {
 	var w []string
 	if p.Document.Expiry != "" {
 		if exp, err := ParseDate(p.Document.Expiry); err == nil && exp.Precision() == "full" && exp.Earliest().Before(now) {
-			w = append(w, "the document has expired")
+			w = append(w, WarningExpired)
 		}
 	}
 	if p.BirthDate.IsZero() {
-		w = append(w, "no date of birth: enter an estimate from the stated age if possible")
+		w = append(w, WarningNoBirthDate)
 	}
 	// Checks that ask the officer to look again, never refuse: the data
 	// may be right (a trans man can be pregnant; a child may have been
 	// given a wrong date).
 	if p.Sex == "M" && slices.Contains(p.Vulnerabilities, VulnPregnancy) {
-		w = append(w, "pregnancy is marked for a person recorded as male: check both")
+		w = append(w, WarningPregnantMale)
 	}
 	if (slices.Contains(p.Vulnerabilities, VulnUnaccompaniedChild) || slices.Contains(p.Vulnerabilities, VulnSeparatedChild)) &&
 		!p.BirthDate.IsZero() && !p.BirthDate.Estimated && !latestBirth(p.BirthDate).AddDate(18, 0, 0).After(now) {
-		w = append(w, "a child is marked as unaccompanied or separated, but the date of birth makes the person an adult: check both")
+		w = append(w, WarningAdultChild)
 	}
 	return w
 }
