@@ -268,12 +268,25 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	if err := fn(&Tx{tx: tx}); err != nil {
 		tx.Rollback()
-		return err
+		return diskFull(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return diskFull(fmt.Errorf("store: commit: %w", err))
 	}
 	return nil
+}
+
+// ErrDiskFull is returned when a write found the disk full: nothing of the
+// transaction was saved.
+var ErrDiskFull = errors.New("the disk is full: nothing of this save was written; free some space and try again")
+
+// diskFull names SQLite's "database or disk is full" as ErrDiskFull.
+func diskFull(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return ErrDiskFull
+	}
+	return err
 }
 
 // Exec runs a statement inside the transaction.

@@ -300,7 +300,7 @@ func TestCrashDiskFull(t *testing.T) {
 		if code == 0 {
 			t.Fatalf("%d people saved on a disk of %d bytes", n, room)
 		}
-		if !strings.Contains(errs, "disk is full") || strings.Contains(errs, "panic") {
+		if !strings.Contains(errs, "the disk is full: nothing of this save was written") || strings.Contains(errs, "panic") {
 			t.Fatalf("exit %d, not a clear error: %s", code, errs)
 		}
 		printed, refusal := strings.Fields(out), ""
