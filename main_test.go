@@ -36,6 +36,16 @@ func TestMistypedCommandNeverOpensTheWindow(t *testing.T) {
 	}
 }
 
+// --version is answered by the command line, never by opening the window.
+func TestVersionNeverOpensTheWindow(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "--version")
+	cmd.Env = append(os.Environ(), "FIELDREG_MAIN_EXEC=1", "DISPLAY=", "WAYLAND_DISPLAY=", "LANGUAGE=en")
+	out, err := cmd.Output()
+	if err != nil || !strings.HasPrefix(string(out), "fieldreg devel (commit ") {
+		t.Errorf("--version: %v, %q", err, out)
+	}
+}
+
 // The command line never prints an error about the system's locale: not
 // for C, an unset locale, C.UTF-8 (which Fyne's locale reader cannot
 // parse) or a locale with a modifier.

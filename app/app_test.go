@@ -476,6 +476,9 @@ func TestAutoLockAndSupervisor(t *testing.T) {
 
 	// Settings: the audit log verifies.
 	h.tap("Settings")
+	if !h.shows("fieldreg devel, commit unknown, sync protocol ") {
+		t.Error("the settings do not name the release")
+	}
 	h.tap("Verify audit log")
 	h.waitFor("the audit result", func() bool { return h.shows("The audit log is intact") })
 

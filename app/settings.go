@@ -13,6 +13,8 @@ import (
 
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/internal/i18n"
+	"github.com/fieldreg/fieldreg/internal/version"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // auditShown is how many of the newest audit entries the settings show.
@@ -95,6 +97,7 @@ func newSettingsScreen(u *UI) *settingsScreen {
 			logBox))
 	left := []fyne.CanvasObject{lock, s.languageCard()}
 	left = append(left, newTrustSettings(u).cards()...)
+	left = append(left, aboutCard(u))
 	s.root = container.NewBorder(container.NewPadded(heading(u.T("nav.settings"))), nil, nil, nil,
 		u.newColumns(left, []fyne.CanvasObject{verify}))
 	return s
@@ -163,6 +166,18 @@ var auditActionLabels = map[string]string{
 	"officer_add": "audit.officer_add", "officer_remove": "audit.officer_remove", "officer_unlock": "audit.officer_unlock",
 	"passphrase_reset": "audit.passphrase_reset", "recover_reset": "audit.recover_reset",
 	"recover_new_officer": "audit.recover_new_officer",
+}
+
+// aboutCard names the release, for HQ and for reporting a problem: the
+// version and commit stamped at build time, and the sync protocol a hub
+// must speak.
+func aboutCard(u *UI) *widget.Card {
+	commit := version.Commit()
+	if commit == "" {
+		commit = "unknown"
+	}
+	return widget.NewCard(u.T("settings.about"), "", para(u.Tf("settings.about_text",
+		i18n.Args{"Version": version.Version(), "Commit": commit, "Protocol": fmt.Sprint(wire.Version)})))
 }
 
 // auditLines shows an entry on two lines: number, time and officer; then
@@ -243,9 +258,21 @@ func (s *settingsScreen) verifyLog() {
 			s.result.SetImportance(widget.SuccessImportance)
 			s.result.Set(s.u.Tn("settings.audit_intact", rep.Entries, nil))
 		default:
+			// Damaged records are named with the audit log's findings, by
+			// registration ID only.
 			s.result.SetImportance(widget.DangerImportance)
-			s.result.Set(s.u.Tn("settings.audit_tampered", rep.Entries, i18n.Args{"Findings": strings.Join(rep.Problems, "\n")}))
+			s.result.Set(s.u.Tn("settings.audit_tampered", rep.Entries, i18n.Args{"Findings": strings.Join(auditFindings(rep), "\n")}))
 		}
 		s.loadLog()
 	})
+}
+
+// auditFindings lists what a failed audit check found: the audit log's
+// problems, then each damaged record by registration ID with its problem.
+func auditFindings(rep device.AuditReport) []string {
+	out := append([]string(nil), rep.Problems...)
+	for _, r := range rep.Records {
+		out = append(out, r.Record+": "+r.Problem)
+	}
+	return out
 }

@@ -445,6 +445,9 @@ func (s *syncScreen) showStatus() {
 	if st.Questions > 0 {
 		s.waiting.SetText(s.waiting.Text + " " + u.Tn("sync.questions", st.Questions, nil))
 	}
+	if len(st.NotTaken) > 0 {
+		s.waiting.SetText(s.waiting.Text + "\n\n" + notTakenText(u, st.NotTaken))
+	}
 	// Before the first sync of this session, show how the last attempt
 	// (perhaps a background one in an earlier session) went.
 	if s.ctl.last == nil && s.ctl.lastErr == nil && !s.ctl.running && st.LastReport != nil && s.result.Text() == "" && s.errMsg.Text() == "" {
@@ -668,4 +671,24 @@ func (u *UI) ago(t, now time.Time) string {
 		return u.Tn("ago.hours", int(d/time.Hour), nil)
 	}
 	return u.Tn("ago.days", int(d/(24*time.Hour)), nil)
+}
+
+// notTakenText says that changes were set aside as damaged or invalid
+// and names their records by registration ID (language-neutral), so a
+// supervisor can look at them (Settings, Verify, says more).
+func notTakenText(u *UI, n []device.RecordProblem) string {
+	const shown = 10
+	var ids []string
+	seen := map[string]bool{}
+	for _, p := range n {
+		if !seen[p.Record] {
+			seen[p.Record] = true
+			ids = append(ids, p.Record)
+		}
+	}
+	more := ""
+	if len(ids) > shown {
+		ids, more = ids[:shown], ", …"
+	}
+	return u.T("sync.refused") + " " + strings.Join(ids, ", ") + more
 }

@@ -46,7 +46,7 @@ func cmdBundleExport(env *Env, args []string) int {
 	}
 	defer done()
 	var res *device.BundleExport
-	err = bundle.WriteFile(*out, func(f *os.File) error {
+	err = bundle.WriteFile(*out, s.Device().Dir(), func(f *os.File) error {
 		var err error
 		res, err = s.ExportBundle(context.Background(), f, bundleProgress(env, "written"))
 		return err

@@ -17,6 +17,8 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/internal/safefile"
+	"github.com/fieldreg/fieldreg/internal/version"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // Env is what a command reads and writes; tests substitute their own.
@@ -58,7 +60,12 @@ var commands = map[string]command{
 // IsCommand reports whether name is a subcommand (main decides CLI vs window).
 func IsCommand(name string) bool {
 	_, ok := commands[name]
-	return ok || name == "help" || name == "-h" || name == "--help"
+	return ok || name == "help" || name == "-h" || name == "--help" || isVersion(name)
+}
+
+// isVersion reports whether name asks for the version.
+func isVersion(name string) bool {
+	return name == "version" || name == "--version" || name == "-version"
 }
 
 // Run executes args (without the program name) and returns the exit status:
@@ -70,6 +77,14 @@ func Run(env *Env, args []string) int {
 	}
 	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stdout) // asked for: not an error
+		return 0
+	}
+	if isVersion(args[0]) {
+		if len(args) > 1 {
+			fmt.Fprintf(env.Stderr, "fieldreg: %s takes no arguments\n", args[0])
+			return 2
+		}
+		fmt.Fprintln(env.Stdout, "fieldreg", version.String(wire.Version))
 		return 0
 	}
 	c, ok := commands[args[0]]
@@ -92,6 +107,7 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-9s %s\n", n, commands[n].summary)
 	}
+	fmt.Fprintf(w, "  %-9s %s\n", "version", "print the version, the commit it was built from and the sync protocol")
 	fmt.Fprintln(w, "Run 'fieldreg COMMAND -h' for its flags.")
 }
 
@@ -134,7 +150,7 @@ func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return bytes.TrimRight(b, "\r\n"), nil
+		return passphraseLine(b), nil
 	}
 	if f, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(env.Stderr, prompt)
@@ -143,6 +159,13 @@ func readPassphrase(env *Env, file, prompt string) ([]byte, error) {
 		return b, err
 	}
 	return nil, errors.New("no terminal to ask the passphrase on: use --passphrase-file FILE")
+}
+
+// passphraseLine is the passphrase in a file's bytes: without the line
+// break at its end (LF, or CRLF as Windows editors write it) and without
+// the byte order mark Notepad may put before UTF-8 text.
+func passphraseLine(b []byte) []byte {
+	return bytes.TrimRight(bytes.TrimPrefix(b, []byte("\ufeff")), "\r\n")
 }
 
 // openSession opens the device and unlocks it as the named (or default) officer.

@@ -35,24 +35,25 @@ func cmdSearch(env *Env, args []string) int {
 		return fail(env, err)
 	}
 	defer done()
-	ids, err := s.Search(q)
+	found, err := s.SearchSummaries(q)
 	if err != nil {
 		return fail(env, err)
 	}
 	enc := json.NewEncoder(env.Stdout)
-	for _, id := range ids {
-		m, err := s.Summary(id)
-		if err != nil {
-			return fail(env, err)
-		}
+	for _, m := range found.Summaries {
 		if *asJSON {
 			_ = enc.Encode(m)
 			continue
 		}
 		fmt.Fprintf(env.Stdout, "%s  %-40s %-11s %s  %s\n", m.ID, m.FullName(), m.BirthDate, m.Sex, m.Created.Time().Format("2006-01-02 15:04"))
 	}
-	if len(ids) == 0 && !*asJSON {
+	if len(found.Summaries) == 0 && len(found.Damaged) == 0 && !*asJSON {
 		fmt.Fprintln(env.Stderr, "no records found")
+	}
+	if len(found.Damaged) > 0 {
+		fmt.Fprintf(env.Stderr, "%d damaged records matched and were skipped (run fieldreg audit verify): %s\n",
+			len(found.Damaged), strings.Join(found.Damaged, " "))
+		return 3
 	}
 	return 0
 }
@@ -130,11 +131,22 @@ func cmdAudit(env *Env, args []string) int {
 	}
 	if rep.OK {
 		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, chain and authentication codes verified\n", rep.Entries)
+		fmt.Fprintf(env.Stdout, "records intact: %d records, every event signature and projection verified\n", rep.Checked)
 		return 0
 	}
-	fmt.Fprintf(env.Stdout, "AUDIT LOG TAMPERED: %d problems in %d entries\n", len(rep.Problems), rep.Entries)
-	for _, p := range rep.Problems {
-		fmt.Fprintln(env.Stdout, "  "+p)
+	if len(rep.Problems) > 0 {
+		fmt.Fprintf(env.Stdout, "AUDIT LOG TAMPERED: %d problems in %d entries\n", len(rep.Problems), rep.Entries)
+		for _, p := range rep.Problems {
+			fmt.Fprintln(env.Stdout, "  "+p)
+		}
+	} else {
+		fmt.Fprintf(env.Stdout, "audit log intact: %d entries, chain and authentication codes verified\n", rep.Entries)
+	}
+	if len(rep.Records) > 0 {
+		fmt.Fprintf(env.Stdout, "RECORDS DAMAGED: %d of %d records fail the integrity check (tell your supervisor; the registrations may have to be made again):\n", len(rep.Records), rep.Checked)
+		for _, r := range rep.Records {
+			fmt.Fprintf(env.Stdout, "  %s: %s\n", r.Record, r.Problem)
+		}
 	}
 	return 1
 }

@@ -2,6 +2,7 @@ package device
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -59,16 +60,23 @@ func appendAudit(tx *store.Tx, key []byte, at time.Time, officer, action, record
 	return tx.AppendAudit(e)
 }
 
-// AuditReport is the outcome of verifying the audit log.
+// AuditReport is the outcome of verifying the audit log and the records.
 type AuditReport struct {
 	Entries  int
 	OK       bool
 	Problems []string // plain-language findings, first the earliest
 	LastMAC  int64    // sequence number of the last authenticated entry
+	// Records are the records that fail the integrity check
+	// (CheckIntegrity): named by ID, never by content.
+	Records []RecordProblem
+	// Checked is how many records the integrity check covered.
+	Checked int
 }
 
 // VerifyAudit checks the chain and every MAC of the audit log, and the
-// authentication code of every officer entry (removed ones too).
+// authentication code of every officer entry (removed ones too), and the
+// integrity of every record against its signed events (CheckIntegrity).
+// OK is false when any finds a problem.
 func (s *Session) VerifyAudit() (AuditReport, error) {
 	if err := s.check(); err != nil {
 		return AuditReport{}, err
@@ -118,8 +126,11 @@ func (s *Session) VerifyAudit() (AuditReport, error) {
 		}
 		rep.Problems = append(rep.Problems, fmt.Sprintf("%sofficer entry %s (%q): changed outside fieldreg (its authentication code does not verify); it grants nothing", state, o.ID, o.Name))
 	}
-	rep.OK = len(rep.Problems) == 0
-	if err := s.audit("audit_verify", "", fmt.Sprintf("ok=%v entries=%d", rep.OK, rep.Entries)); err != nil {
+	if rep.Checked, rep.Records, err = s.CheckIntegrity(context.Background()); err != nil {
+		return rep, err
+	}
+	rep.OK = len(rep.Problems) == 0 && len(rep.Records) == 0
+	if err := s.audit("audit_verify", "", fmt.Sprintf("ok=%v entries=%d damaged_records=%d", rep.OK, rep.Entries, len(rep.Records))); err != nil {
 		return rep, err
 	}
 	return rep, nil

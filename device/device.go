@@ -26,6 +26,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/trust"
@@ -114,14 +115,6 @@ type Info struct {
 	Created    time.Time
 }
 
-// DefaultDir is the app's own storage location for data when --data is not given.
-func DefaultDir() string {
-	if d, err := os.UserConfigDir(); err == nil {
-		return filepath.Join(d, "fieldreg")
-	}
-	return "fieldreg-data"
-}
-
 // Initialised reports whether dir holds a device.
 func Initialised(dir string) bool {
 	if _, err := os.Stat(filepath.Join(dir, store.FileName)); err != nil {
@@ -150,6 +143,9 @@ func Open(dir string, opts Options) (*Device, error) {
 		st.Close()
 		return nil, err
 	}
+	// A bundle export killed mid-write (kill -9, a flat battery) left a
+	// full-size temporary file beside the bundle it was writing.
+	safefile.RemoveStale(dir)
 	maxHLC, err := st.MaxHLC()
 	if err != nil {
 		st.Close()

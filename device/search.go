@@ -240,5 +240,36 @@ func (s *Session) Search(q Query) ([]string, error) {
 	return results, nil
 }
 
+// Found is the outcome of SearchSummaries.
+type Found struct {
+	Summaries []Summary // the records found, newest first
+	// Damaged are records that matched but whose summary does not open
+	// (ErrDamagedRecord): skipped, named by ID only.
+	Damaged []string
+}
+
+// SearchSummaries is Search with each record's summary. A damaged record
+// does not fail the search: it is skipped and named in Damaged, so one bad
+// row never hides every other result.
+func (s *Session) SearchSummaries(q Query) (*Found, error) {
+	ids, err := s.Search(q)
+	if err != nil {
+		return nil, err
+	}
+	f := &Found{Summaries: make([]Summary, 0, len(ids))}
+	for _, id := range ids {
+		m, err := s.Summary(id)
+		switch {
+		case errors.Is(err, ErrDamagedRecord):
+			f.Damaged = append(f.Damaged, id)
+		case err != nil:
+			return nil, err
+		default:
+			f.Summaries = append(f.Summaries, m)
+		}
+	}
+	return f, nil
+}
+
 // Count returns how many records the device holds.
 func (s *Session) Count() (int, error) { return s.d.st.CountRecords() }

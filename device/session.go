@@ -581,14 +581,18 @@ func (s *Session) Summary(id string) (Summary, error) {
 	}
 	pt, err := seal.Open(s.k.master, b, seal.AD("records", "summary", id))
 	if err != nil {
-		return Summary{}, fmt.Errorf("record %s: %w", id, err)
+		return Summary{}, fmt.Errorf("record %s: %w: %w", id, ErrDamagedRecord, err)
 	}
 	var m Summary
 	if err := json.Unmarshal(pt, &m); err != nil {
-		return Summary{}, err
+		return Summary{}, fmt.Errorf("record %s: %w: summary malformed", id, ErrDamagedRecord)
 	}
 	return m, nil
 }
+
+// ErrDamagedRecord is a record whose stored summary does not open or read:
+// damaged on disk or edited. `fieldreg audit verify` names such records.
+var ErrDamagedRecord = errors.New("record damaged on this device")
 
 // GroupMembers returns the summaries of a group's members, oldest first.
 func (s *Session) GroupMembers(group string) ([]Summary, error) {

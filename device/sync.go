@@ -119,6 +119,10 @@ type SyncStatus struct {
 	Pending      int         // of them, registrations (the 72-hour clock runs)
 	NextDeadline time.Time   // earliest deadline among pending registrations; zero if none
 	Questions    int         // "registered elsewhere?" questions waiting for the hub
+	// NotTaken are events set aside, by record: this device's own that
+	// the hub refused (damaged or invalid: `fieldreg audit verify` says
+	// more), and other devices' that this device could not take.
+	NotTaken []RecordProblem
 }
 
 // SyncStatus reports the sync state. It needs no unlocked session: nothing
@@ -148,7 +152,13 @@ func (d *Device) SyncStatus() (SyncStatus, error) {
 	if len(pend) > 0 {
 		st.NextDeadline = pend[0].Deadline
 	}
-	st.Questions, err = d.st.CountWaitingQuestions()
+	if st.Questions, err = d.st.CountWaitingQuestions(); err != nil {
+		return st, err
+	}
+	q, err := d.st.Quarantined()
+	for _, e := range q {
+		st.NotTaken = append(st.NotTaken, RecordProblem{Record: e.Record, Problem: fmt.Sprintf("event %s: %s", e.Event, e.Reason)})
+	}
 	return st, err
 }
 
@@ -391,22 +401,37 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 		if err != nil {
 			return err
 		}
-		evs, more, err := c.Pull(ctx, before, chunk)
+		pulled, err := c.PullChunk(ctx, before, chunk)
 		if err != nil {
 			return err
 		}
+		evs, more := pulled.Events, pulled.More
 		res, err := s.applyChunk(evs)
 		if err != nil {
 			return err
 		}
 		// The hub sends only within its contiguous heads: it holds every
-		// event of each log up to the highest one it sent.
+		// event of each log up to the highest one it sent, or knows the
+		// slot lost (a hole, which the device records too).
 		held := vector.Vector{}
 		for _, e := range evs {
 			k := vector.Key{Origin: e.Origin, Epoch: e.Epoch}
 			held[k] = max(held[k], e.Seq)
 		}
-		if err := s.d.st.Update(ctx, func(tx *store.Tx) error { return raiseHubHeads(tx, s.d.info.DeviceID, held) }); err != nil {
+		err = s.d.st.Update(ctx, func(tx *store.Tx) error {
+			for _, h := range pulled.Holes {
+				if h.Origin == s.d.info.DeviceID && h.Epoch == s.d.info.Epoch {
+					continue // this device's own log: it holds every event of it
+				}
+				if err := tx.AddHole(h, "lost at the hub", s.d.opts.Now()); err != nil {
+					return err
+				}
+				k := vector.Key{Origin: h.Origin, Epoch: h.Epoch}
+				held[k] = max(held[k], h.Seq)
+			}
+			return raiseHubHeads(tx, s.d.info.DeviceID, held)
+		})
+		if err != nil {
 			return err
 		}
 		rep.Received += res.received
@@ -544,6 +569,11 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 			} else if reason := s.checkChange(e); reason != "" {
 				res.quarantined++
 				if err := tx.Quarantine(e, reason, now); err != nil {
+					return err
+				}
+				// Signed by its origin, yet refused: no valid event will
+				// take its slot, so the log may pass it (as at the hub).
+				if err := tx.AddHole(e.ID(), reason, now); err != nil {
 					return err
 				}
 				continue
@@ -820,6 +850,9 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 					if opened[i].Change, p.err = opened[i].Event.OpenChange(s.k.records); p.err != nil {
 						break
 					}
+					if p.err = registry.CheckEvent(opened[i].Event, opened[i].Change, s.d.info.Country); p.err != nil {
+						break // written in the transaction, which quarantines it
+					}
 				}
 				if p.err != nil {
 					continue
@@ -838,9 +871,11 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 }
 
 // checkChange says why event e cannot be taken ("" if it can): its payload
-// does not open, or no record can be folded from its change (a signed event
-// with, say, a date that does not exist must not stop every later fold of
-// its record). Called with s.mu read-locked and the session unlocked.
+// does not open, or its content breaks the rules a device applies when it
+// writes an event (registry.CheckEvent: a foreign record ID, a wrong check
+// character, a missing category, a date that does not exist, ...). A signed
+// event like that must not stop every later fold of its record. Called with
+// s.mu read-locked and the session unlocked.
 func (s *Session) checkChange(e *registry.Event) string {
 	c, err := e.OpenChange(s.k.records)
 	if errors.Is(err, registry.ErrNotUTF8) {
@@ -849,8 +884,8 @@ func (s *Session) checkChange(e *registry.Event) string {
 	if err != nil {
 		return "payload does not open with the deployment's records key"
 	}
-	if registry.CheckChange(e.Op, c) != nil {
-		return "change malformed: no record can be built from it"
+	if err := registry.CheckEvent(e, c, s.d.info.Country); err != nil {
+		return err.Error()
 	}
 	return ""
 }
@@ -934,6 +969,29 @@ func (s *Session) Digest() (string, int, error) {
 	return hex.EncodeToString(h.Sum(nil)), len(ids), nil
 }
 
+// keepRefused records the events of this device's own log that the hub
+// quarantined, with the hub's reason, in the device's quarantine list: the
+// hub's acknowledgement passes them (they will never be taken), so this is
+// where the sync screen and `fieldreg audit verify` name their records.
+func (s *Session) keepRefused(tx *store.Tx, refused []wire.Refusal) error {
+	for _, q := range refused {
+		if q.Event.Origin != s.d.info.DeviceID {
+			continue
+		}
+		e, err := tx.Event(q.Event)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := tx.Quarantine(e, "refused by the hub: "+q.Reason, s.d.opts.Now()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // pushParallel is how many chunks are in flight to the hub at once.
 const pushParallel = 2
 
@@ -975,7 +1033,12 @@ func (s *Session) send(ctx context.Context, c *client.Client, missing []vector.R
 					continue
 				}
 				mu.Lock()
-				if err := s.d.st.Update(context.Background(), func(tx *store.Tx) error { return raiseHubHeads(tx, s.d.info.DeviceID, heads) }); err != nil {
+				if err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+					if err := s.keepRefused(tx, ack.Quarantined); err != nil {
+						return err
+					}
+					return raiseHubHeads(tx, s.d.info.DeviceID, heads)
+				}); err != nil {
 					mu.Unlock()
 					fail(err)
 					continue

@@ -22,7 +22,7 @@ func FuzzDecode(f *testing.F) {
 	f.Add("HC1:NCFOXN%TS3DH3ZSUZK+.V0ETD%65NL-AH-R6IOO6+IDOEZPH")
 	f.Add(pack(make([]byte, 1<<16)))
 	reasons := map[Reason]bool{"": true, ReasonAltered: true, ReasonUnknownIssuer: true, ReasonRevoked: true,
-		ReasonExpired: true, ReasonNotReceipt: true}
+		ReasonExpired: true, ReasonNotReceipt: true, ReasonPolicy: true}
 	f.Fuzz(func(t *testing.T, text string) {
 		v := Verify(text, a.file, t0)
 		if !reasons[v.Reason] || v.Message == "" || v.Valid != (v.Reason == "") {

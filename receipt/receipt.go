@@ -61,6 +61,16 @@ const (
 	// DefaultValidity is how long a receipt stays valid when the issuer
 	// sets no other validity.
 	DefaultValidity = 365 * 24 * time.Hour
+	// MaxValidity is the authorities' policy: no receipt is valid for
+	// longer than this after it was issued. A person registered again
+	// after a year gets a new receipt. Verify refuses a receipt whose
+	// device chose a longer validity (ReasonPolicy), whatever it says.
+	MaxValidity = 366 * 24 * time.Hour
+	// MaxIssueSkew is how far before its device's credential was issued a
+	// receipt may say it was issued (the device's clock may run a little
+	// behind the hub's that issued the credential); further back, the
+	// device did not exist yet and Verify answers ReasonUnknownIssuer.
+	MaxIssueSkew = time.Hour
 )
 
 // headerCredential is the COSE header label of the issuing device's
@@ -204,6 +214,9 @@ func (is *Issuer) Issue(c Content, now time.Time) (*Receipt, error) {
 	validity := is.Validity
 	if validity <= 0 {
 		validity = DefaultValidity
+	}
+	if validity > MaxValidity {
+		return nil, fmt.Errorf("receipt: validity longer than the authority's policy of %d days", MaxValidity/(24*time.Hour))
 	}
 	cti := make([]byte, 8)
 	rnd := is.Rand

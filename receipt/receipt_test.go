@@ -483,3 +483,61 @@ func TestPDF(t *testing.T) {
 		os.WriteFile(filepath.Join(os.TempDir(), "receipt.pdf"), b, 0o644)
 	}
 }
+
+// TestAttackReceiptValidity: a dishonest device (its own key, its genuine
+// credential) signs receipts whose dates it chose: valid for 50 years, or
+// issued before its credential existed. Neither verifies; the honest
+// receipt beside them does, and Issue refuses a validity beyond policy.
+func TestAttackReceiptValidity(t *testing.T) {
+	a := newAuthority(t, "BIH", 1)
+	signer, err := cose.NewSigner(cose.AlgorithmEdDSA, a.issuer.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forge := func(edit func(cl *claims)) string {
+		t.Helper()
+		var msg cose.Sign1Message
+		if err := msg.UnmarshalCBOR(unpack(t, issue(t, a, testContent, t0).Text)); err != nil {
+			t.Fatal(err)
+		}
+		var cl claims
+		if err := decMode.Unmarshal(msg.Payload, &cl); err != nil {
+			t.Fatal(err)
+		}
+		edit(&cl)
+		text, err := seal(&cl, a.issuer.Credential.Marshal(), signer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return text
+	}
+	if v := Verify(forge(func(*claims) {}), a.file, t0); !v.Valid {
+		t.Fatalf("control, re-signed unchanged: %s", v.Message)
+	}
+	fifty := forge(func(cl *claims) { cl.Expires = cl.IssuedAt + 50*365*86400 })
+	if v := Verify(fifty, a.file, t0.AddDate(10, 0, 0)); v.Valid || v.Reason != ReasonPolicy || v.RegistrationID != testContent.RegistrationID {
+		t.Errorf("valid for 50 years, checked after 10: %+v", v)
+	}
+	if v := Verify(fifty, a.file, t0); v.Valid || v.Reason != ReasonPolicy {
+		t.Errorf("valid for 50 years, checked at once: %+v", v)
+	}
+	credIssued := a.issuer.Credential.IssuedAt
+	for _, back := range []int64{2 * 3600, 23 * 3600, 400 * 86400} {
+		early := forge(func(cl *claims) { cl.IssuedAt = credIssued - back; cl.Expires = cl.IssuedAt + 86400 })
+		if v := Verify(early, a.file, time.Unix(credIssued-back+3600, 0)); v.Valid || v.Reason != ReasonUnknownIssuer {
+			t.Errorf("issued %d s before the credential existed: %+v", back, v)
+		}
+	}
+	// Within the clock skew allowed, and at the policy's limit: valid.
+	skew := forge(func(cl *claims) {
+		cl.IssuedAt = credIssued - 600
+		cl.Expires = cl.IssuedAt + int64(MaxValidity/time.Second)
+	})
+	if v := Verify(skew, a.file, time.Unix(credIssued, 0)); !v.Valid {
+		t.Errorf("10 minutes of clock skew, the longest validity: %s", v.Message)
+	}
+	a.issuer.Validity = MaxValidity + time.Hour
+	if _, err := a.issuer.Issue(testContent, t0); err == nil {
+		t.Error("Issue accepts a validity beyond policy")
+	}
+}

@@ -34,6 +34,9 @@ const (
 	ReasonExpired Reason = "expired"
 	// ReasonNotReceipt: the text is not a fieldreg receipt at all.
 	ReasonNotReceipt Reason = "not_a_receipt"
+	// ReasonPolicy: genuine, but the device gave it a validity longer
+	// than the authority's policy (MaxValidity) allows.
+	ReasonPolicy Reason = "validity_beyond_policy"
 )
 
 // Message is the reason in plain English words.
@@ -51,6 +54,8 @@ func (r Reason) Message() string {
 		return "expired"
 	case ReasonNotReceipt:
 		return "not a fieldreg receipt"
+	case ReasonPolicy:
+		return "valid for longer than the authority allows: the issuing device is faulty or misused"
 	}
 	return string(r)
 }
@@ -127,7 +132,10 @@ func verifySigned(signed []byte, tr Trust, now time.Time) *Verdict {
 		return refuse(ReasonAltered)
 	}
 	issued := time.Unix(cl.IssuedAt, 0)
-	if !trusted(tr, cred, issued) || cl.Issuer != cred.Country || cl.Identity.Country != cred.Country {
+	// Issued before the device's credential existed (beyond clock skew)
+	// or after it expired: the device had no authority to sign then.
+	existed := cl.IssuedAt >= cred.IssuedAt-int64(MaxIssueSkew/time.Second) && cl.IssuedAt <= cred.ExpiresAt
+	if !existed || !trusted(tr, cred, issued) || cl.Issuer != cred.Country || cl.Identity.Country != cred.Country {
 		v := refuse(ReasonUnknownIssuer)
 		v.Fields = &Fields{IssuerCountry: cred.Country}
 		return v
@@ -136,6 +144,11 @@ func verifySigned(signed []byte, tr Trust, now time.Time) *Verdict {
 	if at, ok := tr.RevokedAt(cred.Country, cred.DeviceID); ok && !issued.Before(at) {
 		v := refuse(ReasonRevoked)
 		v.Fields, v.RevokedAt = &f, &at
+		return v
+	}
+	if cl.Expires-cl.IssuedAt > int64(MaxValidity/time.Second) {
+		v := refuse(ReasonPolicy)
+		v.Fields = &f
 		return v
 	}
 	if now.Unix() > cl.Expires {

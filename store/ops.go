@@ -622,3 +622,9 @@ func (t *Tx) AuditWithPrev(action string, fn func(e AuditEntry, prevHash []byte)
 	}
 	return rows.Err()
 }
+
+// RecordIDs lists, in order, every record ID that has an event or a
+// projection (the integrity check compares the two).
+func (s *Store) RecordIDs(ctx context.Context) ([]string, error) {
+	return scanStrings(s.db.QueryContext(ctx, "SELECT record FROM events UNION SELECT id FROM records ORDER BY 1"))
+}

@@ -280,3 +280,67 @@ func (t *Tx) RecordExists(record string) (bool, error) {
 	err := t.tx.QueryRow("SELECT COUNT(*) FROM records WHERE id = ?", record).Scan(&n)
 	return n > 0, err
 }
+
+// migrationHoles (migration 6) lets an event log advance past a slot that is
+// known lost: an event quarantined because its signature, payload or
+// content is bad, delivered by its own origin device or signed by it (no
+// valid event can ever take that slot from an honest origin). A log's high
+// mark is then "every lower seq is stored or known lost", so one damaged
+// event does not hold back the acknowledgement of the events behind it.
+// A real event arriving later for a hole is still stored (insert-or-ignore
+// on events is unaffected); docs/sync.md explains the semantics.
+const migrationHoles = `
+CREATE TABLE holes(origin TEXT NOT NULL, epoch INTEGER NOT NULL, seq INTEGER NOT NULL,
+	reason TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(origin, epoch, seq)) WITHOUT ROWID;
+DROP TRIGGER events_logs;
+CREATE TRIGGER events_logs AFTER INSERT ON events BEGIN
+	INSERT OR IGNORE INTO logs(origin, epoch, high) VALUES(NEW.origin, NEW.epoch, 0);
+	UPDATE logs SET high = ` + nextHigh + `
+		WHERE origin = NEW.origin AND epoch = NEW.epoch AND high = NEW.seq - 1;
+END;
+CREATE TRIGGER holes_logs AFTER INSERT ON holes BEGIN
+	INSERT OR IGNORE INTO logs(origin, epoch, high) VALUES(NEW.origin, NEW.epoch, 0);
+	UPDATE logs SET high = ` + nextHigh + `
+		WHERE origin = NEW.origin AND epoch = NEW.epoch AND high = NEW.seq - 1;
+END;
+`
+
+// nextHigh is, in a trigger on a new slot NEW, the end of the run of
+// filled slots (stored events or holes) that starts at NEW.seq.
+const nextHigh = `(SELECT s.seq FROM (
+		SELECT seq FROM events WHERE origin = NEW.origin AND epoch = NEW.epoch AND seq >= NEW.seq
+		UNION SELECT seq FROM holes WHERE origin = NEW.origin AND epoch = NEW.epoch AND seq >= NEW.seq) s
+	WHERE NOT EXISTS (SELECT 1 FROM events f WHERE f.origin = NEW.origin AND f.epoch = NEW.epoch AND f.seq = s.seq + 1)
+		AND NOT EXISTS (SELECT 1 FROM holes g WHERE g.origin = NEW.origin AND g.epoch = NEW.epoch AND g.seq = s.seq + 1)
+	ORDER BY s.seq LIMIT 1)`
+
+// AddHole records that slot id of its log is known lost, for reason (plain
+// words, no personal data). Nothing happens when an event is stored in that
+// slot, or the hole is known already.
+func (t *Tx) AddHole(id registry.EventID, reason string, now time.Time) error {
+	_, err := t.tx.Exec(`INSERT OR IGNORE INTO holes(origin, epoch, seq, reason, at) SELECT ?, ?, ?, ?, ?
+		WHERE NOT EXISTS (SELECT 1 FROM events WHERE origin = ? AND epoch = ? AND seq = ?)`,
+		id.Origin, int64(id.Epoch), int64(id.Seq), reason, now.UnixMilli(), id.Origin, int64(id.Epoch), int64(id.Seq))
+	return err
+}
+
+// Holes lists the known-lost slots of log k with from <= seq <= to that hold
+// no stored event, in sequence order, at most limit of them.
+func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit int) ([]registry.EventID, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT seq FROM holes h WHERE origin = ? AND epoch = ? AND seq >= ? AND seq <= ?
+		AND NOT EXISTS (SELECT 1 FROM events e WHERE e.origin = h.origin AND e.epoch = h.epoch AND e.seq = h.seq)
+		ORDER BY seq LIMIT ?`, k.Origin, int64(k.Epoch), int64(from), int64(to), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []registry.EventID
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		out = append(out, registry.EventID{Origin: k.Origin, Epoch: k.Epoch, Seq: uint64(seq)})
+	}
+	return out, rows.Err()
+}

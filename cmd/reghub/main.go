@@ -13,6 +13,7 @@
 //	revoke  revoke a device
 //	serve   serve devices over HTTPS with mutual TLS
 //	status  devices, last sync of each, events held, pending conflicts
+//	version the version, the commit it was built from and the sync protocol
 package main
 
 import (
@@ -22,7 +23,9 @@ import (
 	"sort"
 
 	"github.com/fieldreg/fieldreg/internal/safefile"
+	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/hub/hubcmd"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // command is one reghub subcommand. run gets the arguments after the
@@ -59,6 +62,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case "help", "-h", "-help", "--help":
 		usage(stdout, cmds)
 		return 0
+	case "version", "-version", "--version":
+		if len(args) > 1 {
+			fmt.Fprintf(stderr, "reghub: %s takes no arguments\n", args[0])
+			return 2
+		}
+		fmt.Fprintln(stdout, "reghub", version.String(wire.Version))
+		return 0
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
@@ -80,5 +90,6 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
 	}
+	fmt.Fprintf(w, "  %-8s %s\n", "version", "print the version, the commit it was built from and the sync protocol")
 	fmt.Fprintln(w, "\nRun 'reghub <command> -h' for the flags of a command.")
 }

@@ -105,6 +105,11 @@ type Output struct {
 	// Temp is the os.CreateTemp pattern of the temporary file in the
 	// target's directory; ".fieldreg-*.tmp" when empty.
 	Temp string
+	// Journal, if not "", is the writer's data directory: the temporary
+	// file's path is noted there while the output is written, so that
+	// RemoveStale at the next start deletes the file a killed process
+	// left behind (the output's directory is not known then).
+	Journal string
 }
 
 // Write creates path with mode 0600 from what fn writes to it. fn writes a
@@ -120,11 +125,22 @@ func Write(path string, o Output, fn func(*os.File) error) error {
 	if o.Temp == "" {
 		o.Temp = ".fieldreg-*.tmp"
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), o.Temp)
-	if err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+	var tmp *os.File
+	var err error
+	if o.Journal != "" {
+		var done func()
+		tmp, done, err = createJournalled(filepath.Dir(path), o.Temp, o.Journal)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		defer done()
+	} else {
+		tmp, err = os.CreateTemp(filepath.Dir(path), o.Temp)
+		if err != nil {
+			return fmt.Errorf("cannot write %s: %w", path, err)
+		}
+		defer os.Remove(tmp.Name())
 	}
-	defer os.Remove(tmp.Name())
 	// CreateTemp makes the file 0600 under any umask; say it anyway, since
 	// it is the promise.
 	if err := chmodPrivate(tmp); err != nil {

@@ -630,8 +630,13 @@ var ErrExists = errors.New("a file of that name exists: choose another name (a b
 // the whole bundle or none (a partial one would be refused anyway); mode
 // 0600, never through a link. fn writes the bundle. A path that exists is
 // refused (ErrExists).
-func WriteFile(path string, fn func(*os.File) error) error {
-	err := safefile.Write(path, safefile.Output{Temp: ".bundle-*.tmp"}, fn)
+//
+// journal, if not "", is the writer's data directory: the temporary file's
+// path is noted there while it is written, so that safefile.RemoveStale at
+// the next start deletes it if the process is killed mid-write (the
+// bundle's directory, a USB stick, is not known at the next start).
+func WriteFile(path, journal string, fn func(*os.File) error) error {
+	err := safefile.Write(path, safefile.Output{Temp: ".bundle-*.tmp", Journal: journal}, fn)
 	if errors.Is(err, safefile.ErrExists) {
 		return ErrExists
 	}

@@ -380,7 +380,7 @@ func TestWriteFileNeverReplaces(t *testing.T) {
 		t.Fatal(err)
 	}
 	called := false
-	err := WriteFile(doc, func(f *os.File) error { called = true; _, err := f.Write([]byte("bundle")); return err })
+	err := WriteFile(doc, "", func(f *os.File) error { called = true; _, err := f.Write([]byte("bundle")); return err })
 	if !errors.Is(err, ErrExists) || called {
 		t.Fatalf("err %v, bundle written: %v", err, called)
 	}
@@ -388,7 +388,7 @@ func TestWriteFileNeverReplaces(t *testing.T) {
 		t.Fatal("the file was replaced")
 	}
 	fresh := filepath.Join(dir, "post-12.bundle")
-	if err := WriteFile(fresh, func(f *os.File) error { _, err := f.Write([]byte("bundle")); return err }); err != nil {
+	if err := WriteFile(fresh, "", func(f *os.File) error { _, err := f.Write([]byte("bundle")); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if b, _ := os.ReadFile(fresh); string(b) != "bundle" {

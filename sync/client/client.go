@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -65,7 +66,14 @@ type Error struct {
 	Message string         // the hub's plain-words message, if any
 	Refused []wire.Refusal // events the hub named as refused
 	Err     error          // the underlying error, if any
+	// Code is the hub's error code (wire.Code*), if it sent one;
+	// RetryAfter is how long a busy hub asked to wait.
+	Code       string
+	RetryAfter time.Duration
 }
+
+// busyRetries is how many times a pull is asked again of a busy hub.
+const busyRetries = 5
 
 func (e *Error) Error() string {
 	s := e.Kind.Error()
@@ -177,10 +185,19 @@ func (c *Client) post(ctx context.Context, op, path, ctype string, body []byte) 
 		Refused []wire.Refusal `json:"refused"`
 	}
 	_ = wire.ReadJSON(resp.Body, 1<<20, false, &body2)
-	e := &Error{Op: op, Status: resp.StatusCode, Message: body2.Message, Refused: body2.Refused}
+	e := &Error{Op: op, Status: resp.StatusCode, Message: body2.Message, Refused: body2.Refused, Code: body2.Code}
+	if body2.Code == wire.CodeBusy {
+		e.RetryAfter = time.Second
+		if n, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && n > 0 {
+			e.RetryAfter = min(time.Duration(n)*time.Second, 10*time.Second)
+		}
+	}
 	switch {
 	case body2.Code == wire.CodeRevoked:
 		e.Kind, e.Message = ErrRevoked, ""
+	case body2.Code == wire.CodeVersion && body2.Protocol > 0:
+		// Said from this side: which of the two is older, and who updates.
+		e.Kind, e.Message = ErrRefused, wire.Mismatch(wire.Version, body2.Protocol, strings.HasPrefix(op, "federation"))
 	case resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized:
 		e.Kind, e.Message = ErrNotEnrolled, ""
 	case resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests:
@@ -218,7 +235,7 @@ func (c *Client) Hello(ctx context.Context, v vector.Vector) (*wire.HelloReply, 
 		return nil, err
 	}
 	if rep.Version != wire.Version {
-		return nil, &Error{Kind: ErrRefused, Op: "hello", Message: "the hub speaks another version of the sync protocol"}
+		return nil, &Error{Kind: ErrRefused, Op: "hello", Message: wire.Mismatch(wire.Version, rep.Version, false)}
 	}
 	return &rep, nil
 }
@@ -249,10 +266,42 @@ func (c *Client) Push(ctx context.Context, evs [][]byte) (*wire.PushReply, error
 // events (decoded, not yet verified) and whether the hub holds more. A
 // chunk cut short is discarded whole (ErrUnreachable).
 func (c *Client) Pull(ctx context.Context, v vector.Vector, max int) ([]*registry.Event, bool, error) {
-	b, _ := json.Marshal(wire.PullRequest{Vector: wire.FromVector(v), MaxEvents: max})
-	resp, err := c.post(ctx, "pull", wire.PathPull, "application/json", b)
+	p, err := c.PullChunk(ctx, v, max)
 	if err != nil {
 		return nil, false, err
+	}
+	return p.Events, p.More, nil
+}
+
+// Pulled is one chunk received from the hub.
+type Pulled struct {
+	Events []*registry.Event  // decoded, not yet verified
+	More   bool               // the hub holds more for the device
+	Holes  []registry.EventID // slots of the logs sent that the hub knows are lost
+}
+
+// PullChunk is Pull with the lost slots the hub names in the chunk's
+// trailer (docs/sync.md). A hub busy serving other devices' pulls (503
+// "busy") is asked again after the time it names (at most 10 s), up to
+// busyRetries times, before the error is returned.
+func (c *Client) PullChunk(ctx context.Context, v vector.Vector, max int) (*Pulled, error) {
+	b, _ := json.Marshal(wire.PullRequest{Vector: wire.FromVector(v), MaxEvents: max})
+	var resp *http.Response
+	var err error
+	for try := 0; ; try++ {
+		resp, err = c.post(ctx, "pull", wire.PathPull, "application/json", b)
+		var e *Error
+		if !errors.As(err, &e) || e.Code != wire.CodeBusy || try == busyRetries {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			return nil, &Error{Kind: ErrUnreachable, Op: "pull", Message: "sync cancelled", Err: ctx.Err()}
+		case <-time.After(e.RetryAfter):
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	defer resp.Body.Close()
 	fr := wire.NewReader(io.LimitReader(resp.Body, wire.MaxPushBytes))
@@ -264,17 +313,18 @@ func (c *Client) Pull(ctx context.Context, v vector.Vector, max int) ([]*registr
 		}
 		if err != nil {
 			if errors.Is(err, wire.ErrTruncated) || isNetErr(err) {
-				return nil, false, &Error{Kind: ErrUnreachable, Op: "pull", Message: "the transfer was cut off", Err: err}
+				return nil, &Error{Kind: ErrUnreachable, Op: "pull", Message: "the transfer was cut off", Err: err}
 			}
-			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent malformed data", Err: err}
+			return nil, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent malformed data", Err: err}
 		}
 		e, err := wire.DecodeEvent(b)
 		if err != nil {
-			return nil, false, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent a malformed event", Err: err}
+			return nil, &Error{Kind: ErrHub, Op: "pull", Message: "the hub sent a malformed event", Err: err}
 		}
 		out = append(out, e)
 	}
-	return out, fr.Trailer().More, nil
+	tr := fr.Trailer()
+	return &Pulled{Events: out, More: tr.More, Holes: tr.Holes}, nil
 }
 
 func isNetErr(err error) bool {

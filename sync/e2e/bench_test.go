@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/client"
+	"github.com/fieldreg/fieldreg/sync/vector"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // synthetic makes n signed events of device d in log (origin, epoch),
@@ -39,7 +43,7 @@ func synthetic(tb testing.TB, d *devProc, origin string, epoch, first uint64, n 
 					Encounter:    registry.Encounter{Kind: "apprehension", Place: "Fake crossing point", At: time.UnixMilli(base)},
 					PlaceOfBirth: "Nowhere", Languages: []string{"eng"}, Notes: "synthetic benchmark record"}
 				e := &registry.Event{Origin: origin, Epoch: epoch, Seq: seq, HLC: registry.MakeHLC(base+int64(seq), 0), Officer: "bench",
-					Record: fmt.Sprintf("BIH-BENCH-%d-%d", epoch, seq), Op: registry.OpRegister}
+					Record: mustRegID("BIH"), Op: registry.OpRegister}
 				if err := e.SealChange(rk, &registry.Change{Fields: registry.FieldsOf(p)}); err != nil {
 					panic(err)
 				}
@@ -206,4 +210,66 @@ func cpuTime(pid int) time.Duration {
 	u, _ := strconv.ParseInt(fs[11], 10, 64)
 	k, _ := strconv.ParseInt(fs[12], 10, 64)
 	return time.Duration(u+k) * time.Second / 100 // USER_HZ
+}
+
+// mustRegID mints a registration ID: receivers refuse events whose record
+// ID is not one (registry.CheckEvent).
+func mustRegID(country string) string {
+	id, err := registry.NewRegID(country, nil)
+	if err != nil {
+		panic(err)
+	}
+	return id
+}
+
+// BenchmarkHubConcurrentPulls has 200 clients pull a full first chunk
+// (1,000 events) from a hub holding 20,000 events at the same moment, twice,
+// and reports the hub's peak resident memory and how many pulls were told
+// to wait (busy) at least once. Run with -benchtime 1x.
+func BenchmarkHubConcurrentPulls(b *testing.B) {
+	const n, clients = 20_000, 200
+	h := newHub(b)
+	h.start("127.0.0.1:0")
+	d := newDevice(b, h, "bench-pull", "BIH-BENCH")
+	h.kill()
+	st, err := store.Open(h.dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	insertAll(b, st, synthetic(b, d, d.pkg.DeviceID, 4242, 1, n))
+	st.Close()
+	h.start(h.addr)
+	base, _ := rss(h.cmd.Process.Pid)
+	b.ResetTimer()
+	var waited, failed atomic.Int32
+	for round := 0; round < 2; round++ {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := 0; i < clients; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				c := client.New(client.Config{URL: h.url(), HubCert: d.pkg.HubCert, ClientCert: d.pkg.ClientCert, Key: d.signKey()})
+				defer c.Close()
+				<-start
+				t0 := time.Now()
+				p, err := c.PullChunk(context.Background(), vector.Vector{}, 0)
+				if err != nil || len(p.Events) != wire.MaxChunkEvents {
+					failed.Add(1)
+					return
+				}
+				if time.Since(t0) > time.Second {
+					waited.Add(1)
+				}
+			}()
+		}
+		close(start)
+		wg.Wait()
+	}
+	b.StopTimer()
+	hwm, _ := rss(h.cmd.Process.Pid)
+	b.ReportMetric(float64(base)/1024, "hub-start-MB")
+	b.ReportMetric(float64(hwm)/1024, "hub-peak-MB")
+	b.ReportMetric(float64(waited.Load()), "pulls-waited")
+	b.ReportMetric(float64(failed.Load()), "pulls-failed")
 }

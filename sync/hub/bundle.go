@@ -45,9 +45,10 @@ var (
 	ErrNoDeviceKey           = errors.New("the hub holds no bundle key for this device yet: import a bundle from the device first (every bundle carries its key)")
 )
 
-// RefusedError is a bundle refused because events in it do not verify
-// (forged, unknown origin, signed after a revocation). Nothing of it was
-// applied. It names event IDs and reasons only.
+// RefusedError is a revoked device's bundle, accepted by the operator
+// (ImportBundleBeforeRevocation), refused because events in it are stamped
+// after the revocation. Nothing of it was applied. It names event IDs and
+// reasons only.
 type RefusedError struct {
 	Refused []wire.Refusal
 }
@@ -154,7 +155,7 @@ type BundleImport struct {
 	Events      int // in the bundle
 	Accepted    int // new at the hub
 	Duplicates  int // already held
-	Quarantined int // forked logs
+	Quarantined int // forked logs, and events that failed their checks
 	Flagged     int // stamped more than a day ahead
 	Repeated    bool
 	// RevokedAt is set when the bundle came from a device revoked since it
@@ -164,12 +165,13 @@ type BundleImport struct {
 
 // ImportBundle verifies the device bundle in the file at path and applies
 // its events. The bundle must be addressed to this hub, signed by an
-// enrolled device that is not revoked, whole and unaltered, and every event
-// in it must verify: otherwise nothing is applied and the error says why
-// (bundle.ErrDamaged, bundle.ErrNotForUs, ErrBundleRevoked, *RefusedError,
-// ...). Events are applied a chunk per transaction with insert-or-ignore,
-// so importing a bundle again, or an older one after a newer, changes
-// nothing.
+// enrolled device that is not revoked, whole and unaltered: otherwise
+// nothing is applied and the error says why (bundle.ErrDamaged,
+// bundle.ErrNotForUs, ErrBundleRevoked, ...). Each event is checked as a
+// pushed one is; one that fails is quarantined with its reason and the
+// others applied (storeChunk). Events are applied a chunk per transaction
+// with insert-or-ignore, so importing a bundle again, or an older one after
+// a newer, changes nothing.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
 	return h.importBundle(ctx, path, false)
 }
@@ -218,7 +220,20 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		c = &caller{id: hd.From, dev: dev, trust: tr}
 		return dev.cred.PublicKey, nil
 	}, bundle.Options{Check: func(evs []*registry.Event) error {
-		if refused := h.check(c, evs, now); len(refused) > 0 {
+		// An operator accepting a revoked device's bundle accepts what it
+		// signed before the revocation, and nothing if anything in the
+		// bundle is stamped later. Every other bad event is quarantined
+		// when the bundle is applied, without stopping the others.
+		if c.dev.revoked.IsZero() {
+			return nil
+		}
+		var refused []wire.Refusal
+		for _, e := range evs {
+			if e.Origin == c.id && !e.HLC.Time().Before(c.dev.revoked) {
+				refused = append(refused, wire.Refusal{Event: e.ID(), Reason: "signed after the device was revoked"})
+			}
+		}
+		if len(refused) > 0 {
 			return &RefusedError{Refused: refused}
 		}
 		return nil
@@ -245,7 +260,7 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		return res, nil
 	}
 	err = b.Apply(func(evs []*registry.Event) error {
-		rep, err := h.storeChunk(ctx, evs, now)
+		rep, err := h.storeChunk(ctx, hd.From, h.checkEvents(c, evs), now)
 		if err != nil {
 			return err
 		}
@@ -289,10 +304,16 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	return res, nil
 }
 
-// storeChunk stores verified events in one transaction, exactly as a push
-// does: insert-or-ignore, identical replays counted as duplicates, a
-// different event under an existing key quarantined, future stamps flagged.
-func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Time) (wire.PushReply, error) {
+// storeChunk stores checked events in one transaction, the same for a push
+// and a bundle: insert-or-ignore, identical replays counted as duplicates,
+// a different event under an existing key quarantined (a forked log),
+// future stamps flagged, and an event that failed its checks quarantined
+// with its reason. The slot of a quarantined event is recorded as known
+// lost (a hole, store.AddHole) when the event's signature verified, or
+// when deliverer, the device that sent it, is its origin: either way the
+// origin itself put that event in that slot, and no valid one will come,
+// so its log's acknowledgement may pass it (docs/sync.md).
+func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, now time.Time) (wire.PushReply, error) {
 	// One writer at a time in the process: SQLite would otherwise make the
 	// second wait in its busy handler, which sleeps in coarse steps.
 	h.writeMu.Lock()
@@ -300,7 +321,20 @@ func (h *Hub) storeChunk(ctx context.Context, evs []*registry.Event, now time.Ti
 	var rep wire.PushReply
 	err := h.st.Update(ctx, func(tx *store.Tx) error {
 		rep = wire.PushReply{}
-		for _, e := range evs {
+		for _, c := range evs {
+			e := c.Event
+			if c.Reason != "" {
+				if err := tx.Quarantine(e, c.Reason, now); err != nil {
+					return err
+				}
+				if c.Signed || e.Origin == deliverer {
+					if err := tx.AddHole(e.ID(), c.Reason, now); err != nil {
+						return err
+					}
+				}
+				rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
+				continue
+			}
 			ins, err := tx.InsertEvent(e, now)
 			if err != nil {
 				return err

@@ -583,8 +583,8 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 		return "elsewhere refused", nil
 	}
 	if req.Version != wire.Version {
-		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks sync protocol %d: update the app", wire.Version))
-		return "elsewhere refused", nil
+		versionError(w, req.Version, false)
+		return "elsewhere refused", []any{"protocol", req.Version}
 	}
 	if len(req.Record) > wire.MaxRecordLen || len(req.Sealed) == 0 || len(req.Sealed) > 256<<10 {
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed")
@@ -633,10 +633,7 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 // regionHandler is the regional hub's API: country hubs only.
 func (h *Hub) regionHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET "+wire.PathHealth, health)
 	mux.Handle("POST "+wire.PathFedPush, h.device(h.countryOnly(h.fedPush)))
 	mux.Handle("POST "+wire.PathFedQuery, h.device(h.countryOnly(h.fedQuery)))
 	return mux
@@ -679,8 +676,8 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		return "federation push refused", nil
 	}
 	if req.Version != wire.Version {
-		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks protocol %d", wire.Version))
-		return "federation push refused", nil
+		versionError(w, req.Version, true)
+		return "federation push refused", []any{"protocol", req.Version}
 	}
 	if len(req.Entries) > wire.MaxFedEntries {
 		httpError(w, http.StatusRequestEntityTooLarge, wire.CodeTooLarge, fmt.Sprintf("more than %d entries", wire.MaxFedEntries))
@@ -823,8 +820,8 @@ func (h *Hub) fedQuery(w http.ResponseWriter, r *http.Request, c *caller) (strin
 		return "federation query refused", nil
 	}
 	if req.Version != wire.Version {
-		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks protocol %d", wire.Version))
-		return "federation query refused", nil
+		versionError(w, req.Version, true)
+		return "federation query refused", []any{"protocol", req.Version}
 	}
 	if err := federation.CheckTokens(req.Tokens); err != nil || len(req.Tokens) == 0 {
 		httpError(w, http.StatusBadRequest, wire.CodeMalformed, "query malformed: between 1 and 512 well-formed tokens are needed")

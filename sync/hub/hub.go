@@ -28,6 +28,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/safefile"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/enrol"
@@ -65,6 +66,9 @@ type Options struct {
 	// Questions bounds the "registered elsewhere?" questions per caller
 	// (limit.go); the zero value is the default for the hub's role.
 	Questions QuestionLimit
+	// MaxPulls bounds the pulls served at once (limit.go); DefaultMaxPulls
+	// when zero.
+	MaxPulls int
 }
 
 func (o Options) withDefaults() Options {
@@ -77,6 +81,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if o.MaxPulls <= 0 {
+		o.MaxPulls = DefaultMaxPulls
 	}
 	return o
 }
@@ -96,7 +103,8 @@ type Hub struct {
 	log     *slog.Logger
 	writeMu sync.Mutex // serialises the chunks being stored
 	fed     federationState
-	ask     *limiter // questions per device (country hub) or per country hub (region)
+	ask     *limiter      // questions per device (country hub) or per country hub (region)
+	pulls   chan struct{} // a slot per pull being served (limit.go)
 }
 
 // InitConfig sets up a hub.
@@ -203,6 +211,8 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 		st.Close()
 		return nil, err
 	}
+	// A bundle export killed mid-write left a full-size temporary file.
+	safefile.RemoveStale(dir)
 	return h, nil
 }
 
@@ -255,6 +265,7 @@ func open(dir string, st *store.Store, passphrase []byte, opts Options) (*Hub, e
 		return nil, err
 	}
 	h.ask = newLimiter(opts.Questions, h.IsRegion())
+	h.pulls = make(chan struct{}, opts.MaxPulls)
 	opened = true
 	return h, nil
 }

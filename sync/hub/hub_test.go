@@ -12,6 +12,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -93,7 +95,7 @@ func TestHelloVectorIsScoped(t *testing.T) {
 	b := enrolDev(t, h, "tab-b", "POST-B", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
 	ev := mkEvent(t, b, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "X", BirthDate: bd, Sex: "M", Category: "irregular_crossing"})
-	if _, err := h.storeChunk(context.Background(), []*registry.Event{ev}, time.Now()); err != nil {
+	if _, err := h.storeChunk(context.Background(), "", accepted(ev), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	hello := func(d *enrolled) wire.HelloReply {
@@ -160,14 +162,12 @@ func TestFederationPoisonRecord(t *testing.T) {
 	defer country.Close()
 	d := enrolDev(t, country, "tab-a", "POST-A", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
-	// A category this region build does not know (a newer app's category,
-	// or a buggy/malicious device): CheckChange accepts it.
+	// A category this region build does not know (stored by a newer
+	// country hub that knows it; this build's push check would quarantine
+	// it): the upstream push skips it.
 	bad := mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "A", BirthDate: bd, Sex: "M", Category: "relocation"})
 	good := mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fakeother", GivenNames: "B", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if refused := country.check(&caller{id: d.pkg.DeviceID, trust: mustTrust(t, country)}, []*registry.Event{bad, good}, time.Now()); len(refused) > 0 {
-		t.Fatalf("hub push check refuses: %v", refused)
-	}
-	if _, err := country.storeChunk(ctx, []*registry.Event{bad, good}, time.Now()); err != nil {
+	if _, err := country.storeChunk(ctx, "", accepted(bad, good), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := country.PushUpstream(ctx)
@@ -195,7 +195,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, []*registry.Event{later}, time.Now()); err != nil {
+	if _, err := country.storeChunk(ctx, "", accepted(later), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := country.PushUpstream(ctx); !errors.Is(err, client.ErrRevoked) {
@@ -203,12 +203,14 @@ func TestFederationPoisonRecord(t *testing.T) {
 	}
 }
 
-func mustTrust(t *testing.T, h *Hub) map[string]*trustEntry {
-	tr, err := h.loadTrust()
-	if err != nil {
-		t.Fatal(err)
+// accepted are events as checkEvents passes them, for tests that store
+// events directly.
+func accepted(evs ...*registry.Event) []checked {
+	out := make([]checked, len(evs))
+	for i, e := range evs {
+		out[i] = checked{Event: e, Signed: true}
 	}
-	return tr
+	return out
 }
 
 // A bundle stamped years ahead by a tablet with a wrong clock does not make
@@ -301,7 +303,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 		mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "Child", BirthDate: est, Sex: "F", Category: "irregular_crossing"}),
 		mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fake", GivenNames: "Adult", BirthDate: full, Sex: "M", Category: "irregular_crossing"}),
 	}
-	if _, err := h.storeChunk(context.Background(), evs, time.Now()); err != nil {
+	if _, err := h.storeChunk(context.Background(), "", accepted(evs...), time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -312,5 +314,70 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 	if strings.Contains(got, "~") || !strings.Contains(got, `"date_of_birth":"2019","date_of_birth_estimated":true`) ||
 		!strings.Contains(got, `"date_of_birth":"1990-03-04","place_of_birth`) && !strings.Contains(got, `"date_of_birth":"1990-03-04","sex"`) {
 		t.Fatalf("export: %s", got)
+	}
+}
+
+// A hub bundle export killed mid-write left its temporary file on the
+// stick: the next Open of the hub deletes it (bundle.RemoveStale).
+func TestOpenRemovesStaleExport(t *testing.T) {
+	dir, usb := t.TempDir(), t.TempDir()
+	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(usb, ".bundle-00000000000000ee.tmp")
+	if err := os.WriteFile(tmp, make([]byte, 1<<20), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".fieldreg-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := Open(dir, pass, lowOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Close()
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("the stale temporary bundle is still there: %v", err)
+	}
+}
+
+// A device speaking another sync protocol is told in words which side is
+// older and who must update; the hub's own version goes with it.
+func TestHelloOtherProtocolSaysWhoUpdates(t *testing.T) {
+	h := newTestHub(t, "BIH", false)
+	d := enrolDev(t, h, "tab-a", "POST-A", "all")
+	for _, tt := range []struct {
+		device int
+		says   string
+	}{
+		{wire.Version + 1, "the hub is older than this app"},
+		{wire.Version - 1, "this app is older than the hub"},
+	} {
+		body, _ := json.Marshal(wire.Hello{Version: tt.device})
+		rr := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rr, asDevice(httptest.NewRequest("POST", wire.PathHello, bytes.NewReader(body)), d))
+		var e wire.Error
+		if err := json.Unmarshal(rr.Body.Bytes(), &e); err != nil || rr.Code != http.StatusBadRequest {
+			t.Fatalf("protocol %d: HTTP %d, %v", tt.device, rr.Code, err)
+		}
+		if e.Code != wire.CodeVersion || e.Protocol != wire.Version || !strings.Contains(e.Message, tt.says) {
+			t.Errorf("protocol %d: %+v", tt.device, e)
+		}
+	}
+}
+
+// /healthz needs no certificate and names the release and the protocol.
+func TestHealthNamesTheRelease(t *testing.T) {
+	for _, region := range []bool{false, true} {
+		h := newTestHub(t, map[bool]string{false: "BIH", true: "WBR"}[region], region)
+		rr := httptest.NewRecorder()
+		h.Handler().ServeHTTP(rr, httptest.NewRequest("GET", wire.PathHealth, nil))
+		var got wire.Health
+		if err := json.Unmarshal(rr.Body.Bytes(), &got); err != nil || rr.Code != http.StatusOK {
+			t.Fatalf("region %v: HTTP %d %q: %v", region, rr.Code, rr.Body.String(), err)
+		}
+		if got.Status != "ok" || got.Version == "" || got.Protocol != wire.Version {
+			t.Errorf("region %v: %+v", region, got)
+		}
 	}
 }

@@ -2,10 +2,13 @@ package hub
 
 import (
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // Question limits. "Was this person registered elsewhere?" answers from the
@@ -71,4 +74,29 @@ func (l *limiter) allow(w http.ResponseWriter, caller string) bool {
 	w.Header().Set("Retry-After", "60")
 	httpError(w, http.StatusTooManyRequests, "rate_limited", questionLimitedAnswer)
 	return false
+}
+
+// DefaultMaxPulls is how many pulls a hub serves at once. Each streams
+// from its own database cursor, with the connection's page cache, TLS
+// buffers and a chunk being encoded: about 1 MB. 200 devices pulling at
+// once took an unbounded hub to 221 MB; with 16 slots the pulls add at
+// most about 20 MB whatever the number of devices, and 16 concurrent
+// streams already keep two cores busy. A device turned away is answered
+// 503 with Retry-After and tries again (sync/client retries a busy pull).
+const DefaultMaxPulls = 16
+
+// pullRetryAfter is the Retry-After, in seconds, of a busy answer.
+const pullRetryAfter = 2
+
+// takePull takes a pull slot, or answers 503 "busy" and returns false.
+// The caller calls release when the pull is served.
+func (h *Hub) takePull(w http.ResponseWriter) (release func(), ok bool) {
+	select {
+	case h.pulls <- struct{}{}:
+		return func() { <-h.pulls }, true
+	default:
+		w.Header().Set("Retry-After", strconv.Itoa(pullRetryAfter))
+		httpError(w, http.StatusServiceUnavailable, wire.CodeBusy, "the hub is serving many devices at once; try again in a few seconds")
+		return nil, false
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"crypto/tls"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/sync/vector"
@@ -74,15 +74,17 @@ func (h *Hub) Handler() http.Handler {
 		return h.regionHandler()
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+wire.PathHealth, func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain")
-		fmt.Fprintln(w, "ok")
-	})
+	mux.HandleFunc("GET "+wire.PathHealth, health)
 	mux.Handle("POST "+wire.PathHello, h.device(h.hello))
 	mux.Handle("POST "+wire.PathPush, h.device(h.push))
 	mux.Handle("POST "+wire.PathPull, h.device(h.pull))
 	mux.Handle("POST "+wire.PathElsewhere, h.device(h.elsewhere))
 	return mux
+}
+
+// health answers /healthz with the release that is serving.
+func health(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, wire.Health{Status: "ok", Version: version.Version(), Commit: version.Commit(), Protocol: wire.Version})
 }
 
 // caller is an authenticated, trusted device and the deployment's trust.
@@ -197,6 +199,15 @@ func httpError(w http.ResponseWriter, status int, code, msg string) {
 	_ = json.NewEncoder(w).Encode(wire.Error{Code: code, Message: msg})
 }
 
+// versionError refuses a request in another version of the sync protocol,
+// saying which side is older; the asker gets the hub's version too, to put
+// it in its own words.
+func versionError(w http.ResponseWriter, theirs int, region bool) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(wire.Error{Code: wire.CodeVersion, Message: wire.Mismatch(theirs, wire.Version, region), Protocol: wire.Version})
+}
+
 func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(v)
@@ -238,8 +249,8 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		return "hello refused", nil
 	}
 	if req.Version != wire.Version {
-		httpError(w, http.StatusBadRequest, wire.CodeVersion, fmt.Sprintf("this hub speaks sync protocol %d: update the app", wire.Version))
-		return "hello refused", nil
+		versionError(w, req.Version, false)
+		return "hello refused", []any{"protocol", req.Version}
 	}
 	dv, err := wire.ToVector(req.Vector)
 	if err != nil {
@@ -269,10 +280,10 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	return "hello", []any{"incoming", incoming}
 }
 
-// push takes one chunk of events. The chunk is read whole (it is bounded),
-// every event checked, then applied in one transaction. A chunk holding an
-// event that is forged, from an unknown device, or signed by a device after
-// its revocation is refused whole (422) and nothing of it is applied.
+// push takes one chunk of events. The chunk is read whole (it is bounded)
+// and every event checked (checkEvents); the good ones are stored and the
+// bad ones quarantined with their reasons, in one transaction. One damaged
+// or invalid event never stops the events behind it (docs/sync.md).
 func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxPushBytes)
 	fr := wire.NewReader(r.Body)
@@ -303,19 +314,7 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 		evs[i] = e
 	}
 	now := h.opts.Now()
-	if refused := h.check(c, evs, now); len(refused) > 0 {
-		for _, rf := range refused {
-			h.log.Warn("event refused", "device", c.id, "event", rf.Event.String(), "reason", rf.Reason)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnprocessableEntity)
-		_ = json.NewEncoder(w).Encode(struct {
-			wire.Error
-			Refused []wire.Refusal `json:"refused"`
-		}{wire.Error{Code: "refused", Message: fmt.Sprintf("%d events of the chunk were refused; nothing was applied", len(refused))}, refused})
-		return "push refused", []any{"refused", len(refused)}
-	}
-	rep, err := h.storeChunk(r.Context(), evs, now)
+	rep, err := h.storeChunk(r.Context(), c.id, h.checkEvents(c, evs), now)
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not store the chunk; try again")
 		return "push failed", []any{"err", err.Error()}
@@ -340,10 +339,19 @@ func sameEvent(a, b *registry.Event) bool {
 	return bytes.Equal(a.Sig, b.Sig) && bytes.Equal(a.SignedBytes(), b.SignedBytes())
 }
 
-// check verifies every event of a chunk against its origin's credential,
-// in parallel, and returns the refusals.
-func (h *Hub) check(c *caller, evs []*registry.Event, now time.Time) []wire.Refusal {
-	reasons := make([]string, len(evs))
+// checked is an event with the verdict of checkEvent: Reason is "" when it
+// can be stored; otherwise it is quarantined, and Signed says whether its
+// signature verified under its origin's credential (its slot is then known
+// lost, see storeChunk).
+type checked struct {
+	*registry.Event
+	Reason string
+	Signed bool
+}
+
+// checkEvents verifies every event of a chunk (checkEvent), in parallel.
+func (h *Hub) checkEvents(c *caller, evs []*registry.Event) []checked {
+	out := make([]checked, len(evs))
 	var wg sync.WaitGroup
 	workers := runtime.GOMAXPROCS(0)
 	for wk := 0; wk < workers; wk++ {
@@ -351,47 +359,51 @@ func (h *Hub) check(c *caller, evs []*registry.Event, now time.Time) []wire.Refu
 		go func(wk int) {
 			defer wg.Done()
 			for i := wk; i < len(evs); i += workers {
-				reasons[i] = h.checkOne(c, evs[i])
+				out[i] = h.checkEvent(c, evs[i])
 			}
 		}(wk)
 	}
 	wg.Wait()
-	var out []wire.Refusal
-	for i, r := range reasons {
-		if r != "" {
-			out = append(out, wire.Refusal{Event: evs[i].ID(), Reason: r})
-		}
-	}
 	return out
 }
 
-func (h *Hub) checkOne(c *caller, e *registry.Event) string {
+// checkEvent applies the rules of an event arriving at the hub: its origin
+// is a device of the deployment, its signature verifies, it was signed
+// before the origin's revocation, its payload opens under the records key,
+// and its content passes the rules a device applies (registry.CheckEvent).
+// The reason names the rule, never a value.
+func (h *Hub) checkEvent(c *caller, e *registry.Event) checked {
 	o := c.trust[e.Origin]
 	switch {
 	case o == nil:
-		return "unknown device"
+		return checked{e, "unknown device", false}
 	case e.Verify(o.cred.PublicKey) != nil:
-		return "bad signature"
+		return checked{e, "bad signature", false}
 	case !o.revoked.IsZero() && !e.HLC.Time().Before(o.revoked):
-		return "signed after the device was revoked"
+		return checked{e, "signed after the device was revoked", true}
 	}
 	ch, err := e.OpenChange(h.records)
 	if errors.Is(err, registry.ErrNotUTF8) {
-		return "change malformed: text that is not valid UTF-8"
+		return checked{e, "change malformed: text that is not valid UTF-8", true}
 	}
 	if err != nil {
-		return "payload does not open with the deployment's records key"
+		return checked{e, "payload does not open with the deployment's records key", true}
 	}
-	if registry.CheckChange(e.Op, ch) != nil {
-		return "change malformed: no record can be built from it"
+	if err := registry.CheckEvent(e, ch, h.auth.Country); err != nil {
+		return checked{e, err.Error(), true}
 	}
-	return ""
+	return checked{e, "", true}
 }
 
 // pull streams the next chunk of what the device lacks within its scope:
 // events are read from the database and written one at a time, so memory
 // does not grow with the backlog.
 func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	release, ok := h.takePull(w)
+	if !ok {
+		return "pull busy", nil
+	}
+	defer release()
 	var req wire.PullRequest
 	if !readJSON(w, r, &req) {
 		return "pull refused", nil
@@ -413,8 +425,10 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	w.Header().Set("Content-Type", "application/x-fieldreg-events")
 	fw := wire.NewWriter(w)
 	n, size, more := 0, 0, false
+	var holes []registry.EventID
 	errFull := errors.New("chunk full")
 	for _, rg := range h.scoped(c, v).Missing(dv) {
+		last := rg.From - 1 // the last seq of rg the chunk covers
 		err := h.st.EventRange(r.Context(), rg, func(e *registry.Event) error {
 			b := wire.EncodeEvent(e)
 			if n >= max || n > 0 && size+len(b) > wire.MaxChunkBytes {
@@ -423,17 +437,34 @@ func (h *Hub) pull(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 			}
 			n++
 			size += len(b)
+			last = e.Seq
 			return fw.Event(b)
 		})
-		if errors.Is(err, errFull) {
-			break
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, errFull) {
 			// The trailer is missing, so the device discards the partial chunk.
 			return "pull cut", []any{"err", err.Error(), "events", n}
 		}
+		if !more {
+			last = rg.To
+		}
+		// The lost slots the chunk passes over travel in its trailer, so
+		// the device's vector can pass them as the hub's does.
+		if last >= rg.From {
+			lost, herr := h.st.Holes(r.Context(), rg.Key, rg.From, last, wire.MaxTrailerHoles-len(holes))
+			if herr != nil {
+				return "pull cut", []any{"err", herr.Error(), "events", n}
+			}
+			holes = append(holes, lost...)
+		}
+		if more {
+			break
+		}
+		if len(holes) >= wire.MaxTrailerHoles {
+			more = true
+			break
+		}
 	}
-	if err := fw.Close(more); err != nil {
+	if err := fw.CloseWithHoles(more, holes); err != nil {
 		return "pull cut", []any{"err", err.Error(), "events", n}
 	}
 	if !more {

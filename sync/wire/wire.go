@@ -58,6 +58,9 @@ const (
 	frameEvent      = 'E'
 	frameTrailer    = 'Z'
 	maxTrailerBytes = 64 << 10
+	// MaxTrailerHoles bounds the holes one pull trailer names (about 60
+	// bytes each in JSON, well within the trailer's size limit).
+	MaxTrailerHoles = 500
 )
 
 // Head is one entry of a version vector on the wire.
@@ -118,6 +121,15 @@ type HelloReply struct {
 	Time        int64    `json:"time"` // hub clock, Unix milliseconds
 }
 
+// Health is the answer of GET /healthz. No client certificate is needed,
+// so a load balancer or an operator's curl can ask which release serves.
+type Health struct {
+	Status   string `json:"status"`   // "ok"
+	Version  string `json:"version"`  // the release (FyneApp.toml), or "devel"
+	Commit   string `json:"commit"`   // the git commit it was built from; "" when unknown
+	Protocol int    `json:"protocol"` // the sync protocol, Version
+}
+
 // Refusal names an event that was not taken, and why (no personal data).
 type Refusal struct {
 	Event  registry.EventID `json:"event"`
@@ -146,6 +158,10 @@ type PullRequest struct {
 type Trailer struct {
 	Events int  `json:"events"`
 	More   bool `json:"more,omitempty"` // pull: the hub holds more for the device
+	// Holes (pull) are slots of the logs sent that the hub knows are lost:
+	// events it quarantined (docs/sync.md). The receiver counts them as
+	// filled in its vector, so it does not ask for them again.
+	Holes []registry.EventID `json:"holes,omitempty"`
 }
 
 // Error is the JSON body of a refused request. Code is one of the Code*
@@ -153,6 +169,28 @@ type Trailer struct {
 type Error struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	// Protocol is set with CodeVersion: the protocol version the refusing
+	// side speaks, so the other side can say which of the two is older.
+	Protocol int `json:"protocol,omitempty"`
+}
+
+// Mismatch says in plain words, for the person in front of the newer or
+// the older side, what must be updated when a device and its hub speak
+// different versions of the sync protocol. With region set, the two sides
+// are a country hub (device) and the regional joint database (hub).
+func Mismatch(device, hub int, region bool) string {
+	me, them, updateMe, updateThem := "this app", "the hub", "update the app on this device", "HQ must update the hub"
+	if region {
+		me, them, updateMe, updateThem = "this country hub", "the regional joint database",
+			"HQ must update reghub", "the regional authority must update the regional joint database"
+	}
+	switch {
+	case device < hub:
+		return fmt.Sprintf("%s is older than %s (it speaks sync protocol %d, %s speaks %d): %s", me, them, device, them, hub, updateMe)
+	case device > hub:
+		return fmt.Sprintf("%s is older than %s (it speaks sync protocol %d, %s speaks %d): %s", them, me, hub, me, device, updateThem)
+	}
+	return fmt.Sprintf("both speak sync protocol %d", device)
 }
 
 // Error codes.
@@ -163,6 +201,7 @@ const (
 	CodeUnknown   = "unknown_device"
 	CodeVersion   = "version"
 	CodeInternal  = "internal"
+	CodeBusy      = "busy" // 503 with Retry-After: too many requests of this kind at once
 )
 
 var (
@@ -260,8 +299,12 @@ func (fw *Writer) Event(b []byte) error {
 }
 
 // Close writes the trailer; more is set on pull responses.
-func (fw *Writer) Close(more bool) error {
-	b, _ := json.Marshal(Trailer{Events: fw.n, More: more})
+func (fw *Writer) Close(more bool) error { return fw.CloseWithHoles(more, nil) }
+
+// CloseWithHoles writes a pull response's trailer naming the lost events
+// (at most MaxTrailerHoles) of the logs sent.
+func (fw *Writer) CloseWithHoles(more bool, holes []registry.EventID) error {
+	b, _ := json.Marshal(Trailer{Events: fw.n, More: more, Holes: holes})
 	return fw.frame(frameTrailer, b)
 }
 
@@ -320,6 +363,14 @@ func (fr *Reader) Next() ([]byte, error) {
 		var t Trailer
 		if err := ReadJSON(bytes.NewReader(b), maxTrailerBytes, false, &t); err != nil || t.Events != fr.n {
 			return nil, errors.New("trailer does not match the events sent")
+		}
+		if len(t.Holes) > MaxTrailerHoles {
+			return nil, fmt.Errorf("%w: trailer names more than %d lost events", ErrTooLarge, MaxTrailerHoles)
+		}
+		for _, h := range t.Holes {
+			if !validID(h.Origin, MaxIDLen) || h.Seq == 0 || h.Seq > 1<<62 || h.Epoch > 1<<63-1 {
+				return nil, errors.New("trailer names a malformed event")
+			}
 		}
 		fr.trailer = &t
 		return nil, io.EOF

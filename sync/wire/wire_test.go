@@ -86,6 +86,7 @@ func FuzzReader(f *testing.F) {
 	f.Add(frames(testEvent(1)))
 	f.Add([]byte("E\x05hello"))
 	f.Add([]byte("Z\x02{}"))
+	f.Add([]byte("Z-" + `{"events":0,"holes":[{"o":"a1","e":7,"s":2}]}`)) // a trailer naming a lost event
 	f.Fuzz(func(t *testing.T, body []byte) {
 		r := NewReader(bytes.NewReader(body))
 		for i := 0; i < 2*MaxChunkEvents; i++ {
@@ -118,5 +119,60 @@ func TestHitDetailsDescribe(t *testing.T) {
 	// An estimated year reads as one.
 	if got := (&HitDetails{Forenames: "Example", DateOfBirth: "2019", DateOfBirthEstimated: true}).Describe(); got != "Example; born about 2019" {
 		t.Errorf("estimated year: %q", got)
+	}
+}
+
+// TestTrailerHoles: a pull trailer carries the lost events of the logs
+// sent; too many, or a malformed one, make the body unreadable.
+func TestTrailerHoles(t *testing.T) {
+	read := func(holes []registry.EventID) (Trailer, error) {
+		var b bytes.Buffer
+		w := NewWriter(&b)
+		_ = w.Event(EncodeEvent(testEvent(1)))
+		_ = w.CloseWithHoles(false, holes)
+		r := NewReader(&b)
+		var err error
+		for err == nil {
+			_, err = r.Next()
+		}
+		if err != io.EOF {
+			return Trailer{}, err
+		}
+		return r.Trailer(), nil
+	}
+	h := registry.EventID{Origin: "a1b2c3d4e5f60718", Epoch: 7, Seq: 2}
+	if tr, err := read([]registry.EventID{h}); err != nil || len(tr.Holes) != 1 || tr.Holes[0] != h {
+		t.Fatalf("one hole: %+v %v", tr, err)
+	}
+	many := make([]registry.EventID, MaxTrailerHoles+1)
+	for i := range many {
+		many[i] = registry.EventID{Origin: "a", Epoch: 1, Seq: uint64(i + 1)}
+	}
+	if _, err := read(many); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("%d holes: %v", len(many), err)
+	}
+	for _, bad := range []registry.EventID{{Origin: "", Epoch: 1, Seq: 1}, {Origin: "a b", Epoch: 1, Seq: 1}, {Origin: "a", Epoch: 1, Seq: 0}} {
+		if _, err := read([]registry.EventID{bad}); err == nil {
+			t.Errorf("hole %+v accepted", bad)
+		}
+	}
+}
+
+// The older side is named and told who updates, whichever side it is.
+func TestMismatch(t *testing.T) {
+	tests := []struct {
+		device, hub int
+		region      bool
+		want        string
+	}{
+		{1, 2, false, "this app is older than the hub (it speaks sync protocol 1, the hub speaks 2): update the app on this device"},
+		{2, 1, false, "the hub is older than this app (it speaks sync protocol 1, this app speaks 2): HQ must update the hub"},
+		{1, 2, true, "this country hub is older than the regional joint database (it speaks sync protocol 1, the regional joint database speaks 2): HQ must update reghub"},
+		{3, 1, true, "the regional joint database is older than this country hub (it speaks sync protocol 1, this country hub speaks 3): the regional authority must update the regional joint database"},
+	}
+	for _, tt := range tests {
+		if got := Mismatch(tt.device, tt.hub, tt.region); got != tt.want {
+			t.Errorf("Mismatch(%d, %d, %v) =\n %q\nwant\n %q", tt.device, tt.hub, tt.region, got, tt.want)
+		}
 	}
 }

@@ -96,7 +96,7 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	}
 	defer h.Close()
 	var res *hub.BundleExport
-	err = bundle.WriteFile(*out, func(f *os.File) error {
+	err = bundle.WriteFile(*out, c.data, func(f *os.File) error {
 		var err error
 		res, err = h.ExportBundle(context.Background(), *name, f)
 		return err

@@ -22,7 +22,9 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/internal/safefile"
+	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/hub"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // Command is one subcommand: it gets the arguments after its name and
@@ -300,6 +302,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		handler = slog.NewTextHandler(stderr, nil)
 	}
 	log := slog.New(handler)
+	log.Info("starting", "version", version.Version(), "commit", version.Commit(), "protocol", wire.Version)
 	h, err := open(&c, stderr, hub.Options{Logger: log, Questions: hub.QuestionLimit{Burst: *qBurst, PerHour: *qHour}})
 	if err != nil {
 		return fail(stderr, "serve", err)
