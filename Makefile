@@ -60,7 +60,7 @@ SIGN_KEY := $(abspath $(if $(RELEASE_KEY),$(RELEASE_KEY),$(PKGBUILD)/test-releas
 HUB_TAGS := netgo,osusergo,sqlite_omit_load_extension
 HUB_LDFLAGS := $(LDFLAGS) -s -w -linkmode=external -extldflags=-static
 
-.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench clean \
+.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench crash clean \
 	package package-deps package-linux package-windows package-reghub package-sign package-check
 
 run: deps build
@@ -126,6 +126,14 @@ test-hub-suites:
 # TestAttack... (make test runs them too, as part of the whole suite).
 attack: test-deps
 	$(GO) test -race -run Attack ./...
+
+# Randomised kill -9 trials between real processes (register --json, sync
+# with the device or the hub killed, both bundle imports, a full disk):
+# nothing lost, nothing duplicated. A failed trial prints its seed
+# (FIELDREG_CRASH_SEED replays it). Results: docs/benchmarks.md.
+TRIALS ?= 10
+crash: test-deps
+	FIELDREG_CRASH_TRIALS=$(TRIALS) $(GO) test -count=1 -timeout 90m -v -run 'Crash' ./device/ ./sync/e2e/
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps

@@ -49,6 +49,27 @@ type inputPerson struct {
 	NoticeLang         string            `json:"notice_lang"` // the notice's language (ISO 639-3); the current version is recorded
 	Photo              []byte            `json:"photo"`       // base64
 	Notes              string            `json:"notes"`
+	// Ref is the operator's reference of the line (a row number of the
+	// source system, say): the line's identity in place of its content.
+	Ref string `json:"ref,omitempty"`
+}
+
+// maxRef bounds an operator's reference.
+const maxRef = 256
+
+// identity is what makes two lines the same line of an import: the
+// operator's reference if given, else the line's canonical content (its
+// values re-encoded in a fixed key order and spacing, so that re-indenting
+// or reordering keys does not make a saved line new).
+func (in *inputPerson) identity() string {
+	if in.Ref != "" {
+		return "ref\x00" + in.Ref
+	}
+	b, err := json.Marshal(in)
+	if err != nil {
+		panic(err) // decoded from JSON, it encodes
+	}
+	return "content\x00" + string(b)
 }
 
 type inputEncounter struct {
@@ -157,9 +178,14 @@ func plainJSONError(err error) error {
 	return errors.New("not valid JSON")
 }
 
+// inputLine is a good line of the input on its way to be saved.
 type inputLine struct {
-	n int
-	p *registry.Person
+	n      int // line number
+	p      *registry.Person
+	group  string // the line's group label
+	token  []byte // blind token of the line's identity
+	id     string // its registration, once saved (by this run or an earlier one)
+	sameAs int    // 1 + the index of an earlier line of this input with the same identity
 }
 
 func cmdRegister(env *Env, args []string) int {
@@ -213,11 +239,14 @@ func cmdRegister(env *Env, args []string) int {
 		}
 	}
 	failed := 0
-	groups := map[string]string{}
 	var good []inputLine
+	var idents []string
 	for i, c := range chunks {
 		in, err := decodeLine(c)
 		var p *registry.Person
+		if err == nil && len(in.Ref) > maxRef {
+			err = fmt.Errorf("ref is longer than %d bytes", maxRef)
+		}
 		if err == nil {
 			p, err = in.person(now, station)
 		}
@@ -234,39 +263,131 @@ func cmdRegister(env *Env, args []string) int {
 			failed++
 			continue
 		}
-		if in.Group != "" {
-			g, ok := groups[in.Group]
-			if !ok {
-				if g, err = s.NewGroupID(); err != nil {
-					return fail(env, err)
-				}
-				groups[in.Group] = g
-			}
-			p.Group = g
-		}
-		good = append(good, inputLine{lineNos[i], p})
+		good = append(good, inputLine{n: lineNos[i], p: p, group: in.Group})
+		idents = append(idents, in.identity())
 	}
-	saved := 0
-	for start := 0; start < len(good); start += batchSize {
-		end := min(start+batchSize, len(good))
-		people := make([]*registry.Person, 0, end-start)
-		for _, l := range good[start:end] {
-			people = append(people, l.p)
+	if len(good) == 0 {
+		if failed > 0 {
+			fmt.Fprintf(env.Stderr, "0 saved, %d failed\n", failed)
+			return 1
 		}
-		ids, err := s.RegisterBatch(people)
-		if err != nil {
-			var ge *device.GroupError
-			if errors.As(err, &ge) {
-				fmt.Fprintf(env.Stderr, "line %d: %v\n", good[start+ge.Index].n, ge.Err)
+		return 0
+	}
+	// Lines an earlier run saved (or repeated in this file) are not saved
+	// again: their ID is printed as if saved, and said on standard error.
+	tokens, err := s.ImportTokens(idents)
+	if err != nil {
+		return fail(env, err)
+	}
+	before, err := s.ImportedAs(tokens)
+	if err != nil {
+		return fail(env, err)
+	}
+	first := map[string]int{}
+	for i := range good {
+		good[i].token = tokens[i]
+		good[i].id = before[i]
+		if j, ok := first[string(tokens[i])]; ok && good[i].id == "" {
+			good[i].sameAs = j + 1
+		} else if !ok {
+			first[string(tokens[i])] = i
+		}
+	}
+	// A group label keeps the group of its members saved by an earlier run,
+	// so a family split by the interruption is whole again.
+	groups := map[string]string{}
+	for _, l := range good {
+		if l.id != "" && l.group != "" && groups[l.group] == "" {
+			g, err := s.ImportedGroup(l.id)
+			if err != nil {
+				return fail(env, err)
 			}
-			fmt.Fprintf(env.Stderr, "fieldreg: lines %d to %d not saved: %v\n", good[start].n, good[end-1].n, err)
-			failed += end - start
+			groups[l.group] = g
+		}
+	}
+	for i := range good {
+		label := good[i].group
+		if label == "" {
 			continue
 		}
-		for _, id := range ids {
-			fmt.Fprintln(env.Stdout, id)
+		g, ok := groups[label]
+		if !ok || g == "" {
+			if g, err = s.NewGroupID(); err != nil {
+				return fail(env, err)
+			}
+			groups[label] = g
 		}
-		saved += len(ids)
+		good[i].p.Group = g
+	}
+	saved, again := 0, 0
+	for start := 0; start < len(good); {
+		// A window of up to batchSize new lines, with the lines already
+		// saved between them: printed in input order once the batch commits.
+		end, fresh := start, 0
+		for end < len(good) && fresh < batchSize {
+			if good[end].id == "" && good[end].sameAs == 0 {
+				fresh++
+			}
+			end++
+		}
+		var people []*registry.Person
+		var toks [][]byte
+		var at []int
+		for i := start; i < end; i++ {
+			if good[i].id == "" && good[i].sameAs == 0 {
+				people = append(people, good[i].p)
+				toks = append(toks, good[i].token)
+				at = append(at, i)
+			}
+		}
+		var err error
+		if len(people) > 0 {
+			var ids []string
+			if ids, err = s.RegisterImport(people, toks); err == nil {
+				for k, i := range at {
+					good[i].id = ids[k]
+				}
+				saved += len(ids)
+			} else {
+				var ge *device.GroupError
+				if errors.As(err, &ge) {
+					fmt.Fprintf(env.Stderr, "line %d: %v\n", good[at[ge.Index]].n, ge.Err)
+				}
+				fmt.Fprintf(env.Stderr, "fieldreg: lines %d to %d not saved: %v\n", good[at[0]].n, good[at[len(at)-1]].n, err)
+				failed += len(at)
+				if ge == nil { // the disk or the database, not a line: stop here
+					for _, l := range good[end:] {
+						if l.id == "" && l.sameAs == 0 {
+							failed++
+						}
+					}
+					fmt.Fprintf(env.Stderr, "fieldreg: the lines after line %d were not tried; run the import again to complete it\n", good[end-1].n)
+					end = len(good)
+				}
+			}
+		}
+		for i := start; i < end; i++ {
+			l := &good[i]
+			switch {
+			case l.sameAs != 0 && good[l.sameAs-1].id != "":
+				l.id = good[l.sameAs-1].id
+				fmt.Fprintf(env.Stderr, "line %d: same as line %d, already registered as %s\n", l.n, good[l.sameAs-1].n, l.id)
+				again++
+			case l.sameAs != 0: // its first line was not saved
+				failed++
+				continue
+			case before[i] != "":
+				fmt.Fprintf(env.Stderr, "line %d: already registered as %s\n", l.n, l.id)
+				again++
+			case l.id == "":
+				continue
+			}
+			fmt.Fprintln(env.Stdout, l.id)
+		}
+		start = end
+	}
+	if again > 0 {
+		fmt.Fprintf(env.Stderr, "%d saved, %d already registered\n", saved, again)
 	}
 	if failed > 0 {
 		fmt.Fprintf(env.Stderr, "%d saved, %d failed\n", saved, failed)

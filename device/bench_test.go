@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/store"
 )
 
 // Synthetic, obviously fake names for benchmarks.
@@ -55,6 +57,7 @@ func BenchmarkBulkImport(b *testing.B) {
 	d, _ := newTestDevice(b)
 	s := unlock(b, d)
 	rng := rand.New(rand.NewPCG(2, 2))
+	var walPeak int64 // the WAL file after each durable commit
 	b.ResetTimer()
 	t0 := time.Now()
 	for i := 0; i < b.N; i += 5000 { // as cli.batchSize
@@ -66,8 +69,12 @@ func BenchmarkBulkImport(b *testing.B) {
 		if _, err := s.RegisterBatch(batch); err != nil {
 			b.Fatal(err)
 		}
+		if fi, err := os.Stat(filepath.Join(d.Dir(), store.FileName+"-wal")); err == nil {
+			walPeak = max(walPeak, fi.Size())
+		}
 	}
 	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "records/s")
+	b.ReportMetric(float64(walPeak)/(1<<20), "WAL-peak-MiB")
 }
 
 // BenchmarkSearch100k searches by name, by registration ID and by document

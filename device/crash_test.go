@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -53,7 +54,11 @@ func TestCrashMidWrite(t *testing.T) {
 	dir := d.Dir()
 	d.Close()
 	rng := rand.New(rand.NewPCG(1, 2))
-	for round := 0; round < 4; round++ {
+	rounds := 4
+	if n, err := strconv.Atoi(os.Getenv("FIELDREG_CRASH_TRIALS")); err == nil && n > rounds {
+		rounds = n // make crash
+	}
+	for round := 0; round < rounds; round++ {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperRegisterLoop$")
 		cmd.Env = append(os.Environ(), "FIELDREG_CRASH_DIR="+dir)
 		if err := cmd.Start(); err != nil {

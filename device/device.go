@@ -348,6 +348,7 @@ type keys struct {
 	search    []byte // local search index key, derived from master
 	audit     []byte // audit MAC key, derived from master
 	officers  []byte // officer row MAC key, derived from master
+	imports   []byte // import line token key, derived from master
 	sign      ed25519.PrivateKey
 	authority *trust.Authority // standalone devices only
 }
@@ -355,7 +356,7 @@ type keys struct {
 func (k *keys) wipe() {
 	k.master.Wipe()
 	k.records.Wipe()
-	for _, b := range [][]byte{k.index, k.search, k.audit, k.officers, k.sign} {
+	for _, b := range [][]byte{k.index, k.search, k.audit, k.officers, k.imports, k.sign} {
 		for i := range b {
 			b[i] = 0
 		}
@@ -401,7 +402,8 @@ func (d *Device) openKeys(master *seal.Key) (*keys, error) {
 		return nil, err
 	}
 	k := &keys{master: master, records: records, index: index, sign: ed25519.NewKeyFromSeed(signSeed),
-		search: derive(master, "search v1"), audit: auditKey(master), officers: officerKey(master)}
+		search: derive(master, "search v1"), audit: auditKey(master), officers: officerKey(master),
+		imports: derive(master, "import v1")}
 	if _, err := d.st.GetMeta("sealed:authority"); err == nil {
 		ab, err := get("authority")
 		if err != nil {

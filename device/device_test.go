@@ -309,7 +309,7 @@ func TestRegisterBatchThenFailsSavesNothing(t *testing.T) {
 	}
 	boom := errors.New("amendment failed")
 	_, err = s.registerBatch([]*registry.Person{testPerson("Familyname", "One"), testPerson("Familyname", "Two")},
-		func(*store.Tx) error { return boom })
+		func(*store.Tx, []string) error { return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}

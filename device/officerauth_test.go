@@ -31,13 +31,12 @@ func tamper(t *testing.T, dir string, stmts ...string) {
 }
 
 // makeLegacy turns the closed device in dir into what fieldreg wrote before
-// officer rows were authenticated: schema 4, no code column (nor the
-// later holes table), and an audit
-// chain (rebuilt with the device's audit key) without the entry that says
-// officer rows carry codes.
+// officer rows were authenticated: schema 4, no code column (nor the tables
+// of later migrations), and an audit chain (rebuilt with the device's audit
+// key) without the entry that says officer rows carry codes.
 func makeLegacy(t *testing.T, dir string, auditKey []byte) {
 	t.Helper()
-	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "PRAGMA user_version = 4")
+	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports", "PRAGMA user_version = 4")
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -290,8 +290,9 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 }
 
 // registerBatch saves people in one transaction and, if then is not nil,
-// runs then inside the same transaction after them: all or none.
-func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx) error) ([]string, error) {
+// runs then inside the same transaction after them, with their IDs: all or
+// none.
+func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx, ids []string) error) ([]string, error) {
 	if err := s.check(); err != nil {
 		return nil, err
 	}
@@ -393,15 +394,26 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 			return err
 		}
 		if then != nil {
-			return then(tx)
+			return then(tx, ids)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if len(people) >= bulkCheckpoint {
+		// The batch is saved; a checkpoint that fails (busy) is retried
+		// by the background checkpointer, so its error changes nothing.
+		_ = s.d.st.Checkpoint()
+	}
 	return ids, nil
 }
+
+// bulkCheckpoint is the batch size from which a save checkpoints the WAL
+// at once (bulk imports): the WAL then holds one batch at most. A single
+// registration or a family is left to the background checkpointer, which
+// keeps the database file's fsync out of the officer's save.
+const bulkCheckpoint = 100
 
 // Amend saves a new version of record id with the values of p, for reason
 // (required). Only changed fields are written; nothing is edited in place:

@@ -29,12 +29,12 @@ func (s *Session) AddToGroup(memberOf string, people []*registry.Person) ([]stri
 		return nil, err
 	}
 	group := r.Person.Group
-	var then func(tx *store.Tx) error
+	var then func(tx *store.Tx, ids []string) error
 	if group == "" {
 		if group, err = s.NewGroupID(); err != nil {
 			return nil, err
 		}
-		then = func(tx *store.Tx) error {
+		then = func(tx *store.Tx, _ []string) error {
 			// The head is amended as stored now, not as read above: an
 			// amendment saved in between is kept, not reverted.
 			cur, err := s.foldTx(tx, memberOf)

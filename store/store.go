@@ -31,6 +31,11 @@ const driverName = "sqlite3_fieldreg"
 func init() {
 	sql.Register(driverName, &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
 		_, err := c.Exec("PRAGMA wal_autocheckpoint = 0", nil)
+		if err == nil {
+			// A WAL grown by a bulk write is cut back to this size once
+			// checkpointed, instead of keeping its peak on a tablet's disk.
+			_, err = c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d", walLimit), nil)
+		}
 		return err
 	}})
 }
@@ -136,6 +141,21 @@ func (s *Store) checkpointer() {
 	}
 }
 
+// walLimit is the size the WAL is cut back to after a checkpoint.
+const walLimit = 32 << 20
+
+// Checkpoint copies the WAL into the database file now, without waiting for
+// readers or writers (a passive checkpoint), so the next write transaction
+// starts the WAL over instead of growing it. Bulk writers call it between
+// their durable commits to keep the WAL bounded by one batch; it changes
+// nothing about what is durable (a commit already is).
+func (s *Store) Checkpoint() error {
+	if _, err := s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
+}
+
 // Close closes the database, checkpointing the WAL.
 // Closing twice is harmless.
 func (s *Store) Close() error {
@@ -191,6 +211,8 @@ var migrations = []string{
 	// 6: known-lost slots of event logs (store/sync.go), so one quarantined
 	// event does not hold back its log's acknowledgement.
 	migrationHoles,
+	// 7: the identities of lines saved by bulk imports (store/imports.go).
+	migrationImports,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -249,12 +271,25 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	if err := fn(&Tx{tx: tx}); err != nil {
 		tx.Rollback()
-		return err
+		return diskFull(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("store: commit: %w", err)
+		return diskFull(fmt.Errorf("store: commit: %w", err))
 	}
 	return nil
+}
+
+// ErrDiskFull is returned when a write found the disk full: nothing of the
+// transaction was saved.
+var ErrDiskFull = errors.New("the disk is full: nothing of this save was written; free some space and try again")
+
+// diskFull names SQLite's "database or disk is full" as ErrDiskFull.
+func diskFull(err error) error {
+	var se sqlite3.Error
+	if errors.As(err, &se) && se.Code == sqlite3.ErrFull {
+		return ErrDiskFull
+	}
+	return err
 }
 
 // Exec runs a statement inside the transaction.

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattn/go-sqlite3"
+
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 )
@@ -215,5 +217,15 @@ func TestCacheOption(t *testing.T) {
 			t.Errorf("CacheMiB %d: cache_size %d %v, want %d", c.mib, got, err, c.want)
 		}
 		s.Close()
+	}
+}
+
+func TestDiskFullNamed(t *testing.T) {
+	if got := diskFull(sqlite3.Error{Code: sqlite3.ErrFull}); got != ErrDiskFull {
+		t.Fatalf("full: %v", got)
+	}
+	other := sqlite3.Error{Code: sqlite3.ErrIoErr}
+	if got := diskFull(other); errors.Is(got, ErrDiskFull) {
+		t.Fatalf("an I/O error named a full disk: %v", got)
 	}
 }
