@@ -21,7 +21,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/image/draw"
 
-	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/notice"
 	"github.com/fieldreg/fieldreg/registry"
@@ -123,20 +122,20 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.family = u.newEntry(u.T("form.family_placeholder"))
 	f.given = u.newEntry(u.T("form.given_placeholder"))
 	f.origName = u.newEntry(u.T("form.orig_name_placeholder"))
-	f.origLang = u.newCodePicker(assets.Languages(), false, u.T("form.orig_lang_placeholder"))
+	f.origLang = u.newCodePicker(u.loc.Languages(), false, u.T("form.orig_lang_placeholder"))
 	f.aliases = u.newMultiLine(u.T("form.aliases_placeholder"), 2)
 	f.sex = u.radio(u.labelsOf(sexCodes, sexLabels), nil)
 	f.sex.Horizontal = true
 	f.dob = u.newEntry(u.T("form.date_placeholder"))
 	f.dobPrec = u.selectBox(u.tAll(dobPrecisions), nil)
 	f.pob = u.newEntry(u.T("form.pob_placeholder"))
-	f.nats = u.newCodePicker(assets.Countries(), true, u.T("form.nats_placeholder"))
+	f.nats = u.newCodePicker(u.loc.Countries(), true, u.T("form.nats_placeholder"))
 	f.relationship = u.selectBox(u.labelsOf(registry.Relationships, relationshipLabels), nil)
 	f.relationship.PlaceHolder = u.T("form.relationship_placeholder")
 	f.docType = u.selectBox(u.labelsOf(registry.DocumentTypes, documentLabels), nil)
 	f.docType.PlaceHolder = u.T("document.none")
 	f.docNum = u.newEntry(u.T("form.doc_number_placeholder"))
-	f.docCountry = u.newCodePicker(assets.Countries(), false, u.T("form.doc_country_placeholder"))
+	f.docCountry = u.newCodePicker(u.loc.Countries(), false, u.T("form.doc_country_placeholder"))
 	f.docExpiry = u.newEntry(u.T("form.date_placeholder"))
 	f.encKind = u.selectBox(u.labelsOf(registry.EncounterKinds, encounterLabels), nil)
 	f.encKind.PlaceHolder = u.T("form.encounter_kind_placeholder")
@@ -146,7 +145,7 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	for _, v := range registry.Vulnerabilities {
 		f.vulns = append(f.vulns, u.check(u.label(v, vulnerabilityLabels), nil))
 	}
-	f.langs = u.newCodePicker(assets.Languages(), true, u.T("form.langs_placeholder"))
+	f.langs = u.newCodePicker(u.loc.Languages(), true, u.T("form.langs_placeholder"))
 	f.interpreter = u.check(u.T("form.interpreter"), nil)
 	f.notice = u.check(u.T("form.notice"), nil)
 	f.noticeLang = u.selectBox(noticeChoices(), nil)

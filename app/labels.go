@@ -83,11 +83,13 @@ func (u *UI) codeOf(l string, codes []string, labels map[string]string) string {
 	return ""
 }
 
-// countryNames formats country codes as "SYR Syria, IRQ Iraq".
-func countryNames(codes []string) string { return codeNames(codes, assets.Countries()) }
+// countryNames formats country codes as "SYR Syria, IRQ Iraq", the names in
+// the officer's language.
+func (u *UI) countryNames(codes []string) string { return codeNames(codes, u.loc.Countries()) }
 
-// languageNames formats language codes as "ara Arabic, kur Kurdish".
-func languageNames(codes []string) string { return codeNames(codes, assets.Languages()) }
+// langNames formats language codes as "ara Arabic, kur Kurdish", the names
+// in the officer's language.
+func (u *UI) langNames(codes []string) string { return codeNames(codes, u.loc.Languages()) }
 
 func codeNames(codes []string, t *assets.Table) string {
 	parts := make([]string, len(codes))

@@ -189,7 +189,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	g.row(u.T("form.sex"), dash(u.label(p.Sex, sexLabels)))
 	g.row(u.T("form.birth_date"), u.dateText(p.BirthDate))
 	g.row(u.T("form.place_of_birth"), dash(p.PlaceOfBirth))
-	g.row(u.T("details.nationality"), dash(countryNames(p.Nationalities)))
+	g.row(u.T("details.nationality"), dash(u.countryNames(p.Nationalities)))
 	if p.Relationship != "" {
 		g.row(u.T("details.relationship"), u.label(p.Relationship, relationshipLabels))
 	}
@@ -199,7 +199,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 		// text the parentheses would be reordered.
 		g.add(u.T("details.original_script"), shapedText(p.OriginalScriptName, p.OriginalScriptLang))
 		if p.OriginalScriptLang != "" {
-			g.row(u.T("details.script_language"), languageNames([]string{p.OriginalScriptLang}))
+			g.row(u.T("details.script_language"), u.langNames([]string{p.OriginalScriptLang}))
 		}
 	}
 	if len(p.Aliases) > 0 {
@@ -211,7 +211,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	} else {
 		g.row(u.T("form.doc_type"), dash(u.label(p.Document.Type, documentLabels)))
 		g.row(u.T("form.doc_number"), dash(p.Document.Number))
-		g.row(u.T("form.doc_country"), dash(countryNames(nonEmpty(p.Document.IssuingCountry))))
+		g.row(u.T("form.doc_country"), dash(u.countryNames(nonEmpty(p.Document.IssuingCountry))))
 		g.row(u.T("details.expiry"), dash(p.Document.Expiry))
 	}
 	at := "—"
@@ -225,7 +225,7 @@ func (u *UI) personDetails(p *registry.Person) fyne.CanvasObject {
 	g.row(u.T("form.category"), dash(u.label(p.Category, categoryLabels)))
 	g.section(u.T("form.needs"))
 	g.row(u.T("form.vulnerabilities"), dash(strings.Join(u.labelsOf(p.Vulnerabilities, vulnerabilityLabels), ", ")))
-	g.row(u.T("details.languages"), dash(languageNames(p.Languages)))
+	g.row(u.T("details.languages"), dash(u.langNames(p.Languages)))
 	g.row(u.T("details.interpreter"), u.yesNo(p.Interpreter))
 	g.row(u.T("details.notice"), u.noticeGiven(p))
 	if len(p.Photo) > 0 || p.Notes != "" {

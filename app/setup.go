@@ -12,7 +12,6 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
-	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/device"
 	"github.com/fieldreg/fieldreg/internal/i18n"
 )
@@ -38,7 +37,7 @@ func (u *UI) showSetup() {
 	for _, k := range []string{"country", "station", "device", "officer"} {
 		s.errs[k] = newMessage(widget.DangerImportance)
 	}
-	s.country = u.newCodePicker(assets.Countries(), false, u.T("setup.country_placeholder"))
+	s.country = u.newCodePicker(u.loc.Countries(), false, u.T("setup.country_placeholder"))
 	s.station = u.newEntry(u.T("setup.station_placeholder"))
 	s.devName = u.newEntry(u.T("setup.device_placeholder"))
 	if h, err := os.Hostname(); err == nil {

@@ -35,6 +35,9 @@ func (c Code) Label() string { return c.Code + " – " + c.Name }
 type Table struct {
 	entries []Code
 	byCode  map[string]string
+	// english holds the English names of a localized table (see
+	// Localized), which Filter matches too; nil for the English table.
+	english map[string]string
 }
 
 func parse(tsv string) *Table {
@@ -62,8 +65,27 @@ func (t *Table) Valid(code string) bool { _, ok := t.byCode[code]; return ok }
 // Name returns the name of code, or "" if unknown.
 func (t *Table) Name(code string) string { return t.byCode[code] }
 
-// Filter returns the entries whose code or name contains q (case-insensitive),
-// codes that start with q first.
+// Localized returns a copy of t with each name replaced by name(code, English
+// name); an empty result keeps the English name. Filter on the copy matches
+// the code, the localized name and the English name, so an officer can type
+// either.
+func (t *Table) Localized(name func(code, english string) string) *Table {
+	l := &Table{byCode: make(map[string]string, len(t.entries)), english: make(map[string]string, len(t.entries))}
+	for _, e := range t.entries {
+		n := name(e.Code, e.Name)
+		if n == "" {
+			n = e.Name
+		}
+		l.entries = append(l.entries, Code{e.Code, n})
+		l.byCode[e.Code] = n
+		l.english[e.Code] = e.Name
+	}
+	return l
+}
+
+// Filter returns the entries whose code or name (or English name, in a
+// localized table) contains q (case-insensitive), codes that start with q
+// first.
 func (t *Table) Filter(q string) []Code {
 	q = strings.ToLower(strings.TrimSpace(q))
 	if q == "" {
@@ -75,7 +97,8 @@ func (t *Table) Filter(q string) []Code {
 		switch {
 		case strings.HasPrefix(lc, q):
 			first = append(first, e)
-		case strings.Contains(strings.ToLower(e.Name), q):
+		case strings.Contains(strings.ToLower(e.Name), q),
+			strings.Contains(strings.ToLower(t.english[e.Code]), q):
 			rest = append(rest, e)
 		}
 	}
