@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -185,4 +187,104 @@ func BenchmarkUnlockCheck(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSaveAtSize adds 1,000 registrations in one durable commit (as a
+// 1,000-line `fieldreg register --json` does) to a device holding 10,000
+// and then 100,000 records (FIELDREG_BENCH_SIZES, e.g. "10000,100000"),
+// after a checkpoint, and reports the time, the WAL it wrote and what the
+// process wrote to disk in all per registration (its WAL, then the
+// checkpoint into the database file), the file size per registration,
+// and the p99 of 200 single durable saves that follow. The cost of a
+// save must not grow with the size of the database.
+func BenchmarkSaveAtSize(b *testing.B) {
+	sizes := []int{10000, 100000}
+	if v := os.Getenv("FIELDREG_BENCH_SIZES"); v != "" {
+		sizes = sizes[:0]
+		for _, f := range strings.Split(v, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatalf("FIELDREG_BENCH_SIZES: %v", err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	for _, size := range sizes {
+		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			d, _ := newTestDevice(b)
+			s := unlock(b, d)
+			rng := rand.New(rand.NewPCG(4, 4))
+			for i := 0; i < size; i += 5000 {
+				batch := make([]*registry.Person, min(5000, size-i))
+				for j := range batch {
+					batch[j] = benchPerson(rng, i+j)
+				}
+				if _, err := s.RegisterBatch(batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			walPath := filepath.Join(d.Dir(), store.FileName+"-wal")
+			var elapsed time.Duration
+			var wal, written int64
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				if _, err := d.st.DB().Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+					b.Fatal(err)
+				}
+				batch := make([]*registry.Person, 1000)
+				for j := range batch {
+					batch[j] = benchPerson(rng, size+i*1000+j)
+				}
+				w0 := processWrites(b)
+				b.StartTimer()
+				t0 := time.Now()
+				if _, err := s.registerBatch(batch, func(*store.Tx, []string) error { return nil }); err != nil {
+					b.Fatal(err)
+				}
+				elapsed += time.Since(t0)
+				b.StopTimer()
+				// The batch checkpointed after its commit; the WAL file
+				// keeps the size the batch wrote (under journal_size_limit).
+				if fi, err := os.Stat(walPath); err == nil {
+					wal += fi.Size()
+				}
+				written += processWrites(b) - w0
+				b.StartTimer()
+			}
+			b.StopTimer()
+			lat := make([]time.Duration, 200)
+			for i := range lat {
+				t0 := time.Now()
+				if _, err := s.Register(benchPerson(rng, 900000+i)); err != nil {
+					b.Fatal(err)
+				}
+				lat[i] = time.Since(t0)
+			}
+			n := float64(b.N * 1000)
+			b.ReportMetric(float64(elapsed.Milliseconds())/float64(b.N), "ms/1000")
+			b.ReportMetric(float64(wal)/n/1024, "WAL-KiB/reg")
+			b.ReportMetric(float64(written)/n/1024, "written-KiB/reg")
+			if fi, err := os.Stat(filepath.Join(d.Dir(), store.FileName)); err == nil {
+				b.ReportMetric(float64(fi.Size())/float64(size+b.N*1000)/1024, "file-KiB/reg")
+			}
+			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "save-p99-ms")
+		})
+	}
+}
+
+// processWrites is what this process has written to storage so far
+// (/proc/self/io), or 0 where that is not available.
+func processWrites(b *testing.B) int64 {
+	raw, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }

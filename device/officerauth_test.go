@@ -36,7 +36,14 @@ func tamper(t *testing.T, dir string, stmts ...string) {
 // key) without the entry that says officer rows carry codes.
 func makeLegacy(t *testing.T, dir string, auditKey []byte) {
 	t.Helper()
-	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports", "PRAGMA user_version = 4")
+	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports",
+		// The records and search tables of schema 4 (no registration here).
+		"DROP TABLE search", "DROP TABLE records",
+		`CREATE TABLE records(id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, grp BLOB,
+			summary BLOB NOT NULL, state BLOB NOT NULL, tokens BLOB NOT NULL)`,
+		"CREATE INDEX records_created ON records(created, id)", "CREATE INDEX records_grp ON records(grp)",
+		"CREATE TABLE search(token BLOB NOT NULL, record TEXT NOT NULL, PRIMARY KEY(token, record)) WITHOUT ROWID",
+		"PRAGMA user_version = 4")
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)

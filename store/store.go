@@ -213,7 +213,33 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
+	// 8: the search index by generation (store/ops.go, genShift), so that
+	// the cost of a save does not grow with the database; records get a
+	// number, their token list goes (old rows are found in the index), and
+	// so does their sealed state (folded from the events when read).
+	migrationSearchGenerations,
 }
+
+// migrationSearchGenerations rebuilds records with a number (INTEGER
+// PRIMARY KEY: stable, unlike an implicit rowid under VACUUM), given in
+// registration order, without their token lists and sealed states, and the
+// search index keyed by (generation, token, number), keeping the first 8
+// bytes of each token. The pages the old tables freed are reused by the
+// next registrations (the file does not shrink without a VACUUM).
+const migrationSearchGenerations = `CREATE TABLE records_new(
+		n INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, created INTEGER NOT NULL, updated INTEGER NOT NULL,
+		grp BLOB, summary BLOB NOT NULL);
+	INSERT INTO records_new(id, created, updated, grp, summary)
+		SELECT id, created, updated, grp, summary FROM records ORDER BY created, id;
+	CREATE TABLE search_new(gen INTEGER NOT NULL, tok BLOB NOT NULL, n INTEGER NOT NULL, PRIMARY KEY(gen, tok, n)) WITHOUT ROWID;
+	INSERT OR IGNORE INTO search_new(gen, tok, n)
+		SELECT r.n >> 10, substr(s.token, 1, 8), r.n FROM search s JOIN records_new r ON r.id = s.record ORDER BY 1, 2, 3;
+	DROP TABLE search;
+	ALTER TABLE search_new RENAME TO search;
+	DROP TABLE records;
+	ALTER TABLE records_new RENAME TO records;
+	CREATE INDEX records_created ON records(created, id);
+	CREATE INDEX records_grp ON records(grp);`
 
 // SchemaVersion is the schema this build writes.
 func SchemaVersion() int { return len(migrations) }

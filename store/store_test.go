@@ -163,7 +163,7 @@ func TestPutNewRecords(t *testing.T) {
 	}
 	defer s.Close()
 	tok := func(b byte) []byte { return bytes.Repeat([]byte{b}, tokenSize) }
-	rows := []RecordRow{{ID: "BIH-A", Summary: []byte{1}, State: []byte{1}}, {ID: "BIH-B", Summary: []byte{2}, State: []byte{2}, Created: 1}}
+	rows := []RecordRow{{ID: "BIH-A", Summary: []byte{1}}, {ID: "BIH-B", Summary: []byte{2}, Created: 1}}
 	toks := [][][]byte{{tok(9), tok(1)}, {tok(1), tok(5)}}
 	if err := s.Update(context.Background(), func(tx *Tx) error { return tx.PutNewRecords(rows, toks) }); err != nil {
 		t.Fatal(err)
@@ -182,8 +182,8 @@ func TestPutNewRecords(t *testing.T) {
 		rows []RecordRow
 		toks [][][]byte
 	}{
-		{[]RecordRow{{ID: "BIH-C", Summary: []byte{3}, State: []byte{3}}}, [][][]byte{{tok(3), []byte("short")}}},
-		{[]RecordRow{{ID: "BIH-D", Summary: []byte{4}, State: []byte{4}}}, nil},
+		{[]RecordRow{{ID: "BIH-C", Summary: []byte{3}}}, [][][]byte{{tok(3), []byte("short")}}},
+		{[]RecordRow{{ID: "BIH-D", Summary: []byte{4}}}, nil},
 	}
 	for i, b := range bad {
 		if err := s.Update(context.Background(), func(tx *Tx) error { return tx.PutNewRecords(b.rows, b.toks) }); err == nil {
@@ -193,11 +193,11 @@ func TestPutNewRecords(t *testing.T) {
 	// A new record under an ID already stored is refused, and the stored
 	// one is unchanged.
 	if err := s.Update(context.Background(), func(tx *Tx) error {
-		return tx.PutNewRecords([]RecordRow{{ID: "BIH-A", Summary: []byte{9}, State: []byte{9}}}, [][][]byte{{tok(7)}})
+		return tx.PutNewRecords([]RecordRow{{ID: "BIH-A", Summary: []byte{9}}}, [][][]byte{{tok(7)}})
 	}); err == nil {
 		t.Error("a new record took over an existing ID")
 	}
-	if r, err := s.Record("BIH-A"); err != nil || r.State[0] != 1 {
+	if r, err := s.Record("BIH-A"); err != nil || r.Summary[0] != 1 {
 		t.Errorf("the existing record after a colliding insert: %+v %v", r, err)
 	}
 	if n, _ := s.CountRecords(); n != 2 {
