@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/vault"
+	"github.com/fieldreg/fieldreg/internal/limits"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 )
@@ -287,4 +288,75 @@ func processWrites(b *testing.B) int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkRatios measures the machine's ceilings (internal/limits) and,
+// in the same run, the device's own figures, reported beside them and as
+// ratios: a durable registration's p99 to a durable insert's p99, bulk
+// registrations per second to rows per second in one transaction, and
+// unlock to Argon2id alone. Numbers drift with the machine's load; the
+// ratios much less.
+func BenchmarkRatios(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		c, err := limits.Measure(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		limits.Report(b, c)
+
+		d, _ := newTestDevice(b)
+		s := unlock(b, d)
+		rng := rand.New(rand.NewPCG(5, 5))
+		// Bulk: 20,000 in batches of 5,000 (as `fieldreg register --json`).
+		t0 := time.Now()
+		const bulk = 20000
+		for j := 0; j < bulk; j += 5000 {
+			batch := make([]*registry.Person, 5000)
+			for k := range batch {
+				batch[k] = benchPerson(rng, j+k)
+			}
+			if _, err := s.RegisterBatch(batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perSec := bulk / time.Since(t0).Seconds()
+		// Durable: 500 single saves on top of them.
+		lat := make([]time.Duration, 500)
+		for j := range lat {
+			t0 := time.Now()
+			if _, err := s.Register(benchPerson(rng, bulk+j)); err != nil {
+				b.Fatal(err)
+			}
+			lat[j] = time.Since(t0)
+		}
+		p99 := percentile(lat, 0.99)
+		// Unlock at the default parameters, best of three.
+		p := vault.DefaultParams
+		du, _, err := InitStandalone(b.TempDir(), StandaloneConfig{Country: "BIH", Station: "BENCH", Officer: "Officer Bench", Passphrase: []byte("correct horse battery")}, Options{Params: &p})
+		if err != nil {
+			b.Fatal(err)
+		}
+		o, _ := du.DefaultOfficer()
+		// Interleaved with Argon2id alone, best of five each, so that a
+		// busy moment does not fall on one side only.
+		best, argon := time.Duration(1<<63-1), time.Duration(1<<63-1)
+		for j := 0; j < 5; j++ {
+			argon = min(argon, limits.Argon2idOnce())
+			t0 := time.Now()
+			us, err := du.Unlock(o.ID, []byte("correct horse battery"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			best = min(best, time.Since(t0))
+			us.Lock()
+		}
+		du.Close()
+
+		b.ReportMetric(float64(p99.Microseconds())/1000, "save-p99-ms")
+		b.ReportMetric(float64(p99)/float64(c.DurableInsertP99), "save-p99/insert-p99")
+		b.ReportMetric(perSec, "bulk-reg/s")
+		b.ReportMetric(perSec/c.BulkRowsPerSec, "bulk-reg/row")
+		b.ReportMetric(float64(best.Microseconds())/1000, "unlock-ms")
+		b.ReportMetric(float64((best-argon).Microseconds())/1000, "unlock-over-argon2id-ms")
+	}
 }
