@@ -10,8 +10,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -52,6 +54,10 @@ const FileName = "fieldreg.db"
 // Store is an open database. It is safe for concurrent use.
 type Store struct {
 	db        *sql.DB
+	path      string
+	walMax    int64
+	walCheck  time.Duration
+	gate      sync.RWMutex // held for writing by truncateWAL, for reading by Update
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -64,6 +70,11 @@ type Options struct {
 	// writes gain from a large one; the app keeps it small, because on a
 	// tablet resident memory matters more.
 	CacheMiB int
+	// walMax is the WAL size from which it is truncated (walLimit when 0),
+	// walCheck how often that is looked at (walCheckInterval when 0);
+	// tests lower both.
+	walMax   int64
+	walCheck time.Duration
 }
 
 // Open opens (creating if needed) the database in dir and brings its schema
@@ -90,12 +101,18 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	// _txlock=immediate: writers take the lock at BEGIN, so two writers never
 	// deadlock upgrading read locks. secure_delete=FAST overwrites freed
 	// content where it costs no extra I/O. The statement cache matters for bulk imports.
-	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_stmt_cache_size=64&_cache_size=" + strconv.Itoa(-1000*opts.CacheMiB)
+	dsn := "file:" + path + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=" + strconv.Itoa(int(busyTimeout.Milliseconds())) + "&_foreign_keys=on&_txlock=immediate&_secure_delete=FAST&_stmt_cache_size=64&_cache_size=" + strconv.Itoa(-1000*opts.CacheMiB)
 	db, err := sql.Open(driverName, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open: %w", err)
 	}
-	s := &Store{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	if opts.walMax <= 0 {
+		opts.walMax = walLimit
+	}
+	if opts.walCheck <= 0 {
+		opts.walCheck = walCheckInterval
+	}
+	s := &Store{db: db, path: path, walMax: opts.walMax, walCheck: opts.walCheck, stop: make(chan struct{}), done: make(chan struct{})}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
@@ -122,24 +139,72 @@ func privateFiles(path string) error {
 }
 
 // checkpointInterval is how often the background checkpointer copies the
-// write-ahead log into the database file.
-const checkpointInterval = 2 * time.Second
+// write-ahead log into the database file; walCheckInterval how often it
+// looks at the WAL's size.
+const (
+	checkpointInterval = 2 * time.Second
+	walCheckInterval   = 250 * time.Millisecond
+)
 
 // checkpointer runs passive checkpoints (they never block writers or
-// readers) until Close.
+// readers) until Close, and a truncating one whenever the WAL has grown
+// past walLimit (truncateWAL).
 func (s *Store) checkpointer() {
 	defer close(s.done)
-	t := time.NewTicker(checkpointInterval)
+	t := time.NewTicker(s.walCheck)
 	defer t.Stop()
+	last := time.Now()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
-			_, _ = s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			if fi, err := os.Stat(s.path + "-wal"); err == nil && fi.Size() > s.walMax {
+				s.truncateWAL()
+				last = time.Now()
+			} else if time.Since(last) >= checkpointInterval {
+				_, _ = s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+				last = time.Now()
+			}
 		}
 	}
 }
+
+// truncateWAL checkpoints the whole WAL and truncates it to nothing. A
+// passive checkpoint never lets the WAL start over while writes follow one
+// another without a pause (a hub taking a 100,000-event push: its WAL grew
+// to 240 MB and kept that size until the hub stopped); a truncating one
+// makes new writers wait while it copies, here at most truncateWait for
+// the readers of older snapshots, then gives up until the next look.
+// Durability is not touched: every commit was durable in the WAL already.
+func (s *Store) truncateWAL() {
+	ctx := context.Background()
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", truncateWait.Milliseconds())); err != nil {
+		return
+	}
+	// Writers through Update wait at the gate meanwhile: SQLite's own
+	// wait for the write lock loses every race against a writer that
+	// begins again at once.
+	s.gate.Lock()
+	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	s.gate.Unlock()
+	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds())); err != nil {
+		// A connection left with the short wait must not serve writers.
+		_ = c.Raw(func(any) error { return driver.ErrBadConn })
+	}
+}
+
+// busyTimeout is how long a statement waits for a lock (the DSN's
+// _busy_timeout); truncateWait how long a truncating checkpoint waits.
+const (
+	busyTimeout  = 10 * time.Second
+	truncateWait = 250 * time.Millisecond
+)
 
 // walLimit is the size the WAL is cut back to after a checkpoint.
 const walLimit = 32 << 20
@@ -291,6 +356,8 @@ type seqKey struct {
 // Update runs fn in a write transaction and commits it durably; an error from
 // fn rolls everything back.
 func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	s.gate.RLock()
+	defer s.gate.RUnlock()
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

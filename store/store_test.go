@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -228,4 +229,38 @@ func TestDiskFullNamed(t *testing.T) {
 	if got := diskFull(other); errors.Is(got, ErrDiskFull) {
 		t.Fatalf("an I/O error named a full disk: %v", got)
 	}
+}
+
+// TestWALTruncatedUnderSteadyWrites: a writer that never pauses (as a hub
+// taking a long push) does not grow the WAL without bound: past its limit
+// it is checkpointed and truncated while the writes go on, and every write
+// is kept.
+func TestWALTruncatedUnderSteadyWrites(t *testing.T) {
+	dir := t.TempDir()
+	s, err := OpenWith(dir, Options{walMax: 1 << 20, walCheck: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	value := bytes.Repeat([]byte{7}, 64<<10)
+	const writes = 512 // 32 MiB
+	var peak int64
+	for i := 0; i < writes; i++ {
+		if err := s.Update(context.Background(), func(tx *Tx) error {
+			return tx.PutMeta(fmt.Sprintf("k%03d", i), value)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(filepath.Join(dir, FileName+"-wal")); err == nil {
+			peak = max(peak, fi.Size())
+		}
+	}
+	if peak > 8<<20 {
+		t.Errorf("WAL peak %d MiB while writing 32 MiB with a 1 MiB limit", peak>>20)
+	}
+	var n int
+	if err := s.db.QueryRow("SELECT count(*) FROM meta WHERE key LIKE 'k%'").Scan(&n); err != nil || n != writes {
+		t.Fatalf("%d writes kept, want %d: %v", n, writes, err)
+	}
+	t.Logf("WAL peak %.1f MiB", float64(peak)/(1<<20))
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/device"
+	"github.com/fieldreg/fieldreg/internal/limits"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
@@ -121,6 +123,10 @@ func benchSyncPush(b *testing.B, h *hubProc) {
 	defer done()
 	info := s.Device().Info()
 	insertAll(b, s.Device().Store(), synthetic(b, d, info.DeviceID, info.Epoch, 1, n))
+	// The ceiling of this path in the same run: every event's signature is
+	// checked once at the hub, on the machine's two cores.
+	ceiling := limits.VerifyPerSec(time.Second)
+	wal := watchWAL(filepath.Join(h.dir, store.FileName+"-wal"))
 	b.ResetTimer()
 	hubCPU0, selfCPU0 := cpuTime(h.cmd.Process.Pid), cpuTime(os.Getpid())
 	start := time.Now()
@@ -131,6 +137,14 @@ func benchSyncPush(b *testing.B, h *hubProc) {
 		b.Fatalf("%+v %v", rep, err)
 	}
 	b.ReportMetric(float64(n)/el.Seconds(), "events/s")
+	b.ReportMetric(ceiling, "limit-verify/s")
+	b.ReportMetric(float64(n)/el.Seconds()/ceiling, "of-verify-ceiling")
+	if peak := wal.stop(); peak > 0 { // SQLite back end
+		b.ReportMetric(float64(peak)/(1<<20), "hub-WAL-peak-MiB")
+		if fi, err := os.Stat(filepath.Join(h.dir, store.FileName)); err == nil {
+			b.ReportMetric(float64(fi.Size())/(1<<20), "hub-db-MiB")
+		}
+	}
 	// CPU per event, independent of what else runs on the machine.
 	b.ReportMetric(float64((cpuTime(h.cmd.Process.Pid)-hubCPU0).Microseconds())/n, "hub-cpu-us/event")
 	b.ReportMetric(float64((cpuTime(os.Getpid())-selfCPU0).Microseconds())/n, "device-cpu-us/event")
@@ -148,6 +162,43 @@ func benchSyncPush(b *testing.B, h *hubProc) {
 	b.ReportMetric(float64(total.Milliseconds())/20, "idle-sync-ms")
 	hwm, _ := rss(h.cmd.Process.Pid)
 	b.ReportMetric(float64(hwm)/1024, "hub-peak-MB")
+	if fi, err := os.Stat(filepath.Join(h.dir, store.FileName+"-wal")); err == nil {
+		b.ReportMetric(float64(fi.Size())/(1<<20), "hub-WAL-after-MiB")
+	}
+}
+
+// walWatch polls the size of a WAL file until stopped.
+type walWatch struct {
+	quit chan struct{}
+	peak chan int64
+}
+
+// watchWAL reports the largest size path has between now and stop (0 if
+// it never exists: a back end without one).
+func watchWAL(path string) *walWatch {
+	w := &walWatch{quit: make(chan struct{}), peak: make(chan int64)}
+	go func() {
+		var peak int64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if fi, err := os.Stat(path); err == nil {
+				peak = max(peak, fi.Size())
+			}
+			select {
+			case <-w.quit:
+				w.peak <- peak
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return w
+}
+
+func (w *walWatch) stop() int64 {
+	close(w.quit)
+	return <-w.peak
 }
 
 // BenchmarkHubMemory1M loads 1,000,000 events into a hub, then serves a
