@@ -60,7 +60,7 @@ SIGN_KEY := $(abspath $(if $(RELEASE_KEY),$(RELEASE_KEY),$(PKGBUILD)/test-releas
 HUB_TAGS := netgo,osusergo,sqlite_omit_load_extension
 HUB_LDFLAGS := $(LDFLAGS) -s -w -linkmode=external -extldflags=-static
 
-.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench crash clean \
+.PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench crash crash-trials clean \
 	package package-deps package-linux package-windows package-reghub package-sign package-check
 
 run: deps build
@@ -113,6 +113,7 @@ test: test-deps fmt-check vet lint build
 test-suites:
 	$(GO) test -race -timeout 40m ./...
 	FIELDREG_HUB_BACKEND=postgres $(GO) test -p 1 -timeout 30m $(PG_SUITES)
+	$(MAKE) --no-print-directory crash-trials TRIALS=10
 
 # Only the hub's packages, on both back ends (a quick check of a hub change).
 test-hub:
@@ -131,12 +132,21 @@ attack: test-deps
 # with the device or the hub killed, both bundle imports, a full disk):
 # nothing lost, nothing duplicated. A failed trial prints its seed
 # (FIELDREG_CRASH_SEED replays it). Results: docs/benchmarks.md.
+# `make test` runs the 10 trials of each too (about 3 minutes; without
+# -race: the trials are about processes killed, not data races). Without
+# root (no tmpfs to fill) the full disk is injected (sync/e2e/testdata/diskfull.c).
 TRIALS ?= 10
 crash: test-deps
+	$(MAKE) --no-print-directory crash-trials
+
+crash-trials:
 	FIELDREG_CRASH_TRIALS=$(TRIALS) $(GO) test -count=1 -timeout 90m -v -run 'Crash' ./device/ ./sync/e2e/
 
 # Benchmarks of the speed targets; numbers are kept in docs/benchmarks.md.
 bench: deps
+	$(GO) test -run '^$$' -bench 'Limits' -benchtime 1x ./internal/limits/
+	$(GO) test -run '^$$' -bench 'Ratios' -benchtime 1x ./device/
+	$(GO) test -run '^$$' -bench 'SaveAtSize' -benchtime 3x -timeout 30m ./device/
 	$(GO) test -run '^$$' -bench 'UnlockDefault' -benchtime 5x ./device/
 	$(GO) test -run '^$$' -bench 'RegisterDurable|BulkImport' -benchtime 3000x ./device/
 	$(GO) test -run '^$$' -bench 'Search100k' -benchtime 300x -timeout 30m ./device/

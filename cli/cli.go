@@ -28,6 +28,10 @@ type Env struct {
 	Stderr io.Writer
 	// Opts are passed to device.Open (tests use cheap Argon2id parameters).
 	Opts device.Options
+	// BatchSize is how many registrations a bulk import saves per durable
+	// commit (batchSize when 0; the crash harness uses small batches to
+	// kill between commits on small files).
+	BatchSize int
 }
 
 // command is one subcommand. run returns the process exit status.

@@ -320,11 +320,15 @@ func cmdRegister(env *Env, args []string) int {
 		good[i].p.Group = g
 	}
 	saved, again := 0, 0
+	batch := batchSize
+	if env.BatchSize > 0 {
+		batch = env.BatchSize
+	}
 	for start := 0; start < len(good); {
 		// A window of up to batchSize new lines, with the lines already
 		// saved between them: printed in input order once the batch commits.
 		end, fresh := start, 0
-		for end < len(good) && fresh < batchSize {
+		for end < len(good) && fresh < batch {
 			if good[end].id == "" && good[end].sameAs == 0 {
 				fresh++
 			}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -20,6 +21,11 @@ import (
 // that tells it which (one per test package).
 type Runner struct{ Env string }
 
+// BatchEnv names the variable that sets cli.Env.BatchSize in a fieldreg
+// the test binary runs as (the crash harness: small files, several
+// durable commits).
+const BatchEnv = "FIELDREG_TEST_BATCH"
+
 // Main is the test package's TestMain: run as the program Env names (with
 // cheap Argon2id parameters for devices), or run the tests.
 func (r Runner) Main(m *testing.M) {
@@ -28,7 +34,9 @@ func (r Runner) Main(m *testing.M) {
 		os.Exit(commands.Main(os.Args[1:], os.Stdout, os.Stderr))
 	case "fieldreg":
 		p := vault.LowParams
-		os.Exit(cli.Run(&cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}, os.Args[1:]))
+		env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}
+		env.BatchSize, _ = strconv.Atoi(os.Getenv(BatchEnv))
+		os.Exit(cli.Run(env, os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

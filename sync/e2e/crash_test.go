@@ -14,12 +14,18 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/fieldreg/fieldreg/internal/proctest"
 )
 
 // The crash harness (make crash): randomised kill -9 trials between real
 // processes. It runs only when FIELDREG_CRASH_TRIALS says how many trials of
 // each kind; FIELDREG_CRASH_SEED replays a failed run (the seed and the kill
 // point of a failed trial are printed).
+
+// crashBatch is how many registrations a `fieldreg register --json` of the
+// crash tests saves per durable commit (5,000 in real use).
+const crashBatch = 500
 
 // crashRun is one crash test's trials and their random source.
 type crashRun struct {
@@ -43,6 +49,11 @@ func crashTrials(t *testing.T) *crashRun {
 			t.Fatalf("FIELDREG_CRASH_SEED: %v", err)
 		}
 	}
+	// The crash tests run side by side (each its own hub and devices), and
+	// imports commit every crashBatch lines, so small files still see
+	// kills between durable commits.
+	t.Parallel()
+	os.Setenv(proctest.BatchEnv, strconv.Itoa(crashBatch))
 	c := &crashRun{t: t, trials: n, seed: seed, rng: rand.New(rand.NewPCG(seed, 17))}
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -106,12 +117,12 @@ func TestCrashRegisterImport(t *testing.T) {
 	c := crashTrials(t)
 	h := newHub(t)
 	d := newDevice(t, h, "tablet-a", "BIH-IZACIC")
-	const n = 6000 // two durable commits: 5,000 and 1,000
+	const n = 1300 // three durable commits: 500, 500 and 300
 	total, kills := 0, 0
 	for c.trial = 0; c.trial < c.trials; c.trial++ {
 		f := peopleFile(t, filepath.Dir(d.dir), fmt.Sprint(c.trial), n)
 		args := []string{"fieldreg", "register", "--data", d.dir, "--passphrase-file", d.passFile, "--json", f}
-		kill := c.delay(7 * time.Second)
+		kill := c.delay(2 * time.Second)
 		c.point = fmt.Sprintf("register after %v", kill)
 		first := &syncBuffer{}
 		if killAfter(t, args, kill, first) {
@@ -178,13 +189,13 @@ func TestCrashSync(t *testing.T) {
 	b := newDevice(t, h, "tablet-b", "BIH-SAMAC")
 	total, kills := 0, 0
 	for c.trial = 0; c.trial < c.trials; c.trial++ {
-		a.register(400, fmt.Sprint(c.trial))
-		total += 400
+		a.register(300, fmt.Sprint(c.trial))
+		total += 300
 		c.point = ""
 		for i, d := range []*devProc{a, b} {
 			name := []string{"A", "B"}[i]
 			args := []string{"fieldreg", "sync", "--data", d.dir, "--passphrase-file", d.passFile, "--quiet", "--chunk", "50"}
-			kill := c.delay(1500 * time.Millisecond)
+			kill := c.delay(time.Second)
 			if c.rng.IntN(2) == 0 {
 				c.point += fmt.Sprintf("[%s's sync: the device after %v]", name, kill)
 				if killAfter(t, args, kill, nil) {
@@ -239,13 +250,13 @@ func TestCrashBundleImport(t *testing.T) {
 	must(t, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, fb0)
 	total, kills := 0, 0
 	for c.trial = 0; c.trial < c.trials; c.trial++ {
-		a.register(1500, fmt.Sprint(c.trial))
-		total += 1500
+		a.register(600, fmt.Sprint(c.trial))
+		total += 600
 		fa := filepath.Join(usb, fmt.Sprintf("a-%d.bundle", c.trial))
 		fb := filepath.Join(usb, fmt.Sprintf("b-%d.bundle", c.trial))
 		must(t, "fieldreg", "bundle", "export", "--data", a.dir, "--passphrase-file", a.passFile, "--out", fa)
 		hubImport := []string{"reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, fa}
-		kill := c.delay(3 * time.Second)
+		kill := c.delay(1500 * time.Millisecond)
 		c.point = fmt.Sprintf("reghub bundle import after %v", kill)
 		if killAfter(t, hubImport, kill, nil) {
 			kills++
@@ -256,7 +267,7 @@ func TestCrashBundleImport(t *testing.T) {
 		}
 		must(t, "reghub", "bundle", "export", "--data", h.dir, "--passphrase-file", h.passFile, "--device", "tablet-b", "--out", fb)
 		devImport := []string{"fieldreg", "bundle", "import", "--data", b.dir, "--passphrase-file", b.passFile, fb}
-		kill = c.delay(3 * time.Second)
+		kill = c.delay(1500 * time.Millisecond)
 		c.point = fmt.Sprintf("fieldreg bundle import after %v", kill)
 		if killAfter(t, devImport, kill, nil) {
 			kills++
@@ -272,33 +283,82 @@ func TestCrashBundleImport(t *testing.T) {
 	t.Logf("%d trials, %d imports killed", c.trials, kills)
 }
 
-// TestCrashDiskFull registers into a device on a small tmpfs until the disk
-// is full: the import stops with a clear error, every ID it printed exists
-// and nothing is half-written; moved to a roomier disk, the re-run
-// completes the file with nobody saved twice. It needs root to mount the
-// tmpfs, and says so when it cannot.
+// TestCrashDiskFull registers into a device until the disk is full: the
+// import stops with a clear error, every ID it printed exists and nothing
+// is half-written; with room again, the re-run completes the file with
+// nobody saved twice. The disk is a small tmpfs where the test may mount
+// one (root); otherwise, or with FIELDREG_CRASH_DISKFULL=inject, the full
+// disk is injected: fieldreg runs with testdata/diskfull.c preloaded, which
+// gives SQLite's writes ENOSPC past a number of bytes, as a full disk does.
 func TestCrashDiskFull(t *testing.T) {
 	c := crashTrials(t)
 	h := newHub(t)
+	inject := os.Getenv("FIELDREG_CRASH_DISKFULL") == "inject"
+	if probe := t.TempDir(); !inject {
+		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe).CombinedOutput(); err != nil {
+			t.Logf("no tmpfs (%v %s): the full disk is injected", err, out)
+			inject = true
+		} else if err := exec.Command("umount", probe).Run(); err != nil {
+			t.Fatalf("umount: %v", err)
+		}
+	}
+	var shim string
+	if inject {
+		shim = filepath.Join(t.TempDir(), "diskfull.so")
+		if out, err := exec.Command("cc", "-shared", "-fPIC", "-O2", "-o", shim, "testdata/diskfull.c", "-ldl", "-lpthread").CombinedOutput(); err != nil {
+			t.Fatalf("building the disk-full shim: %v %s", err, out)
+		}
+	}
 	for c.trial = 0; c.trial < c.trials; c.trial++ {
 		d := newDevice(t, h, fmt.Sprint("tablet-", c.trial), "BIH-IZACIC")
-		small := t.TempDir()
-		used := dirSize(t, d.dir)
-		room := used + 1<<20 + c.rng.Int64N(24<<20) // a random point of the import
-		c.point = fmt.Sprintf("by a full disk %d bytes past %d", room-used, used)
-		if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", room), "tmpfs", small).CombinedOutput(); err != nil {
-			t.Skipf("cannot mount a small tmpfs (root needed): %v %s", err, out)
-		}
-		t.Cleanup(func() { _ = exec.Command("umount", small).Run() })
-		full := filepath.Join(small, "data")
-		if out, err := exec.Command("cp", "-a", d.dir, full).CombinedOutput(); err != nil {
-			t.Fatalf("copy: %v %s", err, out)
-		}
-		const n = 12000
+		const n = 3000 // six durable commits
 		f := peopleFile(t, filepath.Dir(d.dir), fmt.Sprint(c.trial), n)
-		code, out, errs := run(t, "fieldreg", "register", "--data", full, "--passphrase-file", d.passFile, "--json", f)
+		args := []string{"register", "--data", d.dir, "--passphrase-file", d.passFile, "--json", f}
+		used := dirSize(t, d.dir)
+		room := used + 256<<10 + c.rng.Int64N(3<<20) // a random point of the import
+		var code int
+		var out, errs string
+		if inject {
+			c.point = fmt.Sprintf("by a disk full after %d bytes written", room-used)
+			cmd := command("fieldreg", args...)
+			cmd.Env = append(cmd.Env, "LD_PRELOAD="+shim, fmt.Sprintf("FIELDREG_FULL_AFTER=%d", room-used))
+			var ob, eb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &ob, &eb
+			if err := cmd.Run(); err != nil {
+				ee, ok := err.(*exec.ExitError)
+				if !ok {
+					t.Fatal(err)
+				}
+				code = ee.ExitCode()
+			}
+			out, errs = ob.String(), eb.String()
+		} else {
+			c.point = fmt.Sprintf("by a full disk %d bytes past %d", room-used, used)
+			small := t.TempDir()
+			if out, err := exec.Command("mount", "-t", "tmpfs", "-o", fmt.Sprintf("size=%d", room), "tmpfs", small).CombinedOutput(); err != nil {
+				t.Fatalf("mount: %v %s", err, out)
+			}
+			t.Cleanup(func() { _ = exec.Command("umount", small).Run() })
+			full := filepath.Join(small, "data")
+			if out, err := exec.Command("cp", "-a", d.dir, full).CombinedOutput(); err != nil {
+				t.Fatalf("copy: %v %s", err, out)
+			}
+			args[2] = full
+			code, out, errs = run(t, "fieldreg", args...)
+			// Back to a disk with room.
+			if err := os.RemoveAll(d.dir); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := exec.Command("cp", "-a", full, d.dir).CombinedOutput(); err != nil {
+				t.Fatalf("copy back: %v %s", err, out)
+			}
+			if err := exec.Command("umount", small).Run(); err != nil {
+				t.Fatal(err)
+			}
+			args[2] = d.dir
+		}
 		if code == 0 {
-			t.Fatalf("%d people saved on a disk of %d bytes", n, room)
+			t.Fatalf("%d people saved, %s", n, c.point)
 		}
 		if !strings.Contains(errs, "the disk is full: nothing of this save was written") || strings.Contains(errs, "panic") {
 			t.Fatalf("exit %d, not a clear error: %s", code, errs)
@@ -310,21 +370,12 @@ func TestCrashDiskFull(t *testing.T) {
 				break
 			}
 		}
-		// Back to a disk with room: the database opens whole, with every
-		// printed registration, and the re-run completes the file.
-		if err := os.RemoveAll(d.dir); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command("cp", "-a", full, d.dir).CombinedOutput(); err != nil {
-			t.Fatalf("copy back: %v %s", err, out)
-		}
-		if err := exec.Command("umount", small).Run(); err != nil {
-			t.Fatal(err)
-		}
+		// The database opens whole, with every printed registration, and
+		// the re-run completes the file.
 		if _, got := d.digest(); got != len(printed) {
 			t.Fatalf("%d records after the full disk, %d IDs printed", got, len(printed))
 		}
-		code, out, errs = run(t, "fieldreg", "register", "--data", d.dir, "--passphrase-file", d.passFile, "--json", f)
+		code, out, errs = run(t, "fieldreg", args...)
 		if code != 0 {
 			t.Fatalf("re-run: exit %d: %s", code, errs)
 		}
