@@ -62,6 +62,7 @@ func BenchmarkBulkImport(b *testing.B) {
 	rng := rand.New(rand.NewPCG(2, 2))
 	var walPeak int64 // the WAL file after each durable commit
 	b.ResetTimer()
+	w0 := processWrites(b)
 	t0 := time.Now()
 	for i := 0; i < b.N; i += 5000 { // as cli.batchSize
 		n := min(5000, b.N-i)
@@ -78,6 +79,13 @@ func BenchmarkBulkImport(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/time.Since(t0).Seconds(), "records/s")
 	b.ReportMetric(float64(walPeak)/(1<<20), "WAL-peak-MiB")
+	// Write amplification: what the process wrote to disk (the WAL, then
+	// the checkpoints into the database file) over the database's size.
+	written := processWrites(b) - w0
+	if fi, err := os.Stat(filepath.Join(d.Dir(), store.FileName)); err == nil && written > 0 {
+		b.ReportMetric(float64(fi.Size())/(1<<20), "db-MiB")
+		b.ReportMetric(float64(written)/float64(fi.Size()), "write-amp")
+	}
 }
 
 // BenchmarkSearch100k searches by name, by registration ID and by document
