@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
@@ -278,10 +279,9 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	})
 }
 
-// raiseHubHeads records what the hub says it holds. Of this device's own
-// logs the hub cannot hold more than the device wrote: a larger claim (a
-// bug, or something answering in the hub's place) is cut down to what
-// exists, so it can never take the device's registrations off the list of
+// raiseHubHeads records what the hub says it holds, bounded by the
+// acceptance rule (accept.Acknowledged): a claim of more of this device's
+// own logs than it wrote can never take its registrations off the list of
 // what still has to reach the hub (USB bundles and the 72-hour clock are
 // made from that list).
 func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
@@ -289,14 +289,7 @@ func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
 	if err != nil {
 		return err
 	}
-	believed := vector.Vector{}
-	for k, high := range v {
-		if k.Origin == self {
-			high = min(high, local[k])
-		}
-		believed[k] = high
-	}
-	return tx.RaisePeerHeads(hubPeer, believed)
+	return tx.RaisePeerHeads(hubPeer, accept.Acknowledged(self, v, local))
 }
 
 // Sync exchanges events with the hub: it sends what the hub lacks and
@@ -483,10 +476,11 @@ type applied struct {
 	received, refused, quarantined, conflicts, future int
 }
 
-// applyChunk takes events from the hub in one transaction: each verified
-// against its origin's credential and the revocation list, inserted or
-// ignored, a different event under an existing key quarantined; then every
-// record touched is folded again and its projection rewritten.
+// applyChunk takes events from the hub in one transaction: each judged by
+// the acceptance rule (registry/accept) under the trust list and
+// revocation list this device holds, inserted or ignored, a different
+// event under an existing key quarantined; then every record touched is
+// folded again and its projection rewritten.
 func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 	c, err := s.prepareChunk(evs)
 	if err != nil {
@@ -498,54 +492,50 @@ func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
 // preparedChunk is a chunk of events checked and, for records new to the
 // device, folded and projected: everything but the write.
 type preparedChunk struct {
-	evs []*registry.Event
-	ok  []bool                     // signature and revocation checks passed
-	pre map[string]*preparedRecord // new records, ready to write
+	evs      []*registry.Event
+	verdicts []accept.Verdict           // of the acceptance rule, one per event
+	pre      map[string]*preparedRecord // new records, ready to write
+}
+
+// rule is this device's acceptance rule for events from elsewhere: the
+// trust list it received from its hub, its revocation list, and the
+// records key k.
+func (d *Device) rule(k *keys) (*accept.Rule, error) {
+	ts, err := d.loadTrust()
+	if err != nil {
+		return nil, err
+	}
+	return &accept.Rule{Country: d.info.Country, Records: k.records, Origin: func(id string) (accept.Origin, bool) {
+		c := ts.creds[id]
+		if c == nil {
+			return accept.Origin{}, false
+		}
+		at, _ := ts.revoked.RevokedAt(id)
+		return accept.Origin{Key: c.PublicKey, RevokedAt: at}, true
+	}}, nil
 }
 
 // prepareChunk does the CPU work of applying evs on every core, without
-// writing: signatures, and folding, sealing and indexing records new to the
-// device. It may run while an earlier chunk is being written (the write
-// checks again which records exist).
+// writing: the acceptance rule (signatures are most of the cost), and
+// folding, sealing and indexing records new to the device. It may run while
+// an earlier chunk is being written (the write checks again which records
+// exist).
 func (s *Session) prepareChunk(evs []*registry.Event) (*preparedChunk, error) {
 	c := &preparedChunk{evs: evs}
 	if len(evs) == 0 {
 		return c, nil
 	}
-	ts, err := s.d.loadTrust()
-	if err != nil {
-		return nil, err
-	}
-	// Signatures are checked before the write lock is taken, on every core:
-	// Ed25519 verification is most of the CPU cost of applying events.
-	ok := make([]bool, len(evs))
-	workers := min(runtime.NumCPU(), 1+len(evs)/64)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(evs); i += workers {
-				e := evs[i]
-				c := ts.creds[e.Origin]
-				if c == nil || e.Verify(c.PublicKey) != nil {
-					continue
-				}
-				if at, revoked := ts.revoked.RevokedAt(e.Origin); revoked && !e.HLC.Time().Before(at) {
-					continue
-				}
-				ok[i] = true
-			}
-		}(w)
-	}
-	wg.Wait()
-	c.ok = ok
 	// Records new to this device whose every event is in this chunk (the
 	// common case when a device catches up) are folded, sealed and indexed
 	// on every core before the write transaction; the transaction only
 	// writes them. Anything else is folded inside it from the stored events.
-	err = s.withKeys(func(*keys) error {
-		c.pre = s.prepareNew(evs, ok)
+	err := s.withKeys(func(k *keys) error {
+		rule, err := s.d.rule(k)
+		if err != nil {
+			return err
+		}
+		c.verdicts = rule.CheckAll(evs)
+		c.pre = s.prepareNew(evs, c.verdicts)
 		return nil
 	})
 	return c, err
@@ -557,7 +547,7 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 	if len(c.evs) == 0 {
 		return res, nil
 	}
-	evs, ok, pre := c.evs, c.ok, c.pre
+	evs, pre := c.evs, c.pre
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.k == nil {
@@ -570,20 +560,20 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 		inserted := map[string]int{}
 		var order []string
 		for i, e := range evs {
-			if !ok[i] {
+			v := c.verdicts[i]
+			switch {
+			case !v.Authentic(): // unknown origin, bad signature, signed after revocation
 				res.refused++
 				continue
-			}
-			if p := pre[e.Record]; p != nil && p.err == nil {
-				// Already opened and folded while preparing.
-			} else if reason := s.checkChange(e); reason != "" {
+			case v.Err != nil:
+				// Signed by its origin, yet refused for its content: no
+				// valid event will take its slot, so the log may pass it
+				// (as at the hub).
 				res.quarantined++
-				if err := tx.Quarantine(e, reason, now); err != nil {
+				if err := tx.Quarantine(e, v.Reason(), now); err != nil {
 					return err
 				}
-				// Signed by its origin, yet refused: no valid event will
-				// take its slot, so the log may pass it (as at the hub).
-				if err := tx.AddHole(e.ID(), reason, now); err != nil {
+				if err := tx.AddHole(e.ID(), v.Reason(), now); err != nil {
 					return err
 				}
 				continue
@@ -597,7 +587,7 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 				if err != nil {
 					return err
 				}
-				if string(old.Sig) != string(e.Sig) || string(old.SignedBytes()) != string(e.SignedBytes()) {
+				if !accept.Same(old, e) {
 					res.quarantined++
 					if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
 						return err
@@ -821,17 +811,17 @@ type preparedRecord struct {
 }
 
 // prepareNew folds and projects, on every core, the records of evs that this
-// device does not hold yet and whose events all passed the signature check.
-// Called with s.mu read-locked and the session unlocked.
-func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*preparedRecord {
+// device does not hold yet and whose events all passed the acceptance rule
+// (verdicts). Called with s.mu read-locked and the session unlocked.
+func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) map[string]*preparedRecord {
 	byRecord := map[string][]registry.Opened{}
 	bad := map[string]bool{}
 	for i, e := range evs {
-		if !ok[i] {
+		if verdicts[i].Err != nil {
 			bad[e.Record] = true
 			continue
 		}
-		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e})
+		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change})
 	}
 	var ids []string
 	for id := range byRecord {
@@ -855,19 +845,7 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 			defer wg.Done()
 			for n := w; n < len(ids); n += workers {
 				id, p := ids[n], out[ids[n]]
-				opened := byRecord[id]
-				for i := range opened {
-					if opened[i].Change, p.err = opened[i].Event.OpenChange(s.k.records); p.err != nil {
-						break
-					}
-					if p.err = registry.CheckEvent(opened[i].Event, opened[i].Change, s.d.info.Country); p.err != nil {
-						break // written in the transaction, which quarantines it
-					}
-				}
-				if p.err != nil {
-					continue
-				}
-				r, err := registry.Fold(id, opened)
+				r, err := registry.Fold(id, byRecord[id])
 				if p.err = err; err != nil {
 					continue
 				}
@@ -880,26 +858,6 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 	return out
 }
 
-// checkChange says why event e cannot be taken ("" if it can): its payload
-// does not open, or its content breaks the rules a device applies when it
-// writes an event (registry.CheckEvent: a foreign record ID, a wrong check
-// character, a missing category, a date that does not exist, ...). A signed
-// event like that must not stop every later fold of its record. Called with
-// s.mu read-locked and the session unlocked.
-func (s *Session) checkChange(e *registry.Event) string {
-	c, err := e.OpenChange(s.k.records)
-	if errors.Is(err, registry.ErrNotUTF8) {
-		return "change malformed: text that is not valid UTF-8"
-	}
-	if err != nil {
-		return "payload does not open with the deployment's records key"
-	}
-	if err := registry.CheckEvent(e, c, s.d.info.Country); err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
 // ApplyResult says what ApplyEvents took.
 type ApplyResult struct {
 	Received    int // new events stored
@@ -910,9 +868,9 @@ type ApplyResult struct {
 }
 
 // ApplyEvents takes events from another replica (the hub, or a bundle) in
-// one transaction, exactly as a sync does: verified against the trust list
-// this device received from its hub, inserted or ignored, and the records
-// they touch folded again. Applying the same events again changes nothing.
+// one transaction, exactly as a sync does: judged by the acceptance rule
+// under the trust list this device received from its hub, inserted or
+// ignored, and the records they touch folded again. Applying the same events again changes nothing.
 func (s *Session) ApplyEvents(evs []*registry.Event) (ApplyResult, error) {
 	if err := s.check(); err != nil {
 		return ApplyResult{}, err

@@ -18,6 +18,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -173,7 +174,7 @@ type BundleImport struct {
 // nothing is applied and the error says why (bundle.ErrDamaged,
 // bundle.ErrNotForUs, ErrBundleRevoked, ...). Each event is checked as a
 // pushed one is; one that fails is quarantined with its reason and the
-// others applied (storeChunk). Events are applied a chunk per transaction
+// others applied (Hub.ingest). Events are applied a chunk per transaction
 // with insert-or-ignore, so importing a bundle again, or an older one after
 // a newer, changes nothing.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
@@ -228,13 +229,10 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		// signed before the revocation, and nothing if anything in the
 		// bundle is stamped later. Every other bad event is quarantined
 		// when the bundle is applied, without stopping the others.
-		if c.dev.revoked.IsZero() {
-			return nil
-		}
 		var refused []wire.Refusal
 		for _, e := range evs {
-			if e.Origin == c.id && !e.HLC.Time().Before(c.dev.revoked) {
-				refused = append(refused, wire.Refusal{Event: e.ID(), Reason: "signed after the device was revoked"})
+			if e.Origin == c.id && c.dev.origin().SignedAfterRevocation(e) {
+				refused = append(refused, wire.Refusal{Event: e.ID(), Reason: accept.ErrRevoked.Error()})
 			}
 		}
 		if len(refused) > 0 {
@@ -264,18 +262,12 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		return res, nil
 	}
 	err = b.Apply(func(evs []*registry.Event) error {
-		rep, err := h.storeChunk(ctx, hd.From, h.checkEvents(c, evs), now)
-		if err != nil {
-			return err
-		}
-		res.Accepted += rep.Accepted
-		res.Duplicates += rep.Duplicates
-		res.Quarantined += len(rep.Quarantined)
-		res.Flagged += rep.Flagged
-		for _, q := range rep.Quarantined {
-			h.log.Warn("event quarantined", "device", hd.From, "event", q.Event.String(), "reason", q.Reason)
-		}
-		return nil
+		got, err := h.ingest(ctx, c, evs, now)
+		res.Accepted += got.Accepted
+		res.Duplicates += got.Duplicates
+		res.Quarantined += len(got.Quarantined)
+		res.Flagged += got.Flagged
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -306,72 +298,6 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	h.log.Info("bundle imported", "bundle", hd.ID, "device", hd.From, "events", res.Events, "accepted", res.Accepted,
 		"duplicates", res.Duplicates, "quarantined", res.Quarantined, "flagged", res.Flagged)
 	return res, nil
-}
-
-// storeChunk stores checked events in one transaction, the same for a push
-// and a bundle: insert-or-ignore, identical replays counted as duplicates,
-// a different event under an existing key quarantined (a forked log),
-// future stamps flagged, and an event that failed its checks quarantined
-// with its reason. The slot of a quarantined event is recorded as known
-// lost (a hole, hubstore.Tx.AddHole) when the event's signature verified,
-// or when deliverer, the device that sent it, is its origin: either way the
-// origin itself put that event in that slot, and no valid one will come,
-// so its log's acknowledgement may pass it (docs/sync.md). The events that
-// passed are stored with one InsertEvents.
-func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, now time.Time) (wire.PushReply, error) {
-	h.writeMu.Lock()
-	defer h.writeMu.Unlock()
-	var rep wire.PushReply
-	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
-		rep = wire.PushReply{}
-		good := make([]*registry.Event, 0, len(evs))
-		for _, c := range evs {
-			e := c.Event
-			if c.Reason == "" {
-				good = append(good, e)
-				continue
-			}
-			if err := tx.Quarantine(e, c.Reason, now); err != nil {
-				return err
-			}
-			if c.Signed || e.Origin == deliverer {
-				if err := tx.AddHole(e.ID(), c.Reason, now); err != nil {
-					return err
-				}
-			}
-			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
-		}
-		stored, err := tx.InsertEvents(good, now)
-		if err != nil {
-			return err
-		}
-		for i, e := range good {
-			if stored[i] {
-				rep.Accepted++
-				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
-					rep.Flagged++
-					if err := tx.Flag(e.ID(), flagFuture, now); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			old, err := tx.Event(e.ID())
-			if err != nil {
-				return err
-			}
-			if sameEvent(old, e) {
-				rep.Duplicates++
-				continue
-			}
-			if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
-				return err
-			}
-			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: "forked log"})
-		}
-		return nil
-	})
-	return rep, err
 }
 
 // BundleExport says what ExportBundle wrote.

@@ -191,7 +191,6 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 				return rep, err
 			}
 		}
-		h.writeMu.Lock()
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			for _, p := range batch {
 				if err := tx.MarkPushed(p); err != nil {
@@ -200,7 +199,6 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			}
 			return nil
 		})
-		h.writeMu.Unlock()
 		if err != nil {
 			return rep, err
 		}

@@ -221,7 +221,6 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		}
 	}
 	now := h.opts.Now()
-	h.writeMu.Lock()
 	err = h.st.Update(r.Context(), func(tx hubstore.Tx) error {
 		for _, e := range req.Entries {
 			tokens := make([]hubstore.Token, len(e.Tokens))
@@ -236,7 +235,6 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		}
 		return nil
 	})
-	h.writeMu.Unlock()
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
 		return "federation push failed", []any{"err", err.Error()}

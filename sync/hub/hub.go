@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -105,11 +104,6 @@ type Hub struct {
 	tlsKey  ed25519.PrivateKey
 	url     string
 	log     *slog.Logger
-	// writeMu serialises this process's writers on SQLite (which would
-	// otherwise make the second wait in its busy handler, which sleeps in
-	// coarse steps); on PostgreSQL writers run at once, kept apart by the
-	// database's transactions and row locks, as those of other servers are.
-	writeMu sync.Locker
 	fed     federationState
 	ask     *limiter      // questions per device (country hub) or per country hub (region)
 	pulls   chan struct{} // a slot per pull being served (limit.go)
@@ -279,10 +273,7 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 }
 
 func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
-	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger, writeMu: &sync.Mutex{}}
-	if st.Backend() != "sqlite" {
-		h.writeMu = concurrentWrites{}
-	}
+	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger}
 	get := func(k string) []byte { v, _ := h.meta(context.Background(), k); return v }
 	if get(metaCountry) == nil {
 		return nil, ErrNotInitialised
@@ -345,12 +336,6 @@ func (h *Hub) unwrapMaster(passphrase []byte) (*seal.Key, error) {
 	}
 	return k, err
 }
-
-// concurrentWrites is the writeMu of a database that orders writers itself.
-type concurrentWrites struct{}
-
-func (concurrentWrites) Lock()   {}
-func (concurrentWrites) Unlock() {}
 
 // Close closes the store and wipes the keys from memory.
 func (h *Hub) Close() error {
@@ -592,7 +577,7 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	if s.Quarantined, err = h.st.Quarantined(ctx); err != nil {
 		return nil, err
 	}
-	if s.Future, err = h.st.CountFlags(ctx, flagFuture); err != nil {
+	if s.Future, err = h.st.CountFlags(ctx, hubstore.FlagFuture); err != nil {
 		return nil, err
 	}
 	ids, err := h.st.Records(ctx)

@@ -101,7 +101,7 @@ func TestHelloVectorIsScoped(t *testing.T) {
 	b := enrolDev(t, h, "tab-b", "POST-B", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
 	ev := mkEvent(t, b, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "X", BirthDate: bd, Sex: "M", Category: "irregular_crossing"})
-	if _, err := h.storeChunk(context.Background(), "", accepted(ev), time.Now()); err != nil {
+	if err := h.ingestAccepted(context.Background(), accepted(ev)); err != nil {
 		t.Fatal(err)
 	}
 	hello := func(d *enrolled) wire.HelloReply {
@@ -173,7 +173,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 	// it): the upstream push skips it.
 	bad := mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "A", BirthDate: bd, Sex: "M", Category: "relocation"})
 	good := mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fakeother", GivenNames: "B", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, "", accepted(bad, good), time.Now()); err != nil {
+	if err := country.ingestAccepted(ctx, accepted(bad, good)); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := country.PushUpstream(ctx)
@@ -200,7 +200,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, "", accepted(later), time.Now()); err != nil {
+	if err := country.ingestAccepted(ctx, accepted(later)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := country.PushUpstream(ctx); !errors.Is(err, client.ErrRevoked) {
@@ -208,12 +208,20 @@ func TestFederationPoisonRecord(t *testing.T) {
 	}
 }
 
-// accepted are events as checkEvents passes them, for tests that store
-// events directly.
-func accepted(evs ...*registry.Event) []checked {
-	out := make([]checked, len(evs))
+// ingestAccepted stores events as if the acceptance rule had passed them, for
+// tests that store events directly.
+func (h *Hub) ingestAccepted(ctx context.Context, evs []hubstore.Arrival) error {
+	return h.st.Update(ctx, func(tx hubstore.Tx) error {
+		_, err := tx.Ingest(evs, time.Now())
+		return err
+	})
+}
+
+// accepted are events as the acceptance rule passes them.
+func accepted(evs ...*registry.Event) []hubstore.Arrival {
+	out := make([]hubstore.Arrival, len(evs))
 	for i, e := range evs {
-		out[i] = checked{Event: e, Signed: true}
+		out[i] = hubstore.Arrival{Event: e}
 	}
 	return out
 }
@@ -299,7 +307,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 		mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "Child", BirthDate: est, Sex: "F", Category: "irregular_crossing"}),
 		mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fake", GivenNames: "Adult", BirthDate: full, Sex: "M", Category: "irregular_crossing"}),
 	}
-	if _, err := h.storeChunk(context.Background(), "", accepted(evs...), time.Now()); err != nil {
+	if err := h.ingestAccepted(context.Background(), accepted(evs...)); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
