@@ -144,6 +144,10 @@ func (r *Rule) CheckAll(evs []*registry.Event) []Verdict {
 	return out
 }
 
+// ReasonForked is the reason a different event under an existing (origin,
+// epoch, seq) is quarantined with.
+const ReasonForked = "a different event under an existing sequence number (forked log)"
+
 // Same reports whether two events under one (origin, epoch, seq) are the
 // same event: a replay, where a different one is a forked log.
 func Same(a, b *registry.Event) bool {

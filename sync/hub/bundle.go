@@ -65,15 +65,15 @@ func (e *RefusedError) Error() string {
 // BundleIdentity is the hub's age identity for bundles that devices send it.
 // It is made on first use (hubs initialised before bundles existed get one
 // then) and stored sealed.
-func (h *Hub) BundleIdentity() (*age.X25519Identity, error) {
-	return h.sealedIdentity("fieldreg hub bundle key seal v1", metaBundleKey, "bundle_key")
+func (h *Hub) BundleIdentity(ctx context.Context) (*age.X25519Identity, error) {
+	return h.sealedIdentity(ctx, "fieldreg hub bundle key seal v1", metaBundleKey, "bundle_key")
 }
 
 // sealedIdentity loads the age identity stored under meta, or makes and
 // stores one. It is sealed under a key derived (HKDF, info) from the
 // authority's root seed, itself sealed under the operator's passphrase: the
 // data directory alone does not open it.
-func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, error) {
+func (h *Hub) sealedIdentity(ctx context.Context, info, meta, name string) (*age.X25519Identity, error) {
 	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, info, seal.KeySize)
 	if err != nil {
 		return nil, err
@@ -87,7 +87,7 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 	ad := seal.AD("hub", name)
 	var id *age.X25519Identity
 	// Made once: of two servers making it at once, both keep the one stored.
-	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		c, err := tx.GetMeta(meta)
 		if errors.Is(err, hubstore.ErrNotFound) {
 			nid, err := age.GenerateX25519Identity()
@@ -116,8 +116,8 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 
 // BundleRecipient is the public half of BundleIdentity, which enrolment
 // packages carry to devices.
-func (h *Hub) BundleRecipient() (string, error) {
-	id, err := h.BundleIdentity()
+func (h *Hub) BundleRecipient(ctx context.Context) (string, error) {
+	id, err := h.BundleIdentity(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -194,7 +194,7 @@ func (h *Hub) ImportBundleBeforeRevocation(ctx context.Context, path string) (*B
 }
 
 func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bool) (*BundleImport, error) {
-	id, err := h.BundleIdentity()
+	id, err := h.BundleIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -309,8 +309,8 @@ type BundleExport struct {
 }
 
 // findDevice resolves a device name or ID to one enrolled device.
-func (h *Hub) findDevice(nameOrID string) (*Device, error) {
-	devs, err := h.Devices()
+func (h *Hub) findDevice(ctx context.Context, nameOrID string) (*Device, error) {
+	devs, err := h.Devices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -348,7 +348,7 @@ func (h *Hub) findDevice(nameOrID string) (*Device, error) {
 // revocation list that names it tells it to stop issuing receipts and
 // signing registrations (BundleExport.Revoked).
 func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*BundleExport, error) {
-	dev, err := h.findDevice(nameOrID)
+	dev, err := h.findDevice(ctx, nameOrID)
 	if err != nil {
 		return nil, err
 	}
@@ -370,7 +370,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err != nil {
 		devVec = vector.Vector{}
 	}
-	self, err := h.BundleRecipient()
+	self, err := h.BundleRecipient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -42,7 +42,7 @@ type enrolled struct {
 
 func enrolDev(t *testing.T, h *Hub, name, station, scope string) *enrolled {
 	t.Helper()
-	e, err := h.Enrol(EnrolConfig{Name: name, Station: station, Scope: scope})
+	e, err := h.Enrol(context.Background(), EnrolConfig{Name: name, Station: station, Scope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +77,10 @@ func newTestHub(t *testing.T, country string, region bool) *Hub {
 	if pgtest.Postgres() {
 		cfg.DB = pgtest.DB(t)
 	}
-	if err := Init(dir, cfg, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, cfg, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,13 +136,13 @@ func TestHelloVectorIsScoped(t *testing.T) {
 func TestFederationPoisonRecord(t *testing.T) {
 	ctx := context.Background()
 	rdir, cdir := t.TempDir(), t.TempDir()
-	if err := Init(rdir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
+	if err := Init(context.Background(), rdir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	if err := Init(cdir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+	if err := Init(context.Background(), cdir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	region, err := Open(rdir, pass, lowOpts())
+	region, err := Open(context.Background(), rdir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,14 +154,14 @@ func TestFederationPoisonRecord(t *testing.T) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go region.Serve(sctx, ln)
-	ce, err := region.EnrolCountrySharing("BIH", "https://"+ln.Addr().String(), federation.SharingIndex)
+	ce, err := region.EnrolCountrySharing(context.Background(), "BIH", "https://"+ln.Addr().String(), federation.SharingIndex)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Federate(cdir, pass, ce.File, ce.Code, lowOpts()); err != nil {
+	if _, err := Federate(context.Background(), cdir, pass, ce.File, ce.Code, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	country, err := Open(cdir, pass, lowOpts())
+	country, err := Open(context.Background(), cdir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,13 +190,13 @@ func TestFederationPoisonRecord(t *testing.T) {
 		t.Fatalf("second push: %+v, %v; want nothing to send", rep, err)
 	}
 	// The region shows when the country hub last pushed.
-	devs, err := region.Devices()
+	devs, err := region.Devices(context.Background())
 	if err != nil || len(devs) != 1 || devs[0].LastSync.IsZero() {
 		t.Fatalf("region's view of the country hub: %+v %v", devs, err)
 	}
 	// Revoked at the region, the country hub is told so (reghub federate
 	// and the devices' questions say it in those words), not "try later".
-	if _, err := region.Revoke(devs[0].Name); err != nil {
+	if _, err := region.Revoke(context.Background(), devs[0].Name); err != nil {
 		t.Fatal(err)
 	}
 	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
@@ -325,7 +325,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 // stick: the next Open of the hub deletes it (bundle.RemoveStale).
 func TestOpenRemovesStaleExport(t *testing.T) {
 	dir, usb := t.TempDir(), t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	tmp := filepath.Join(usb, ".bundle-00000000000000ee.tmp")
@@ -335,7 +335,7 @@ func TestOpenRemovesStaleExport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".fieldreg-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}

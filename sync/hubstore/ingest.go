@@ -39,10 +39,6 @@ type Ingested struct {
 	Quarantined []Refusal
 }
 
-// ReasonForked is the reason a different event under an existing (origin,
-// epoch, seq) is quarantined with.
-const ReasonForked = "a different event under an existing sequence number (forked log)"
-
 // IngestTx stores a chunk of arrivals in tx, the same for a push and a
 // bundle, on every back end (their Tx.Ingest): the events that passed
 // are inserted at once with insert-or-ignore; an identical replay counts
@@ -94,7 +90,7 @@ func IngestTx(tx Tx, evs []Arrival, now time.Time) (Ingested, error) {
 			res.Duplicates++
 			continue
 		}
-		if err := tx.Quarantine(e, ReasonForked, now); err != nil {
+		if err := tx.Quarantine(e, accept.ReasonForked, now); err != nil {
 			return Ingested{}, err
 		}
 		res.Quarantined = append(res.Quarantined, Refusal{Event: e.ID(), Reason: "forked log"})
