@@ -171,7 +171,7 @@ func shotsRun(s *shooter) {
 		f.langs.Set("ara", "kur")
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
-		f.noticeLang.SetSelected(noticeChoice("ara"))
+		f.noticeLang.Set("ara")
 	})
 	s.until("", func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
 	s.shot("candidates")
@@ -191,7 +191,7 @@ func shotsRun(s *shooter) {
 		f.dob.SetText("7")
 		f.vulns[1].SetChecked(true)
 		f.notice.SetChecked(true)
-		f.noticeLang.SetSelected(noticeChoice("ara"))
+		f.noticeLang.Set("ara")
 	})
 	s.shot("register")
 	if !s.portrait {
@@ -199,10 +199,15 @@ func shotsRun(s *shooter) {
 		s.ui(func() {
 			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
 			d := fyne.CurrentApp().Driver()
-			y := d.AbsolutePositionForObject(u.sh.reg.form.noticeLang).Y - d.AbsolutePositionForObject(c.scroll).Y + c.scroll.Offset.Y
+			y := d.AbsolutePositionForObject(u.sh.reg.form.noticeLang.Object()).Y - d.AbsolutePositionForObject(c.scroll).Y + c.scroll.Offset.Y
 			c.scroll.ScrollToOffset(fyne.NewPos(0, y-300))
 		})
 		s.shot("register-notice")
+		// The list of the notice's languages, each in the officer's
+		// language and in its own.
+		s.ui(func() { u.sh.reg.form.noticeLang.show() })
+		s.shot("notice-picker")
+		s.ui(func() { u.sh.reg.form.noticeLang.open.Hide() })
 		s.ui(func() {
 			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
 			c.scroll.ScrollToTop()
