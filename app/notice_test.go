@@ -148,13 +148,13 @@ func TestNoticePickerNames(t *testing.T) {
 		texts  []string
 		images int
 	}{
-		{"ara", []string{"арапски", "·"}, 1},
-		{"fas", []string{"персијски", "·"}, 1},
-		{"prs", []string{"дари", "·"}, 1},
-		{"ckb", []string{"централни курдски", "·"}, 1},
-		{"tir", []string{"тигриња", "·"}, 1},
-		{"fra", []string{"француски", "·", "Français"}, 0},
-		{"tur", []string{"турски", "·", "Türkçe"}, 0},
+		{"ara", []string{"арапски —"}, 1},
+		{"fas", []string{"персијски —"}, 1},
+		{"prs", []string{"дари —"}, 1},
+		{"ckb", []string{"централни курдски —"}, 1},
+		{"tir", []string{"тигриња —"}, 1},
+		{"fra", []string{"француски —", "Français"}, 0},
+		{"tur", []string{"турски —", "Türkçe"}, 0},
 	} {
 		texts, images := labels(u.noticeLanguageRow(c.lang))
 		if strings.Join(texts, "|") != strings.Join(c.texts, "|") || images != c.images {

@@ -101,21 +101,20 @@ func (p *noticePicker) pick(lang string) {
 }
 
 // noticeLanguageRow is a notice language as the picker shows it: its name
-// in the officer's language, then its own name ("арапски", "العربية"), the
+// in the officer's language, then its own name ("арапски —", "العربية"), the
 // second left out where the two are the same (English to an English
 // officer).
 func (u *UI) noticeLanguageRow(lang string) []fyne.CanvasObject {
 	local := u.noticeLanguageName(lang)
-	out := []fyne.CanvasObject{widget.NewLabel(local)}
 	own := notice.Name(lang)
 	if own == "" || own == local {
-		return out
+		return []fyne.CanvasObject{widget.NewLabel(local)}
 	}
+	out := []fyne.CanvasObject{widget.NewLabel(local + " —")}
 	if !needsShaping(own) {
-		l := widget.NewLabelWithStyle(own, fyne.TextAlignLeading, fyne.TextStyle{Italic: true})
-		return append(out, widget.NewLabel("·"), l)
+		return append(out, widget.NewLabelWithStyle(own, fyne.TextAlignLeading, fyne.TextStyle{Italic: true}))
 	}
-	return append(out, widget.NewLabel("·"), container.NewCenter(shapedText(own, lang)))
+	return append(out, container.NewCenter(shapedText(own, lang)))
 }
 
 // noticeLanguageName is a notice language's name in the officer's language
