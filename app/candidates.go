@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -205,7 +204,7 @@ func (u *UI) strength(score float64) string {
 // reasonLabels are the fields that agree (✓) and differ (✗), with what
 // was found, in the officer's language.
 func (u *UI) reasonLabels(reasons []match.Reason) fyne.CanvasObject {
-	box := container.New(layout.NewRowWrapLayout())
+	box := container.New(&flowLayout{})
 	for _, r := range reasons {
 		mark, imp := "✓ ", widget.SuccessImportance
 		if !r.Agree {
@@ -213,6 +212,7 @@ func (u *UI) reasonLabels(reasons []match.Reason) fyne.CanvasObject {
 		}
 		l := widget.NewLabel(mark + reasonText(u.loc, r))
 		l.Importance = imp
+		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
 	}
 	return box
