@@ -82,8 +82,11 @@ func (p *noticePicker) show() {
 	}
 	p.open = dialog.NewCustom(p.placeholder, p.u.T("common.cancel"), container.NewVScroll(list), p.u.win)
 	p.open.SetOnClosed(func() { p.open, p.rows = nil, nil })
+	// As tall as the list and the dialog's title and button, scrolling
+	// only when the window is lower than that.
 	size := p.u.win.Canvas().Size()
-	p.open.Resize(fyne.NewSize(min(size.Width, 560), size.Height*0.9))
+	chrome := 3*theme.TextHeadingSize() + theme.TextSize() + 4*theme.InnerPadding() + 8*theme.Padding()
+	p.open.Resize(fyne.NewSize(min(size.Width, 560), min(size.Height*0.9, list.MinSize().Height+chrome)))
 	p.open.Show()
 }
 
