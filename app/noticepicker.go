@@ -11,8 +11,8 @@ import (
 )
 
 // noticePicker chooses the language of the information notice. Each
-// language shows under its name in the officer's language and under its
-// own name, so the person can point at theirs. The own name is a run of
+// language is shown with its name in the officer's language and its own
+// name, so the person can point at theirs. The own name is a run of
 // its own: Fyne lays a line out left to right, and an Arabic-script name
 // beside Cyrillic in one label comes out in the wrong order, so names in
 // scripts Fyne does not shape are drawn by textimg (shapedText).
@@ -48,8 +48,8 @@ func (p *noticePicker) Object() fyne.CanvasObject { return p.box }
 func (p *noticePicker) Value() string { return p.selected }
 
 // Set shows lang as the choice ("" for none) without calling OnChanged; a
-// language the notice is not written in (from an older record) shows as
-// its code.
+// language the notice is not written in (from an older record) shows by
+// its name alone, or its code.
 func (p *noticePicker) Set(lang string) {
 	p.selected = lang
 	p.refresh()
