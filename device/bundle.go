@@ -266,6 +266,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 		res.Quarantined += r.quarantined
 		res.Conflicts += r.conflicts
 		res.Future += r.future
+		res.Erased += r.erased
 		return err
 	}
 	flush := func(evs []*registry.Event) error {

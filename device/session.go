@@ -190,13 +190,21 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
 	}
-	opened := make([]registry.Opened, len(evs))
-	for i, e := range evs {
+	opened := make([]registry.Opened, 0, len(evs))
+	for _, e := range evs {
+		if e.Erased() {
+			// Its payload was dropped where it came from (an erasure that
+			// has not reached this device yet): there is nothing to fold.
+			continue
+		}
 		c, err := e.OpenChange(s.k.records)
 		if err != nil {
 			return nil, err
 		}
-		opened[i] = registry.Opened{Event: e, Change: c}
+		opened = append(opened, registry.Opened{Event: e, Change: c})
+	}
+	if len(opened) == 0 {
+		return nil, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
 	}
 	return registry.Fold(id, opened)
 }
@@ -518,6 +526,11 @@ func (s *Session) Get(id string) (*RecordView, error) {
 		id = canon
 	}
 	r, err := s.state(id)
+	if errors.Is(err, store.ErrNotFound) {
+		if e := s.Erased(id); e != nil {
+			return nil, e
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -61,6 +61,7 @@ type SyncReport struct {
 	Quarantined int       `json:"quarantined"`
 	Conflicts   int       `json:"conflicts"`
 	Future      int       `json:"future"`
+	Erased      int       `json:"erased,omitempty"` // records erased by an erase event received
 	Complete    bool      `json:"complete"` // both sides held everything when it ended
 	// Questions to the regional joint database that waited for this sync:
 	// answered (stored on their records), and failed (asked again later).
@@ -449,6 +450,7 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 		rep.Quarantined += res.quarantined
 		rep.Conflicts += res.conflicts
 		rep.Future += res.future
+		rep.Erased += res.erased
 		p.Received += len(evs)
 		progress(p)
 		if !more {
@@ -480,7 +482,7 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 }
 
 type applied struct {
-	received, refused, quarantined, conflicts, future int
+	received, refused, quarantined, conflicts, future, erased int
 }
 
 // applyChunk takes events from the hub in one transaction: each verified
@@ -501,6 +503,7 @@ type preparedChunk struct {
 	evs []*registry.Event
 	ok  []bool                     // signature and revocation checks passed
 	pre map[string]*preparedRecord // new records, ready to write
+	ts  *trustState                // the credentials the events were checked with
 }
 
 // prepareChunk does the CPU work of applying evs on every core, without
@@ -516,6 +519,7 @@ func (s *Session) prepareChunk(evs []*registry.Event) (*preparedChunk, error) {
 	if err != nil {
 		return nil, err
 	}
+	c.ts = ts
 	// Signatures are checked before the write lock is taken, on every core:
 	// Ed25519 verification is most of the CPU cost of applying events.
 	ok := make([]bool, len(evs))
@@ -569,9 +573,54 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 		touched := map[string]bool{}
 		inserted := map[string]int{}
 		var order []string
+		tombs := map[string]bool{}
 		for i, e := range evs {
 			if !ok[i] {
 				res.refused++
+				continue
+			}
+			gone, known := tombs[e.Record]
+			if !known {
+				_, err := tx.Erased(e.Record)
+				if err != nil && !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+				gone = err == nil
+				tombs[e.Record] = gone
+			}
+			if gone || e.Erased() {
+				// An erased record does not come back: its events are kept
+				// as headers, signatures and payload hashes, so logs and
+				// vectors stay whole (docs/erasure.md).
+				if err := s.takeErased(tx, c.ts, e, now); err != nil {
+					return err
+				}
+				continue
+			}
+			if e.Op == registry.OpErase {
+				if reason := s.checkChange(e); reason != "" {
+					res.quarantined++
+					if err := tx.Quarantine(e, reason, now); err != nil {
+						return err
+					}
+					if err := tx.AddHole(e.ID(), reason, now); err != nil {
+						return err
+					}
+					continue
+				}
+				if _, err := tx.InsertEvent(e, now); err != nil {
+					return err
+				}
+				ch, _ := e.OpenChange(s.k.records) // checkChange opened it
+				if err := s.eraseTx(tx, c.ts, e.ID(), e.Record, ch.Erase.Reason); err != nil {
+					return err
+				}
+				if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "erase", e.Record, "ordered on device "+e.Origin); err != nil {
+					return err
+				}
+				tombs[e.Record] = true
+				res.received++
+				res.erased++
 				continue
 			}
 			if p := pre[e.Record]; p != nil && p.err == nil {
@@ -626,6 +675,9 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 		var newRows []store.RecordRow
 		var newTokens [][][]byte
 		for _, id := range order {
+			if tombs[id] {
+				continue // erased by a later event of the chunk
+			}
 			exists, err := tx.RecordExists(id)
 			if err != nil {
 				return err
@@ -827,8 +879,8 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 	byRecord := map[string][]registry.Opened{}
 	bad := map[string]bool{}
 	for i, e := range evs {
-		if !ok[i] {
-			bad[e.Record] = true
+		if !ok[i] || e.Erased() || e.Op == registry.OpErase {
+			bad[e.Record] = true // refused, or an erasure: taken inside the transaction
 			continue
 		}
 		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e})
@@ -840,6 +892,9 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 		}
 		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
 			continue // known here (or unreadable): fold inside the transaction
+		}
+		if _, err := s.d.st.Erased(id); !errors.Is(err, store.ErrNotFound) {
+			continue // erased here: its events are taken without payloads
 		}
 		ids = append(ids, id)
 	}
@@ -907,6 +962,7 @@ type ApplyResult struct {
 	Quarantined int // forked log, or payload that does not open
 	Conflicts   int // records touched that now hold a conflict
 	Future      int // stamped more than a day ahead: accepted and flagged
+	Erased      int // records erased by an erase event among them
 }
 
 // ApplyEvents takes events from another replica (the hub, or a bundle) in
@@ -921,7 +977,7 @@ func (s *Session) ApplyEvents(evs []*registry.Event) (ApplyResult, error) {
 		return ApplyResult{}, fmt.Errorf("at most %d events at a time", wire.MaxChunkEvents)
 	}
 	r, err := s.applyChunk(evs)
-	return ApplyResult{Received: r.received, Refused: r.refused, Quarantined: r.quarantined, Conflicts: r.conflicts, Future: r.future}, err
+	return ApplyResult{Received: r.received, Refused: r.refused, Quarantined: r.quarantined, Conflicts: r.conflicts, Future: r.future, Erased: r.erased}, err
 }
 
 // Digest is a SHA-256 over every record's folded state (fields, versions,

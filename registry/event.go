@@ -205,6 +205,8 @@ type Change struct {
 	By string `json:"by,omitempty"`
 	// Link is set for OpLink.
 	Link *Link `json:"link,omitempty"`
+	// Erase is set for OpErase.
+	Erase *Erasure `json:"erase,omitempty"`
 }
 
 // Link records an officer's decision about two registrations.

@@ -156,6 +156,8 @@ func CheckChange(op string, c *Change) error {
 			return fmt.Errorf("%w: link event without link", ErrBadChange)
 		}
 		return nil
+	case OpErase:
+		return CheckErasure(c.Erase)
 	}
 	return fmt.Errorf("%w: unknown operation", ErrBadChange)
 }
