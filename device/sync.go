@@ -62,7 +62,7 @@ type SyncReport struct {
 	Conflicts   int       `json:"conflicts"`
 	Future      int       `json:"future"`
 	Erased      int       `json:"erased,omitempty"` // records erased by an erase event received
-	Complete    bool      `json:"complete"` // both sides held everything when it ended
+	Complete    bool      `json:"complete"`         // both sides held everything when it ended
 	// Questions to the regional joint database that waited for this sync:
 	// answered (stored on their records), and failed (asked again later).
 	Answered        int    `json:"answered,omitempty"`

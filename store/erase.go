@@ -90,10 +90,14 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 
 // Erased reads a record's tombstone inside the transaction; ErrNotFound
 // when the record was not erased.
-func (t *Tx) Erased(record string) (Tombstone, error) { return scanTomb(t.tx.QueryRow(tombQuery, record)) }
+func (t *Tx) Erased(record string) (Tombstone, error) {
+	return scanTomb(t.tx.QueryRow(tombQuery, record))
+}
 
 // Erased reads a record's tombstone; ErrNotFound when it was not erased.
-func (s *Store) Erased(record string) (Tombstone, error) { return scanTomb(s.db.QueryRow(tombQuery, record)) }
+func (s *Store) Erased(record string) (Tombstone, error) {
+	return scanTomb(s.db.QueryRow(tombQuery, record))
+}
 
 // CountErased counts the tombstones.
 func (s *Store) CountErased() (int, error) {
