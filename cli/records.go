@@ -79,6 +79,11 @@ func cmdShow(env *Env, args []string) int {
 	}
 	defer done()
 	v, err := s.Get(id)
+	var ee *device.ErasedError
+	if errors.As(err, &ee) {
+		fmt.Fprintf(env.Stderr, "fieldreg: %s %s\n", id, erasedLine(ee))
+		return exitErased
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return fail(env, fmt.Errorf("no record %s on this device", id))
 	}
