@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,8 +342,15 @@ func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, n
 			}
 			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
 		}
+		good, err := h.takeErasures(ctx, tx, good, now)
+		if err != nil {
+			return err
+		}
 		stored, err := tx.InsertEvents(good, now)
 		if err != nil {
+			return err
+		}
+		if err := h.applyErasures(ctx, tx, good, now); err != nil {
 			return err
 		}
 		for i, e := range good {
@@ -371,6 +379,9 @@ func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, n
 		}
 		return nil
 	})
+	if err == nil && slices.ContainsFunc(evs, func(c checked) bool { return c.Op == registry.OpErase }) {
+		err = h.st.Scrub(ctx)
+	}
 	return rep, err
 }
 

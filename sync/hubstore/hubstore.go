@@ -104,6 +104,8 @@ type Store interface {
 
 	// Erased reads when record was erased; ErrNotFound when it was not.
 	Erased(ctx context.Context, record string) (time.Time, error)
+	// Tombstones calls fn for every erased record, by ID.
+	Tombstones(ctx context.Context, fn func(record string, at time.Time) error) error
 	// Scrub makes what erasures left behind unreadable where the back end
 	// allows it: SQLite truncates its write-ahead log (the erasure zeroed
 	// what it freed); PostgreSQL cannot be made to overwrite old row

@@ -759,6 +759,18 @@ func (s *Store) Erased(ctx context.Context, record string) (time.Time, error) {
 	return time.UnixMilli(at).UTC(), notFound(unavailable(err))
 }
 
+// Tombstones calls fn for every erased record.
+func (s *Store) Tombstones(ctx context.Context, fn func(record string, at time.Time) error) error {
+	rows, err := s.pool.Query(ctx, "SELECT record, at FROM erased ORDER BY record")
+	if err != nil {
+		return unavailable(err)
+	}
+	var rec string
+	var at int64
+	_, err = pgx.ForEachRow(rows, []any{&rec, &at}, func() error { return fn(rec, time.UnixMilli(at).UTC()) })
+	return unavailable(err)
+}
+
 // Scrub does nothing on PostgreSQL: an updated or deleted row stays in its
 // table file until VACUUM reuses the space, and in the write-ahead log and
 // base backups until they are recycled (docs/erasure.md).

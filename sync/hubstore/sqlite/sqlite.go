@@ -527,6 +527,11 @@ func (s *Store) Erased(_ context.Context, record string) (time.Time, error) {
 	return tb.At, notFound(err)
 }
 
+// Tombstones calls fn for every erased record.
+func (s *Store) Tombstones(_ context.Context, fn func(record string, at time.Time) error) error {
+	return s.st.Tombstones(func(tb store.Tombstone) error { return fn(tb.Record, tb.At) })
+}
+
 // Scrub truncates the write-ahead log (store.Store.Scrub).
 func (s *Store) Scrub(context.Context) error { return s.st.Scrub() }
 

@@ -1,0 +1,91 @@
+package hub
+
+import (
+	"context"
+	"crypto/ed25519"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+)
+
+// erasedHole is the reason a slot of an erased record's format 1 event is
+// known lost.
+const erasedHole = "erased: the payload of a format 1 event cannot be kept verifiable"
+
+// takeErasures prepares a checked chunk for an erased record never to
+// come back: an event of a record erased here is stored without its
+// payload (format 2), or, signed in format 1, not stored and its slot made
+// a hole. It returns the events to insert.
+func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.Event, now time.Time) ([]*registry.Event, error) {
+	gone := map[string]bool{}
+	var keyOf func(string) ed25519.PublicKey
+	out := evs[:0:0]
+	for _, e := range evs {
+		g, known := gone[e.Record]
+		if !known {
+			var err error
+			if g, err = tx.Erased(e.Record); err != nil {
+				return nil, err
+			}
+			gone[e.Record] = g
+		}
+		if !g || e.Op == registry.OpErase || e.Erased() {
+			out = append(out, e)
+			continue
+		}
+		if keyOf == nil {
+			var err error
+			if keyOf, err = h.eventKeys(ctx); err != nil {
+				return nil, err
+			}
+		}
+		if registry.EraseV2(e, keyOf(e.Origin)) != nil {
+			if err := tx.AddHole(e.ID(), erasedHole, now); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// applyErasures erases the record of every erase event among evs (stored
+// now or before): the payloads of its other events are dropped, its
+// quarantined events deleted and its tombstone written. The region learns
+// of it at the next upstream push (fedEntry).
+func (h *Hub) applyErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.Event, now time.Time) error {
+	var keyOf func(string) ed25519.PublicKey
+	for _, e := range evs {
+		if e.Op != registry.OpErase || e.Erased() {
+			continue
+		}
+		if keyOf == nil {
+			var err error
+			if keyOf, err = h.eventKeys(ctx); err != nil {
+				return err
+			}
+		}
+		drop := func(ev *registry.Event) error { return registry.EraseV2(ev, keyOf(ev.Origin)) }
+		if err := tx.EraseRecord(e.Record, e.ID(), drop, now); err != nil {
+			return err
+		}
+		h.log.Info("record erased", "record", e.Record, "event", e.ID().String())
+	}
+	return nil
+}
+
+// eventKeys returns the public key of each origin's events (nil if unknown).
+func (h *Hub) eventKeys(ctx context.Context) (func(string) ed25519.PublicKey, error) {
+	tr, err := h.loadTrust(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return func(origin string) ed25519.PublicKey {
+		if t := tr[origin]; t != nil {
+			return t.cred.PublicKey
+		}
+		return nil
+	}, nil
+}
