@@ -1,15 +1,18 @@
 package e2e
 
 import (
+	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
 // eraseMarkers are the erased person's names and document number.
@@ -159,4 +162,58 @@ func TestEraseEverywhere(t *testing.T) {
 	checkGone(t, "tablet B", b.dir, b.pkg.RecordsKey)
 	checkGone(t, "hub", f.a.dir, a.pkg.RecordsKey)
 	checkGone(t, "region", f.region.dir, nil)
+}
+
+// eraseEvent is an erase event of record signed with key in a synthetic log.
+func eraseEvent(t *testing.T, d *devProc, key ed25519.PrivateKey, epoch, seq uint64, hlc registry.HLC, record, role string) *registry.Event {
+	t.Helper()
+	e := &registry.Event{Origin: d.pkg.DeviceID, Epoch: epoch, Seq: seq, HLC: hlc, Officer: "officer0", Record: record, Op: registry.OpErase}
+	rk, _ := seal.KeyFromBytes(d.pkg.RecordsKey)
+	if err := e.SealChange(rk, &registry.Change{Erase: &registry.Erasure{Reason: "forged", Role: role}}); err != nil {
+		t.Fatal(err)
+	}
+	e.Sign(key)
+	return e
+}
+
+// TestAttackForgedErase: with a device's stolen key an attacker pushes an
+// erase event that no supervisor ordered, and relays one signed by a
+// revoked device after its revocation: both are quarantined, the record
+// stays whole at the hub and on another device.
+func TestAttackForgedErase(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	h := newHub(t)
+	h.start("127.0.0.1:0")
+	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
+	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
+	c := newDevice(t, h, "tablet-c", "BIH-IZACIC")
+	id := a.registerOne("victim", fakeErased)
+	if code, out := a.sync(""); code != 0 {
+		t.Fatalf("sync A: %d %s", code, out)
+	}
+	must(t, "reghub", "revoke", "--data", h.dir, "--passphrase-file", h.passFile, "--device", "tablet-c")
+	now := registry.MakeHLC(time.Now().UnixMilli(), 0)
+	notSupervisor := eraseEvent(t, a, a.signKey(), 91, 1, now, id, "officer")
+	afterRevocation := eraseEvent(t, c, c.signKey(), 92, 1, now, id, registry.RoleSupervisor)
+	status, body := post(t, rawClient(a), h.url()+wire.PathPush, chunk(notSupervisor, afterRevocation))
+	var rep wire.PushReply
+	if status != 200 || json.Unmarshal([]byte(body), &rep) != nil {
+		t.Fatalf("push: %d %s", status, body)
+	}
+	if rep.Accepted != 0 || len(rep.Quarantined) != 2 || !strings.Contains(rep.Quarantined[0].Reason, "supervisor") ||
+		!strings.Contains(rep.Quarantined[1].Reason, "revoked") {
+		t.Fatalf("push reply: %+v", rep)
+	}
+	if code, out := b.sync(""); code != 0 {
+		t.Fatalf("sync B: %d %s", code, out)
+	}
+	if out := must(t, "fieldreg", "show", "--data", b.dir, "--passphrase-file", b.passFile, id); !strings.Contains(out, "ZZERASE0042") {
+		t.Fatalf("the record is not whole on B after the forged erasures: %s", out)
+	}
+	h.stop()
+	if pts := openedWithKey(t, h.dir, a.pkg.RecordsKey); !strings.Contains(strings.Join(pts, "\n"), "ZZERASE0042") {
+		t.Fatal("the hub dropped the record's payload on a forged erasure")
+	}
 }
