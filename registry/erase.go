@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -15,6 +16,12 @@ import (
 // only the reason and who decided, never personal data.
 const OpErase = "erase"
 
+// OpEraseBy sets an earlier erasure date on a record (a supervisor's
+// decision: advance erasure, a court decision, a data subject's request).
+// The fold keeps the earliest date ever set, so a later event can never
+// extend the period; only the authority's rules can (docs/erasure.md).
+const OpEraseBy = "erase_by"
+
 // RoleSupervisor is the role that may order an erasure from a device. The
 // origin device attests its officer's role (roles are local to a device);
 // a receiver refuses an erasure that names another. Erasure at the end of
@@ -24,10 +31,24 @@ const RoleSupervisor = "supervisor"
 // MaxEraseReason bounds an erasure's reason, in bytes.
 const MaxEraseReason = 200
 
-// Erasure is the content of an erase event.
+// Erasure is the content of an erase event, and of an erase_by event
+// (then with Date, YYYY-MM-DD).
 type Erasure struct {
 	Reason string `json:"reason"`
 	Role   string `json:"role"`
+	Date   string `json:"date,omitempty"`
+}
+
+// CheckEraseBy refuses an erase_by change that CheckErasure refuses or
+// whose date is not a calendar date.
+func CheckEraseBy(x *Erasure) error {
+	if err := CheckErasure(x); err != nil {
+		return err
+	}
+	if _, err := time.Parse(time.DateOnly, x.Date); err != nil {
+		return fmt.Errorf("%w: the erasure date is not YYYY-MM-DD", ErrBadChange)
+	}
+	return nil
 }
 
 // CheckErasure refuses an erasure without a reason, with one that is too
