@@ -43,6 +43,7 @@ var commands = map[string]command{
 	"register":   {"register people from JSON (one object, or JSON lines)", cmdRegister},
 	"search":     {"find records by name, registration ID or document number", cmdSearch},
 	"show":       {"show one record with its history (exit 3: the record was erased)", cmdShow},
+	"retention":  {"the retention rules, the erasures due (and erase what is past its date)", cmdRetention},
 	"erase":      {"erase a record: its person's data goes from every node (supervisor)", cmdErase},
 	"audit":      {"audit verify: check the hash-chained audit log", cmdAudit},
 	"officer":    {"officer add|list|remove|reset|unlock: manage officers (supervisor)", cmdOfficer},

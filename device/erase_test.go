@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
@@ -214,4 +215,71 @@ func TestEraseRefusedForOfficer(t *testing.T) {
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b
+}
+
+// TestExpiryByClock: records past their retention period are erased by
+// the device on its own clock (it never syncs), each category after its
+// own period; an earlier date set by a supervisor erases sooner and a later
+// one is refused; the audit still verifies.
+func TestExpiryByClock(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	start := clk.t
+	irregular := testPerson("Testirregular", "Five")
+	irregular.Category = registry.CategoryIrregular
+	idIrr, err := s.Register(irregular)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idProt, err := s.Register(testPerson("Testprotection", "Ten"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idEarly, err := s.Register(testPerson("Testearly", "Court"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := s.SetErasureDate(idEarly, start.AddDate(0, 6, 0), "court decision"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetErasureDate(idEarly, start.AddDate(1, 0, 0), "try to extend"); !errors.Is(err, ErrEraseLater) {
+		t.Fatalf("a later date: %v", err)
+	}
+	if err := s.SetErasureDate(idProt, start.AddDate(20, 0, 0), "extend"); !errors.Is(err, ErrEraseLater) {
+		t.Fatalf("extension beyond the rule: %v", err)
+	}
+	v, _ := s.Get(idEarly)
+	if due, _ := d.ErasureDue(v.Record); due.Format(time.DateOnly) != start.AddDate(0, 6, 0).Format(time.DateOnly) {
+		t.Fatalf("due after an earlier date: %v", due)
+	}
+	for _, c := range []struct {
+		at   time.Time
+		gone []string
+	}{
+		{start.AddDate(0, 5, 0), nil},
+		{start.AddDate(0, 6, 1), []string{idEarly}},
+		{start.AddDate(5, 0, -1), nil},
+		{start.AddDate(5, 0, 1), []string{idIrr}},
+		{start.AddDate(10, 0, 1), []string{idProt}},
+	} {
+		clk.t = c.at
+		got, err := s.SweepExpired(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != strings.Join(c.gone, ",") {
+			t.Fatalf("at %s: erased %v, want %v", c.at.Format(time.DateOnly), got, c.gone)
+		}
+	}
+	var ee *ErasedError
+	if _, err := s.Get(idIrr); !errors.As(err, &ee) || ee.Reason != "retention: irregular_crossing 5y" {
+		t.Fatalf("tombstone of the expired record: %v", err)
+	}
+	if _, err := s.Get(idEarly); !errors.As(err, &ee) || ee.Reason != "erasure date set by a supervisor" {
+		t.Fatalf("tombstone of the record with an earlier date: %v", err)
+	}
+	if rep, err := s.VerifyAudit(); err != nil || !rep.OK {
+		t.Fatalf("audit after the sweeps: %+v %v", rep, err)
+	}
 }

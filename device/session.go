@@ -121,6 +121,8 @@ type Summary struct {
 	// Decided lists records an officer has decided this one is, or is not,
 	// the same person as.
 	Decided []string `json:"decided,omitempty"`
+	// EraseBy is the earlier erasure date a supervisor set (YYYY-MM-DD).
+	EraseBy string `json:"erase_by,omitempty"`
 }
 
 // FullName is "FAMILY, Given".
@@ -133,7 +135,7 @@ func summaryOf(r *registry.Record) Summary {
 	p := r.Person
 	m := Summary{ID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
 		Nationalities: p.Nationalities, Category: p.Category, Vulnerable: len(p.Vulnerabilities) > 0, Relationship: p.Relationship,
-		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts), DocumentNumber: p.Document.Number}
+		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts), DocumentNumber: p.Document.Number, EraseBy: r.EraseBy}
 	for _, l := range r.Links {
 		m.Decided = append(m.Decided, l.Other)
 	}

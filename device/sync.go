@@ -255,9 +255,18 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	if err != nil {
 		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
 	}
+	newRetention, err := s.d.newerRetention(rep.Retention, root)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent retention rules that do not verify"}
+	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if newContacts != nil {
 			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
+				return err
+			}
+		}
+		if newRetention != nil {
+			if err := tx.PutMeta(metaRetention, newRetention); err != nil {
 				return err
 			}
 		}

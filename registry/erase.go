@@ -28,6 +28,13 @@ const OpEraseBy = "erase_by"
 // the retention period needs no event: every node sweeps on its own clock.
 const RoleSupervisor = "supervisor"
 
+// RoleHQ is the country authority's own order (reghub erase), signed under
+// the origin HQ (trust.HQOrigin) and nowhere else.
+const RoleHQ = "hq"
+
+// hqOrigin is trust.HQOrigin (registry cannot import trust).
+const hqOrigin = "hq"
+
 // MaxEraseReason bounds an erasure's reason, in bytes.
 const MaxEraseReason = 200
 
@@ -57,7 +64,7 @@ func CheckErasure(x *Erasure) error {
 	switch {
 	case x == nil:
 		return fmt.Errorf("%w: erase event without erasure", ErrBadChange)
-	case x.Role != RoleSupervisor:
+	case x.Role != RoleSupervisor && x.Role != RoleHQ:
 		return fmt.Errorf("%w: erasure not ordered by a supervisor", ErrBadChange)
 	}
 	return CheckEraseReason(x.Reason)
@@ -96,5 +103,19 @@ func EraseV2(e *Event, pub ed25519.PublicKey) error {
 		return ErrFormat1
 	}
 	e.EraseAs(2)
+	return nil
+}
+
+// checkOrigin refuses an erasure whose role does not match its origin: HQ
+// orders only under HQ's origin, devices only as a supervisor, and HQ's
+// origin signs nothing but erasures.
+func checkOrigin(e *Event, c *Change) error {
+	hq := e.Origin == hqOrigin
+	switch {
+	case hq && e.Op != OpErase && e.Op != OpEraseBy:
+		return fmt.Errorf("%w: the authority's origin signs only erasures", ErrBadEvent)
+	case (e.Op == OpErase || e.Op == OpEraseBy) && c.Erase != nil && hq != (c.Erase.Role == RoleHQ):
+		return fmt.Errorf("%w: erasure not ordered by a supervisor", ErrBadEvent)
+	}
 	return nil
 }

@@ -2,6 +2,8 @@ package trust
 
 import (
 	"crypto/ed25519"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"sort"
@@ -98,4 +100,31 @@ func UnmarshalRetention(b []byte) (*RetentionRules, error) {
 		return nil, err
 	}
 	return &r, nil
+}
+
+// HQOrigin is the origin of the events the country authority signs itself
+// (an erasure ordered by HQ, reghub erase). Device IDs are 16 hex digits,
+// so no device can have it.
+const HQOrigin = "hq"
+
+// HQKey is the key the authority signs its own events with, derived from
+// its root seed (so nothing more is stored), and HQCredential certifies it
+// under the device ID HQOrigin: it travels in the trust list like a
+// device's, and receivers check HQ's events with it.
+func (a *Authority) HQKey() (ed25519.PrivateKey, error) {
+	seed, err := hkdf.Key(sha256.New, a.RootSeed, nil, "fieldreg hq events v1", ed25519.SeedSize)
+	if err != nil {
+		return nil, err
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// HQCredential is the credential of HQKey, issued now for ten years.
+func (a *Authority) HQCredential(now time.Time) (*Credential, error) {
+	k, err := a.HQKey()
+	if err != nil {
+		return nil, err
+	}
+	defer clear(k)
+	return a.IssueCredential(HQOrigin, "HQ", a.Country, k.Public().(ed25519.PublicKey), now, 10*365*24*time.Hour), nil
 }

@@ -3,10 +3,14 @@ package hub
 import (
 	"context"
 	"crypto/ed25519"
+	"errors"
+	"fmt"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/trust"
 )
 
 // erasedHole is the reason a slot of an erased record's format 1 event is
@@ -88,4 +92,71 @@ func (h *Hub) eventKeys(ctx context.Context) (func(string) ed25519.PublicKey, er
 		}
 		return nil
 	}, nil
+}
+
+// ErrRecordErased is a record erased here already.
+var ErrRecordErased = errors.New("the record was erased already")
+
+// Erase erases record id on HQ's order, for reason (plain words, no
+// personal data): the authority signs an erase event under its own origin
+// (trust.HQOrigin, whose credential devices receive in the trust list),
+// stores it as if a device had pushed it (its record is erased here at
+// once) and every device takes it at its next sync or bundle; the region
+// forgets the record at the next upstream push. An unknown ID is
+// hubstore.ErrNotFound; a record erased already, ErrRecordErased.
+func (h *Hub) Erase(ctx context.Context, id, reason string) error {
+	x := &registry.Erasure{Reason: reason, Role: registry.RoleHQ}
+	if err := registry.CheckErasure(x); err != nil {
+		return err
+	}
+	if _, err := h.st.Erased(ctx, id); err == nil {
+		return ErrRecordErased
+	}
+	evs, err := h.st.RecordEvents(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(evs) == 0 {
+		return fmt.Errorf("record %s: %w", id, hubstore.ErrNotFound)
+	}
+	now := h.opts.Now()
+	cred, err := h.auth.HQCredential(now)
+	if err != nil {
+		return err
+	}
+	key, err := h.auth.HQKey()
+	if err != nil {
+		return err
+	}
+	defer clear(key)
+	tr, err := h.loadTrust(ctx)
+	if err != nil {
+		return err
+	}
+	if tr[trust.HQOrigin] == nil {
+		err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+			return tx.PutCredential(hubstore.CredentialRow{DeviceID: trust.HQOrigin, Credential: cred.Marshal(), Station: h.auth.Country, Scope: "all", Enrolled: now})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	heads, err := h.st.Heads(ctx)
+	if err != nil {
+		return err
+	}
+	e := &registry.Event{Origin: trust.HQOrigin, Epoch: 1, Seq: heads[vector.Key{Origin: trust.HQOrigin, Epoch: 1}] + 1,
+		HLC: registry.MakeHLC(now.UnixMilli(), 0), Officer: "hq", Record: id, Op: registry.OpErase}
+	if err := e.SealChange(h.records, &registry.Change{Erase: x, By: "HQ"}); err != nil {
+		return err
+	}
+	e.Sign(key)
+	rep, err := h.storeChunk(ctx, trust.HQOrigin, []checked{{Event: e, Signed: true}}, now)
+	if err != nil {
+		return err
+	}
+	if rep.Accepted != 1 {
+		return errors.New("hub: another erasure by HQ was stored at the same time; try again")
+	}
+	return nil
 }

@@ -118,8 +118,9 @@ type HelloReply struct {
 	Incoming    uint64   `json:"incoming"`    // events the device will receive
 	Credentials [][]byte `json:"credentials"` // the deployment's device credentials (CBOR)
 	Revocations []byte   `json:"revocations,omitempty"`
-	Contacts    []byte   `json:"contacts,omitempty"` // CBOR trust.Contacts, signed by the authority
-	Time        int64    `json:"time"`               // hub clock, Unix milliseconds
+	Contacts    []byte   `json:"contacts,omitempty"`  // CBOR trust.Contacts, signed by the authority
+	Retention   []byte   `json:"retention,omitempty"` // CBOR trust.RetentionRules, signed by the authority
+	Time        int64    `json:"time"`                // hub clock, Unix milliseconds
 }
 
 // Health is the answer of GET /healthz. No client certificate is needed,
