@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
@@ -12,6 +13,7 @@ import (
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/hub"
 	"github.com/fieldreg/fieldreg/sync/wire"
 )
 
@@ -216,4 +218,68 @@ func TestAttackForgedErase(t *testing.T) {
 	if pts := openedWithKey(t, h.dir, a.pkg.RecordsKey); !strings.Contains(strings.Join(pts, "\n"), "ZZERASE0042") {
 		t.Fatal("the hub dropped the record's payload on a forged erasure")
 	}
+}
+
+// TestEraseByHQAndRules: HQ shortens a period (devices take the signed
+// rules at their next sync) and erases a record itself (reghub erase: an
+// event signed under HQ's origin, which devices verify from the trust
+// list); the hub, on its own clock, erases a record past its period; bad
+// settings change nothing.
+func TestEraseByHQAndRules(t *testing.T) {
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	h := newHub(t)
+	h.start("127.0.0.1:0")
+	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
+	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
+	expiring := a.registerOne("expiring", fakeErased) // irregular_crossing
+	ordered := a.registerOne("ordered", fakeOther)    // international_protection
+	if code, out := a.sync(""); code != 0 {
+		t.Fatalf("sync A: %d %s", code, out)
+	}
+	if code, _, errs := run(t, "reghub", "retention", "--data", h.dir, "--passphrase-file", h.passFile, "--set", "citizens=1y"); code != 1 || !strings.Contains(errs, "unknown category") {
+		t.Fatalf("unknown category: %d %s", code, errs)
+	}
+	if code, _, errs := run(t, "reghub", "erase", "--data", h.dir, "--passphrase-file", h.passFile, "--reason", "x", "BIH-0000-0000-0000"); code != 1 || !strings.Contains(errs, "no record") {
+		t.Fatalf("erase of an unknown record: %d %s", code, errs)
+	}
+	out := must(t, "reghub", "retention", "--data", h.dir, "--passphrase-file", h.passFile, "--set", "irregular_crossing=2y")
+	if !strings.Contains(out, "irregular_crossing") || !strings.Contains(out, "2y") {
+		t.Fatalf("retention: %s", out)
+	}
+	must(t, "reghub", "erase", "--data", h.dir, "--passphrase-file", h.passFile, "--reason", "court decision", ordered)
+	if code, out := b.sync(""); code != 0 {
+		t.Fatalf("sync B: %d %s", code, out)
+	}
+	if code, _, errs := run(t, "fieldreg", "show", "--data", b.dir, "--passphrase-file", b.passFile, ordered); code != 3 || !strings.Contains(errs, "(court decision)") {
+		t.Fatalf("HQ's erasure on B: %d %s", code, errs)
+	}
+	rj := must(t, "fieldreg", "retention", "--data", b.dir, "--passphrase-file", b.passFile, "--json")
+	if !strings.Contains(rj, `"irregular_crossing": "2y"`) || !strings.Contains(rj, "authority's rules") {
+		t.Fatalf("B's rules: %s", rj)
+	}
+	if out := must(t, "fieldreg", "show", "--data", b.dir, "--passphrase-file", b.passFile, expiring); !strings.Contains(out, `"erasure_due": "`+time.Now().AddDate(2, 0, 0).Format("2006-")) {
+		t.Fatalf("B's erasure date under the new rule: %s", out)
+	}
+	// A syncs after HQ's erasure: it erases too.
+	if code, out := a.sync(""); code != 0 {
+		t.Fatalf("sync A: %d %s", code, out)
+	}
+	if code, _, _ := run(t, "fieldreg", "show", "--data", a.dir, "--passphrase-file", a.passFile, ordered); code != 3 {
+		t.Fatalf("HQ's erasure on A: exit %d", code)
+	}
+	// Two years and a day later, on the hub's own clock: the sweep erases.
+	h.stop()
+	later := time.Now().AddDate(2, 0, 1)
+	hb, err := hub.Open(h.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams, Now: func() time.Time { return later }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := hb.SweepExpired(context.Background())
+	hb.Close()
+	if err != nil || n != 1 {
+		t.Fatalf("sweep: %d %v", n, err)
+	}
+	checkGone(t, "hub", h.dir, a.pkg.RecordsKey)
 }
