@@ -155,6 +155,36 @@ func TestEraseEverywhere(t *testing.T) {
 	if code, _, _ := run(t, "fieldreg", "show", "--data", b.dir, "--passphrase-file", b.passFile, id); code != 3 {
 		t.Fatalf("the old bundle brought the record back on B: exit %d", code)
 	}
+	// Rectification: a corrected name replaces the record's tokens at the
+	// region; the old spelling no longer finds it, the new one does.
+	oldAsk := f.devB.registerOne("old-spelling", fakeOther)
+	if out := f.devB.elsewhere(oldAsk); !strings.Contains(out, kept) {
+		t.Fatalf("before rectification, want a hit on %s: %s", kept, out)
+	}
+	s, done := a.session()
+	v, err := s.Get(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fixed := v.Person
+	fixed.FamilyName, fixed.GivenNames, fixed.Document.Number = "Rectifiedname", "Corrected Sample", "RRFAKE1234"
+	if err := s.Amend(kept, &fixed, "name spelt wrongly at registration"); err != nil {
+		t.Fatal(err)
+	}
+	done()
+	if code, out := a.sync(""); code != 0 {
+		t.Fatalf("sync A after rectification: %d %s", code, out)
+	}
+	if out := f.a.push(); !strings.Contains(out, "sent 1 records") {
+		t.Fatalf("push after rectification: %s", out)
+	}
+	if out := f.devB.elsewhere(oldAsk); strings.Contains(out, kept) {
+		t.Fatalf("the old spelling still finds the rectified record: %s", out)
+	}
+	newAsk := f.devB.registerOne("new-spelling", strings.NewReplacer("Nobodyelse", "Rectifiedname", "Example Sample", "Corrected Sample", "QQFAKE7777", "RRFAKE1234").Replace(fakeOther))
+	if out := f.devB.elsewhere(newAsk); !strings.Contains(out, kept) {
+		t.Fatalf("the corrected spelling does not find the record: %s", out)
+	}
 	for _, d := range []*devProc{a, b} {
 		must(t, "fieldreg", "audit", "verify", "--data", d.dir, "--passphrase-file", d.passFile)
 	}
