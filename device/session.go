@@ -194,9 +194,10 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 	}
 	opened := make([]registry.Opened, 0, len(evs))
 	for _, e := range evs {
-		if e.Erased() {
+		if e.Erased() || e.Op == registry.OpErase {
 			// Its payload was dropped where it came from (an erasure that
-			// has not reached this device yet): there is nothing to fold.
+			// has not reached this device yet), or it is the erasure
+			// itself: there is nothing to fold.
 			continue
 		}
 		c, err := e.OpenChange(s.k.records)

@@ -1013,7 +1013,12 @@ func (s *Session) Digest() (string, int, error) {
 	}
 	rows.Close()
 	h := sha256.New()
+	n := 0
 	for _, id := range ids {
+		if _, err := s.d.st.Erased(id); err == nil {
+			continue // erased: nothing to fold
+		}
+		n++
 		evs, err := s.d.st.RecordEvents(id)
 		if err != nil {
 			return "", 0, err
@@ -1041,7 +1046,7 @@ func (s *Session) Digest() (string, int, error) {
 		h.Write(fresh)
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil)), len(ids), nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }
 
 // keepRefused records the events of this device's own log that the hub
