@@ -65,7 +65,7 @@ func BenchmarkSweep1M(b *testing.B) {
 					per := &registry.Person{FamilyName: fmt.Sprintf("Fakesweep%d", seq), GivenNames: "Testee Example", Sex: "X",
 						BirthDate: registry.Date{Year: 1990}, Nationalities: []string{"XXA"}, Category: cat,
 						Encounter: registry.Encounter{Kind: "apprehension", Place: "Fake crossing point", At: time.UnixMilli(base)},
-						Notes: "synthetic benchmark record"}
+						Notes:     "synthetic benchmark record"}
 					ev := &registry.Event{Origin: p.DeviceID, Epoch: 1, Seq: seq, HLC: registry.MakeHLC(base+int64(seq), 0), Officer: "bench",
 						Record: id, Op: registry.OpRegister}
 					if err := ev.SealChange(rk, &registry.Change{Fields: registry.FieldsOf(per)}); err != nil {
