@@ -69,3 +69,36 @@ func TestEraseByKeepsEarliest(t *testing.T) {
 		t.Fatal("an erasure date not set by a supervisor accepted")
 	}
 }
+
+// TestCheckErasureOrigin: HQ orders erasures only under its own origin, a
+// device only as a supervisor, and HQ's origin signs nothing else.
+func TestCheckErasureOrigin(t *testing.T) {
+	id, _ := NewRegID("BIH", nil)
+	at := MakeHLC(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC).UnixMilli(), 0)
+	ev := func(origin, op string) *Event {
+		return &Event{Origin: origin, Epoch: 1, Seq: 1, HLC: at, Officer: "o1", Record: id, Op: op}
+	}
+	erase := func(role string) *Change { return &Change{Erase: &Erasure{Reason: "court decision", Role: role}} }
+	person := Person{FamilyName: "Fakename", GivenNames: "Testee", Sex: "F", Category: CategoryIrregular,
+		Encounter: Encounter{Kind: "apprehension", At: at.Time().Add(-time.Hour)}}
+	for _, c := range []struct {
+		name string
+		e    *Event
+		c    *Change
+		ok   bool
+	}{
+		{"device supervisor", ev("0123456789abcdef", OpErase), erase(RoleSupervisor), true},
+		{"HQ", ev(hqOrigin, OpErase), erase(RoleHQ), true},
+		{"device claims HQ", ev("0123456789abcdef", OpErase), erase(RoleHQ), false},
+		{"HQ claims supervisor", ev(hqOrigin, OpErase), erase(RoleSupervisor), false},
+		{"officer", ev("0123456789abcdef", OpErase), erase("officer"), false},
+		{"no reason", ev("0123456789abcdef", OpErase), &Change{Erase: &Erasure{Role: RoleSupervisor}}, false},
+		{"reason with a control character", ev("0123456789abcdef", OpErase), &Change{Erase: &Erasure{Reason: "a\x1bb", Role: RoleSupervisor}}, false},
+		{"HQ registers", ev(hqOrigin, OpRegister), &Change{Fields: FieldsOf(&person)}, false},
+	} {
+		err := CheckEvent(c.e, c.c, "BIH")
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
