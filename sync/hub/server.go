@@ -231,14 +231,15 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // scoped is the part of the hub's vector a device receives: every log, or
-// with scope "station" the logs of its station's devices and its own.
+// with scope "station" the logs of its station's devices, its own, and
+// HQ's (its erasures reach every device).
 func (h *Hub) scoped(c *caller, v vector.Vector) vector.Vector {
 	if c.dev.scope != "station" {
 		return v
 	}
 	out := vector.Vector{}
 	for k, s := range v {
-		if o := c.trust[k.Origin]; k.Origin == c.id || o != nil && o.station == c.dev.station {
+		if o := c.trust[k.Origin]; k.Origin == c.id || k.Origin == trust.HQOrigin || o != nil && o.station == c.dev.station {
 			out[k] = s
 		}
 	}
