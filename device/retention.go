@@ -2,12 +2,14 @@ package device
 
 import (
 	"context"
+	"encoding/json"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"sort"
 	"time"
 
+	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/trust"
@@ -104,32 +106,30 @@ func (s *Session) NextDue(ctx context.Context, until time.Time, limit int) ([]Du
 	return out, err
 }
 
-// eachSummary calls fn with the summary of every record, in ID order; a
-// record whose summary does not open is skipped (audit verify names it).
+// eachSummary calls fn with the summary of every record, in ID order,
+// reading them in one pass; a record whose summary does not open is
+// skipped (audit verify names it).
 func (s *Session) eachSummary(ctx context.Context, fn func(Summary) error) error {
 	if err := s.check(); err != nil {
 		return err
 	}
-	ids, err := s.d.st.RecordIDs(ctx)
-	if err != nil {
-		return err
-	}
-	for _, id := range ids {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		m, err := s.Summary(id)
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, ErrDamagedRecord) {
-			continue
-		}
+	return s.d.st.Summaries(ctx, func(id string, sealed []byte) error {
+		var m Summary
+		err := s.withKeys(func(k *keys) error {
+			pt, err := seal.Open(k.master, sealed, seal.AD("records", "summary", id))
+			if err != nil || json.Unmarshal(pt, &m) != nil {
+				m = Summary{} // damaged: skipped
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
-		if err := fn(m); err != nil {
-			return err
+		if m.ID == "" {
+			return nil
 		}
-	}
-	return nil
+		return fn(m)
+	})
 }
 
 // SweepExpired erases every record whose erasure date has come on this

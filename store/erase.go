@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -147,4 +148,26 @@ func (s *Store) Scrub() error {
 		return fmt.Errorf("store: scrub: %w", err)
 	}
 	return nil
+}
+
+// Summaries calls fn with every record's ID and sealed summary, in ID
+// order, reading them in one pass (the retention sweep opens them all).
+// It stops early when fn returns an error, which it returns.
+func (s *Store) Summaries(ctx context.Context, fn func(id string, sealed []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT id, summary FROM records ORDER BY id")
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var sealed []byte
+		if err := rows.Scan(&id, &sealed); err != nil {
+			return err
+		}
+		if err := fn(id, sealed); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
