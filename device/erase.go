@@ -102,12 +102,13 @@ func (s *Session) eraseTx(tx *store.Tx, ts *trustState, keep registry.EventID, i
 }
 
 // takeErased stores an event that arrives for a record erased here, or
-// whose payload its sender already dropped, without its payload. An erase
-// event keeps its payload (a reason, no personal data) when it checks.
+// whose payload its sender already dropped, without its payload; c is its
+// opened payload (nil for one that arrived erased). An erase event keeps
+// its payload (a reason, no personal data).
 // A format 1 event cannot be kept verifiable without its payload: its slot
 // is recorded as known lost instead (a hole), so the log's mark moves on.
-func (s *Session) takeErased(tx *store.Tx, ts *trustState, e *registry.Event, now time.Time) error {
-	if e.Op != registry.OpErase || e.Erased() || s.checkChange(e) != "" {
+func (s *Session) takeErased(tx *store.Tx, ts *trustState, e *registry.Event, c *registry.Change, now time.Time) error {
+	if e.Op != registry.OpErase || e.Erased() || c == nil {
 		if err := registry.EraseV2(e, s.eventKey(ts, e.Origin)); err != nil {
 			if _, err := tx.Event(e.ID()); err == nil {
 				return nil

@@ -67,7 +67,7 @@ func hubOpened(t *testing.T, h *hubProc, key []byte) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hb, err := hub.Open(h.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams})
+	hb, err := hub.Open(context.Background(), h.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestEraseByHQAndRules(t *testing.T) {
 	// Two years and a day later, on the hub's own clock: the sweep erases.
 	h.stop()
 	later := time.Now().AddDate(2, 0, 1)
-	hb, err := hub.Open(h.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams, Now: func() time.Time { return later }})
+	hb, err := hub.Open(context.Background(), h.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams, Now: func() time.Time { return later }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,15 +17,20 @@ import (
 // known lost.
 const erasedHole = "erased: the payload of a format 1 event cannot be kept verifiable"
 
-// takeErasures prepares a checked chunk for an erased record never to
-// come back: an event of a record erased here is stored without its
-// payload (format 2), or, signed in format 1, not stored and its slot made
-// a hole. It returns the events to insert.
-func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.Event, now time.Time) ([]*registry.Event, error) {
+// takeErasures prepares a chunk for an erased record never to come back:
+// an event that passed the acceptance rule for a record erased here is
+// stored without its payload (format 2), or, signed in format 1, not
+// stored and its slot made a hole. It returns the arrivals to ingest.
+func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, arrivals []hubstore.Arrival, now time.Time) ([]hubstore.Arrival, error) {
 	gone := map[string]bool{}
 	var keyOf func(string) ed25519.PublicKey
-	out := evs[:0:0]
-	for _, e := range evs {
+	out := arrivals[:0:0]
+	for _, a := range arrivals {
+		e := a.Event
+		if a.Reason != "" || e.Op == registry.OpErase || e.Erased() {
+			out = append(out, a)
+			continue
+		}
 		g, known := gone[e.Record]
 		if !known {
 			var err error
@@ -34,8 +39,8 @@ func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.
 			}
 			gone[e.Record] = g
 		}
-		if !g || e.Op == registry.OpErase || e.Erased() {
-			out = append(out, e)
+		if !g {
+			out = append(out, a)
 			continue
 		}
 		if keyOf == nil {
@@ -50,19 +55,21 @@ func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.
 			}
 			continue
 		}
-		out = append(out, e)
+		out = append(out, a)
 	}
 	return out, nil
 }
 
-// applyErasures erases the record of every erase event among evs (stored
-// now or before): the payloads of its other events are dropped, its
-// quarantined events deleted and its tombstone written. The region learns
-// of it at the next upstream push (fedEntry).
-func (h *Hub) applyErasures(ctx context.Context, tx hubstore.Tx, evs []*registry.Event, now time.Time) error {
+// applyErasures erases the record of every erase event that passed the
+// acceptance rule among arrivals (stored now or before): the payloads of
+// its other events are dropped, its quarantined events deleted and its
+// tombstone written. The region learns of it at the next upstream push
+// (fedEntry).
+func (h *Hub) applyErasures(ctx context.Context, tx hubstore.Tx, arrivals []hubstore.Arrival, now time.Time) error {
 	var keyOf func(string) ed25519.PublicKey
-	for _, e := range evs {
-		if e.Op != registry.OpErase || e.Erased() {
+	for _, a := range arrivals {
+		e := a.Event
+		if a.Reason != "" || e.Op != registry.OpErase || e.Erased() {
 			continue
 		}
 		if keyOf == nil {
@@ -151,11 +158,17 @@ func (h *Hub) Erase(ctx context.Context, id, reason string) error {
 		return err
 	}
 	e.Sign(key)
-	rep, err := h.storeChunk(ctx, trust.HQOrigin, []checked{{Event: e, Signed: true}}, now)
+	if tr, err = h.loadTrust(ctx); err != nil {
+		return err
+	}
+	got, err := h.ingest(ctx, &caller{id: trust.HQOrigin, dev: tr[trust.HQOrigin], trust: tr}, []*registry.Event{e}, now)
 	if err != nil {
 		return err
 	}
-	if rep.Accepted != 1 {
+	if len(got.Quarantined) > 0 {
+		return fmt.Errorf("hub: HQ's erasure was refused: %s", got.Quarantined[0].Reason)
+	}
+	if got.Accepted != 1 {
 		return errors.New("hub: another erasure by HQ was stored at the same time; try again")
 	}
 	return nil

@@ -27,15 +27,15 @@ func BenchmarkSweep1M(b *testing.B) {
 		fmt.Sscan(v, &n)
 	}
 	dir := b.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
 		b.Fatal(err)
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer h.Close()
-	e, err := h.Enrol(EnrolConfig{Name: "bench", Station: "BIH-BENCH", Scope: "all"})
+	e, err := h.Enrol(context.Background(), EnrolConfig{Name: "bench", Station: "BIH-BENCH", Scope: "all"})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -21,9 +21,9 @@ const metaRetention = "retention"
 // are CATEGORY=PERIOD, over the rules in force), signs them with the root
 // key and keeps them: every device takes them at its next sync or bundle.
 // Bad settings are refused and nothing changes.
-func (h *Hub) SetRetention(sets []string) (*trust.RetentionRules, error) {
+func (h *Hub) SetRetention(ctx context.Context, sets []string) (*trust.RetentionRules, error) {
 	var signed *trust.RetentionRules
-	err := h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 		issued := h.opts.Now()
 		base := registry.DefaultRetention
 		if b, err := tx.GetMeta(metaRetention); err == nil {
@@ -142,7 +142,6 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 	done := 0
 	for len(due) > 0 {
 		n := min(SweepBatch, len(due))
-		h.writeMu.Lock()
 		err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 			for _, id := range due[:n] {
 				if gone, err := tx.Erased(id); err != nil || gone {
@@ -157,7 +156,6 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 			}
 			return nil
 		})
-		h.writeMu.Unlock()
 		if err != nil {
 			return done, err
 		}

@@ -1,9 +1,7 @@
 package commands
 
 import (
-	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -25,42 +23,40 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 // them at their next sync or bundle), or erases what is due now (--sweep;
 // reghub serve sweeps by itself every few hours).
 func runRetention(args []string, stdout, stderr io.Writer) int {
-	var c common
-	fs := flags("retention", stderr, &c)
+	r := newRun("retention", stdout, stderr)
 	var sets multi
-	fs.Var(&sets, "set", "CATEGORY=PERIOD, e.g. irregular_crossing=5y (repeatable; periods in y, m or d)")
-	sweep := fs.Bool("sweep", false, "erase now every record past its erasure date")
-	if rc := parse(fs, args, &c); rc >= 0 {
+	r.fs.Var(&sets, "set", "CATEGORY=PERIOD, e.g. irregular_crossing=5y (repeatable; periods in y, m or d)")
+	sweep := r.fs.Bool("sweep", false, "erase now every record past its erasure date")
+	if rc := r.parse(args, 0, ""); rc >= 0 {
 		return rc
 	}
 	if len(sets) > 0 {
 		// Refused before the hub is opened: a typo changes nothing.
 		if _, err := registry.ParseRetentionSet(registry.DefaultRetention, sets); err != nil {
-			return fail(stderr, "retention", err)
+			return r.fail(err)
 		}
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "retention", err)
+		return r.fail(err)
 	}
-	defer h.Close()
-	ctx := context.Background()
 	if len(sets) > 0 {
-		if _, err := h.SetRetention(sets); err != nil {
-			return fail(stderr, "retention", err)
+		if _, err := h.SetRetention(ctx, sets); err != nil {
+			return r.fail(err)
 		}
 		fmt.Fprintln(stderr, "retention rules signed; devices receive them at their next sync or bundle")
 	}
 	if *sweep {
 		n, err := h.SweepExpired(ctx)
 		if err != nil {
-			return fail(stderr, "retention", err)
+			return r.fail(err)
 		}
 		fmt.Fprintf(stdout, "erased %d records past their date\n", n)
 	}
 	rules, err := h.Retention(ctx)
 	if err != nil {
-		return fail(stderr, "retention", err)
+		return r.fail(err)
 	}
 	cats := make([]string, 0, len(rules))
 	for k := range rules {
@@ -75,34 +71,30 @@ func runRetention(args []string, stdout, stderr io.Writer) int {
 
 // runErase erases one record on HQ's order.
 func runErase(args []string, stdout, stderr io.Writer) int {
-	var c common
-	fs := flags("erase", stderr, &c)
-	reason := fs.String("reason", "", "why: a court decision, the person's request, citizenship... (no personal data)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	r := newRun("erase", stdout, stderr)
+	reason := r.fs.String("reason", "", "why: a court decision, the person's request, citizenship... (no personal data)")
+	if rc := r.parse(args, 1, "one registration ID is taken"); rc >= 0 {
+		return rc
 	}
-	if c.data == "" || fs.NArg() != 1 || *reason == "" {
+	if *reason == "" {
 		fmt.Fprintln(stderr, "usage: reghub erase --data HUB [--passphrase-file F] --reason TEXT ID")
 		return 2
 	}
-	id, err := registry.ParseRegID(fs.Arg(0))
+	id, err := registry.ParseRegID(r.fs.Arg(0))
 	if err != nil {
-		return fail(stderr, "erase", err)
+		return r.fail(err)
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "erase", err)
+		return r.fail(err)
 	}
-	defer h.Close()
-	err = h.Erase(context.Background(), id, *reason)
+	err = h.Erase(ctx, id, *reason)
 	switch {
 	case errors.Is(err, hubstore.ErrNotFound):
-		return fail(stderr, "erase", fmt.Errorf("no record %s at this hub", id))
+		return r.fail(fmt.Errorf("no record %s at this hub", id))
 	case err != nil:
-		return fail(stderr, "erase", err)
+		return r.fail(err)
 	}
 	fmt.Fprintf(stdout, "%s erased; devices erase it at their next sync or bundle, the region at the next push\n", id)
 	return 0
