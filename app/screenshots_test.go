@@ -263,6 +263,11 @@ func shotsRun(s *shooter) {
 	s.tap(u.T("amend.save"))
 	s.until("", func() bool { return s.label(u.Tf("record.version", map[string]any{"N": 2})) })
 	s.shot("detail")
+	// The supervisor's erasure screen (left without erasing).
+	s.tap(u.T("record.erase"))
+	s.set(u.T("erase.reason"), "data subject request")
+	s.shot("erase")
+	s.tap(u.T("common.cancel"))
 
 	// Verify: a genuine receipt, then the same with one character changed.
 	s.ui(func() { u.sh.open(navVerify) })
