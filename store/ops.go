@@ -345,16 +345,7 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 		return err
 	}
 	if !fresh {
-		// The record's old rows are in its own generation: a scan of that
-		// generation (about 24,000 rows), not of the index.
-		var n int64
-		err := t.tx.QueryRow("SELECT n FROM records WHERE id = ?", r.ID).Scan(&n)
-		switch {
-		case err == nil:
-			if _, err := t.tx.Exec("DELETE FROM search WHERE gen = ? AND n = ?", n>>genShift, n); err != nil {
-				return err
-			}
-		case !errors.Is(err, sql.ErrNoRows):
+		if err := t.deleteSearch(r.ID); err != nil {
 			return err
 		}
 	}
@@ -370,6 +361,22 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 	}
 	sortSearch(rows)
 	return t.insertSearch(rows)
+}
+
+// deleteSearch deletes the search rows of record id, if it is stored. They
+// are in the record's own generation: a scan of that generation (about
+// 24,000 rows), not of the index.
+func (t *Tx) deleteSearch(id string) error {
+	var n int64
+	err := t.tx.QueryRow("SELECT n FROM records WHERE id = ?", id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = t.tx.Exec("DELETE FROM search WHERE gen = ? AND n = ?", n>>genShift, n)
+	return err
 }
 
 // checkTokens refuses a token of the wrong size.

@@ -278,7 +278,9 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
-	// 8: the search index by generation (store/ops.go, genShift), so that
+	// 8: tombstones of erased records (store/erase.go).
+	migrationErased,
+	// 9: the search index by generation (store/ops.go, genShift), so that
 	// the cost of a save does not grow with the database; records get a
 	// number, their token list goes (old rows are found in the index), and
 	// so does their sealed state (folded from the events when read).
