@@ -101,6 +101,11 @@ type Store interface {
 	PushedRecords(ctx context.Context) ([]Pushed, error)
 	// Entries (region) calls fn for every record held of every country.
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
+
+	// Operator reads the dashboard account name; ErrNotFound when absent.
+	Operator(ctx context.Context, name string) (OperatorRow, error)
+	// Operators lists the dashboard accounts by name.
+	Operators(ctx context.Context) ([]OperatorRow, error)
 }
 
 // Tx is a write transaction of a Store.
@@ -150,6 +155,20 @@ type Tx interface {
 	ForgetPushed() error
 	// MarkPushed (country hub) records what was acknowledged of a record.
 	MarkPushed(p Pushed) error
+
+	// PutOperator inserts or replaces a dashboard account.
+	PutOperator(o OperatorRow) error
+	// DeleteOperator removes a dashboard account; ErrNotFound when absent.
+	DeleteOperator(name string) error
+}
+
+// OperatorRow is an analyst's account for the hub's web dashboard. Secret
+// is opaque to the store: the hub keeps the Argon2id hash of the
+// passphrase there, with its parameters and the hub's seal over the row.
+type OperatorRow struct {
+	Name    string
+	Secret  []byte
+	Created time.Time
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.

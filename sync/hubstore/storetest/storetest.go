@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Region", func(t *testing.T) { testRegion(t, open(t)) })
 	t.Run("Pushed", func(t *testing.T) { testPushed(t, open(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
+	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 }
 
 // Event makes a fake event (no real signature: stores do not check them).
@@ -407,5 +408,53 @@ func testRollback(t *testing.T, s hubstore.Store) {
 	}
 	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
 		t.Fatalf("meta after a rollback: %v", err)
+	}
+}
+
+func testOperators(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	if _, err := s.Operator(ctx, "analyst-a"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("absent account: %v", err)
+	}
+	at := time.Unix(1_700_000_000, 0).UTC()
+	put := func(o hubstore.OperatorRow) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.PutOperator(o) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(hubstore.OperatorRow{Name: "analyst-b", Secret: []byte("secret-b"), Created: at})
+	put(hubstore.OperatorRow{Name: "analyst-a", Secret: []byte("secret-a1"), Created: at})
+	put(hubstore.OperatorRow{Name: "analyst-a", Secret: []byte("secret-a2"), Created: at.Add(time.Hour)})
+	o, err := s.Operator(ctx, "analyst-a")
+	if err != nil || string(o.Secret) != "secret-a2" || !o.Created.Equal(at.Add(time.Hour)) || o.Name != "analyst-a" {
+		t.Fatalf("replaced account = %+v, %v", o, err)
+	}
+	all, err := s.Operators(ctx)
+	if err != nil || len(all) != 2 || all[0].Name != "analyst-a" || all[1].Name != "analyst-b" || string(all[1].Secret) != "secret-b" {
+		t.Fatalf("accounts = %+v, %v", all, err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteOperator("analyst-b") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteOperator("analyst-b") }); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("removing an absent account: %v", err)
+	}
+	if all, _ := s.Operators(ctx); len(all) != 1 {
+		t.Fatalf("after removal: %+v", all)
+	}
+	// A failed transaction leaves the accounts as they were.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.DeleteOperator("analyst-a"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := s.Operator(ctx, "analyst-a"); err != nil {
+		t.Fatalf("rolled back removal: %v", err)
 	}
 }
