@@ -57,15 +57,15 @@ func (s *source) Figures(_ context.Context, q Query) (*Figures, error) {
 	s.last = q
 	s.mu.Unlock()
 	f := &Figures{From: q.From.Format(day), To: q.To.Format(day), Total: 57,
-		ByNationality: map[string]int{"AFG": 30, "SYR": 20, "MAR": 7},
-		BySex:         map[string]int{"F": 17, "M": 40},
-		ByAgeGroup:    map[string]int{"0-4": 5, "18-34": 40, "35-59": 12},
-		ByCategory:    map[string]int{"international_protection": 21, "irregular_crossing": 36},
-		ByStation:     map[string]int{"BIH-VK-01": 50, "BIH-IZ-02": 7},
+		ByNationality:         map[string]int{"AFG": 30, "SYR": 20, "MAR": 7},
+		BySex:                 map[string]int{"F": 17, "M": 40},
+		ByAgeGroup:            map[string]int{"0-4": 5, "18-34": 40, "35-59": 12},
+		ByCategory:            map[string]int{"international_protection": 21, "irregular_crossing": 36},
+		ByStation:             map[string]int{"BIH-VK-01": 50, "BIH-IZ-02": 7},
 		UnaccompaniedChildren: map[string]int{"M": 3, "F": 1},
-		AgeSex: map[string]map[string]int{"0-4": {"F": 2, "M": 3}, "18-34": {"F": 10, "M": 30}, "35-59": {"F": 5, "M": 7}},
-		Series: []Point{{"2026-W01", 20}, {"2026-W02", 37}},
-		Earlier: &Figures{Total: 40, Series: []Point{{"2025-W01", 15}, {"2025-W02", 25}}}}
+		AgeSex:                map[string]map[string]int{"0-4": {"F": 2, "M": 3}, "18-34": {"F": 10, "M": 30}, "35-59": {"F": 5, "M": 7}},
+		Series:                []Point{{"2026-W01", 20}, {"2026-W02", 37}},
+		Earlier:               &Figures{Total: 40, Series: []Point{{"2025-W01", 15}, {"2025-W02", 25}}}}
 	return f, nil
 }
 
