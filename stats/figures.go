@@ -41,7 +41,7 @@ func (c Count) String() string {
 // MarshalJSON writes a number, or the string "<5" or "x".
 func (c Count) MarshalJSON() ([]byte, error) {
 	if c.Hidden() {
-		return json.Marshal(c.String())
+		return []byte(`"` + c.String() + `"`), nil
 	}
 	return strconv.AppendInt(nil, int64(c), 10), nil
 }
