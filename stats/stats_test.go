@@ -348,7 +348,7 @@ func TestSuppressFigures(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := out.Bytes()
-	if !bytes.Contains(b, []byte(`"SYR": "<5"`)) || !bytes.Contains(b, []byte(`"suppressed":true`)) {
+	if !bytes.Contains(b, []byte(`"SYR": "<5"`)) || !bytes.Contains(b, []byte(`"suppressed": true`)) {
 		t.Errorf("JSON %s", b)
 	}
 	var back Figures
