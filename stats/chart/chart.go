@@ -52,10 +52,13 @@ const (
 	DefaultHeight = 600
 )
 
-// Point is one bar: its label and its count.
+// Point is one bar: its label and its count. Text, when set, is written
+// on the bar instead of the count: a suppressed count ("<5", "x") is drawn
+// as an empty bar labelled so.
 type Point struct {
 	Label string
 	Count int
+	Text  string
 }
 
 // Period is a series of counts per day, week or month, with the same
@@ -64,7 +67,7 @@ type Period struct {
 	Title   string // e.g. "People registered per week"
 	Period  string // the period stated on the chart, e.g. "2026-01-05 to 2026-03-29"
 	Current []Point
-	Earlier []int // the same periods a year earlier, aligned with Current
+	Earlier []Point // the same periods a year earlier, aligned with Current
 	// CurrentName and EarlierName name the two series in the legend
 	// (default "This period", "A year earlier").
 	CurrentName, EarlierName string
@@ -84,8 +87,8 @@ type Pyramid struct {
 	Title  string
 	Period string
 	Groups []string
-	Female []int
-	Male   []int
+	Female []Point // aligned with Groups (labels unused)
+	Male   []Point
 }
 
 // text sizes, in points: large enough for a tablet held at arm's length and
@@ -143,15 +146,27 @@ func labels(pts []Point) []string {
 	return l
 }
 
-func checkCounts(what string, vs ...[]int) error {
+func checkCounts(what string, vs ...[]Point) error {
 	for _, v := range vs {
-		for _, n := range v {
-			if n < 0 {
-				return fmt.Errorf("%w: %s: negative count %d", ErrBadInput, what, n)
+		for _, p := range v {
+			if p.Count < 0 {
+				return fmt.Errorf("%w: %s: negative count %d", ErrBadInput, what, p.Count)
 			}
 		}
 	}
 	return nil
+}
+
+// labelled shows each bar's count, or its Text, in the label size.
+func labelled(s *charts.BarSeries, pts []Point) {
+	s.Label.Show = charts.Ptr(true)
+	s.Label.FontStyle = charts.FontStyle{FontSize: valueSize}
+	s.Label.LabelFormatter = func(i int, _ string, v float64) (string, *charts.LabelStyle) {
+		if i >= 0 && i < len(pts) && pts[i].Text != "" {
+			return pts[i].Text, nil
+		}
+		return whole(v), nil
+	}
 }
 
 func checkPoints(what string, pts []Point, limit int) error {
@@ -221,13 +236,11 @@ func (c Period) Draw(o Options) ([]byte, error) {
 	}
 	values := [][]float64{counts(c.Current)}
 	names := []string{cur}
+	series := [][]Point{c.Current}
 	if len(c.Earlier) != 0 {
-		e := make([]float64, len(c.Earlier))
-		for i, n := range c.Earlier {
-			e[i] = float64(n)
-		}
-		values = append(values, e)
+		values = append(values, counts(c.Earlier))
 		names = append(names, early)
+		series = append(series, c.Earlier)
 	}
 	opt := charts.NewBarChartOptionWithData(values)
 	opt.Title = title(c.Title, c.Period)
@@ -245,9 +258,7 @@ func (c Period) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].Title = "people"
 	if len(c.Current) <= 26 {
 		for i := range opt.SeriesList {
-			opt.SeriesList[i].Label.Show = charts.Ptr(true)
-			opt.SeriesList[i].Label.ValueFormatter = whole
-			opt.SeriesList[i].Label.FontStyle = charts.FontStyle{FontSize: valueSize}
+			labelled(&opt.SeriesList[i], series[i])
 		}
 	}
 	return render(p, opt)
@@ -280,9 +291,7 @@ func (c Ranked) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].ValueFormatter = whole
 	opt.ValueAxis[0].Min = charts.Ptr(0.0)
 	opt.ValueAxis[0].Max = atLeastOne(values...)
-	opt.SeriesList[0].Label.Show = charts.Ptr(true)
-	opt.SeriesList[0].Label.ValueFormatter = whole
-	opt.SeriesList[0].Label.FontStyle = charts.FontStyle{FontSize: valueSize}
+	labelled(&opt.SeriesList[0], items)
 	opt.SeriesLabelPosition = charts.PositionRight
 	return render(p, opt)
 }
@@ -308,9 +317,9 @@ func (c Pyramid) Draw(o Options) ([]byte, error) {
 	m := make([]float64, len(c.Groups))
 	top := 1.0
 	for i := range c.Groups {
-		m[i] = -float64(c.Male[i])
-		f[i] = float64(c.Female[i])
-		top = max(top, float64(c.Male[i]), float64(c.Female[i]))
+		m[i] = -float64(c.Male[i].Count)
+		f[i] = float64(c.Female[i].Count)
+		top = max(top, float64(c.Male[i].Count), float64(c.Female[i].Count))
 	}
 	// Room for the labels at the ends of the longest bars, and round
 	// ticks: four round steps on each side.
@@ -330,11 +339,8 @@ func (c Pyramid) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].Max = charts.Ptr(top)
 	opt.ValueAxis[0].LabelCount = 9
 	opt.ValueAxis[0].PreferNiceIntervals = charts.Ptr(false)
-	for i := range opt.SeriesList {
-		opt.SeriesList[i].Label.Show = charts.Ptr(true)
-		opt.SeriesList[i].Label.ValueFormatter = whole
-		opt.SeriesList[i].Label.FontStyle = charts.FontStyle{FontSize: valueSize}
-	}
+	labelled(&opt.SeriesList[0], c.Male)
+	labelled(&opt.SeriesList[1], c.Female)
 	return render(p, opt)
 }
 

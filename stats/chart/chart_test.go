@@ -16,21 +16,29 @@ func weeks(n int) Period {
 	c := Period{Title: "People registered per week", Period: "2026-01-05 to 2026-03-29 (ISO weeks 2 to 13)"}
 	for i := range n {
 		c.Current = append(c.Current, Point{Label: fmt.Sprintf("W%02d", i+2), Count: 40 + 13*i%70})
-		c.Earlier = append(c.Earlier, 20+7*i%50)
+		c.Earlier = append(c.Earlier, Point{Count: 20 + 7*i%50})
 	}
 	return c
 }
 
-func ranked() Ranked {
+func rankedChart() Ranked {
 	return Ranked{Title: "Top nationalities", Period: "2026-01-05 to 2026-03-29", Items: []Point{
-		{"AFG", 412}, {"SYR", 301}, {"PAK", 188}, {"MAR", 97}, {"IRQ", 61}, {"other", 140},
+		{"AFG", 412, ""}, {"SYR", 301, ""}, {"PAK", 188, ""}, {"MAR", 97, ""}, {"IRQ", 61, ""}, {"other", 140, ""},
 	}}
 }
 
 func pyramid() Pyramid {
 	return Pyramid{Title: "Age and sex", Period: "2026-01-05 to 2026-03-29",
 		Groups: []string{"0-4", "5-11", "12-17", "18-34", "35-59", "60+", "unknown"},
-		Female: []int{21, 30, 25, 120, 44, 6, 3}, Male: []int{25, 33, 80, 410, 90, 4, 9}}
+		Female: pts(21, 30, 25, 120, 44, 6, 3), Male: pts(25, 33, 80, 410, 90, 4, 9)}
+}
+
+func pts(n ...int) []Point {
+	var out []Point
+	for _, c := range n {
+		out = append(out, Point{Count: c})
+	}
+	return out
 }
 
 // decoded checks b is a PNG of the size asked for, not one colour: the
@@ -73,7 +81,7 @@ func TestChartsDraw(t *testing.T) {
 	}{
 		{"weeks.png", weeks(12).Draw},
 		{"year.png", weeks(52).Draw},
-		{"ranked.png", ranked().Draw},
+		{"ranked.png", rankedChart().Draw},
 		{"pyramid.png", pyramid().Draw},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,7 +104,7 @@ func TestChartsDraw(t *testing.T) {
 
 // The title, the period and the labels are in the SVG as text.
 func TestChartsLabelled(t *testing.T) {
-	s, err := ranked().Draw(Options{Format: SVG})
+	s, err := rankedChart().Draw(Options{Format: SVG})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +132,7 @@ func TestChartsLabelled(t *testing.T) {
 func TestChartsEmptyPeriod(t *testing.T) {
 	c := weeks(4)
 	for i := range c.Current {
-		c.Current[i].Count, c.Earlier[i] = 0, 0
+		c.Current[i].Count, c.Earlier[i].Count = 0, 0
 	}
 	b, err := c.Draw(Options{})
 	if err != nil {
@@ -132,8 +140,7 @@ func TestChartsEmptyPeriod(t *testing.T) {
 	}
 	decoded(t, b, DefaultWidth, DefaultHeight)
 	p := pyramid()
-	clear(p.Female)
-	clear(p.Male)
+	p.Female, p.Male = pts(0, 0, 0, 0, 0, 0, 0), pts(0, 0, 0, 0, 0, 0, 0)
 	if _, err := p.Draw(Options{}); err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +150,7 @@ func TestChartsBadInput(t *testing.T) {
 	long := weeks(MaxBars + 1)
 	short := weeks(3)
 	short.Earlier = short.Earlier[:2]
-	neg := ranked()
+	neg := rankedChart()
 	neg.Items[2].Count = -1
 	lop := pyramid()
 	lop.Male = lop.Male[1:]
@@ -159,7 +166,7 @@ func TestChartsBadInput(t *testing.T) {
 		}
 	}
 	for _, o := range []Options{{Format: "gif"}, {Width: 10, Height: 10}, {Width: 100000, Height: 600}} {
-		if _, err := ranked().Draw(o); !errors.Is(err, ErrBadInput) {
+		if _, err := rankedChart().Draw(o); !errors.Is(err, ErrBadInput) {
 			t.Errorf("%+v: %v, want ErrBadInput", o, err)
 		}
 	}
