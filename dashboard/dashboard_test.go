@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/fieldreg/fieldreg/stats"
 )
 
 var errLogin = errors.New("wrong name or passphrase")
@@ -49,23 +51,26 @@ func (a *accounts) OperatorStamp(_ context.Context, name string) ([]byte, error)
 // source answers fixed figures, and remembers the last query.
 type source struct {
 	mu   sync.Mutex
-	last Query
+	last stats.Query
 }
 
-func (s *source) Figures(_ context.Context, q Query) (*Figures, error) {
+func (s *source) figures(_ context.Context, q stats.Query) (*stats.Figures, error) {
 	s.mu.Lock()
 	s.last = q
 	s.mu.Unlock()
-	f := &Figures{From: q.From.Format(day), To: q.To.Format(day), Total: 57,
-		ByNationality:         map[string]int{"AFG": 30, "SYR": 20, "MAR": 7},
-		BySex:                 map[string]int{"F": 17, "M": 40},
-		ByAgeGroup:            map[string]int{"0-4": 5, "18-34": 40, "35-59": 12},
-		ByCategory:            map[string]int{"international_protection": 21, "irregular_crossing": 36},
-		ByStation:             map[string]int{"BIH-VK-01": 50, "BIH-IZ-02": 7},
-		UnaccompaniedChildren: map[string]int{"M": 3, "F": 1},
-		AgeSex:                map[string]map[string]int{"0-4": {"F": 2, "M": 3}, "18-34": {"F": 10, "M": 30}, "35-59": {"F": 5, "M": 7}},
-		Series:                []Point{{"2026-W01", 20}, {"2026-W02", 37}},
-		Earlier:               &Figures{Total: 40, Series: []Point{{"2025-W01", 15}, {"2025-W02", 25}}}}
+	f := stats.New(q)
+	f.Total = 57
+	f.ByNationality = stats.Counts{"AFG": 30, "SYR": 20, "MAR": 7}
+	f.BySex = stats.Counts{"F": 17, "M": 40}
+	f.ByAgeGroup = stats.Counts{"0-4": 5, "18-34": 40, "35-59": 12}
+	f.ByAgeAndSex = stats.Counts{"0-4/F": 2, "0-4/M": 3, "18-34/F": 10, "18-34/M": 30, "35-59/F": 5, "35-59/M": 7}
+	f.ByCategory = stats.Counts{"international_protection": 21, "irregular_crossing": 36}
+	f.ByStation = stats.Counts{"BIH-VK-01": 50, "BIH-IZ-02": 7}
+	f.UnaccompaniedChildren = stats.Counts{"M": 6, "F": 1}
+	f.Series = []stats.Point{{Period: "2026-W01", Total: 20}, {Period: "2026-W02", Total: 37}}
+	f.YearEarlier = stats.Earlier{From: "2025-01-01", To: "2025-01-14", Total: 40, Series: []stats.Point{{Period: "2025-W01", Total: 15}, {Period: "2025-W02", Total: 25}}}
+	ch := 42.5
+	f.YearEarlier.Change = &ch
 	return f, nil
 }
 
@@ -83,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	var mu sync.Mutex
 	f := &fixture{acc: &accounts{m: map[string]string{"ana": "analyst passphrase"}}, src: &source{}, now: &now, mu: &mu}
-	d, err := New(Config{Accounts: f.acc, Source: f.src, SessionKey: bytes.Repeat([]byte{7}, 32), Country: "BIH",
+	d, err := New(Config{Accounts: f.acc, Source: f.src.figures, SessionKey: bytes.Repeat([]byte{7}, 32), Country: "BIH",
 		LoginBurst: 3, LoginEvery: time.Minute,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return *f.now }})
 	if err != nil {
@@ -162,7 +167,7 @@ func TestLoginAndPage(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("page: %d %s", resp.StatusCode, body)
 	}
-	for _, want := range []string{"57", "AFG", "BIH-VK-01", "2026-01-01 to 2026-01-14", "42.5 %", "/chart/pyramid.png?", "Download CSV"} {
+	for _, want := range []string{"57", "AFG", "BIH-VK-01", "2026-01-01 to 2026-01-14", "42.5 %", "/chart/pyramid.png?", "Download CSV", "&lt;5"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page without %q", want)
 		}
@@ -191,7 +196,7 @@ func TestLoginAndPage(t *testing.T) {
 		t.Fatalf("unknown chart: %d", resp.StatusCode)
 	}
 	resp, body = get(t, c, f.srv.URL+"/figures.csv?from=2026-01-01&to=2026-01-14")
-	if resp.StatusCode != 200 || !strings.Contains(body, "by_nationality,AFG,30\n") || !strings.Contains(body, "total,,57\n") {
+	if resp.StatusCode != 200 || !strings.Contains(body, "by_nationality,AFG,30\n") || !strings.Contains(body, "total,,57\n") || !strings.Contains(body, "unaccompanied_children,F,<5\n") {
 		t.Fatalf("CSV: %d\n%s", resp.StatusCode, body)
 	}
 	// Log-out ends the session.
