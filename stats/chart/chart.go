@@ -157,12 +157,17 @@ func checkCounts(what string, vs ...[]Point) error {
 	return nil
 }
 
-// labelled shows each bar's count, or its Text, in the label size.
+// labelled shows each bar's count, or its Text, in the label size. The
+// library passes the formatter the series' index, not the bar's: it is
+// called once per bar in order, so the bar is counted here.
 func labelled(s *charts.BarSeries, pts []Point) {
 	s.Label.Show = charts.Ptr(true)
 	s.Label.FontStyle = charts.FontStyle{FontSize: valueSize}
-	s.Label.LabelFormatter = func(i int, _ string, v float64) (string, *charts.LabelStyle) {
-		if i >= 0 && i < len(pts) && pts[i].Text != "" {
+	next := 0
+	s.Label.LabelFormatter = func(_ int, _ string, v float64) (string, *charts.LabelStyle) {
+		i := next % len(pts)
+		next++
+		if pts[i].Text != "" {
 			return pts[i].Text, nil
 		}
 		return whole(v), nil
@@ -187,17 +192,21 @@ func checkPoints(what string, pts []Point, limit int) error {
 // whole writes axis values as whole numbers: counts of people.
 func whole(f float64) string { return strconv.FormatInt(int64(math.Round(math.Abs(f))), 10) }
 
-// atLeastOne keeps the value axis of an all-zero chart from collapsing: a
-// period with nothing is drawn as empty bars against 0 to 1.
-func atLeastOne(vs ...[]float64) *float64 {
+// roundAxis sets the value axis from 0 to a round number above the
+// largest value, in five round steps (a chart of zeros: 0 to 5), with room
+// for the labels at the ends of the bars.
+func roundAxis(a *charts.ValueAxisOption, vs ...[]float64) {
+	top := 0.0
 	for _, v := range vs {
 		for _, f := range v {
-			if f != 0 {
-				return nil
-			}
+			top = max(top, f)
 		}
 	}
-	return charts.Ptr(1.0)
+	step := niceStep(top * 1.1 / 5)
+	a.Min = charts.Ptr(0.0)
+	a.Max = charts.Ptr(5 * step)
+	a.LabelCount = 6
+	a.PreferNiceIntervals = charts.Ptr(false)
 }
 
 func render(p *charts.Painter, opt charts.BarChartOption) ([]byte, error) {
@@ -253,8 +262,7 @@ func (c Period) Draw(o Options) ([]byte, error) {
 	}
 	opt.ValueAxis[0].LabelFontStyle = charts.FontStyle{FontSize: labelSize}
 	opt.ValueAxis[0].ValueFormatter = whole
-	opt.ValueAxis[0].Min = charts.Ptr(0.0)
-	opt.ValueAxis[0].Max = atLeastOne(values...)
+	roundAxis(&opt.ValueAxis[0], values...)
 	opt.ValueAxis[0].Title = "people"
 	if len(c.Current) <= 26 {
 		for i := range opt.SeriesList {
@@ -289,8 +297,7 @@ func (c Ranked) Draw(o Options) ([]byte, error) {
 	opt.CategoryAxis.LabelFontStyle = charts.FontStyle{FontSize: labelSize}
 	opt.ValueAxis[0].LabelFontStyle = charts.FontStyle{FontSize: labelSize}
 	opt.ValueAxis[0].ValueFormatter = whole
-	opt.ValueAxis[0].Min = charts.Ptr(0.0)
-	opt.ValueAxis[0].Max = atLeastOne(values...)
+	roundAxis(&opt.ValueAxis[0], values...)
 	labelled(&opt.SeriesList[0], items)
 	opt.SeriesLabelPosition = charts.PositionRight
 	return render(p, opt)
