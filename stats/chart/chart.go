@@ -160,7 +160,7 @@ func checkCounts(what string, vs ...[]Point) error {
 // labelled shows each bar's count, or its Text, in the label size. The
 // library passes the formatter the series' index, not the bar's: it is
 // called once per bar in order, so the bar is counted here.
-func labelled(s *charts.BarSeries, pts []Point) {
+func labelled(s *charts.BarSeries, pts []Point, hideZero bool) {
 	s.Label.Show = charts.Ptr(true)
 	s.Label.FontStyle = charts.FontStyle{FontSize: valueSize}
 	next := 0
@@ -169,6 +169,9 @@ func labelled(s *charts.BarSeries, pts []Point) {
 		next++
 		if pts[i].Text != "" {
 			return pts[i].Text, nil
+		}
+		if hideZero && v == 0 {
+			return "", nil
 		}
 		return whole(v), nil
 	}
@@ -266,7 +269,7 @@ func (c Period) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].Title = "people"
 	if len(c.Current) <= 26 {
 		for i := range opt.SeriesList {
-			labelled(&opt.SeriesList[i], series[i])
+			labelled(&opt.SeriesList[i], series[i], false)
 		}
 	}
 	return render(p, opt)
@@ -298,7 +301,7 @@ func (c Ranked) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].LabelFontStyle = charts.FontStyle{FontSize: labelSize}
 	opt.ValueAxis[0].ValueFormatter = whole
 	roundAxis(&opt.ValueAxis[0], values...)
-	labelled(&opt.SeriesList[0], items)
+	labelled(&opt.SeriesList[0], items, false)
 	opt.SeriesLabelPosition = charts.PositionRight
 	return render(p, opt)
 }
@@ -346,8 +349,8 @@ func (c Pyramid) Draw(o Options) ([]byte, error) {
 	opt.ValueAxis[0].Max = charts.Ptr(top)
 	opt.ValueAxis[0].LabelCount = 9
 	opt.ValueAxis[0].PreferNiceIntervals = charts.Ptr(false)
-	labelled(&opt.SeriesList[0], c.Male)
-	labelled(&opt.SeriesList[1], c.Female)
+	labelled(&opt.SeriesList[0], c.Male, true)
+	labelled(&opt.SeriesList[1], c.Female, true)
 	return render(p, opt)
 }
 
