@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 )
 
@@ -113,6 +114,39 @@ func (s *Store) Uncounted(limit int) ([]RecordRow, error) {
 			return nil, err
 		}
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Received is when a stored event was received (milliseconds since the
+// epoch); ErrNotFound when absent.
+func (t *Tx) Received(id registry.EventID) (int64, error) {
+	var ms int64
+	err := t.tx.QueryRow("SELECT received FROM events WHERE origin = ? AND epoch = ? AND seq = ?", id.Origin, int64(id.Epoch), int64(id.Seq)).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return ms, err
+}
+
+// UncountedEvents lists up to limit records after the record ID after
+// that have events but no fact (the hub's aggregate: its records have no
+// projection).
+func (s *Store) UncountedEvents(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.record FROM events e
+		WHERE e.record > ? AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
+		ORDER BY e.record LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }
