@@ -625,6 +625,7 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 		// the end (their search tokens in one ordered pass).
 		var newRows []store.RecordRow
 		var newTokens [][][]byte
+		var newCounts []store.Counted
 		for _, id := range order {
 			exists, err := tx.RecordExists(id)
 			if err != nil {
@@ -633,6 +634,7 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 			if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
 				newRows = append(newRows, p.row)
 				newTokens = append(newTokens, p.tokens)
+				newCounts = append(newCounts, p.count)
 				if p.conflicts {
 					res.conflicts++
 				}
@@ -655,7 +657,10 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 				return err
 			}
 		}
-		return tx.PutNewRecords(newRows, newTokens)
+		if err := tx.PutNewRecords(newRows, newTokens); err != nil {
+			return err
+		}
+		return tx.PutCounted(newCounts)
 	})
 	if err != nil {
 		return applied{}, err // rolled back: nothing was taken
@@ -816,6 +821,7 @@ type preparedRecord struct {
 	events    int // events of the record in the chunk
 	row       store.RecordRow
 	tokens    [][]byte
+	count     store.Counted
 	conflicts bool
 	err       error
 }
@@ -872,7 +878,9 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 					continue
 				}
 				p.conflicts = len(r.Conflicts) > 0
-				p.row, p.tokens, p.err = s.projection(r)
+				if p.row, p.tokens, p.err = s.projection(r); p.err == nil {
+					p.count, p.err = s.counted(r)
+				}
 			}
 		}(w)
 	}

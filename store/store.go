@@ -213,6 +213,9 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
+	// 8: the per-day aggregate of the figures and the facts each record
+	// was counted with (store/stats.go).
+	migrationStats,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -345,6 +345,17 @@ func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, n
 		if err != nil {
 			return err
 		}
+		if !h.IsRegion() {
+			var fresh []*registry.Event
+			for i, e := range good {
+				if stored[i] {
+					fresh = append(fresh, e)
+				}
+			}
+			if err := h.count(ctx, tx, fresh); err != nil {
+				return err
+			}
+		}
 		for i, e := range good {
 			if stored[i] {
 				rep.Accepted++

@@ -70,7 +70,7 @@ func (d *dashboardFlags) serve(ctx context.Context, h *hub.Hub, log *slog.Logger
 	if err != nil {
 		return nil, err
 	}
-	dash, err := dashboard.New(dashboard.Config{Accounts: h, Source: hubSource{h}, SessionKey: h.DashboardSessionKey(),
+	dash, err := dashboard.New(dashboard.Config{Accounts: h, Source: h.Stats, SessionKey: h.DashboardSessionKey(),
 		Country: h.Country(), SessionTTL: d.session, Logger: log})
 	if err != nil {
 		return nil, err

@@ -58,6 +58,9 @@ var migrations = []string{
 	// seq is stored or known lost" (the same rule as store's migration 5).
 	`CREATE TABLE holes(origin TEXT NOT NULL, epoch BIGINT NOT NULL, seq BIGINT NOT NULL,
 		reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(origin, epoch, seq));`,
+	// 3: the per-day aggregate of the figures and the sealed fact each
+	// record is counted with (stats.go).
+	migrationStats,
 	// The analysts' accounts of the web dashboard (reghub operator).
 	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BYTEA NOT NULL, created BIGINT NOT NULL);`,
 }

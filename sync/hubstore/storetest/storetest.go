@@ -16,6 +16,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
+	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 )
 
@@ -28,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Region", func(t *testing.T) { testRegion(t, open(t)) })
 	t.Run("Pushed", func(t *testing.T) { testPushed(t, open(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
+	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 }
 
@@ -408,6 +410,97 @@ func testRollback(t *testing.T, s hubstore.Store) {
 	}
 	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
 		t.Fatalf("meta after a rollback: %v", err)
+	}
+}
+
+// cellsOf reads the aggregate of a period into a map "day/station/category/dim/code" -> n.
+func cellsOf(t *testing.T, s hubstore.Store, from, to string) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	err := s.StatCells(context.Background(), from, to, func(c stats.Cell) error {
+		got[c.Day+"/"+c.Station+"/"+c.Category+"/"+c.Dim+"/"+c.Code] += c.N
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func testStats(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	insert(t, s, Event("dev-a", 1, "R1"), Event("dev-a", 2, "R2"), Event("dev-b", 1, "R3"))
+	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R1", "R2", "R3"}) {
+		t.Fatalf("uncounted = %v, %v", got, err)
+	}
+	if got, err := s.Uncounted(ctx, "R1", 1); err != nil || !slices.Equal(got, []string{"R2"}) {
+		t.Fatalf("uncounted after R1 = %v, %v", got, err)
+	}
+	cell := func(day, dim, code string, n int64) stats.Cell {
+		return stats.Cell{Day: day, Station: "S1", Category: "irregular_crossing", Dim: dim, Code: code, N: n}
+	}
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.RecordFact("R1"); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("fact of an uncounted record: %v", err)
+		}
+		if at, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 2}); err != nil || at.Unix() != 1_700_000_000 {
+			return fmt.Errorf("received = %v, %v", at, err)
+		}
+		if _, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 9}); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("received of an absent event: %v", err)
+		}
+		// Events inserted in this transaction are seen by RecordEvents.
+		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-a", 3, "R1")}, time.Now()); err != nil {
+			return err
+		}
+		if evs, err := tx.RecordEvents("R1"); err != nil || len(evs) != 2 {
+			return fmt.Errorf("record events in the transaction = %d, %v", len(evs), err)
+		}
+		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1")}, {Record: "R2", Sealed: []byte("sealed-2")}},
+			[]stats.Cell{cell("2026-01-05", stats.DimTotal, "", 1), cell("2026-01-05", stats.DimTotal, "", 1),
+				cell("2026-01-05", stats.DimNationality, "AFG", 2), cell("2026-01-06", stats.DimTotal, "", 1), cell("2026-01-06", stats.DimNationality, "SYR", 1),
+				cell("2025-01-06", stats.DimTotal, "", 4)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cellsOf(t, s, "2026-01-01", "2026-01-31")
+	want := map[string]int64{"2026-01-05/S1/irregular_crossing/total/": 2, "2026-01-06/S1/irregular_crossing/total/": 1,
+		"/S1/irregular_crossing/nationality/AFG": 2, "/S1/irregular_crossing/nationality/SYR": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("cells = %v, want %v", got, want)
+	}
+	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R3"}) {
+		t.Fatalf("uncounted = %v, %v", got, err)
+	}
+	// Taking back: a row that comes to zero is gone; a fact is replaced.
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if b, err := tx.RecordFact("R1"); err != nil || string(b) != "sealed-1" {
+			return fmt.Errorf("fact = %q, %v", b, err)
+		}
+		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1b")}},
+			[]stats.Cell{cell("2026-01-06", stats.DimNationality, "SYR", -1), cell("2026-01-06", stats.DimNationality, "IRN", 1)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = cellsOf(t, s, "2026-01-06", "2026-01-06")
+	want = map[string]int64{"2026-01-06/S1/irregular_crossing/total/": 1, "/S1/irregular_crossing/nationality/IRN": 1}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("cells after taking back = %v, want %v", got, want)
+	}
+	// A failed transaction adds nothing.
+	_ = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.PutCounted(nil, []stats.Cell{cell("2026-01-06", stats.DimTotal, "", 5)}); err != nil {
+			return err
+		}
+		return errors.New("rolled back")
+	})
+	if got := cellsOf(t, s, "2026-01-06", "2026-01-06"); got["2026-01-06/S1/irregular_crossing/total/"] != 1 {
+		t.Fatalf("a rolled-back count stayed: %v", got)
+	}
+	if got := cellsOf(t, s, "2030-01-01", "2030-12-31"); len(got) != 0 {
+		t.Fatalf("an empty period: %v", got)
 	}
 }
 
