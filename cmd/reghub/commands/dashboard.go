@@ -66,6 +66,9 @@ func (d *dashboardFlags) serve(ctx context.Context, h *hub.Hub, log *slog.Logger
 	if d.addr == "" {
 		return func() error { return nil }, nil
 	}
+	if h.IsRegion() {
+		return nil, errors.New("the dashboard shows a country hub's figures: --dashboard is not served by a regional hub")
+	}
 	cert, err := d.certificate(ctx, h, log)
 	if err != nil {
 		return nil, err
