@@ -9,7 +9,9 @@ var sexes = []string{"F", "M", "X", "U"}
 
 // suppressAgeSex protects the age pyramid, a two-way table: each age
 // group's cells add up to its count in ByAgeGroup, and each sex's to its
-// count in BySex, so a hidden cell could be worked out from either. Table
+// count in BySex, so a hidden cell could be worked out from either, and a
+// hidden age group or sex from its cells: the cells of a hidden one are
+// all hidden. Table
 // runs over the rows and the columns in turn until neither hides another
 // cell (each pass only hides more, so it ends). When a row or a column
 // cannot be protected, the pyramid is left out: nothing is published of
@@ -24,6 +26,15 @@ func (f *Figures) suppressAgeSex() {
 		cs[k] = c
 	}
 	line := func(codes []string, total Count) bool {
+		if total.Hidden() {
+			// Cells shown would add up to the hidden total: hide them all.
+			for _, k := range codes {
+				if c := cs[k]; c >= Threshold {
+					cs[k] = Withheld
+				}
+			}
+			return true
+		}
 		cells := make([]*Count, len(codes))
 		for i, k := range codes {
 			c := cs[k]

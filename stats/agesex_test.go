@@ -70,3 +70,30 @@ func TestAttackAgeSexRecovery(t *testing.T) {
 }
 
 func ptr(c Count) *Count { return &c }
+
+// TestAttackAgeSexRevealsWithheldGroup: an age group withheld ("x") is not
+// given away by its pyramid cells adding up to it.
+func TestAttackAgeSexRevealsWithheldGroup(t *testing.T) {
+	f := New(Query{From: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), By: ByWeek})
+	f.Total = 60
+	f.ByAgeGroup = Counts{Age0to4: 2, Age5to11: 6, Age12to17: 6, Age18to34: 46}
+	f.BySex = Counts{"F": 26, "M": 32, "U": 2}
+	f.ByAgeAndSex = Counts{"0-4/U": 2, "5-11/F": 6, "12-17/F": 6, "18-34/F": 14, "18-34/M": 32}
+	f.ByCategory = Counts{"irregular_crossing": 60}
+	f.ByNationality = Counts{"AFG": 60}
+	f.ByStation = Counts{"S1": 60}
+	f.Suppress()
+	if f.ByAgeGroup[Age5to11] != Withheld && f.ByAgeGroup[Age12to17] != Withheld {
+		t.Fatalf("no age group withheld: %v", f.ByAgeGroup)
+	}
+	for _, g := range AgeGroups {
+		if !f.ByAgeGroup[g].Hidden() {
+			continue
+		}
+		for _, s := range sexes {
+			if c := f.ByAgeAndSex[AgeSexCode(g, s)]; c > 0 {
+				t.Errorf("age group %s is %v but its cell %s shows %v", g, f.ByAgeGroup[g], s, c)
+			}
+		}
+	}
+}

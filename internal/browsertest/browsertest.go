@@ -19,7 +19,7 @@ import (
 )
 
 // Timeout bounds a whole browser session of a test.
-const Timeout = 2 * time.Minute
+const Timeout = time.Minute
 
 // Path finds the Chromium binary.
 func Path() string {
