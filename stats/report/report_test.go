@@ -59,7 +59,7 @@ func TestReportRenders(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		if os.Getenv("CI") != "" {
+		if os.Getenv("FIELDREG_REQUIRE_BROWSER") != "" {
 			t.Fatal("pdftoppm (poppler-utils) is missing")
 		}
 		t.Skip("pdftoppm (poppler-utils) is not installed")
