@@ -1,8 +1,6 @@
 package dashboard
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,33 +30,5 @@ func TestBrowserLogsInAndSeesCharts(t *testing.T) {
 	if err != nil || !strings.Contains(msg, "Wrong name or passphrase") {
 		t.Fatalf("wrong passphrase: %q, %v", msg, err)
 	}
-	err = chromedp.Do(ctx,
-		chromedp.SendKeys(chromedp.ID("passphrase"), "analyst passphrase"),
-		chromedp.Submit(chromedp.ID("passphrase")),
-		chromedp.WaitVisible(chromedp.CSS("section.charts img")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := chromedp.Run(ctx, chromedp.Poll[bool](`Array.from(document.querySelectorAll("section.charts img")).length == 4 &&
-		Array.from(document.querySelectorAll("section.charts img")).every(i => i.complete && i.naturalWidth == 1200)`))
-	if err != nil || !loaded {
-		t.Fatalf("the four charts did not load: %v", err)
-	}
-	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("h1")))
-	if err != nil || !strings.Contains(heading, "BIH") {
-		t.Fatalf("heading %q, %v", heading, err)
-	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, img := browsertest.Colours(t, shot); n < 50 || img.Bounds().Dy() < 1000 {
-		t.Fatalf("the screenshot looks blank: %d colours, %v", n, img.Bounds())
-	}
-	if d := os.Getenv("FIELDREG_SCREENSHOT_DIR"); d != "" {
-		if err := os.WriteFile(filepath.Join(d, "dashboard.png"), shot, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	browsertest.Dashboard(t, ctx, f.srv.URL, "ana", "analyst passphrase", "Registrations in BIH")
 }

@@ -12,6 +12,8 @@ import (
 	"image/png"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -84,4 +86,47 @@ func Colours(t *testing.T, b []byte) (int, image.Image) {
 		}
 	}
 	return len(seen), img
+}
+
+// Dashboard logs in to the hub's web dashboard at base (https://HOST:PORT)
+// with name and passphrase, waits until its four charts have loaded,
+// checks the page names want and that a full screenshot is not blank, and
+// returns the screenshot (kept as dashboard.png in FIELDREG_SCREENSHOT_DIR
+// when set).
+func Dashboard(t *testing.T, ctx context.Context, base, name, passphrase, want string) []byte {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.ID("passphrase")),
+		chromedp.Clear(chromedp.ID("name")),
+		chromedp.SendKeys(chromedp.ID("name"), name),
+		chromedp.SendKeys(chromedp.ID("passphrase"), passphrase),
+		chromedp.Submit(chromedp.ID("passphrase")),
+		chromedp.WaitVisible(chromedp.CSS("section.charts img")),
+	)
+	if err != nil {
+		t.Fatalf("log in to the dashboard: %v", err)
+	}
+	loaded, err := chromedp.Run(ctx, chromedp.Poll[bool](`Array.from(document.querySelectorAll("section.charts img")).length == 4 &&
+		Array.from(document.querySelectorAll("section.charts img")).every(i => i.complete && i.naturalWidth == 1200)`))
+	if err != nil || !loaded {
+		t.Fatalf("the four charts did not load: %v", err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+	if err != nil || !strings.Contains(text, want) {
+		t.Fatalf("the page does not say %q (%v):\n%s", want, err, text)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, img := Colours(t, shot); n < 50 || img.Bounds().Dy() < 1000 {
+		t.Fatalf("the screenshot looks blank: %d colours, %v", n, img.Bounds())
+	}
+	if d := os.Getenv("FIELDREG_SCREENSHOT_DIR"); d != "" {
+		if err := os.WriteFile(filepath.Join(d, "dashboard.png"), shot, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return shot
 }

@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/fieldreg/fieldreg/internal/browsertest"
 	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 )
@@ -193,7 +191,7 @@ func TestDashboardShowsNoPerson(t *testing.T) {
 
 	// The browser: once, on SQLite (the back end changes nothing here).
 	if !pgtest.Postgres() {
-		browser(t, base)
+		browsertest.Dashboard(t, browsertest.Start(t), base, "ana@mup.example", "Analyst-Passphrase-For-Tests", markerStation)
 	}
 
 	// A wrong passphrase is refused, then the account is rate-limited
@@ -219,43 +217,5 @@ func TestDashboardShowsNoPerson(t *testing.T) {
 	}
 	if resp, body := login("ana@mup.example", "Analyst-Passphrase-For-Tests"); resp.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Too many attempts") {
 		t.Fatalf("the right passphrase once limited: %d", resp.StatusCode)
-	}
-}
-
-// browser logs in with headless Chromium, waits for the four charts and
-// checks the screenshot is not blank (FIELDREG_SCREENSHOT_DIR keeps it).
-func browser(t *testing.T, base string) {
-	ctx := browsertest.Start(t)
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.ID("passphrase")),
-		chromedp.SendKeys(chromedp.ID("name"), "ana@mup.example"),
-		chromedp.SendKeys(chromedp.ID("passphrase"), "Analyst-Passphrase-For-Tests"),
-		chromedp.Submit(chromedp.ID("passphrase")),
-		chromedp.WaitVisible(chromedp.CSS("section.charts img")),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	loaded, err := chromedp.Run(ctx, chromedp.Poll[bool](`Array.from(document.querySelectorAll("section.charts img")).length == 4 &&
-		Array.from(document.querySelectorAll("section.charts img")).every(i => i.complete && i.naturalWidth == 1200)`))
-	if err != nil || !loaded {
-		t.Fatalf("the charts did not load: %v", err)
-	}
-	text, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
-	if err != nil || !strings.Contains(text, markerStation) || !strings.Contains(text, "people registered") {
-		t.Fatalf("page text: %v\n%s", err, text)
-	}
-	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, img := browsertest.Colours(t, shot); n < 50 || img.Bounds().Dy() < 1000 {
-		t.Fatalf("the screenshot looks blank: %d colours, %v", n, img.Bounds())
-	}
-	if d := os.Getenv("FIELDREG_SCREENSHOT_DIR"); d != "" {
-		if err := os.WriteFile(filepath.Join(d, "dashboard.png"), shot, 0o600); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
