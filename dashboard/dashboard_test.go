@@ -83,7 +83,7 @@ type fixture struct {
 	mu   *sync.Mutex
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 	var mu sync.Mutex

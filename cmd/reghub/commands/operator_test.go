@@ -2,6 +2,7 @@ package commands
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -60,5 +61,39 @@ func TestOperatorCommand(t *testing.T) {
 	}
 	if _, out, _ := run(t, append([]string{"operator", "list"}, base...)...); !strings.Contains(out, "no dashboard accounts") {
 		t.Fatalf("list after remove: %s", out)
+	}
+}
+
+// Bad dashboard and report flags are refused before anything is opened.
+func TestDashboardAndReportFlags(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"serve", "--data", dir, "--dashboard-cert", "c.pem", "--dashboard-key", "k.pem"},
+		{"serve", "--data", dir, "--dashboard", "127.0.0.1:0", "--dashboard-cert", "c.pem"},
+		{"serve", "--data", dir, "--dashboard", "127.0.0.1:0", "--dashboard-session", "10s"},
+		{"report", "--data", dir, "--from", "2026-01-01", "--out", "r.pdf"},
+	} {
+		if code, _, errs := run(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+	}
+	out := filepath.Join(dir, "exists.pdf")
+	writeFileAt(t, out)
+	for _, args := range [][]string{
+		{"report", "--data", dir, "--from", "2026-02-30", "--to", "2026-03-01", "--out", filepath.Join(dir, "r.pdf")},
+		{"report", "--data", dir, "--from", "2026-03-01", "--to", "2026-02-01", "--out", filepath.Join(dir, "r.pdf")},
+		{"report", "--data", dir, "--from", "2026-01-01", "--to", "2026-01-07", "--out", out},
+	} {
+		code, _, errs := run(t, args...)
+		if code != 1 || strings.Contains(errs, "passphrase") {
+			t.Errorf("%v: exit %d, %s", args, code, errs)
+		}
+	}
+}
+
+func writeFileAt(t *testing.T, p string) {
+	t.Helper()
+	if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
