@@ -37,6 +37,7 @@ func Commands() map[string]Command {
 		"migrate":       {"copy a hub from its SQLite file into PostgreSQL (--to postgres://...) and switch it over; stop reghub serve first", runMigrate},
 		"contacts":      {"show the notice contacts (controller, DPO, supervisory authority) devices print, or --set them from a JSON file", runContacts},
 		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
+		"stats":         {"the figures of a period (--from, --to, --by day|week|month, --format json|csv): exact at a country hub, \"<5\" suppressed at a region or with --suppress", runStats},
 		"dedup":         {"list pairs of records in a CSV file that are likely the same person", runDedup},
 	}
 }
