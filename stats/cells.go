@@ -229,3 +229,59 @@ func Merge(cs []Cell) []Cell {
 	SortCells(out)
 	return out
 }
+
+// MonthlyDims are the dimensions kept a second time per month (the
+// aggregate's monthly roll-up), so a long period reads a few rows per
+// month instead of one per day. Totals stay per day (the series needs
+// them) and groups per day (they are counted by distinct code).
+var MonthlyDims = []string{DimNationality, DimSex, DimAge, DimAgeSex, DimUnaccompanied, DimSeparated, DimVulnerability, DimDuplicates, DimElsewhere, DimTransmission}
+
+// Monthly reports whether cells of dim are also kept per month.
+func Monthly(dim string) bool { return slices.Contains(MonthlyDims, dim) }
+
+// Month is the month (YYYY-MM) of a day written YYYY-MM-DD.
+func Month(day string) string {
+	if len(day) < 7 {
+		return day
+	}
+	return day[:7]
+}
+
+// Plan splits the days from..to (YYYY-MM-DD) into the whole months they
+// cover (FirstMonth..LastMonth, YYYY-MM; empty when none) and up to two
+// runs of days outside them, so a store reads MonthlyDims from its
+// monthly roll-up for the whole months and from its daily rows for the
+// rest.
+type Plan struct {
+	FirstMonth, LastMonth string
+	Days                  [][2]string
+}
+
+// PlanOf is the plan of the days from..to.
+func PlanOf(from, to string) Plan {
+	f, err1 := time.Parse(DayLayout, from)
+	t, err2 := time.Parse(DayLayout, to)
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return Plan{Days: [][2]string{{from, to}}}
+	}
+	first := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !first.Equal(f) {
+		first = first.AddDate(0, 1, 0)
+	}
+	end := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, -1) // last day of to's month
+	last := end
+	if !end.Equal(t) {
+		last = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1) // the month before
+	}
+	if last.Before(first) {
+		return Plan{Days: [][2]string{{from, to}}}
+	}
+	p := Plan{FirstMonth: first.Format("2006-01"), LastMonth: last.Format("2006-01")}
+	if f.Before(first) {
+		p.Days = append(p.Days, [2]string{from, first.AddDate(0, 0, -1).Format(DayLayout)})
+	}
+	if t.After(last) {
+		p.Days = append(p.Days, [2]string{time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Format(DayLayout), to})
+	}
+	return p
+}

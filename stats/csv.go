@@ -31,7 +31,6 @@ func (f *Figures) WriteCSV(w io.Writer) error {
 		cs   Counts
 	}{
 		{"by_nationality", f.ByNationality}, {"by_sex", f.BySex}, {"by_age_group", f.ByAgeGroup}, {"by_age_and_sex", f.ByAgeAndSex},
-		{"by_age_and_sex", f.ByAgeAndSex},
 		{"by_category", f.ByCategory}, {"by_station", f.ByStation},
 		{"unaccompanied_children", f.UnaccompaniedChildren}, {"separated_children", f.SeparatedChildren},
 		{"by_vulnerability", f.ByVulnerability},
@@ -81,4 +80,43 @@ func (f *Figures) WriteJSON(w io.Writer) error {
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(f)
+}
+
+// WriteJSON writes the region's figures as one indented JSON object.
+func (r *Region) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+// WriteCSV writes the region's figures one count a line under the header
+// "figure,country,code,value": country totals, categories and series
+// periods, then movements (country: the first country, code: the later).
+func (r *Region) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	row := func(fig, country, code, v string) { _ = cw.Write([]string{fig, country, code, v}) }
+	row("figure", "country", "code", "value")
+	row("from", "", "", r.From)
+	row("to", "", "", r.To)
+	row("by", "", "", string(r.By))
+	row("total", "", "", r.Total.String())
+	for _, c := range r.Countries {
+		row("total", c.Country, "", c.Total.String())
+		for _, k := range c.ByCategory.Sorted() {
+			row("by_category", c.Country, k, c.ByCategory[k].String())
+		}
+		for _, p := range c.Series {
+			row("series", c.Country, p.Period, p.Total.String())
+		}
+	}
+	for _, m := range r.Movements {
+		row("movement", m.From, m.To, m.People.String())
+	}
+	row("suppressed", "", "", strconv.FormatBool(r.Suppressed))
+	if r.Method != "" {
+		row("suppression_method", "", "", r.Method)
+	}
+	cw.Flush()
+	return cw.Error()
 }

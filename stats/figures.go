@@ -165,11 +165,24 @@ type Figures struct {
 // Other is the code under which nationalities beyond the top N are added up.
 const Other = "other"
 
-// Scan calls fn for the cells of the days from..to (both included, written
-// YYYY-MM-DD). A store may add cells up before it calls fn: DimTotal per
-// day, station and category; the others per station, category, dimension
+// Filter is what a Scan reads: the days From..To (both included, written
+// YYYY-MM-DD) and, when set, only one Station's or one Category's cells.
+type Filter struct {
+	From, To, Station, Category string
+}
+
+// Scan calls fn for the cells that f selects. A store adds them up
+// before it calls fn: DimTotal per day, station and category; groups as
+// two cells of DimGroup, GroupsCode (the number of distinct groups) and
+// PeopleCode (their members); the others per station, category, dimension
 // and code over the whole period (Cell.Day then empty).
-type Scan func(ctx context.Context, from, to string, fn func(Cell) error) error
+type Scan func(ctx context.Context, f Filter, fn func(Cell) error) error
+
+// Codes of the DimGroup cells a Scan returns.
+const (
+	GroupsCode = "groups"
+	PeopleCode = "people"
+)
 
 // Compute works out the figures of q, and of the same period a year
 // earlier, from the cells that scan reads. A period with nothing gives
@@ -203,9 +216,8 @@ func change(before, now Count) *float64 {
 func compute(ctx context.Context, q Query, scan Scan) (*Figures, error) {
 	f := New(q)
 	series := map[string]Count{}
-	groups := map[string]bool{}
 	nat := Counts{}
-	err := scan(ctx, q.FromDay(), q.ToDay(), func(c Cell) error {
+	err := scan(ctx, Filter{q.FromDay(), q.ToDay(), q.Station, q.Category}, func(c Cell) error {
 		if (q.Station != "" && c.Station != q.Station) || (q.Category != "" && c.Category != q.Category) {
 			return nil
 		}
@@ -235,8 +247,10 @@ func compute(ctx context.Context, q Query, scan Scan) (*Figures, error) {
 		case DimVulnerability:
 			f.ByVulnerability[c.Code] += n
 		case DimGroup:
-			if c.N > 0 {
-				groups[c.Code] = true
+			switch c.Code {
+			case GroupsCode:
+				f.Groups.Groups += n
+			case PeopleCode:
 				f.Groups.People += n
 			}
 		case DimDuplicates:
@@ -261,7 +275,6 @@ func compute(ctx context.Context, q Query, scan Scan) (*Figures, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.Groups.Groups = Count(len(groups))
 	f.ByNationality = top(nat, q.Top)
 	for i := range f.Series {
 		f.Series[i].Total = series[f.Series[i].Period]

@@ -102,10 +102,15 @@ func TestBadQuery(t *testing.T) {
 
 // fakeScan serves cells from memory, adding them up as a store would.
 func fakeScan(cells []Cell) Scan {
-	return func(_ context.Context, from, to string, fn func(Cell) error) error {
+	return func(_ context.Context, f Filter, fn func(Cell) error) error {
 		sum := map[Key]int64{}
+		groups := map[string]int64{}
 		for _, c := range cells {
-			if c.Day < from || c.Day > to {
+			if c.Day < f.From || c.Day > f.To || (f.Station != "" && c.Station != f.Station) || (f.Category != "" && c.Category != f.Category) {
+				continue
+			}
+			if c.Dim == DimGroup {
+				groups[c.Code] += c.N
 				continue
 			}
 			k := c.Key()
@@ -114,6 +119,12 @@ func fakeScan(cells []Cell) Scan {
 			}
 			sum[k] += c.N
 		}
+		var people int64
+		for _, n := range groups {
+			people += n
+		}
+		sum[Key{Dim: DimGroup, Code: GroupsCode}] = int64(len(groups))
+		sum[Key{Dim: DimGroup, Code: PeopleCode}] = people
 		for k, n := range sum {
 			if err := fn(Cell{k.Day, k.Station, k.Category, k.Dim, k.Code, n}); err != nil {
 				return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
@@ -13,9 +14,16 @@ import (
 // counts only, no personal data) and, per record, the sealed fact it was
 // counted with, so an amendment takes back exactly what was counted. A
 // record erased later keeps its counts: the cells hold no link to it.
+//
+// stat_months rolls the dimensions of stats.MonthlyDims up per month, so a
+// year reads a few rows a month (stats.PlanOf). Keys start with the
+// dimension: each query reads one range of the index per dimension.
 const migrationStats = `CREATE TABLE stat_days(
-		day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, dim TEXT NOT NULL, code TEXT NOT NULL,
-		n INTEGER NOT NULL, PRIMARY KEY(day, station, category, dim, code)) WITHOUT ROWID;
+		dim TEXT NOT NULL, day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
+		n INTEGER NOT NULL, PRIMARY KEY(dim, day, station, category, code)) WITHOUT ROWID;
+	CREATE TABLE stat_months(
+		dim TEXT NOT NULL, month TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
+		n INTEGER NOT NULL, PRIMARY KEY(dim, month, station, category, code)) WITHOUT ROWID;
 	CREATE TABLE stat_facts(record TEXT PRIMARY KEY, fact BLOB NOT NULL) WITHOUT ROWID;`
 
 // Counted is what a record contributes to the aggregate: its fact, sealed
@@ -50,18 +58,15 @@ func (t *Tx) PutCounted(cs []Counted) error {
 	return t.AddCells(stats.Merge(all))
 }
 
-// AddCells adds counts to the aggregate; a row that comes to zero is
-// removed.
+// AddCells adds counts to the aggregate (and to its monthly roll-up); a
+// row that comes to zero is removed.
 func (t *Tx) AddCells(cells []stats.Cell) error {
 	for _, c := range cells {
-		if _, err := t.tx.Exec(`INSERT INTO stat_days(day, station, category, dim, code, n) VALUES(?,?,?,?,?,?)
-			ON CONFLICT(day, station, category, dim, code) DO UPDATE SET n = n + excluded.n`,
-			c.Day, c.Station, c.Category, c.Dim, c.Code, c.N); err != nil {
+		if err := t.addCell("stat_days", "day", c.Day, c); err != nil {
 			return err
 		}
-		if c.N < 0 {
-			if _, err := t.tx.Exec("DELETE FROM stat_days WHERE day = ? AND station = ? AND category = ? AND dim = ? AND code = ? AND n = 0",
-				c.Day, c.Station, c.Category, c.Dim, c.Code); err != nil {
+		if stats.Monthly(c.Dim) {
+			if err := t.addCell("stat_months", "month", stats.Month(c.Day), c); err != nil {
 				return err
 			}
 		}
@@ -69,19 +74,67 @@ func (t *Tx) AddCells(cells []stats.Cell) error {
 	return nil
 }
 
-// StatCells reads the aggregate of the days from..to as stats.Scan
-// describes: totals per day, the rest added up over the period.
-func (s *Store) StatCells(ctx context.Context, from, to string, fn func(stats.Cell) error) error {
-	return scanCells(ctx, s.db, from, to, fn)
+func (t *Tx) addCell(table, col, when string, c stats.Cell) error {
+	if _, err := t.tx.Exec(`INSERT INTO `+table+`(dim, `+col+`, station, category, code, n) VALUES(?,?,?,?,?,?)
+		ON CONFLICT DO UPDATE SET n = n + excluded.n`, c.Dim, when, c.Station, c.Category, c.Code, c.N); err != nil {
+		return err
+	}
+	if c.N < 0 {
+		_, err := t.tx.Exec(`DELETE FROM `+table+` WHERE dim = ? AND `+col+` = ? AND station = ? AND category = ? AND code = ? AND n = 0`,
+			c.Dim, when, c.Station, c.Category, c.Code)
+		return err
+	}
+	return nil
 }
 
-// CellsQuery is the statement StatCells runs, with the first and last day
-// as its two parameters; the hub's SQLite back end runs it too.
-const CellsQuery = `SELECT CASE WHEN dim = 'total' THEN day ELSE '' END, station, category, dim, code, SUM(n)
-	FROM stat_days WHERE day >= ? AND day <= ? GROUP BY 1, 2, 3, 4, 5`
+// StatCells reads the aggregate that f selects, as stats.Scan describes:
+// totals per day, groups counted by distinct code, the rest from the
+// monthly roll-up for the whole months of the period and from the daily
+// rows for the days outside them (stats.PlanOf).
+func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+	for _, q := range statQueries(f) {
+		if err := scanCells(ctx, s.db, q.sql, q.args, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-func scanCells(ctx context.Context, db *sql.DB, from, to string, fn func(stats.Cell) error) error {
-	rows, err := db.QueryContext(ctx, CellsQuery, from, to)
+type statQuery struct {
+	sql  string
+	args []any
+}
+
+// statQueries are the statements that read what f selects, each
+// returning (day, station, category, dim, code, n) rows; ?1 and ?2 are
+// the first and last day (or month), ?3 and ?4 the station and category
+// ("" for all). The PostgreSQL back end runs the same statements.
+func statQueries(f stats.Filter) []statQuery {
+	const only = ` AND (?3 = '' OR station = ?3) AND (?4 = '' OR category = ?4)`
+	in := "'" + strings.Join(stats.MonthlyDims, "','") + "'"
+	p := stats.PlanOf(f.From, f.To)
+	qs := []statQuery{
+		{`SELECT day, station, category, dim, code, n FROM stat_days WHERE dim = 'total' AND day >= ?1 AND day <= ?2` + only,
+			[]any{f.From, f.To, f.Station, f.Category}},
+		{`SELECT '', '', '', 'group', 'groups', COUNT(DISTINCT code) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2 AND n > 0` + only + `
+			UNION ALL SELECT '', '', '', 'group', 'people', COALESCE(SUM(n), 0) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2` + only,
+			[]any{f.From, f.To, f.Station, f.Category}},
+	}
+	if p.FirstMonth != "" {
+		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_months
+			WHERE dim IN (` + in + `) AND month >= ?1 AND month <= ?2` + only + ` GROUP BY dim, station, category, code`,
+			[]any{p.FirstMonth, p.LastMonth, f.Station, f.Category}})
+	}
+	for _, d := range p.Days {
+		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_days
+			WHERE dim IN (` + in + `) AND day >= ?1 AND day <= ?2` + only + ` GROUP BY dim, station, category, code`,
+			[]any{d[0], d[1], f.Station, f.Category}})
+	}
+	return qs
+}
+
+func scanCells(ctx context.Context, db *sql.DB, q string, args []any, fn func(stats.Cell) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}

@@ -157,7 +157,7 @@ func TestDashboardShowsNoPerson(t *testing.T) {
 		}
 	}
 	_, js := get("/figures.json?from=" + from + "&to=" + to)
-	if !strings.Contains(js, `"total":60`) {
+	if !strings.Contains(js, `"total":60`) || !strings.Contains(js, `"by_age_and_sex":{"`) {
 		t.Fatalf("the dashboard does not count the 60 people: %s", js)
 	}
 	_, css := get("/style.css")

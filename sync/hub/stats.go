@@ -25,8 +25,8 @@ import (
 // ingestion goes on: a count never stops a registration from being kept.
 //
 // Records stored before this version, or copied by `reghub migrate` (which
-// copies events, not the aggregate), have no fact yet; Stats counts them
-// first (catchUp), so figures are always complete. docs/statistics.md.
+// copies events, not the aggregate), have no fact yet; the first Stats
+// counts them (catchUp), so figures are always complete. docs/statistics.md.
 
 // stationCache maps device IDs to the stations of their credentials.
 type stationCache struct {
@@ -147,18 +147,42 @@ func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore
 // catchUpBatch is how many uncounted records one transaction counts.
 const catchUpBatch = 500
 
-// catchUp counts the records that have events but no fact yet.
+// countedAll is the stat_facts row that says a catch-up pass went through
+// every record: from then on ingestion counts each record as it arrives.
+// It lives beside the facts (not in the settings, which migrate copies), so
+// a database that received events without their counts (a copy) has none.
+// Registration IDs never start with "~".
+const countedAll = "~all-counted"
+
+// catchUp counts the records that have events but no fact yet, once.
 func (h *Hub) catchUp(ctx context.Context) error {
+	var done bool
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+		_, err := tx.RecordFact(countedAll)
+		done = err == nil
+		if errors.Is(err, hubstore.ErrNotFound) {
+			err = nil
+		}
+		return err
+	})
+	if err != nil || done {
+		return err
+	}
 	after := ""
 	for {
 		ids, err := h.st.Uncounted(ctx, after, catchUpBatch)
-		if err != nil || len(ids) == 0 {
+		if err != nil {
 			return err
 		}
 		h.writeMu.Lock()
-		err = h.st.Update(ctx, func(tx hubstore.Tx) error { return h.countRecords(ctx, tx, ids) })
+		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
+			if len(ids) == 0 {
+				return tx.PutCounted([]hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
+			}
+			return h.countRecords(ctx, tx, ids)
+		})
 		h.writeMu.Unlock()
-		if err != nil {
+		if err != nil || len(ids) == 0 {
 			return err
 		}
 		after = ids[len(ids)-1]

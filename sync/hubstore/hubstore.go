@@ -104,8 +104,8 @@ type Store interface {
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
 
 	// StatCells (country hub) reads the per-day aggregate of the figures
-	// for the days from..to, as stats.Scan describes.
-	StatCells(ctx context.Context, from, to string, fn func(stats.Cell) error) error
+	// that f selects, as stats.Scan describes.
+	StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error
 	// Uncounted (country hub) lists up to limit records after the record
 	// ID after that have events but are not counted in the aggregate yet.
 	Uncounted(ctx context.Context, after string, limit int) ([]string, error)

@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -10,33 +11,62 @@ import (
 )
 
 // migrationStats: the same tables as the SQLite back end's (store/stats.go).
-const migrationStats = `CREATE TABLE stat_days(day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL,
-		dim TEXT NOT NULL, code TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(day, station, category, dim, code));
+const migrationStats = `CREATE TABLE stat_days(dim TEXT NOT NULL, day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL,
+		code TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(dim, day, station, category, code));
+	CREATE TABLE stat_months(dim TEXT NOT NULL, month TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL,
+		code TEXT NOT NULL, n BIGINT NOT NULL, PRIMARY KEY(dim, month, station, category, code));
 	CREATE TABLE stat_facts(record TEXT PRIMARY KEY, fact BYTEA NOT NULL);`
 
 // statLock is the first key of the advisory locks that serialise the
 // counting of one record across servers (the second is a hash of its ID).
 const statLock = 0x73746174 // "stat"
 
-// StatCells reads the aggregate of a period: totals per day, the rest
-// added up over the period.
-func (s *Store) StatCells(ctx context.Context, from, to string, fn func(stats.Cell) error) error {
-	rows, err := s.pool.Query(ctx, `SELECT CASE WHEN dim = 'total' THEN day ELSE '' END, station, category, dim, code, SUM(n)::BIGINT
-		FROM stat_days WHERE day >= $1 AND day <= $2 GROUP BY 1, 2, 3, 4, 5`, from, to)
-	if err != nil {
-		return unavailable(err)
+// StatCells reads the aggregate that f selects: the same statements as
+// the SQLite back end's (store/stats.go, statQueries), with PostgreSQL's
+// parameters.
+func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+	const only = ` AND ($3 = '' OR station = $3) AND ($4 = '' OR category = $4)`
+	in := "'" + strings.Join(stats.MonthlyDims, "','") + "'"
+	p := stats.PlanOf(f.From, f.To)
+	type query struct {
+		sql      string
+		from, to string
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var c stats.Cell
-		if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
-			return err
+	qs := []query{
+		{`SELECT day, station, category, dim, code, n FROM stat_days WHERE dim = 'total' AND day >= $1 AND day <= $2` + only, f.From, f.To},
+		{`SELECT '', '', '', 'group', 'groups', COUNT(DISTINCT code) FROM stat_days WHERE dim = 'group' AND day >= $1 AND day <= $2 AND n > 0` + only + `
+			UNION ALL SELECT '', '', '', 'group', 'people', COALESCE(SUM(n), 0)::BIGINT FROM stat_days WHERE dim = 'group' AND day >= $1 AND day <= $2` + only, f.From, f.To},
+	}
+	if p.FirstMonth != "" {
+		qs = append(qs, query{`SELECT '', station, category, dim, code, SUM(n)::BIGINT FROM stat_months
+			WHERE dim IN (` + in + `) AND month >= $1 AND month <= $2` + only + ` GROUP BY dim, station, category, code`, p.FirstMonth, p.LastMonth})
+	}
+	for _, d := range p.Days {
+		qs = append(qs, query{`SELECT '', station, category, dim, code, SUM(n)::BIGINT FROM stat_days
+			WHERE dim IN (` + in + `) AND day >= $1 AND day <= $2` + only + ` GROUP BY dim, station, category, code`, d[0], d[1]})
+	}
+	for _, q := range qs {
+		rows, err := s.pool.Query(ctx, q.sql, q.from, q.to, f.Station, f.Category)
+		if err != nil {
+			return unavailable(err)
 		}
-		if err := fn(c); err != nil {
-			return err
+		for rows.Next() {
+			var c stats.Cell
+			if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
+				rows.Close()
+				return err
+			}
+			if err := fn(c); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return unavailable(err)
 		}
 	}
-	return unavailable(rows.Err())
+	return nil
 }
 
 // Uncounted lists records with events but no fact.
@@ -89,25 +119,41 @@ func (t *Tx) PutCounted(facts []hubstore.Fact, cells []stats.Cell) error {
 		}
 	}
 	cells = stats.Merge(cells)
+	if err := t.addCells("stat_days", "day", cells, func(c stats.Cell) string { return c.Day }); err != nil {
+		return err
+	}
+	var monthly []stats.Cell
+	for _, c := range cells {
+		if stats.Monthly(c.Dim) {
+			c.Day = stats.Month(c.Day)
+			monthly = append(monthly, c)
+		}
+	}
+	return t.addCells("stat_months", "month", stats.Merge(monthly), func(c stats.Cell) string { return c.Day })
+}
+
+// addCells adds cells (unique keys) to table in one statement, and removes
+// the rows that came to zero.
+func (t *Tx) addCells(table, col string, cells []stats.Cell, when func(stats.Cell) string) error {
 	if len(cells) == 0 {
 		return nil
 	}
 	cols := make([][]string, 5)
 	ns := make([]int64, len(cells))
 	for i, c := range cells {
-		for j, v := range []string{c.Day, c.Station, c.Category, c.Dim, c.Code} {
+		for j, v := range []string{c.Dim, when(c), c.Station, c.Category, c.Code} {
 			cols[j] = append(cols[j], v)
 		}
 		ns[i] = c.N
 	}
-	if _, err := t.tx.Exec(t.ctx, `INSERT INTO stat_days(day, station, category, dim, code, n)
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO `+table+`(dim, `+col+`, station, category, code, n)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-		ON CONFLICT (day, station, category, dim, code) DO UPDATE SET n = stat_days.n + excluded.n`,
+		ON CONFLICT (dim, `+col+`, station, category, code) DO UPDATE SET n = `+table+`.n + excluded.n`,
 		cols[0], cols[1], cols[2], cols[3], cols[4], ns); err != nil {
 		return err
 	}
-	_, err := t.tx.Exec(t.ctx, `DELETE FROM stat_days d USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(day, station, category, dim, code)
-		WHERE d.day = k.day AND d.station = k.station AND d.category = k.category AND d.dim = k.dim AND d.code = k.code AND d.n = 0`,
+	_, err := t.tx.Exec(t.ctx, `DELETE FROM `+table+` d USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(dim, w, station, category, code)
+		WHERE d.dim = k.dim AND d.`+col+` = k.w AND d.station = k.station AND d.category = k.category AND d.code = k.code AND d.n = 0`,
 		cols[0], cols[1], cols[2], cols[3], cols[4])
 	return err
 }

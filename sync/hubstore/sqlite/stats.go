@@ -14,8 +14,8 @@ import (
 // (store/stats.go): stat_days and stat_facts.
 
 // StatCells reads the aggregate of a period.
-func (s *Store) StatCells(ctx context.Context, from, to string, fn func(stats.Cell) error) error {
-	return s.st.StatCells(ctx, from, to, fn)
+func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+	return s.st.StatCells(ctx, f, fn)
 }
 
 // Uncounted lists records not counted yet.

@@ -416,8 +416,13 @@ func testRollback(t *testing.T, s hubstore.Store) {
 // cellsOf reads the aggregate of a period into a map "day/station/category/dim/code" -> n.
 func cellsOf(t *testing.T, s hubstore.Store, from, to string) map[string]int64 {
 	t.Helper()
+	return filtered(t, s, stats.Filter{From: from, To: to})
+}
+
+func filtered(t *testing.T, s hubstore.Store, f stats.Filter) map[string]int64 {
+	t.Helper()
 	got := map[string]int64{}
-	err := s.StatCells(context.Background(), from, to, func(c stats.Cell) error {
+	err := s.StatCells(context.Background(), f, func(c stats.Cell) error {
 		got[c.Day+"/"+c.Station+"/"+c.Category+"/"+c.Dim+"/"+c.Code] += c.N
 		return nil
 	})
@@ -466,7 +471,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 	}
 	got := cellsOf(t, s, "2026-01-01", "2026-01-31")
 	want := map[string]int64{"2026-01-05/S1/irregular_crossing/total/": 2, "2026-01-06/S1/irregular_crossing/total/": 1,
-		"/S1/irregular_crossing/nationality/AFG": 2, "/S1/irregular_crossing/nationality/SYR": 1}
+		"/S1/irregular_crossing/nationality/AFG": 2, "/S1/irregular_crossing/nationality/SYR": 1, "///group/groups": 0, "///group/people": 0}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("cells = %v, want %v", got, want)
 	}
@@ -485,7 +490,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 		t.Fatal(err)
 	}
 	got = cellsOf(t, s, "2026-01-06", "2026-01-06")
-	want = map[string]int64{"2026-01-06/S1/irregular_crossing/total/": 1, "/S1/irregular_crossing/nationality/IRN": 1}
+	want = map[string]int64{"2026-01-06/S1/irregular_crossing/total/": 1, "/S1/irregular_crossing/nationality/IRN": 1, "///group/groups": 0, "///group/people": 0}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("cells after taking back = %v, want %v", got, want)
 	}
@@ -499,8 +504,32 @@ func testStats(t *testing.T, s hubstore.Store) {
 	if got := cellsOf(t, s, "2026-01-06", "2026-01-06"); got["2026-01-06/S1/irregular_crossing/total/"] != 1 {
 		t.Fatalf("a rolled-back count stayed: %v", got)
 	}
-	if got := cellsOf(t, s, "2030-01-01", "2030-12-31"); len(got) != 0 {
+	if got := cellsOf(t, s, "2030-01-01", "2030-12-31"); len(got) != 2 || got["///group/groups"] != 0 {
 		t.Fatalf("an empty period: %v", got)
+	}
+	// Groups are counted by distinct code, within the filter; totals
+	// keep to the filter too.
+	g := func(station, code string, n int64) stats.Cell {
+		return stats.Cell{Day: "2026-02-10", Station: station, Category: "irregular_crossing", Dim: stats.DimGroup, Code: code, N: n}
+	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		return tx.PutCounted(nil, []stats.Cell{g("S1", "g1", 2), g("S2", "g2", 3), g("S2", "g1", 1),
+			{Day: "2026-02-10", Station: "S2", Category: "irregular_crossing", Dim: stats.DimTotal, N: 4}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28"})
+	if got["///group/groups"] != 2 || got["///group/people"] != 6 {
+		t.Fatalf("groups = %v", got)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28", Station: "S1"})
+	if got["///group/groups"] != 1 || got["///group/people"] != 2 || len(got) != 2 {
+		t.Fatalf("groups at S1 = %v", got)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28", Station: "S2", Category: "irregular_crossing"})
+	if got["2026-02-10/S2/irregular_crossing/total/"] != 4 || got["///group/groups"] != 2 {
+		t.Fatalf("S2 = %v", got)
 	}
 }
 
