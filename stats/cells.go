@@ -16,6 +16,7 @@ const (
 	DimNationality   = "nationality"   // by first nationality (code: ISO 3166 alpha-3, ICAO XX?, or "unknown")
 	DimSex           = "sex"           // F, M, X, U
 	DimAge           = "age"           // AgeGroups
+	DimAgeSex        = "age_sex"       // age group and sex, for the age pyramid (code: AgeSexCode)
 	DimUnaccompanied = "unaccompanied" // unaccompanied children, by sex
 	DimSeparated     = "separated"     // separated children, by sex
 	DimVulnerability = "vulnerability" // registry.Vulnerabilities
@@ -138,7 +139,7 @@ func (f Fact) Cells() []Cell {
 	c := func(dim, code string) Cell {
 		return Cell{Day: f.Day, Station: f.Station, Category: f.Category, Dim: dim, Code: code, N: 1}
 	}
-	out := []Cell{c(DimTotal, ""), c(DimNationality, f.Nationality), c(DimSex, f.Sex), c(DimAge, f.Age)}
+	out := []Cell{c(DimTotal, ""), c(DimNationality, f.Nationality), c(DimSex, f.Sex), c(DimAge, f.Age), c(DimAgeSex, AgeSexCode(f.Age, f.Sex))}
 	for _, v := range f.Vulnerabilities {
 		out = append(out, c(DimVulnerability, v))
 		switch v {
@@ -233,7 +234,7 @@ func Merge(cs []Cell) []Cell {
 // aggregate's monthly roll-up), so a long period reads a few rows per
 // month instead of one per day. Totals stay per day (the series needs
 // them) and groups per day (they are counted by distinct code).
-var MonthlyDims = []string{DimNationality, DimSex, DimAge, DimUnaccompanied, DimSeparated, DimVulnerability, DimDuplicates, DimElsewhere, DimTransmission}
+var MonthlyDims = []string{DimNationality, DimSex, DimAge, DimAgeSex, DimUnaccompanied, DimSeparated, DimVulnerability, DimDuplicates, DimElsewhere, DimTransmission}
 
 // Monthly reports whether cells of dim are also kept per month.
 func Monthly(dim string) bool { return slices.Contains(MonthlyDims, dim) }

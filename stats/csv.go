@@ -30,7 +30,7 @@ func (f *Figures) WriteCSV(w io.Writer) error {
 		name string
 		cs   Counts
 	}{
-		{"by_nationality", f.ByNationality}, {"by_sex", f.BySex}, {"by_age_group", f.ByAgeGroup},
+		{"by_nationality", f.ByNationality}, {"by_sex", f.BySex}, {"by_age_group", f.ByAgeGroup}, {"by_age_and_sex", f.ByAgeAndSex},
 		{"by_category", f.ByCategory}, {"by_station", f.ByStation},
 		{"unaccompanied_children", f.UnaccompaniedChildren}, {"separated_children", f.SeparatedChildren},
 		{"by_vulnerability", f.ByVulnerability},

@@ -146,6 +146,7 @@ type Figures struct {
 	ByNationality         Counts       `json:"by_nationality"`
 	BySex                 Counts       `json:"by_sex"`
 	ByAgeGroup            Counts       `json:"by_age_group"`
+	ByAgeAndSex           Counts       `json:"by_age_and_sex"` // code AgeSexCode: "18-34/F"
 	ByCategory            Counts       `json:"by_category"`
 	ByStation             Counts       `json:"by_station"`
 	UnaccompaniedChildren Counts       `json:"unaccompanied_children"`
@@ -237,6 +238,8 @@ func compute(ctx context.Context, q Query, scan Scan) (*Figures, error) {
 			f.BySex[c.Code] += n
 		case DimAge:
 			f.ByAgeGroup[c.Code] += n
+		case DimAgeSex:
+			f.ByAgeAndSex[c.Code] += n
 		case DimUnaccompanied:
 			f.UnaccompaniedChildren[c.Code] += n
 		case DimSeparated:
@@ -295,7 +298,7 @@ func compute(ctx context.Context, q Query, scan Scan) (*Figures, error) {
 func New(q Query) *Figures {
 	f := &Figures{
 		From: q.FromDay(), To: q.ToDay(), By: q.By, Station: q.Station, Category: q.Category,
-		ByNationality: Counts{}, BySex: Counts{}, ByAgeGroup: Counts{}, ByCategory: Counts{}, ByStation: Counts{},
+		ByNationality: Counts{}, BySex: Counts{}, ByAgeGroup: Counts{}, ByAgeAndSex: Counts{}, ByCategory: Counts{}, ByStation: Counts{},
 		UnaccompaniedChildren: Counts{}, SeparatedChildren: Counts{}, ByVulnerability: Counts{},
 		Series: []Point{},
 	}

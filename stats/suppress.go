@@ -101,6 +101,7 @@ func (f *Figures) Suppress() {
 	for _, cs := range []Counts{f.ByNationality, f.BySex, f.ByAgeGroup, f.ByCategory, f.ByStation} {
 		ok = tableCounts(cs, f.Total) && ok
 	}
+	f.suppressAgeSex()
 	if !ok && !f.Total.Hidden() {
 		// A total given away a cell: withhold it, and with it every
 		// constraint; cells stay as Table left them.
