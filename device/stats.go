@@ -101,12 +101,27 @@ func (s *Session) recount(tx *store.Tx, r *registry.Record) error {
 // countBatch is how many uncounted records one transaction counts.
 const countBatch = 2000
 
-// countUncounted counts the records saved before the aggregate existed.
+// countedAll is the stat_facts row that says every record saved before
+// the aggregate existed has been counted: every save counts its records
+// in its own transaction, so one pass is enough. Registration IDs never
+// start with "~".
+const countedAll = "~all-counted"
+
+// countUncounted counts the records saved before the aggregate existed,
+// once.
 func (s *Session) countUncounted() error {
+	if _, err := s.d.st.StatFact(countedAll); err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	for {
 		rows, err := s.d.st.Uncounted(countBatch)
-		if err != nil || len(rows) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(rows) == 0 {
+			return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+				return tx.PutCounted([]store.Counted{{Record: countedAll, Fact: []byte{1}}})
+			})
 		}
 		cs := make([]store.Counted, 0, len(rows))
 		for _, row := range rows {

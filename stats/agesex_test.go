@@ -18,18 +18,11 @@ func TestAgeSexCells(t *testing.T) {
 		{Day: "2026-01-06", Station: "S1", Category: "irregular_crossing", Nationality: "AFG", Sex: "M", Age: Age18to34},
 		{Day: "2026-01-07", Station: "S1", Category: "irregular_crossing", Nationality: "SYR", Sex: "M", Age: Age0to4},
 	}
-	scan := func(_ context.Context, flt Filter, fn func(Cell) error) error {
-		for _, f := range facts {
-			for _, c := range f.Cells() {
-				if c.Day >= flt.From && c.Day <= flt.To {
-					if err := fn(c); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		return nil
+	var cells []Cell
+	for _, f := range facts {
+		cells = append(cells, f.Cells()...)
 	}
+	scan := fakeScan(cells)
 	f, err := Compute(context.Background(), q, scan)
 	if err != nil {
 		t.Fatal(err)

@@ -45,6 +45,17 @@ func (t *Tx) RecordFact(id string) ([]byte, error) {
 	return b, err
 }
 
+// StatFact reads a record's sealed fact outside a transaction;
+// ErrNotFound when it was not counted yet.
+func (s *Store) StatFact(id string) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRow("SELECT fact FROM stat_facts WHERE record = ?", id).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, err
+}
+
 // PutCounted writes records' facts and adds their cells to the aggregate,
 // the cells of all of them added up first (one write per row touched).
 func (t *Tx) PutCounted(cs []Counted) error {

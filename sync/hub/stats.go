@@ -16,7 +16,7 @@ import (
 
 // The hub counts as events arrive. Events are sealed under the records
 // key, which the hub holds in memory whenever it serves or imports (it is
-// opened with the operator's passphrase), so storeChunk counts the
+// opened with the operator's passphrase), so Hub.store counts the
 // records its events touch in the same transaction that stores them:
 // each record is folded from its events, its fact (stats.Fact, sealed
 // under the records key) replaces the one it was counted with, and the
@@ -174,14 +174,12 @@ func (h *Hub) catchUp(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		h.writeMu.Lock()
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			if len(ids) == 0 {
 				return tx.PutCounted([]hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
 			}
 			return h.countRecords(ctx, tx, ids)
 		})
-		h.writeMu.Unlock()
 		if err != nil || len(ids) == 0 {
 			return err
 		}

@@ -49,21 +49,21 @@ func TestStatsKnownCounts(t *testing.T) {
 	for i, p := range people2 {
 		evs2 = append(evs2, eventAt(t, b, uint64(i+1), fmt.Sprintf("BIH-B000-0000-%04d", i), registry.OpRegister, day2, &registry.Change{Fields: registry.FieldsOf(p)}))
 	}
-	if _, err := h.storeChunk(ctx, "", accepted(evs1...), day1.Add(2*time.Hour)); err != nil {
+	if _, err := h.store(ctx, accepted(evs1...), day1.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.storeChunk(ctx, "", accepted(evs2...), day2.Add(80*time.Hour)); err != nil {
+	if _, err := h.store(ctx, accepted(evs2...), day2.Add(80*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
 	// The same events again: duplicates, counted once.
-	if _, err := h.storeChunk(ctx, "", accepted(evs1...), day2); err != nil {
+	if _, err := h.store(ctx, accepted(evs1...), day2); err != nil {
 		t.Fatal(err)
 	}
 	// An amendment: the first person's nationality corrected.
 	old := people1[0].Nationalities[0]
 	fix := &registry.Change{Fields: map[string]json.RawMessage{"nationalities": json.RawMessage(`["ERI"]`)}, Reason: "corrected", Prev: map[string]registry.EventID{"nationalities": evs1[0].ID()}}
 	am := eventAt(t, a, 31, evs1[0].Record, registry.OpAmend, day2, fix)
-	if _, err := h.storeChunk(ctx, "", accepted(am), day2); err != nil {
+	if _, err := h.store(ctx, accepted(am), day2); err != nil {
 		t.Fatal(err)
 	}
 	want.Nationality[old]--

@@ -25,51 +25,47 @@ func runOperator(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	sub := args[0]
-	var c common
-	fs := flags("operator "+sub, stderr, &c)
-	name := fs.String("name", "", "the analyst's account name: letters, digits, . _ - @ (add, remove)")
-	newPass := fs.String("new-passphrase-file", "", fmt.Sprintf("file holding the analyst's passphrase, at least %d bytes (add; asked on the terminal when absent)", hub.MinOperatorPassphrase))
-	fs.StringVar(&c.kdf, "kdf", "default", "Argon2id cost of the analyst's passphrase hash: default (64 MiB) or low (tests)")
-	if rc := parse(fs, args[1:], &c); rc >= 0 {
+	r := newRun("operator "+sub, stdout, stderr)
+	name := r.fs.String("name", "", "the analyst's account name: letters, digits, . _ - @ (add, remove)")
+	newPass := r.fs.String("new-passphrase-file", "", fmt.Sprintf("file holding the analyst's passphrase, at least %d bytes (add; asked on the terminal when absent)", hub.MinOperatorPassphrase))
+	r.kdfFlag("Argon2id cost of the analyst's passphrase hash: default (64 MiB) or low (tests)")
+	if rc := r.parse(args[1:], 0, ""); rc >= 0 {
 		return rc
 	}
 	if sub != "list" && *name == "" {
-		fmt.Fprintf(stderr, "reghub operator %s: --name is required\n", sub)
-		return 2
+		return r.usage("--name is required")
 	}
 	if sub == "add" {
 		// Checked before the hub's passphrase is asked.
 		if err := hub.ValidOperatorName(*name); err != nil {
-			return fail(stderr, "operator add", err)
+			return r.fail(err)
 		}
 	}
-	ctx, stop := interruptible()
-	defer stop()
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "operator "+sub, err)
+		return r.fail(err)
 	}
-	defer h.Close()
 	switch sub {
 	case "add":
 		pass, err := analystPassphrase(*newPass, *name, stderr)
 		if err != nil {
-			return fail(stderr, "operator add", err)
+			return r.fail(err)
 		}
 		defer clear(pass)
 		if err := h.AddOperator(ctx, *name, pass); err != nil {
-			return fail(stderr, "operator add", err)
+			return r.fail(err)
 		}
 		fmt.Fprintf(stdout, "dashboard account %s added; it logs in at reghub serve --dashboard\n", *name)
 	case "remove":
 		if err := h.RemoveOperator(ctx, *name); err != nil {
-			return fail(stderr, "operator remove", err)
+			return r.fail(err)
 		}
 		fmt.Fprintf(stdout, "dashboard account %s removed; its sessions end at their next request\n", *name)
 	case "list":
 		ops, err := h.Operators(ctx)
 		if err != nil {
-			return fail(stderr, "operator list", err)
+			return r.fail(err)
 		}
 		for _, o := range ops {
 			state := ""

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,10 +13,8 @@ import (
 // (or, with --suppress, with the "<5" rule applied, for publishing), a
 // region's per-country figures and movement matrix, always suppressed.
 func runStats(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := interruptible()
-	defer stop()
-	var c common
-	fs := flags("stats", stderr, &c)
+	r := newRun("stats", stdout, stderr)
+	fs := r.fs
 	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (required)")
 	to := fs.String("to", "", "last day of the period, YYYY-MM-DD, included (required)")
 	by := fs.String("by", "week", "unit of the series: day, week (ISO 8601) or month")
@@ -26,13 +23,12 @@ func runStats(args []string, stdout, stderr io.Writer) int {
 	category := fs.String("category", "", "only this category's registrations (country hub), as in register --json")
 	top := fs.Int("top", stats.DefaultTop, "nationalities named before \"other\"")
 	suppress := fs.Bool("suppress", false, "apply the \"<5\" rule (country hub; a region always does): for figures that leave the hub")
-	if rc := parse(fs, args, &c); rc >= 0 {
+	if rc := r.parse(args, 0, ""); rc >= 0 {
 		return rc
 	}
 	// Refuse bad input before unlocking anything.
 	if *from == "" || *to == "" {
-		fmt.Fprintln(stderr, "reghub stats: --from and --to are required (YYYY-MM-DD)")
-		return 2
+		return r.usage("--from and --to are required (YYYY-MM-DD)")
 	}
 	q, err := stats.NewQuery(*from, *to, *by)
 	if err == nil {
@@ -43,47 +39,39 @@ func runStats(args []string, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("%w: --format %q: use json or csv", stats.ErrBadQuery, *format)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "reghub stats: %v\n", err)
-		return 2
+		return r.usage(err.Error())
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "stats", err)
+		return r.fail(err)
 	}
-	defer h.Close()
+	type writer interface {
+		WriteJSON(io.Writer) error
+		WriteCSV(io.Writer) error
+	}
+	var out writer
 	if h.IsRegion() {
-		r, err := h.RegionStats(ctx, q)
-		if err != nil {
-			return fail(stderr, "stats", err)
+		out, err = h.RegionStats(ctx, q)
+	} else {
+		var f *stats.Figures
+		if f, err = h.Stats(ctx, q); err == nil {
+			if *suppress {
+				f.Suppress()
+			}
+			out = f
 		}
-		if *format == "csv" {
-			err = r.WriteCSV(stdout)
-		} else {
-			err = r.WriteJSON(stdout)
-		}
-		if err != nil {
-			return fail(stderr, "stats", err)
-		}
-		return 0
-	}
-	f, err := h.Stats(ctx, q)
-	if errors.Is(err, stats.ErrBadQuery) {
-		fmt.Fprintf(stderr, "reghub stats: %v\n", err)
-		return 2
 	}
 	if err != nil {
-		return fail(stderr, "stats", err)
-	}
-	if *suppress {
-		f.Suppress()
+		return r.fail(err)
 	}
 	if *format == "csv" {
-		err = f.WriteCSV(stdout)
+		err = out.WriteCSV(stdout)
 	} else {
-		err = f.WriteJSON(stdout)
+		err = out.WriteJSON(stdout)
 	}
 	if err != nil {
-		return fail(stderr, "stats", err)
+		return r.fail(err)
 	}
 	return 0
 }
