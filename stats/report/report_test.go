@@ -123,3 +123,14 @@ func TestReportEmptyPeriod(t *testing.T) {
 		t.Fatal("no figures accepted")
 	}
 }
+
+// BenchmarkReport: one weekly report, four charts and the tables.
+func BenchmarkReport(b *testing.B) {
+	f := weekFigures()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := Write(&buf, f, Info{Country: "BIH", Generated: time.Now()}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
