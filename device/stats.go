@@ -68,34 +68,66 @@ func (s *Session) counted(r *registry.Record) (store.Counted, error) {
 }
 
 // recount replaces, inside tx, what r was counted with by what it is
-// counted with now.
+// counted with now. A "registered elsewhere" hit counted before stays:
+// it is a fact of the answer, not of the record.
 func (s *Session) recount(tx *store.Tx, r *registry.Record) error {
-	c, err := s.counted(r)
+	old, err := s.countedFact(tx, r.ID)
 	if err != nil {
 		return err
 	}
 	now := s.fact(r)
-	var old *stats.Fact
-	sealed, err := tx.RecordFact(r.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return err
-	default:
-		b, err := seal.Open(s.k.master, sealed, seal.AD("stats", "fact", r.ID))
-		if err != nil {
-			return fmt.Errorf("record %s: counted fact: %w", r.ID, err)
-		}
-		old = new(stats.Fact)
-		if err := json.Unmarshal(b, old); err != nil {
-			return fmt.Errorf("record %s: counted fact malformed: %w", r.ID, err)
-		}
+	if old != nil {
+		now.ElsewhereDay = old.ElsewhereDay
 	}
-	c.Cells = stats.Delta(old, &now)
-	if old != nil && len(c.Cells) == 0 {
+	return s.putFact(tx, r.ID, old, &now)
+}
+
+// countedFact opens the fact record id was counted with; nil when it was
+// not counted yet.
+func (s *Session) countedFact(tx *store.Tx, id string) (*stats.Fact, error) {
+	sealed, err := tx.RecordFact(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := seal.Open(s.k.master, sealed, seal.AD("stats", "fact", id))
+	if err != nil {
+		return nil, fmt.Errorf("record %s: counted fact: %w", id, err)
+	}
+	f := new(stats.Fact)
+	if err := json.Unmarshal(b, f); err != nil {
+		return nil, fmt.Errorf("record %s: counted fact malformed: %w", id, err)
+	}
+	return f, nil
+}
+
+// putFact seals now as record id's fact and applies the difference from
+// old (nil: not counted yet).
+func (s *Session) putFact(tx *store.Tx, id string, old, now *stats.Fact) error {
+	cells := stats.Delta(old, now)
+	if old != nil && len(cells) == 0 {
 		return nil
 	}
-	return tx.PutCounted([]store.Counted{c})
+	b, _ := json.Marshal(now)
+	sealed, err := seal.Seal(s.k.master, b, seal.AD("stats", "fact", id))
+	if err != nil {
+		return err
+	}
+	return tx.PutCounted([]store.Counted{{Record: id, Fact: sealed, Cells: cells}})
+}
+
+// countHit counts, inside tx, the first "registered elsewhere" hit answered
+// for record id, on day. Called with the session's keys held.
+func (s *Session) countHit(tx *store.Tx, id, day string) error {
+	old, err := s.countedFact(tx, id)
+	if err != nil || old == nil || old.ElsewhereDay != "" {
+		return err
+	}
+	now := *old
+	now.ElsewhereDay = day
+	return s.putFact(tx, id, old, &now)
 }
 
 // countBatch is how many uncounted records one transaction counts.
