@@ -96,6 +96,8 @@ type Change struct {
 	By string `json:"by,omitempty"`
 	// Link is set for OpLink.
 	Link *Link `json:"link,omitempty"`
+	// Stay is set for the occupancy operations (registry/centre.go).
+	Stay *Occupancy `json:"stay,omitempty"`
 }
 
 // Link records an officer's decision about two registrations.
