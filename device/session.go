@@ -207,7 +207,13 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 	if err != nil {
 		return err
 	}
-	return tx.PutRecord(row, tokens, fresh)
+	if err := tx.PutRecord(row, tokens, fresh); err != nil {
+		return err
+	}
+	if r.Stay != nil {
+		return s.putStay(tx, r.ID, r.Stay) // the occupancy projection (device/centres.go)
+	}
+	return nil
 }
 
 // projection seals a folded record's state and list summary and computes its

@@ -254,11 +254,25 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	if err != nil {
 		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
 	}
+	newCentres, err := s.d.newerCentres(rep.Centres, root)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent a list of reception centres that does not verify"}
+	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if newContacts != nil {
 			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
 				return err
 			}
+		}
+		if newCentres != nil {
+			if err := tx.PutMeta(metaCentres, newCentres); err != nil {
+				return err
+			}
+		}
+		// What the hub holds of the centres' occupancy arrives in this
+		// exchange: the capacity view is as fresh as it from now on.
+		if err := s.d.putCentresKnown(tx); err != nil {
+			return err
 		}
 		for _, raw := range rep.Credentials {
 			c, err := trust.UnmarshalCredential(raw)
@@ -639,6 +653,11 @@ func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
 				if err := tx.MarkConflict(id, p.conflicts); err != nil {
 					return err
 				}
+				if p.stay != nil {
+					if err := s.putStay(tx, id, p.stay); err != nil {
+						return err
+					}
+				}
 				continue
 			}
 			r, err := s.foldTx(tx, id)
@@ -817,6 +836,7 @@ type preparedRecord struct {
 	row       store.RecordRow
 	tokens    [][]byte
 	conflicts bool
+	stay      *registry.Stay // the record's stay, for the occupancy projection
 	err       error
 }
 
@@ -872,6 +892,7 @@ func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*prepa
 					continue
 				}
 				p.conflicts = len(r.Conflicts) > 0
+				p.stay = r.Stay
 				p.row, p.tokens, p.err = s.projection(r)
 			}
 		}(w)

@@ -213,6 +213,9 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
+	// 8: the occupancy projection: sealed stays, counts per centre and
+	// section (store/occupancy.go).
+	migrationOccupancy,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -70,6 +70,7 @@ const (
 	MaxCredentials     = 10_000                      // devices in a deployment
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
 	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
+	MaxCentresBytes    = trust.MaxCentresSize        // the authority's reception centres
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
 	MaxBundleBytes     = 8 << 30                     // plaintext of one bundle
@@ -85,6 +86,7 @@ const (
 	frameCredential    = 'C'
 	frameRevocations   = 'R'
 	frameContacts      = 'N'
+	frameCentres       = 'A'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
 )
@@ -178,6 +180,7 @@ type Writer struct {
 	sign   Signer
 	state  int  // 0 trust frames, 1 events, 2 closed
 	nc     bool // the contacts frame was written
+	na     bool // the centres frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
@@ -251,6 +254,21 @@ func (w *Writer) Contacts(raw []byte) error {
 	}
 	w.nc = true
 	w.frame(frameContacts, raw)
+	return w.err
+}
+
+// Centres adds the authority's signed list of reception centres
+// (trust.Centres), once, before the revocation list and events. A bundle
+// without it is read as before.
+func (w *Writer) Centres(raw []byte) error {
+	if w.state != 0 || w.na {
+		return errors.New("bundle: the centres go once, before the revocation list and events")
+	}
+	if len(raw) > MaxCentresBytes {
+		return fmt.Errorf("bundle: %w: centres", ErrTooLarge)
+	}
+	w.na = true
+	w.frame(frameCentres, raw)
 	return w.err
 }
 
@@ -336,6 +354,7 @@ type Bundle struct {
 	creds       [][]byte
 	revocations []byte
 	contacts    []byte
+	centres     []byte
 	events      int
 	chunks      [][sha256.Size]byte
 	sum         []byte
@@ -399,6 +418,10 @@ func (b *Bundle) Revocations() []byte { return b.revocations }
 // Contacts is the notice contacts frame (raw CBOR, not yet verified against
 // the authority's root), or nil.
 func (b *Bundle) Contacts() []byte { return b.contacts }
+
+// Centres is the reception centres frame (raw CBOR, not yet verified
+// against the authority's root), or nil.
+func (b *Bundle) Centres() []byte { return b.centres }
 
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
@@ -485,6 +508,7 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		stage    = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
 		creds    = 0
 		contacts = false
+		centres  = false
 		events   = 0
 		chunk    []*registry.Event
 		chunkH   = sha256.New()
@@ -539,6 +563,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: frames out of order", ErrMalformed)
 			}
 			contacts = true
+		case frameCentres:
+			max = MaxCentresBytes
+			if stage != 1 || centres {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			centres = true
 		case frameRevocations:
 			max = MaxRevocationBytes
 			if stage != 1 {
@@ -599,6 +629,10 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameContacts:
 			if first {
 				b.contacts = bytes.Clone(body)
+			}
+		case frameCentres:
+			if first {
+				b.centres = bytes.Clone(body)
 			}
 		case frameEvent:
 			if len(chunk) > 0 && (len(chunk) >= ChunkEvents || chunkSz+len(body) > ChunkBytes) {

@@ -119,6 +119,7 @@ type HelloReply struct {
 	Credentials [][]byte `json:"credentials"` // the deployment's device credentials (CBOR)
 	Revocations []byte   `json:"revocations,omitempty"`
 	Contacts    []byte   `json:"contacts,omitempty"` // CBOR trust.Contacts, signed by the authority
+	Centres     []byte   `json:"centres,omitempty"`  // CBOR trust.Centres, signed by the authority
 	Time        int64    `json:"time"`               // hub clock, Unix milliseconds
 }
 
