@@ -89,9 +89,12 @@ func TestReferCheckInOut(t *testing.T) {
 			_, err := s.Refer([]string{childID}, "BIH-TEST-FAM", ReferralOptions{Section: "attic"})
 			return err
 		},
-		"unknown ID":  func() error { _, err := s.Refer([]string{"BIH-0000-0000-0000"}, "BIH-TEST-FAM", ReferralOptions{}); return err },
-		"not an ID":   func() error { _, err := s.Refer([]string{"nobody"}, "BIH-TEST-FAM", ReferralOptions{}); return err },
-		"no beds fit": func() error { _, err := s.Refer([]string{childID}, "BIH-TEST-MEN", ReferralOptions{}); return err },
+		"unknown ID": func() error {
+			_, err := s.Refer([]string{"BIH-0000-0000-0000"}, "BIH-TEST-FAM", ReferralOptions{})
+			return err
+		},
+		"not an ID":          func() error { _, err := s.Refer([]string{"nobody"}, "BIH-TEST-FAM", ReferralOptions{}); return err },
+		"no beds fit":        func() error { _, err := s.Refer([]string{childID}, "BIH-TEST-MEN", ReferralOptions{}); return err },
 		"checkout of nobody": func() error { return s.CheckOut(childID, registry.LeftCentre) },
 		"bad reason":         func() error { return s.CheckOut(childID, "vanished") },
 	} {
