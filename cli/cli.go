@@ -56,6 +56,14 @@ var commands = map[string]command{
 	"bundle":     {"bundle export|import: carry events to and from the hub on a USB stick", cmdBundle},
 	"notice":     {"the information notice in the person's language: text, PNG or A4 PDF (blank, or for one registration)", cmdNotice},
 	"contacts":   {"show the notice contacts (controller, DPO, supervisory authority); standalone: --set them", cmdContacts},
+	"centre":     {"centre add|set: a reception centre and its beds per section (standalone; enrolled devices get them from the hub)", cmdCentre},
+	"centres":    {"the reception centres: beds, residents, referrals and free places per section, as last known here", cmdCentres},
+	"refer":      {"refer people (a family together) to a reception centre whose section fits them", cmdRefer},
+	"transfer":   {"move residents on to another reception centre", cmdTransfer},
+	"checkin":    {"check a person in at a reception centre, by registration ID or receipt text", cmdCheckIn},
+	"absent":     {"record that a resident is temporarily away (the bed is held)", cmdAbsent},
+	"checkout":   {"check a resident out (or close a referral that never arrived), with the reason", cmdCheckOut},
+	"residents":  {"who a reception centre expects and houses, with who did not arrive or is absent too long", cmdResidents},
 	"elsewhere":  {"ask the regional joint database whether a record's person was registered in another country", cmdElsewhere},
 }
 
