@@ -99,10 +99,45 @@ type Stay struct {
 // a resident, or an absent resident whose bed is held.
 func (s *Stay) Open() bool { return s != nil && s.State != StayLeft }
 
+// StayEvent is an occupancy event without the rest of its record: what a
+// stay is folded from where the record's other events are not at hand (the
+// hub keeps these, sealed, per record).
+type StayEvent struct {
+	Event EventID   `json:"event"`
+	HLC   HLC       `json:"hlc"`
+	Op    string    `json:"op"`
+	Stay  Occupancy `json:"stay"`
+}
+
+// FoldStay folds occupancy events, given in any order (repeats ignored), to
+// the stay Fold gives the record that holds them; nil when there are none.
+func FoldStay(evs []StayEvent) *Stay {
+	sorted := slices.Clone(evs)
+	slices.SortFunc(sorted, func(a, b StayEvent) int {
+		x := &Event{HLC: a.HLC, Origin: a.Event.Origin, Epoch: a.Event.Epoch, Seq: a.Event.Seq}
+		y := &Event{HLC: b.HLC, Origin: b.Event.Origin, Epoch: b.Event.Epoch, Seq: b.Event.Seq}
+		switch {
+		case Less(x, y):
+			return -1
+		case Less(y, x):
+			return 1
+		}
+		return 0
+	})
+	var st *Stay
+	for i, e := range sorted {
+		if i > 0 && sorted[i-1].Event == e.Event {
+			continue
+		}
+		st = applyStay(st, e.Event, e.HLC, e.Op, &e.Stay)
+	}
+	return st
+}
+
 // applyStay folds one occupancy event into the stay (nil: none yet).
-func applyStay(cur *Stay, e *Event, o *Occupancy) *Stay {
-	next := &Stay{Centre: o.Centre, Section: o.Section, Since: e.HLC, Group: o.Group, Event: e.ID()}
-	switch e.Op {
+func applyStay(cur *Stay, id EventID, at HLC, op string, o *Occupancy) *Stay {
+	next := &Stay{Centre: o.Centre, Section: o.Section, Since: at, Group: o.Group, Event: id}
+	switch op {
 	case OpRefer, OpTransfer:
 		next.State = StayReferred
 	case OpCheckIn:

@@ -121,3 +121,32 @@ func TestCheckOccupancyEvent(t *testing.T) {
 		}
 	}
 }
+
+// FoldStay, from occupancy events alone in any order, gives the stay the
+// record's fold gives.
+func TestFoldStayAgreesWithFold(t *testing.T) {
+	k, _ := seal.NewKey()
+	_, priv, _ := ed25519.GenerateKey(nil)
+	b := &builder{k, priv}
+	evs := []Opened{
+		b.event("A", 1, 100, OpRegister, &Change{Fields: FieldsOf(validPerson())}),
+		b.event("A", 2, 200, OpRefer, &Change{Stay: &Occupancy{Centre: "BIH-ONE", Section: SectionFamilies}}),
+		b.event("B", 1, 300, OpCheckIn, &Change{Stay: &Occupancy{Centre: "BIH-ONE", Section: SectionFamilies}}),
+		b.event("C", 1, 300, OpAbsent, &Change{Stay: &Occupancy{Centre: "BIH-ONE"}}),
+	}
+	r, err := Fold("R1", evs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var se []StayEvent
+	for _, o := range []Opened{evs[3], evs[1], evs[2], evs[3]} {
+		se = append(se, StayEvent{Event: o.Event.ID(), HLC: o.Event.HLC, Op: o.Event.Op, Stay: *o.Change.Stay})
+	}
+	got := FoldStay(se)
+	if got == nil || got.State != r.Stay.State || got.Event != r.Stay.Event || got.Centre != r.Stay.Centre {
+		t.Fatalf("FoldStay %+v, Fold %+v", got, r.Stay)
+	}
+	if FoldStay(nil) != nil {
+		t.Error("a stay from nothing")
+	}
+}

@@ -124,7 +124,7 @@ func Fold(id string, evs []Opened) (*Record, error) {
 			if c.Stay == nil {
 				return nil, fmt.Errorf("fold %s: occupancy event %s without its centre", id, e.ID())
 			}
-			r.Stay = applyStay(r.Stay, e, c.Stay)
+			r.Stay = applyStay(r.Stay, e.ID(), e.HLC, e.Op, c.Stay)
 		default:
 			return nil, fmt.Errorf("fold %s: unknown operation %q", id, e.Op)
 		}

@@ -70,6 +70,37 @@ func (t *Tx) AddOccupancy(centre, section string, residents, referred, absent in
 	return nil
 }
 
+// PutOccupancy sets the counts of a centre's section (copying a hub).
+func (t *Tx) PutOccupancy(r OccupancyRow) error {
+	_, err := t.tx.Exec(`INSERT OR REPLACE INTO occupancy(centre, section, residents, referred, absent, as_of) VALUES(?, ?, ?, ?, ?, ?)`,
+		r.Centre, r.Section, r.Residents, r.Referred, r.Absent, r.AsOf)
+	if err != nil {
+		return fmt.Errorf("store: occupancy: %w", err)
+	}
+	return nil
+}
+
+// Stays calls fn for every stay, in record order.
+func (s *Store) Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT record, open, state FROM stays ORDER BY record")
+	if err != nil {
+		return fmt.Errorf("store: stays: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var open bool
+		var b []byte
+		if err := rows.Scan(&id, &open, &b); err != nil {
+			return fmt.Errorf("store: stays: %w", err)
+		}
+		if err := fn(id, open, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // Occupancy lists the counts of every centre's sections.
 func (s *Store) Occupancy() ([]OccupancyRow, error) {
 	rows, err := s.db.Query("SELECT centre, section, residents, referred, absent, as_of FROM occupancy ORDER BY centre, section")

@@ -11,7 +11,7 @@ import (
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -163,6 +163,29 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 		}
 		rep.Holes += len(holes)
 	}
+	// The occupancy projection: each person's sealed stay and the counts.
+	err = from.Stays(ctx, func(record string, open bool, state []byte) error {
+		rep.Stays++
+		return to.Update(ctx, func(tx Tx) error { return tx.PutStay(record, open, state) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy the stays: %w", err)
+	}
+	occ, err := from.Occupancy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = to.Update(ctx, func(tx Tx) error {
+		for _, r := range occ {
+			if err := tx.PutOccupancy(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy the occupancy counts: %w", err)
+	}
 	err = from.Entries(ctx, func(country string, e Entry, updated time.Time) error {
 		rep.Entries++
 		return to.Update(ctx, func(tx Tx) error { return tx.PutEntry(country, e, updated) })
@@ -197,6 +220,19 @@ func Verify(ctx context.Context, from, to Store) error {
 		{"credentials", func(s Store) (int, error) { c, err := s.Credentials(ctx); return len(c), err }},
 		{"quarantined events", func(s Store) (int, error) { q, err := s.Quarantined(ctx); return len(q), err }},
 		{"remarks", func(s Store) (int, error) { f, err := s.Flags(ctx); return len(f), err }},
+		{"stays", func(s Store) (int, error) {
+			n := 0
+			err := s.Stays(ctx, func(string, bool, []byte) error { n++; return nil })
+			return n, err
+		}},
+		{"occupancy counts", func(s Store) (int, error) {
+			rows, err := s.Occupancy(ctx)
+			n := 0
+			for _, r := range rows {
+				n += r.Residents + r.Referred + r.Absent
+			}
+			return n, err
+		}},
 		{"regional entries", func(s Store) (int, error) {
 			n := 0
 			err := s.Entries(ctx, func(string, Entry, time.Time) error { n++; return nil })

@@ -101,6 +101,13 @@ type Store interface {
 	PushedRecords(ctx context.Context) ([]Pushed, error)
 	// Entries (region) calls fn for every record held of every country.
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
+
+	// Occupancy lists the counts of every reception centre's sections, by
+	// centre and section (the capacity view: figures, not personal data).
+	Occupancy(ctx context.Context) ([]OccupancyRow, error)
+	// Stays calls fn for every person's sealed stay, in record order
+	// (migrate copies them).
+	Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error
 }
 
 // Tx is a write transaction of a Store.
@@ -150,6 +157,30 @@ type Tx interface {
 	ForgetPushed() error
 	// MarkPushed (country hub) records what was acknowledged of a record.
 	MarkPushed(p Pushed) error
+
+	// Stay reads a person's sealed stay and, on PostgreSQL, locks it until
+	// the transaction ends, so two servers taking events of one person at
+	// once count them once; ErrNotFound when the person has none.
+	Stay(record string) ([]byte, error)
+	// PutStay writes a person's sealed stay and whether it holds a place.
+	PutStay(record string, open bool, state []byte) error
+	// DeleteStay forgets a person's stay (erasure); nothing happens when
+	// there is none.
+	DeleteStay(record string) error
+	// AddOccupancy adds d's counts to its centre's section (creating the
+	// row) and keeps the later of the two AsOf.
+	AddOccupancy(d OccupancyRow) error
+	// PutOccupancy sets a section's counts (migrate copies them).
+	PutOccupancy(r OccupancyRow) error
+}
+
+// OccupancyRow is the counts of one reception centre's section: people
+// checked in (absent ones included), open referrals, residents absent now,
+// and when the hub last took an event there.
+type OccupancyRow struct {
+	Centre, Section             string
+	Residents, Referred, Absent int
+	AsOf                        time.Time
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.
