@@ -345,6 +345,9 @@ func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, n
 		if err != nil {
 			return err
 		}
+		if err := h.takeStays(tx, good, stored, now); err != nil {
+			return err
+		}
 		for i, e := range good {
 			if stored[i] {
 				rep.Accepted++
@@ -481,6 +484,11 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	}
 	if nc, err := h.st.GetMeta(ctx, metaContacts); err == nil {
 		if err := bw.Contacts(nc); err != nil {
+			return nil, err
+		}
+	}
+	if cs, err := h.st.GetMeta(ctx, metaCentres); err == nil {
+		if err := bw.Centres(cs); err != nil {
 			return nil, err
 		}
 	}

@@ -279,6 +279,7 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	}
 	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
 	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
+	rep.Centres, _ = h.st.GetMeta(r.Context(), metaCentres)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }
