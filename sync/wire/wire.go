@@ -231,7 +231,7 @@ func DecodeEvent(b []byte) (*registry.Event, error) {
 	switch {
 	case !validID(e.Origin, MaxIDLen), !validID(e.Officer, MaxIDLen), !validID(e.Record, MaxRecordLen):
 		return nil, errors.New("event header malformed")
-	case e.Op != registry.OpRegister && e.Op != registry.OpAmend && e.Op != registry.OpLink:
+	case e.Op != registry.OpRegister && e.Op != registry.OpAmend && e.Op != registry.OpLink && !registry.IsOccupancyOp(e.Op):
 		return nil, errors.New("event operation unknown")
 	case e.Seq == 0 || e.Seq > 1<<62 || e.Epoch > 1<<63-1 || e.HLC > 1<<63-1:
 		return nil, errors.New("event numbering out of range")
