@@ -178,4 +178,34 @@ func TestReceptionCentres(t *testing.T) {
 	}
 	tablet.digest()
 	laptop.digest()
+
+	// Two devices offline refer two people to the last bed: neither is
+	// refused, and when their events meet every node shows the section
+	// over capacity by one.
+	for i, d := range []*devProc{tablet, laptop} {
+		f := filepath.Join(filepath.Dir(d.dir), "late.jsonl")
+		line := `{"family_name":"Fakelate","given_names":"Child ` + string(rune('A'+i)) + `","sex":"F","birth_date":"2012","category":"irregular_crossing","vulnerabilities":["unaccompanied_child"]}`
+		if err := os.WriteFile(f, []byte(line+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimSpace(must(t, "fieldreg", dev(d, "register", "--json", f)...))
+		must(t, "fieldreg", dev(d, "refer", "--centre", "BIH-TEST-FAM", "--section", "unaccompanied_children", id)...)
+	}
+	for _, d := range []*devProc{tablet, laptop, tablet} {
+		if code, out := d.sync(""); code != 0 {
+			t.Fatalf("sync: %s", out)
+		}
+	}
+	want["unaccompanied_children"] = reception.Section{Capacity: 2, Residents: 1, Referred: 2, Free: -1, Over: 1}
+	check("hub after the offline referrals", hubList())
+	for name, d := range map[string]*devProc{"tablet": tablet, "laptop": laptop} {
+		var v []reception.View
+		if err := json.Unmarshal([]byte(must(t, "fieldreg", dev(d, "centres", "--json")...)), &v); err != nil {
+			t.Fatal(err)
+		}
+		check(name+" after the offline referrals", v)
+	}
+	if out := must(t, "reghub", hubArgs("centre", "list")...); !strings.Contains(out, "over capacity by 1") {
+		t.Errorf("the table does not say it:\n%s", out)
+	}
 }
