@@ -118,6 +118,14 @@ func TestReferCheckInOut(t *testing.T) {
 	if ref.Section != "families" || len(ref.IDs) != 4 || ref.Free != 0 || ref.Address == "" {
 		t.Fatalf("family referral: %+v", ref)
 	}
+	rc, err := s.IssueReceipt(family[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := rc.Lines()
+	if last := lines[len(lines)-1]; last.Key != "centre" || last.Value != "Test Family Centre, 1 Test Street, Testgrad" || strings.Contains(rc.Text, "Test") {
+		t.Errorf("the receipt's centre line: %+v (the code must not hold it)", last)
+	}
 	if ref, err := s.Refer([]string{childID}, "BIH-TEST-FAM", ReferralOptions{}); err != nil || ref.Section != "unaccompanied_children" {
 		t.Fatalf("child referral: %+v %v", ref, err)
 	}
