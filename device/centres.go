@@ -713,3 +713,30 @@ func (s *Session) StayOf(id string) (*registry.Stay, *trust.Centre, error) {
 	}
 	return r.Stay, c, nil
 }
+
+// Offers lists the open centres with a section that fits the people ids
+// together (registry.Fit), best first (reception.Offers): what the
+// referral panel offers after a registration, with free places as last
+// known on this device.
+func (s *Session) Offers(ids []string) ([]reception.Offer, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	ids, err := canonIDs(ids)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]*registry.Person, 0, len(ids))
+	for _, id := range ids {
+		r, err := s.state(id)
+		if err != nil {
+			return nil, err
+		}
+		people = append(people, &r.Person)
+	}
+	views, err := s.d.capacity()
+	if err != nil {
+		return nil, err
+	}
+	return reception.Offers(views, registry.Fit(people, s.d.opts.Now())), nil
+}

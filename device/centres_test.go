@@ -257,3 +257,24 @@ func TestCentreSetRefused(t *testing.T) {
 		t.Error("a refused change changed the list")
 	}
 }
+
+func TestOffers(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	testCentres(t, s)
+	family := testFamily(t, s)
+	offers, err := s.Offers(family)
+	if err != nil || len(offers) != 1 || offers[0].View.Code != "BIH-TEST-FAM" || offers[0].Section != "families" || offers[0].Free != 4 {
+		t.Fatalf("family offers: %+v %v", offers, err)
+	}
+	man, _ := s.Register(testPerson("Testsingle", "Man"))
+	if offers, _ := s.Offers([]string{man}); len(offers) != 1 || offers[0].View.Code != "BIH-TEST-MEN" {
+		t.Errorf("single man offers: %+v", offers)
+	}
+	ill := testPerson("Testill", "Man")
+	ill.Vulnerabilities = []string{registry.VulnMedical}
+	illID, _ := s.Register(ill)
+	if offers, _ := s.Offers([]string{illID}); len(offers) != 2 || offers[0].Section != "vulnerable" {
+		t.Errorf("a vulnerable man is offered vulnerable first: %+v", offers)
+	}
+}
