@@ -122,8 +122,8 @@ func (v *referralView) row(o reception.Offer) fyne.CanvasObject {
 		"Free": u.freeText(o.Free), "Ago": u.knownAgo(o.View.AsOf)})
 	l := widget.NewLabel(what)
 	l.Wrapping = fyne.TextWrapWord
-	if o.Free <= 0 {
-		l.Importance = widget.WarningImportance
+	if o.Free < len(v.ids) {
+		l.Importance = widget.WarningImportance // no room for them all: shown, the officer decides
 	}
 	b := u.button(u.T("centre.refer"), theme.MailForwardIcon(), func() { v.refer(o) })
 	return container.NewBorder(nil, nil, nil, b, l)

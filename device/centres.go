@@ -184,7 +184,10 @@ func (d *Device) capacity() ([]reception.View, error) {
 			AsOf: time.UnixMilli(r.AsOf)}
 	}
 	var known time.Time
-	if b, err := d.st.GetMeta(metaCentresKnown); err == nil {
+	if d.info.Standalone {
+		// Its own authority: every event of its centres is made here.
+		known = d.opts.Now()
+	} else if b, err := d.st.GetMeta(metaCentresKnown); err == nil {
 		if ms, err := strconv.ParseInt(string(b), 10, 64); err == nil {
 			known = time.UnixMilli(ms)
 		}
@@ -738,5 +741,5 @@ func (s *Session) Offers(ids []string) ([]reception.Offer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return reception.Offers(views, registry.Fit(people, s.d.opts.Now())), nil
+	return reception.Offers(views, registry.Fit(people, s.d.opts.Now()), len(ids)), nil
 }

@@ -159,20 +159,21 @@ func Views(cs *trust.Centres, counts []Count, known time.Time) []View {
 	return out
 }
 
-// Offer lists the centres open to referral where one of the sections that
-// fit (in the order they are offered) has a bed, with that section: the
-// first fitting section with a free place, or, when none has, the first
-// fitting section the centre has at all (the officer sees it is full).
+// Offer is a centre open to referral with a section that fits, and the
+// free places of that section as last known.
 type Offer struct {
 	View    View
 	Section string
-	Free    int // free places in Section (may be negative: over capacity)
+	Free    int // free places in Section (negative: over capacity)
 }
 
-// Offers returns the offers for people who fit sections fit, best first:
-// centres with a free place in the first fitting section, then the others,
-// each group by most free places. Closed and full centres are left out.
-func Offers(views []View, fit []string) []Offer {
+// Offers returns, for n people who fit sections fit (in the order they are
+// offered), each open centre with one of those sections: the first fitting
+// section with room for all n, else the first with beds at all (the
+// officer sees there is no room). Centres with room come first, then by
+// the order of fit, then by most free places. Closed centres and centres
+// full by decision are left out.
+func Offers(views []View, fit []string, n int) []Offer {
 	var out []Offer
 	for _, v := range views {
 		if v.Status != "open" {
@@ -184,7 +185,7 @@ func Offers(views []View, fit []string) []Offer {
 			if !ok || sec.Capacity == 0 {
 				continue
 			}
-			if best.Section == "" || (best.Free <= 0 && sec.Free > 0) {
+			if best.Section == "" || (best.Free < n && sec.Free >= n) {
 				best.Section, best.Free = s, sec.Free
 			}
 		}
@@ -194,8 +195,8 @@ func Offers(views []View, fit []string) []Offer {
 	}
 	rank := func(o Offer) int { return slices.Index(fit, o.Section) }
 	slices.SortStableFunc(out, func(a, b Offer) int {
-		if (a.Free > 0) != (b.Free > 0) {
-			if a.Free > 0 {
+		if ra, rb := a.Free >= n, b.Free >= n; ra != rb {
+			if ra {
 				return -1
 			}
 			return 1
