@@ -31,7 +31,7 @@ type shotClock struct {
 	t  time.Time
 }
 
-func (c *shotClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *shotClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *shotClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 func init() {
