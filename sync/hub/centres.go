@@ -139,27 +139,14 @@ func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, stored []bool, no
 		byRecord[e.Record] = append(byRecord[e.Record], registry.StayEvent{Event: e.ID(), HLC: e.HLC, Op: e.Op, Stay: *c.Stay})
 	}
 	for _, id := range order {
-		var held []registry.StayEvent
-		b, err := tx.Stay(id)
-		switch {
-		case err == nil:
-			pt, err := seal.Open(h.records, b, stayAD(id))
-			if err != nil {
-				return fmt.Errorf("hub: the stay of %s does not open: %w", id, err)
-			}
-			if err := json.Unmarshal(pt, &held); err != nil {
-				return fmt.Errorf("hub: the stay of %s is malformed: %w", id, err)
-			}
-		case !errors.Is(err, hubstore.ErrNotFound):
+		held, err := h.heldStay(tx, id)
+		if err != nil {
 			return err
 		}
 		all := append(held, byRecord[id]...)
-		old, cur := registry.FoldStay(held), registry.FoldStay(all)
-		for _, d := range reception.Deltas(old, cur) {
-			if err := tx.AddOccupancy(hubstore.OccupancyRow{Centre: d.Centre, Section: d.Section, Residents: d.Residents,
-				Referred: d.Referred, Absent: d.Absent, AsOf: now}); err != nil {
-				return err
-			}
+		cur := registry.FoldStay(all)
+		if err := addDeltas(tx, registry.FoldStay(held), cur, now); err != nil {
+			return err
 		}
 		pt, _ := json.Marshal(all)
 		sealed, err := seal.Seal(h.records, pt, stayAD(id))
@@ -171,4 +158,52 @@ func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, stored []bool, no
 		}
 	}
 	return nil
+}
+
+// heldStay reads (and on PostgreSQL locks) the occupancy events the hub
+// holds of record, inside tx.
+func (h *Hub) heldStay(tx hubstore.Tx, record string) ([]registry.StayEvent, error) {
+	b, err := tx.Stay(record)
+	if errors.Is(err, hubstore.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pt, err := seal.Open(h.records, b, stayAD(record))
+	if err != nil {
+		return nil, fmt.Errorf("hub: the stay of %s does not open: %w", record, err)
+	}
+	var held []registry.StayEvent
+	if err := json.Unmarshal(pt, &held); err != nil {
+		return nil, fmt.Errorf("hub: the stay of %s is malformed: %w", record, err)
+	}
+	return held, nil
+}
+
+// addDeltas changes the counts by what a person's stay held before (old)
+// and holds now (cur), inside tx.
+func addDeltas(tx hubstore.Tx, old, cur *registry.Stay, now time.Time) error {
+	for _, d := range reception.Deltas(old, cur) {
+		if err := tx.AddOccupancy(hubstore.OccupancyRow{Centre: d.Centre, Section: d.Section, Residents: d.Residents,
+			Referred: d.Referred, Absent: d.Absent, AsOf: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForgetStay removes record's stay from the hub's occupancy projection
+// (its place in the counts and its sealed occupancy events), inside tx:
+// for erasure, which drops a person's accommodation entries with the rest
+// of the record. Nothing happens for a record without one.
+func (h *Hub) ForgetStay(tx hubstore.Tx, record string) error {
+	held, err := h.heldStay(tx, record)
+	if err != nil || held == nil {
+		return err
+	}
+	if err := addDeltas(tx, registry.FoldStay(held), nil, h.opts.Now()); err != nil {
+		return err
+	}
+	return tx.DeleteStay(record)
 }
