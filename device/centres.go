@@ -254,6 +254,28 @@ func (s *Session) addDeltas(tx *store.Tx, old, new *registry.Stay) error {
 // person's accommodation entries with the rest of the record.
 func (s *Session) ForgetStay(tx *store.Tx, id string) error { return s.putStay(tx, id, nil) }
 
+// writeTx runs fn in one write transaction of this device's log, with the
+// session's keys held and the device's write lock taken (in that order, as
+// every writer does).
+func (s *Session) writeTx(fn func(tx *store.Tx) error) error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
+	return s.d.st.Update(context.Background(), fn)
+}
+
+// checkSection refuses a section that is given but unknown.
+func checkSection(section string) error {
+	if section != "" && !registry.ValidSection(section) {
+		return fmt.Errorf("unknown section %q (sections: %s)", section, strings.Join(registry.Sections, ", "))
+	}
+	return nil
+}
+
 // Referral is what refer recorded: the people referred together, the centre
 // and section, and the free places there as known after it (negative: over
 // capacity, which is shown, never refused).
@@ -387,22 +409,15 @@ func (s *Session) place(op string, ids []string, code string, o ReferralOptions)
 	if c.Status != "open" {
 		return nil, fmt.Errorf("%w: %s is %s", ErrCentreNotOpen, c.Code, c.Status)
 	}
-	if o.Section != "" && !registry.ValidSection(o.Section) {
-		return nil, fmt.Errorf("unknown section %q (sections: %s)", o.Section, strings.Join(registry.Sections, ", "))
+	if err := checkSection(o.Section); err != nil {
+		return nil, err
 	}
 	occ := &registry.Occupancy{Centre: c.Code, Reason: strings.TrimSpace(o.Reason), Transport: strings.TrimSpace(o.Transport)}
 	if len(ids) > 1 {
 		occ.Group = ids
 	}
 	ref := &Referral{IDs: ids, Centre: c.Code, Name: c.Name, Address: c.Address, Place: c.Place}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return nil, ErrSessionLocked
-	}
-	s.d.writeMu.Lock()
-	defer s.d.writeMu.Unlock()
-	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	err = s.writeTx(func(tx *store.Tx) error {
 		recs, err := s.people(tx, ids)
 		if err != nil {
 			return err
@@ -484,18 +499,11 @@ func (s *Session) CheckIn(code, id, section string) (*CheckIn, error) {
 	if c.Status == "closed" {
 		return nil, fmt.Errorf("%w: %s is closed", ErrCentreNotOpen, c.Code)
 	}
-	if section != "" && !registry.ValidSection(section) {
-		return nil, fmt.Errorf("unknown section %q (sections: %s)", section, strings.Join(registry.Sections, ", "))
+	if err := checkSection(section); err != nil {
+		return nil, err
 	}
 	res := &CheckIn{Centre: c.Code}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return nil, ErrSessionLocked
-	}
-	s.d.writeMu.Lock()
-	defer s.d.writeMu.Unlock()
-	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	err = s.writeTx(func(tx *store.Tx) error {
 		recs, err := s.people(tx, ids)
 		if err != nil {
 			return err
@@ -598,14 +606,7 @@ func (s *Session) leave(op, id, reason string) error {
 	if err != nil {
 		return err
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return ErrSessionLocked
-	}
-	s.d.writeMu.Lock()
-	defer s.d.writeMu.Unlock()
-	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	return s.writeTx(func(tx *store.Tx) error {
 		recs, err := s.people(tx, ids)
 		if err != nil {
 			return err
