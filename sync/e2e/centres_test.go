@@ -179,6 +179,21 @@ func TestReceptionCentres(t *testing.T) {
 	tablet.digest()
 	laptop.digest()
 
+	// A device without a network gets the centres, and what the hub knows
+	// of their occupancy, in the hub's answer bundle.
+	usb := newDevice(t, h, "usb-tablet", "BIH-TEST-POST")
+	dir := filepath.Dir(usb.dir)
+	up, back := filepath.Join(dir, "up.bundle"), filepath.Join(dir, "back.bundle")
+	must(t, "fieldreg", "bundle", "export", "--data", usb.dir, "--passphrase-file", usb.passFile, "--out", up)
+	must(t, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, up)
+	must(t, "reghub", "bundle", "export", "--data", h.dir, "--passphrase-file", h.passFile, "--device", "usb-tablet", "--out", back)
+	must(t, "fieldreg", "bundle", "import", "--data", usb.dir, "--passphrase-file", usb.passFile, back)
+	var byBundle []reception.View
+	if err := json.Unmarshal([]byte(must(t, "fieldreg", dev(usb, "centres", "--json")...)), &byBundle); err != nil {
+		t.Fatal(err)
+	}
+	check("the tablet served by bundle", byBundle)
+
 	// Two devices offline refer two people to the last bed: neither is
 	// refused, and when their events meet every node shows the section
 	// over capacity by one.
