@@ -62,6 +62,13 @@ func TestReceptionCentres(t *testing.T) {
 		return append([]string{args[0], "--data", d.dir, "--passphrase-file", d.passFile}, args[1:]...)
 	}
 
+	// Only the authority lists centres: an enrolled device is told to ask the hub.
+	code, _, errs := run(t, "fieldreg", "centre", "add", "--data", laptop.dir, "--passphrase-file", laptop.passFile, "--code", "BIH-MINE",
+		"--name", "Mine", "--place", "Here", "--kind", "transit", "--capacity", "families=9")
+	if code != 1 || !strings.Contains(errs, "reghub centre add") {
+		t.Errorf("an enrolled device listed a centre: exit %d %s", code, errs)
+	}
+
 	people := filepath.Join(filepath.Dir(tablet.dir), "family.jsonl")
 	lines := `{"family_name":"Fakefamily","given_names":"Father","sex":"M","birth_date":"1985","category":"irregular_crossing","group":"f"}
 {"family_name":"Fakefamily","given_names":"Mother","sex":"F","birth_date":"1988","category":"irregular_crossing","group":"f"}
@@ -79,7 +86,7 @@ func TestReceptionCentres(t *testing.T) {
 	family, child := ids[:4], ids[4]
 
 	// Refused, in words, with nothing recorded.
-	code, _, errs := run(t, "fieldreg", dev(tablet, "refer", "--centre", "BIH-TEST-MEN", "--section", "single_men", child)...)
+	code, _, errs = run(t, "fieldreg", dev(tablet, "refer", "--centre", "BIH-TEST-MEN", "--section", "single_men", child)...)
 	if code != 1 || !strings.Contains(errs, "unaccompanied child goes only to unaccompanied_children or vulnerable") {
 		t.Errorf("child to single_men: exit %d %s", code, errs)
 	}
