@@ -94,6 +94,9 @@ type View struct {
 	// Unknown is set for a centre that events name but the centres list
 	// this node holds does not (a list not yet received, or a centre removed).
 	Unknown bool `json:"unknown,omitempty"`
+	// Days are the arrivals and departures per day (UTC, YYYY-MM-DD) of
+	// the last week, where the node keeps them (the hub).
+	Days map[string]Day `json:"days,omitempty"`
 }
 
 // Free sums the free places of the view's sections (never below zero per section).
@@ -210,4 +213,57 @@ func Offers(views []View, fit []string, n int) []Offer {
 		return strings.Compare(a.View.Code, b.View.Code)
 	})
 	return out
+}
+
+// DayCount is the arrivals at and departures from a centre on a day (UTC,
+// YYYY-MM-DD).
+type DayCount struct {
+	Day, Centre          string
+	Arrivals, Departures int
+}
+
+// MoveDeltas is how the arrivals and departures per day change when a
+// person's moves (registry.Moves) go from old to new; days and centres
+// that do not change are left out.
+func MoveDeltas(old, new []registry.Move) []DayCount {
+	var out []DayCount
+	add := func(ms []registry.Move, sign int) {
+		for _, m := range ms {
+			i := slices.IndexFunc(out, func(d DayCount) bool { return d.Day == m.Day && d.Centre == m.Centre })
+			if i < 0 {
+				out = append(out, DayCount{Day: m.Day, Centre: m.Centre})
+				i = len(out) - 1
+			}
+			if m.Arrive {
+				out[i].Arrivals += sign
+			} else {
+				out[i].Departures += sign
+			}
+		}
+	}
+	add(old, -1)
+	add(new, 1)
+	return slices.DeleteFunc(out, func(d DayCount) bool { return d.Arrivals == 0 && d.Departures == 0 })
+}
+
+// Day is a centre's arrivals and departures on one day, in the view.
+type Day struct {
+	Arrivals   int `json:"arrivals"`
+	Departures int `json:"departures"`
+}
+
+// AddDays puts the arrivals and departures per day into the views of
+// their centres (View.Days, by day).
+func AddDays(views []View, days []DayCount) {
+	for _, d := range days {
+		for i := range views {
+			if views[i].Code != d.Centre {
+				continue
+			}
+			if views[i].Days == nil {
+				views[i].Days = map[string]Day{}
+			}
+			views[i].Days[d.Day] = Day{Arrivals: d.Arrivals, Departures: d.Departures}
+		}
+	}
 }

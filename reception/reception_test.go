@@ -69,3 +69,17 @@ func TestViewsAndOffers(t *testing.T) {
 		t.Errorf("vulnerable first: %+v", offers)
 	}
 }
+
+func TestMoveDeltasAndDays(t *testing.T) {
+	old := []registry.Move{{Day: "2026-03-01", Centre: "BIH-A", Arrive: true}}
+	cur := []registry.Move{{Day: "2026-03-01", Centre: "BIH-A", Arrive: true}, {Day: "2026-03-04", Centre: "BIH-A"}, {Day: "2026-03-04", Centre: "BIH-B", Arrive: true}}
+	got := MoveDeltas(old, cur)
+	if len(got) != 2 || got[0] != (DayCount{Day: "2026-03-04", Centre: "BIH-A", Departures: 1}) || got[1] != (DayCount{Day: "2026-03-04", Centre: "BIH-B", Arrivals: 1}) {
+		t.Fatalf("deltas %+v", got)
+	}
+	views := []View{{Code: "BIH-A"}, {Code: "BIH-B"}}
+	AddDays(views, got)
+	if views[0].Days["2026-03-04"].Departures != 1 || views[1].Days["2026-03-04"].Arrivals != 1 {
+		t.Errorf("days %+v", views)
+	}
+}

@@ -3,6 +3,7 @@ package reception
 import (
 	"fmt"
 	"io"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -26,6 +27,23 @@ func WriteTable(w io.Writer, views []View, now time.Time) {
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%s\n", v.Code, v.Status, sec, n.Capacity, n.Residents, n.Referred, free, Ago(v.AsOf, now))
 		}
+	}
+	tw.Flush()
+	var days []string
+	for _, v := range views {
+		for d, n := range v.Days {
+			days = append(days, fmt.Sprintf("%s\t%s\t%d\t%d\n", v.Code, d, n.Arrivals, n.Departures))
+		}
+	}
+	if len(days) == 0 {
+		return
+	}
+	slices.Sort(days)
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CENTRE\tDAY\tARRIVALS\tDEPARTURES")
+	for _, l := range days {
+		fmt.Fprint(tw, l)
 	}
 	tw.Flush()
 }

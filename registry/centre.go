@@ -112,18 +112,7 @@ type StayEvent struct {
 // FoldStay folds occupancy events, given in any order (repeats ignored), to
 // the stay Fold gives the record that holds them; nil when there are none.
 func FoldStay(evs []StayEvent) *Stay {
-	sorted := slices.Clone(evs)
-	slices.SortFunc(sorted, func(a, b StayEvent) int {
-		x := &Event{HLC: a.HLC, Origin: a.Event.Origin, Epoch: a.Event.Epoch, Seq: a.Event.Seq}
-		y := &Event{HLC: b.HLC, Origin: b.Event.Origin, Epoch: b.Event.Epoch, Seq: b.Event.Seq}
-		switch {
-		case Less(x, y):
-			return -1
-		case Less(y, x):
-			return 1
-		}
-		return 0
-	})
+	sorted := sortStay(evs)
 	var st *Stay
 	for i, e := range sorted {
 		if i > 0 && sorted[i-1].Event == e.Event {
@@ -267,4 +256,56 @@ func CheckFit(people []*Person, section string, at time.Time) error {
 		}
 	}
 	return fmt.Errorf("%w: %s: %s", ErrDoesNotFit, section, why)
+}
+
+// Move is an arrival at a centre or a departure from it, on a day (UTC,
+// YYYY-MM-DD): the figures of a situation report.
+type Move struct {
+	Day, Centre string
+	Arrive      bool
+}
+
+// Moves lists the arrivals and departures a person's occupancy events make,
+// folded in the same order as FoldStay: a check-in is an arrival unless the
+// person is back from an absence at the same centre; a check-out, or a
+// transfer or referral elsewhere, of someone checked in is a departure.
+func Moves(evs []StayEvent) []Move {
+	sorted := sortStay(evs)
+	var out []Move
+	var st *Stay
+	for i, e := range sorted {
+		if i > 0 && sorted[i-1].Event == e.Event {
+			continue
+		}
+		day := e.HLC.Time().Format("2006-01-02")
+		in := st != nil && (st.State == StayResident || st.State == StayAbsent)
+		switch {
+		case e.Op == OpCheckIn && !(in && st.Centre == e.Stay.Centre):
+			if in {
+				out = append(out, Move{Day: day, Centre: st.Centre})
+			}
+			out = append(out, Move{Day: day, Centre: e.Stay.Centre, Arrive: true})
+		case (e.Op == OpCheckOut || e.Op == OpTransfer || e.Op == OpRefer) && in:
+			out = append(out, Move{Day: day, Centre: st.Centre})
+		}
+		st = applyStay(st, e.Event, e.HLC, e.Op, &e.Stay)
+	}
+	return out
+}
+
+// sortStay orders occupancy events as Fold does (Less).
+func sortStay(evs []StayEvent) []StayEvent {
+	sorted := slices.Clone(evs)
+	slices.SortFunc(sorted, func(a, b StayEvent) int {
+		x := &Event{HLC: a.HLC, Origin: a.Event.Origin, Epoch: a.Event.Epoch, Seq: a.Event.Seq}
+		y := &Event{HLC: b.HLC, Origin: b.Event.Origin, Epoch: b.Event.Epoch, Seq: b.Event.Seq}
+		switch {
+		case Less(x, y):
+			return -1
+		case Less(y, x):
+			return 1
+		}
+		return 0
+	})
+	return sorted
 }

@@ -150,3 +150,25 @@ func TestFoldStayAgreesWithFold(t *testing.T) {
 		t.Error("a stay from nothing")
 	}
 }
+
+func TestMoves(t *testing.T) {
+	day := func(d int) HLC { return MakeHLC(time.Date(2026, 3, d, 10, 0, 0, 0, time.UTC).UnixMilli(), 0) }
+	ev := func(seq uint64, d int, op, centre string) StayEvent {
+		return StayEvent{Event: EventID{"A", 1, seq}, HLC: day(d), Op: op, Stay: Occupancy{Centre: centre, Section: SectionFamilies}}
+	}
+	evs := []StayEvent{
+		ev(6, 8, OpCheckOut, "BIH-TWO"),
+		ev(1, 1, OpRefer, "BIH-ONE"),
+		ev(2, 2, OpCheckIn, "BIH-ONE"),
+		ev(3, 3, OpAbsent, "BIH-ONE"),
+		ev(4, 4, OpCheckIn, "BIH-ONE"), // back: no arrival
+		ev(5, 5, OpTransfer, "BIH-TWO"),
+		ev(7, 6, OpCheckIn, "BIH-TWO"),
+		ev(2, 2, OpCheckIn, "BIH-ONE"), // a repeat
+	}
+	got := Moves(evs)
+	want := []Move{{"2026-03-02", "BIH-ONE", true}, {"2026-03-05", "BIH-ONE", false}, {"2026-03-06", "BIH-TWO", true}, {"2026-03-08", "BIH-TWO", false}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("moves %v, want %v", got, want)
+	}
+}

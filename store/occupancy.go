@@ -18,7 +18,9 @@ CREATE INDEX stays_open ON stays(open);
 CREATE TABLE occupancy(
 	centre TEXT NOT NULL, section TEXT NOT NULL,
 	residents INTEGER NOT NULL DEFAULT 0, referred INTEGER NOT NULL DEFAULT 0, absent INTEGER NOT NULL DEFAULT 0,
-	as_of INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(centre, section)) WITHOUT ROWID;`
+	as_of INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(centre, section)) WITHOUT ROWID;
+CREATE TABLE occupancy_days(day TEXT NOT NULL, centre TEXT NOT NULL, arrivals INTEGER NOT NULL DEFAULT 0,
+	departures INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(day, centre)) WITHOUT ROWID;`
 
 // OccupancyRow is the counts of one centre's section; AsOf is Unix
 // milliseconds of the last event applied there.
@@ -99,6 +101,46 @@ func (s *Store) Stays(ctx context.Context, fn func(record string, open bool, sta
 		}
 	}
 	return rows.Err()
+}
+
+// DayRow is the arrivals at and departures from a centre on a day (UTC,
+// YYYY-MM-DD).
+type DayRow struct {
+	Day, Centre          string
+	Arrivals, Departures int
+}
+
+// AddDay adds to a centre's arrivals and departures of a day; with set, it
+// sets them instead (copying a hub).
+func (t *Tx) AddDay(r DayRow, set bool) error {
+	q := `INSERT INTO occupancy_days(day, centre, arrivals, departures) VALUES(?, ?, ?, ?)
+		ON CONFLICT(day, centre) DO UPDATE SET arrivals = arrivals + excluded.arrivals, departures = departures + excluded.departures`
+	if set {
+		q = `INSERT OR REPLACE INTO occupancy_days(day, centre, arrivals, departures) VALUES(?, ?, ?, ?)`
+	}
+	if _, err := t.tx.Exec(q, r.Day, r.Centre, r.Arrivals, r.Departures); err != nil {
+		return fmt.Errorf("store: occupancy days: %w", err)
+	}
+	return nil
+}
+
+// Days lists the arrivals and departures of the days from through to
+// (YYYY-MM-DD, both included), by day and centre.
+func (s *Store) Days(ctx context.Context, from, to string) ([]DayRow, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT day, centre, arrivals, departures FROM occupancy_days WHERE day >= ? AND day <= ? ORDER BY day, centre", from, to)
+	if err != nil {
+		return nil, fmt.Errorf("store: occupancy days: %w", err)
+	}
+	defer rows.Close()
+	var out []DayRow
+	for rows.Next() {
+		var r DayRow
+		if err := rows.Scan(&r.Day, &r.Centre, &r.Arrivals, &r.Departures); err != nil {
+			return nil, fmt.Errorf("store: occupancy days: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Occupancy lists the counts of every centre's sections.

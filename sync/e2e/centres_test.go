@@ -175,7 +175,15 @@ func TestReceptionCentres(t *testing.T) {
 			t.Errorf("%s: no as_of", who)
 		}
 	}
-	check("hub", hubList())
+	hv := hubList()
+	check("hub", hv)
+	arrivals := 0
+	for _, d := range hv[0].Days {
+		arrivals += d.Arrivals
+	}
+	if arrivals != 5 {
+		t.Errorf("arrivals at the hub: %+v", hv[0].Days)
+	}
 	for name, d := range map[string]*devProc{"tablet": tablet, "laptop": laptop} {
 		var v []reception.View
 		if err := json.Unmarshal([]byte(must(t, "fieldreg", dev(d, "centres", "--json")...)), &v); err != nil {

@@ -90,8 +90,10 @@ func (h *Hub) SetCentre(ctx context.Context, c trust.Centre, add bool) (*trust.C
 }
 
 // Capacity is the capacity view of the whole country: per centre and
-// section the beds, residents, open referrals and free places, from the
-// counts the hub keeps as occupancy events arrive (no payload is opened).
+// section the beds, residents, open referrals and free places, and the
+// arrivals and departures of the last DaysShown days (by the day each
+// event was signed), from the counts the hub keeps as occupancy events
+// arrive (no payload is opened).
 // A centre's AsOf is when the hub last took one of its events, or when the
 // list was signed.
 func (h *Hub) Capacity(ctx context.Context) ([]reception.View, error) {
@@ -111,8 +113,23 @@ func (h *Hub) Capacity(ctx context.Context) ([]reception.View, error) {
 	if cs != nil {
 		known = time.Unix(cs.Issued, 0)
 	}
-	return reception.Views(cs, counts, known), nil
+	views := reception.Views(cs, counts, known)
+	today := h.opts.Now().UTC()
+	days, err := h.st.Days(ctx, today.AddDate(0, 0, -DaysShown+1).Format("2006-01-02"), today.Format("2006-01-02"))
+	if err != nil {
+		return nil, err
+	}
+	dc := make([]reception.DayCount, len(days))
+	for i, d := range days {
+		dc[i] = reception.DayCount(d)
+	}
+	reception.AddDays(views, dc)
+	return views, nil
 }
+
+// DaysShown is how many days of arrivals and departures (today included)
+// the capacity view shows.
+const DaysShown = 7
 
 // stayAD binds a person's sealed occupancy events at the hub to the record.
 func stayAD(record string) []byte { return seal.AD("hub stays", "events", record) }
@@ -147,6 +164,11 @@ func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, stored []bool, no
 		cur := registry.FoldStay(all)
 		if err := addDeltas(tx, registry.FoldStay(held), cur, now); err != nil {
 			return err
+		}
+		for _, d := range reception.MoveDeltas(registry.Moves(held), registry.Moves(all)) {
+			if err := tx.AddDay(hubstore.DayRow(d), false); err != nil {
+				return err
+			}
 		}
 		pt, _ := json.Marshal(all)
 		sealed, err := seal.Seal(h.records, pt, stayAD(id))

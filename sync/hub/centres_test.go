@@ -64,8 +64,13 @@ func TestCentreCountsAnyOrder(t *testing.T) {
 	if _, err := h.storeChunk(ctx, "", accepted(evs...), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if views, _ := h.Capacity(ctx); views[0].Sections["families"].Residents != 1 {
+	views, _ = h.Capacity(ctx)
+	if views[0].Sections["families"].Residents != 1 {
 		t.Fatalf("a replay counted again: %+v", views[0].Sections)
+	}
+	day := time.UnixMilli(at).UTC().Format("2006-01-02")
+	if len(views[0].Days) != 1 || views[0].Days[day].Arrivals != 1 || views[0].Days[day].Departures != 0 {
+		t.Fatalf("arrivals and departures: %+v", views[0].Days)
 	}
 	if err := h.st.Update(ctx, func(tx hubstore.Tx) error { return h.ForgetStay(tx, rec) }); err != nil {
 		t.Fatal(err)

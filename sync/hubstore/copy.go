@@ -9,6 +9,9 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 )
 
+// AllDays are the first and last day Days can be asked for: every day.
+var AllDays = [2]string{"0000-01-01", "9999-12-31"}
+
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
 	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays int
@@ -175,9 +178,18 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 	if err != nil {
 		return nil, err
 	}
+	days, err := from.Days(ctx, AllDays[0], AllDays[1])
+	if err != nil {
+		return nil, err
+	}
 	err = to.Update(ctx, func(tx Tx) error {
 		for _, r := range occ {
 			if err := tx.PutOccupancy(r); err != nil {
+				return err
+			}
+		}
+		for _, r := range days {
+			if err := tx.AddDay(r, true); err != nil {
 				return err
 			}
 		}
@@ -223,6 +235,14 @@ func Verify(ctx context.Context, from, to Store) error {
 		{"stays", func(s Store) (int, error) {
 			n := 0
 			err := s.Stays(ctx, func(string, bool, []byte) error { n++; return nil })
+			return n, err
+		}},
+		{"arrivals and departures", func(s Store) (int, error) {
+			rows, err := s.Days(ctx, AllDays[0], AllDays[1])
+			n := 0
+			for _, r := range rows {
+				n += r.Arrivals + r.Departures
+			}
 			return n, err
 		}},
 		{"occupancy counts", func(s Store) (int, error) {

@@ -108,6 +108,9 @@ type Store interface {
 	// Stays calls fn for every person's sealed stay, in record order
 	// (migrate copies them).
 	Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error
+	// Days lists the arrivals and departures of the days from through to
+	// (YYYY-MM-DD, both included), by day and centre.
+	Days(ctx context.Context, from, to string) ([]DayRow, error)
 }
 
 // Tx is a write transaction of a Store.
@@ -172,6 +175,15 @@ type Tx interface {
 	AddOccupancy(d OccupancyRow) error
 	// PutOccupancy sets a section's counts (migrate copies them).
 	PutOccupancy(r OccupancyRow) error
+	// AddDay adds to a centre's arrivals and departures of a day, in one
+	// statement; with set, it sets them instead (migrate copies them).
+	AddDay(r DayRow, set bool) error
+}
+
+// DayRow is the arrivals at and departures from a centre on a day (UTC).
+type DayRow struct {
+	Day, Centre          string
+	Arrivals, Departures int
 }
 
 // OccupancyRow is the counts of one reception centre's section: people

@@ -63,7 +63,9 @@ var migrations = []string{
 	`CREATE TABLE stays(record TEXT PRIMARY KEY, open BOOLEAN NOT NULL, state BYTEA NOT NULL);
 	CREATE TABLE occupancy(centre TEXT NOT NULL, section TEXT NOT NULL, residents BIGINT NOT NULL DEFAULT 0,
 		referred BIGINT NOT NULL DEFAULT 0, absent BIGINT NOT NULL DEFAULT 0, as_of BIGINT NOT NULL DEFAULT 0,
-		PRIMARY KEY(centre, section));`,
+		PRIMARY KEY(centre, section));
+	CREATE TABLE occupancy_days(day TEXT NOT NULL, centre TEXT NOT NULL, arrivals BIGINT NOT NULL DEFAULT 0,
+		departures BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(day, centre));`,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -835,5 +837,36 @@ func (t *Tx) PutOccupancy(r hubstore.OccupancyRow) error {
 		ON CONFLICT(centre, section) DO UPDATE SET residents = excluded.residents, referred = excluded.referred,
 		absent = excluded.absent, as_of = excluded.as_of`,
 		r.Centre, r.Section, r.Residents, r.Referred, r.Absent, r.AsOf.UnixMilli())
+	return err
+}
+
+// Days lists the arrivals and departures of days from through to.
+func (s *Store) Days(ctx context.Context, from, to string) ([]hubstore.DayRow, error) {
+	rows, err := s.pool.Query(ctx, "SELECT day, centre, arrivals, departures FROM occupancy_days WHERE day >= $1 AND day <= $2 ORDER BY day, centre", from, to)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []hubstore.DayRow
+	var r hubstore.DayRow
+	var a, d int64
+	_, err = pgx.ForEachRow(rows, []any{&r.Day, &r.Centre, &a, &d}, func() error {
+		o := r
+		o.Arrivals, o.Departures = int(a), int(d)
+		out = append(out, o)
+		return nil
+	})
+	return out, unavailable(err)
+}
+
+// AddDay adds to (or sets) a centre's arrivals and departures of a day in one statement.
+func (t *Tx) AddDay(r hubstore.DayRow, set bool) error {
+	q := `INSERT INTO occupancy_days(day, centre, arrivals, departures) VALUES($1, $2, $3, $4)
+		ON CONFLICT(day, centre) DO UPDATE SET arrivals = occupancy_days.arrivals + excluded.arrivals,
+		departures = occupancy_days.departures + excluded.departures`
+	if set {
+		q = `INSERT INTO occupancy_days(day, centre, arrivals, departures) VALUES($1, $2, $3, $4)
+		ON CONFLICT(day, centre) DO UPDATE SET arrivals = excluded.arrivals, departures = excluded.departures`
+	}
+	_, err := t.tx.Exec(t.ctx, q, r.Day, r.Centre, r.Arrivals, r.Departures)
 	return err
 }

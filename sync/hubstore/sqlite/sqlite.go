@@ -564,3 +564,19 @@ func (t *Tx) PutOccupancy(r hubstore.OccupancyRow) error {
 	return t.tx.PutOccupancy(store.OccupancyRow{Centre: r.Centre, Section: r.Section, Residents: r.Residents, Referred: r.Referred,
 		Absent: r.Absent, AsOf: r.AsOf.UnixMilli()})
 }
+
+// Days lists the arrivals and departures of days from through to.
+func (s *Store) Days(ctx context.Context, from, to string) ([]hubstore.DayRow, error) {
+	rows, err := s.st.Days(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hubstore.DayRow, len(rows))
+	for i, r := range rows {
+		out[i] = hubstore.DayRow(r)
+	}
+	return out, nil
+}
+
+// AddDay adds to (or sets) a centre's arrivals and departures of a day.
+func (t *Tx) AddDay(r hubstore.DayRow, set bool) error { return t.tx.AddDay(store.DayRow(r), set) }

@@ -110,6 +110,31 @@ func testOccupancy(t *testing.T, s hubstore.Store) {
 	if rows, _ := s.Occupancy(ctx); len(rows) != 2 || rows[1].Residents != 7 {
 		t.Errorf("put occupancy: %+v", rows)
 	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		for _, r := range []hubstore.DayRow{
+			{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 4},
+			{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 1, Departures: 2},
+			{Day: "2026-03-02", Centre: "BIH-ONE", Departures: 1},
+			{Day: "2026-03-09", Centre: "BIH-TWO", Arrivals: 1},
+		} {
+			if err := tx.AddDay(r, false); err != nil {
+				return err
+			}
+		}
+		return tx.AddDay(hubstore.DayRow{Day: "2026-03-02", Centre: "BIH-TWO", Arrivals: 3}, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days, err := s.Days(ctx, "2026-03-01", "2026-03-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := []hubstore.DayRow{{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 5, Departures: 2},
+		{Day: "2026-03-02", Centre: "BIH-ONE", Departures: 1}, {Day: "2026-03-02", Centre: "BIH-TWO", Arrivals: 3}}
+	if !slices.Equal(days, want2) {
+		t.Errorf("days %+v, want %+v", days, want2)
+	}
 }
 
 // Event makes a fake event (no real signature: stores do not check them).
