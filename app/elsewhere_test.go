@@ -47,27 +47,27 @@ func federatedHubs(t *testing.T) (bih *hub.Hub, bihURL string, srb *hub.Hub, srb
 	opts := hub.Options{Params: &low}
 	hp := []byte("hub passphrase for tests")
 	rdir := filepath.Join(t.TempDir(), "region")
-	if err := hub.Init(rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts); err != nil {
+	if err := hub.Init(context.Background(), rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts); err != nil {
 		t.Fatal(err)
 	}
-	region, err := hub.Open(rdir, hp, opts)
+	region, err := hub.Open(context.Background(), rdir, hp, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	regionURL := serveHub(t, region)
 	country := func(code string) (*hub.Hub, string) {
 		dir := filepath.Join(t.TempDir(), code)
-		if err := hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts); err != nil {
+		if err := hub.Init(context.Background(), dir, hub.InitConfig{Country: code, Passphrase: hp}, opts); err != nil {
 			t.Fatal(err)
 		}
-		e, err := region.EnrolCountrySharing(code, regionURL, federation.SharingIndex)
+		e, err := region.EnrolCountrySharing(context.Background(), code, regionURL, federation.SharingIndex)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := hub.Federate(dir, hp, e.File, e.Code, opts); err != nil {
+		if _, err := hub.Federate(context.Background(), dir, hp, e.File, e.Code, opts); err != nil {
 			t.Fatal(err)
 		}
-		h, err := hub.Open(dir, hp, opts)
+		h, err := hub.Open(context.Background(), dir, hp, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

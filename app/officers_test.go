@@ -69,7 +69,7 @@ func TestAttackRevokedBanner(t *testing.T) {
 		t.Fatal(err)
 	}
 	syncOrFail(t, h.u.sess)
-	if _, err := hb.Revoke("tab1"); err != nil {
+	if _, err := hb.Revoke(context.Background(), "tab1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.u.sess.Sync(context.Background(), device.SyncOptions{}); err == nil {

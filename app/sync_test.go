@@ -35,10 +35,10 @@ func syncTestHub(t *testing.T, serve bool) (*hub.Hub, string) {
 	dir := filepath.Join(t.TempDir(), "hub")
 	hp := []byte("hub passphrase for tests")
 	low := vault.LowParams
-	if err := hub.Init(dir, hub.InitConfig{Country: "BIH", Passphrase: hp}, hub.Options{Params: &low}); err != nil {
+	if err := hub.Init(context.Background(), dir, hub.InitConfig{Country: "BIH", Passphrase: hp}, hub.Options{Params: &low}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.Open(dir, hp, hub.Options{Params: &low})
+	h, err := hub.Open(context.Background(), dir, hp, hub.Options{Params: &low})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func newHarnessOpts(t *testing.T, dir string, opts device.Options) *harness {
 // unlocks it in the UI.
 func enrolledUI(t *testing.T, hb *hub.Hub, url, name string, clock *syncClock) *harness {
 	t.Helper()
-	e, err := hb.Enrol(hub.EnrolConfig{Name: name, Station: "BIH-" + strings.ToUpper(name), HubURL: url})
+	e, err := hb.Enrol(context.Background(), hub.EnrolConfig{Name: name, Station: "BIH-" + strings.ToUpper(name), HubURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func enrolledUI(t *testing.T, hb *hub.Hub, url, name string, clock *syncClock) *
 // enrolledSession is a second device at hb, without a UI.
 func enrolledSession(t *testing.T, hb *hub.Hub, url, name string) *device.Session {
 	t.Helper()
-	e, err := hb.Enrol(hub.EnrolConfig{Name: name, Station: "BIH-" + strings.ToUpper(name), HubURL: url})
+	e, err := hb.Enrol(context.Background(), hub.EnrolConfig{Name: name, Station: "BIH-" + strings.ToUpper(name), HubURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +304,7 @@ func TestSyncErrorsAndHubAddress(t *testing.T) {
 	h.waitFor("the list to empty", func() bool { return len(s.pending.items) == 0 })
 
 	// A revoked device is told so in plain words.
-	if _, err := hb.Revoke("tab2"); err != nil {
+	if _, err := hb.Revoke(context.Background(), "tab2"); err != nil {
 		t.Fatal(err)
 	}
 	h.tap("Sync now")
@@ -421,7 +421,7 @@ func TestConflictsScreen(t *testing.T) {
 
 func TestEnrolScreen(t *testing.T) {
 	hb, _ := syncTestHub(t, false)
-	e, err := hb.Enrol(hub.EnrolConfig{Name: "tab6", Station: "BIH-TAB6", HubURL: "https://hub.example.org:8443"})
+	e, err := hb.Enrol(context.Background(), hub.EnrolConfig{Name: "tab6", Station: "BIH-TAB6", HubURL: "https://hub.example.org:8443"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -261,11 +261,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 		r, err := s.writeChunk(p.c)
 		applied += len(p.c.evs)
 		progress.report(applied, res.Events)
-		res.Received += r.received
-		res.Refused += r.refused
-		res.Quarantined += r.quarantined
-		res.Conflicts += r.conflicts
-		res.Future += r.future
+		res.add(r)
 		return err
 	}
 	flush := func(evs []*registry.Event) error {
@@ -304,15 +300,9 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err != nil {
 		return nil, err
 	}
-	local, err := s.d.st.Heads()
-	if err != nil {
+	if res.Complete, err = s.d.complete(res.Refused, res.Quarantined); err != nil {
 		return nil, err
 	}
-	acked, err := s.d.st.PeerHeads(hubPeer)
-	if err != nil {
-		return nil, err
-	}
-	res.Complete = acked.Dominates(local) && res.Refused == 0 && res.Quarantined == 0
 	now := s.d.opts.Now()
 	err = s.d.st.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.PutMeta(metaBundleSeen+hd.ID, []byte(strconv.FormatInt(now.UnixMilli(), 10))); err != nil {

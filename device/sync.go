@@ -3,20 +3,18 @@ package device
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net"
-	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
@@ -202,29 +200,6 @@ func (d *Device) pending() ([]PendingRegistration, int, error) {
 	return out, waiting, err
 }
 
-// trustState is the deployment's trust as this device holds it.
-type trustState struct {
-	creds   map[string]*trust.Credential
-	revoked *trust.RevocationList
-}
-
-func (d *Device) loadTrust() (*trustState, error) {
-	rows, err := d.st.Credentials()
-	if err != nil {
-		return nil, err
-	}
-	ts := &trustState{creds: map[string]*trust.Credential{}}
-	for _, r := range rows {
-		if c, err := trust.UnmarshalCredential(r.Credential); err == nil {
-			ts.creds[r.DeviceID] = c
-		}
-	}
-	if b, err := d.st.GetMeta(metaRevocations); err == nil {
-		ts.revoked, _ = trust.UnmarshalRevocationList(b)
-	}
-	return ts, nil
-}
-
 // takeTrust stores the hub's trust list (each credential checked against the
 // authority's root), a newer revocation list and newer notice contacts
 // (checked too), and records
@@ -292,10 +267,9 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	})
 }
 
-// raiseHubHeads records what the hub says it holds. Of this device's own
-// logs the hub cannot hold more than the device wrote: a larger claim (a
-// bug, or something answering in the hub's place) is cut down to what
-// exists, so it can never take the device's registrations off the list of
+// raiseHubHeads records what the hub says it holds, bounded by the
+// acceptance rule (accept.Acknowledged): a claim of more of this device's
+// own logs than it wrote can never take its registrations off the list of
 // what still has to reach the hub (USB bundles and the 72-hour clock are
 // made from that list).
 func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
@@ -303,14 +277,7 @@ func raiseHubHeads(tx *store.Tx, self string, v vector.Vector) error {
 	if err != nil {
 		return err
 	}
-	believed := vector.Vector{}
-	for k, high := range v {
-		if k.Origin == self {
-			high = min(high, local[k])
-		}
-		believed[k] = high
-	}
-	return tx.RaisePeerHeads(hubPeer, believed)
+	return tx.RaisePeerHeads(hubPeer, accept.Acknowledged(self, v, local))
 }
 
 // Sync exchanges events with the hub: it sends what the hub lacks and
@@ -361,14 +328,6 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 	if err := client.CheckURL(url); err != nil {
 		return err
 	}
-	chunk := opts.ChunkEvents
-	if chunk <= 0 || chunk > wire.MaxChunkEvents {
-		chunk = wire.MaxChunkEvents
-	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(Progress) {}
-	}
 	s.mu.RLock()
 	if s.k == nil {
 		s.mu.RUnlock()
@@ -380,43 +339,88 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 	c := client.New(client.Config{URL: url, HubCert: hubCert, ClientCert: clientCert, Key: ed25519.PrivateKey(key),
 		DialContext: opts.DialContext, Timeout: opts.Timeout})
 	defer c.Close()
+	r := &syncRun{s: s, c: c, chunk: opts.ChunkEvents, rep: rep, progress: opts.Progress}
+	if r.chunk <= 0 || r.chunk > wire.MaxChunkEvents {
+		r.chunk = wire.MaxChunkEvents
+	}
+	if r.progress == nil {
+		r.progress = func(Progress) {}
+	}
 
-	p := Progress{Phase: "connecting"}
-	progress(p)
-	local, err := s.d.st.Heads()
+	r.phase("connecting")
+	missing, err := r.hello(ctx)
 	if err != nil {
 		return err
 	}
-	hello, err := c.Hello(ctx, local)
-	if err != nil {
-		return err
-	}
-	hubVec, err := wire.ToVector(hello.Vector)
-	if err != nil {
-		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent a malformed vector"}
-	}
-	if err := s.takeTrust(hello, hubVec); err != nil {
-		return err
-	}
-	missing := local.Missing(hubVec)
-	for _, r := range missing {
-		p.ToSend += int(r.To - r.From + 1)
-	}
-	p.ToReceive = int(hello.Incoming)
-	p.Phase = "sending"
-	progress(p)
-
 	// Send: chunks read straight from the database, pushParallel in
 	// flight, so reading and encoding here overlap checking and storing
 	// at the hub. Acknowledgements may arrive out of order: each is the
 	// hub's contiguous mark after its commit, and marks only ever rise.
-	if err := s.send(ctx, c, missing, chunk, rep, &p, progress); err != nil {
+	r.phase("sending")
+	if err := r.send(ctx, missing); err != nil {
 		return err
 	}
+	r.phase("receiving")
+	if err := r.receive(ctx); err != nil {
+		return err
+	}
+	if rep.Complete, err = s.d.complete(rep.Refused, rep.Quarantined); err != nil {
+		return err
+	}
+	// The hub now holds this device's records: ask the questions that
+	// waited for it.
+	s.askWaiting(ctx, c, rep)
+	r.phase("done")
+	return nil
+}
 
-	// Receive: chunk by chunk until the hub has nothing more.
-	p.Phase = "receiving"
-	progress(p)
+// syncRun is one sync under way.
+type syncRun struct {
+	s        *Session
+	c        *client.Client
+	chunk    int // events per chunk
+	rep      *SyncReport
+	mu       sync.Mutex // guards rep and p while chunks are in flight
+	p        Progress
+	progress func(Progress)
+}
+
+// phase reports the start of a phase.
+func (r *syncRun) phase(name string) {
+	r.p.Phase = name
+	r.progress(r.p)
+}
+
+// hello tells the hub what this device holds, stores the trust the hub
+// sends and its vector as acknowledged, and returns what the hub lacks.
+func (r *syncRun) hello(ctx context.Context) ([]vector.Range, error) {
+	local, err := r.s.d.st.Heads()
+	if err != nil {
+		return nil, err
+	}
+	hello, err := r.c.Hello(ctx, local)
+	if err != nil {
+		return nil, err
+	}
+	hubVec, err := wire.ToVector(hello.Vector)
+	if err != nil {
+		return nil, &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent a malformed vector"}
+	}
+	if err := r.s.takeTrust(hello, hubVec); err != nil {
+		return nil, err
+	}
+	missing := local.Missing(hubVec)
+	for _, rg := range missing {
+		r.p.ToSend += int(rg.To - rg.From + 1)
+	}
+	r.p.ToReceive = int(hello.Incoming)
+	return missing, nil
+}
+
+// receive pulls chunk by chunk until the hub has nothing more, each chunk
+// ingested in one transaction, then acknowledged with the holes it passed.
+func (r *syncRun) receive(ctx context.Context) error {
+	s := r.s
 	for {
 		if err := ctx.Err(); err != nil {
 			return &client.Error{Kind: client.ErrUnreachable, Op: "pull", Message: "sync cancelled", Err: err}
@@ -425,348 +429,79 @@ func (s *Session) sync(ctx context.Context, opts SyncOptions, rep *SyncReport) e
 		if err != nil {
 			return err
 		}
-		pulled, err := c.PullChunk(ctx, before, chunk)
+		pulled, err := r.c.PullChunk(ctx, before, r.chunk)
 		if err != nil {
 			return err
 		}
-		evs, more := pulled.Events, pulled.More
-		res, err := s.applyChunk(evs)
+		res, err := s.applyChunk(pulled.Events)
 		if err != nil {
 			return err
 		}
-		// The hub sends only within its contiguous heads: it holds every
-		// event of each log up to the highest one it sent, or knows the
-		// slot lost (a hole, which the device records too).
-		held := vector.Vector{}
-		for _, e := range evs {
-			k := vector.Key{Origin: e.Origin, Epoch: e.Epoch}
-			held[k] = max(held[k], e.Seq)
-		}
-		err = s.d.st.Update(ctx, func(tx *store.Tx) error {
-			for _, h := range pulled.Holes {
-				if h.Origin == s.d.info.DeviceID && h.Epoch == s.d.info.Epoch {
-					continue // this device's own log: it holds every event of it
-				}
-				if err := tx.AddHole(h, "lost at the hub", s.d.opts.Now()); err != nil {
-					return err
-				}
-				k := vector.Key{Origin: h.Origin, Epoch: h.Epoch}
-				held[k] = max(held[k], h.Seq)
-			}
-			return raiseHubHeads(tx, s.d.info.DeviceID, held)
-		})
-		if err != nil {
+		if err := s.takePulled(ctx, pulled); err != nil {
 			return err
 		}
-		rep.Received += res.received
-		rep.Refused += res.refused
-		rep.Quarantined += res.quarantined
-		rep.Conflicts += res.conflicts
-		rep.Future += res.future
-		p.Received += len(evs)
-		progress(p)
-		if !more {
-			break
+		r.rep.add(res)
+		r.p.Received += len(pulled.Events)
+		r.progress(r.p)
+		if !pulled.More {
+			return nil
 		}
 		after, err := s.d.st.Heads()
 		if err != nil {
 			return err
 		}
 		if after.String() == before.String() {
-			break // nothing in the chunk could be taken: stop rather than ask again
+			return nil // nothing in the chunk could be taken: stop rather than ask again
 		}
 	}
-	local, err = s.d.st.Heads()
-	if err != nil {
-		return err
-	}
-	acked, err := s.d.st.PeerHeads(hubPeer)
-	if err != nil {
-		return err
-	}
-	rep.Complete = acked.Dominates(local) && rep.Refused == 0 && rep.Quarantined == 0
-	// The hub now holds this device's records: ask the questions that
-	// waited for it.
-	s.askWaiting(ctx, c, rep)
-	p.Phase = "done"
-	progress(p)
-	return nil
 }
 
-type applied struct {
-	received, refused, quarantined, conflicts, future int
-}
-
-// applyChunk takes events from the hub in one transaction: each verified
-// against its origin's credential and the revocation list, inserted or
-// ignored, a different event under an existing key quarantined; then every
-// record touched is folded again and its projection rewritten.
-func (s *Session) applyChunk(evs []*registry.Event) (applied, error) {
-	c, err := s.prepareChunk(evs)
-	if err != nil {
-		return applied{}, err
+// takePulled records what a pulled chunk shows the hub holds. The hub
+// sends only within its contiguous heads: it holds every event of each
+// log up to the highest one it sent, or knows the slot lost (a hole, which
+// the device records too).
+func (s *Session) takePulled(ctx context.Context, pulled *client.Pulled) error {
+	held := vector.Vector{}
+	for _, e := range pulled.Events {
+		k := vector.Key{Origin: e.Origin, Epoch: e.Epoch}
+		held[k] = max(held[k], e.Seq)
 	}
-	return s.writeChunk(c)
-}
-
-// preparedChunk is a chunk of events checked and, for records new to the
-// device, folded and projected: everything but the write.
-type preparedChunk struct {
-	evs []*registry.Event
-	ok  []bool                     // signature and revocation checks passed
-	pre map[string]*preparedRecord // new records, ready to write
-}
-
-// prepareChunk does the CPU work of applying evs on every core, without
-// writing: signatures, and folding, sealing and indexing records new to the
-// device. It may run while an earlier chunk is being written (the write
-// checks again which records exist).
-func (s *Session) prepareChunk(evs []*registry.Event) (*preparedChunk, error) {
-	c := &preparedChunk{evs: evs}
-	if len(evs) == 0 {
-		return c, nil
-	}
-	ts, err := s.d.loadTrust()
-	if err != nil {
-		return nil, err
-	}
-	// Signatures are checked before the write lock is taken, on every core:
-	// Ed25519 verification is most of the CPU cost of applying events.
-	ok := make([]bool, len(evs))
-	workers := min(runtime.NumCPU(), 1+len(evs)/64)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < len(evs); i += workers {
-				e := evs[i]
-				c := ts.creds[e.Origin]
-				if c == nil || e.Verify(c.PublicKey) != nil {
-					continue
-				}
-				if at, revoked := ts.revoked.RevokedAt(e.Origin); revoked && !e.HLC.Time().Before(at) {
-					continue
-				}
-				ok[i] = true
+	return s.d.st.Update(ctx, func(tx *store.Tx) error {
+		for _, h := range pulled.Holes {
+			if h.Origin == s.d.info.DeviceID && h.Epoch == s.d.info.Epoch {
+				continue // this device's own log: it holds every event of it
 			}
-		}(w)
-	}
-	wg.Wait()
-	c.ok = ok
-	// Records new to this device whose every event is in this chunk (the
-	// common case when a device catches up) are folded, sealed and indexed
-	// on every core before the write transaction; the transaction only
-	// writes them. Anything else is folded inside it from the stored events.
-	err = s.withKeys(func(*keys) error {
-		c.pre = s.prepareNew(evs, ok)
-		return nil
+			if err := tx.AddHole(h, "lost at the hub", s.d.opts.Now()); err != nil {
+				return err
+			}
+			k := vector.Key{Origin: h.Origin, Epoch: h.Epoch}
+			held[k] = max(held[k], h.Seq)
+		}
+		return raiseHubHeads(tx, s.d.info.DeviceID, held)
 	})
-	return c, err
 }
 
-// writeChunk stores a prepared chunk in one transaction.
-func (s *Session) writeChunk(c *preparedChunk) (applied, error) {
-	var res applied
-	if len(c.evs) == 0 {
-		return res, nil
-	}
-	evs, ok, pre := c.evs, c.ok, c.pre
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return res, ErrSessionLocked
-	}
-	now := s.d.opts.Now()
-	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		res = applied{}
-		touched := map[string]bool{}
-		inserted := map[string]int{}
-		var order []string
-		for i, e := range evs {
-			if !ok[i] {
-				res.refused++
-				continue
-			}
-			if p := pre[e.Record]; p != nil && p.err == nil {
-				// Already opened and folded while preparing.
-			} else if reason := s.checkChange(e); reason != "" {
-				res.quarantined++
-				if err := tx.Quarantine(e, reason, now); err != nil {
-					return err
-				}
-				// Signed by its origin, yet refused: no valid event will
-				// take its slot, so the log may pass it (as at the hub).
-				if err := tx.AddHole(e.ID(), reason, now); err != nil {
-					return err
-				}
-				continue
-			}
-			ins, err := tx.InsertEvent(e, now)
-			if err != nil {
-				return err
-			}
-			if !ins {
-				old, err := tx.Event(e.ID())
-				if err != nil {
-					return err
-				}
-				if string(old.Sig) != string(e.Sig) || string(old.SignedBytes()) != string(e.SignedBytes()) {
-					res.quarantined++
-					if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			res.received++
-			inserted[e.Record]++
-			if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
-				// Accepted, but the clock is not dragged a day or more ahead.
-				res.future++
-				if err := tx.Flag(e.ID(), "future", now); err != nil {
-					return err
-				}
-			} else {
-				s.d.clock.Observe(e.HLC)
-			}
-			if !touched[e.Record] {
-				touched[e.Record] = true
-				order = append(order, e.Record)
-			}
-		}
-		// Records prepared outside the transaction are written together at
-		// the end (their search tokens in one ordered pass).
-		var newRows []store.RecordRow
-		var newTokens [][][]byte
-		for _, id := range order {
-			exists, err := tx.RecordExists(id)
-			if err != nil {
-				return err
-			}
-			if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
-				newRows = append(newRows, p.row)
-				newTokens = append(newTokens, p.tokens)
-				if p.conflicts {
-					res.conflicts++
-				}
-				if err := tx.MarkConflict(id, p.conflicts); err != nil {
-					return err
-				}
-				if p.stay != nil {
-					if err := s.putStay(tx, id, p.stay); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			r, err := s.foldTx(tx, id)
-			if err != nil {
-				return err
-			}
-			if err := s.project(tx, r, !exists); err != nil {
-				return err
-			}
-			if len(r.Conflicts) > 0 {
-				res.conflicts++
-			}
-			if err := tx.MarkConflict(id, len(r.Conflicts) > 0); err != nil {
-				return err
-			}
-		}
-		return tx.PutNewRecords(newRows, newTokens)
-	})
+// add counts a chunk taken into the report.
+func (rep *SyncReport) add(res ApplyResult) {
+	rep.Received += res.Received
+	rep.Refused += res.Refused
+	rep.Quarantined += res.Quarantined
+	rep.Conflicts += res.Conflicts
+	rep.Future += res.Future
+}
+
+// complete reports whether the hub holds everything this device holds,
+// after an exchange in which refused and quarantined events were not taken.
+func (d *Device) complete(refused, quarantined int) (bool, error) {
+	local, err := d.st.Heads()
 	if err != nil {
-		return applied{}, err // rolled back: nothing was taken
+		return false, err
 	}
-	return res, nil
-}
-
-// RecordConflicts is a record holding concurrent edits of identity fields.
-type RecordConflicts struct {
-	ID        string
-	Summary   Summary
-	Conflicts []registry.Conflict // each: the field, the competing values and who wrote them
-}
-
-// Conflicts lists the records that hold a conflict for a supervisor to
-// resolve (ResolveConflict). Opening them is not audit-logged as a view:
-// the list shows summaries only.
-func (s *Session) Conflicts() ([]RecordConflicts, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	ids, err := s.d.st.ConflictRecords()
+	acked, err := d.st.PeerHeads(hubPeer)
 	if err != nil {
-		return nil, err
+		return false, err
 	}
-	var out []RecordConflicts
-	for _, id := range ids {
-		r, err := s.state(id)
-		if err != nil {
-			return nil, err
-		}
-		if len(r.Conflicts) == 0 {
-			continue
-		}
-		out = append(out, RecordConflicts{ID: id, Summary: summaryOf(r), Conflicts: r.Conflicts})
-	}
-	return out, nil
-}
-
-// ResolveConflict settles a conflict on field of record id with value (the
-// JSON value of the field: one of the conflict's values, or a merge the
-// supervisor typed). It writes an amendment that names the current writer
-// of the field as seen, which the fold takes as a resolution. Supervisors
-// only; audit-logged. It fails if the field holds no conflict or the value
-// does not validate.
-func (s *Session) ResolveConflict(id, field string, value json.RawMessage) error {
-	if err := s.requireSupervisor(); err != nil {
-		return err
-	}
-	if canon, err := registry.ParseRegID(id); err == nil {
-		id = canon
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return ErrSessionLocked
-	}
-	now := s.d.opts.Now()
-	s.d.writeMu.Lock()
-	defer s.d.writeMu.Unlock()
-	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		cur, err := s.foldTx(tx, id)
-		if err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(cur.Conflicts, func(c registry.Conflict) bool { return c.Field == field }) {
-			return fmt.Errorf("record %s holds no conflict on %s", id, field)
-		}
-		// Check the value by applying it to the current person.
-		m := map[string]json.RawMessage{}
-		b, _ := json.Marshal(&cur.Person)
-		_ = json.Unmarshal(b, &m)
-		m[field] = value
-		b, _ = json.Marshal(m)
-		var p registry.Person
-		if err := json.Unmarshal(b, &p); err != nil {
-			return registry.FieldErrors{field: "is not a valid value for this field"}
-		}
-		if err := registry.Validate(&p, now); err != nil {
-			return err
-		}
-		ch := &registry.Change{Fields: map[string]json.RawMessage{field: value},
-			Prev: map[string]registry.EventID{field: cur.Writers[field]}, Reason: "conflict resolved by a supervisor"}
-		r, err := s.recordEvent(tx, id, registry.OpAmend, ch)
-		if err != nil {
-			return err
-		}
-		if err := tx.MarkConflict(id, len(r.Conflicts) > 0); err != nil {
-			return err
-		}
-		return appendAudit(tx, s.k.audit, now, s.officer.ID, "conflict_resolve", id, "field: "+field)
-	})
+	return acked.Dominates(local) && refused == 0 && quarantined == 0, nil
 }
 
 // Syncer runs syncs for the app: one at a time (SyncNow), or in the
@@ -829,177 +564,6 @@ func (y *Syncer) Run(ctx context.Context, interval time.Duration, done func(*Syn
 	}
 }
 
-// preparedRecord is a new record folded and projected outside the write
-// transaction.
-type preparedRecord struct {
-	events    int // events of the record in the chunk
-	row       store.RecordRow
-	tokens    [][]byte
-	conflicts bool
-	stay      *registry.Stay // the record's stay, for the occupancy projection
-	err       error
-}
-
-// prepareNew folds and projects, on every core, the records of evs that this
-// device does not hold yet and whose events all passed the signature check.
-// Called with s.mu read-locked and the session unlocked.
-func (s *Session) prepareNew(evs []*registry.Event, ok []bool) map[string]*preparedRecord {
-	byRecord := map[string][]registry.Opened{}
-	bad := map[string]bool{}
-	for i, e := range evs {
-		if !ok[i] {
-			bad[e.Record] = true
-			continue
-		}
-		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e})
-	}
-	var ids []string
-	for id := range byRecord {
-		if bad[id] {
-			continue
-		}
-		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
-			continue // known here (or unreadable): fold inside the transaction
-		}
-		ids = append(ids, id)
-	}
-	out := make(map[string]*preparedRecord, len(ids))
-	for _, id := range ids {
-		out[id] = &preparedRecord{events: len(byRecord[id])}
-	}
-	var wg sync.WaitGroup
-	workers := min(runtime.NumCPU(), 1+len(ids)/16)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for n := w; n < len(ids); n += workers {
-				id, p := ids[n], out[ids[n]]
-				opened := byRecord[id]
-				for i := range opened {
-					if opened[i].Change, p.err = opened[i].Event.OpenChange(s.k.records); p.err != nil {
-						break
-					}
-					if p.err = registry.CheckEvent(opened[i].Event, opened[i].Change, s.d.info.Country); p.err != nil {
-						break // written in the transaction, which quarantines it
-					}
-				}
-				if p.err != nil {
-					continue
-				}
-				r, err := registry.Fold(id, opened)
-				if p.err = err; err != nil {
-					continue
-				}
-				p.conflicts = len(r.Conflicts) > 0
-				p.stay = r.Stay
-				p.row, p.tokens, p.err = s.projection(r)
-			}
-		}(w)
-	}
-	wg.Wait()
-	return out
-}
-
-// checkChange says why event e cannot be taken ("" if it can): its payload
-// does not open, or its content breaks the rules a device applies when it
-// writes an event (registry.CheckEvent: a foreign record ID, a wrong check
-// character, a missing category, a date that does not exist, ...). A signed
-// event like that must not stop every later fold of its record. Called with
-// s.mu read-locked and the session unlocked.
-func (s *Session) checkChange(e *registry.Event) string {
-	c, err := e.OpenChange(s.k.records)
-	if errors.Is(err, registry.ErrNotUTF8) {
-		return "change malformed: text that is not valid UTF-8"
-	}
-	if err != nil {
-		return "payload does not open with the deployment's records key"
-	}
-	if err := registry.CheckEvent(e, c, s.d.info.Country); err != nil {
-		return err.Error()
-	}
-	return ""
-}
-
-// ApplyResult says what ApplyEvents took.
-type ApplyResult struct {
-	Received    int // new events stored
-	Refused     int // unknown device, bad signature, or signed after revocation
-	Quarantined int // forked log, or payload that does not open
-	Conflicts   int // records touched that now hold a conflict
-	Future      int // stamped more than a day ahead: accepted and flagged
-}
-
-// ApplyEvents takes events from another replica (the hub, or a bundle) in
-// one transaction, exactly as a sync does: verified against the trust list
-// this device received from its hub, inserted or ignored, and the records
-// they touch folded again. Applying the same events again changes nothing.
-func (s *Session) ApplyEvents(evs []*registry.Event) (ApplyResult, error) {
-	if err := s.check(); err != nil {
-		return ApplyResult{}, err
-	}
-	if len(evs) > wire.MaxChunkEvents {
-		return ApplyResult{}, fmt.Errorf("at most %d events at a time", wire.MaxChunkEvents)
-	}
-	r, err := s.applyChunk(evs)
-	return ApplyResult{Received: r.received, Refused: r.refused, Quarantined: r.quarantined, Conflicts: r.conflicts, Future: r.future}, err
-}
-
-// Digest is a SHA-256 over every record's folded state (fields, versions,
-// conflicts, links) in record ID order: two replicas holding the same
-// events have the same digest. It also checks that each stored projection
-// equals a fresh fold of the record's events, and fails if one does not.
-// It returns the digest in hex and the number of records.
-func (s *Session) Digest() (string, int, error) {
-	if err := s.check(); err != nil {
-		return "", 0, err
-	}
-	rows, err := s.d.st.DB().Query("SELECT DISTINCT record FROM events ORDER BY record")
-	if err != nil {
-		return "", 0, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return "", 0, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	h := sha256.New()
-	for _, id := range ids {
-		evs, err := s.d.st.RecordEvents(id)
-		if err != nil {
-			return "", 0, err
-		}
-		s.mu.RLock()
-		if s.k == nil {
-			s.mu.RUnlock()
-			return "", 0, ErrSessionLocked
-		}
-		r, err := s.foldEvents(id, evs)
-		s.mu.RUnlock()
-		if err != nil {
-			return "", 0, err
-		}
-		fresh, _ := json.Marshal(r)
-		stored, err := s.state(id)
-		if err != nil {
-			return "", 0, fmt.Errorf("record %s: no projection: %w", id, err)
-		}
-		if b, _ := json.Marshal(stored); string(b) != string(fresh) {
-			return "", 0, fmt.Errorf("record %s: stored projection differs from the fold of its events", id)
-		}
-		h.Write([]byte(id))
-		h.Write([]byte{0})
-		h.Write(fresh)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil)), len(ids), nil
-}
-
 // keepRefused records the events of this device's own log that the hub
 // quarantined, with the hub's reason, in the device's quarantine list: the
 // hub's acknowledgement passes them (they will never be taken), so this is
@@ -1026,19 +590,19 @@ func (s *Session) keepRefused(tx *store.Tx, refused []wire.Refusal) error {
 // pushParallel is how many chunks are in flight to the hub at once.
 const pushParallel = 2
 
-func (s *Session) send(ctx context.Context, c *client.Client, missing []vector.Range, chunk int, rep *SyncReport, p *Progress, progress func(Progress)) error {
+// send pushes the ranges the hub lacks: chunks read from the database by
+// this goroutine, pushed by pushParallel workers (push).
+func (r *syncRun) send(ctx context.Context, missing []vector.Range) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type job struct{ evs [][]byte }
-	jobs := make(chan job)
-	var mu sync.Mutex // guards rep, p, firstErr and the acknowledgement writes
+	jobs := make(chan [][]byte)
 	var firstErr error
 	fail := func(err error) {
-		mu.Lock()
+		r.mu.Lock()
 		if firstErr == nil {
 			firstErr = err
 		}
-		mu.Unlock()
+		r.mu.Unlock()
 		cancel()
 	}
 	var wg sync.WaitGroup
@@ -1046,86 +610,98 @@ func (s *Session) send(ctx context.Context, c *client.Client, missing []vector.R
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
-				ack, err := c.Push(ctx, j.evs)
-				if err != nil {
-					var ce *client.Error
-					if errors.As(err, &ce) {
-						mu.Lock()
-						rep.Refused += len(ce.Refused)
-						mu.Unlock()
-					}
+			for evs := range jobs {
+				if err := r.push(ctx, evs); err != nil {
 					fail(err)
-					continue
 				}
-				heads, err := wire.ToVector(ack.Heads)
-				if err != nil {
-					fail(&client.Error{Kind: client.ErrHub, Op: "push", Message: "the hub sent a malformed acknowledgement"})
-					continue
-				}
-				mu.Lock()
-				if err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-					if err := s.keepRefused(tx, ack.Quarantined); err != nil {
-						return err
-					}
-					return raiseHubHeads(tx, s.d.info.DeviceID, heads)
-				}); err != nil {
-					mu.Unlock()
-					fail(err)
-					continue
-				}
-				rep.Sent += ack.Accepted
-				rep.Duplicates += ack.Duplicates
-				rep.Quarantined += len(ack.Quarantined)
-				p.Sent += len(j.evs)
-				progress(*p)
-				mu.Unlock()
 			}
 		}()
 	}
+	readErr := r.readChunks(ctx, missing, jobs)
+	close(jobs)
+	wg.Wait()
+	switch {
+	case firstErr != nil:
+		return firstErr
+	case readErr != nil:
+		return readErr
+	case ctx.Err() != nil:
+		return &client.Error{Kind: client.ErrUnreachable, Op: "push", Message: "sync cancelled", Err: ctx.Err()}
+	}
+	return nil
+}
+
+// readChunks reads the ranges from the database a chunk at a time (at
+// most r.chunk events and wire.MaxChunkBytes) into jobs, until they are
+// read or ctx is done.
+func (r *syncRun) readChunks(ctx context.Context, missing []vector.Range, jobs chan<- [][]byte) error {
 	errFull := errors.New("full")
-	var readErr error
-read:
-	for _, r := range missing {
-		for from := r.From; from <= r.To; {
+	for _, rg := range missing {
+		for from := rg.From; from <= rg.To; {
 			var evs [][]byte
 			var last uint64
 			size := 0
-			err := s.d.st.EventRange(ctx, vector.Range{Key: r.Key, From: from, To: r.To}, func(e *registry.Event) error {
+			err := r.s.d.st.EventRange(ctx, vector.Range{Key: rg.Key, From: from, To: rg.To}, func(e *registry.Event) error {
 				b := wire.EncodeEvent(e)
-				if len(evs) >= chunk || len(evs) > 0 && size+len(b) > wire.MaxChunkBytes {
+				if len(evs) >= r.chunk || len(evs) > 0 && size+len(b) > wire.MaxChunkBytes {
 					return errFull
 				}
 				evs, size, last = append(evs, b), size+len(b), e.Seq
 				return nil
 			})
 			if err != nil && !errors.Is(err, errFull) {
-				if ctx.Err() == nil {
-					readErr = err
+				if ctx.Err() != nil {
+					return nil // cancelled: send says so
 				}
-				break read
+				return err
 			}
 			if len(evs) == 0 {
 				break // a gap in this device's own copy: nothing more to send here
 			}
 			select {
-			case jobs <- job{evs}:
+			case jobs <- evs:
 			case <-ctx.Done():
-				break read
+				return nil
 			}
 			from = last + 1
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
+	return nil
+}
+
+// push sends one chunk and records the hub's acknowledgement and the
+// events of this device it quarantined.
+func (r *syncRun) push(ctx context.Context, evs [][]byte) error {
+	s := r.s
+	ack, err := r.c.Push(ctx, evs)
+	if err != nil {
+		var ce *client.Error
+		if errors.As(err, &ce) {
+			r.mu.Lock()
+			r.rep.Refused += len(ce.Refused)
+			r.mu.Unlock()
+		}
+		return err
 	}
-	if readErr != nil {
-		return readErr
+	heads, err := wire.ToVector(ack.Heads)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "push", Message: "the hub sent a malformed acknowledgement"}
 	}
-	if err := ctx.Err(); err != nil {
-		return &client.Error{Kind: client.ErrUnreachable, Op: "push", Message: "sync cancelled", Err: err}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+		if err := s.keepRefused(tx, ack.Quarantined); err != nil {
+			return err
+		}
+		return raiseHubHeads(tx, s.d.info.DeviceID, heads)
+	})
+	if err != nil {
+		return err
 	}
+	r.rep.Sent += ack.Accepted
+	r.rep.Duplicates += ack.Duplicates
+	r.rep.Quarantined += len(ack.Quarantined)
+	r.p.Sent += len(evs)
+	r.progress(r.p)
 	return nil
 }

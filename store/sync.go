@@ -269,6 +269,11 @@ func (t *Tx) MarkConflict(record string, conflict bool) error {
 	return err
 }
 
+// EventRecords lists, in order, the records that have at least one event.
+func (s *Store) EventRecords() ([]string, error) {
+	return scanStrings(s.db.Query("SELECT DISTINCT record FROM events ORDER BY record"))
+}
+
 // ConflictRecords lists the records marked as holding a conflict.
 func (s *Store) ConflictRecords() ([]string, error) {
 	return scanStrings(s.db.Query("SELECT record FROM conflicts ORDER BY record"))

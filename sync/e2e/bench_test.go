@@ -162,7 +162,7 @@ func BenchmarkHubMemory1M(b *testing.B) {
 	dev := newDevice(b, h, "bench-dev", "BIH-OTHER")
 	idle := newDevice(b, h, "bench-idle", "BIH-IDLE", "--scope", "station")
 	h.kill()
-	hb, err := hub.Open(h.dir, []byte(hubPass), hub.Options{Params: &lowParams})
+	hb, err := hub.Open(context.Background(), h.dir, []byte(hubPass), hub.Options{Params: &lowParams})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -152,7 +152,7 @@ func TestFederation(t *testing.T) {
 		t.Fatalf("second push A is not a no-op: %s", out)
 	}
 	// Records pushed with tokens of an earlier version are pushed again.
-	hubA, err := hub.Open(f.a.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams})
+	hubA, err := hub.Open(context.Background(), f.a.dir, []byte("hub passphrase for tests"), hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}

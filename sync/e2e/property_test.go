@@ -20,10 +20,10 @@ func inProcessHub(t testing.TB) (*hub.Hub, string) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "hub")
 	pass := []byte("hub passphrase for tests")
-	if err := hub.Init(dir, hub.InitConfig{Country: "BIH", Passphrase: pass}, hub.Options{Params: &lowParams}); err != nil {
+	if err := hub.Init(context.Background(), dir, hub.InitConfig{Country: "BIH", Passphrase: pass}, hub.Options{Params: &lowParams}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := hub.Open(dir, pass, hub.Options{Params: &lowParams})
+	h, err := hub.Open(context.Background(), dir, pass, hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func inProcessHub(t testing.TB) (*hub.Hub, string) {
 // inProcessDevice enrols a device at h and returns its unlocked session.
 func inProcessDevice(t testing.TB, h *hub.Hub, url, name string) *device.Session {
 	t.Helper()
-	e, err := h.Enrol(hub.EnrolConfig{Name: name, Station: "BIH-" + name, HubURL: url})
+	e, err := h.Enrol(context.Background(), hub.EnrolConfig{Name: name, Station: "BIH-" + name, HubURL: url})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,14 +80,14 @@ type simDevice struct {
 // while it serves) and makes each a client of every server.
 func enrolSims(t *testing.T, dir string, n int, servers ...*hubProc) []*simDevice {
 	t.Helper()
-	h, err := hub.Open(dir, []byte(hubPass), hub.Options{Params: &lowParams})
+	h, err := hub.Open(context.Background(), dir, []byte(hubPass), hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.Close()
 	out := make([]*simDevice, n)
 	for i := range out {
-		e, err := h.Enrol(hub.EnrolConfig{Name: fmt.Sprintf("sim-%03d", i), Station: "BIH-SIM"})
+		e, err := h.Enrol(context.Background(), hub.EnrolConfig{Name: fmt.Sprintf("sim-%03d", i), Station: "BIH-SIM"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,7 +139,7 @@ func (d *simDevice) push(ctx context.Context, evs []*registry.Event, chunk int, 
 // events of every device, gapless.
 func checkHub(t *testing.T, dir string, devs []*simDevice, events int) {
 	t.Helper()
-	h, err := hub.Open(dir, []byte(hubPass), hub.Options{Params: &lowParams})
+	h, err := hub.Open(context.Background(), dir, []byte(hubPass), hub.Options{Params: &lowParams})
 	if err != nil {
 		t.Fatal(err)
 	}

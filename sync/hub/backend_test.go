@@ -18,13 +18,13 @@ import (
 func TestInitPostgres(t *testing.T) {
 	dsn := pgtest.DB(t)
 	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, DB: "mysql://nowhere"}, lowOpts()); err == nil || !strings.Contains(err.Error(), "postgres://") {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass, DB: "mysql://nowhere"}, lowOpts()); err == nil || !strings.Contains(err.Error(), "postgres://") {
 		t.Fatalf("a wrong address: %v", err)
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("a refused init left %d files", len(entries))
 	}
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, DB: dsn}, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass, DB: dsn}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	for _, f := range []string{KeysFile, DatabaseFile} {
@@ -36,18 +36,18 @@ func TestInitPostgres(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "fieldreg.db")); err == nil {
 		t.Fatal("a hub on PostgreSQL made a SQLite file")
 	}
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, DB: dsn}, lowOpts()); !errors.Is(err, ErrInitialised) {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass, DB: dsn}, lowOpts()); !errors.Is(err, ErrInitialised) {
 		t.Fatalf("init again in the same directory: %v", err)
 	}
 	other := t.TempDir()
-	err := Init(other, InitConfig{Country: "SRB", Passphrase: pass, DB: dsn}, lowOpts())
+	err := Init(context.Background(), other, InitConfig{Country: "SRB", Passphrase: pass, DB: dsn}, lowOpts())
 	if err == nil || !strings.Contains(err.Error(), "already holds a hub") {
 		t.Fatalf("a second hub on the same database: %v", err)
 	}
 	if entries, _ := os.ReadDir(other); len(entries) != 0 {
 		t.Fatalf("the refused directory holds %d files", len(entries))
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestInitPostgres(t *testing.T) {
 			t.Errorf("%s is in the database", k)
 		}
 	}
-	if _, err := Open(dir, []byte("a wrong passphrase"), lowOpts()); !errors.Is(err, ErrWrongPass) {
+	if _, err := Open(context.Background(), dir, []byte("a wrong passphrase"), lowOpts()); !errors.Is(err, ErrWrongPass) {
 		t.Fatalf("wrong passphrase: %v", err)
 	}
 }
@@ -79,7 +79,7 @@ func TestQuestionBudgetShared(t *testing.T) {
 	if pgtest.Postgres() {
 		cfg.DB = pgtest.DB(t)
 	}
-	if err := Init(dir, cfg, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, cfg, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Unix(1_800_000_000, 0)
@@ -88,7 +88,7 @@ func TestQuestionBudgetShared(t *testing.T) {
 	opts.Questions = QuestionLimit{Burst: 3, PerHour: 2}
 	var servers []*Hub
 	for range 2 {
-		h, err := Open(dir, pass, opts)
+		h, err := Open(context.Background(), dir, pass, opts)
 		if err != nil {
 			t.Fatal(err)
 		}

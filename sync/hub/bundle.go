@@ -18,6 +18,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -64,15 +65,15 @@ func (e *RefusedError) Error() string {
 // BundleIdentity is the hub's age identity for bundles that devices send it.
 // It is made on first use (hubs initialised before bundles existed get one
 // then) and stored sealed.
-func (h *Hub) BundleIdentity() (*age.X25519Identity, error) {
-	return h.sealedIdentity("fieldreg hub bundle key seal v1", metaBundleKey, "bundle_key")
+func (h *Hub) BundleIdentity(ctx context.Context) (*age.X25519Identity, error) {
+	return h.sealedIdentity(ctx, "fieldreg hub bundle key seal v1", metaBundleKey, "bundle_key")
 }
 
 // sealedIdentity loads the age identity stored under meta, or makes and
 // stores one. It is sealed under a key derived (HKDF, info) from the
 // authority's root seed, itself sealed under the operator's passphrase: the
 // data directory alone does not open it.
-func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, error) {
+func (h *Hub) sealedIdentity(ctx context.Context, info, meta, name string) (*age.X25519Identity, error) {
 	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, info, seal.KeySize)
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 	ad := seal.AD("hub", name)
 	var id *age.X25519Identity
 	// Made once: of two servers making it at once, both keep the one stored.
-	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		c, err := tx.GetMeta(meta)
 		if errors.Is(err, hubstore.ErrNotFound) {
 			nid, err := age.GenerateX25519Identity()
@@ -115,8 +116,8 @@ func (h *Hub) sealedIdentity(info, meta, name string) (*age.X25519Identity, erro
 
 // BundleRecipient is the public half of BundleIdentity, which enrolment
 // packages carry to devices.
-func (h *Hub) BundleRecipient() (string, error) {
-	id, err := h.BundleIdentity()
+func (h *Hub) BundleRecipient(ctx context.Context) (string, error) {
+	id, err := h.BundleIdentity(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -173,7 +174,7 @@ type BundleImport struct {
 // nothing is applied and the error says why (bundle.ErrDamaged,
 // bundle.ErrNotForUs, ErrBundleRevoked, ...). Each event is checked as a
 // pushed one is; one that fails is quarantined with its reason and the
-// others applied (storeChunk). Events are applied a chunk per transaction
+// others applied (Hub.ingest). Events are applied a chunk per transaction
 // with insert-or-ignore, so importing a bundle again, or an older one after
 // a newer, changes nothing.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
@@ -193,7 +194,7 @@ func (h *Hub) ImportBundleBeforeRevocation(ctx context.Context, path string) (*B
 }
 
 func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bool) (*BundleImport, error) {
-	id, err := h.BundleIdentity()
+	id, err := h.BundleIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -228,13 +229,10 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		// signed before the revocation, and nothing if anything in the
 		// bundle is stamped later. Every other bad event is quarantined
 		// when the bundle is applied, without stopping the others.
-		if c.dev.revoked.IsZero() {
-			return nil
-		}
 		var refused []wire.Refusal
 		for _, e := range evs {
-			if e.Origin == c.id && !e.HLC.Time().Before(c.dev.revoked) {
-				refused = append(refused, wire.Refusal{Event: e.ID(), Reason: "signed after the device was revoked"})
+			if e.Origin == c.id && c.dev.origin().SignedAfterRevocation(e) {
+				refused = append(refused, wire.Refusal{Event: e.ID(), Reason: accept.ErrRevoked.Error()})
 			}
 		}
 		if len(refused) > 0 {
@@ -264,18 +262,12 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		return res, nil
 	}
 	err = b.Apply(func(evs []*registry.Event) error {
-		rep, err := h.storeChunk(ctx, hd.From, h.checkEvents(c, evs), now)
-		if err != nil {
-			return err
-		}
-		res.Accepted += rep.Accepted
-		res.Duplicates += rep.Duplicates
-		res.Quarantined += len(rep.Quarantined)
-		res.Flagged += rep.Flagged
-		for _, q := range rep.Quarantined {
-			h.log.Warn("event quarantined", "device", hd.From, "event", q.Event.String(), "reason", q.Reason)
-		}
-		return nil
+		got, err := h.ingest(ctx, c, evs, now)
+		res.Accepted += got.Accepted
+		res.Duplicates += got.Duplicates
+		res.Quarantined += len(got.Quarantined)
+		res.Flagged += got.Flagged
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -308,75 +300,6 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	return res, nil
 }
 
-// storeChunk stores checked events in one transaction, the same for a push
-// and a bundle: insert-or-ignore, identical replays counted as duplicates,
-// a different event under an existing key quarantined (a forked log),
-// future stamps flagged, and an event that failed its checks quarantined
-// with its reason. The slot of a quarantined event is recorded as known
-// lost (a hole, hubstore.Tx.AddHole) when the event's signature verified,
-// or when deliverer, the device that sent it, is its origin: either way the
-// origin itself put that event in that slot, and no valid one will come,
-// so its log's acknowledgement may pass it (docs/sync.md). The events that
-// passed are stored with one InsertEvents.
-func (h *Hub) storeChunk(ctx context.Context, deliverer string, evs []checked, now time.Time) (wire.PushReply, error) {
-	h.writeMu.Lock()
-	defer h.writeMu.Unlock()
-	var rep wire.PushReply
-	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
-		rep = wire.PushReply{}
-		good := make([]*registry.Event, 0, len(evs))
-		for _, c := range evs {
-			e := c.Event
-			if c.Reason == "" {
-				good = append(good, e)
-				continue
-			}
-			if err := tx.Quarantine(e, c.Reason, now); err != nil {
-				return err
-			}
-			if c.Signed || e.Origin == deliverer {
-				if err := tx.AddHole(e.ID(), c.Reason, now); err != nil {
-					return err
-				}
-			}
-			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: c.Reason})
-		}
-		stored, err := tx.InsertEvents(good, now)
-		if err != nil {
-			return err
-		}
-		if err := h.takeStays(tx, good, stored, now); err != nil {
-			return err
-		}
-		for i, e := range good {
-			if stored[i] {
-				rep.Accepted++
-				if e.HLC.Time().After(now.Add(wire.FutureSkew)) {
-					rep.Flagged++
-					if err := tx.Flag(e.ID(), flagFuture, now); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			old, err := tx.Event(e.ID())
-			if err != nil {
-				return err
-			}
-			if sameEvent(old, e) {
-				rep.Duplicates++
-				continue
-			}
-			if err := tx.Quarantine(e, "a different event under an existing sequence number (forked log)", now); err != nil {
-				return err
-			}
-			rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: e.ID(), Reason: "forked log"})
-		}
-		return nil
-	})
-	return rep, err
-}
-
 // BundleExport says what ExportBundle wrote.
 type BundleExport struct {
 	ID      string
@@ -386,8 +309,8 @@ type BundleExport struct {
 }
 
 // findDevice resolves a device name or ID to one enrolled device.
-func (h *Hub) findDevice(nameOrID string) (*Device, error) {
-	devs, err := h.Devices()
+func (h *Hub) findDevice(ctx context.Context, nameOrID string) (*Device, error) {
+	devs, err := h.Devices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +348,7 @@ func (h *Hub) findDevice(nameOrID string) (*Device, error) {
 // revocation list that names it tells it to stop issuing receipts and
 // signing registrations (BundleExport.Revoked).
 func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*BundleExport, error) {
-	dev, err := h.findDevice(nameOrID)
+	dev, err := h.findDevice(ctx, nameOrID)
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +370,7 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err != nil {
 		devVec = vector.Vector{}
 	}
-	self, err := h.BundleRecipient()
+	self, err := h.BundleRecipient(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -135,15 +135,15 @@ const DaysShown = 7
 func stayAD(record string) []byte { return seal.AD("hub stays", "events", record) }
 
 // takeStays brings the occupancy projection up to date with the occupancy
-// events just stored (stored[i] for evs[i]), inside tx. The hub keeps, per
+// events just stored (evs), inside tx. The hub keeps, per
 // person, their occupancy events (sealed under the records key: who stays
 // where is personal data) and folds them again with the new ones, so
 // events arriving in any order give the same counts.
-func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, stored []bool, now time.Time) error {
+func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, now time.Time) error {
 	byRecord := map[string][]registry.StayEvent{}
 	var order []string
-	for i, e := range evs {
-		if !stored[i] || !registry.IsOccupancyOp(e.Op) {
+	for _, e := range evs {
+		if !registry.IsOccupancyOp(e.Op) {
 			continue
 		}
 		c, err := e.OpenChange(h.records)

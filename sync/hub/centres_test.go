@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -46,12 +47,23 @@ func TestCentreCountsAnyOrder(t *testing.T) {
 		occ(2, registry.OpCheckIn, registry.Occupancy{Centre: "BIH-ONE", Section: "families"}),
 		occ(3, registry.OpAbsent, registry.Occupancy{Centre: "BIH-ONE", Section: "families"}),
 	}
-	// Delivered one at a time, latest first.
-	rand.Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
-	for _, e := range []*registry.Event{evs[2], evs[0], evs[1]} {
-		if _, err := h.storeChunk(ctx, "", accepted(e), time.Now()); err != nil {
-			t.Fatal(err)
+	// Pushed one at a time in any order, through the acceptance rule.
+	tr, err := h.loadTrust(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &caller{id: d.pkg.DeviceID, dev: tr[d.pkg.DeviceID], trust: tr}
+	push := func(evs ...*registry.Event) {
+		t.Helper()
+		got, err := h.ingest(ctx, c, evs, time.Now())
+		if err != nil || len(got.Quarantined) > 0 {
+			t.Fatalf("ingest: %+v %v", got, err)
 		}
+	}
+	order := slices.Clone(evs)
+	rand.Shuffle(len(order), func(i, j int) { order[i], order[j] = order[j], order[i] })
+	for _, e := range order {
+		push(e)
 	}
 	views, err := h.Capacity(ctx)
 	if err != nil {
@@ -61,9 +73,7 @@ func TestCentreCountsAnyOrder(t *testing.T) {
 		t.Fatalf("families: %+v", got)
 	}
 	// The same events again change nothing.
-	if _, err := h.storeChunk(ctx, "", accepted(evs...), time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	push(evs...)
 	views, _ = h.Capacity(ctx)
 	if views[0].Sections["families"].Residents != 1 {
 		t.Fatalf("a replay counted again: %+v", views[0].Sections)

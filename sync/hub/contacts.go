@@ -19,9 +19,9 @@ const metaContacts = "contacts"
 // its next sync or in its next bundle and prints it on the information
 // notice. The new contacts are dated after any earlier ones, so devices
 // always take them. Bad contacts are refused and nothing changes.
-func (h *Hub) SetContacts(c trust.Contacts) (*trust.Contacts, error) {
+func (h *Hub) SetContacts(ctx context.Context, c trust.Contacts) (*trust.Contacts, error) {
 	var signed *trust.Contacts
-	err := h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 		issued := h.opts.Now()
 		if b, err := tx.GetMeta(metaContacts); err == nil {
 			if old, err := trust.UnmarshalContacts(b); err == nil && issued.Unix() <= old.Issued {
@@ -45,8 +45,8 @@ func (h *Hub) SetContacts(c trust.Contacts) (*trust.Contacts, error) {
 var ErrNoContacts = errors.New("no notice contacts are set: set them with 'reghub contacts set'")
 
 // Contacts returns the authority's notice contacts, or ErrNoContacts.
-func (h *Hub) Contacts() (*trust.Contacts, error) {
-	b, err := h.st.GetMeta(context.Background(), metaContacts)
+func (h *Hub) Contacts(ctx context.Context) (*trust.Contacts, error) {
+	b, err := h.st.GetMeta(ctx, metaContacts)
 	if err != nil {
 		return nil, ErrNoContacts
 	}

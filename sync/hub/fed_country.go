@@ -24,8 +24,8 @@ import (
 // with its code) in a country hub, sealed under the hub key. Joining again
 // replaces the package (a renewed credential); what was already pushed is
 // not sent again.
-func Federate(dir string, passphrase, file []byte, code string, opts Options) (*federation.Package, error) {
-	h, err := Open(dir, passphrase, opts)
+func Federate(ctx context.Context, dir string, passphrase, file []byte, code string, opts Options) (*federation.Package, error) {
+	h, err := Open(ctx, dir, passphrase, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func Federate(dir string, passphrase, file []byte, code string, opts Options) (*
 	if p.Country != h.Country() {
 		return nil, fmt.Errorf("this package admits %s, but this hub is %s's", p.Country, h.Country())
 	}
-	master, err := h.unwrapMaster(passphrase)
+	master, err := h.unwrapMaster(ctx, passphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,7 @@ func Federate(dir string, passphrase, file []byte, code string, opts Options) (*
 	// is sent again, with its details (to full) or without (to index-only,
 	// which makes the region drop what it held).
 	repush := h.fed.pkg != nil && h.fed.pkg.Sharing != p.Sharing
-	if err := h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	if err := h.st.Update(ctx, func(tx hubstore.Tx) error {
 		if repush {
 			if err := tx.ForgetPushed(); err != nil {
 				return err
@@ -191,7 +191,6 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 				return rep, err
 			}
 		}
-		h.writeMu.Lock()
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			for _, p := range batch {
 				if err := tx.MarkPushed(p); err != nil {
@@ -200,7 +199,6 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 			}
 			return nil
 		})
-		h.writeMu.Unlock()
 		if err != nil {
 			return rep, err
 		}

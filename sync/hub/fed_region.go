@@ -45,7 +45,7 @@ type CountryEnrolment struct {
 // what it accepts from the country and what its hits carry follow it.
 // Admitting a country index-only drops the details it sent under an earlier
 // full-sharing package.
-func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryEnrolment, error) {
+func (h *Hub) EnrolCountrySharing(ctx context.Context, country, regionURL, sharing string) (*CountryEnrolment, error) {
 	if !h.IsRegion() {
 		return nil, ErrNotRegion
 	}
@@ -59,7 +59,7 @@ func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryE
 	if regionURL == "" {
 		regionURL = h.url
 	}
-	devs, err := h.Devices()
+	devs, err := h.Devices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryE
 		RegionURL: regionURL, RegionCert: h.certDER, IndexKey: bytes.Clone(h.auth.IndexKey), Sharing: sharing, Issued: now.Unix()}
 	defer p.Wipe()
 	if sharing == federation.SharingFull {
-		di, err := h.detailsIdentity()
+		di, err := h.detailsIdentity(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryE
 	if err != nil {
 		return nil, err
 	}
-	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		if err := tx.PutCredential(hubstore.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: country, Scope: scopeCountry, Enrolled: now}); err != nil {
 			return err
 		}
@@ -125,13 +125,13 @@ func (h *Hub) EnrolCountrySharing(country, regionURL, sharing string) (*CountryE
 // sealed under a key derived from the authority's root seed, which is
 // itself sealed under the operator's passphrase: the region's data
 // directory alone does not open the details.
-func (h *Hub) detailsIdentity() (*age.X25519Identity, error) {
+func (h *Hub) detailsIdentity(ctx context.Context) (*age.X25519Identity, error) {
 	h.fed.mu.Lock()
 	defer h.fed.mu.Unlock()
 	if h.fed.details != nil {
 		return h.fed.details, nil
 	}
-	id, err := h.sealedIdentity("fieldreg region details key seal v1", metaDetailsKey, "fed_details_key")
+	id, err := h.sealedIdentity(ctx, "fieldreg region details key seal v1", metaDetailsKey, "fed_details_key")
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		e := &req.Entries[i]
 		err := checkEntry(e)
 		if err == nil && len(e.Details) > 0 {
-			err = h.checkDetails(country, sharing, e)
+			err = h.checkDetails(r.Context(), country, sharing, e)
 		}
 		if err != nil {
 			httpError(w, http.StatusBadRequest, wire.CodeMalformed, fmt.Sprintf("entry %d: %v; nothing was applied", i, err))
@@ -221,7 +221,6 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		}
 	}
 	now := h.opts.Now()
-	h.writeMu.Lock()
 	err = h.st.Update(r.Context(), func(tx hubstore.Tx) error {
 		for _, e := range req.Entries {
 			tokens := make([]hubstore.Token, len(e.Tokens))
@@ -236,7 +235,6 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		}
 		return nil
 	})
-	h.writeMu.Unlock()
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
 		return "federation push failed", []any{"err", err.Error()}
@@ -251,11 +249,11 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 // admitted in full sharing and they open, with the region's key, as a data
 // set of this country's record e.Ref without a photo. The plaintext is
 // read in memory only and cleared.
-func (h *Hub) checkDetails(country, sharing string, e *wire.FedEntry) error {
+func (h *Hub) checkDetails(ctx context.Context, country, sharing string, e *wire.FedEntry) error {
 	if sharing != federation.SharingFull {
 		return errors.New("this country was admitted for index-only sharing: entries must not carry details")
 	}
-	id, err := h.detailsIdentity()
+	id, err := h.detailsIdentity(ctx)
 	if err != nil {
 		return err
 	}
@@ -300,7 +298,7 @@ func (h *Hub) hitDetails(ctx context.Context, country, ref string) *wire.HitDeta
 	var d *EurodacRecord
 	if err == nil {
 		var id *age.X25519Identity
-		if id, err = h.detailsIdentity(); err == nil {
+		if id, err = h.detailsIdentity(ctx); err == nil {
 			var pt []byte
 			if pt, err = federation.OpenDetails(id, country, ref, sealed); err == nil {
 				d, err = parseDetails(pt)

@@ -62,8 +62,7 @@ type federationState struct {
 
 // loadFederation reads the hub's role and, for a country hub that joined a
 // region, unseals its federation package with the hub key.
-func (h *Hub) loadFederation(master *seal.Key) error {
-	ctx := context.Background()
+func (h *Hub) loadFederation(ctx context.Context, master *seal.Key) error {
 	role, _ := h.meta(ctx, metaRole)
 	h.fed.role = string(role)
 	if h.fed.role == RoleRegion {

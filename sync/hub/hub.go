@@ -23,7 +23,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -105,11 +104,6 @@ type Hub struct {
 	tlsKey  ed25519.PrivateKey
 	url     string
 	log     *slog.Logger
-	// writeMu serialises this process's writers on SQLite (which would
-	// otherwise make the second wait in its busy handler, which sleeps in
-	// coarse steps); on PostgreSQL writers run at once, kept apart by the
-	// database's transactions and row locks, as those of other servers are.
-	writeMu sync.Locker
 	fed     federationState
 	ask     *limiter      // questions per device (country hub) or per country hub (region)
 	pulls   chan struct{} // a slot per pull being served (limit.go)
@@ -128,7 +122,7 @@ type InitConfig struct {
 // Init creates a hub in dir: the country authority, its CA certificate, the
 // hub's TLS certificate, and the store: SQLite in dir, or the PostgreSQL
 // database cfg.DB with the keys sealed in dir (backend.go).
-func Init(dir string, cfg InitConfig, opts Options) error {
+func Init(ctx context.Context, dir string, cfg InitConfig, opts Options) error {
 	opts = opts.withDefaults()
 	if utf8.RuneCount(cfg.Passphrase) < 10 {
 		return errors.New("the hub passphrase must have at least 10 characters")
@@ -194,7 +188,6 @@ func Init(dir string, cfg InitConfig, opts Options) error {
 	if err := safefile.PrivateDir(dir); err != nil {
 		return err
 	}
-	ctx := context.Background()
 	if cfg.DB == "" {
 		st, err := sqlite.Open(dir)
 		if err != nil {
@@ -262,13 +255,13 @@ func initialised(dir string) bool {
 }
 
 // Open opens the hub in dir and unseals its keys with passphrase.
-func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
+func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Hub, error) {
 	opts = opts.withDefaults()
-	st, keys, err := openStore(context.Background(), dir)
+	st, keys, err := openStore(ctx, dir)
 	if err != nil {
 		return nil, err
 	}
-	h, err := open(dir, st, keys, passphrase, opts)
+	h, err := open(ctx, dir, st, keys, passphrase, opts)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -278,16 +271,13 @@ func Open(dir string, passphrase []byte, opts Options) (*Hub, error) {
 	return h, nil
 }
 
-func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
-	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger, writeMu: &sync.Mutex{}}
-	if st.Backend() != "sqlite" {
-		h.writeMu = concurrentWrites{}
-	}
-	get := func(k string) []byte { v, _ := h.meta(context.Background(), k); return v }
+func open(ctx context.Context, dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
+	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger}
+	get := func(k string) []byte { v, _ := h.meta(ctx, k); return v }
 	if get(metaCountry) == nil {
 		return nil, ErrNotInitialised
 	}
-	master, err := h.unwrapMaster(passphrase)
+	master, err := h.unwrapMaster(ctx, passphrase)
 	if err != nil {
 		return nil, err
 	}
@@ -318,7 +308,7 @@ func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []by
 	h.auth, h.records, h.caDER, h.certDER = auth, records, get(metaCA), get(metaCert)
 	h.tlsKey, h.url = ed25519.NewKeyFromSeed(seed), string(get(metaURL))
 	clear(seed)
-	if err := h.loadFederation(master); err != nil {
+	if err := h.loadFederation(ctx, master); err != nil {
 		h.records.Wipe()
 		clear(h.tlsKey)
 		return nil, err
@@ -330,8 +320,8 @@ func open(dir string, st hubstore.Store, keys map[string][]byte, passphrase []by
 }
 
 // unwrapMaster unwraps the hub key with the operator's passphrase.
-func (h *Hub) unwrapMaster(passphrase []byte) (*seal.Key, error) {
-	b, err := h.meta(context.Background(), metaWrap)
+func (h *Hub) unwrapMaster(ctx context.Context, passphrase []byte) (*seal.Key, error) {
+	b, err := h.meta(ctx, metaWrap)
 	if err != nil {
 		return nil, ErrNotInitialised
 	}
@@ -345,12 +335,6 @@ func (h *Hub) unwrapMaster(passphrase []byte) (*seal.Key, error) {
 	}
 	return k, err
 }
-
-// concurrentWrites is the writeMu of a database that orders writers itself.
-type concurrentWrites struct{}
-
-func (concurrentWrites) Lock()   {}
-func (concurrentWrites) Unlock() {}
 
 // Close closes the store and wipes the keys from memory.
 func (h *Hub) Close() error {
@@ -392,7 +376,7 @@ type Enrolment struct {
 // signing key, a credential and TLS client certificate for it, and the keys
 // and trust the device needs, sealed under a new one-time code. The signing
 // key is generated here and not kept: only the credential (public) is stored.
-func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
+func (h *Hub) Enrol(ctx context.Context, cfg EnrolConfig) (*Enrolment, error) {
 	cfg.Name, cfg.Station = strings.TrimSpace(cfg.Name), strings.TrimSpace(cfg.Station)
 	if cfg.Name == "" || len(cfg.Name) > 64 || cfg.Station == "" || len(cfg.Station) > 64 {
 		return nil, errors.New("device name and station must be 1 to 64 characters")
@@ -410,7 +394,7 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	if err := client.CheckURL(cfg.HubURL); err != nil {
 		return nil, fmt.Errorf("the hub URL must look like https://HOST:PORT, got %q", cfg.HubURL)
 	}
-	devs, err := h.Devices()
+	devs, err := h.Devices(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -438,8 +422,8 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	if err != nil {
 		return nil, err
 	}
-	rl, _ := h.st.GetMeta(context.Background(), metaRevocations)
-	bundleKey, err := h.BundleRecipient()
+	rl, _ := h.st.GetMeta(ctx, metaRevocations)
+	bundleKey, err := h.BundleRecipient(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -456,7 +440,7 @@ func (h *Hub) Enrol(cfg EnrolConfig) (*Enrolment, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		return tx.PutCredential(hubstore.CredentialRow{DeviceID: id, Credential: cred.Marshal(), Station: cfg.Station, Scope: cfg.Scope, Enrolled: now})
 	})
 	if err != nil {
@@ -479,8 +463,8 @@ type Device struct {
 }
 
 // Devices lists the enrolled devices by name.
-func (h *Hub) Devices() ([]Device, error) {
-	rows, err := h.st.Credentials(context.Background())
+func (h *Hub) Devices(ctx context.Context) ([]Device, error) {
+	rows, err := h.st.Credentials(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -502,8 +486,8 @@ func (h *Hub) Devices() ([]Device, error) {
 // Revoke withdraws trust in a device (named by ID or by name) from now on:
 // the hub refuses it at once, and the signed revocation list that every
 // device receives at its next sync names it. It returns the device ID.
-func (h *Hub) Revoke(nameOrID string) (string, error) {
-	devs, err := h.Devices()
+func (h *Hub) Revoke(ctx context.Context, nameOrID string) (string, error) {
+	devs, err := h.Devices(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -527,7 +511,7 @@ func (h *Hub) Revoke(nameOrID string) (string, error) {
 	now := h.opts.Now()
 	// The list is read, extended and signed inside the write transaction:
 	// two revocations at once each see the other's list, and none is lost.
-	err = h.st.Update(context.Background(), func(tx hubstore.Tx) error {
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 		var entries []trust.Revocation
 		prevIssued := int64(0)
 		if b, err := tx.GetMeta(metaRevocations); err == nil {
@@ -578,7 +562,7 @@ type Status struct {
 func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	s := &Status{Country: h.auth.Country, URL: h.url}
 	var err error
-	if s.Devices, err = h.Devices(); err != nil {
+	if s.Devices, err = h.Devices(ctx); err != nil {
 		return nil, err
 	}
 	if s.Events, err = h.st.CountEvents(ctx); err != nil {
@@ -592,7 +576,7 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 	if s.Quarantined, err = h.st.Quarantined(ctx); err != nil {
 		return nil, err
 	}
-	if s.Future, err = h.st.CountFlags(ctx, flagFuture); err != nil {
+	if s.Future, err = h.st.CountFlags(ctx, hubstore.FlagFuture); err != nil {
 		return nil, err
 	}
 	ids, err := h.st.Records(ctx)

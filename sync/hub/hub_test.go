@@ -42,7 +42,7 @@ type enrolled struct {
 
 func enrolDev(t *testing.T, h *Hub, name, station, scope string) *enrolled {
 	t.Helper()
-	e, err := h.Enrol(EnrolConfig{Name: name, Station: station, Scope: scope})
+	e, err := h.Enrol(context.Background(), EnrolConfig{Name: name, Station: station, Scope: scope})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +77,10 @@ func newTestHub(t *testing.T, country string, region bool) *Hub {
 	if pgtest.Postgres() {
 		cfg.DB = pgtest.DB(t)
 	}
-	if err := Init(dir, cfg, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, cfg, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +101,7 @@ func TestHelloVectorIsScoped(t *testing.T) {
 	b := enrolDev(t, h, "tab-b", "POST-B", "all")
 	bd, _ := registry.ParseDate("1990-03-04")
 	ev := mkEvent(t, b, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "X", BirthDate: bd, Sex: "M", Category: "irregular_crossing"})
-	if _, err := h.storeChunk(context.Background(), "", accepted(ev), time.Now()); err != nil {
+	if err := h.ingestAccepted(context.Background(), accepted(ev)); err != nil {
 		t.Fatal(err)
 	}
 	hello := func(d *enrolled) wire.HelloReply {
@@ -136,13 +136,13 @@ func TestHelloVectorIsScoped(t *testing.T) {
 func TestFederationPoisonRecord(t *testing.T) {
 	ctx := context.Background()
 	rdir, cdir := t.TempDir(), t.TempDir()
-	if err := Init(rdir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
+	if err := Init(context.Background(), rdir, InitConfig{Country: "WBR", Passphrase: pass, Region: true}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	if err := Init(cdir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+	if err := Init(context.Background(), cdir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	region, err := Open(rdir, pass, lowOpts())
+	region, err := Open(context.Background(), rdir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,14 +154,14 @@ func TestFederationPoisonRecord(t *testing.T) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go region.Serve(sctx, ln)
-	ce, err := region.EnrolCountrySharing("BIH", "https://"+ln.Addr().String(), federation.SharingIndex)
+	ce, err := region.EnrolCountrySharing(context.Background(), "BIH", "https://"+ln.Addr().String(), federation.SharingIndex)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Federate(cdir, pass, ce.File, ce.Code, lowOpts()); err != nil {
+	if _, err := Federate(context.Background(), cdir, pass, ce.File, ce.Code, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
-	country, err := Open(cdir, pass, lowOpts())
+	country, err := Open(context.Background(), cdir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestFederationPoisonRecord(t *testing.T) {
 	// it): the upstream push skips it.
 	bad := mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "A", BirthDate: bd, Sex: "M", Category: "relocation"})
 	good := mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fakeother", GivenNames: "B", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, "", accepted(bad, good), time.Now()); err != nil {
+	if err := country.ingestAccepted(ctx, accepted(bad, good)); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := country.PushUpstream(ctx)
@@ -190,17 +190,17 @@ func TestFederationPoisonRecord(t *testing.T) {
 		t.Fatalf("second push: %+v, %v; want nothing to send", rep, err)
 	}
 	// The region shows when the country hub last pushed.
-	devs, err := region.Devices()
+	devs, err := region.Devices(context.Background())
 	if err != nil || len(devs) != 1 || devs[0].LastSync.IsZero() {
 		t.Fatalf("region's view of the country hub: %+v %v", devs, err)
 	}
 	// Revoked at the region, the country hub is told so (reghub federate
 	// and the devices' questions say it in those words), not "try later".
-	if _, err := region.Revoke(devs[0].Name); err != nil {
+	if _, err := region.Revoke(context.Background(), devs[0].Name); err != nil {
 		t.Fatal(err)
 	}
 	later := mkEvent(t, d, 3, "BIH-0000-0000-0003", registry.Person{FamilyName: "Fakethird", GivenNames: "C", BirthDate: bd, Sex: "F", Category: "irregular_crossing"})
-	if _, err := country.storeChunk(ctx, "", accepted(later), time.Now()); err != nil {
+	if err := country.ingestAccepted(ctx, accepted(later)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := country.PushUpstream(ctx); !errors.Is(err, client.ErrRevoked) {
@@ -208,12 +208,20 @@ func TestFederationPoisonRecord(t *testing.T) {
 	}
 }
 
-// accepted are events as checkEvents passes them, for tests that store
-// events directly.
-func accepted(evs ...*registry.Event) []checked {
-	out := make([]checked, len(evs))
+// ingestAccepted stores events as if the acceptance rule had passed them, for
+// tests that store events directly.
+func (h *Hub) ingestAccepted(ctx context.Context, evs []hubstore.Arrival) error {
+	return h.st.Update(ctx, func(tx hubstore.Tx) error {
+		_, err := tx.Ingest(evs, time.Now())
+		return err
+	})
+}
+
+// accepted are events as the acceptance rule passes them.
+func accepted(evs ...*registry.Event) []hubstore.Arrival {
+	out := make([]hubstore.Arrival, len(evs))
 	for i, e := range evs {
-		out[i] = checked{Event: e, Signed: true}
+		out[i] = hubstore.Arrival{Event: e}
 	}
 	return out
 }
@@ -299,7 +307,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 		mkEvent(t, d, 1, "BIH-0000-0000-0001", registry.Person{FamilyName: "Fake", GivenNames: "Child", BirthDate: est, Sex: "F", Category: "irregular_crossing"}),
 		mkEvent(t, d, 2, "BIH-0000-0000-0002", registry.Person{FamilyName: "Fake", GivenNames: "Adult", BirthDate: full, Sex: "M", Category: "irregular_crossing"}),
 	}
-	if _, err := h.storeChunk(context.Background(), "", accepted(evs...), time.Now()); err != nil {
+	if err := h.ingestAccepted(context.Background(), accepted(evs...)); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -317,7 +325,7 @@ func TestEurodacEstimatedBirth(t *testing.T) {
 // stick: the next Open of the hub deletes it (bundle.RemoveStale).
 func TestOpenRemovesStaleExport(t *testing.T) {
 	dir, usb := t.TempDir(), t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	tmp := filepath.Join(usb, ".bundle-00000000000000ee.tmp")
@@ -327,7 +335,7 @@ func TestOpenRemovesStaleExport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, ".fieldreg-writing-00000000000000ee"), []byte(tmp), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h, err := Open(dir, pass, lowOpts())
+	h, err := Open(context.Background(), dir, pass, lowOpts())
 	if err != nil {
 		t.Fatal(err)
 	}

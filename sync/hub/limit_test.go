@@ -22,12 +22,12 @@ import (
 func hubWithPulls(t *testing.T, maxPulls int) *Hub {
 	t.Helper()
 	dir := t.TempDir()
-	if err := Init(dir, InitConfig{Country: "BIH", Passphrase: pass, URL: "https://127.0.0.1:8443"}, lowOpts()); err != nil {
+	if err := Init(context.Background(), dir, InitConfig{Country: "BIH", Passphrase: pass, URL: "https://127.0.0.1:8443"}, lowOpts()); err != nil {
 		t.Fatal(err)
 	}
 	opts := lowOpts()
 	opts.MaxPulls = maxPulls
-	h, err := Open(dir, pass, opts)
+	h, err := Open(context.Background(), dir, pass, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package hub
 
 import (
-	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/tls"
@@ -11,21 +10,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"runtime"
-	"sync"
 	"time"
 
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/pki"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
 )
-
-// flagFuture marks events stamped more than wire.FutureSkew ahead of the
-// receiver's clock when they arrived.
-const flagFuture = "future"
 
 // TLSConfig is the hub's server TLS configuration (mutual authentication).
 func (h *Hub) TLSConfig() (*tls.Config, error) {
@@ -100,6 +95,11 @@ type trustEntry struct {
 	station string
 	scope   string
 	revoked time.Time
+}
+
+// origin is the entry as the acceptance rule knows a device.
+func (t *trustEntry) origin() accept.Origin {
+	return accept.Origin{Key: t.cred.PublicKey, RevokedAt: t.revoked}
 }
 
 // loadTrust reads the credentials table. It is small (one row per device)
@@ -285,8 +285,9 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 }
 
 // push takes one chunk of events. The chunk is read whole (it is bounded)
-// and every event checked (checkEvents); the good ones are stored and the
-// bad ones quarantined with their reasons, in one transaction. One damaged
+// and ingested: every event judged by the acceptance rule, the good ones
+// stored and the bad ones quarantined with their reasons, in one
+// transaction. One damaged
 // or invalid event never stops the events behind it (docs/sync.md).
 func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxPushBytes)
@@ -317,14 +318,14 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 		}
 		evs[i] = e
 	}
-	now := h.opts.Now()
-	rep, err := h.storeChunk(r.Context(), c.id, h.checkEvents(c, evs), now)
+	got, err := h.ingest(r.Context(), c, evs, h.opts.Now())
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not store the chunk; try again")
 		return "push failed", []any{"err", err.Error()}
 	}
-	for _, q := range rep.Quarantined {
-		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
+	rep := wire.PushReply{Accepted: got.Accepted, Duplicates: got.Duplicates, Flagged: got.Flagged}
+	for _, q := range got.Quarantined {
+		rep.Quarantined = append(rep.Quarantined, wire.Refusal{Event: q.Event, Reason: q.Reason})
 	}
 	v, err := h.st.Heads(r.Context())
 	if err == nil {
@@ -339,64 +340,42 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 	return "push", []any{"events", len(evs), "accepted", rep.Accepted, "duplicates", rep.Duplicates, "quarantined", len(rep.Quarantined), "flagged", rep.Flagged}
 }
 
-func sameEvent(a, b *registry.Event) bool {
-	return bytes.Equal(a.Sig, b.Sig) && bytes.Equal(a.SignedBytes(), b.SignedBytes())
+// rule is the acceptance rule (registry/accept) of events arriving from
+// caller c: its trust list, the deployment's country and records key.
+func (h *Hub) rule(c *caller) *accept.Rule {
+	return &accept.Rule{Country: h.auth.Country, Records: h.records, Origin: func(id string) (accept.Origin, bool) {
+		o := c.trust[id]
+		if o == nil {
+			return accept.Origin{}, false
+		}
+		return o.origin(), true
+	}}
 }
 
-// checked is an event with the verdict of checkEvent: Reason is "" when it
-// can be stored; otherwise it is quarantined, and Signed says whether its
-// signature verified under its origin's credential (its slot is then known
-// lost, see storeChunk).
-type checked struct {
-	*registry.Event
-	Reason string
-	Signed bool
-}
-
-// checkEvents verifies every event of a chunk (checkEvent), in parallel.
-func (h *Hub) checkEvents(c *caller, evs []*registry.Event) []checked {
-	out := make([]checked, len(evs))
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for wk := 0; wk < workers; wk++ {
-		wg.Add(1)
-		go func(wk int) {
-			defer wg.Done()
-			for i := wk; i < len(evs); i += workers {
-				out[i] = h.checkEvent(c, evs[i])
-			}
-		}(wk)
+// ingest judges a chunk delivered by c (the acceptance rule, on every
+// core) and stores it through the storage layer (hubstore.Tx.Ingest):
+// the good events stored, the bad ones quarantined with their reasons, in
+// one transaction. The slot of a refused event is known lost when it was
+// signed by its origin or delivered by it (accept.Verdict.LosesSlot).
+func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now time.Time) (hubstore.Ingested, error) {
+	verdicts := h.rule(c).CheckAll(evs)
+	arrivals := make([]hubstore.Arrival, len(evs))
+	for i, e := range evs {
+		v := verdicts[i]
+		arrivals[i] = hubstore.Arrival{Event: e, Reason: v.Reason(), Lost: v.LosesSlot(e, c.id),
+			Future: e.HLC.Time().After(now.Add(wire.FutureSkew))}
 	}
-	wg.Wait()
-	return out
-}
-
-// checkEvent applies the rules of an event arriving at the hub: its origin
-// is a device of the deployment, its signature verifies, it was signed
-// before the origin's revocation, its payload opens under the records key,
-// and its content passes the rules a device applies (registry.CheckEvent).
-// The reason names the rule, never a value.
-func (h *Hub) checkEvent(c *caller, e *registry.Event) checked {
-	o := c.trust[e.Origin]
-	switch {
-	case o == nil:
-		return checked{e, "unknown device", false}
-	case e.Verify(o.cred.PublicKey) != nil:
-		return checked{e, "bad signature", false}
-	case !o.revoked.IsZero() && !e.HLC.Time().Before(o.revoked):
-		return checked{e, "signed after the device was revoked", true}
+	var got hubstore.Ingested
+	err := h.st.Update(ctx, func(tx hubstore.Tx) (err error) {
+		if got, err = tx.Ingest(arrivals, now); err != nil {
+			return err
+		}
+		return h.takeStays(tx, got.Stored, now) // the occupancy projection, in the same transaction
+	})
+	for _, q := range got.Quarantined {
+		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}
-	ch, err := e.OpenChange(h.records)
-	if errors.Is(err, registry.ErrNotUTF8) {
-		return checked{e, "change malformed: text that is not valid UTF-8", true}
-	}
-	if err != nil {
-		return checked{e, "payload does not open with the deployment's records key", true}
-	}
-	if err := registry.CheckEvent(e, ch, h.auth.Country); err != nil {
-		return checked{e, err.Error(), true}
-	}
-	return checked{e, "", true}
+	return got, err
 }
 
 // pull streams the next chunk of what the device lacks within its scope:

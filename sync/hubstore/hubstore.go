@@ -130,6 +130,9 @@ type Tx interface {
 	// seq) is stored; stored[i] reports whether evs[i] was. The logs' high
 	// marks (Heads) are advanced by the time the transaction commits.
 	InsertEvents(evs []*registry.Event, received time.Time) (stored []bool, err error)
+	// Ingest stores a chunk of events that reached the hub (a push or a
+	// bundle), each with the acceptance rule's verdict (IngestTx says how).
+	Ingest(evs []Arrival, now time.Time) (Ingested, error)
 	// Event reads one stored event; ErrNotFound when absent.
 	Event(id registry.EventID) (*registry.Event, error)
 	// Quarantine keeps an event that cannot be taken, with the reason

@@ -1,8 +1,6 @@
 package commands
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -32,36 +30,26 @@ func runBundle(args []string, stdout, stderr io.Writer) int {
 }
 
 func runBundleImport(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := interruptible()
-	defer stop()
-	var c common
-	fs := flags("bundle import", stderr, &c)
-	before := fs.Bool("before-revocation", false, "accept the bundle of a device revoked after it exported it (lost or stolen while the stick travelled): only if the bundle and all its events are stamped before the revocation")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	r := newRun("bundle import", stdout, stderr)
+	before := r.fs.Bool("before-revocation", false, "accept the bundle of a device revoked after it exported it (lost or stolen while the stick travelled): only if the bundle and all its events are stamped before the revocation")
+	if rc := r.parse(args, 1, "one bundle file is named"); rc >= 0 {
+		return rc
 	}
-	if c.data == "" || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "reghub bundle import: --data is required, and one bundle file")
-		return 2
-	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "bundle import", err)
+		return r.fail(err)
 	}
-	defer h.Close()
 	importBundle := h.ImportBundle
 	if *before {
 		importBundle = h.ImportBundleBeforeRevocation
 	}
-	res, err := importBundle(ctx, fs.Arg(0))
+	res, err := importBundle(ctx, r.fs.Arg(0))
 	if err != nil {
 		if strings.Contains(err.Error(), "nothing was applied") {
-			return fail(stderr, "bundle import", fmt.Errorf("bundle refused: %w", err))
+			return r.fail(fmt.Errorf("bundle refused: %w", err))
 		}
-		return fail(stderr, "bundle import", fmt.Errorf("bundle refused, nothing was applied: %w", err))
+		return r.fail(fmt.Errorf("bundle refused, nothing was applied: %w", err))
 	}
 	if res.Repeated {
 		fmt.Fprintf(stdout, "bundle %s from device %s was already imported: nothing changed\n", res.ID, res.Device)
@@ -80,32 +68,28 @@ func runBundleImport(args []string, stdout, stderr io.Writer) int {
 }
 
 func runBundleExport(args []string, stdout, stderr io.Writer) int {
-	ctx, stop := interruptible()
-	defer stop()
-	var c common
-	fs := flags("bundle export", stderr, &c)
-	name := fs.String("device", "", "device name or ID (required)")
-	out := fs.String("out", "", "bundle file to write (required)")
-	if rc := parse(fs, args, &c); rc >= 0 {
+	r := newRun("bundle export", stdout, stderr)
+	name := r.fs.String("device", "", "device name or ID (required)")
+	out := r.fs.String("out", "", "bundle file to write (required)")
+	if rc := r.parse(args, 0, ""); rc >= 0 {
 		return rc
 	}
 	if *name == "" || *out == "" {
-		fmt.Fprintln(stderr, "reghub bundle export: --device and --out are required")
-		return 2
+		return r.usage("--device and --out are required")
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "bundle export", err)
+		return r.fail(err)
 	}
-	defer h.Close()
 	var res *hub.BundleExport
-	err = bundle.WriteFile(*out, c.data, func(f *os.File) error {
+	err = bundle.WriteFile(*out, r.data, func(f *os.File) error {
 		var err error
 		res, err = h.ExportBundle(ctx, *name, f)
 		return err
 	})
 	if err != nil {
-		return fail(stderr, "bundle export", err)
+		return r.fail(err)
 	}
 	if res.Revoked {
 		fmt.Fprintf(stdout, "bundle %s for device %s written to %s: the device is revoked; the bundle carries no events, only the revocation list that tells it to stop issuing receipts and saving registrations\n", res.ID, res.Device, *out)

@@ -20,29 +20,26 @@ func runCentre(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	verb := args[0]
-	var c common
-	fs := flags("centre "+verb, stderr, &c)
+	r := newRun("centre "+verb, stdout, stderr)
 	var cf reception.CentreFlags
 	asJSON := new(bool)
 	if verb == "list" {
-		asJSON = fs.Bool("json", false, "print a JSON array of centres")
+		asJSON = r.fs.Bool("json", false, "print a JSON array of centres")
 	} else {
-		cf.Register(fs)
+		cf.Register(r.fs)
 	}
-	if rc := parse(fs, args[1:], &c); rc >= 0 {
+	if rc := r.parse(args[1:], 0, ""); rc >= 0 {
 		return rc
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "centre", err)
+		return r.fail(err)
 	}
-	defer h.Close()
-	ctx, cancel := interruptible()
-	defer cancel()
 	if verb == "list" {
 		views, err := h.Capacity(ctx)
 		if err != nil {
-			return fail(stderr, "centre", err)
+			return r.fail(err)
 		}
 		if *asJSON {
 			b, _ := json.MarshalIndent(views, "", "  ")
@@ -55,16 +52,16 @@ func runCentre(args []string, stdout, stderr io.Writer) int {
 	var old *trust.Centre
 	if verb == "set" {
 		if old, err = h.Centre(ctx, cf.Code()); err != nil {
-			return fail(stderr, "centre", err)
+			return r.fail(err)
 		}
 	}
 	centre, err := cf.Centre(old)
 	if err != nil {
-		return fail(stderr, "centre", err)
+		return r.fail(err)
 	}
 	cs, err := h.SetCentre(ctx, centre, verb == "add")
 	if err != nil {
-		return fail(stderr, "centre", err)
+		return r.fail(err)
 	}
 	b, _ := json.MarshalIndent(cs.Find(centre.Code), "", "  ")
 	fmt.Fprintln(stdout, string(b))

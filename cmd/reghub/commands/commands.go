@@ -4,12 +4,9 @@
 package commands
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"os/signal"
 	"sort"
-	"syscall"
 
 	"github.com/fieldreg/fieldreg/internal/version"
 	"github.com/fieldreg/fieldreg/sync/wire"
@@ -87,10 +84,4 @@ func usage(w io.Writer, cmds map[string]Command) {
 	}
 	fmt.Fprintf(w, "  %-*s  %s\n", width, "version", "print the version, the commit it was built from and the sync protocol")
 	fmt.Fprintln(w, "\nRun 'reghub <command> -h' for the flags of a command.")
-}
-
-// interruptible is the context of a long command: Ctrl-C or SIGTERM
-// cancels it (what is done so far stays done: every step is a transaction).
-func interruptible() (context.Context, context.CancelFunc) {
-	return signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 }

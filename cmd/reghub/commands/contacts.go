@@ -14,35 +14,34 @@ import (
 // JSON file (--set): signed by the authority, they reach every device at
 // its next sync or bundle and are printed on the information notice.
 func runContacts(args []string, stdout, stderr io.Writer) int {
-	var c common
-	fs := flags("contacts", stderr, &c)
-	set := fs.String("set", "", "JSON file with controller, controller_contact, dpo, supervisor, supervisor_contact, legal_basis")
-	if rc := parse(fs, args, &c); rc >= 0 {
+	r := newRun("contacts", stdout, stderr)
+	set := r.fs.String("set", "", "JSON file with controller, controller_contact, dpo, supervisor, supervisor_contact, legal_basis")
+	if rc := r.parse(args, 0, ""); rc >= 0 {
 		return rc
 	}
 	var in trust.Contacts
 	if *set != "" {
 		b, err := safefile.ReadFile(*set, "the contacts file", trust.MaxContactsSize)
 		if err != nil {
-			return fail(stderr, "contacts", err)
+			return r.fail(err)
 		}
 		if in, err = trust.ParseContactsInput(b); err != nil {
-			return fail(stderr, "contacts", err)
+			return r.fail(err)
 		}
 	}
-	h, err := open(&c, stderr, hub.Options{})
+	ctx, h, err := r.open(hub.Options{})
+	defer r.close()
 	if err != nil {
-		return fail(stderr, "contacts", err)
+		return r.fail(err)
 	}
-	defer h.Close()
 	var cur *trust.Contacts
 	if *set != "" {
-		cur, err = h.SetContacts(in)
+		cur, err = h.SetContacts(ctx, in)
 	} else {
-		cur, err = h.Contacts()
+		cur, err = h.Contacts(ctx)
 	}
 	if err != nil {
-		return fail(stderr, "contacts", err)
+		return r.fail(err)
 	}
 	out, _ := json.MarshalIndent(cur.Input(), "", "  ")
 	fmt.Fprintln(stdout, string(out))

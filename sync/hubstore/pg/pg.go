@@ -558,6 +558,11 @@ func (t *Tx) PutMeta(key string, value []byte) error {
 	return err
 }
 
+// Ingest stores a chunk of arrivals (hubstore.IngestTx).
+func (t *Tx) Ingest(evs []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
+	return hubstore.IngestTx(t, evs, now)
+}
+
 // InsertEvents stores the events with one statement (the columns sent as
 // arrays), each unless its key is taken; the keys stored come back.
 func (t *Tx) InsertEvents(evs []*registry.Event, received time.Time) ([]bool, error) {

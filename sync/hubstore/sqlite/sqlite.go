@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -44,6 +45,10 @@ func SchemaVersion() int { return len(migrations) }
 type Store struct {
 	st *store.Store
 	db *sql.DB
+	// mu serialises this process's writers: SQLite takes one at a time,
+	// and a second would otherwise wait in its busy handler, which sleeps
+	// in coarse steps.
+	mu sync.Mutex
 }
 
 // Open opens (creating if needed) the hub database in dir and migrates it.
@@ -97,8 +102,11 @@ func (s *Store) Backend() string { return "sqlite" }
 // Close closes the file.
 func (s *Store) Close() error { return s.st.Close() }
 
-// Update runs fn in one immediate transaction.
+// Update runs fn in one immediate transaction, one writer of this process
+// at a time.
 func (s *Store) Update(ctx context.Context, fn func(hubstore.Tx) error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.st.Update(ctx, func(tx *store.Tx) error { return fn(&Tx{tx: tx}) })
 }
 
@@ -426,6 +434,11 @@ func (t *Tx) PutMetaOnce(key string, value []byte) ([]byte, error) {
 		return nil, err
 	}
 	return value, t.tx.PutMeta(key, value)
+}
+
+// Ingest stores a chunk of arrivals (hubstore.IngestTx).
+func (t *Tx) Ingest(evs []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
+	return hubstore.IngestTx(t, evs, now)
 }
 
 // InsertEvents stores each event unless its key is taken (a trigger

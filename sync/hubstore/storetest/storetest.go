@@ -23,6 +23,7 @@ import (
 func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Meta", func(t *testing.T) { testMeta(t, open(t)) })
 	t.Run("Events", func(t *testing.T) { testEvents(t, open(t)) })
+	t.Run("Ingest", func(t *testing.T) { testIngest(t, open(t)) })
 	t.Run("ConcurrentLogs", func(t *testing.T) { testConcurrent(t, open(t)) })
 	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open(t)) })
 	t.Run("Region", func(t *testing.T) { testRegion(t, open(t)) })
@@ -270,6 +271,69 @@ func testEvents(t *testing.T, s hubstore.Store) {
 	}
 	if n, _ := s.CountFlags(ctx, "future"); n != 1 {
 		t.Fatalf("flags = %d", n)
+	}
+}
+
+// testIngest stores a chunk as a push or a bundle does: the good events
+// stored, a replay counted once, a fork and the refused events quarantined,
+// the slot of a lost one passed by the log's mark, a future stamp flagged;
+// and a chunk that fails leaves nothing behind.
+func testIngest(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000)
+	k := vector.Key{Origin: "dev-a", Epoch: 1}
+	ingest := func(ctx context.Context, evs ...hubstore.Arrival) (got hubstore.Ingested, err error) {
+		err = s.Update(ctx, func(tx hubstore.Tx) (err error) {
+			got, err = tx.Ingest(evs, now)
+			return err
+		})
+		return got, err
+	}
+	if _, err := ingest(ctx, hubstore.Arrival{Event: Event("dev-a", 1, "R1")}); err != nil {
+		t.Fatal(err)
+	}
+	fork := Event("dev-a", 1, "R1")
+	fork.Payload = []byte("another payload")
+	got, err := ingest(ctx, []hubstore.Arrival{
+		{Event: Event("dev-a", 1, "R1")}, // a replay
+		{Event: fork},
+		{Event: Event("dev-a", 2, "R2"), Reason: "bad content", Lost: true},
+		{Event: Event("dev-a", 3, "R3"), Future: true},
+		{Event: Event("dev-b", 1, "R4"), Reason: "bad signature"}, // relayed: its slot is not lost
+		{Event: Event("dev-a", 4, "R3")},
+	}...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reasons := map[string]string{}
+	for _, q := range got.Quarantined {
+		reasons[q.Event.String()] = q.Reason
+	}
+	if got.Accepted != 2 || got.Duplicates != 1 || got.Flagged != 1 || len(reasons) != 3 ||
+		reasons["dev-a/1/1"] != "forked log" || reasons["dev-a/1/2"] != "bad content" || reasons["dev-b/1/1"] != "bad signature" {
+		t.Fatalf("ingested = %+v", got)
+	}
+	v, err := s.Heads(ctx)
+	if err != nil || v[k] != 4 || v[vector.Key{Origin: "dev-b", Epoch: 1}] != 0 {
+		t.Fatalf("heads = %v, %v (want dev-a past its lost slot 2, nothing of dev-b)", v, err)
+	}
+	if holes, _ := s.Holes(ctx, k, 1, 4, 10); len(holes) != 1 || holes[0].Seq != 2 {
+		t.Fatalf("holes = %v", holes)
+	}
+	if q, _ := s.Quarantined(ctx); len(q) != 3 {
+		t.Fatalf("quarantined = %+v", q)
+	}
+	if n, _ := s.CountFlags(ctx, hubstore.FlagFuture); n != 1 {
+		t.Fatalf("flagged = %d", n)
+	}
+	// A chunk cancelled before it is stored leaves nothing.
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := ingest(cancelled, hubstore.Arrival{Event: Event("dev-c", 1, "R5")}); err == nil {
+		t.Fatal("a cancelled ingest succeeded")
+	}
+	if n, _ := s.CountEvents(ctx); n != 3 {
+		t.Fatalf("events after a cancelled ingest = %d, want 3", n)
 	}
 }
 

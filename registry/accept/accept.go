@@ -1,0 +1,172 @@
+// Package accept is the rule for taking an event that arrived from
+// elsewhere, written once and used by every receiver: the hub taking a
+// device's push or USB bundle, a device taking the hub's events (a pull or
+// an answer bundle). An event is taken when
+//
+//   - its origin is a device of the deployment (the receiver knows its
+//     credential),
+//   - its signature verifies under that credential,
+//   - it was signed before the origin's revocation, if the origin is
+//     revoked (judged by the time the signer stamped, docs/sync.md),
+//   - its payload opens under the deployment's records key, as UTF-8, and
+//   - its content passes the rules a device applies when it writes one
+//     (registry.CheckEvent).
+//
+// What a peer says it holds of the receiver's own logs is bounded by what
+// the receiver wrote (Acknowledged). Refusal reasons name the rule broken,
+// never a value, so they can be logged, shown and sent back.
+package accept
+
+import (
+	"crypto/ed25519"
+	"errors"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/registry/vector"
+)
+
+// Reasons an event is refused, in the order the rule checks them. A
+// refusal of its content wraps registry.ErrBadEvent instead.
+var (
+	ErrUnknownOrigin = errors.New("unknown device")
+	ErrBadSignature  = errors.New("bad signature")
+	ErrRevoked       = errors.New("signed after the device was revoked")
+	ErrNotUTF8       = errors.New("change malformed: text that is not valid UTF-8")
+	ErrSealed        = errors.New("payload does not open with the deployment's records key")
+)
+
+// Origin is what a receiver knows of the device an event names as its
+// origin: the public key of its credential, and when it was revoked.
+type Origin struct {
+	Key       ed25519.PublicKey
+	RevokedAt time.Time // zero: not revoked
+}
+
+// SignedAfterRevocation reports whether e was stamped at or after the
+// origin's revocation (never, when it is not revoked).
+func (o Origin) SignedAfterRevocation(e *registry.Event) bool {
+	return !o.RevokedAt.IsZero() && !e.HLC.Time().Before(o.RevokedAt)
+}
+
+// Rule is the acceptance rule of one receiver: its deployment's country
+// and records key, and how it finds an event's origin.
+type Rule struct {
+	Country string
+	Records *seal.Key
+	// Origin looks up a device of the deployment; false when unknown.
+	Origin func(device string) (Origin, bool)
+}
+
+// Verdict is the rule's judgement of one event.
+type Verdict struct {
+	// Err is nil when the event may be taken; otherwise one of this
+	// package's errors, or one wrapping registry.ErrBadEvent.
+	Err error
+	// Signed reports whether the signature verified under the origin's
+	// credential (whatever came after).
+	Signed bool
+	// Change is the opened payload when Err is nil.
+	Change *registry.Change
+}
+
+// Reason is Err in plain words, "" when the event may be taken.
+func (v Verdict) Reason() string {
+	if v.Err == nil {
+		return ""
+	}
+	return v.Err.Error()
+}
+
+// Authentic reports whether the event was signed by its origin before any
+// revocation: if it is refused, it is for its content.
+func (v Verdict) Authentic() bool {
+	return v.Signed && !errors.Is(v.Err, ErrRevoked)
+}
+
+// LosesSlot reports whether a refused event's slot in its origin's log is
+// known lost (a hole the log's acknowledgement may pass): its signature
+// verified, or the device that delivered it is its origin. Either way the
+// origin itself put that event in that slot, so no valid event will come
+// for it. An event relayed with a bad signature loses nothing: it may be a
+// forgery aimed at an honest device's future slot.
+func (v Verdict) LosesSlot(e *registry.Event, deliverer string) bool {
+	return v.Err != nil && (v.Signed || e.Origin == deliverer)
+}
+
+// Check judges one event.
+func (r *Rule) Check(e *registry.Event) Verdict {
+	o, known := r.Origin(e.Origin)
+	switch {
+	case !known:
+		return Verdict{Err: ErrUnknownOrigin}
+	case e.Verify(o.Key) != nil:
+		return Verdict{Err: ErrBadSignature}
+	case o.SignedAfterRevocation(e):
+		return Verdict{Err: ErrRevoked, Signed: true}
+	}
+	c, err := e.OpenChange(r.Records)
+	switch {
+	case errors.Is(err, registry.ErrNotUTF8):
+		return Verdict{Err: ErrNotUTF8, Signed: true}
+	case err != nil:
+		return Verdict{Err: ErrSealed, Signed: true}
+	}
+	if err := registry.CheckEvent(e, c, r.Country); err != nil {
+		return Verdict{Err: err, Signed: true}
+	}
+	return Verdict{Signed: true, Change: c}
+}
+
+// minPerWorker is the fewest events worth a goroutine of CheckAll: Ed25519
+// verification (most of the cost) takes some 50 µs an event.
+const minPerWorker = 32
+
+// CheckAll judges every event of a chunk on every core; verdict i is that
+// of evs[i].
+func (r *Rule) CheckAll(evs []*registry.Event) []Verdict {
+	out := make([]Verdict, len(evs))
+	workers := min(runtime.GOMAXPROCS(0), 1+len(evs)/minPerWorker)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(evs); i += workers {
+				out[i] = r.Check(evs[i])
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out
+}
+
+// ReasonForked is the reason a different event under an existing (origin,
+// epoch, seq) is quarantined with.
+const ReasonForked = "a different event under an existing sequence number (forked log)"
+
+// Same reports whether two events under one (origin, epoch, seq) are the
+// same event: a replay, where a different one is a forked log.
+func Same(a, b *registry.Event) bool {
+	return string(a.Sig) == string(b.Sig) && string(a.SignedBytes()) == string(b.SignedBytes())
+}
+
+// Acknowledged is what a receiver believes of a peer's claim to hold
+// claimed: of the receiver's own logs (origin self) the peer cannot hold
+// more than the receiver wrote (local), so a larger claim, a bug or
+// something answering in the peer's place, is cut down to what exists. It
+// can then never take the receiver's work off the list of what must still
+// reach the peer. Other logs are taken as claimed.
+func Acknowledged(self string, claimed, local vector.Vector) vector.Vector {
+	out := make(vector.Vector, len(claimed))
+	for k, high := range claimed {
+		if k.Origin == self {
+			high = min(high, local[k])
+		}
+		out[k] = high
+	}
+	return out
+}
