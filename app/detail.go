@@ -38,6 +38,12 @@ func newDetailScreen(u *UI, id string, back func()) *detailScreen {
 		if u.sess != sess {
 			return
 		}
+		if msg := u.erasedText(err); msg != "" {
+			d.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
+				heading(msg), toolbar(u.button(u.T("records.back"), theme.NavigateBackIcon(), back))))}
+			d.root.Refresh()
+			return
+		}
 		if err != nil {
 			fyne.LogError("opening a record failed", nil)
 			d.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
@@ -117,6 +123,7 @@ func (d *detailScreen) show() {
 		u.watchElsewhere(v)
 		right = append(right, widget.NewCard(u.T("elsewhere.title"), u.T("elsewhere.subtitle"), v.Object()))
 	}
+	right = append(right, d.retentionCard())
 	right = append(right, widget.NewCard(u.T("record.history"), u.Tn("record.versions", len(rv.Versions), nil), dense(d.history())))
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
@@ -169,7 +176,8 @@ func (d *detailScreen) receipt() {
 // history lists the versions, newest first.
 // opLabels name the operations of a record's history.
 var opLabels = map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link",
-	registry.OpRefer: "record.op_refer", registry.OpCheckIn: "record.op_checkin", registry.OpAbsent: "record.op_absent",
+	registry.OpEraseBy: "record.op_erase_by",
+	registry.OpRefer:   "record.op_refer", registry.OpCheckIn: "record.op_checkin", registry.OpAbsent: "record.op_absent",
 	registry.OpCheckOut: "record.op_checkout", registry.OpTransfer: "record.op_transfer"}
 
 func (d *detailScreen) history() fyne.CanvasObject {

@@ -213,7 +213,9 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
-	// 8: the occupancy projection: sealed stays, counts per centre and
+	// 8: tombstones of erased records (store/erase.go).
+	migrationErased,
+	// 9: the occupancy projection: sealed stays, counts per centre and
 	// section (store/occupancy.go).
 	migrationOccupancy,
 }

@@ -71,6 +71,7 @@ const (
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
 	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
 	MaxCentresBytes    = trust.MaxCentresSize        // the authority's reception centres
+	MaxRetentionBytes  = trust.MaxRetentionSize      // the authority's retention rules
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
 	MaxBundleBytes     = 8 << 30                     // plaintext of one bundle
@@ -87,6 +88,7 @@ const (
 	frameRevocations   = 'R'
 	frameContacts      = 'N'
 	frameCentres       = 'A'
+	frameRetention     = 'T'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
 )
@@ -181,6 +183,7 @@ type Writer struct {
 	state  int  // 0 trust frames, 1 events, 2 closed
 	nc     bool // the contacts frame was written
 	na     bool // the centres frame was written
+	nt     bool // the retention rules frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
@@ -272,6 +275,21 @@ func (w *Writer) Centres(raw []byte) error {
 	return w.err
 }
 
+// Retention adds the authority's signed retention rules
+// (trust.RetentionRules), once, before the revocation list and events. A
+// bundle without them is read as before.
+func (w *Writer) Retention(raw []byte) error {
+	if w.state != 0 || w.nt {
+		return errors.New("bundle: the retention rules go once, before the revocation list and events")
+	}
+	if len(raw) > MaxRetentionBytes {
+		return fmt.Errorf("bundle: %w: retention rules", ErrTooLarge)
+	}
+	w.nt = true
+	w.frame(frameRetention, raw)
+	return w.err
+}
+
 // Revocations adds the signed revocation list (once, before events).
 func (w *Writer) Revocations(raw []byte) error {
 	if w.state != 0 {
@@ -355,6 +373,7 @@ type Bundle struct {
 	revocations []byte
 	contacts    []byte
 	centres     []byte
+	retention   []byte
 	events      int
 	chunks      [][sha256.Size]byte
 	sum         []byte
@@ -422,6 +441,11 @@ func (b *Bundle) Contacts() []byte { return b.contacts }
 // Centres is the reception centres frame (raw CBOR, not yet verified
 // against the authority's root), or nil.
 func (b *Bundle) Centres() []byte { return b.centres }
+
+// Retention is the retention rules frame (raw CBOR, not yet verified
+// against the authority's root: trust.UnmarshalRetention, Verify); nil if
+// the bundle has none.
+func (b *Bundle) Retention() []byte { return b.retention }
 
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
@@ -505,16 +529,17 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		return ErrNotBundle
 	}
 	var (
-		stage    = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
-		creds    = 0
-		contacts = false
-		centres  = false
-		events   = 0
-		chunk    []*registry.Event
-		chunkH   = sha256.New()
-		chunkSz  = 0
-		chunkI   = 0
-		body     []byte
+		stage     = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
+		creds     = 0
+		contacts  = false
+		retention = false
+		centres   = false
+		events    = 0
+		chunk     []*registry.Event
+		chunkH    = sha256.New()
+		chunkSz   = 0
+		chunkI    = 0
+		body      []byte
 	)
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -569,6 +594,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: frames out of order", ErrMalformed)
 			}
 			centres = true
+		case frameRetention:
+			max = MaxRetentionBytes
+			if stage != 1 || retention {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			retention = true
 		case frameRevocations:
 			max = MaxRevocationBytes
 			if stage != 1 {
@@ -633,6 +664,10 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameCentres:
 			if first {
 				b.centres = bytes.Clone(body)
+			}
+		case frameRetention:
+			if first {
+				b.retention = bytes.Clone(body)
 			}
 		case frameEvent:
 			if len(chunk) > 0 && (len(chunk) >= ChunkEvents || chunkSz+len(body) > ChunkBytes) {

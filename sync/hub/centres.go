@@ -143,8 +143,8 @@ func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, now time.Time) er
 	byRecord := map[string][]registry.StayEvent{}
 	var order []string
 	for _, e := range evs {
-		if !registry.IsOccupancyOp(e.Op) {
-			continue
+		if !registry.IsOccupancyOp(e.Op) || e.Erased() {
+			continue // an erased record's events arrive without payloads: no stay to keep
 		}
 		c, err := e.OpenChange(h.records)
 		if err != nil || c.Stay == nil {

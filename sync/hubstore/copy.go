@@ -14,7 +14,7 @@ var AllDays = [2]string{"0000-01-01", "9999-12-31"}
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays, Tombstones int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -198,6 +198,15 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 	if err != nil {
 		return nil, fmt.Errorf("copy the occupancy counts: %w", err)
 	}
+	// Tombstones: the copied events are already without payloads.
+	keepAll := func(*registry.Event) error { return nil }
+	err = from.Tombstones(ctx, func(record string, at time.Time) error {
+		rep.Tombstones++
+		return to.Update(ctx, func(tx Tx) error { return tx.EraseRecord(record, registry.EventID{}, keepAll, at) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy tombstones: %w", err)
+	}
 	err = from.Entries(ctx, func(country string, e Entry, updated time.Time) error {
 		rep.Entries++
 		return to.Update(ctx, func(tx Tx) error { return tx.PutEntry(country, e, updated) })
@@ -251,6 +260,11 @@ func Verify(ctx context.Context, from, to Store) error {
 			for _, r := range rows {
 				n += r.Residents + r.Referred + r.Absent
 			}
+			return n, err
+		}},
+		{"erased records", func(s Store) (int, error) {
+			n := 0
+			err := s.Tombstones(ctx, func(string, time.Time) error { n++; return nil })
 			return n, err
 		}},
 		{"regional entries", func(s Store) (int, error) {
