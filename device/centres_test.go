@@ -278,3 +278,29 @@ func TestOffers(t *testing.T) {
 		t.Errorf("a vulnerable man is offered vulnerable first: %+v", offers)
 	}
 }
+
+// An erased person leaves the counts and the centre's list.
+func TestEraseForgetsStay(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	testCentres(t, s)
+	id, err := s.Register(testPerson("Testerase", "Man"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CheckIn("BIH-TEST-MEN", id, ""); err != nil {
+		t.Fatal(err)
+	}
+	if got := section(t, s, "BIH-TEST-MEN", "single_men"); got.Residents != 1 {
+		t.Fatalf("before: %+v", got)
+	}
+	if err := s.Erase(id, "court decision (test)"); err != nil {
+		t.Fatal(err)
+	}
+	if got := section(t, s, "BIH-TEST-MEN", "single_men"); got.Residents != 0 || got.Free != 2 {
+		t.Errorf("after erasure: %+v", got)
+	}
+	if rs, err := s.Residents("BIH-TEST-MEN"); err != nil || len(rs) != 0 {
+		t.Errorf("the list after erasure: %+v %v", rs, err)
+	}
+}
