@@ -79,6 +79,7 @@ func newShell(u *UI) *shell {
 		}
 		add(navCapacity, u.T("nav.capacity"), theme.GridIcon())
 		add(navDuplicates, u.T("nav.duplicates"), theme.ContentCopyIcon())
+		add(navStats, u.T("nav.stats"), theme.GridIcon())
 		add(navOfficers, u.T("nav.officers"), theme.AccountIcon())
 		add(navSettings, u.T("nav.settings"), theme.SettingsIcon())
 	}
@@ -159,6 +160,10 @@ func (s *shell) open(id string) {
 		s.views[id] = s.centre.root
 	case navCapacity:
 		s.views[id] = newCapacityScreen(s.u).root
+	case navStats:
+		if s.views[id] == nil || again {
+			s.views[id] = newStatsScreen(s.u).root
+		}
 	case navOfficers:
 		s.views[id] = newOfficersScreen(s.u).root
 	case navSettings:

@@ -66,6 +66,7 @@ var commands = map[string]command{
 	"absent":     {"record that a resident is temporarily away (the bed is held)", cmdAbsent},
 	"checkout":   {"check a resident out (or close a referral that never arrived), with the reason", cmdCheckOut},
 	"residents":  {"who a reception centre expects and houses, with who did not arrive or is absent too long", cmdResidents},
+	"stats":      {"the figures of a period (--from, --to, --by, --format json|csv): registrations by nationality, sex, age group, category, station (supervisor)", cmdStats},
 	"elsewhere":  {"ask the regional joint database whether a record's person was registered in another country", cmdElsewhere},
 }
 

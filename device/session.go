@@ -222,9 +222,11 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 		return err
 	}
 	if r.Stay != nil {
-		return s.putStay(tx, r.ID, r.Stay) // the occupancy projection (device/centres.go)
+		if err := s.putStay(tx, r.ID, r.Stay); err != nil { // the occupancy projection (device/centres.go)
+			return err
+		}
 	}
-	return nil
+	return s.recount(tx, r)
 }
 
 // projection seals a folded record's state and list summary and computes its
@@ -345,6 +347,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		e      *registry.Event
 		row    store.RecordRow
 		tokens [][]byte
+		count  store.Counted
 	}
 	preps := make([]prepared, len(people))
 	ids := make([]string, len(people))
@@ -375,7 +378,9 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 					continue
 				}
 				preps[i].e = e
-				preps[i].row, preps[i].tokens, errs[i] = s.projection(r)
+				if preps[i].row, preps[i].tokens, errs[i] = s.projection(r); errs[i] == nil {
+					preps[i].count, errs[i] = s.counted(r)
+				}
 			}
 		}(w)
 	}
@@ -393,6 +398,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		}
 		rows := make([]store.RecordRow, len(preps))
 		tokens := make([][][]byte, len(preps))
+		counts := make([]store.Counted, len(preps))
 		for i, p := range preps {
 			ok, err := tx.InsertEvent(p.e, now)
 			if err != nil {
@@ -401,13 +407,16 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 			if !ok {
 				return fmt.Errorf("event %s already stored: nothing was saved, try again", p.e.ID())
 			}
-			rows[i], tokens[i] = p.row, p.tokens
+			rows[i], tokens[i], counts[i] = p.row, p.tokens, p.count
 			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", ids[i], ""); err != nil {
 				return err
 			}
 		}
 		// The batch's search tokens in one ordered pass.
 		if err := tx.PutNewRecords(rows, tokens); err != nil {
+			return err
+		}
+		if err := tx.PutCounted(counts); err != nil {
 			return err
 		}
 		if then != nil {

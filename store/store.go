@@ -215,7 +215,10 @@ var migrations = []string{
 	migrationImports,
 	// 8: tombstones of erased records (store/erase.go).
 	migrationErased,
-	// 9: the occupancy projection: sealed stays, counts per centre and
+	// 9: the per-day aggregate of the figures and the facts each record
+	// was counted with (store/stats.go).
+	migrationStats,
+	// 10: the occupancy projection: sealed stays, counts per centre and
 	// section (store/occupancy.go).
 	migrationOccupancy,
 }

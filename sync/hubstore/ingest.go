@@ -37,9 +37,7 @@ type Ingested struct {
 	Duplicates  int // already stored, identical
 	Flagged     int // stored and flagged FlagFuture
 	Quarantined []Refusal
-	// Stored are the events newly stored, for projections kept in the
-	// same transaction (the occupancy counts).
-	Stored []*registry.Event
+	Stored      []*registry.Event // the new events stored (the hub counts their records)
 }
 
 // IngestTx stores a chunk of arrivals in tx, the same for a push and a

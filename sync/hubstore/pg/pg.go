@@ -60,7 +60,12 @@ var migrations = []string{
 		reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(origin, epoch, seq));`,
 	// 3: tombstones of erased records (docs/erasure.md).
 	`CREATE TABLE erased(record TEXT PRIMARY KEY, at BIGINT NOT NULL);`,
-	// 4: the occupancy projection (the same as store's stays and
+	// 4: the per-day aggregate of the figures and the sealed fact each
+	// record is counted with (stats.go).
+	migrationStats,
+	// The analysts' accounts of the web dashboard (reghub operator).
+	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BYTEA NOT NULL, created BIGINT NOT NULL);`,
+	// 6: the occupancy projection (the same as store's stays and
 	// occupancy): sealed stays per person, counts per centre and section.
 	`CREATE TABLE stays(record TEXT PRIMARY KEY, open BOOLEAN NOT NULL, state BYTEA NOT NULL);
 	CREATE TABLE occupancy(centre TEXT NOT NULL, section TEXT NOT NULL, residents BIGINT NOT NULL DEFAULT 0,
@@ -937,8 +942,12 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 			return err
 		}
 	}
-	if _, err := t.tx.Exec(t.ctx, "DELETE FROM quarantine WHERE record = $1", record); err != nil {
-		return err
+	// The quarantined copies, and the fact the record was counted with
+	// (the counts stay).
+	for _, q := range []string{"DELETE FROM quarantine WHERE record = $1", "DELETE FROM stat_facts WHERE record = $1"} {
+		if _, err := t.tx.Exec(t.ctx, q, record); err != nil {
+			return err
+		}
 	}
 	_, err = t.tx.Exec(t.ctx, "INSERT INTO erased(record, at) VALUES($1, $2) ON CONFLICT DO NOTHING", record, at.UnixMilli())
 	return err
