@@ -213,7 +213,9 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
-	// 8: the per-day aggregate of the figures and the facts each record
+	// 8: tombstones of erased records (store/erase.go).
+	migrationErased,
+	// 9: the per-day aggregate of the figures and the facts each record
 	// was counted with (store/stats.go).
 	migrationStats,
 }
