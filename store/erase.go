@@ -80,8 +80,7 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 		"DELETE FROM elsewhere WHERE record = ?",
 		"DELETE FROM imports WHERE record = ?",
 		"DELETE FROM conflicts WHERE record = ?",
-		// The sealed fact the record was counted with; its counts stay
-		// (cells hold no link to it).
+		// The fact the record was counted with; the counts stay.
 		"DELETE FROM stat_facts WHERE record = ?",
 	} {
 		if _, err := t.tx.Exec(q, record); err != nil {

@@ -253,6 +253,7 @@ func (t *Tx) Received(id registry.EventID) (int64, error) {
 func (s *Store) UncountedEvents(ctx context.Context, after string, limit int) ([]string, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.record FROM events e
 		WHERE e.record > ? AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
+			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
 		ORDER BY e.record LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err

@@ -260,7 +260,9 @@ func (c Period) Draw(o Options) ([]byte, error) {
 	opt.Legend = charts.LegendOption{SeriesNames: names, FontStyle: charts.FontStyle{FontSize: labelSize}, Offset: charts.OffsetRight}
 	opt.CategoryAxis.Labels = labels(c.Current)
 	opt.CategoryAxis.LabelFontStyle = charts.FontStyle{FontSize: labelSize}
-	if len(c.Current) > 14 {
+	// Labels that would run into each other are turned (a chart is also
+	// shown at half width on the dashboard).
+	if long := len(c.Current) * len(c.Current[0].Label); long > 56 {
 		opt.CategoryAxis.LabelRotation = charts.DegreesToRadians(45)
 	}
 	opt.ValueAxis[0].LabelFontStyle = charts.FontStyle{FontSize: labelSize}

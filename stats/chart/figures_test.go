@@ -59,3 +59,15 @@ func TestChartsOfFigures(t *testing.T) {
 		t.Errorf("suppressed series: %v", err)
 	}
 }
+
+// BenchmarkChartsPNG: the four charts a dashboard page loads.
+func BenchmarkChartsPNG(b *testing.B) {
+	f := figures()
+	for b.Loop() {
+		for _, draw := range []func(Options) ([]byte, error){SeriesOf(f).Draw, NationalitiesOf(f).Draw, AgeSexOf(f).Draw, StationsOf(f).Draw} {
+			if _, err := draw(Options{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -68,6 +68,14 @@ func (h *Hub) countRecords(ctx context.Context, tx hubstore.Tx, ids []string) er
 	var facts []hubstore.Fact
 	var cells []stats.Cell
 	for _, id := range ids {
+		// An erased record keeps the counts it was counted with and has
+		// nothing left to count again.
+		if gone, err := tx.Erased(id); err != nil || gone {
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		f, c, err := h.recount(ctx, tx, id)
 		if errors.Is(err, errNotCounted) {
 			h.log.Warn("record not counted in the statistics", "record", id, "err", err.Error())

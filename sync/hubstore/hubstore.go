@@ -103,12 +103,6 @@ type Store interface {
 	// Entries (region) calls fn for every record held of every country.
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
 
-	// StatCells (country hub) reads the per-day aggregate of the figures
-	// that f selects, as stats.Scan describes.
-	StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error
-	// Uncounted (country hub) lists up to limit records after the record
-	// ID after that have events but are not counted in the aggregate yet.
-	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
 	// Erased reads when record was erased; ErrNotFound when it was not.
 	Erased(ctx context.Context, record string) (time.Time, error)
 	// Tombstones calls fn for every erased record, by ID.
@@ -118,6 +112,16 @@ type Store interface {
 	// what it freed); PostgreSQL cannot be made to overwrite old row
 	// versions at once, which docs/erasure.md says.
 	Scrub(ctx context.Context) error
+	// StatCells (country hub) reads the per-day aggregate of the figures
+	// that f selects, as stats.Scan describes.
+	StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error
+	// Uncounted (country hub) lists up to limit records after the record
+	// ID after that have events but are not counted in the aggregate yet.
+	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
+	// Operator reads the dashboard account name; ErrNotFound when absent.
+	Operator(ctx context.Context, name string) (OperatorRow, error)
+	// Operators lists the dashboard accounts by name.
+	Operators(ctx context.Context) ([]OperatorRow, error)
 }
 
 // Tx is a write transaction of a Store.
@@ -171,6 +175,17 @@ type Tx interface {
 	// MarkPushed (country hub) records what was acknowledged of a record.
 	MarkPushed(p Pushed) error
 
+	// Erased reports whether record was erased.
+	Erased(record string) (bool, error)
+	// EraseRecord drops the payload of each of record's events but keep
+	// (drop returns the event as it is to be kept; an event drop refuses is
+	// deleted and its slot recorded as a hole), deletes the record's
+	// quarantined events, and writes its tombstone dated at. Erasing again
+	// changes nothing but events that arrived since.
+	EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error
+	// DropEntry (region) forgets one record of a country: its tokens,
+	// metadata and data set.
+	DropEntry(country, ref string) error
 	// RecordEvents returns the events of one record, including those
 	// inserted in this transaction.
 	RecordEvents(record string) ([]*registry.Event, error)
@@ -186,17 +201,11 @@ type Tx interface {
 	// PutCounted writes records' sealed facts and adds cells to the
 	// aggregate (negative counts take back; rows that come to zero go).
 	PutCounted(facts []Fact, cells []stats.Cell) error
-	// Erased reports whether record was erased.
-	Erased(record string) (bool, error)
-	// EraseRecord drops the payload of each of record's events but keep
-	// (drop returns the event as it is to be kept; an event drop refuses is
-	// deleted and its slot recorded as a hole), deletes the record's
-	// quarantined events, and writes its tombstone dated at. Erasing again
-	// changes nothing but events that arrived since.
-	EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error
-	// DropEntry (region) forgets one record of a country: its tokens,
-	// metadata and data set.
-	DropEntry(country, ref string) error
+
+	// PutOperator inserts or replaces a dashboard account.
+	PutOperator(o OperatorRow) error
+	// DeleteOperator removes a dashboard account; ErrNotFound when absent.
+	DeleteOperator(name string) error
 }
 
 // Fact is the sealed fact a record is counted with (stats.Fact, sealed
@@ -204,6 +213,15 @@ type Tx interface {
 type Fact struct {
 	Record string
 	Sealed []byte
+}
+
+// OperatorRow is an analyst's account for the hub's web dashboard. Secret
+// is opaque to the store: the hub keeps the Argon2id hash of the
+// passphrase there, with its parameters and the hub's seal over the row.
+type OperatorRow struct {
+	Name    string
+	Secret  []byte
+	Created time.Time
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.

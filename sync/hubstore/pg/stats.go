@@ -73,6 +73,7 @@ func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cel
 func (s *Store) Uncounted(ctx context.Context, after string, limit int) ([]string, error) {
 	return s.strings(ctx, `SELECT DISTINCT e.record FROM events e
 		WHERE e.record > $1 AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
+			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
 		ORDER BY e.record LIMIT $2`, after, limit)
 }
 
