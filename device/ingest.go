@@ -298,7 +298,7 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 	if err := tx.PutNewRecords(newRows, newTokens); err != nil {
 		return conflicts, err
 	}
-	return conflicts, tx.PutCounted(newCounts)
+	return conflicts, tx.PutCounted(newCounts, s.mergeDay)
 }
 
 // preparedRecord is a new record folded and projected outside the write

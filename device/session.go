@@ -416,7 +416,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		if err := tx.PutNewRecords(rows, tokens); err != nil {
 			return err
 		}
-		if err := tx.PutCounted(counts); err != nil {
+		if err := tx.PutCounted(counts, s.mergeDay); err != nil {
 			return err
 		}
 		if then != nil {
