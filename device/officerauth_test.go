@@ -37,7 +37,8 @@ func tamper(t *testing.T, dir string, stmts ...string) {
 func makeLegacy(t *testing.T, dir string, auditKey []byte) {
 	t.Helper()
 	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports", "DROP TABLE erased",
-		"DROP TABLE stat_days", "DROP TABLE stat_months", "DROP TABLE stat_facts",
+		"DROP TABLE stays", "DROP TABLE occupancy", "DROP TABLE occupancy_days",
+		"DROP TABLE stat_days", "DROP TABLE stat_months", "DROP TABLE stat_facts", "DROP TABLE stat_sealed",
 		// The records and search tables of schema 4 (no registration here).
 		"DROP TABLE search", "DROP TABLE records",
 		`CREATE TABLE records(id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, grp BLOB,

@@ -283,7 +283,10 @@ var migrations = []string{
 	// 9: the per-day aggregate of the figures and the facts each record
 	// was counted with (store/stats.go).
 	migrationStats,
-	// 10: the search index by generation (store/ops.go, genShift), so that
+	// 10: the occupancy projection: sealed stays, counts per centre and
+	// section (store/occupancy.go).
+	migrationOccupancy,
+	// 11: the search index by generation (store/ops.go, genShift), so that
 	// the cost of a save does not grow with the database; records get a
 	// number, their token list goes (old rows are found in the index), and
 	// so does their sealed state (folded from the events when read).
