@@ -42,7 +42,9 @@ var migrations = []string{
 // SchemaVersion is the version of the hub tables this build writes.
 func SchemaVersion() int { return len(migrations) }
 
-// Store is a hub database in one SQLite file.
+// Store is a hub database in one SQLite file. The reads that the device
+// store serves without a context check it first: a cancelled operation
+// stops before it starts, as on PostgreSQL.
 type Store struct {
 	st *store.Store
 	db *sql.DB
@@ -119,7 +121,10 @@ func notFound(err error) error {
 }
 
 // GetMeta reads a setting.
-func (s *Store) GetMeta(_ context.Context, key string) ([]byte, error) {
+func (s *Store) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	v, err := s.st.GetMeta(key)
 	return v, notFound(err)
 }
@@ -144,7 +149,12 @@ func (s *Store) Metas(ctx context.Context) (map[string][]byte, error) {
 }
 
 // Heads is the version vector of the stored events.
-func (s *Store) Heads(context.Context) (vector.Vector, error) { return s.st.Heads() }
+func (s *Store) Heads(ctx context.Context) (vector.Vector, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.st.Heads()
+}
 
 // EventRange calls fn for a range of one log.
 func (s *Store) EventRange(ctx context.Context, r vector.Range, fn func(*registry.Event) error) error {
@@ -157,7 +167,10 @@ func (s *Store) Events(ctx context.Context, fn func(*registry.Event) error) erro
 }
 
 // RecordEvents returns a record's events.
-func (s *Store) RecordEvents(_ context.Context, record string) ([]*registry.Event, error) {
+func (s *Store) RecordEvents(ctx context.Context, record string) ([]*registry.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return s.st.RecordEvents(record)
 }
 
@@ -182,7 +195,12 @@ func query[T any](ctx context.Context, db *sql.DB, scan func(rowscan.Scanner) (T
 }
 
 // CountEvents counts the events.
-func (s *Store) CountEvents(context.Context) (int, error) { return s.st.CountEvents() }
+func (s *Store) CountEvents(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.st.CountEvents()
+}
 
 // Quarantined lists the quarantined events, oldest first.
 func (s *Store) Quarantined(ctx context.Context) ([]hubstore.QuarantineEntry, error) {
@@ -235,10 +253,18 @@ func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit 
 }
 
 // CountFlags counts the events carrying flag.
-func (s *Store) CountFlags(_ context.Context, flag string) (int, error) { return s.st.CountFlags(flag) }
+func (s *Store) CountFlags(ctx context.Context, flag string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.st.CountFlags(flag)
+}
 
 // Credentials lists the credentials.
-func (s *Store) Credentials(context.Context) ([]hubstore.CredentialRow, error) {
+func (s *Store) Credentials(ctx context.Context) ([]hubstore.CredentialRow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	rows, err := s.st.Credentials()
 	if err != nil {
 		return nil, err
@@ -251,7 +277,10 @@ func (s *Store) Credentials(context.Context) ([]hubstore.CredentialRow, error) {
 }
 
 // TouchCredential records a device's exchange.
-func (s *Store) TouchCredential(_ context.Context, device string, at time.Time) error {
+func (s *Store) TouchCredential(ctx context.Context, device string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return s.st.TouchCredential(device, at)
 }
 
