@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -202,38 +201,18 @@ func (u *UI) strength(score float64) string {
 	return u.Tf("candidates.possible", args)
 }
 
-// Message IDs of the fields package match compares, and of the details it
-// gives in a few fixed words (the others stay as match words them).
-var (
-	reasonFieldLabels = map[string]string{
-		"name": "reason.name", "birth date": "reason.birth_date", "sex": "reason.sex",
-		"nationality": "reason.nationality", "document": "reason.document",
-	}
-	reasonDetailLabels = map[string]string{
-		"same": "reason.same", "different": "reason.different",
-		"a nationality in common": "reason.nationality_in_common",
-		"no name in common":       "reason.no_name_in_common",
-		"same number":             "reason.same_number", "different number": "reason.different_number",
-		"one character differs":           "reason.one_character_differs",
-		"same number up to OCR confusion": "reason.ocr",
-		"same date":                       "reason.same_date", "same date (1 January)": "reason.same_date_jan1",
-	}
-)
-
-// reasonLabels are the fields that agree (✓) and differ (✗).
+// reasonLabels are the fields that agree (✓) and differ (✗), with what
+// was found, in the officer's language.
 func (u *UI) reasonLabels(reasons []match.Reason) fyne.CanvasObject {
-	box := container.New(layout.NewRowWrapLayout())
+	box := container.New(&flowLayout{})
 	for _, r := range reasons {
-		mark, imp := "✗ ", widget.DangerImportance
-		if r.Agree {
-			mark, imp = "✓ ", widget.SuccessImportance
+		mark, imp := "✓ ", widget.SuccessImportance
+		if !r.Agree {
+			mark, imp = "✗ ", widget.DangerImportance
 		}
-		text := mark + u.label(r.Field, reasonFieldLabels)
-		if r.Detail != "" {
-			text += ": " + u.label(r.Detail, reasonDetailLabels)
-		}
-		l := widget.NewLabel(text)
+		l := widget.NewLabel(mark + reasonText(u.loc, r))
 		l.Importance = imp
+		l.Wrapping = fyne.TextWrapWord
 		box.Add(l)
 	}
 	return box

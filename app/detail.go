@@ -38,6 +38,12 @@ func newDetailScreen(u *UI, id string, back func()) *detailScreen {
 		if u.sess != sess {
 			return
 		}
+		if msg := u.erasedText(err); msg != "" {
+			d.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
+				heading(msg), toolbar(u.button(u.T("records.back"), theme.NavigateBackIcon(), back))))}
+			d.root.Refresh()
+			return
+		}
 		if err != nil {
 			fyne.LogError("opening a record failed", nil)
 			d.root.Objects = []fyne.CanvasObject{container.NewPadded(container.NewVBox(
@@ -117,6 +123,7 @@ func (d *detailScreen) show() {
 		u.watchElsewhere(v)
 		right = append(right, widget.NewCard(u.T("elsewhere.title"), u.T("elsewhere.subtitle"), v.Object()))
 	}
+	right = append(right, d.retentionCard())
 	right = append(right, widget.NewCard(u.T("record.history"), u.Tn("record.versions", len(rv.Versions), nil), dense(d.history())))
 	body := u.newColumns(left, right)
 	d.root.Objects = []fyne.CanvasObject{container.NewBorder(container.NewPadded(header), nil, nil, nil, body)}
@@ -176,7 +183,7 @@ func (d *detailScreen) history() fyne.CanvasObject {
 		if officer == "" {
 			officer = u.T("record.other_officer")
 		}
-		what := u.label(v.Op, map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link"})
+		what := u.label(v.Op, map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link", registry.OpEraseBy: "record.op_erase_by"})
 		lines := []string{u.Tf("record.version_line", i18n.Args{"What": what, "When": when(v.HLC.Time()), "Officer": officer})}
 		if v.Reason != "" {
 			lines = append(lines, u.Tf("record.reason", i18n.Args{"Reason": v.Reason}))

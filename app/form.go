@@ -82,7 +82,7 @@ type personForm struct {
 	vulns                   []*widget.Check
 	langs                   *codePicker
 	interpreter, notice     *widget.Check
-	noticeLang              *widget.Select
+	noticeLang              *noticePicker
 	// noticeGiven is the notice language and version the record holds:
 	// an amendment that keeps the language keeps the version given then.
 	noticeGiven [2]string
@@ -148,8 +148,7 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 	f.langs = u.newCodePicker(u.loc.Languages(), true, u.T("form.langs_placeholder"))
 	f.interpreter = u.check(u.T("form.interpreter"), nil)
 	f.notice = u.check(u.T("form.notice"), nil)
-	f.noticeLang = u.selectBox(noticeChoices(), nil)
-	f.noticeLang.PlaceHolder = u.T("form.notice_lang_placeholder")
+	f.noticeLang = u.newNoticePicker(u.T("form.notice_lang_placeholder"))
 	f.photoBox = container.NewHBox()
 	f.photoRemove = u.button(u.T("form.remove_photo"), theme.DeleteIcon(), func() { f.setPhoto(nil) })
 	f.notes = u.newMultiLine(u.T("form.notes_placeholder"), 3)
@@ -192,13 +191,14 @@ func (u *UI) newPersonForm(p *registry.Person, amend, group bool) *personForm {
 		f.recheck()
 		// The notice language is suggested from the languages the person
 		// speaks, until the officer picks one.
-		if f.noticeLang.Selected == "" {
+		if f.noticeLang.Value() == "" {
 			if l := suggestNoticeLang(f.langs.Selected()); l != "" {
-				f.noticeLang.SetSelected(noticeChoice(l))
+				f.noticeLang.Set(l)
+				f.recheck()
 			}
 		}
 	}
-	f.noticeLang.OnChanged = func(string) { u.activity(); f.recheck() }
+	f.noticeLang.OnChanged = func(string) { f.recheck() }
 	return f
 }
 
@@ -247,7 +247,7 @@ func (f *personForm) sections() (left, right []fyne.CanvasObject) {
 			labelled(u.T("form.languages"), f.langs.Object(), f.errs["languages"]),
 			f.interpreter,
 			labelled(u.T("form.notice_lang"), container.NewBorder(nil, nil, nil,
-				u.button(u.T("form.show_notice"), theme.DocumentIcon(), f.showNotice), f.noticeLang), f.errs["notice_lang"]),
+				u.button(u.T("form.show_notice"), theme.DocumentIcon(), f.showNotice), f.noticeLang.Object()), f.errs["notice_lang"]),
 			f.notice,
 		),
 		section(u.T("form.photo"),
@@ -347,9 +347,7 @@ func (f *personForm) fill(p *registry.Person) {
 	f.interpreter.SetChecked(p.Interpreter)
 	f.notice.SetChecked(p.InformationNotice)
 	f.noticeGiven = [2]string{p.NoticeLang, p.NoticeVersion}
-	if p.NoticeLang != "" {
-		f.noticeLang.SetSelected(noticeChoice(p.NoticeLang))
-	}
+	f.noticeLang.Set(p.NoticeLang)
 	f.setPhoto(p.Photo)
 	f.notes.SetText(p.Notes)
 }
@@ -442,7 +440,7 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 	p.Interpreter = f.interpreter.Checked
 	p.InformationNotice = f.notice.Checked
 	p.NoticeLang, p.NoticeVersion = "", ""
-	if lang := noticeLangOf(f.noticeLang.Selected); p.InformationNotice && lang == "" {
+	if lang := f.noticeLang.Value(); p.InformationNotice && lang == "" {
 		fe["notice_lang"] = u.T("form.notice_lang_missing")
 	} else if p.InformationNotice {
 		p.NoticeLang = lang
@@ -463,7 +461,7 @@ func (f *personForm) read(now time.Time) (*registry.Person, registry.FieldErrors
 // showNotice shows the notice in the chosen language, to hand the
 // tablet to the person.
 func (f *personForm) showNotice() {
-	lang := noticeLangOf(f.noticeLang.Selected)
+	lang := f.noticeLang.Value()
 	if lang == "" {
 		f.errs["notice_lang"].Set(f.u.T("form.notice_lang_first"))
 		return

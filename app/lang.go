@@ -70,6 +70,7 @@ func (u *UI) useLanguage(tag string) bool {
 		return false
 	}
 	u.loc = l
+	useFyneLanguage(l)
 	if u.win != nil {
 		u.win.SetTitle(u.T("app.title"))
 	}
@@ -192,8 +193,8 @@ func (u *UI) rebuildShell() {
 	u.sh.open(current)
 }
 
-// confirm asks a yes-or-no question, with Fyne's buttons worded in the
-// officer's language (Fyne's own follow the system locale).
+// confirm asks a yes-or-no question, with the buttons in the app's words
+// for the officer's language.
 func (u *UI) confirm(title, msg string, done func(bool)) {
 	d := dialog.NewConfirm(title, msg, done, u.win)
 	d.SetConfirmText(u.T("common.yes"))

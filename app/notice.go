@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"golang.org/x/text/language"
 
-	"github.com/fieldreg/fieldreg/assets"
 	"github.com/fieldreg/fieldreg/internal/i18n"
 	"github.com/fieldreg/fieldreg/internal/textimg"
 	"github.com/fieldreg/fieldreg/notice"
@@ -74,30 +73,10 @@ func textSize(arabic bool) float64 {
 	return float64(theme.TextSize())
 }
 
-// noticeChoices are the notice's languages as the picker shows them.
-func noticeChoices() []string {
-	out := make([]string, 0, len(notice.Languages()))
-	for _, l := range notice.Languages() {
-		out = append(out, noticeChoice(l))
-	}
-	return out
-}
-
-func noticeChoice(lang string) string {
-	if lang == "" {
-		return ""
-	}
-	return lang + " – " + assets.Languages().Name(lang)
-}
-
-// noticeLangOf is the code of a picker choice.
-func noticeLangOf(choice string) string {
-	for _, l := range notice.Languages() {
-		if noticeChoice(l) == choice {
-			return l
-		}
-	}
-	return ""
+// noticeLabel is a notice language in running text: its code and its name
+// in the officer's language ("ara – арапски").
+func (u *UI) noticeLabel(lang string) string {
+	return lang + " – " + u.noticeLanguageName(lang)
 }
 
 // suggestNoticeLang picks the notice language for a person who speaks
@@ -137,7 +116,7 @@ func (u *UI) showNotice(lang string) {
 	ci := canvas.NewImageFromImage(img)
 	ci.FillMode = canvas.ImageFillContain
 	ci.SetMinSize(fyne.NewSize(width, width*297/210))
-	title := u.Tf("notice.title", i18n.Args{"Language": noticeChoice(lang), "Version": n.Version})
+	title := u.Tf("notice.title", i18n.Args{"Language": u.noticeLabel(lang), "Version": n.Version})
 	d := dialog.NewCustom(title, u.T("notice.close"), container.NewVScroll(ci), u.win)
 	d.Resize(size)
 	d.Show()
@@ -158,7 +137,7 @@ func (u *UI) noticeGiven(p *registry.Person) string {
 	if !p.InformationNotice || p.NoticeLang == "" {
 		return u.yesNo(p.InformationNotice)
 	}
-	return u.Tf("details.notice_given_in", i18n.Args{"Language": noticeChoice(p.NoticeLang), "Version": p.NoticeVersion})
+	return u.Tf("details.notice_given_in", i18n.Args{"Language": u.noticeLabel(p.NoticeLang), "Version": p.NoticeVersion})
 }
 
 // personLines are the receipt's readable lines in the person's language,

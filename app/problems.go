@@ -88,6 +88,10 @@ func (u *UI) knownError(err error) string {
 		return out
 	case errors.Is(err, device.ErrNotSupervisor):
 		return u.T("error.not_supervisor")
+	case errors.Is(err, device.ErrEraseLater):
+		return u.T("error.erase_later")
+	case errors.Is(err, device.ErrRecordErased):
+		return u.erasedText(err)
 	case errors.Is(err, device.ErrNoHubBundleKey):
 		return u.T("error.no_bundle_key")
 	case errors.Is(err, device.ErrNotInitialised):

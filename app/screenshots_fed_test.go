@@ -52,18 +52,18 @@ func prepareFedShots(tmp string) string {
 	opts := hub.Options{Params: &low}
 	hp := []byte("hub passphrase for screenshots")
 	rdir := filepath.Join(tmp, "region")
-	shotMust(hub.Init(rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts))
-	region, err := hub.Open(rdir, hp, opts)
+	shotMust(hub.Init(context.Background(), rdir, hub.InitConfig{Country: "WBR", Region: true, Passphrase: hp}, opts))
+	region, err := hub.Open(context.Background(), rdir, hp, opts)
 	shotMust(err)
 	regionURL := serveShotHub(region)
 	country := func(code string) (*hub.Hub, string) {
 		dir := filepath.Join(tmp, code)
-		shotMust(hub.Init(dir, hub.InitConfig{Country: code, Passphrase: hp}, opts))
-		e, err := region.EnrolCountrySharing(code, regionURL, federation.SharingFull)
+		shotMust(hub.Init(context.Background(), dir, hub.InitConfig{Country: code, Passphrase: hp}, opts))
+		e, err := region.EnrolCountrySharing(context.Background(), code, regionURL, federation.SharingFull)
 		shotMust(err)
-		_, err = hub.Federate(dir, hp, e.File, e.Code, opts)
+		_, err = hub.Federate(context.Background(), dir, hp, e.File, e.Code, opts)
 		shotMust(err)
-		h, err := hub.Open(dir, hp, opts)
+		h, err := hub.Open(context.Background(), dir, hp, opts)
 		shotMust(err)
 		return h, serveShotHub(h)
 	}
@@ -71,7 +71,7 @@ func prepareFedShots(tmp string) string {
 	srb, srbURL := country("SRB")
 
 	enrolled := func(h *hub.Hub, url, name, station, officer, dir string) *device.Session {
-		e, err := h.Enrol(hub.EnrolConfig{Name: name, Station: station, HubURL: url})
+		e, err := h.Enrol(context.Background(), hub.EnrolConfig{Name: name, Station: station, HubURL: url})
 		shotMust(err)
 		d, err := device.InitEnrolled(dir, device.EnrolledConfig{File: e.File, Code: e.Code, Officer: officer, Passphrase: []byte(pass)},
 			device.Options{Params: &low})

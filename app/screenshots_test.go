@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 
 // portraitShots are the screens also taken in portrait (800x1280).
 var portraitShots = map[string]bool{"register": true, "register-lower": true, "records": true,
-	"candidates": true, "receipt": true, "verify-valid": true}
+	"candidates": true, "receipt": true, "verify-valid": true, "notice-picker": true}
 
 func (s *shooter) tap(prefix string) {
 	s.ui(func() {
@@ -171,7 +171,7 @@ func shotsRun(s *shooter) {
 		f.langs.Set("ara", "kur")
 		f.interpreter.SetChecked(true)
 		f.notice.SetChecked(true)
-		f.noticeLang.SetSelected(noticeChoice("ara"))
+		f.noticeLang.Set("ara")
 	})
 	s.until("", func() bool { return u.sh.reg.panel.root.Visible() && len(u.sh.reg.panel.found) > 0 })
 	s.shot("candidates")
@@ -191,23 +191,26 @@ func shotsRun(s *shooter) {
 		f.dob.SetText("7")
 		f.vulns[1].SetChecked(true)
 		f.notice.SetChecked(true)
-		f.noticeLang.SetSelected(noticeChoice("ara"))
+		f.noticeLang.Set("ara")
 	})
 	s.shot("register")
-	if !s.portrait {
-		// The notice picker, lower in the form.
-		s.ui(func() {
-			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
-			d := fyne.CurrentApp().Driver()
-			y := d.AbsolutePositionForObject(u.sh.reg.form.noticeLang).Y - d.AbsolutePositionForObject(c.scroll).Y + c.scroll.Offset.Y
-			c.scroll.ScrollToOffset(fyne.NewPos(0, y-300))
-		})
-		s.shot("register-notice")
-		s.ui(func() {
-			c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
-			c.scroll.ScrollToTop()
-		})
-	}
+	// The notice picker, lower in the form.
+	s.ui(func() {
+		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
+		d := fyne.CurrentApp().Driver()
+		y := d.AbsolutePositionForObject(u.sh.reg.form.noticeLang.Object()).Y - d.AbsolutePositionForObject(c.scroll).Y + c.scroll.Offset.Y
+		c.scroll.ScrollToOffset(fyne.NewPos(0, y-300))
+	})
+	s.shot("register-notice")
+	// The list of the notice's languages, each in the officer's
+	// language and in its own.
+	s.ui(func() { u.sh.reg.form.noticeLang.show() })
+	s.shot("notice-picker")
+	s.ui(func() { u.sh.reg.form.noticeLang.open.Hide() })
+	s.ui(func() {
+		c := s.find(func(o fyne.CanvasObject) bool { _, ok := o.(*columns); return ok }).(*columns)
+		c.scroll.ScrollToTop()
+	})
 	if s.portrait {
 		// The portrait check is the form; scroll to its lower half too.
 		s.ui(func() {
@@ -260,6 +263,11 @@ func shotsRun(s *shooter) {
 	s.tap(u.T("amend.save"))
 	s.until("", func() bool { return s.label(u.Tf("record.version", map[string]any{"N": 2})) })
 	s.shot("detail")
+	// The supervisor's erasure screen (left without erasing).
+	s.tap(u.T("record.erase"))
+	s.set(u.T("erase.reason"), "data subject request")
+	s.shot("erase")
+	s.tap(u.T("common.cancel"))
 
 	// Verify: a genuine receipt, then the same with one character changed.
 	s.ui(func() { u.sh.open(navVerify) })

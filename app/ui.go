@@ -7,6 +7,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -201,6 +202,13 @@ func (u *UI) startSession(s *device.Session) {
 		u.bgSync().Start(s)
 	}
 	u.idle.start(u.dev.AutoLock())
+	// Records past their retention date are erased on this device's own
+	// clock, whether or not it ever syncs again (docs/erasure.md).
+	u.background(func() {
+		if _, err := s.SweepExpired(context.Background()); err != nil && !errors.Is(err, device.ErrSessionLocked) {
+			fyne.LogError("the retention sweep failed", nil)
+		}
+	}, func() {})
 }
 
 // lock drops the session (keys wiped from memory) and every screen that

@@ -318,3 +318,58 @@ func minWidth(w float32) fyne.CanvasObject {
 	r.SetMinSize(fyne.NewSize(w, 0))
 	return r
 }
+
+// flowLayout lays objects out as words in a paragraph: side by side while
+// they fit, on the next line when not, and one wider than the whole width
+// (a long phrase in German or Greek) on a line of its own, wrapped within
+// it (give such labels fyne.TextWrapWord). Unlike Fyne's row-wrap layout it
+// never asks for more width than its narrowest line needs, so a side panel
+// does not clip it.
+type flowLayout struct {
+	min fyne.Size // as of the last layout: the height depends on the width
+}
+
+// naturalWidth is how wide o would be on one line: a wrapping label
+// reports a small minimum, so its text is measured.
+func naturalWidth(o fyne.CanvasObject) float32 {
+	if l, ok := o.(*widget.Label); ok && l.Wrapping != fyne.TextWrapOff {
+		return fyne.MeasureText(l.Text, theme.TextSize(), l.TextStyle).Width + 2*theme.InnerPadding()
+	}
+	return o.MinSize().Width
+}
+
+func (f *flowLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	pad := theme.Padding()
+	var x, y, rowH, minW float32
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		w := min(naturalWidth(o), size.Width)
+		if x > 0 && x+w > size.Width {
+			x, y, rowH = 0, y+rowH+pad, 0
+		}
+		o.Resize(fyne.NewSize(w, o.MinSize().Height)) // a wrapping label measures its height at its width
+		h := o.MinSize().Height
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos(x, y))
+		x += w + pad
+		rowH = max(rowH, h)
+		minW = max(minW, o.MinSize().Width)
+	}
+	f.min = fyne.NewSize(minW, y+rowH)
+}
+
+func (f *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	if !f.min.IsZero() {
+		return f.min
+	}
+	var s fyne.Size
+	for _, o := range objs {
+		if o.Visible() {
+			m := o.MinSize()
+			s = fyne.NewSize(max(s.Width, m.Width), s.Height+m.Height)
+		}
+	}
+	return s
+}

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -147,3 +148,35 @@ func TestPaperKey(t *testing.T) {
 // englishUI is a UI with no window, for the functions that only word
 // things in the officer's language.
 func englishUI() *UI { return &UI{loc: i18n.MustNew("en")} }
+
+// Reasons flow like words: short ones share a line, a phrase wider than
+// the panel wraps inside it, and the flow never asks for more width than
+// the panel has (which the side panel would clip).
+func TestFlowLayoutWrapsInsteadOfClipping(t *testing.T) {
+	test.NewTempApp(t)
+	label := func(s string) *widget.Label {
+		l := widget.NewLabel(s)
+		l.Wrapping = fyne.TextWrapWord
+		return l
+	}
+	short1, short2 := label("✓ sex: same"), label("✓ nationality: a nationality in common")
+	long := label("✓ ονόμα: 4 από 4 ονόματα συμφωνούν, 1 παραλλαγή γραφής, 2 επιπλέον ονόματα, επώνυμο και όνομα αντεστραμμένα")
+	box := container.New(&flowLayout{}, short1, short2, long)
+	box.Resize(fyne.NewSize(420, 400))
+	box.Resize(fyne.NewSize(420, box.MinSize().Height))
+	if short2.Position().Y != short1.Position().Y || short2.Position().X <= short1.Position().X {
+		t.Errorf("short reasons on different lines: %v %v", short1.Position(), short2.Position())
+	}
+	if long.Position().Y <= short1.Position().Y || long.Size().Width > 420 {
+		t.Errorf("long reason at %v, size %v: not on a line of its own within 420", long.Position(), long.Size())
+	}
+	if long.Size().Height < 2*short1.Size().Height-1 {
+		t.Errorf("long reason not wrapped: height %v", long.Size().Height)
+	}
+	if w := box.MinSize().Width; w > 420 {
+		t.Errorf("the flow asks for %v wide, more than the panel", w)
+	}
+	if h := box.MinSize().Height; h < long.Position().Y+long.Size().Height {
+		t.Errorf("min height %v does not hold the last line", h)
+	}
+}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -24,5 +25,17 @@ func TestMain(m *testing.M) {
 }
 
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{Dir: "testdata/script", Cmds: map[string]func(*testscript.TestScript, bool, []string){
+		// setfirst VAR FILE: VAR is the first word of FILE (an ID a command printed).
+		"setfirst": func(ts *testscript.TestScript, neg bool, args []string) {
+			if neg || len(args) != 2 {
+				ts.Fatalf("usage: setfirst VAR FILE")
+			}
+			f := strings.Fields(ts.ReadFile(args[1]))
+			if len(f) == 0 {
+				ts.Fatalf("%s is empty", args[1])
+			}
+			ts.Setenv(args[0], f[0])
+		},
+	}})
 }

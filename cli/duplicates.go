@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/fieldreg/fieldreg/match"
 	"github.com/fieldreg/fieldreg/registry"
 )
 
@@ -30,7 +31,7 @@ func cmdDuplicates(env *Env, args []string) int {
 	enc := json.NewEncoder(env.Stdout)
 	for _, p := range pairs {
 		if *asJSON {
-			_ = enc.Encode(map[string]any{"id_a": p.A.ID, "id_b": p.B.ID, "score": p.Score, "reasons": p.Reasons})
+			_ = enc.Encode(map[string]any{"id_a": p.A.ID, "id_b": p.B.ID, "score": p.Score, "reasons": jsonReasons(p.Reasons)})
 			continue
 		}
 		var why []string
@@ -47,6 +48,22 @@ func cmdDuplicates(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "no undecided likely duplicates")
 	}
 	return 0
+}
+
+// jsonReason is a reason as --json has always printed it: the field, whether
+// it agrees, and the finding in English words.
+type jsonReason struct {
+	Field  string
+	Agree  bool
+	Detail string
+}
+
+func jsonReasons(rs []match.Reason) []jsonReason {
+	out := make([]jsonReason, len(rs))
+	for i, r := range rs {
+		out[i] = jsonReason{Field: r.Field, Agree: r.Agree, Detail: r.Detail()}
+	}
+	return out
 }
 
 // cmdLink records an officer's decision about two registrations.

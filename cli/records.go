@@ -79,6 +79,11 @@ func cmdShow(env *Env, args []string) int {
 	}
 	defer done()
 	v, err := s.Get(id)
+	var ee *device.ErasedError
+	if errors.As(err, &ee) {
+		fmt.Fprintf(env.Stderr, "fieldreg: %s %s\n", id, erasedLine(ee))
+		return exitErased
+	}
 	if errors.Is(err, store.ErrNotFound) {
 		return fail(env, fmt.Errorf("no record %s on this device", id))
 	}
@@ -97,7 +102,15 @@ func cmdShow(env *Env, args []string) int {
 		Conflicts []registry.Conflict  `json:"conflicts,omitempty"`
 		Links     []registry.LinkState `json:"links,omitempty"`
 		Group     []device.Summary     `json:"group,omitempty"`
+		// ErasureDue is when the record is erased on this device's
+		// retention rules (or the earlier date a supervisor set).
+		ErasureDue string `json:"erasure_due"`
 	}{ID: v.ID, Person: v.Person, Conflicts: v.Conflicts, Links: v.Links, Group: v.Group}
+	due, err := s.Device().ErasureDue(v.Record)
+	if err != nil {
+		return fail(env, err)
+	}
+	out.ErasureDue = due.Format(time.DateOnly)
 	for _, ver := range v.Versions {
 		out.Versions = append(out.Versions, version{ver, v.By[ver.Event], ver.HLC.Time()})
 	}

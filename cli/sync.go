@@ -61,6 +61,15 @@ func cmdSync(env *Env, args []string) int {
 		fmt.Fprintf(env.Stdout, "registered elsewhere? %d waiting question(s) answered, %d not yet (see fieldreg elsewhere --stored ID)\n",
 			rep.Answered, rep.QuestionsFailed)
 	}
+	if rep.Erased > 0 {
+		fmt.Fprintf(env.Stdout, "%d record(s) erased by order received\n", rep.Erased)
+	}
+	// Records past their date are erased on this device's clock too.
+	if gone, err := s.SweepExpired(ctx); err != nil {
+		return fail(env, fmt.Errorf("retention sweep: %w", err))
+	} else if len(gone) > 0 {
+		fmt.Fprintf(env.Stdout, "%d record(s) erased at the end of their retention period\n", len(gone))
+	}
 	if pend, err := s.Pending(); err == nil && len(pend) > 0 {
 		fmt.Fprintf(env.Stdout, "%d registrations still wait for the hub; the first must arrive by %s\n", len(pend), pend[0].Deadline.UTC().Format("2006-01-02 15:04 UTC"))
 	}

@@ -1,6 +1,7 @@
 package device
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -184,5 +185,45 @@ func BenchmarkUnlockCheck(b *testing.B) {
 		if err := d.checkUnlockingOfficer(k, &o, clk.t); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkSweep100k is a tablet's expiry sweep over 100,000 records
+// (FIELDREG_BENCH_RECORDS to change it), 1% of them past their period:
+// 99% irregular crossings (five years) and 1% temporary protection (one
+// year), registered 400 days before the sweep. Run it once:
+// go test -run XXX -bench Sweep100k -benchtime 1x ./device/
+func BenchmarkSweep100k(b *testing.B) {
+	n := 100000
+	if v := os.Getenv("FIELDREG_BENCH_RECORDS"); v != "" {
+		fmt.Sscan(v, &n)
+	}
+	d, clk := newTestDevice(b)
+	s := unlock(b, d)
+	rng := rand.New(rand.NewPCG(4, 4))
+	for i := 0; i < n; i += 5000 {
+		batch := make([]*registry.Person, min(5000, n-i))
+		for j := range batch {
+			batch[j] = benchPerson(rng, i+j)
+			batch[j].Category = registry.CategoryIrregular
+			if (i+j)%100 == 0 {
+				batch[j].Category = registry.CategoryTempProtected
+			}
+		}
+		if _, err := s.RegisterBatch(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	clk.t = clk.t.AddDate(0, 0, 400)
+	b.ResetTimer()
+	t0 := time.Now()
+	gone, err := s.SweepExpired(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(time.Since(t0).Seconds(), "sweep-s")
+	b.ReportMetric(float64(len(gone)), "erased")
+	if len(gone) != (n+99)/100 {
+		b.Fatalf("erased %d, want %d", len(gone), (n+99)/100)
 	}
 }

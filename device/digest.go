@@ -21,7 +21,12 @@ func (s *Session) Digest() (string, int, error) {
 		return "", 0, err
 	}
 	h := sha256.New()
+	n := 0
 	for _, id := range ids {
+		if _, err := s.d.st.Erased(id); err == nil {
+			continue // erased: nothing to fold
+		}
+		n++
 		evs, err := s.d.st.RecordEvents(id)
 		if err != nil {
 			return "", 0, err
@@ -49,5 +54,5 @@ func (s *Session) Digest() (string, int, error) {
 		h.Write(fresh)
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil)), len(ids), nil
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -125,7 +125,50 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 		res = ApplyResult{}
 		inserted := map[string]int{} // new events per record
 		var order []string           // the records of inserted, in chunk order
+		tombs := map[string]bool{}   // records erased here (or by this chunk)
+		var ts *trustState
 		for i, e := range c.evs {
+			if v := c.verdicts[i]; v.Err == nil {
+				gone, known := tombs[e.Record]
+				if !known {
+					_, err := tx.Erased(e.Record)
+					if err != nil && !errors.Is(err, store.ErrNotFound) {
+						return err
+					}
+					gone = err == nil
+					tombs[e.Record] = gone
+				}
+				if ts == nil && (gone || e.Erased() || e.Op == registry.OpErase) {
+					var err error
+					if ts, err = s.d.loadTrust(); err != nil {
+						return err
+					}
+				}
+				switch {
+				case gone || e.Erased():
+					// An erased record does not come back: its events are
+					// kept as headers, signatures and payload hashes, so
+					// logs and vectors stay whole (docs/erasure.md).
+					if err := s.takeErased(tx, ts, e, v.Change, now); err != nil {
+						return err
+					}
+					continue
+				case e.Op == registry.OpErase:
+					if _, err := tx.InsertEvent(e, now); err != nil {
+						return err
+					}
+					if err := s.eraseTx(tx, ts, e.ID(), e.Record, v.Change.Erase.Reason); err != nil {
+						return err
+					}
+					if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "erase", e.Record, "ordered on device "+e.Origin); err != nil {
+						return err
+					}
+					tombs[e.Record] = true
+					res.Received++
+					res.Erased++
+					continue
+				}
+			}
 			o, err := takeEvent(tx, e, c.verdicts[i], now)
 			if err != nil {
 				return err
@@ -152,8 +195,14 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 				}
 			}
 		}
+		live := order[:0:0]
+		for _, id := range order {
+			if !tombs[id] { // erased by a later event of the chunk
+				live = append(live, id)
+			}
+		}
 		var err error
-		res.Conflicts, err = s.refold(tx, order, inserted, c.pre)
+		res.Conflicts, err = s.refold(tx, live, inserted, c.pre)
 		return err
 	})
 	if err != nil {
@@ -259,8 +308,8 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 	byRecord := map[string][]registry.Opened{}
 	bad := map[string]bool{}
 	for i, e := range evs {
-		if verdicts[i].Err != nil {
-			bad[e.Record] = true
+		if verdicts[i].Err != nil || e.Erased() || e.Op == registry.OpErase {
+			bad[e.Record] = true // refused, or an erasure: taken inside the transaction
 			continue
 		}
 		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change})
@@ -272,6 +321,9 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 		}
 		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
 			continue // known here (or unreadable): fold inside the transaction
+		}
+		if _, err := s.d.st.Erased(id); !errors.Is(err, store.ErrNotFound) {
+			continue // erased here: its events are taken without payloads
 		}
 		ids = append(ids, id)
 	}
@@ -307,6 +359,7 @@ type ApplyResult struct {
 	Quarantined int // forked log, or payload that does not open
 	Conflicts   int // records touched that now hold a conflict
 	Future      int // stamped more than a day ahead: accepted and flagged
+	Erased      int // records erased by an erase event among them
 }
 
 // ApplyEvents takes events from another replica (the hub, or a bundle) in
@@ -330,4 +383,5 @@ func (a *ApplyResult) add(o ApplyResult) {
 	a.Quarantined += o.Quarantined
 	a.Conflicts += o.Conflicts
 	a.Future += o.Future
+	a.Erased += o.Erased
 }

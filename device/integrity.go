@@ -99,6 +99,9 @@ func (s *Session) checkRecord(id string, keyOf func(string) ed25519.PublicKey) (
 	if err != nil {
 		return "", err
 	}
+	if _, err := s.d.st.Erased(id); err == nil {
+		return s.checkErased(id, evs, keyOf)
+	}
 	if len(evs) == 0 {
 		return "a record without any event (its row was added or its events removed)", nil
 	}
@@ -158,4 +161,27 @@ func plainCause(err error) string {
 		return "a change is malformed"
 	}
 	return "a payload does not open under the records key"
+}
+
+// checkErased says what is wrong with erased record id ("" if nothing):
+// its events still verify (format 2 signs the payload's hash, so a dropped
+// payload leaves the signature checkable), none but erase events holds a
+// payload, and no projection is left.
+func (s *Session) checkErased(id string, evs []*registry.Event, keyOf func(string) ed25519.PublicKey) (string, error) {
+	for _, e := range evs {
+		pub := keyOf(e.Origin)
+		if pub == nil {
+			return fmt.Sprintf("event %s comes from a device this one holds no credential of", e.ID()), nil
+		}
+		if e.Verify(pub) != nil {
+			return fmt.Sprintf("event %s: signature does not verify (the event was changed or damaged on this device)", e.ID()), nil
+		}
+		if e.Op != registry.OpErase && !e.Erased() {
+			return fmt.Sprintf("erased, yet event %s still holds its payload", e.ID()), nil
+		}
+	}
+	if _, err := s.d.st.Record(id); err == nil {
+		return "erased, yet its projection is still stored", nil
+	}
+	return "", nil
 }

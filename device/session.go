@@ -121,6 +121,8 @@ type Summary struct {
 	// Decided lists records an officer has decided this one is, or is not,
 	// the same person as.
 	Decided []string `json:"decided,omitempty"`
+	// EraseBy is the earlier erasure date a supervisor set (YYYY-MM-DD).
+	EraseBy string `json:"erase_by,omitempty"`
 }
 
 // FullName is "FAMILY, Given".
@@ -133,7 +135,7 @@ func summaryOf(r *registry.Record) Summary {
 	p := r.Person
 	m := Summary{ID: r.ID, FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
 		Nationalities: p.Nationalities, Category: p.Category, Vulnerable: len(p.Vulnerabilities) > 0, Relationship: p.Relationship,
-		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts), DocumentNumber: p.Document.Number}
+		Created: r.Created(), Place: p.Encounter.Place, Conflicts: len(r.Conflicts), DocumentNumber: p.Document.Number, EraseBy: r.EraseBy}
 	for _, l := range r.Links {
 		m.Decided = append(m.Decided, l.Other)
 	}
@@ -190,13 +192,22 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 	if len(evs) == 0 {
 		return nil, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
 	}
-	opened := make([]registry.Opened, len(evs))
-	for i, e := range evs {
+	opened := make([]registry.Opened, 0, len(evs))
+	for _, e := range evs {
+		if e.Erased() || e.Op == registry.OpErase {
+			// Its payload was dropped where it came from (an erasure that
+			// has not reached this device yet), or it is the erasure
+			// itself: there is nothing to fold.
+			continue
+		}
 		c, err := e.OpenChange(s.k.records)
 		if err != nil {
 			return nil, err
 		}
-		opened[i] = registry.Opened{Event: e, Change: c}
+		opened = append(opened, registry.Opened{Event: e, Change: c})
+	}
+	if len(opened) == 0 {
+		return nil, fmt.Errorf("record %s: %w", id, store.ErrNotFound)
 	}
 	return registry.Fold(id, opened)
 }
@@ -518,6 +529,11 @@ func (s *Session) Get(id string) (*RecordView, error) {
 		id = canon
 	}
 	r, err := s.state(id)
+	if errors.Is(err, store.ErrNotFound) {
+		if e := s.Erased(id); e != nil {
+			return nil, e
+		}
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,8 @@ type SyncReport struct {
 	Quarantined int       `json:"quarantined"`
 	Conflicts   int       `json:"conflicts"`
 	Future      int       `json:"future"`
-	Complete    bool      `json:"complete"` // both sides held everything when it ended
+	Erased      int       `json:"erased,omitempty"` // records erased by an erase event received
+	Complete    bool      `json:"complete"`         // both sides held everything when it ended
 	// Questions to the regional joint database that waited for this sync:
 	// answered (stored on their records), and failed (asked again later).
 	Answered        int    `json:"answered,omitempty"`
@@ -229,9 +230,18 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	if err != nil {
 		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
 	}
+	newRetention, err := s.d.newerRetention(rep.Retention, root)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent retention rules that do not verify"}
+	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if newContacts != nil {
 			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
+				return err
+			}
+		}
+		if newRetention != nil {
+			if err := tx.PutMeta(metaRetention, newRetention); err != nil {
 				return err
 			}
 		}
@@ -474,6 +484,7 @@ func (rep *SyncReport) add(res ApplyResult) {
 	rep.Quarantined += res.Quarantined
 	rep.Conflicts += res.Conflicts
 	rep.Future += res.Future
+	rep.Erased += res.Erased
 }
 
 // complete reports whether the hub holds everything this device holds,

@@ -1,7 +1,6 @@
 package match
 
 import (
-	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -20,15 +19,6 @@ type Record struct {
 	Nationalities []string // ISO 3166-1 alpha-3 or ICAO codes; XXX is unknown
 	// DocumentNumber is a travel or identity document number as written.
 	DocumentNumber string
-}
-
-// Reason is one piece of evidence behind a score: a field and whether it
-// agrees. Detail is a short human-readable phrase without any of the
-// compared values, so reasons can be shown and logged.
-type Reason struct {
-	Field  string // "name", "birth date", "sex", "nationality", "document"
-	Agree  bool
-	Detail string
 }
 
 // Result is the outcome of comparing two records.
@@ -309,9 +299,13 @@ func nameEvidence(a, b *prepared, freq *nameFreq, reasons bool) (float64, Reason
 		return 0, Reason{}, false
 	}
 	w := al.weight()
-	r := Reason{Field: "name", Agree: w > 0}
+	r := Reason{Field: FieldName, Agree: w > 0, Kind: NamesCompared}
+	if al.matched() == 0 {
+		r.Kind = NamesNone
+	}
 	if reasons {
-		r.Detail = al.detail()
+		r.Names = NameCounts{Total: al.total, Exact: al.exact, Variant: al.variant, Similar: al.weak,
+			Differ: al.disagree, Extra: al.extra, Swapped: al.swapped}
 	}
 	return w, r, true
 }
@@ -435,34 +429,6 @@ func (al *nameAlign) weight() float64 {
 	return w
 }
 
-func (al *nameAlign) detail() string {
-	if al.matched() == 0 {
-		return "no name in common"
-	}
-	var parts []string
-	if al.matched() == al.exact {
-		parts = append(parts, fmt.Sprintf("%d of %d names identical", al.exact, al.total))
-	} else {
-		parts = append(parts, fmt.Sprintf("%d of %d names agree", al.matched(), al.total))
-		if al.variant > 0 {
-			parts = append(parts, plural(al.variant, "spelling variant"))
-		}
-		if al.weak > 0 {
-			parts = append(parts, plural(al.weak, "similar name"))
-		}
-	}
-	if al.disagree > 0 {
-		parts = append(parts, plural(al.disagree, "name differs"))
-	}
-	if al.extra > 0 {
-		parts = append(parts, plural(al.extra, "extra name"))
-	}
-	if al.swapped {
-		parts = append(parts, "family and given names swapped")
-	}
-	return strings.Join(parts, ", ")
-}
-
 // joinSim compares a joined word with a single word; only worth computing
 // when the lengths are close.
 func joinSim(j, t *nameToken) float64 {
@@ -470,16 +436,6 @@ func joinSim(j, t *nameToken) float64 {
 		return 0
 	}
 	return tokenSim(j, t)
-}
-
-func plural(n int, s string) string {
-	if n == 1 {
-		return "1 " + s
-	}
-	if strings.HasSuffix(s, "differs") {
-		return fmt.Sprintf("%d %s", n, strings.Replace(s, "name differs", "names differ", 1))
-	}
-	return fmt.Sprintf("%d %ss", n, s)
 }
 
 func lowBit(m uint32) int {
@@ -503,7 +459,7 @@ func popcount(m uint32) int {
 // only to the year, a 1 January (the usual placeholder when only the year is
 // known) and an estimated year are approximate: ages of people without
 // papers are estimated, so a few years apart is weak evidence against.
-func dateEvidence(a, b birthDate) (float64, string, bool) {
+func dateEvidence(a, b birthDate) (float64, Kind, bool) {
 	if !a.known() || !b.known() {
 		return 0, "", false
 	}
@@ -511,51 +467,51 @@ func dateEvidence(a, b birthDate) (float64, string, bool) {
 	if a.estimated || b.estimated {
 		switch {
 		case dy <= 2:
-			return wDateEstClose, "estimated year close", true
+			return wDateEstClose, DateEstimatedClose, true
 		case dy <= 5:
 			return 0, "", false
 		}
-		return wDateEstFar, "estimated year far off", false
+		return wDateEstFar, DateEstimatedFarOff, false
 	}
 	exact := func(d birthDate) bool { return d.full() && !d.placeholder() }
 	if exact(a) && exact(b) {
 		switch {
 		case a == b:
-			return wDateSame, "same date", true
+			return wDateSame, DateSame, true
 		case dy == 0 && a.month == b.day && a.day == b.month:
-			return wDateSwapped, "day and month swapped", true
+			return wDateSwapped, DateSwapped, true
 		case dy == 1 && a.month == b.month && a.day == b.day:
-			return wDateYearOff, "same day and month, a year apart", true
+			return wDateYearOff, DateYearApart, true
 		case dy == 2 && a.month == b.month && a.day == b.day:
-			return wDateYearOff - 1, "same day and month, two years apart", true
+			return wDateYearOff - 1, DateTwoYearsApart, true
 		case dy == 1 && a.month == b.day && a.day == b.month:
-			return wDateSwapped - 1, "day and month swapped, a year apart", true
+			return wDateSwapped - 1, DateSwappedYear, true
 		case oneSlip(dateDigits(a), dateDigits(b)):
-			return wDateOneDigit, "one digit differs or two swapped", true
+			return wDateOneDigit, DateOneSlip, true
 		case dy == 0:
-			return wDateYearOnlyAg, "same year, day and month differ", false
+			return wDateYearOnlyAg, DateSameYearOnly, false
 		}
-		return wDateDiffer, "different", false
+		return wDateDiffer, DateDifferent, false
 	}
 	switch {
 	case a == b && a.placeholder():
-		return wDateSameJan1, "same date (1 January)", true
+		return wDateSameJan1, DateSameJan1, true
 	case dy == 0 && a.month != 0 && a.month == b.month && !a.placeholder() && !b.placeholder():
-		return wDateSameMonth, "same year and month", true
+		return wDateSameMonth, DateSameYearMonth, true
 	case dy == 0:
-		return wDateSameYear, "same year", true
+		return wDateSameYear, DateSameYear, true
 	case dy == 1:
-		return wDateNearYear, "a year apart", true
+		return wDateNearYear, DateNearYear, true
 	case dy <= 3:
-		return wDateFewYears, "a few years apart", false
+		return wDateFewYears, DateFewYears, false
 	case dy <= 5:
-		return wDateFarYears, "four or five years apart", false
+		return wDateFarYears, DateFourFiveYears, false
 	}
-	return wDateDiffer, "different", false
+	return wDateDiffer, DateDifferent, false
 }
 
 // docEvidence compares document numbers.
-func docEvidence(pa, pb *prepared) (float64, string, bool) {
+func docEvidence(pa, pb *prepared) (float64, Kind, bool) {
 	a, b := pa.doc, pb.doc
 	if a == "" || b == "" {
 		return 0, "", false
@@ -570,14 +526,14 @@ func docEvidence(pa, pb *prepared) (float64, string, bool) {
 			same, ocr = wDocShort, wDocShort-1
 		}
 		if pa.docRaw == pb.docRaw {
-			return same, "same number", true
+			return same, DocumentSame, true
 		}
-		return ocr, "same number up to OCR confusion", true
+		return ocr, DocumentOCR, true
 	}
 	if oneSlip(a, b) {
-		return wDocOneSlip, "one character differs", true
+		return wDocOneSlip, DocumentOneSlip, true
 	}
-	return wDocDiffer, "different number", false
+	return wDocDiffer, DocumentDifferent, false
 }
 
 // oneSlip reports strings of equal length that differ in one position or by
@@ -622,25 +578,25 @@ func compare(a, b *prepared, freq *nameFreq, reasons bool) Result {
 	if w, r, ok := nameEvidence(a, b, freq, reasons); ok {
 		add(w, r)
 	}
-	if w, d, ok := dateEvidence(a.dob, b.dob); ok || w != 0 {
-		add(w, Reason{Field: "birth date", Agree: ok, Detail: d})
+	if w, k, ok := dateEvidence(a.dob, b.dob); ok || w != 0 {
+		add(w, Reason{Field: FieldBirthDate, Agree: ok, Kind: k})
 	}
 	if a.sex != 0 && b.sex != 0 {
 		if a.sex == b.sex {
-			add(wSexSame, Reason{Field: "sex", Agree: true, Detail: "same"})
+			add(wSexSame, Reason{Field: FieldSex, Agree: true, Kind: SexSame})
 		} else {
-			add(wSexDiffer, Reason{Field: "sex", Agree: false, Detail: "different"})
+			add(wSexDiffer, Reason{Field: FieldSex, Agree: false, Kind: SexDifferent})
 		}
 	}
 	if len(a.nats) > 0 && len(b.nats) > 0 {
 		if shareAny(a.nats, b.nats) {
-			add(wNatShared, Reason{Field: "nationality", Agree: true, Detail: "a nationality in common"})
+			add(wNatShared, Reason{Field: FieldNationality, Agree: true, Kind: NationalityShared})
 		} else {
-			add(wNatDisjoint, Reason{Field: "nationality", Agree: false, Detail: "different"})
+			add(wNatDisjoint, Reason{Field: FieldNationality, Agree: false, Kind: NationalityDifferent})
 		}
 	}
-	if w, d, ok := docEvidence(a, b); ok || w != 0 {
-		add(w, Reason{Field: "document", Agree: ok, Detail: d})
+	if w, k, ok := docEvidence(a, b); ok || w != 0 {
+		add(w, Reason{Field: FieldDocument, Agree: ok, Kind: k})
 	}
 	res := Result{Score: 1 / (1 + math.Exp(scoreOffset-total))}
 	if reasons {

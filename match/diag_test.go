@@ -117,10 +117,10 @@ func TestDiagFit(t *testing.T) {
 		}
 		_, d, _ := dateEvidence(a.dob, b.dob)
 		if d != "" {
-			k, ok := dateCats[d]
+			k, ok := dateCats[string(d)]
 			if !ok {
 				k = len(dateCats)
-				dateCats[d] = k
+				dateCats[string(d)] = k
 			}
 			for len(v) <= len(names)+k {
 				v = append(v, 0)

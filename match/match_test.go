@@ -222,12 +222,12 @@ func TestCompareReasons(t *testing.T) {
 	fields := map[string]bool{}
 	for _, r := range res.Reasons {
 		fields[r.Field] = r.Agree
-		if r.Detail == "" {
+		if r.Detail() == "" {
 			t.Errorf("reason %q without detail", r.Field)
 		}
 		for _, v := range []string{"hussein", "hossein", "N1234567", "SYR", "1990"} {
-			if strings.Contains(strings.ToLower(r.Detail), strings.ToLower(v)) {
-				t.Errorf("reason %q leaks a value: %q", r.Field, r.Detail)
+			if strings.Contains(strings.ToLower(r.Detail()), strings.ToLower(v)) {
+				t.Errorf("reason %q leaks a value: %q", r.Field, r.Detail())
 			}
 		}
 	}
@@ -297,13 +297,13 @@ func TestParseBirthDate(t *testing.T) {
 func TestDocuments(t *testing.T) {
 	tests := []struct {
 		a, b   string
-		detail string
+		detail Kind
 	}{
-		{"N1234567", "n 123-4567", "same number"},
-		{"AB1050S8", "A81O5058", "same number up to OCR confusion"},
-		{"N1234567", "N1234667", "one character differs"},
-		{"N1234567", "N1243567", "one character differs"}, // transposition
-		{"N1234567", "P7654321", "different number"},
+		{"N1234567", "n 123-4567", DocumentSame},
+		{"AB1050S8", "A81O5058", DocumentOCR},
+		{"N1234567", "N1234667", DocumentOneSlip},
+		{"N1234567", "N1243567", DocumentOneSlip}, // transposition
+		{"N1234567", "P7654321", DocumentDifferent},
 		{"N12", "N12", ""}, // too short to count
 	}
 	for _, tt := range tests {

@@ -34,6 +34,9 @@ func CheckEvent(e *Event, c *Change, country string) error {
 	if err := CheckChange(e.Op, c); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadEvent, err)
 	}
+	if err := checkOrigin(e, c); err != nil {
+		return err
+	}
 	at := e.HLC.Time()
 	switch e.Op {
 	case OpRegister:

@@ -1,7 +1,9 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,26 +57,133 @@ func (e *Event) ID() EventID { return EventID{e.Origin, e.Epoch, e.Seq} }
 
 var evEnc, _ = cbor.CoreDetEncOptions().EncMode()
 
-// SignedBytes is the canonical encoding the signature covers.
+// Signature domains of the two event formats. Format 1 signed the whole
+// event, payload included; format 2 (from this version on) signs the header
+// and the SHA-256 of the payload, so that the payload can be dropped at
+// erasure and the signature still checks (docs/erasure.md).
+const (
+	domainV1 = "fieldreg event v1\x00"
+	domainV2 = "fieldreg event v2\x00"
+)
+
+// FormatVersion is the event format this build signs.
+const FormatVersion = 2
+
+// erasedMagic starts the payload of an erased event: the magic, the format
+// the event was signed in (one byte) and the SHA-256 of the payload that
+// was dropped. A sealed payload never starts this way: a nonce is random and
+// the magic is 16 bytes.
+var erasedMagic = []byte("fieldreg erased\x00")
+
+const erasedLen = 16 + 1 + sha256.Size
+
+// Erased reports whether the event's payload was dropped at erasure.
+func (e *Event) Erased() bool {
+	return len(e.Payload) == erasedLen && bytes.HasPrefix(e.Payload, erasedMagic)
+}
+
+// erasedFormat is the format an erased event was signed in.
+func (e *Event) erasedFormat() int { return int(e.Payload[len(erasedMagic)]) }
+
+// PayloadSum is the SHA-256 of the event's payload: of the payload itself,
+// or, for an erased event, the one recorded when it was dropped.
+func (e *Event) PayloadSum() []byte {
+	if e.Erased() {
+		return bytes.Clone(e.Payload[len(erasedMagic)+1:])
+	}
+	s := sha256.Sum256(e.Payload)
+	return s[:]
+}
+
+// SignedBytes is the canonical encoding a format 2 signature covers: the
+// header and the payload's SHA-256. Two events with equal SignedBytes and
+// signatures are the same event, whether or not one of them was erased.
 func (e *Event) SignedBytes() []byte {
 	u := *e
 	u.Sig = nil
+	u.Payload = e.PayloadSum()
 	b, _ := evEnc.Marshal(&u)
-	return append([]byte("fieldreg event v1\x00"), b...)
+	return append([]byte(domainV2), b...)
 }
 
-// Sign signs the event with the device key.
+// signedBytesV1 is what a format 1 signature covers: the whole event.
+func (e *Event) signedBytesV1() []byte {
+	u := *e
+	u.Sig = nil
+	b, _ := evEnc.Marshal(&u)
+	return append([]byte(domainV1), b...)
+}
+
+// Sign signs the event with the device key, in format 2.
 func (e *Event) Sign(key ed25519.PrivateKey) { e.Sig = ed25519.Sign(key, e.SignedBytes()) }
 
 // ErrForged is returned when an event's signature does not verify.
 var ErrForged = errors.New("event signature does not verify")
 
-// Verify checks the signature against the origin device's public key.
+// ErrErasedV1 is an erased event signed in format 1: its signature covered
+// the payload, which is gone, so it can no longer be checked. It was
+// checked when the event arrived; what remains is its header and the
+// payload's hash recorded at erasure.
+var ErrErasedV1 = errors.New("erased event of format 1: its signature covered the dropped payload")
+
+// ErrErased is returned when the payload of an erased event is asked for.
+var ErrErased = errors.New("the event's payload was erased")
+
+// Verify checks the signature against the origin device's public key: in
+// format 2 (header and payload hash), else in format 1 (the whole event).
+// An erased event verifies in format 2 only; one signed in format 1 returns
+// ErrErasedV1.
 func (e *Event) Verify(pub ed25519.PublicKey) error {
-	if len(pub) != ed25519.PublicKeySize || !ed25519.Verify(pub, e.SignedBytes(), e.Sig) {
-		return ErrForged
+	_, err := e.VerifyFormat(pub)
+	return err
+}
+
+// VerifyFormat is Verify that also says which format the signature is in.
+func (e *Event) VerifyFormat(pub ed25519.PublicKey) (int, error) {
+	if len(pub) != ed25519.PublicKeySize {
+		return 0, ErrForged
 	}
+	if e.Erased() && e.erasedFormat() != 2 {
+		if e.erasedFormat() == 1 {
+			return 1, ErrErasedV1
+		}
+		return 0, ErrForged
+	}
+	if ed25519.Verify(pub, e.SignedBytes(), e.Sig) {
+		return 2, nil
+	}
+	if !e.Erased() && ed25519.Verify(pub, e.signedBytesV1(), e.Sig) {
+		return 1, nil
+	}
+	return 0, ErrForged
+}
+
+// Erase drops the event's payload, keeping its header, signature and the
+// payload's hash, after checking the signature with pub (so that the format
+// is known). An event already erased is left as it is.
+func (e *Event) Erase(pub ed25519.PublicKey) error {
+	if e.Erased() {
+		return nil
+	}
+	v, err := e.VerifyFormat(pub)
+	if err != nil {
+		return err
+	}
+	e.EraseAs(v)
 	return nil
+}
+
+// EraseAs drops the payload of an event known to be signed in format v
+// (FormatVersion for events this build signed).
+func (e *Event) EraseAs(v int) {
+	if e.Erased() {
+		return
+	}
+	sum := e.PayloadSum()
+	p := make([]byte, 0, erasedLen)
+	p = append(p, erasedMagic...)
+	p = append(p, byte(v))
+	e.Payload = append(p, sum...)
 }
 
 func (e *Event) payloadAD() []byte {
@@ -96,6 +205,8 @@ type Change struct {
 	By string `json:"by,omitempty"`
 	// Link is set for OpLink.
 	Link *Link `json:"link,omitempty"`
+	// Erase is set for OpErase.
+	Erase *Erasure `json:"erase,omitempty"`
 }
 
 // Link records an officer's decision about two registrations.
@@ -121,8 +232,12 @@ func (e *Event) SealChange(key *seal.Key, c *Change) error {
 var ErrNotUTF8 = fmt.Errorf("%w: text that is not valid UTF-8", ErrBadChange)
 
 // OpenChange decrypts the payload. A payload that is not valid UTF-8 is
-// refused with ErrNotUTF8 (which is also ErrBadChange).
+// refused with ErrNotUTF8 (which is also ErrBadChange); an erased one with
+// ErrErased.
 func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
+	if e.Erased() {
+		return nil, fmt.Errorf("event %s: %w", e.ID(), ErrErased)
+	}
 	b, err := seal.Open(key, e.Payload, e.payloadAD())
 	if err != nil {
 		return nil, fmt.Errorf("event %s: %w", e.ID(), err)

@@ -48,7 +48,11 @@ type Record struct {
 	Conflicts []Conflict         `json:"conflicts,omitempty"`
 	Links     []LinkState        `json:"links,omitempty"`
 	Writers   map[string]EventID `json:"writers"` // last writer of each field
-	fields    map[string]json.RawMessage
+	// EraseBy is the earliest erasure date a supervisor set (YYYY-MM-DD),
+	// if any: the record is erased then, or at the end of its retention
+	// period if that comes first.
+	EraseBy string `json:"erase_by,omitempty"`
+	fields  map[string]json.RawMessage
 }
 
 // Created is when the record was first registered.
@@ -112,6 +116,14 @@ func Fold(id string, evs []Opened) (*Record, error) {
 				r.Writers[k] = e.ID()
 			}
 			v.Fields = names
+		case OpEraseBy:
+			if c.Erase == nil {
+				return nil, fmt.Errorf("fold %s: erase_by event %s without a date", id, e.ID())
+			}
+			if r.EraseBy == "" || c.Erase.Date < r.EraseBy {
+				r.EraseBy = c.Erase.Date
+			}
+			v.Reason = c.Erase.Reason
 		case OpLink:
 			if c.Link == nil {
 				return nil, fmt.Errorf("fold %s: link event %s without link", id, e.ID())
@@ -156,6 +168,10 @@ func CheckChange(op string, c *Change) error {
 			return fmt.Errorf("%w: link event without link", ErrBadChange)
 		}
 		return nil
+	case OpErase:
+		return CheckErasure(c.Erase)
+	case OpEraseBy:
+		return CheckEraseBy(c.Erase)
 	}
 	return fmt.Errorf("%w: unknown operation", ErrBadChange)
 }

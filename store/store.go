@@ -213,6 +213,8 @@ var migrations = []string{
 	migrationHoles,
 	// 7: the identities of lines saved by bulk imports (store/imports.go).
 	migrationImports,
+	// 8: tombstones of erased records (store/erase.go).
+	migrationErased,
 }
 
 // SchemaVersion is the schema this build writes.

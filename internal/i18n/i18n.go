@@ -6,8 +6,9 @@
 //
 // A Localizer is immutable: switching language means making a new one, so a
 // screen can hold one without locks. The package never imports Fyne; Fyne's
-// own lang package reads the system locale once and has no runtime switch,
-// so the app uses this one.
+// own lang package picks a language from the system locale and has no
+// runtime switch, so the app uses this one, and gives Fyne the officer's
+// words for Fyne's own messages at each switch (app/fynelang.go).
 package i18n
 
 import (

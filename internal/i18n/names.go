@@ -65,7 +65,9 @@ func CountryName(tag, code string) string {
 }
 
 // LanguageName returns the CLDR name of the ISO 639 code in the officer
-// language tag, or "" if either is unknown to CLDR.
+// language tag, or "" if either is unknown to CLDR. A few languages of the
+// people registered that CLDR names only in English are named from
+// missingLanguageNames.
 func LanguageName(tag, code string) string {
 	in, err := language.Parse(tag)
 	if err != nil {
@@ -75,5 +77,17 @@ func LanguageName(tag, code string) string {
 	if err != nil {
 		return ""
 	}
-	return display.Languages(in).Name(b)
+	if n := display.Languages(in).Name(b); n != "" {
+		return n
+	}
+	return missingLanguageNames[b.ISO3()][tag]
+}
+
+// missingLanguageNames are names CLDR (as golang.org/x/text carries it)
+// lacks in the officers' languages, by ISO 639-3 code and officer language:
+// Dari, the language of many Afghans on the route, which CLDR names only
+// as "Persian (Afghanistan)".
+var missingLanguageNames = map[string]map[string]string{
+	"prs": {"bs": "dari", "hr": "dari", "sr-Latn": "dari", "sr-Cyrl": "дари", "sq": "darisht", "mk": "дари",
+		"el": "Νταρί", "sl": "darijščina", "de": "Dari"},
 }

@@ -16,6 +16,8 @@ func TestLanguageLocalizedNames(t *testing.T) {
 		{"sr-Latn", "SYR", "Sirija", "ara", "arapski"},
 		{"sq", "AFG", "Afganistan", "sqi", "shqip"},
 		{"en", "SYR", "Syria", "ara", "Arabic"},
+		{"sr-Cyrl", "AFG", "Авганистан", "prs", "дари"},
+		{"de", "AFG", "Afghanistan", "prs", "Dari"},
 	}
 	for _, c := range cases {
 		l := MustNew(c.tag)
@@ -24,6 +26,16 @@ func TestLanguageLocalizedNames(t *testing.T) {
 		}
 		if got := l.Languages().Name(c.lang); got != c.langName {
 			t.Errorf("%s: language %s = %q, want %q", c.tag, c.lang, got, c.langName)
+		}
+	}
+}
+
+// Dari, which CLDR names only in English, has a name in every officer's
+// language.
+func TestDariNamedEverywhere(t *testing.T) {
+	for _, l := range Languages() {
+		if l.Tag != Default && LanguageName(l.Tag, "prs") == "" {
+			t.Errorf("%s: no name for Dari", l.Tag)
 		}
 	}
 }

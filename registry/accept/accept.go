@@ -69,7 +69,8 @@ type Verdict struct {
 	// Signed reports whether the signature verified under the origin's
 	// credential (whatever came after).
 	Signed bool
-	// Change is the opened payload when Err is nil.
+	// Change is the opened payload when Err is nil, and nil for an event
+	// whose payload was erased (registry.Event.Erased).
 	Change *registry.Change
 }
 
@@ -107,6 +108,11 @@ func (r *Rule) Check(e *registry.Event) Verdict {
 		return Verdict{Err: ErrBadSignature}
 	case o.SignedAfterRevocation(e):
 		return Verdict{Err: ErrRevoked, Signed: true}
+	case e.Erased():
+		// Its sender erased the record: the header and signature verify
+		// (format 2), and there is no payload to judge. Change stays nil;
+		// receivers take it without folding it (docs/erasure.md).
+		return Verdict{Signed: true}
 	}
 	c, err := e.OpenChange(r.Records)
 	switch {

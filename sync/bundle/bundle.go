@@ -70,6 +70,7 @@ const (
 	MaxCredentials     = 10_000                      // devices in a deployment
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
 	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
+	MaxRetentionBytes  = trust.MaxRetentionSize      // the authority's retention rules
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
 	MaxBundleBytes     = 8 << 30                     // plaintext of one bundle
@@ -85,6 +86,7 @@ const (
 	frameCredential    = 'C'
 	frameRevocations   = 'R'
 	frameContacts      = 'N'
+	frameRetention     = 'T'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
 )
@@ -178,6 +180,7 @@ type Writer struct {
 	sign   Signer
 	state  int  // 0 trust frames, 1 events, 2 closed
 	nc     bool // the contacts frame was written
+	nt     bool // the retention rules frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
@@ -251,6 +254,21 @@ func (w *Writer) Contacts(raw []byte) error {
 	}
 	w.nc = true
 	w.frame(frameContacts, raw)
+	return w.err
+}
+
+// Retention adds the authority's signed retention rules
+// (trust.RetentionRules), once, before the revocation list and events. A
+// bundle without them is read as before.
+func (w *Writer) Retention(raw []byte) error {
+	if w.state != 0 || w.nt {
+		return errors.New("bundle: the retention rules go once, before the revocation list and events")
+	}
+	if len(raw) > MaxRetentionBytes {
+		return fmt.Errorf("bundle: %w: retention rules", ErrTooLarge)
+	}
+	w.nt = true
+	w.frame(frameRetention, raw)
 	return w.err
 }
 
@@ -336,6 +354,7 @@ type Bundle struct {
 	creds       [][]byte
 	revocations []byte
 	contacts    []byte
+	retention   []byte
 	events      int
 	chunks      [][sha256.Size]byte
 	sum         []byte
@@ -399,6 +418,11 @@ func (b *Bundle) Revocations() []byte { return b.revocations }
 // Contacts is the notice contacts frame (raw CBOR, not yet verified against
 // the authority's root), or nil.
 func (b *Bundle) Contacts() []byte { return b.contacts }
+
+// Retention is the retention rules frame (raw CBOR, not yet verified
+// against the authority's root: trust.UnmarshalRetention, Verify); nil if
+// the bundle has none.
+func (b *Bundle) Retention() []byte { return b.retention }
 
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
@@ -482,15 +506,16 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		return ErrNotBundle
 	}
 	var (
-		stage    = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
-		creds    = 0
-		contacts = false
-		events   = 0
-		chunk    []*registry.Event
-		chunkH   = sha256.New()
-		chunkSz  = 0
-		chunkI   = 0
-		body     []byte
+		stage     = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
+		creds     = 0
+		contacts  = false
+		retention = false
+		events    = 0
+		chunk     []*registry.Event
+		chunkH    = sha256.New()
+		chunkSz   = 0
+		chunkI    = 0
+		body      []byte
 	)
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -539,6 +564,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: frames out of order", ErrMalformed)
 			}
 			contacts = true
+		case frameRetention:
+			max = MaxRetentionBytes
+			if stage != 1 || retention {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			retention = true
 		case frameRevocations:
 			max = MaxRevocationBytes
 			if stage != 1 {
@@ -599,6 +630,10 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameContacts:
 			if first {
 				b.contacts = bytes.Clone(body)
+			}
+		case frameRetention:
+			if first {
+				b.retention = bytes.Clone(body)
 			}
 		case frameEvent:
 			if len(chunk) > 0 && (len(chunk) >= ChunkEvents || chunkSz+len(body) > ChunkBytes) {

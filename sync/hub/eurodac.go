@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 )
 
 // EurodacFormat names the export structure (docs/federation.md documents
@@ -103,6 +105,9 @@ func (h *Hub) ExportEurodac(ctx context.Context, w io.Writer) (EurodacExport, er
 			return rep, err
 		}
 		r, err := h.openRecord(ctx, id)
+		if errors.Is(err, hubstore.ErrNotFound) {
+			continue // erased
+		}
 		if err != nil {
 			rep.Skipped++
 			h.log.Warn("record not exported", "record", id, "err", err.Error())

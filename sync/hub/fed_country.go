@@ -212,6 +212,11 @@ func (h *Hub) PushUpstream(ctx context.Context) (PushReport, error) {
 // carries the record's Eurodac data set (as the export builds it, without
 // the photo) encrypted to the region's recipient.
 func (h *Hub) fedEntry(ctx context.Context, id string, tr map[string]*trustEntry) (*wire.FedEntry, error) {
+	if _, err := h.st.Erased(ctx, id); err == nil {
+		return &wire.FedEntry{Ref: id, Erased: true}, nil
+	} else if !errors.Is(err, hubstore.ErrNotFound) {
+		return nil, err
+	}
 	r, err := h.openRecord(ctx, id)
 	if err != nil {
 		return nil, err

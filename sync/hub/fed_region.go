@@ -176,6 +176,13 @@ var (
 
 func checkEntry(e *wire.FedEntry) error {
 	switch {
+	case e.Erased && (e.Date != "" || e.Place != "" || e.Category != "" || len(e.Tokens) > 0 || len(e.Details) > 0):
+		return errors.New("an erased entry carries only its reference")
+	case e.Erased:
+		if !refRE.MatchString(e.Ref) {
+			return errors.New("reference malformed")
+		}
+		return nil
 	case !refRE.MatchString(e.Ref):
 		return errors.New("reference malformed")
 	case e.Date != "" && !dayRE.MatchString(e.Date):
@@ -223,6 +230,12 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 	now := h.opts.Now()
 	err = h.st.Update(r.Context(), func(tx hubstore.Tx) error {
 		for _, e := range req.Entries {
+			if e.Erased {
+				if err := tx.DropEntry(country, e.Ref); err != nil {
+					return err
+				}
+				continue
+			}
 			tokens := make([]hubstore.Token, len(e.Tokens))
 			for i, t := range e.Tokens {
 				tokens[i] = hubstore.Token{Token: t.Token, Kind: t.Kind}
@@ -235,6 +248,9 @@ func (h *Hub) fedPush(w http.ResponseWriter, r *http.Request, c *caller) (string
 		}
 		return nil
 	})
+	if err == nil && slices.ContainsFunc(req.Entries, func(e wire.FedEntry) bool { return e.Erased }) {
+		err = h.st.Scrub(r.Context())
+	}
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the regional hub could not store the entries; try again")
 		return "federation push failed", []any{"err", err.Error()}

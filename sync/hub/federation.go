@@ -12,6 +12,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
 )
 
 // Federation: a regional hub (the regional joint database) admits country
@@ -102,7 +103,8 @@ func (h *Hub) wipeFederation() {
 	}
 }
 
-// openRecord folds a record's events in memory.
+// openRecord folds a record's events in memory; an erased record is
+// hubstore.ErrNotFound.
 func (h *Hub) openRecord(ctx context.Context, id string) (*registry.Record, error) {
 	evs, err := h.st.RecordEvents(ctx, id)
 	if err != nil {
@@ -110,11 +112,17 @@ func (h *Hub) openRecord(ctx context.Context, id string) (*registry.Record, erro
 	}
 	opened := make([]registry.Opened, 0, len(evs))
 	for _, e := range evs {
+		if e.Erased() || e.Op == registry.OpErase {
+			continue // an erased record's events: nothing to fold
+		}
 		c, err := e.OpenChange(h.records)
 		if err != nil {
 			return nil, err
 		}
 		opened = append(opened, registry.Opened{Event: e, Change: c})
+	}
+	if len(opened) == 0 {
+		return nil, fmt.Errorf("record %s: %w", id, hubstore.ErrNotFound)
 	}
 	return registry.Fold(id, opened)
 }

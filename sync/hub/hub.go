@@ -593,6 +593,9 @@ func (h *Hub) Status(ctx context.Context) (*Status, error) {
 			return nil, err
 		}
 		r, err := h.openRecord(ctx, id)
+		if errors.Is(err, hubstore.ErrNotFound) {
+			continue // erased
+		}
 		if err != nil {
 			return nil, err
 		}

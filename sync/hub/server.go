@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/internal/version"
@@ -231,14 +232,15 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 // scoped is the part of the hub's vector a device receives: every log, or
-// with scope "station" the logs of its station's devices and its own.
+// with scope "station" the logs of its station's devices, its own, and
+// HQ's (its erasures reach every device).
 func (h *Hub) scoped(c *caller, v vector.Vector) vector.Vector {
 	if c.dev.scope != "station" {
 		return v
 	}
 	out := vector.Vector{}
 	for k, s := range v {
-		if o := c.trust[k.Origin]; k.Origin == c.id || o != nil && o.station == c.dev.station {
+		if o := c.trust[k.Origin]; k.Origin == c.id || k.Origin == trust.HQOrigin || o != nil && o.station == c.dev.station {
 			out[k] = s
 		}
 	}
@@ -279,6 +281,7 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	}
 	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
 	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
+	rep.Retention, _ = h.st.GetMeta(r.Context(), metaRetention)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }
@@ -366,9 +369,20 @@ func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now 
 	}
 	var got hubstore.Ingested
 	err := h.st.Update(ctx, func(tx hubstore.Tx) (err error) {
-		got, err = tx.Ingest(arrivals, now)
-		return err
+		// An erased record does not come back: its arriving events are
+		// stored without payloads (erase.go).
+		kept, err := h.takeErasures(ctx, tx, arrivals, now)
+		if err != nil {
+			return err
+		}
+		if got, err = tx.Ingest(kept, now); err != nil {
+			return err
+		}
+		return h.applyErasures(ctx, tx, kept, now)
 	})
+	if err == nil && slices.ContainsFunc(evs, func(e *registry.Event) bool { return e.Op == registry.OpErase }) {
+		err = h.st.Scrub(ctx)
+	}
 	for _, q := range got.Quarantined {
 		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}

@@ -11,7 +11,7 @@ import (
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Tombstones int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -163,6 +163,15 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 		}
 		rep.Holes += len(holes)
 	}
+	// Tombstones: the copied events are already without payloads.
+	keepAll := func(*registry.Event) error { return nil }
+	err = from.Tombstones(ctx, func(record string, at time.Time) error {
+		rep.Tombstones++
+		return to.Update(ctx, func(tx Tx) error { return tx.EraseRecord(record, registry.EventID{}, keepAll, at) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy tombstones: %w", err)
+	}
 	err = from.Entries(ctx, func(country string, e Entry, updated time.Time) error {
 		rep.Entries++
 		return to.Update(ctx, func(tx Tx) error { return tx.PutEntry(country, e, updated) })
@@ -197,6 +206,11 @@ func Verify(ctx context.Context, from, to Store) error {
 		{"credentials", func(s Store) (int, error) { c, err := s.Credentials(ctx); return len(c), err }},
 		{"quarantined events", func(s Store) (int, error) { q, err := s.Quarantined(ctx); return len(q), err }},
 		{"remarks", func(s Store) (int, error) { f, err := s.Flags(ctx); return len(f), err }},
+		{"erased records", func(s Store) (int, error) {
+			n := 0
+			err := s.Tombstones(ctx, func(string, time.Time) error { n++; return nil })
+			return n, err
+		}},
 		{"regional entries", func(s Store) (int, error) {
 			n := 0
 			err := s.Entries(ctx, func(string, Entry, time.Time) error { n++; return nil })

@@ -101,6 +101,16 @@ type Store interface {
 	PushedRecords(ctx context.Context) ([]Pushed, error)
 	// Entries (region) calls fn for every record held of every country.
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
+
+	// Erased reads when record was erased; ErrNotFound when it was not.
+	Erased(ctx context.Context, record string) (time.Time, error)
+	// Tombstones calls fn for every erased record, by ID.
+	Tombstones(ctx context.Context, fn func(record string, at time.Time) error) error
+	// Scrub makes what erasures left behind unreadable where the back end
+	// allows it: SQLite truncates its write-ahead log (the erasure zeroed
+	// what it freed); PostgreSQL cannot be made to overwrite old row
+	// versions at once, which docs/erasure.md says.
+	Scrub(ctx context.Context) error
 }
 
 // Tx is a write transaction of a Store.
@@ -153,6 +163,18 @@ type Tx interface {
 	ForgetPushed() error
 	// MarkPushed (country hub) records what was acknowledged of a record.
 	MarkPushed(p Pushed) error
+
+	// Erased reports whether record was erased.
+	Erased(record string) (bool, error)
+	// EraseRecord drops the payload of each of record's events but keep
+	// (drop returns the event as it is to be kept; an event drop refuses is
+	// deleted and its slot recorded as a hole), deletes the record's
+	// quarantined events, and writes its tombstone dated at. Erasing again
+	// changes nothing but events that arrived since.
+	EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error
+	// DropEntry (region) forgets one record of a country: its tokens,
+	// metadata and data set.
+	DropEntry(country, ref string) error
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.

@@ -141,6 +141,10 @@ type FedEntry struct {
 	Category string             `json:"category"`
 	Tokens   []federation.Token `json:"tokens"`
 	Details  []byte             `json:"details,omitempty"` // full sharing only; age ciphertext
+	// Erased says the record was erased in its country: the region forgets
+	// everything it holds of it (tokens, metadata, data set). An erased
+	// entry carries nothing else.
+	Erased bool `json:"erased,omitempty"`
 }
 
 // FedPush upserts records at the region, keyed by reference: a record sent

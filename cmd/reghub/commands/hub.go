@@ -237,6 +237,11 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		// (not by a signal) would wait here for ever.
 		defer func() { stop(); <-pushed }()
 	}
+	if !h.IsRegion() {
+		swept := make(chan struct{})
+		go func() { h.RunSweep(ctx, hub.SweepEvery); close(swept) }()
+		defer func() { stop(); <-swept }()
+	}
 	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country(), "region", h.IsRegion())
 	if err := h.Serve(ctx, ln); err != nil {
 		return r.fail(err)

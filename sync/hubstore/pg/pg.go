@@ -59,6 +59,8 @@ var migrations = []string{
 	// seq is stored or known lost" (the same rule as store's migration 5).
 	`CREATE TABLE holes(origin TEXT NOT NULL, epoch BIGINT NOT NULL, seq BIGINT NOT NULL,
 		reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(origin, epoch, seq));`,
+	// 3: tombstones of erased records (docs/erasure.md).
+	`CREATE TABLE erased(record TEXT PRIMARY KEY, at BIGINT NOT NULL);`,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -676,4 +678,79 @@ func (t *Tx) MarkPushed(p hubstore.Pushed) error {
 	_, err := t.tx.Exec(t.ctx, `INSERT INTO fed_pushed(record, n, h) VALUES($1, $2, $3)
 		ON CONFLICT(record) DO UPDATE SET n = excluded.n, h = excluded.h`, p.Record, p.N, p.HLC)
 	return err
+}
+
+// Erased reads when record was erased.
+func (s *Store) Erased(ctx context.Context, record string) (time.Time, error) {
+	var at int64
+	err := s.pool.QueryRow(ctx, "SELECT at FROM erased WHERE record = $1", record).Scan(&at)
+	return time.UnixMilli(at).UTC(), notFound(unavailable(err))
+}
+
+// Tombstones calls fn for every erased record.
+func (s *Store) Tombstones(ctx context.Context, fn func(record string, at time.Time) error) error {
+	rows, err := s.pool.Query(ctx, "SELECT record, at FROM erased ORDER BY record")
+	if err != nil {
+		return unavailable(err)
+	}
+	var rec string
+	var at int64
+	_, err = pgx.ForEachRow(rows, []any{&rec, &at}, func() error { return fn(rec, time.UnixMilli(at).UTC()) })
+	return unavailable(err)
+}
+
+// Scrub does nothing on PostgreSQL: an updated or deleted row stays in its
+// table file until VACUUM reuses the space, and in the write-ahead log and
+// base backups until they are recycled (docs/erasure.md).
+func (s *Store) Scrub(context.Context) error { return nil }
+
+// Erased reports whether record was erased.
+func (t *Tx) Erased(record string) (bool, error) {
+	var n int
+	err := t.tx.QueryRow(t.ctx, "SELECT COUNT(*) FROM erased WHERE record = $1", record).Scan(&n)
+	return n > 0, err
+}
+
+// EraseRecord drops the record's payloads and writes its tombstone.
+func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error {
+	rows, err := t.tx.Query(t.ctx, "SELECT "+eventCols+" FROM events WHERE record = $1", record)
+	if err != nil {
+		return err
+	}
+	var evs []*registry.Event
+	err = eachEvent(rows, nil, func(e *registry.Event) error { evs = append(evs, e); return nil })
+	if err != nil {
+		return err
+	}
+	for _, e := range evs {
+		if e.ID() == keep || e.Erased() {
+			continue
+		}
+		if drop(e) != nil {
+			if _, err := t.tx.Exec(t.ctx, "DELETE FROM events WHERE origin = $1 AND epoch = $2 AND seq = $3", e.Origin, int64(e.Epoch), int64(e.Seq)); err != nil {
+				return err
+			}
+			if err := t.AddHole(e.ID(), "erased: the payload of a format 1 event cannot be kept verifiable", at); err != nil {
+				return err
+			}
+			continue
+		}
+		if _, err := t.tx.Exec(t.ctx, "UPDATE events SET payload = $1 WHERE origin = $2 AND epoch = $3 AND seq = $4", e.Payload, e.Origin, int64(e.Epoch), int64(e.Seq)); err != nil {
+			return err
+		}
+	}
+	if _, err := t.tx.Exec(t.ctx, "DELETE FROM quarantine WHERE record = $1", record); err != nil {
+		return err
+	}
+	_, err = t.tx.Exec(t.ctx, "INSERT INTO erased(record, at) VALUES($1, $2) ON CONFLICT DO NOTHING", record, at.UnixMilli())
+	return err
+}
+
+// DropEntry forgets one record of a country.
+func (t *Tx) DropEntry(country, ref string) error {
+	b := &pgx.Batch{}
+	b.Queue("DELETE FROM fed_tokens WHERE country = $1 AND ref = $2", country, ref)
+	b.Queue("DELETE FROM fed_details WHERE country = $1 AND ref = $2", country, ref)
+	b.Queue("DELETE FROM fed_records WHERE country = $1 AND ref = $2", country, ref)
+	return t.tx.SendBatch(t.ctx, b).Close()
 }

@@ -451,3 +451,50 @@ func (t *Tx) MarkPushed(p hubstore.Pushed) error {
 	_, err := t.tx.Exec("INSERT OR REPLACE INTO fed_pushed(record, n, h) VALUES(?, ?, ?)", p.Record, p.N, p.HLC)
 	return err
 }
+
+// Erased reads when record was erased.
+func (s *Store) Erased(_ context.Context, record string) (time.Time, error) {
+	tb, err := s.st.Erased(record)
+	return tb.At, notFound(err)
+}
+
+// Tombstones calls fn for every erased record.
+func (s *Store) Tombstones(_ context.Context, fn func(record string, at time.Time) error) error {
+	return s.st.Tombstones(func(tb store.Tombstone) error { return fn(tb.Record, tb.At) })
+}
+
+// Scrub truncates the write-ahead log (store.Store.Scrub).
+func (s *Store) Scrub(context.Context) error { return s.st.Scrub() }
+
+// Erased reports whether record was erased.
+func (t *Tx) Erased(record string) (bool, error) {
+	_, err := t.tx.Erased(record)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// EraseRecord drops the record's payloads and writes its tombstone
+// (store.Tx.EraseRecord; the hub keeps no reason beside the erase event's).
+func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error {
+	return t.tx.EraseRecord(record, keep, drop, store.Tombstone{Record: record, At: at}, at)
+}
+
+// DropEntry forgets one record of a country.
+func (t *Tx) DropEntry(country, ref string) error {
+	if _, err := t.tx.Exec("PRAGMA secure_delete = ON"); err != nil {
+		return err
+	}
+	defer t.tx.Exec("PRAGMA secure_delete = FAST") //nolint:errcheck // restores the connection's default
+	for _, q := range []string{
+		"DELETE FROM fed_tokens WHERE country = ? AND ref = ?",
+		"DELETE FROM fed_details WHERE country = ? AND ref = ?",
+		"DELETE FROM fed_records WHERE country = ? AND ref = ?",
+	} {
+		if _, err := t.tx.Exec(q, country, ref); err != nil {
+			return err
+		}
+	}
+	return nil
+}

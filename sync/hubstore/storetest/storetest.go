@@ -30,6 +30,8 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Pushed", func(t *testing.T) { testPushed(t, open(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
+	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
+	t.Run("DropEntry", func(t *testing.T) { testDropEntry(t, open(t)) })
 }
 
 // Event makes a fake event (no real signature: stores do not check them).
@@ -502,5 +504,100 @@ func testCancelled(t *testing.T, s hubstore.Store) {
 	}
 	if _, err := s.GetMeta(context.Background(), "k"); !errors.Is(err, hubstore.ErrNotFound) {
 		t.Fatalf("a cancelled update wrote: %v", err)
+	}
+}
+
+// testErase: the record's payloads are dropped (or, where drop refuses, the
+// events deleted and their slots made holes) but for the kept event; other
+// records are untouched; the tombstone is written; the logs' marks hold.
+func testErase(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	at := time.Unix(1_700_000_100, 0)
+	reg, amend, old, erase := Event("dev-a", 1, "R1"), Event("dev-a", 2, "R1"), Event("dev-b", 1, "R1"), Event("dev-a", 3, "R1")
+	erase.Op = registry.OpErase
+	other := Event("dev-b", 2, "R2")
+	insert(t, s, reg, amend, old, erase, other)
+	if _, err := s.Erased(ctx, "R1"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("tombstone before erasure: %v", err)
+	}
+	errOld := errors.New("format 1")
+	drop := func(e *registry.Event) error {
+		if e.Origin == "dev-b" {
+			return errOld
+		}
+		e.Payload = []byte("dropped")
+		return nil
+	}
+	for i := 0; i < 2; i++ { // twice: the second changes nothing
+		err := s.Update(ctx, func(tx hubstore.Tx) error {
+			if gone, err := tx.Erased("R1"); err != nil || gone != (i == 1) {
+				return fmt.Errorf("erased before round %d: %v %v", i, gone, err)
+			}
+			return tx.EraseRecord("R1", erase.ID(), drop, at)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.Erased(ctx, "R1"); err != nil || !got.Equal(at) {
+		t.Fatalf("tombstone: %v %v", got, err)
+	}
+	evs, err := s.RecordEvents(ctx, "R1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	payloads := map[registry.EventID]string{}
+	for _, e := range evs {
+		payloads[e.ID()] = string(e.Payload)
+	}
+	if len(evs) != 3 || payloads[reg.ID()] != "dropped" || payloads[amend.ID()] != "dropped" || payloads[erase.ID()] != string(erase.Payload) {
+		t.Fatalf("after erasure: %v", payloads)
+	}
+	if e, _ := s.RecordEvents(ctx, "R2"); len(e) != 1 || string(e[0].Payload) != string(other.Payload) {
+		t.Fatal("another record was touched")
+	}
+	holes, err := s.Holes(ctx, vector.Key{Origin: "dev-b", Epoch: 1}, 1, 5, 10)
+	if err != nil || len(holes) != 1 || holes[0] != old.ID() {
+		t.Fatalf("holes = %v, %v", holes, err)
+	}
+	heads, _ := s.Heads(ctx)
+	if heads[vector.Key{Origin: "dev-b", Epoch: 1}] != 2 || heads[vector.Key{Origin: "dev-a", Epoch: 1}] != 3 {
+		t.Fatalf("heads after erasure: %v", heads)
+	}
+	if err := s.Scrub(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func testDropEntry(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	now := time.Unix(1_700_000_000, 0)
+	tok := []byte("token-drop")
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.AdmitCountry("client-bih", "BIH", "full"); err != nil {
+			return err
+		}
+		for _, ref := range []string{"REF1", "REF2"} {
+			if err := tx.PutEntry("BIH", hubstore.Entry{Ref: ref, Date: "2026-01", Place: "P", Category: "asylum",
+				Tokens: []hubstore.Token{{Token: tok, Kind: "name"}}, Details: []byte("sealed")}, now); err != nil {
+				return err
+			}
+		}
+		return tx.DropEntry("BIH", "REF1")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := s.TokenHits(ctx, tok, "SRB", 10)
+	if err != nil || len(hits) != 1 || hits[0].Ref != "REF2" {
+		t.Fatalf("hits after drop: %+v %v", hits, err)
+	}
+	if _, err := s.FedDetails(ctx, "BIH", "REF1"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("details after drop: %v", err)
+	}
+	n := 0
+	_ = s.Entries(ctx, func(country string, e hubstore.Entry, _ time.Time) error { n++; return nil })
+	if n != 1 {
+		t.Fatalf("%d entries after drop", n)
 	}
 }

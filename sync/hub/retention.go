@@ -1,0 +1,190 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// metaRetention holds the authority's signed retention rules (CBOR
+// trust.RetentionRules), as devices keep them.
+const metaRetention = "retention"
+
+// SetRetention changes periods of the authority's retention rules (sets
+// are CATEGORY=PERIOD, over the rules in force), signs them with the root
+// key and keeps them: every device takes them at its next sync or bundle.
+// Bad settings are refused and nothing changes.
+func (h *Hub) SetRetention(ctx context.Context, sets []string) (*trust.RetentionRules, error) {
+	var signed *trust.RetentionRules
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+		issued := h.opts.Now()
+		base := registry.DefaultRetention
+		if b, err := tx.GetMeta(metaRetention); err == nil {
+			if old, err := trust.UnmarshalRetention(b); err == nil {
+				if issued.Unix() <= old.Issued {
+					issued = time.Unix(old.Issued+1, 0)
+				}
+				if r, err := old.Retention(); err == nil {
+					base = r
+				}
+			}
+		}
+		rules, err := registry.ParseRetentionSet(base, sets)
+		if err != nil {
+			return err
+		}
+		if signed, err = h.auth.SignRetention(rules, issued); err != nil {
+			return err
+		}
+		return tx.PutMeta(metaRetention, signed.Marshal())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub: retention rules: %w", err)
+	}
+	h.log.Info("retention rules set", "issued", signed.Issued)
+	return signed, nil
+}
+
+// Retention returns the rules in force: the authority's, or the defaults
+// of the Regulation when none were set.
+func (h *Hub) Retention(ctx context.Context) (registry.Retention, error) {
+	b, err := h.st.GetMeta(ctx, metaRetention)
+	if errors.Is(err, hubstore.ErrNotFound) {
+		return registry.DefaultRetention, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	r, err := trust.UnmarshalRetention(b)
+	if err != nil {
+		return nil, err
+	}
+	return r.Retention()
+}
+
+// sweepState is what the sweep keeps of one record: its category (as last
+// written, by HLC), when it was registered and the earliest erasure date a
+// supervisor set.
+type sweepState struct {
+	catHLC, created registry.HLC
+	category        string
+	earlier         time.Time
+}
+
+// SweepBatch is how many records one transaction of the sweep erases.
+const SweepBatch = 1000
+
+// SweepExpired erases every record whose erasure date has come on the
+// hub's clock under the rules in force (Retention): the payloads of its
+// events are dropped and its tombstone written, with no event (every node
+// sweeps on its own clock); the region learns of it at the next upstream
+// push. It reads every event once, opening only registrations, amendments
+// and erasure dates. It returns how many records it erased.
+func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
+	rules, err := h.Retention(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := h.opts.Now()
+	recs := map[string]*sweepState{}
+	err = h.st.Events(ctx, func(e *registry.Event) error {
+		if e.Erased() || (e.Op != registry.OpRegister && e.Op != registry.OpAmend && e.Op != registry.OpEraseBy) {
+			return nil
+		}
+		c, err := e.OpenChange(h.records)
+		if err != nil {
+			return nil // quarantined or damaged: not this sweep's to judge
+		}
+		st := recs[e.Record]
+		if st == nil {
+			st = &sweepState{}
+			recs[e.Record] = st
+		}
+		if e.Op == registry.OpRegister && (st.created == 0 || e.HLC < st.created) {
+			st.created = e.HLC
+		}
+		if raw, ok := c.Fields["category"]; ok && e.HLC >= st.catHLC {
+			var cat string
+			if json.Unmarshal(raw, &cat) == nil {
+				st.category, st.catHLC = cat, e.HLC
+			}
+		}
+		if e.Op == registry.OpEraseBy && c.Erase != nil {
+			if d, err := time.Parse(time.DateOnly, c.Erase.Date); err == nil && (st.earlier.IsZero() || d.Before(st.earlier)) {
+				st.earlier = d
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	var due []string
+	for id, st := range recs {
+		if st.created != 0 && !rules.Due(st.category, st.created.Time().UTC(), st.earlier).After(now) {
+			due = append(due, id)
+		}
+	}
+	clear(recs)
+	sort.Strings(due)
+	keyOf, err := h.eventKeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	drop := func(ev *registry.Event) error { return registry.EraseV2(ev, keyOf(ev.Origin)) }
+	done := 0
+	for len(due) > 0 {
+		n := min(SweepBatch, len(due))
+		err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+			for _, id := range due[:n] {
+				if gone, err := tx.Erased(id); err != nil || gone {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				if err := tx.EraseRecord(id, registry.EventID{}, drop, now); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return done, err
+		}
+		done += n
+		due = due[n:]
+	}
+	if done > 0 {
+		h.log.Info("retention sweep", "erased", done)
+		return done, h.st.Scrub(ctx)
+	}
+	return 0, nil
+}
+
+// SweepEvery is how often reghub serve sweeps for records past their date.
+const SweepEvery = 6 * time.Hour
+
+// RunSweep sweeps at once and then every interval until ctx is done,
+// logging failures (the next round retries).
+func (h *Hub) RunSweep(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := h.SweepExpired(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("retention sweep failed; retrying later", "err", err.Error())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
