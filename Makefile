@@ -15,10 +15,12 @@ DATA ?=
 # QR reader, imagemagick for screenshots, Tesseract with its Arabic, Persian,
 # Urdu and English data to read the information notice back (notice/ocr_test.go),
 # postgresql for the hub's PostgreSQL back end (.ci/pg starts a throw-away
-# cluster of it).
+# cluster of it), Chromium for the web dashboard's browser tests (run
+# headless, --no-sandbox as root in CI) and poppler-utils (pdftoppm,
+# pdftotext) to render and read the PDF report.
 BUILD_PKGS := gcc pkg-config libgl1-mesa-dev xorg-dev libxxf86vm-dev
 OCR_PKGS := tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd
-TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth postgresql $(OCR_PKGS)
+TEST_PKGS := $(BUILD_PKGS) xvfb zbar-tools imagemagick xauth postgresql chromium poppler-utils $(OCR_PKGS)
 # The hub suites run a second time on PostgreSQL (the first run is SQLite).
 PG_SUITES := ./sync/hub/ ./sync/e2e/ ./sync/bundle/e2e/
 
@@ -96,9 +98,10 @@ fmt-check:
 # at a time: one test there restarts the cluster), then the packages of a
 # release, built and checked (docs/install.md). .ci/pg starts the throw-away
 # PostgreSQL cluster both runs use (the store's own tests need it in the
-# first) and stops it. The OCR tests may not skip here: Tesseract is
-# installed above.
+# first) and stops it. The OCR and browser tests may not skip here:
+# Tesseract, Chromium and poppler-utils are installed above.
 test: export FIELDREG_REQUIRE_OCR := 1
+test: export FIELDREG_REQUIRE_BROWSER := 1
 test: test-deps fmt-check vet lint build
 	@if [ -z "$$DISPLAY" ]; then \
 		Xvfb :97 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 & xvfb=$$!; \

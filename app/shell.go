@@ -76,6 +76,7 @@ func newShell(u *UI) *shell {
 			add(navConflicts, u.T("nav.conflicts"), theme.WarningIcon())
 		}
 		add(navDuplicates, u.T("nav.duplicates"), theme.ContentCopyIcon())
+		add(navStats, u.T("nav.stats"), theme.GridIcon())
 		add(navOfficers, u.T("nav.officers"), theme.AccountIcon())
 		add(navSettings, u.T("nav.settings"), theme.SettingsIcon())
 	}
@@ -146,6 +147,10 @@ func (s *shell) open(id string) {
 		if s.views[id] == nil || again {
 			s.conflicts = newConflictsScreen(s.u)
 			s.views[id] = s.conflicts.root
+		}
+	case navStats:
+		if s.views[id] == nil || again {
+			s.views[id] = newStatsScreen(s.u).root
 		}
 	case navOfficers:
 		s.views[id] = newOfficersScreen(s.u).root

@@ -58,6 +58,7 @@ var commands = map[string]command{
 	"bundle":     {"bundle export|import: carry events to and from the hub on a USB stick", cmdBundle},
 	"notice":     {"the information notice in the person's language: text, PNG or A4 PDF (blank, or for one registration)", cmdNotice},
 	"contacts":   {"show the notice contacts (controller, DPO, supervisory authority); standalone: --set them", cmdContacts},
+	"stats":      {"the figures of a period (--from, --to, --by, --format json|csv): registrations by nationality, sex, age group, category, station (supervisor)", cmdStats},
 	"elsewhere":  {"ask the regional joint database whether a record's person was registered in another country", cmdElsewhere},
 }
 

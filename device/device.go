@@ -102,6 +102,8 @@ type Device struct {
 	// writeMu serialises writers of this device's own event log, so the
 	// sequence numbers a batch reserves stay free until it commits.
 	writeMu sync.Mutex
+	// stations caches the station of each device, for the figures.
+	stations stations
 }
 
 // Info describes the installation. None of it is personal data.

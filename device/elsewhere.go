@@ -11,6 +11,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
@@ -202,6 +203,11 @@ func (s *Session) ask(ctx context.Context, c *client.Client, id string) (*wire.E
 	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if err := tx.AnswerQuestion(id, s.d.opts.Now(), sealed); err != nil {
 			return err
+		}
+		if len(rep.Hits) > 0 {
+			if err := s.withKeys(func(*keys) error { return s.countHit(tx, id, stats.Day(s.d.opts.Now())) }); err != nil {
+				return err
+			}
 		}
 		return s.auditTx(tx, "elsewhere", id, detail)
 	})

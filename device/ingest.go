@@ -258,6 +258,7 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 	conflicts := 0
 	var newRows []store.RecordRow
 	var newTokens [][][]byte
+	var newCounts []store.Counted
 	for _, id := range order {
 		exists, err := tx.RecordExists(id)
 		if err != nil {
@@ -266,6 +267,7 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 		if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
 			newRows = append(newRows, p.row)
 			newTokens = append(newTokens, p.tokens)
+			newCounts = append(newCounts, p.count)
 			if p.conflicts {
 				conflicts++
 			}
@@ -288,7 +290,10 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 			return 0, err
 		}
 	}
-	return conflicts, tx.PutNewRecords(newRows, newTokens)
+	if err := tx.PutNewRecords(newRows, newTokens); err != nil {
+		return conflicts, err
+	}
+	return conflicts, tx.PutCounted(newCounts)
 }
 
 // preparedRecord is a new record folded and projected outside the write
@@ -297,6 +302,7 @@ type preparedRecord struct {
 	events    int // events of the record in the chunk
 	row       store.RecordRow
 	tokens    [][]byte
+	count     store.Counted
 	conflicts bool
 	err       error
 }
@@ -344,7 +350,9 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 					continue
 				}
 				p.conflicts = len(r.Conflicts) > 0
-				p.row, p.tokens, p.err = s.projection(r)
+				if p.row, p.tokens, p.err = s.projection(r); p.err == nil {
+					p.count, p.err = s.counted(r)
+				}
 			}
 		}(w)
 	}

@@ -218,7 +218,10 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 	if err != nil {
 		return err
 	}
-	return tx.PutRecord(row, tokens, fresh)
+	if err := tx.PutRecord(row, tokens, fresh); err != nil {
+		return err
+	}
+	return s.recount(tx, r)
 }
 
 // projection seals a folded record's state and list summary and computes its
@@ -339,6 +342,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		e      *registry.Event
 		row    store.RecordRow
 		tokens [][]byte
+		count  store.Counted
 	}
 	preps := make([]prepared, len(people))
 	ids := make([]string, len(people))
@@ -369,7 +373,9 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 					continue
 				}
 				preps[i].e = e
-				preps[i].row, preps[i].tokens, errs[i] = s.projection(r)
+				if preps[i].row, preps[i].tokens, errs[i] = s.projection(r); errs[i] == nil {
+					preps[i].count, errs[i] = s.counted(r)
+				}
 			}
 		}(w)
 	}
@@ -387,6 +393,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		}
 		rows := make([]store.RecordRow, len(preps))
 		tokens := make([][][]byte, len(preps))
+		counts := make([]store.Counted, len(preps))
 		for i, p := range preps {
 			ok, err := tx.InsertEvent(p.e, now)
 			if err != nil {
@@ -395,13 +402,16 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 			if !ok {
 				return fmt.Errorf("event %s already stored: nothing was saved, try again", p.e.ID())
 			}
-			rows[i], tokens[i] = p.row, p.tokens
+			rows[i], tokens[i], counts[i] = p.row, p.tokens, p.count
 			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", ids[i], ""); err != nil {
 				return err
 			}
 		}
 		// The batch's search tokens in one ordered pass.
 		if err := tx.PutNewRecords(rows, tokens); err != nil {
+			return err
+		}
+		if err := tx.PutCounted(counts); err != nil {
 			return err
 		}
 		if then != nil {

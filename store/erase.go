@@ -80,6 +80,8 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 		"DELETE FROM elsewhere WHERE record = ?",
 		"DELETE FROM imports WHERE record = ?",
 		"DELETE FROM conflicts WHERE record = ?",
+		// The fact the record was counted with; the counts stay.
+		"DELETE FROM stat_facts WHERE record = ?",
 	} {
 		if _, err := t.tx.Exec(q, record); err != nil {
 			return fmt.Errorf("store: erase: %w", err)

@@ -215,6 +215,9 @@ var migrations = []string{
 	migrationImports,
 	// 8: tombstones of erased records (store/erase.go).
 	migrationErased,
+	// 9: the per-day aggregate of the figures and the facts each record
+	// was counted with (store/stats.go).
+	migrationStats,
 }
 
 // SchemaVersion is the schema this build writes.

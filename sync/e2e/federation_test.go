@@ -207,6 +207,7 @@ func TestFederation(t *testing.T) {
 	if out := f.devA.elsewhere(refA); !strings.Contains(out, "SRB "+refV) {
 		t.Fatalf("BIH asking after SRB pushed: want a hit on %s, got\n%s", refV, out)
 	}
+	federationStats(t, f)
 
 	hostileFederation(t, f)
 
@@ -443,3 +444,34 @@ func BenchmarkElsewhere(b *testing.B) {
 }
 
 func ed25519Key(seed []byte) ed25519.PrivateKey { return ed25519.NewKeyFromSeed(seed) }
+
+// federationStats: the figures at each level of a real federation. A
+// device counts its "registered elsewhere" hits; the country hub's figures
+// are exact; the region's per-country figures and movements are
+// suppressed ("<5"), and none of them names anyone.
+func federationStats(t *testing.T, f *fedSetup) {
+	t.Helper()
+	now := time.Now().UTC()
+	from, to := now.AddDate(0, 0, -1).Format(time.DateOnly), now.AddDate(0, 0, 1).Format(time.DateOnly)
+	out := must(t, "fieldreg", "stats", "--data", f.devA.dir, "--passphrase-file", f.devA.passFile, "--from", from, "--to", to, "--by", "day")
+	if !strings.Contains(out, `"registered_elsewhere_hits": 1,`) || !strings.Contains(out, `"suppressed": false`) {
+		t.Errorf("device A's figures:\n%s", out)
+	}
+	out = must(t, "reghub", "stats", "--data", f.a.dir, "--passphrase-file", f.a.passFile, "--from", from, "--to", to)
+	if !regexp.MustCompile(`"total": (2[1-9]|[3-9][0-9]),`).MatchString(out) || !strings.Contains(out, `"within_72h":`) {
+		t.Errorf("country hub's figures:\n%s", out)
+	}
+	out = must(t, "reghub", "stats", "--data", f.region.dir, "--passphrase-file", f.region.passFile, "--from", from, "--to", to, "--format", "json")
+	// Both countries registered the person today: the order within a day
+	// is not known at the region, so no movement is counted
+	// (TestRegionStatsSuppressed counts them across days).
+	if !strings.Contains(out, `"suppressed": true`) || !regexp.MustCompile(`"country": "SRB",\s+"total": "<5"`).MatchString(out) ||
+		!strings.Contains(out, `"movements": []`) {
+		t.Errorf("region's figures:\n%s", out)
+	}
+	for _, marker := range []string{"Fake", "fake", "Testperson"} {
+		if strings.Contains(out, marker) {
+			t.Errorf("region's figures name someone (%q)", marker)
+		}
+	}
+}

@@ -107,6 +107,8 @@ type Hub struct {
 	fed     federationState
 	ask     *limiter      // questions per device (country hub) or per country hub (region)
 	pulls   chan struct{} // a slot per pull being served (limit.go)
+	// stations caches each device's station, for the statistics (stats.go).
+	stations stationCache
 }
 
 // InitConfig sets up a hub.

@@ -72,7 +72,7 @@ func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Perso
 }
 
 // newTestHub initialises and opens a hub (a region if region is set).
-func newTestHub(t *testing.T, country string, region bool) *Hub {
+func newTestHub(t testing.TB, country string, region bool) *Hub {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := InitConfig{Country: country, Passphrase: pass, Region: region}

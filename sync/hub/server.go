@@ -367,10 +367,23 @@ func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now 
 		arrivals[i] = hubstore.Arrival{Event: e, Reason: v.Reason(), Lost: v.LosesSlot(e, c.id),
 			Future: e.HLC.Time().After(now.Add(wire.FutureSkew))}
 	}
+	got, err := h.store(ctx, arrivals, now)
+	for _, q := range got.Quarantined {
+		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
+	}
+	return got, err
+}
+
+// store stores arrivals in one transaction (hubstore.Tx.Ingest) and, at a
+// country hub, counts the records of the new events in the same
+// transaction (stats.go).
+//
+// An erased record does not come back: its arriving events are stored
+// without payloads, and erase events erase their records in the same
+// transaction (erase.go). The counts a record was counted with stay.
+func (h *Hub) store(ctx context.Context, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
 	var got hubstore.Ingested
 	err := h.st.Update(ctx, func(tx hubstore.Tx) (err error) {
-		// An erased record does not come back: its arriving events are
-		// stored without payloads (erase.go).
 		kept, err := h.takeErasures(ctx, tx, arrivals, now)
 		if err != nil {
 			return err
@@ -378,13 +391,15 @@ func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now 
 		if got, err = tx.Ingest(kept, now); err != nil {
 			return err
 		}
+		if !h.IsRegion() {
+			if err := h.count(ctx, tx, got.Stored); err != nil {
+				return err
+			}
+		}
 		return h.applyErasures(ctx, tx, kept, now)
 	})
-	if err == nil && slices.ContainsFunc(evs, func(e *registry.Event) bool { return e.Op == registry.OpErase }) {
+	if err == nil && slices.ContainsFunc(arrivals, func(a hubstore.Arrival) bool { return a.Event.Op == registry.OpErase }) {
 		err = h.st.Scrub(ctx)
-	}
-	for _, q := range got.Quarantined {
-		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}
 	return got, err
 }

@@ -11,7 +11,7 @@ import (
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Tombstones int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Tombstones, Operators int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -37,6 +37,10 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 	if err != nil {
 		return nil, err
 	}
+	ops, err := from.Operators(ctx)
+	if err != nil {
+		return nil, err
+	}
 	err = to.Update(ctx, func(tx Tx) error {
 		for k, v := range metas {
 			if err := tx.PutMeta(k, v); err != nil {
@@ -53,12 +57,17 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 				return err
 			}
 		}
+		for _, o := range ops {
+			if err := tx.PutOperator(o); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy settings and credentials: %w", err)
 	}
-	rep.Settings, rep.Credentials = len(metas), len(creds)
+	rep.Settings, rep.Credentials, rep.Operators = len(metas), len(creds), len(ops)
 	for _, c := range creds {
 		if !c.LastSync.IsZero() {
 			if err := to.TouchCredential(ctx, c.DeviceID, c.LastSync); err != nil {
@@ -184,7 +193,8 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 
 // Verify checks that to holds what from holds: the same version vector,
 // the same number of events, records, credentials (with their
-// revocations), quarantined events, remarks and regional entries.
+// revocations), quarantined events, remarks, dashboard accounts and
+// regional entries.
 func Verify(ctx context.Context, from, to Store) error {
 	type count struct {
 		name string
@@ -211,6 +221,7 @@ func Verify(ctx context.Context, from, to Store) error {
 			err := s.Tombstones(ctx, func(string, time.Time) error { n++; return nil })
 			return n, err
 		}},
+		{"dashboard accounts", func(s Store) (int, error) { o, err := s.Operators(ctx); return len(o), err }},
 		{"regional entries", func(s Store) (int, error) {
 			n := 0
 			err := s.Entries(ctx, func(string, Entry, time.Time) error { n++; return nil })

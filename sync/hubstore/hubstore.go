@@ -17,6 +17,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
+	"github.com/fieldreg/fieldreg/stats"
 )
 
 // Errors callers branch on.
@@ -111,6 +112,16 @@ type Store interface {
 	// what it freed); PostgreSQL cannot be made to overwrite old row
 	// versions at once, which docs/erasure.md says.
 	Scrub(ctx context.Context) error
+	// StatCells (country hub) reads the per-day aggregate of the figures
+	// that f selects, as stats.Scan describes.
+	StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error
+	// Uncounted (country hub) lists up to limit records after the record
+	// ID after that have events but are not counted in the aggregate yet.
+	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
+	// Operator reads the dashboard account name; ErrNotFound when absent.
+	Operator(ctx context.Context, name string) (OperatorRow, error)
+	// Operators lists the dashboard accounts by name.
+	Operators(ctx context.Context) ([]OperatorRow, error)
 }
 
 // Tx is a write transaction of a Store.
@@ -175,6 +186,42 @@ type Tx interface {
 	// DropEntry (region) forgets one record of a country: its tokens,
 	// metadata and data set.
 	DropEntry(country, ref string) error
+	// RecordEvents returns the events of one record, including those
+	// inserted in this transaction.
+	RecordEvents(record string) ([]*registry.Event, error)
+	// Received is when a stored event was received; ErrNotFound when
+	// absent.
+	Received(id registry.EventID) (time.Time, error)
+	// RecordFact reads the sealed fact a record is counted with in the
+	// aggregate (ErrNotFound: not counted yet) and, on PostgreSQL, holds a
+	// lock on the record's count until the transaction ends, so two
+	// servers counting one record do not both take back its old fact.
+	// Call it before reading the record's events.
+	RecordFact(record string) ([]byte, error)
+	// PutCounted writes records' sealed facts and adds cells to the
+	// aggregate (negative counts take back; rows that come to zero go).
+	PutCounted(facts []Fact, cells []stats.Cell) error
+
+	// PutOperator inserts or replaces a dashboard account.
+	PutOperator(o OperatorRow) error
+	// DeleteOperator removes a dashboard account; ErrNotFound when absent.
+	DeleteOperator(name string) error
+}
+
+// Fact is the sealed fact a record is counted with (stats.Fact, sealed
+// under the records key: it is personal data).
+type Fact struct {
+	Record string
+	Sealed []byte
+}
+
+// OperatorRow is an analyst's account for the hub's web dashboard. Secret
+// is opaque to the store: the hub keeps the Argon2id hash of the
+// passphrase there, with its parameters and the hub's seal over the row.
+type OperatorRow struct {
+	Name    string
+	Secret  []byte
+	Created time.Time
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.

@@ -37,6 +37,7 @@ type Ingested struct {
 	Duplicates  int // already stored, identical
 	Flagged     int // stored and flagged FlagFuture
 	Quarantined []Refusal
+	Stored      []*registry.Event // the new events stored (the hub counts their records)
 }
 
 // IngestTx stores a chunk of arrivals in tx, the same for a push and a
@@ -74,6 +75,7 @@ func IngestTx(tx Tx, evs []Arrival, now time.Time) (Ingested, error) {
 	for i, e := range good {
 		if stored[i] {
 			res.Accepted++
+			res.Stored = append(res.Stored, e)
 			if future[i] {
 				res.Flagged++
 				if err := tx.Flag(e.ID(), FlagFuture, now); err != nil {

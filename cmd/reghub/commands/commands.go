@@ -36,6 +36,9 @@ func Commands() map[string]Command {
 		"erase":         {"erase a record on HQ's order (--reason); the erasure reaches the region at the next push", runErase},
 		"contacts":      {"show the notice contacts (controller, DPO, supervisory authority) devices print, or --set them from a JSON file", runContacts},
 		"recovery-key":  {"write the authority's recovery key to a new file, for fieldreg recover on a device whose officers are all locked out", runRecoveryKey},
+		"operator":      {"operator add|list|remove: the analysts' accounts of the web dashboard (serve --dashboard)", runOperator},
+		"report":        {"write the PDF statistics report of a period (--from DAY --to DAY --out FILE.pdf) for the ministry; small counts shown as \"<5\"", runReport},
+		"stats":         {"the figures of a period (--from, --to, --by day|week|month, --format json|csv): exact at a country hub, \"<5\" suppressed at a region or with --suppress", runStats},
 		"dedup":         {"list pairs of records in a CSV file that are likely the same person", runDedup},
 	}
 }

@@ -186,8 +186,13 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	pushEvery := fs.Duration("push-every", time.Minute, "with --upstream: how often to push new and changed records")
 	qBurst := fs.Int("question-burst", 0, "\"registered elsewhere?\" questions one device (at a region: one country hub) may ask at once (default 300; region 5000)")
 	qHour := fs.Int("questions-per-hour", 0, "then this many per hour (default 300; region 72000)")
+	var dash dashboardFlags
+	dash.register(fs)
 	if rc := r.parse(args, 0, ""); rc >= 0 {
 		return rc
+	}
+	if err := dash.check(); err != nil {
+		return r.usage(err.Error())
 	}
 	everySet := false
 	fs.Visit(func(f *flag.Flag) { everySet = everySet || f.Name == "push-every" })
@@ -242,6 +247,19 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		go func() { h.RunSweep(ctx, hub.SweepEvery); close(swept) }()
 		defer func() { stop(); <-swept }()
 	}
+	waitDash, err := dash.serve(ctx, h, log)
+	if err != nil {
+		ln.Close()
+		return r.fail(err)
+	}
+	// Before h.Close; stop first, or a hub server that failed on its own
+	// would wait here for the dashboard for ever.
+	defer func() {
+		stop()
+		if err := waitDash(); err != nil {
+			log.Error("dashboard", "err", err)
+		}
+	}()
 	log.Info("listening", "addr", ln.Addr().String(), "country", h.Country(), "region", h.IsRegion())
 	if err := h.Serve(ctx, ln); err != nil {
 		return r.fail(err)

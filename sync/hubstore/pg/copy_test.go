@@ -56,6 +56,9 @@ func TestCopyFromSQLite(t *testing.T) {
 		if err := tx.MarkPushed(hubstore.Pushed{Record: "R1", N: 2, HLC: 3}); err != nil {
 			return err
 		}
+		if err := tx.PutOperator(hubstore.OperatorRow{Name: "analyst", Secret: []byte("sealed hash"), Created: now}); err != nil {
+			return err
+		}
 		return tx.PutEntry("BIH", hubstore.Entry{Ref: "REF1", Date: "2026-01-01", Place: "P", Category: "asylum",
 			Tokens: []hubstore.Token{{Token: []byte("t1"), Kind: "name"}, {Token: []byte("t2"), Kind: "dob"}}, Details: []byte("sealed")}, now)
 	})
@@ -73,7 +76,7 @@ func TestCopyFromSQLite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Events != 5000 || rep.Credentials != 1 || rep.Quarantined != 1 || rep.Flags != 1 || rep.Entries != 1 || rep.Pushed != 1 {
+		if rep.Events != 5000 || rep.Credentials != 1 || rep.Quarantined != 1 || rep.Flags != 1 || rep.Entries != 1 || rep.Pushed != 1 || rep.Operators != 1 {
 			t.Fatalf("report %+v", rep)
 		}
 	}
@@ -82,6 +85,9 @@ func TestCopyFromSQLite(t *testing.T) {
 	}
 	if v, err := dst.GetMeta(ctx, "revocations"); err != nil || string(v) != "list" {
 		t.Fatalf("revocations = %q, %v", v, err)
+	}
+	if o, err := dst.Operator(ctx, "analyst"); err != nil || string(o.Secret) != "sealed hash" {
+		t.Fatalf("dashboard account = %+v, %v", o, err)
 	}
 	if hits, _ := dst.TokenHits(ctx, []byte("t2"), "SRB", 5); len(hits) != 1 || hits[0].Kind != "dob" {
 		t.Fatalf("hits = %+v", hits)

@@ -61,6 +61,11 @@ var migrations = []string{
 		reason TEXT NOT NULL, at BIGINT NOT NULL, PRIMARY KEY(origin, epoch, seq));`,
 	// 3: tombstones of erased records (docs/erasure.md).
 	`CREATE TABLE erased(record TEXT PRIMARY KEY, at BIGINT NOT NULL);`,
+	// 4: the per-day aggregate of the figures and the sealed fact each
+	// record is counted with (stats.go).
+	migrationStats,
+	// The analysts' accounts of the web dashboard (reghub operator).
+	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BYTEA NOT NULL, created BIGINT NOT NULL);`,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -739,8 +744,12 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 			return err
 		}
 	}
-	if _, err := t.tx.Exec(t.ctx, "DELETE FROM quarantine WHERE record = $1", record); err != nil {
-		return err
+	// The quarantined copies, and the fact the record was counted with
+	// (the counts stay).
+	for _, q := range []string{"DELETE FROM quarantine WHERE record = $1", "DELETE FROM stat_facts WHERE record = $1"} {
+		if _, err := t.tx.Exec(t.ctx, q, record); err != nil {
+			return err
+		}
 	}
 	_, err = t.tx.Exec(t.ctx, "INSERT INTO erased(record, at) VALUES($1, $2) ON CONFLICT DO NOTHING", record, at.UnixMilli())
 	return err

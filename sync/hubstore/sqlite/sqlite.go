@@ -37,6 +37,8 @@ var migrations = []string{
 	CREATE TABLE IF NOT EXISTS fed_countries(client TEXT PRIMARY KEY, country TEXT NOT NULL, sharing TEXT NOT NULL) WITHOUT ROWID;
 	CREATE TABLE IF NOT EXISTS fed_details(country TEXT NOT NULL, ref TEXT NOT NULL, sealed BLOB NOT NULL, PRIMARY KEY(country, ref)) WITHOUT ROWID;
 	CREATE TABLE IF NOT EXISTS fed_pushed(record TEXT PRIMARY KEY, n INTEGER NOT NULL, h INTEGER NOT NULL) WITHOUT ROWID;`,
+	// The analysts' accounts of the web dashboard (reghub operator).
+	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the version of the hub tables this build writes.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
+	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 )
 
@@ -32,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
 	t.Run("DropEntry", func(t *testing.T) { testDropEntry(t, open(t)) })
+	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
+	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 }
 
 // Event makes a fake event (no real signature: stores do not check them).
@@ -517,6 +520,14 @@ func testErase(t *testing.T, s hubstore.Store) {
 	erase.Op = registry.OpErase
 	other := Event("dev-b", 2, "R2")
 	insert(t, s, reg, amend, old, erase, other)
+	// R1 was counted: its counts stay after erasure, its fact goes.
+	cell := stats.Cell{Day: "2026-01-02", Station: "S1", Category: "irregular_crossing", Dim: stats.DimTotal, N: 1}
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("fact-r1")}}, []stats.Cell{cell})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.Erased(ctx, "R1"); !errors.Is(err, hubstore.ErrNotFound) {
 		t.Fatalf("tombstone before erasure: %v", err)
 	}
@@ -564,6 +575,21 @@ func testErase(t *testing.T, s hubstore.Store) {
 	if heads[vector.Key{Origin: "dev-b", Epoch: 1}] != 2 || heads[vector.Key{Origin: "dev-a", Epoch: 1}] != 3 {
 		t.Fatalf("heads after erasure: %v", heads)
 	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.RecordFact("R1"); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("the erased record's fact is still stored: %v", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cellsOf(t, s, "2026-01-01", "2026-01-31"); len(got) == 0 {
+		t.Fatal("erasure took back the counts")
+	}
+	if got, err := s.Uncounted(ctx, "", 10); err != nil || slices.Contains(got, "R1") {
+		t.Fatalf("the erased record waits to be counted again: %v %v", got, err)
+	}
 	if err := s.Scrub(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -599,5 +625,173 @@ func testDropEntry(t *testing.T, s hubstore.Store) {
 	_ = s.Entries(ctx, func(country string, e hubstore.Entry, _ time.Time) error { n++; return nil })
 	if n != 1 {
 		t.Fatalf("%d entries after drop", n)
+	}
+}
+
+// cellsOf reads the aggregate of a period into a map "day/station/category/dim/code" -> n.
+func cellsOf(t *testing.T, s hubstore.Store, from, to string) map[string]int64 {
+	t.Helper()
+	return filtered(t, s, stats.Filter{From: from, To: to})
+}
+
+func filtered(t *testing.T, s hubstore.Store, f stats.Filter) map[string]int64 {
+	t.Helper()
+	got := map[string]int64{}
+	err := s.StatCells(context.Background(), f, func(c stats.Cell) error {
+		got[c.Day+"/"+c.Station+"/"+c.Category+"/"+c.Dim+"/"+c.Code] += c.N
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+func testStats(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	insert(t, s, Event("dev-a", 1, "R1"), Event("dev-a", 2, "R2"), Event("dev-b", 1, "R3"))
+	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R1", "R2", "R3"}) {
+		t.Fatalf("uncounted = %v, %v", got, err)
+	}
+	if got, err := s.Uncounted(ctx, "R1", 1); err != nil || !slices.Equal(got, []string{"R2"}) {
+		t.Fatalf("uncounted after R1 = %v, %v", got, err)
+	}
+	cell := func(day, dim, code string, n int64) stats.Cell {
+		return stats.Cell{Day: day, Station: "S1", Category: "irregular_crossing", Dim: dim, Code: code, N: n}
+	}
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.RecordFact("R1"); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("fact of an uncounted record: %v", err)
+		}
+		if at, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 2}); err != nil || at.Unix() != 1_700_000_000 {
+			return fmt.Errorf("received = %v, %v", at, err)
+		}
+		if _, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 9}); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("received of an absent event: %v", err)
+		}
+		// Events inserted in this transaction are seen by RecordEvents.
+		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-a", 3, "R1")}, time.Now()); err != nil {
+			return err
+		}
+		if evs, err := tx.RecordEvents("R1"); err != nil || len(evs) != 2 {
+			return fmt.Errorf("record events in the transaction = %d, %v", len(evs), err)
+		}
+		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1")}, {Record: "R2", Sealed: []byte("sealed-2")}},
+			[]stats.Cell{cell("2026-01-05", stats.DimTotal, "", 1), cell("2026-01-05", stats.DimTotal, "", 1),
+				cell("2026-01-05", stats.DimNationality, "AFG", 2), cell("2026-01-06", stats.DimTotal, "", 1), cell("2026-01-06", stats.DimNationality, "SYR", 1),
+				cell("2025-01-06", stats.DimTotal, "", 4)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cellsOf(t, s, "2026-01-01", "2026-01-31")
+	want := map[string]int64{"2026-01-05/S1/irregular_crossing/total/": 2, "2026-01-06/S1/irregular_crossing/total/": 1,
+		"/S1/irregular_crossing/nationality/AFG": 2, "/S1/irregular_crossing/nationality/SYR": 1, "///group/groups": 0, "///group/people": 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("cells = %v, want %v", got, want)
+	}
+	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R3"}) {
+		t.Fatalf("uncounted = %v, %v", got, err)
+	}
+	// Taking back: a row that comes to zero is gone; a fact is replaced.
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if b, err := tx.RecordFact("R1"); err != nil || string(b) != "sealed-1" {
+			return fmt.Errorf("fact = %q, %v", b, err)
+		}
+		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1b")}},
+			[]stats.Cell{cell("2026-01-06", stats.DimNationality, "SYR", -1), cell("2026-01-06", stats.DimNationality, "IRN", 1)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = cellsOf(t, s, "2026-01-06", "2026-01-06")
+	want = map[string]int64{"2026-01-06/S1/irregular_crossing/total/": 1, "/S1/irregular_crossing/nationality/IRN": 1, "///group/groups": 0, "///group/people": 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("cells after taking back = %v, want %v", got, want)
+	}
+	// A failed transaction adds nothing.
+	_ = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.PutCounted(nil, []stats.Cell{cell("2026-01-06", stats.DimTotal, "", 5)}); err != nil {
+			return err
+		}
+		return errors.New("rolled back")
+	})
+	if got := cellsOf(t, s, "2026-01-06", "2026-01-06"); got["2026-01-06/S1/irregular_crossing/total/"] != 1 {
+		t.Fatalf("a rolled-back count stayed: %v", got)
+	}
+	if got := cellsOf(t, s, "2030-01-01", "2030-12-31"); len(got) != 2 || got["///group/groups"] != 0 {
+		t.Fatalf("an empty period: %v", got)
+	}
+	// Groups are counted by distinct code, within the filter; totals
+	// keep to the filter too.
+	g := func(station, code string, n int64) stats.Cell {
+		return stats.Cell{Day: "2026-02-10", Station: station, Category: "irregular_crossing", Dim: stats.DimGroup, Code: code, N: n}
+	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		return tx.PutCounted(nil, []stats.Cell{g("S1", "g1", 2), g("S2", "g2", 3), g("S2", "g1", 1),
+			{Day: "2026-02-10", Station: "S2", Category: "irregular_crossing", Dim: stats.DimTotal, N: 4}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28"})
+	if got["///group/groups"] != 2 || got["///group/people"] != 6 {
+		t.Fatalf("groups = %v", got)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28", Station: "S1"})
+	if got["///group/groups"] != 1 || got["///group/people"] != 2 || len(got) != 2 {
+		t.Fatalf("groups at S1 = %v", got)
+	}
+	got = filtered(t, s, stats.Filter{From: "2026-02-01", To: "2026-02-28", Station: "S2", Category: "irregular_crossing"})
+	if got["2026-02-10/S2/irregular_crossing/total/"] != 4 || got["///group/groups"] != 2 {
+		t.Fatalf("S2 = %v", got)
+	}
+}
+
+func testOperators(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	if _, err := s.Operator(ctx, "analyst-a"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("absent account: %v", err)
+	}
+	at := time.Unix(1_700_000_000, 0).UTC()
+	put := func(o hubstore.OperatorRow) {
+		t.Helper()
+		if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.PutOperator(o) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(hubstore.OperatorRow{Name: "analyst-b", Secret: []byte("secret-b"), Created: at})
+	put(hubstore.OperatorRow{Name: "analyst-a", Secret: []byte("secret-a1"), Created: at})
+	put(hubstore.OperatorRow{Name: "analyst-a", Secret: []byte("secret-a2"), Created: at.Add(time.Hour)})
+	o, err := s.Operator(ctx, "analyst-a")
+	if err != nil || string(o.Secret) != "secret-a2" || !o.Created.Equal(at.Add(time.Hour)) || o.Name != "analyst-a" {
+		t.Fatalf("replaced account = %+v, %v", o, err)
+	}
+	all, err := s.Operators(ctx)
+	if err != nil || len(all) != 2 || all[0].Name != "analyst-a" || all[1].Name != "analyst-b" || string(all[1].Secret) != "secret-b" {
+		t.Fatalf("accounts = %+v, %v", all, err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteOperator("analyst-b") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteOperator("analyst-b") }); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("removing an absent account: %v", err)
+	}
+	if all, _ := s.Operators(ctx); len(all) != 1 {
+		t.Fatalf("after removal: %+v", all)
+	}
+	// A failed transaction leaves the accounts as they were.
+	boom := errors.New("boom")
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.DeleteOperator("analyst-a"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if _, err := s.Operator(ctx, "analyst-a"); err != nil {
+		t.Fatalf("rolled back removal: %v", err)
 	}
 }

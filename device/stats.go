@@ -1,0 +1,209 @@
+package device
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/stats"
+	"github.com/fieldreg/fieldreg/store"
+)
+
+// The device keeps the per-day aggregate of the figures (store/stats.go) up
+// to date in the same transaction as each projection: a registration adds
+// its cells, an amendment or a synced change takes back what the record
+// was counted with (its fact, sealed under the master key) and adds what
+// it is counted with now. Figures are then one scan of that table, not a
+// decryption of every record. Records saved before this version are
+// counted by the first Stats call (countUncounted).
+
+// stations maps device IDs to their stations, read from the credentials
+// the hub sent; a record counts at the station of the device that
+// registered it.
+type stations struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+func (s *Session) stationOf(origin string) string {
+	if origin == s.d.info.DeviceID {
+		return s.d.info.Station
+	}
+	st := &s.d.stations
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if v, ok := st.m[origin]; ok {
+		return v
+	}
+	if rows, err := s.d.st.Credentials(); err == nil {
+		st.m = make(map[string]string, len(rows))
+		for _, r := range rows {
+			st.m[r.DeviceID] = r.Station
+		}
+	}
+	if v, ok := st.m[origin]; ok {
+		return v
+	}
+	return stats.Unknown
+}
+
+// fact is what record r is counted with.
+func (s *Session) fact(r *registry.Record) stats.Fact {
+	return stats.FactOf(r, s.stationOf(r.Versions[0].Event.Origin), s.k.search)
+}
+
+// counted seals r's fact and lists the cells it adds (a new record).
+func (s *Session) counted(r *registry.Record) (store.Counted, error) {
+	f := s.fact(r)
+	b, _ := json.Marshal(f)
+	sealed, err := seal.Seal(s.k.master, b, seal.AD("stats", "fact", r.ID))
+	if err != nil {
+		return store.Counted{}, err
+	}
+	return store.Counted{Record: r.ID, Fact: sealed, Cells: f.Cells()}, nil
+}
+
+// recount replaces, inside tx, what r was counted with by what it is
+// counted with now. A "registered elsewhere" hit counted before stays:
+// it is a fact of the answer, not of the record.
+func (s *Session) recount(tx *store.Tx, r *registry.Record) error {
+	old, err := s.countedFact(tx, r.ID)
+	if err != nil {
+		return err
+	}
+	now := s.fact(r)
+	if old != nil {
+		now.ElsewhereDay = old.ElsewhereDay
+	}
+	return s.putFact(tx, r.ID, old, &now)
+}
+
+// countedFact opens the fact record id was counted with; nil when it was
+// not counted yet.
+func (s *Session) countedFact(tx *store.Tx, id string) (*stats.Fact, error) {
+	sealed, err := tx.RecordFact(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := seal.Open(s.k.master, sealed, seal.AD("stats", "fact", id))
+	if err != nil {
+		return nil, fmt.Errorf("record %s: counted fact: %w", id, err)
+	}
+	f := new(stats.Fact)
+	if err := json.Unmarshal(b, f); err != nil {
+		return nil, fmt.Errorf("record %s: counted fact malformed: %w", id, err)
+	}
+	return f, nil
+}
+
+// putFact seals now as record id's fact and applies the difference from
+// old (nil: not counted yet).
+func (s *Session) putFact(tx *store.Tx, id string, old, now *stats.Fact) error {
+	cells := stats.Delta(old, now)
+	if old != nil && len(cells) == 0 {
+		return nil
+	}
+	b, _ := json.Marshal(now)
+	sealed, err := seal.Seal(s.k.master, b, seal.AD("stats", "fact", id))
+	if err != nil {
+		return err
+	}
+	return tx.PutCounted([]store.Counted{{Record: id, Fact: sealed, Cells: cells}})
+}
+
+// countHit counts, inside tx, the first "registered elsewhere" hit answered
+// for record id, on day. Called with the session's keys held.
+func (s *Session) countHit(tx *store.Tx, id, day string) error {
+	old, err := s.countedFact(tx, id)
+	if err != nil || old == nil || old.ElsewhereDay != "" {
+		return err
+	}
+	now := *old
+	now.ElsewhereDay = day
+	return s.putFact(tx, id, old, &now)
+}
+
+// countBatch is how many uncounted records one transaction counts.
+const countBatch = 2000
+
+// countedAll is the stat_facts row that says every record saved before
+// the aggregate existed has been counted: every save counts its records
+// in its own transaction, so one pass is enough. Registration IDs never
+// start with "~".
+const countedAll = "~all-counted"
+
+// countUncounted counts the records saved before the aggregate existed,
+// once.
+func (s *Session) countUncounted() error {
+	if _, err := s.d.st.StatFact(countedAll); err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	for {
+		rows, err := s.d.st.Uncounted(countBatch)
+		if err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+				return tx.PutCounted([]store.Counted{{Record: countedAll, Fact: []byte{1}}})
+			})
+		}
+		cs := make([]store.Counted, 0, len(rows))
+		for _, row := range rows {
+			b, err := seal.Open(s.k.master, row.State, seal.AD("records", "state", row.ID))
+			if err != nil {
+				return fmt.Errorf("record %s: %w", row.ID, err)
+			}
+			var r registry.Record
+			if err := json.Unmarshal(b, &r); err != nil || len(r.Versions) == 0 {
+				return fmt.Errorf("record %s: stored state malformed", row.ID)
+			}
+			c, err := s.counted(&r)
+			if err != nil {
+				return err
+			}
+			cs = append(cs, c)
+		}
+		err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+			// Counted in between by a save: RecordFact finds it, skip.
+			fresh := cs[:0]
+			for _, c := range cs {
+				if _, err := tx.RecordFact(c.Record); errors.Is(err, store.ErrNotFound) {
+					fresh = append(fresh, c)
+				} else if err != nil {
+					return err
+				}
+			}
+			return tx.PutCounted(fresh)
+		})
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// Stats works out the figures of q from this device's records: its own
+// registrations and those sync brought. Supervisors only
+// (ErrNotSupervisor). Counts are exact (the device's
+// own data: nothing is suppressed). The 72-hour transmission figures are
+// the hub's: a device gives none.
+func (s *Session) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) {
+	if err := q.Check(); err != nil {
+		return nil, err
+	}
+	if err := s.requireSupervisor(); err != nil {
+		return nil, err
+	}
+	err := s.withKeys(func(*keys) error { return s.countUncounted() })
+	if err != nil {
+		return nil, fmt.Errorf("statistics: %w", err)
+	}
+	return stats.Compute(ctx, q, s.d.st.StatCells)
+}

@@ -1,0 +1,120 @@
+package device
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/stats"
+	"github.com/fieldreg/fieldreg/stats/statstest"
+)
+
+func TestStatsKnownCounts(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	ctx := context.Background()
+
+	// A day a year earlier (first: the clock never goes back), then three
+	// days of registrations.
+	clk.t = time.Date(2025, 11, 3, 10, 0, 0, 0, time.UTC)
+	earlier, _ := statstest.People(9, 7, clk.t, nil)
+	if _, err := s.RegisterBatch(earlier); err != nil {
+		t.Fatal(err)
+	}
+	var want *statstest.Want
+	var ids []string
+	for i, day := range []string{"2026-11-02", "2026-11-03", "2026-11-09"} {
+		clk.t, _ = time.Parse(time.DateOnly, day)
+		clk.t = clk.t.Add(10 * time.Hour)
+		var people []*registry.Person
+		people, want = statstest.People(uint64(i), 40, clk.t, want)
+		got, err := s.RegisterBatch(people)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, got...)
+	}
+	clk.t = time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+
+	q, err := stats.NewQuery("2026-11-01", "2026-11-30", "week")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Top = stats.MaxTop
+	f, err := s.Stats(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := statstest.Check(f, want); msg != "" {
+		t.Fatal(msg)
+	}
+	if f.ByStation["BIH-TEST-POST"] != 120 || f.YearEarlier.Total != 7 {
+		t.Errorf("station %v, a year earlier %v", f.ByStation, f.YearEarlier.Total)
+	}
+	if f.Series[0].Period != "2026-W44" || f.Series[1].Total != 80 || f.Series[2].Total != 40 {
+		t.Errorf("series %v", f.Series)
+	}
+
+	// An amendment moves the record from one nationality to another; a
+	// decision on a possible duplicate is counted on its day.
+	r, err := s.Get(ids[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Person
+	old := p.Nationalities[0]
+	p.Nationalities = []string{"ERI"}
+	if err := s.Amend(ids[0], &p, "nationality corrected"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Link(ids[1], ids[2], true, ""); err != nil {
+		t.Fatal(err)
+	}
+	f, err = s.Stats(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want.Nationality[old]--
+	want.Nationality["ERI"]++
+	if msg := statstest.Check(f, want); msg != "" {
+		t.Fatal("after amendment: " + msg)
+	}
+	if f.Duplicates.Found != 1 || f.Duplicates.Confirmed != 1 {
+		t.Errorf("duplicates %+v", f.Duplicates)
+	}
+
+	// Nothing in the period: zeros, not an error.
+	q2, _ := stats.NewQuery("2020-01-01", "2020-01-31", "day")
+	f, err = s.Stats(ctx, q2)
+	if err != nil || f.Total != 0 || len(f.Series) != 31 {
+		t.Fatalf("empty period: %v %v", f, err)
+	}
+}
+
+func TestStatsSupervisorOnly(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	if _, err := s.AddOfficer("Officer Plain", []byte("another good phrase"), false); err != nil {
+		t.Fatal(err)
+	}
+	officers, _ := d.Officers()
+	var plain string
+	for _, o := range officers {
+		if !o.Supervisor {
+			plain = o.ID
+		}
+	}
+	s2, err := d.Unlock(plain, []byte("another good phrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := stats.NewQuery("2026-11-01", "2026-11-30", "week")
+	if _, err := s2.Stats(context.Background(), q); !errors.Is(err, ErrNotSupervisor) {
+		t.Errorf("an officer got figures: %v", err)
+	}
+	if _, err := s.Stats(context.Background(), stats.Query{From: q.To, To: q.From, By: stats.ByDay}); !errors.Is(err, stats.ErrBadQuery) {
+		t.Errorf("a period backwards: %v", err)
+	}
+}

@@ -1,0 +1,287 @@
+package stats
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"time"
+
+	"github.com/fieldreg/fieldreg/registry"
+)
+
+// Dimensions of a cell: what its code counts.
+const (
+	DimTotal         = "total"         // people registered (code "")
+	DimNationality   = "nationality"   // by first nationality (code: ISO 3166 alpha-3, ICAO XX?, or "unknown")
+	DimSex           = "sex"           // F, M, X, U
+	DimAge           = "age"           // AgeGroups
+	DimAgeSex        = "age_sex"       // age group and sex, for the age pyramid (code: AgeSexCode)
+	DimUnaccompanied = "unaccompanied" // unaccompanied children, by sex
+	DimSeparated     = "separated"     // separated children, by sex
+	DimVulnerability = "vulnerability" // registry.Vulnerabilities
+	DimGroup         = "group"         // members of one family or group (code: a keyed token of its ID)
+	DimDuplicates    = "duplicates"    // officers' decisions on possible duplicates: "found" (any) and "confirmed" (same person), on the day decided
+	DimElsewhere     = "elsewhere"     // "registered elsewhere?" answered with a hit, on the day answered
+	DimTransmission  = "transmission"  // "on_time": reached the hub within 72 hours; "late": later
+)
+
+// Codes of the transmission and duplicates dimensions.
+const (
+	OnTime    = "on_time"
+	Late      = "late"
+	Found     = "found"
+	Confirmed = "confirmed"
+	Hit       = "hit"
+	Unknown   = "unknown"
+)
+
+// Deadline is the time within which a registration must reach the hub.
+const Deadline = 72 * time.Hour
+
+// Cell is one count: N people (or decisions, or hits) of the given
+// dimension and code, registered on Day at Station in Category. Cells hold
+// counts only, never a person's data. A negative N takes back an earlier
+// count (a record whose values were amended).
+type Cell struct {
+	Day      string // YYYY-MM-DD, UTC
+	Station  string
+	Category string
+	Dim      string
+	Code     string
+	N        int64
+}
+
+// Key is a cell without its count.
+type Key struct{ Day, Station, Category, Dim, Code string }
+
+// Key is the cell's key.
+func (c Cell) Key() Key { return Key{c.Day, c.Station, c.Category, c.Dim, c.Code} }
+
+// Fact is what one record contributes to the figures: the values that are
+// counted, nothing else. It is personal data (a record ID beside a
+// nationality and an age group): callers keep it sealed, and keep it only
+// to take back exactly what was counted when the record changes.
+type Fact struct {
+	Day             string    `json:"day"` // of registration
+	Station         string    `json:"station"`
+	Category        string    `json:"category"`
+	Nationality     string    `json:"nationality"`
+	Sex             string    `json:"sex"`
+	Age             string    `json:"age"`
+	Vulnerabilities []string  `json:"vulnerabilities,omitempty"`
+	Group           string    `json:"group,omitempty"`        // keyed token of the group ID
+	Decisions       []Outcome `json:"decisions,omitempty"`    // duplicates decided on this record
+	Transmission    string    `json:"transmission,omitempty"` // OnTime, Late or "" (not known here)
+	ElsewhereDay    string    `json:"elsewhere_day,omitempty"`
+}
+
+// Outcome is an officer's decision on a possible duplicate.
+type Outcome struct {
+	Day  string `json:"day"`
+	Same bool   `json:"same"`
+}
+
+// FactOf is the fact of record r, made at station. groupKey keys the
+// token that stands for its group, so the group's ID is not written in
+// the aggregate table.
+func FactOf(r *registry.Record, station string, groupKey []byte) Fact {
+	p := &r.Person
+	reg := r.Created().Time()
+	f := Fact{
+		Day:      Day(reg),
+		Station:  station,
+		Category: p.Category,
+		Sex:      p.Sex,
+		Age:      AgeGroup(p.BirthDate, reg),
+	}
+	f.Nationality = Unknown
+	if len(p.Nationalities) > 0 && p.Nationalities[0] != "" {
+		f.Nationality = p.Nationalities[0]
+	}
+	if f.Sex == "" {
+		f.Sex = registry.SexUnknown
+	}
+	if f.Category == "" {
+		f.Category = Unknown
+	}
+	for _, v := range registry.Vulnerabilities {
+		if slices.Contains(p.Vulnerabilities, v) {
+			f.Vulnerabilities = append(f.Vulnerabilities, v)
+		}
+	}
+	if p.Group != "" {
+		m := hmac.New(sha256.New, groupKey)
+		m.Write([]byte("stats group v1\x00" + p.Group))
+		f.Group = hex.EncodeToString(m.Sum(nil)[:12])
+	}
+	for _, l := range r.Links {
+		f.Decisions = append(f.Decisions, Outcome{Day: Day(l.Decided.HLC.Time()), Same: l.Same})
+	}
+	return f
+}
+
+// Transmitted returns f with the transmission outcome of a registration
+// made at registered and received by the hub at received.
+func (f Fact) Transmitted(registered, received time.Time) Fact {
+	f.Transmission = OnTime
+	if received.Sub(registered) > Deadline {
+		f.Transmission = Late
+	}
+	return f
+}
+
+// Cells lists the counts that f contributes, each N 1.
+func (f Fact) Cells() []Cell {
+	if f.Day == "" {
+		return nil
+	}
+	c := func(dim, code string) Cell {
+		return Cell{Day: f.Day, Station: f.Station, Category: f.Category, Dim: dim, Code: code, N: 1}
+	}
+	out := []Cell{c(DimTotal, ""), c(DimNationality, f.Nationality), c(DimSex, f.Sex), c(DimAge, f.Age), c(DimAgeSex, AgeSexCode(f.Age, f.Sex))}
+	for _, v := range f.Vulnerabilities {
+		out = append(out, c(DimVulnerability, v))
+		switch v {
+		case registry.VulnUnaccompaniedChild:
+			out = append(out, c(DimUnaccompanied, f.Sex))
+		case registry.VulnSeparatedChild:
+			out = append(out, c(DimSeparated, f.Sex))
+		}
+	}
+	if f.Group != "" {
+		out = append(out, c(DimGroup, f.Group))
+	}
+	if f.Transmission != "" {
+		out = append(out, c(DimTransmission, f.Transmission))
+	}
+	for _, d := range f.Decisions {
+		dc := c(DimDuplicates, Found)
+		dc.Day = d.Day
+		out = append(out, dc)
+		if d.Same {
+			dc.Code = Confirmed
+			out = append(out, dc)
+		}
+	}
+	if f.ElsewhereDay != "" {
+		e := c(DimElsewhere, Hit)
+		e.Day = f.ElsewhereDay
+		out = append(out, e)
+	}
+	return out
+}
+
+// Delta is what changes in the aggregate when a record counted as old
+// (nil: not counted yet) is now counted as new: old's cells taken back,
+// new's added, cells that cancel out left out. The result is in a fixed
+// order, so two writers touch rows in the same order.
+func Delta(old, new *Fact) []Cell {
+	sum := map[Key]int64{}
+	if old != nil {
+		for _, c := range old.Cells() {
+			sum[c.Key()]--
+		}
+	}
+	if new != nil {
+		for _, c := range new.Cells() {
+			sum[c.Key()]++
+		}
+	}
+	out := make([]Cell, 0, len(sum))
+	for k, n := range sum {
+		if n != 0 {
+			out = append(out, Cell{k.Day, k.Station, k.Category, k.Dim, k.Code, n})
+		}
+	}
+	SortCells(out)
+	return out
+}
+
+// SortCells orders cells by key.
+func SortCells(cs []Cell) {
+	slices.SortFunc(cs, func(a, b Cell) int {
+		for _, p := range [][2]string{{a.Day, b.Day}, {a.Station, b.Station}, {a.Category, b.Category}, {a.Dim, b.Dim}, {a.Code, b.Code}} {
+			if p[0] != p[1] {
+				if p[0] < p[1] {
+					return -1
+				}
+				return 1
+			}
+		}
+		return 0
+	})
+}
+
+// Merge adds cells with the same key together, dropping those that come
+// to zero: a batch of facts becomes one write per row.
+func Merge(cs []Cell) []Cell {
+	sum := make(map[Key]int64, len(cs))
+	for _, c := range cs {
+		sum[c.Key()] += c.N
+	}
+	out := make([]Cell, 0, len(sum))
+	for k, n := range sum {
+		if n != 0 {
+			out = append(out, Cell{k.Day, k.Station, k.Category, k.Dim, k.Code, n})
+		}
+	}
+	SortCells(out)
+	return out
+}
+
+// MonthlyDims are the dimensions kept a second time per month (the
+// aggregate's monthly roll-up), so a long period reads a few rows per
+// month instead of one per day. Totals stay per day (the series needs
+// them) and groups per day (they are counted by distinct code).
+var MonthlyDims = []string{DimNationality, DimSex, DimAge, DimAgeSex, DimUnaccompanied, DimSeparated, DimVulnerability, DimDuplicates, DimElsewhere, DimTransmission}
+
+// Monthly reports whether cells of dim are also kept per month.
+func Monthly(dim string) bool { return slices.Contains(MonthlyDims, dim) }
+
+// Month is the month (YYYY-MM) of a day written YYYY-MM-DD.
+func Month(day string) string {
+	if len(day) < 7 {
+		return day
+	}
+	return day[:7]
+}
+
+// Plan splits the days from..to (YYYY-MM-DD) into the whole months they
+// cover (FirstMonth..LastMonth, YYYY-MM; empty when none) and up to two
+// runs of days outside them, so a store reads MonthlyDims from its
+// monthly roll-up for the whole months and from its daily rows for the
+// rest.
+type Plan struct {
+	FirstMonth, LastMonth string
+	Days                  [][2]string
+}
+
+// PlanOf is the plan of the days from..to.
+func PlanOf(from, to string) Plan {
+	f, err1 := time.Parse(DayLayout, from)
+	t, err2 := time.Parse(DayLayout, to)
+	if err1 != nil || err2 != nil || t.Before(f) {
+		return Plan{Days: [][2]string{{from, to}}}
+	}
+	first := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !first.Equal(f) {
+		first = first.AddDate(0, 1, 0)
+	}
+	end := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 1, -1) // last day of to's month
+	last := end
+	if !end.Equal(t) {
+		last = time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -1) // the month before
+	}
+	if last.Before(first) {
+		return Plan{Days: [][2]string{{from, to}}}
+	}
+	p := Plan{FirstMonth: first.Format("2006-01"), LastMonth: last.Format("2006-01")}
+	if f.Before(first) {
+		p.Days = append(p.Days, [2]string{from, first.AddDate(0, 0, -1).Format(DayLayout)})
+	}
+	if t.After(last) {
+		p.Days = append(p.Days, [2]string{time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC).Format(DayLayout), to})
+	}
+	return p
+}

@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/stats"
+)
+
+// migrationStats: the per-day aggregate of the figures (stats.Cell rows:
+// counts only, no personal data) and, per record, the sealed fact it was
+// counted with, so an amendment takes back exactly what was counted. A
+// record erased later keeps its counts: the cells hold no link to it.
+//
+// stat_months rolls the dimensions of stats.MonthlyDims up per month, so a
+// year reads a few rows a month (stats.PlanOf). Keys start with the
+// dimension: each query reads one range of the index per dimension.
+const migrationStats = `CREATE TABLE stat_days(
+		dim TEXT NOT NULL, day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
+		n INTEGER NOT NULL, PRIMARY KEY(dim, day, station, category, code)) WITHOUT ROWID;
+	CREATE TABLE stat_months(
+		dim TEXT NOT NULL, month TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
+		n INTEGER NOT NULL, PRIMARY KEY(dim, month, station, category, code)) WITHOUT ROWID;
+	CREATE TABLE stat_facts(record TEXT PRIMARY KEY, fact BLOB NOT NULL) WITHOUT ROWID;`
+
+// Counted is what a record contributes to the aggregate: its fact, sealed
+// by the caller, and the cells to add (negative counts take back).
+type Counted struct {
+	Record string
+	Fact   []byte
+	Cells  []stats.Cell
+}
+
+// RecordFact reads the sealed fact a record was counted with; ErrNotFound
+// when it was not counted yet.
+func (t *Tx) RecordFact(id string) ([]byte, error) {
+	var b []byte
+	err := t.tx.QueryRow("SELECT fact FROM stat_facts WHERE record = ?", id).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, err
+}
+
+// StatFact reads a record's sealed fact outside a transaction;
+// ErrNotFound when it was not counted yet.
+func (s *Store) StatFact(id string) ([]byte, error) {
+	var b []byte
+	err := s.db.QueryRow("SELECT fact FROM stat_facts WHERE record = ?", id).Scan(&b)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	return b, err
+}
+
+// PutCounted writes records' facts and adds their cells to the aggregate,
+// the cells of all of them added up first (one write per row touched).
+func (t *Tx) PutCounted(cs []Counted) error {
+	var all []stats.Cell
+	for _, c := range cs {
+		if _, err := t.tx.Exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
+			return err
+		}
+		all = append(all, c.Cells...)
+	}
+	return t.AddCells(stats.Merge(all))
+}
+
+// AddCells adds counts to the aggregate (and to its monthly roll-up); a
+// row that comes to zero is removed.
+func (t *Tx) AddCells(cells []stats.Cell) error {
+	for _, c := range cells {
+		if err := t.addCell("stat_days", "day", c.Day, c); err != nil {
+			return err
+		}
+		if stats.Monthly(c.Dim) {
+			if err := t.addCell("stat_months", "month", stats.Month(c.Day), c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Tx) addCell(table, col, when string, c stats.Cell) error {
+	if _, err := t.tx.Exec(`INSERT INTO `+table+`(dim, `+col+`, station, category, code, n) VALUES(?,?,?,?,?,?)
+		ON CONFLICT DO UPDATE SET n = n + excluded.n`, c.Dim, when, c.Station, c.Category, c.Code, c.N); err != nil {
+		return err
+	}
+	if c.N < 0 {
+		_, err := t.tx.Exec(`DELETE FROM `+table+` WHERE dim = ? AND `+col+` = ? AND station = ? AND category = ? AND code = ? AND n = 0`,
+			c.Dim, when, c.Station, c.Category, c.Code)
+		return err
+	}
+	return nil
+}
+
+// StatCells reads the aggregate that f selects, as stats.Scan describes:
+// totals per day, groups counted by distinct code, the rest from the
+// monthly roll-up for the whole months of the period and from the daily
+// rows for the days outside them (stats.PlanOf).
+func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+	for _, q := range statQueries(f) {
+		if err := scanCells(ctx, s.db, q.sql, q.args, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type statQuery struct {
+	sql  string
+	args []any
+}
+
+// statQueries are the statements that read what f selects, each
+// returning (day, station, category, dim, code, n) rows; ?1 and ?2 are
+// the first and last day (or month), ?3 and ?4 the station and category
+// ("" for all). The PostgreSQL back end runs the same statements.
+func statQueries(f stats.Filter) []statQuery {
+	const only = ` AND (?3 = '' OR station = ?3) AND (?4 = '' OR category = ?4)`
+	in := "'" + strings.Join(stats.MonthlyDims, "','") + "'"
+	p := stats.PlanOf(f.From, f.To)
+	qs := []statQuery{
+		{`SELECT day, station, category, dim, code, n FROM stat_days WHERE dim = 'total' AND day >= ?1 AND day <= ?2` + only,
+			[]any{f.From, f.To, f.Station, f.Category}},
+		{`SELECT '', '', '', 'group', 'groups', COUNT(DISTINCT code) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2 AND n > 0` + only + `
+			UNION ALL SELECT '', '', '', 'group', 'people', COALESCE(SUM(n), 0) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2` + only,
+			[]any{f.From, f.To, f.Station, f.Category}},
+	}
+	if p.FirstMonth != "" {
+		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_months
+			WHERE dim IN (` + in + `) AND month >= ?1 AND month <= ?2` + only + ` GROUP BY dim, station, category, code`,
+			[]any{p.FirstMonth, p.LastMonth, f.Station, f.Category}})
+	}
+	for _, d := range p.Days {
+		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_days
+			WHERE dim IN (` + in + `) AND day >= ?1 AND day <= ?2` + only + ` GROUP BY dim, station, category, code`,
+			[]any{d[0], d[1], f.Station, f.Category}})
+	}
+	return qs
+}
+
+func scanCells(ctx context.Context, db *sql.DB, q string, args []any, fn func(stats.Cell) error) error {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var c stats.Cell
+		if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
+			return err
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Uncounted lists up to limit records with a projection but no fact yet
+// (saved before this version), with their sealed states.
+func (s *Store) Uncounted(limit int) ([]RecordRow, error) {
+	rows, err := s.db.Query(`SELECT r.id, r.created, r.updated, r.state FROM records r
+		WHERE NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = r.id) LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RecordRow
+	for rows.Next() {
+		var r RecordRow
+		if err := rows.Scan(&r.ID, &r.Created, &r.Updated, &r.State); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Received is when a stored event was received (milliseconds since the
+// epoch); ErrNotFound when absent.
+func (t *Tx) Received(id registry.EventID) (int64, error) {
+	var ms int64
+	err := t.tx.QueryRow("SELECT received FROM events WHERE origin = ? AND epoch = ? AND seq = ?", id.Origin, int64(id.Epoch), int64(id.Seq)).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	return ms, err
+}
+
+// UncountedEvents lists up to limit records after the record ID after
+// that have events but no fact (the hub's aggregate: its records have no
+// projection).
+func (s *Store) UncountedEvents(ctx context.Context, after string, limit int) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT e.record FROM events e
+		WHERE e.record > ? AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
+			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
+		ORDER BY e.record LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
