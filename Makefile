@@ -83,7 +83,7 @@ build:
 vet:
 	$(GO) vet ./...
 	# The screenshot programs are tests behind build tags: they must compile too.
-	$(GO) vet -tags screenshots,syncshots,fedshots ./app/
+	$(GO) vet -tags screenshots,syncshots,fedshots,centreshots ./app/
 
 lint:
 	GOFLAGS= $(GO) run $(STATICCHECK) ./...

@@ -174,6 +174,12 @@ func (d *detailScreen) receipt() {
 }
 
 // history lists the versions, newest first.
+// opLabels name the operations of a record's history.
+var opLabels = map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link",
+	registry.OpEraseBy: "record.op_erase_by",
+	registry.OpRefer:   "record.op_refer", registry.OpCheckIn: "record.op_checkin", registry.OpAbsent: "record.op_absent",
+	registry.OpCheckOut: "record.op_checkout", registry.OpTransfer: "record.op_transfer"}
+
 func (d *detailScreen) history() fyne.CanvasObject {
 	u, rv := d.u, d.view
 	box := container.NewVBox()
@@ -183,7 +189,7 @@ func (d *detailScreen) history() fyne.CanvasObject {
 		if officer == "" {
 			officer = u.T("record.other_officer")
 		}
-		what := u.label(v.Op, map[string]string{registry.OpRegister: "record.op_register", registry.OpAmend: "record.op_amend", registry.OpLink: "record.op_link", registry.OpEraseBy: "record.op_erase_by"})
+		what := u.label(v.Op, opLabels)
 		lines := []string{u.Tf("record.version_line", i18n.Args{"What": what, "When": when(v.HLC.Time()), "Officer": officer})}
 		if v.Reason != "" {
 			lines = append(lines, u.Tf("record.reason", i18n.Args{"Reason": v.Reason}))

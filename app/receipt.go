@@ -195,6 +195,7 @@ var lineLabels = map[string]string{
 	receipt.LineDate: "receipt.line_registered", receipt.LinePlace: "receipt.line_place",
 	receipt.LineCountry: "receipt.line_country", receipt.LineDevice: "receipt.line_device",
 	receipt.LineIssued: "receipt.line_issued", receipt.LineExpires: "receipt.line_expires",
+	receipt.LineCentre: "receipt.line_centre",
 }
 
 // lineLabel is the label of a receipt's readable line in the officer's
@@ -223,6 +224,17 @@ func qrImage(rc *receipt.Receipt) *canvas.Image {
 }
 
 func (r *receiptScreen) current() *receipt.Receipt { return r.issued[r.cur] }
+
+// setCentre prints the reception centre the people were referred to on
+// their receipts (screen and PDF), and shows the current one again.
+func (r *receiptScreen) setCentre(centre string) {
+	for _, rc := range r.issued {
+		rc.Centre = centre
+	}
+	if rc := r.current(); rc != nil {
+		r.render(rc)
+	}
+}
 
 // savePNG saves the QR code as a PNG file named after the registration ID
 // only: a file name must never carry the person's name.

@@ -333,6 +333,15 @@ func (r *registerFlow) showSaved(people []*registry.Person, ids []string, notes 
 		// background and rendered on this goroutine afterwards).
 		r.receipts.extra = func(i int) fyne.CanvasObject { return views[i].Object() }
 	}
+	// Where do they sleep tonight: the centres that fit them together.
+	ref := newReferralView(u, ids)
+	rs := r.receipts
+	ref.referred = func(centre string) { rs.setCentre(centre) }
+	if ask := rs.extra; ask != nil {
+		rs.extra = func(i int) fyne.CanvasObject { return container.NewVBox(ask(i), ref.Object()) }
+	} else {
+		rs.extra = func(int) fyne.CanvasObject { return ref.Object() }
+	}
 	u.sh.show(navRegister, r.receipts.root)
 	u.focus(nil)
 }

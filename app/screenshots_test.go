@@ -296,6 +296,11 @@ func shotsRun(s *shooter) {
 	s.until("", func() bool { return u.sh.dups != nil && !u.sh.dups.running })
 	s.shot("duplicates")
 
+	s.tap(u.T("nav.stats"))
+	s.until("", func() bool { return s.shows(u.T("stats.children")) && !s.shows(u.T("stats.working")) })
+	time.Sleep(500 * time.Millisecond)
+	s.shot("statistics")
+
 	s.tap(u.T("nav.settings"))
 	s.tap(u.T("settings.verify_audit"))
 	time.Sleep(300 * time.Millisecond)

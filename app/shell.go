@@ -36,6 +36,7 @@ type shell struct {
 	records *recordsScreen
 	verify  *verifyScreen
 	dups    *duplicatesScreen
+	centre  *centreScreen
 
 	syncScr   *syncScreen
 	conflicts *conflictsScreen
@@ -66,6 +67,7 @@ func newShell(u *UI) *shell {
 	add(navRegister, u.T("nav.register"), theme.ContentAddIcon())
 	add(navRecords, u.T("nav.records"), theme.SearchIcon())
 	add(navVerify, u.T("nav.verify"), theme.ConfirmIcon())
+	add(navCentre, u.T("nav.centre"), theme.HomeIcon())
 	// A standalone device has no hub: nothing to sync, and no other device
 	// whose edits could conflict with its own.
 	if !info.Standalone {
@@ -75,6 +77,7 @@ func newShell(u *UI) *shell {
 		if !info.Standalone {
 			add(navConflicts, u.T("nav.conflicts"), theme.WarningIcon())
 		}
+		add(navCapacity, u.T("nav.capacity"), theme.GridIcon())
 		add(navDuplicates, u.T("nav.duplicates"), theme.ContentCopyIcon())
 		add(navStats, u.T("nav.stats"), theme.GridIcon())
 		add(navOfficers, u.T("nav.officers"), theme.AccountIcon())
@@ -148,6 +151,15 @@ func (s *shell) open(id string) {
 			s.conflicts = newConflictsScreen(s.u)
 			s.views[id] = s.conflicts.root
 		}
+	case navCentre:
+		if s.centre == nil || again {
+			s.centre = newCentreScreen(s.u)
+		} else {
+			s.centre.reload()
+		}
+		s.views[id] = s.centre.root
+	case navCapacity:
+		s.views[id] = newCapacityScreen(s.u).root
 	case navStats:
 		if s.views[id] == nil || again {
 			s.views[id] = newStatsScreen(s.u).root
@@ -195,6 +207,7 @@ func (s *shell) close() {
 	s.records = nil
 	s.verify = nil
 	s.dups = nil
+	s.centre = nil
 	s.content.RemoveAll()
 }
 

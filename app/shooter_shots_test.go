@@ -1,4 +1,4 @@
-//go:build screenshots || syncshots || fedshots
+//go:build screenshots || syncshots || fedshots || centreshots
 
 // The screenshot harnesses (screenshots_test.go, screenshots_sync_test.go,
 // screenshots_fed_test.go) drive a real window with a shooter: wait on the

@@ -189,7 +189,7 @@ func (s *statsScreen) fill(got statsShown) {
 		i.SetMinSize(fyne.NewSize(w, h))
 		return i
 	}
-	objs = append(objs, img(got.charts[0], 900, 420), container.NewGridWithColumns(2, img(got.charts[1], 560, 390), img(got.charts[2], 560, 390)))
+	objs = append(objs, img(got.charts[0], 760, 360), container.NewGridWithColumns(2, img(got.charts[1], 480, 340), img(got.charts[2], 480, 340)))
 
 	natLabel := func(code string) string {
 		switch code {
@@ -258,7 +258,9 @@ func bySex(u *UI, cs stats.Counts, count func(stats.Count) string) string {
 func table(title string, cs stats.Counts, codes []string, label func(string) string, count func(stats.Count) string) fyne.CanvasObject {
 	rows := container.NewGridWithColumns(2)
 	for _, c := range codes {
-		rows.Add(widget.NewLabel(label(c)))
+		l := widget.NewLabel(label(c))
+		l.Truncation = fyne.TextTruncateEllipsis
+		rows.Add(l)
 		rows.Add(widget.NewLabelWithStyle(count(cs[c]), fyne.TextAlignTrailing, fyne.TextStyle{Monospace: true}))
 	}
 	return widget.NewCard(title, "", rows)

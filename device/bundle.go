@@ -229,7 +229,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err != nil {
 		return nil, bundle.ErrMalformed
 	}
-	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations(), Contacts: b.Contacts(), Retention: b.Retention()}, hubVec); err != nil {
+	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations(), Contacts: b.Contacts(), Centres: b.Centres(), Retention: b.Retention()}, hubVec); err != nil {
 		return nil, err
 	}
 	// The bundle's chunks are applied bundleTxEvents at a time, one

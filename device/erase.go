@@ -96,6 +96,10 @@ func (s *Session) eraseTx(tx *store.Tx, ts *trustState, keep registry.EventID, i
 		return err
 	}
 	now := s.d.opts.Now()
+	// The person's accommodation entries go with the record.
+	if err := s.ForgetStay(tx, id); err != nil {
+		return err
+	}
 	return tx.EraseRecord(id, keep, func(e *registry.Event) error {
 		return registry.EraseV2(e, s.eventKey(ts, e.Origin))
 	}, store.Tombstone{Record: id, At: now, Reason: sealed}, now)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
-	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/store"
 )
 
@@ -283,42 +281,5 @@ func TestExpiryByClock(t *testing.T) {
 	}
 	if rep, err := s.VerifyAudit(); err != nil || !rep.OK {
 		t.Fatalf("audit after the sweeps: %+v %v", rep, err)
-	}
-}
-
-// TestEraseKeepsCounts: the figures made before an erasure stay as
-// numbers, while the fact the record was counted with (sealed, but
-// personal: nationality, sex, age group) goes with the record.
-func TestEraseKeepsCounts(t *testing.T) {
-	d, clk := newTestDevice(t)
-	s := unlock(t, d)
-	id, err := s.Register(testPerson("Testcount", "Erased"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Register(testPerson("Testcount", "Stays")); err != nil {
-		t.Fatal(err)
-	}
-	day := clk.t.UTC().Format(time.DateOnly)
-	q, err := stats.NewQuery(day, day, "day")
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := s.Stats(context.Background(), q)
-	if err != nil || before.Total != 2 {
-		t.Fatalf("figures before erasure: %+v %v", before, err)
-	}
-	if _, err := s.d.st.StatFact(id); err != nil {
-		t.Fatalf("the record was not counted: %v", err)
-	}
-	if err := s.Erase(id, "data subject request"); err != nil {
-		t.Fatal(err)
-	}
-	after, err := s.Stats(context.Background(), q)
-	if err != nil || after.Total != before.Total || !maps.Equal(after.ByNationality, before.ByNationality) {
-		t.Fatalf("figures after erasure: %+v %v, want %+v", after, err, before)
-	}
-	if _, err := s.d.st.StatFact(id); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("the erased record's counted fact is still stored: %v", err)
 	}
 }

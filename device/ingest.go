@@ -274,6 +274,11 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 			if err := tx.MarkConflict(id, p.conflicts); err != nil {
 				return 0, err
 			}
+			if p.stay != nil {
+				if err := s.putStay(tx, id, p.stay); err != nil {
+					return 0, err
+				}
+			}
 			continue
 		}
 		r, err := s.foldTx(tx, id)
@@ -293,7 +298,7 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 	if err := tx.PutNewRecords(newRows, newTokens); err != nil {
 		return conflicts, err
 	}
-	return conflicts, tx.PutCounted(newCounts)
+	return conflicts, tx.PutCounted(newCounts, s.mergeDay)
 }
 
 // preparedRecord is a new record folded and projected outside the write
@@ -304,6 +309,7 @@ type preparedRecord struct {
 	tokens    [][]byte
 	count     store.Counted
 	conflicts bool
+	stay      *registry.Stay // the record's stay, for the occupancy projection
 	err       error
 }
 
@@ -350,6 +356,7 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 					continue
 				}
 				p.conflicts = len(r.Conflicts) > 0
+				p.stay = r.Stay
 				if p.row, p.tokens, p.err = s.projection(r); p.err == nil {
 					p.count, p.err = s.counted(r)
 				}

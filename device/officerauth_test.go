@@ -36,7 +36,7 @@ func tamper(t *testing.T, dir string, stmts ...string) {
 // key) without the entry that says officer rows carry codes.
 func makeLegacy(t *testing.T, dir string, auditKey []byte) {
 	t.Helper()
-	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports", "DROP TABLE erased", "PRAGMA user_version = 4")
+	tamper(t, dir, "ALTER TABLE officers DROP COLUMN mac", "DROP TABLE holes", "DROP TABLE imports", "DROP TABLE erased", "DROP TABLE stays", "DROP TABLE occupancy", "DROP TABLE occupancy_days", "DROP TABLE stat_days", "DROP TABLE stat_months", "DROP TABLE stat_facts", "DROP TABLE stat_sealed", "PRAGMA user_version = 4")
 	st, err := store.Open(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -105,7 +105,33 @@ func (s *Session) IssueReceipt(id string) (*receipt.Receipt, error) {
 	if err := s.audit("receipt_issue", id, "receipt "+rc.ReceiptID); err != nil {
 		return nil, err
 	}
+	rc.Centre = centreLine(r.Stay, s.d)
 	return rc, nil
+}
+
+// centreLine is what a receipt prints of the centre a stay refers the
+// person to: name, address and place ("" when the stay holds no place).
+func centreLine(st *registry.Stay, d *Device) string {
+	if !st.Open() {
+		return ""
+	}
+	c, err := d.Centre(st.Centre)
+	if err != nil {
+		return st.Centre
+	}
+	return CentreAddress(c)
+}
+
+// CentreAddress is a centre's name, address and place on one line.
+func CentreAddress(c *trust.Centre) string {
+	parts := []string{c.Name}
+	if c.Address != "" {
+		parts = append(parts, c.Address)
+	}
+	if c.Place != "" && !strings.Contains(c.Address, c.Place) {
+		parts = append(parts, c.Place)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // ReceiptOutdated reports whether what a receipt of record id prints (the

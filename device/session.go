@@ -221,6 +221,11 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 	if err := tx.PutRecord(row, tokens, fresh); err != nil {
 		return err
 	}
+	if r.Stay != nil {
+		if err := s.putStay(tx, r.ID, r.Stay); err != nil { // the occupancy projection (device/centres.go)
+			return err
+		}
+	}
 	return s.recount(tx, r)
 }
 
@@ -411,7 +416,7 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		if err := tx.PutNewRecords(rows, tokens); err != nil {
 			return err
 		}
-		if err := tx.PutCounted(counts); err != nil {
+		if err := tx.PutCounted(counts, s.mergeDay); err != nil {
 			return err
 		}
 		if then != nil {

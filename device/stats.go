@@ -115,7 +115,7 @@ func (s *Session) putFact(tx *store.Tx, id string, old, now *stats.Fact) error {
 	if err != nil {
 		return err
 	}
-	return tx.PutCounted([]store.Counted{{Record: id, Fact: sealed, Cells: cells}})
+	return tx.PutCounted([]store.Counted{{Record: id, Fact: sealed, Cells: cells}}, s.mergeDay)
 }
 
 // countHit counts, inside tx, the first "registered elsewhere" hit answered
@@ -152,7 +152,7 @@ func (s *Session) countUncounted() error {
 		}
 		if len(rows) == 0 {
 			return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-				return tx.PutCounted([]store.Counted{{Record: countedAll, Fact: []byte{1}}})
+				return tx.PutCounted([]store.Counted{{Record: countedAll, Fact: []byte{1}}}, s.mergeDay)
 			})
 		}
 		cs := make([]store.Counted, 0, len(rows))
@@ -181,7 +181,7 @@ func (s *Session) countUncounted() error {
 					return err
 				}
 			}
-			return tx.PutCounted(fresh)
+			return tx.PutCounted(fresh, s.mergeDay)
 		})
 		if err != nil {
 			return err
@@ -205,5 +205,64 @@ func (s *Session) Stats(ctx context.Context, q stats.Query) (*stats.Figures, err
 	if err != nil {
 		return nil, fmt.Errorf("statistics: %w", err)
 	}
-	return stats.Compute(ctx, q, s.d.st.StatCells)
+	return stats.Compute(ctx, q, s.scan)
+}
+
+// dayCells is one day of the device's aggregate as sealed: the cells'
+// keys without the day, and their counts.
+type dayCells []stats.Cell
+
+// mergeDay adds cells to a sealed day of the aggregate (nil: none yet)
+// and seals it anew under the master key, bound to its day. Called inside
+// a store transaction with the session's keys held.
+func (s *Session) mergeDay(day string, sealed []byte, add []stats.Cell) ([]byte, error) {
+	cells, err := s.openDay(day, sealed)
+	if err != nil {
+		return nil, err
+	}
+	cells = stats.Merge(append(cells, add...))
+	for i := range cells {
+		cells[i].Day = ""
+	}
+	b, _ := json.Marshal(dayCells(cells))
+	return seal.Seal(s.k.master, b, seal.AD("stats", "day", day))
+}
+
+// openDay opens a sealed day of the aggregate.
+func (s *Session) openDay(day string, sealed []byte) ([]stats.Cell, error) {
+	if sealed == nil {
+		return nil, nil
+	}
+	b, err := seal.Open(s.k.master, sealed, seal.AD("stats", "day", day))
+	if err != nil {
+		return nil, fmt.Errorf("statistics of %s: %w", day, err)
+	}
+	var cells dayCells
+	if err := json.Unmarshal(b, &cells); err != nil {
+		return nil, fmt.Errorf("statistics of %s: malformed", day)
+	}
+	for i := range cells {
+		cells[i].Day = day
+	}
+	return cells, nil
+}
+
+// scan reads the sealed days of a period for stats.Compute.
+func (s *Session) scan(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+	return stats.SumCells(f, func(each func(stats.Cell) error) error {
+		return s.withKeys(func(*keys) error {
+			return s.d.st.SealedDays(ctx, f.From, f.To, func(day string, sealed []byte) error {
+				cells, err := s.openDay(day, sealed)
+				if err != nil {
+					return err
+				}
+				for _, c := range cells {
+					if err := each(c); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+		})
+	}, fn)
 }

@@ -39,7 +39,11 @@ func BenchmarkStatsScreen(b *testing.B) {
 		}
 		cells = append(cells, f.Cells()...)
 	}
-	err := d.st.Update(context.Background(), func(tx *store.Tx) error { return tx.AddCells(stats.Merge(cells)) })
+	err := s.withKeys(func(*keys) error {
+		return d.st.Update(context.Background(), func(tx *store.Tx) error {
+			return tx.PutCounted([]store.Counted{{Record: "~bench", Fact: []byte{1}, Cells: cells}}, s.mergeDay)
+		})
+	})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -3,12 +3,14 @@ package device
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/stats/statstest"
+	"github.com/fieldreg/fieldreg/store"
 )
 
 func TestStatsKnownCounts(t *testing.T) {
@@ -116,5 +118,35 @@ func TestStatsSupervisorOnly(t *testing.T) {
 	}
 	if _, err := s.Stats(context.Background(), stats.Query{From: q.To, To: q.From, By: stats.ByDay}); !errors.Is(err, stats.ErrBadQuery) {
 		t.Errorf("a period backwards: %v", err)
+	}
+}
+
+// Erasing a record later does not change the counts already made, and
+// drops the sealed fact it was counted with.
+func TestStatsErasureKeepsCounts(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	people, _ := statstest.People(5, 6, clk.t, nil)
+	ids, err := s.RegisterBatch(people)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := stats.NewQuery(stats.Day(clk.t), stats.Day(clk.t), "day")
+	before, err := s.Stats(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Erase(ids[0], "court order"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.Stats(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Total != 6 || fmt.Sprint(after.ByNationality) != fmt.Sprint(before.ByNationality) {
+		t.Errorf("after erasure: %v %v, before %v", after.Total, after.ByNationality, before.ByNationality)
+	}
+	if _, err := d.st.StatFact(ids[0]); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the erased record's fact stayed: %v", err)
 	}
 }

@@ -230,6 +230,10 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	if err != nil {
 		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
 	}
+	newCentres, err := s.d.newerCentres(rep.Centres, root)
+	if err != nil {
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent a list of reception centres that does not verify"}
+	}
 	newRetention, err := s.d.newerRetention(rep.Retention, root)
 	if err != nil {
 		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent retention rules that do not verify"}
@@ -239,6 +243,16 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
 				return err
 			}
+		}
+		if newCentres != nil {
+			if err := tx.PutMeta(metaCentres, newCentres); err != nil {
+				return err
+			}
+		}
+		// What the hub holds of the centres' occupancy arrives in this
+		// exchange: the capacity view is as fresh as it from now on.
+		if err := s.d.putCentresKnown(tx); err != nil {
+			return err
 		}
 		if newRetention != nil {
 			if err := tx.PutMeta(metaRetention, newRetention); err != nil {

@@ -64,7 +64,7 @@ var ErrUnknownLanguage = errors.New("the information notice is not written in th
 var messageIDs = []string{"Language", "Title", "Intro", "IntroBlank", "WhoHeading", "Who", "WhatHeading", "What",
 	"WhyHeading", "Why", "ShareHeading", "Share", "KeepHeading", "Keep", "RightsHeading", "Rights", "Complain",
 	"Child", "Footer", "ReceiptTitle", "ReceiptID", "ReceiptName", "ReceiptBirthYear", "ReceiptBirthDate",
-	"ReceiptDate", "ReceiptPlace", "ReceiptCountry", "ReceiptKeep"}
+	"ReceiptDate", "ReceiptPlace", "ReceiptCountry", "ReceiptCentre", "ReceiptKeep"}
 
 // catalogue is one language's parsed messages.
 type catalogue struct {
@@ -266,7 +266,7 @@ func (n *Notice) Text() string {
 
 // Labels are the receipt's readable lines' labels in one language.
 type Labels struct {
-	Title, ID, Name, BirthYear, BirthDate, Date, Place, Country, Keep string
+	Title, ID, Name, BirthYear, BirthDate, Date, Place, Country, Centre, Keep string
 }
 
 // ReceiptLabels returns the receipt's labels in lang.
@@ -278,7 +278,7 @@ func ReceiptLabels(lang string) (Labels, error) {
 	return Labels{Title: c.msg("ReceiptTitle", nil), ID: c.msg("ReceiptID", nil), Name: c.msg("ReceiptName", nil),
 		BirthYear: c.msg("ReceiptBirthYear", nil), BirthDate: c.msg("ReceiptBirthDate", nil),
 		Date: c.msg("ReceiptDate", nil), Place: c.msg("ReceiptPlace", nil), Country: c.msg("ReceiptCountry", nil),
-		Keep: c.msg("ReceiptKeep", nil)}, nil
+		Centre: c.msg("ReceiptCentre", nil), Keep: c.msg("ReceiptKeep", nil)}, nil
 }
 
 // ReceiptTranslation returns the receipt's wording in lang, for
@@ -291,5 +291,5 @@ func ReceiptTranslation(lang string) (*receipt.Translation, error) {
 	return &receipt.Translation{Lang: bcp47[lang], RTL: RTL(lang), Title: l.Title, Keep: l.Keep,
 		Labels: map[string]string{receipt.LineID: l.ID, receipt.LineName: l.Name, receipt.LineBirthYear: l.BirthYear,
 			receipt.LineBirthDate: l.BirthDate, receipt.LineDate: l.Date, receipt.LinePlace: l.Place,
-			receipt.LineCountry: l.Country}}, nil
+			receipt.LineCountry: l.Country, receipt.LineCentre: l.Centre}}, nil
 }

@@ -156,6 +156,7 @@ const (
 	LineDevice    = "device"
 	LineIssued    = "issued"
 	LineExpires   = "expires"
+	LineCentre    = "centre" // printed only: Receipt.Centre
 )
 
 // Lines are the readable lines printed beside the QR code and shown by a
@@ -187,7 +188,21 @@ func (f *Fields) Lines() []Line {
 type Receipt struct {
 	Fields
 	Text string
-	qr   *qrcode.QRCode
+	// Centre is the reception centre the person is referred to, its name
+	// and address, printed for the person beside the lines and never put
+	// in the signed code ("" when none).
+	Centre string
+	qr     *qrcode.QRCode
+}
+
+// Lines are the receipt's readable lines (Fields.Lines) and, when the
+// person is referred to a reception centre, the centre's name and address.
+func (r *Receipt) Lines() []Line {
+	ls := r.Fields.Lines()
+	if r.Centre != "" {
+		ls = append(ls, Line{"Reception centre", r.Centre, LineCentre})
+	}
+	return ls
 }
 
 // QRVersion is the version (size) of the receipt's QR code at error

@@ -21,7 +21,10 @@ var ErrBadEvent = errors.New("event content refused")
 //   - the change can be folded (CheckChange);
 //   - a registration carries every required field and passes Validate;
 //     an amendment's values pass Validate field by field (clearing an
-//     optional field is allowed); a link names a valid registration ID.
+//     optional field is allowed); a link names a valid registration ID;
+//   - an occupancy event names a centre code, a section where one is
+//     needed, a known check-out reason, and a group of registration IDs
+//     that holds the record (checkOccupancy).
 //
 // Dates are judged against the time the event was signed (its HLC), as the
 // device judged them: a late event is not refused for being old, and a
@@ -66,6 +69,10 @@ func CheckEvent(e *Event, c *Change, country string) error {
 	case OpLink:
 		if _, err := ParseRegID(c.Link.Other); err != nil || c.Link.Other == e.Record {
 			return fmt.Errorf("%w: link: the other record is not a valid registration ID", ErrBadEvent)
+		}
+	case OpRefer, OpCheckIn, OpAbsent, OpCheckOut, OpTransfer:
+		if err := checkOccupancy(e, c.Stay); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrBadEvent, e.Op, err)
 		}
 	}
 	return nil

@@ -205,6 +205,8 @@ type Change struct {
 	By string `json:"by,omitempty"`
 	// Link is set for OpLink.
 	Link *Link `json:"link,omitempty"`
+	// Stay is set for the occupancy operations (registry/centre.go).
+	Stay *Occupancy `json:"stay,omitempty"`
 	// Erase is set for OpErase.
 	Erase *Erasure `json:"erase,omitempty"`
 }

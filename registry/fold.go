@@ -48,6 +48,9 @@ type Record struct {
 	Conflicts []Conflict         `json:"conflicts,omitempty"`
 	Links     []LinkState        `json:"links,omitempty"`
 	Writers   map[string]EventID `json:"writers"` // last writer of each field
+	// Stay is where the person sleeps, as their occupancy events say (nil:
+	// never referred nor checked in).
+	Stay *Stay `json:"stay,omitempty"`
 	// EraseBy is the earliest erasure date a supervisor set (YYYY-MM-DD),
 	// if any: the record is erased then, or at the end of its retention
 	// period if that comes first.
@@ -129,6 +132,11 @@ func Fold(id string, evs []Opened) (*Record, error) {
 				return nil, fmt.Errorf("fold %s: link event %s without link", id, e.ID())
 			}
 			r.setLink(LinkState{Other: c.Link.Other, Same: c.Link.Same, Note: c.Link.Note, Decided: v})
+		case OpRefer, OpCheckIn, OpAbsent, OpCheckOut, OpTransfer:
+			if c.Stay == nil {
+				return nil, fmt.Errorf("fold %s: occupancy event %s without its centre", id, e.ID())
+			}
+			r.Stay = applyStay(r.Stay, e.ID(), e.HLC, e.Op, c.Stay)
 		default:
 			return nil, fmt.Errorf("fold %s: unknown operation %q", id, e.Op)
 		}
@@ -166,6 +174,11 @@ func CheckChange(op string, c *Change) error {
 	case OpLink:
 		if c.Link == nil {
 			return fmt.Errorf("%w: link event without link", ErrBadChange)
+		}
+		return nil
+	case OpRefer, OpCheckIn, OpAbsent, OpCheckOut, OpTransfer:
+		if c.Stay == nil {
+			return fmt.Errorf("%w: occupancy event without its centre", ErrBadChange)
 		}
 		return nil
 	case OpErase:

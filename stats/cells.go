@@ -285,3 +285,44 @@ func PlanOf(from, to string) Plan {
 	}
 	return p
 }
+
+// SumCells adds up, in memory, the per-day cells that read gives (a
+// store that cannot add them up itself: a device's sealed days) the way
+// Scan describes, keeping those that f selects, and calls fn with the sums.
+func SumCells(f Filter, read func(each func(Cell) error) error, fn func(Cell) error) error {
+	sum := map[Key]int64{}
+	groups := map[string]int64{}
+	err := read(func(c Cell) error {
+		if c.Day < f.From || c.Day > f.To || (f.Station != "" && c.Station != f.Station) || (f.Category != "" && c.Category != f.Category) {
+			return nil
+		}
+		if c.Dim == DimGroup {
+			groups[c.Code] += c.N
+			return nil
+		}
+		k := c.Key()
+		if c.Dim != DimTotal {
+			k.Day = ""
+		}
+		sum[k] += c.N
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var people, n int64
+	for _, m := range groups {
+		if m > 0 {
+			people += m
+			n++
+		}
+	}
+	sum[Key{Dim: DimGroup, Code: GroupsCode}] = n
+	sum[Key{Dim: DimGroup, Code: PeopleCode}] = people
+	for k, v := range sum {
+		if err := fn(Cell{k.Day, k.Station, k.Category, k.Dim, k.Code, v}); err != nil {
+			return err
+		}
+	}
+	return nil
+}

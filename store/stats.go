@@ -10,7 +10,8 @@ import (
 	"github.com/fieldreg/fieldreg/stats"
 )
 
-// migrationStats: the per-day aggregate of the figures (stats.Cell rows:
+// migrationStats: on a hub (its SQLite back end shares this schema), the
+// per-day aggregate of the figures (stats.Cell rows:
 // counts only, no personal data) and, per record, the sealed fact it was
 // counted with, so an amendment takes back exactly what was counted. A
 // record erased later keeps its counts: the cells hold no link to it.
@@ -18,13 +19,19 @@ import (
 // stat_months rolls the dimensions of stats.MonthlyDims up per month, so a
 // year reads a few rows a month (stats.PlanOf). Keys start with the
 // dimension: each query reads one range of the index per dimension.
-const migrationStats = `CREATE TABLE stat_days(
+//
+// A device keeps its aggregate sealed instead, one row per day
+// (stat_sealed, sealed by the caller under its master key): a stolen
+// tablet's per-day counts beside the plaintext registration times could
+// otherwise tell a person's category or vulnerabilities on a quiet day.
+const migrationStats = `CREATE TABLE IF NOT EXISTS stat_days(
 		dim TEXT NOT NULL, day TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
 		n INTEGER NOT NULL, PRIMARY KEY(dim, day, station, category, code)) WITHOUT ROWID;
-	CREATE TABLE stat_months(
+	CREATE TABLE IF NOT EXISTS stat_months(
 		dim TEXT NOT NULL, month TEXT NOT NULL, station TEXT NOT NULL, category TEXT NOT NULL, code TEXT NOT NULL,
 		n INTEGER NOT NULL, PRIMARY KEY(dim, month, station, category, code)) WITHOUT ROWID;
-	CREATE TABLE stat_facts(record TEXT PRIMARY KEY, fact BLOB NOT NULL) WITHOUT ROWID;`
+	CREATE TABLE IF NOT EXISTS stat_facts(record TEXT PRIMARY KEY, fact BLOB NOT NULL) WITHOUT ROWID;
+	CREATE TABLE IF NOT EXISTS stat_sealed(day TEXT PRIMARY KEY, cells BLOB NOT NULL) WITHOUT ROWID;`
 
 // Counted is what a record contributes to the aggregate: its fact, sealed
 // by the caller, and the cells to add (negative counts take back).
@@ -57,8 +64,11 @@ func (s *Store) StatFact(id string) ([]byte, error) {
 }
 
 // PutCounted writes records' facts and adds their cells to the aggregate,
-// the cells of all of them added up first (one write per row touched).
-func (t *Tx) PutCounted(cs []Counted) error {
+// the cells of all of them added up first (one write per row touched):
+// with merge nil to the plaintext tables (a hub), otherwise to the sealed
+// per-day rows, merge taking a day's sealed cells (nil: none yet) and the
+// cells to add and returning the day sealed anew (a device).
+func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add []stats.Cell) ([]byte, error)) error {
 	var all []stats.Cell
 	for _, c := range cs {
 		if _, err := t.tx.Exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
@@ -66,7 +76,51 @@ func (t *Tx) PutCounted(cs []Counted) error {
 		}
 		all = append(all, c.Cells...)
 	}
-	return t.AddCells(stats.Merge(all))
+	all = stats.Merge(all)
+	if merge == nil {
+		return t.AddCells(all)
+	}
+	for len(all) > 0 {
+		day := all[0].Day
+		n := 1
+		for n < len(all) && all[n].Day == day {
+			n++
+		}
+		var old []byte
+		if err := t.tx.QueryRow("SELECT cells FROM stat_sealed WHERE day = ?", day).Scan(&old); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		b, err := merge(day, old, all[:n])
+		if err != nil {
+			return err
+		}
+		if _, err := t.tx.Exec("INSERT INTO stat_sealed(day, cells) VALUES(?,?) ON CONFLICT(day) DO UPDATE SET cells = excluded.cells", day, b); err != nil {
+			return err
+		}
+		all = all[n:]
+	}
+	return nil
+}
+
+// SealedDays calls fn with each sealed day of from..to (a device's
+// aggregate), in order.
+func (s *Store) SealedDays(ctx context.Context, from, to string, fn func(day string, sealed []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT day, cells FROM stat_sealed WHERE day >= ? AND day <= ? ORDER BY day", from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var day string
+		var b []byte
+		if err := rows.Scan(&day, &b); err != nil {
+			return err
+		}
+		if err := fn(day, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // AddCells adds counts to the aggregate (and to its monthly roll-up); a

@@ -218,6 +218,9 @@ var migrations = []string{
 	// 9: the per-day aggregate of the figures and the facts each record
 	// was counted with (store/stats.go).
 	migrationStats,
+	// 10: the occupancy projection: sealed stays, counts per centre and
+	// section (store/occupancy.go).
+	migrationOccupancy,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -70,6 +70,7 @@ const (
 	MaxCredentials     = 10_000                      // devices in a deployment
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
 	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
+	MaxCentresBytes    = trust.MaxCentresSize        // the authority's reception centres
 	MaxRetentionBytes  = trust.MaxRetentionSize      // the authority's retention rules
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
@@ -86,6 +87,7 @@ const (
 	frameCredential    = 'C'
 	frameRevocations   = 'R'
 	frameContacts      = 'N'
+	frameCentres       = 'A'
 	frameRetention     = 'T'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
@@ -180,6 +182,7 @@ type Writer struct {
 	sign   Signer
 	state  int  // 0 trust frames, 1 events, 2 closed
 	nc     bool // the contacts frame was written
+	na     bool // the centres frame was written
 	nt     bool // the retention rules frame was written
 	events int
 	size   int64
@@ -254,6 +257,21 @@ func (w *Writer) Contacts(raw []byte) error {
 	}
 	w.nc = true
 	w.frame(frameContacts, raw)
+	return w.err
+}
+
+// Centres adds the authority's signed list of reception centres
+// (trust.Centres), once, before the revocation list and events. A bundle
+// without it is read as before.
+func (w *Writer) Centres(raw []byte) error {
+	if w.state != 0 || w.na {
+		return errors.New("bundle: the centres go once, before the revocation list and events")
+	}
+	if len(raw) > MaxCentresBytes {
+		return fmt.Errorf("bundle: %w: centres", ErrTooLarge)
+	}
+	w.na = true
+	w.frame(frameCentres, raw)
 	return w.err
 }
 
@@ -354,6 +372,7 @@ type Bundle struct {
 	creds       [][]byte
 	revocations []byte
 	contacts    []byte
+	centres     []byte
 	retention   []byte
 	events      int
 	chunks      [][sha256.Size]byte
@@ -418,6 +437,10 @@ func (b *Bundle) Revocations() []byte { return b.revocations }
 // Contacts is the notice contacts frame (raw CBOR, not yet verified against
 // the authority's root), or nil.
 func (b *Bundle) Contacts() []byte { return b.contacts }
+
+// Centres is the reception centres frame (raw CBOR, not yet verified
+// against the authority's root), or nil.
+func (b *Bundle) Centres() []byte { return b.centres }
 
 // Retention is the retention rules frame (raw CBOR, not yet verified
 // against the authority's root: trust.UnmarshalRetention, Verify); nil if
@@ -510,6 +533,7 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		creds     = 0
 		contacts  = false
 		retention = false
+		centres   = false
 		events    = 0
 		chunk     []*registry.Event
 		chunkH    = sha256.New()
@@ -564,6 +588,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: frames out of order", ErrMalformed)
 			}
 			contacts = true
+		case frameCentres:
+			max = MaxCentresBytes
+			if stage != 1 || centres {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			centres = true
 		case frameRetention:
 			max = MaxRetentionBytes
 			if stage != 1 || retention {
@@ -630,6 +660,10 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameContacts:
 			if first {
 				b.contacts = bytes.Clone(body)
+			}
+		case frameCentres:
+			if first {
+				b.centres = bytes.Clone(body)
 			}
 		case frameRetention:
 			if first {

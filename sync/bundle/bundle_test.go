@@ -399,8 +399,9 @@ func TestWriteFileNeverReplaces(t *testing.T) {
 	}
 }
 
-// The authority's notice contacts ride in their own frame, once, before the
-// revocation list; a bundle without them reads as before.
+// The authority's notice contacts and reception centres ride in their own
+// frames, once each, before the revocation list; a bundle without them
+// reads as before.
 func TestContactsFrame(t *testing.T) {
 	f := newFixture(t)
 	sign := func(m []byte) []byte { return ed25519.Sign(f.priv, m) }
@@ -418,6 +419,12 @@ func TestContactsFrame(t *testing.T) {
 	if w.Contacts([]byte("again")) == nil {
 		t.Error("a second contacts frame accepted")
 	}
+	if err := w.Centres([]byte("centres")); err != nil {
+		t.Fatal(err)
+	}
+	if w.Centres([]byte("again")) == nil {
+		t.Error("a second centres frame accepted")
+	}
 	if err := w.Revocations([]byte("revocation list")); err != nil {
 		t.Fatal(err)
 	}
@@ -433,11 +440,11 @@ func TestContactsFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(bd.Contacts()) != "contacts" || string(bd.Revocations()) != "revocation list" || len(got) != 3 {
+	if string(bd.Contacts()) != "contacts" || string(bd.Centres()) != "centres" || string(bd.Revocations()) != "revocation list" || len(got) != 3 {
 		t.Fatalf("contacts %q, revocations %q, %d events", bd.Contacts(), bd.Revocations(), len(got))
 	}
 	_, bd, err = openAll(f, write(t, f, f.id.Recipient(), events(f, 1)), Options{})
-	if err != nil || bd.Contacts() != nil {
+	if err != nil || bd.Contacts() != nil || bd.Centres() != nil {
 		t.Fatalf("a bundle without contacts: %q, %v", bd.Contacts(), err)
 	}
 
@@ -453,5 +460,8 @@ func TestContactsFrame(t *testing.T) {
 	}
 	if late.Contacts(make([]byte, MaxContactsBytes+1)) == nil {
 		t.Error("oversized contacts accepted")
+	}
+	if late.Centres([]byte("late")) == nil {
+		t.Error("centres accepted after the revocation list")
 	}
 }

@@ -410,6 +410,11 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
+	if cs, err := h.st.GetMeta(ctx, metaCentres); err == nil {
+		if err := bw.Centres(cs); err != nil {
+			return nil, err
+		}
+	}
 	if rr, err := h.st.GetMeta(ctx, metaRetention); err == nil {
 		if err := bw.Retention(rr); err != nil {
 			return nil, err

@@ -79,6 +79,9 @@ func (h *Hub) applyErasures(ctx context.Context, tx hubstore.Tx, arrivals []hubs
 			}
 		}
 		drop := func(ev *registry.Event) error { return registry.EraseV2(ev, keyOf(ev.Origin)) }
+		if err := h.ForgetStay(tx, e.Record); err != nil { // the accommodation entries go with the record
+			return err
+		}
 		if err := tx.EraseRecord(e.Record, e.ID(), drop, now); err != nil {
 			return err
 		}

@@ -150,6 +150,9 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 					}
 					continue
 				}
+				if err := h.ForgetStay(tx, id); err != nil {
+					return err
+				}
 				if err := tx.EraseRecord(id, registry.EventID{}, drop, now); err != nil {
 					return err
 				}

@@ -281,6 +281,7 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	}
 	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
 	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
+	rep.Centres, _ = h.st.GetMeta(r.Context(), metaCentres)
 	rep.Retention, _ = h.st.GetMeta(r.Context(), metaRetention)
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
@@ -389,6 +390,11 @@ func (h *Hub) store(ctx context.Context, arrivals []hubstore.Arrival, now time.T
 			return err
 		}
 		if got, err = tx.Ingest(kept, now); err != nil {
+			return err
+		}
+		// The occupancy projection, in the same transaction, before an
+		// erasure in this chunk takes the person out of it again.
+		if err := h.takeStays(tx, got.Stored, now); err != nil {
 			return err
 		}
 		if !h.IsRegion() {

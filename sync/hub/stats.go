@@ -121,6 +121,10 @@ func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore
 	}
 	opened := make([]registry.Opened, 0, len(evs))
 	for _, e := range evs {
+		if e.Erased() || e.Op == registry.OpErase {
+			// Erased: the counts already made stay as they are.
+			return nil, nil, nil
+		}
 		c, err := e.OpenChange(h.records)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%w: %v", errNotCounted, err)

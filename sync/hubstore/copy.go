@@ -9,9 +9,12 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 )
 
+// AllDays are the first and last day Days can be asked for: every day.
+var AllDays = [2]string{"0000-01-01", "9999-12-31"}
+
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Tombstones, Operators int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays, Tombstones, Operators int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -172,6 +175,38 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 		}
 		rep.Holes += len(holes)
 	}
+	// The occupancy projection: each person's sealed stay and the counts.
+	err = from.Stays(ctx, func(record string, open bool, state []byte) error {
+		rep.Stays++
+		return to.Update(ctx, func(tx Tx) error { return tx.PutStay(record, open, state) })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy the stays: %w", err)
+	}
+	occ, err := from.Occupancy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	days, err := from.Days(ctx, AllDays[0], AllDays[1])
+	if err != nil {
+		return nil, err
+	}
+	err = to.Update(ctx, func(tx Tx) error {
+		for _, r := range occ {
+			if err := tx.PutOccupancy(r); err != nil {
+				return err
+			}
+		}
+		for _, r := range days {
+			if err := tx.AddDay(r, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy the occupancy counts: %w", err)
+	}
 	// Tombstones: the copied events are already without payloads.
 	keepAll := func(*registry.Event) error { return nil }
 	err = from.Tombstones(ctx, func(record string, at time.Time) error {
@@ -216,6 +251,27 @@ func Verify(ctx context.Context, from, to Store) error {
 		{"credentials", func(s Store) (int, error) { c, err := s.Credentials(ctx); return len(c), err }},
 		{"quarantined events", func(s Store) (int, error) { q, err := s.Quarantined(ctx); return len(q), err }},
 		{"remarks", func(s Store) (int, error) { f, err := s.Flags(ctx); return len(f), err }},
+		{"stays", func(s Store) (int, error) {
+			n := 0
+			err := s.Stays(ctx, func(string, bool, []byte) error { n++; return nil })
+			return n, err
+		}},
+		{"arrivals and departures", func(s Store) (int, error) {
+			rows, err := s.Days(ctx, AllDays[0], AllDays[1])
+			n := 0
+			for _, r := range rows {
+				n += r.Arrivals + r.Departures
+			}
+			return n, err
+		}},
+		{"occupancy counts", func(s Store) (int, error) {
+			rows, err := s.Occupancy(ctx)
+			n := 0
+			for _, r := range rows {
+				n += r.Residents + r.Referred + r.Absent
+			}
+			return n, err
+		}},
 		{"erased records", func(s Store) (int, error) {
 			n := 0
 			err := s.Tombstones(ctx, func(string, time.Time) error { n++; return nil })

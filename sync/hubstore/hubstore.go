@@ -103,6 +103,15 @@ type Store interface {
 	// Entries (region) calls fn for every record held of every country.
 	Entries(ctx context.Context, fn func(country string, e Entry, updated time.Time) error) error
 
+	// Occupancy lists the counts of every reception centre's sections, by
+	// centre and section (the capacity view: figures, not personal data).
+	Occupancy(ctx context.Context) ([]OccupancyRow, error)
+	// Stays calls fn for every person's sealed stay, in record order
+	// (migrate copies them).
+	Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error
+	// Days lists the arrivals and departures of the days from through to
+	// (YYYY-MM-DD, both included), by day and centre.
+	Days(ctx context.Context, from, to string) ([]DayRow, error)
 	// Erased reads when record was erased; ErrNotFound when it was not.
 	Erased(ctx context.Context, record string) (time.Time, error)
 	// Tombstones calls fn for every erased record, by ID.
@@ -186,6 +195,23 @@ type Tx interface {
 	// DropEntry (region) forgets one record of a country: its tokens,
 	// metadata and data set.
 	DropEntry(country, ref string) error
+	// Stay reads a person's sealed stay and, on PostgreSQL, locks it until
+	// the transaction ends, so two servers taking events of one person at
+	// once count them once; ErrNotFound when the person has none.
+	Stay(record string) ([]byte, error)
+	// PutStay writes a person's sealed stay and whether it holds a place.
+	PutStay(record string, open bool, state []byte) error
+	// DeleteStay forgets a person's stay (erasure); nothing happens when
+	// there is none.
+	DeleteStay(record string) error
+	// AddOccupancy adds d's counts to its centre's section (creating the
+	// row) and keeps the later of the two AsOf.
+	AddOccupancy(d OccupancyRow) error
+	// PutOccupancy sets a section's counts (migrate copies them).
+	PutOccupancy(r OccupancyRow) error
+	// AddDay adds to a centre's arrivals and departures of a day, in one
+	// statement; with set, it sets them instead (migrate copies them).
+	AddDay(r DayRow, set bool) error
 	// RecordEvents returns the events of one record, including those
 	// inserted in this transaction.
 	RecordEvents(record string) ([]*registry.Event, error)
@@ -222,6 +248,21 @@ type OperatorRow struct {
 	Name    string
 	Secret  []byte
 	Created time.Time
+}
+
+// DayRow is the arrivals at and departures from a centre on a day (UTC).
+type DayRow struct {
+	Day, Centre          string
+	Arrivals, Departures int
+}
+
+// OccupancyRow is the counts of one reception centre's section: people
+// checked in (absent ones included), open referrals, residents absent now,
+// and when the hub last took an event there.
+type OccupancyRow struct {
+	Centre, Section             string
+	Residents, Referred, Absent int
+	AsOf                        time.Time
 }
 
 // CredentialRow is a device of the deployment as the trust list holds it.

@@ -119,6 +119,7 @@ type HelloReply struct {
 	Credentials [][]byte `json:"credentials"` // the deployment's device credentials (CBOR)
 	Revocations []byte   `json:"revocations,omitempty"`
 	Contacts    []byte   `json:"contacts,omitempty"`  // CBOR trust.Contacts, signed by the authority
+	Centres     []byte   `json:"centres,omitempty"`   // CBOR trust.Centres, signed by the authority
 	Retention   []byte   `json:"retention,omitempty"` // CBOR trust.RetentionRules, signed by the authority
 	Time        int64    `json:"time"`                // hub clock, Unix milliseconds
 }
@@ -231,7 +232,7 @@ func DecodeEvent(b []byte) (*registry.Event, error) {
 	switch {
 	case !validID(e.Origin, MaxIDLen), !validID(e.Officer, MaxIDLen), !validID(e.Record, MaxRecordLen):
 		return nil, errors.New("event header malformed")
-	case e.Op != registry.OpRegister && e.Op != registry.OpAmend && e.Op != registry.OpLink && e.Op != registry.OpErase && e.Op != registry.OpEraseBy:
+	case e.Op != registry.OpRegister && e.Op != registry.OpAmend && e.Op != registry.OpLink && e.Op != registry.OpErase && e.Op != registry.OpEraseBy && !registry.IsOccupancyOp(e.Op):
 		return nil, errors.New("event operation unknown")
 	case e.Seq == 0 || e.Seq > 1<<62 || e.Epoch > 1<<63-1 || e.HLC > 1<<63-1:
 		return nil, errors.New("event numbering out of range")

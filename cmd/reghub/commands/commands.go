@@ -32,6 +32,7 @@ func Commands() map[string]Command {
 		"federate":      {"country hub: join the region (--join FILE --code CODE) and/or push index entries upstream (--push)", runFederate},
 		"export":        {"write the country's records for a national access point (--format eurodac)", runExport},
 		"migrate":       {"copy a hub from its SQLite file into PostgreSQL (--to postgres://...) and switch it over; stop reghub serve first", runMigrate},
+		"centre":        {"centre add|set|list: the reception centres, their beds per section, and the country's capacity view", runCentre},
 		"retention":     {"show the retention rules and the records due, --set CATEGORY=PERIOD to change them (signed; devices get them by sync and bundles), --sweep to erase what is due now", runRetention},
 		"erase":         {"erase a record on HQ's order (--reason); the erasure reaches the region at the next push", runErase},
 		"contacts":      {"show the notice contacts (controller, DPO, supervisory authority) devices print, or --set them from a JSON file", runContacts},

@@ -66,6 +66,14 @@ var migrations = []string{
 	migrationStats,
 	// The analysts' accounts of the web dashboard (reghub operator).
 	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BYTEA NOT NULL, created BIGINT NOT NULL);`,
+	// 6: the occupancy projection (the same as store's stays and
+	// occupancy): sealed stays per person, counts per centre and section.
+	`CREATE TABLE stays(record TEXT PRIMARY KEY, open BOOLEAN NOT NULL, state BYTEA NOT NULL);
+	CREATE TABLE occupancy(centre TEXT NOT NULL, section TEXT NOT NULL, residents BIGINT NOT NULL DEFAULT 0,
+		referred BIGINT NOT NULL DEFAULT 0, absent BIGINT NOT NULL DEFAULT 0, as_of BIGINT NOT NULL DEFAULT 0,
+		PRIMARY KEY(centre, section));
+	CREATE TABLE occupancy_days(day TEXT NOT NULL, centre TEXT NOT NULL, arrivals BIGINT NOT NULL DEFAULT 0,
+		departures BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(day, centre));`,
 }
 
 // SchemaVersion is the schema this build writes.
@@ -682,6 +690,119 @@ func (t *Tx) ForgetPushed() error {
 func (t *Tx) MarkPushed(p hubstore.Pushed) error {
 	_, err := t.tx.Exec(t.ctx, `INSERT INTO fed_pushed(record, n, h) VALUES($1, $2, $3)
 		ON CONFLICT(record) DO UPDATE SET n = excluded.n, h = excluded.h`, p.Record, p.N, p.HLC)
+	return err
+}
+
+// Occupancy lists the counts of every centre's sections.
+func (s *Store) Occupancy(ctx context.Context) ([]hubstore.OccupancyRow, error) {
+	rows, err := s.pool.Query(ctx, "SELECT centre, section, residents, referred, absent, as_of FROM occupancy ORDER BY centre, section")
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []hubstore.OccupancyRow
+	var r hubstore.OccupancyRow
+	var res, ref, abs, at int64
+	_, err = pgx.ForEachRow(rows, []any{&r.Centre, &r.Section, &res, &ref, &abs, &at}, func() error {
+		o := r
+		o.Residents, o.Referred, o.Absent, o.AsOf = int(res), int(ref), int(abs), time.UnixMilli(at)
+		out = append(out, o)
+		return nil
+	})
+	return out, unavailable(err)
+}
+
+// Stays calls fn for every sealed stay, in record order. A row a
+// transaction locked without writing (an empty state) is no stay.
+func (s *Store) Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error {
+	rows, err := s.pool.Query(ctx, "SELECT record, open, state FROM stays WHERE length(state) > 0 ORDER BY record")
+	if err != nil {
+		return unavailable(err)
+	}
+	var id string
+	var open bool
+	var b []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &open, &b}, func() error { return fn(id, open, slices.Clone(b)) })
+	return unavailable(err)
+}
+
+// Stay reads a sealed stay and locks its row until the transaction ends.
+// A person without one gets an empty row first, so that two servers taking
+// that person's first events at once wait for each other here.
+func (t *Tx) Stay(record string) ([]byte, error) {
+	if _, err := t.tx.Exec(t.ctx, "INSERT INTO stays(record, open, state) VALUES($1, false, ''::bytea) ON CONFLICT DO NOTHING", record); err != nil {
+		return nil, err
+	}
+	var b []byte
+	if err := t.tx.QueryRow(t.ctx, "SELECT state FROM stays WHERE record = $1 FOR UPDATE", record).Scan(&b); err != nil {
+		return nil, notFound(err)
+	}
+	if len(b) == 0 {
+		return nil, hubstore.ErrNotFound
+	}
+	return b, nil
+}
+
+// PutStay writes a sealed stay.
+func (t *Tx) PutStay(record string, open bool, state []byte) error {
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO stays(record, open, state) VALUES($1, $2, $3)
+		ON CONFLICT(record) DO UPDATE SET open = excluded.open, state = excluded.state`, record, open, state)
+	return err
+}
+
+// DeleteStay forgets a stay.
+func (t *Tx) DeleteStay(record string) error {
+	_, err := t.tx.Exec(t.ctx, "DELETE FROM stays WHERE record = $1", record)
+	return err
+}
+
+// AddOccupancy adds to a section's counts in one statement, so servers
+// adding at once lose nothing.
+func (t *Tx) AddOccupancy(d hubstore.OccupancyRow) error {
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO occupancy(centre, section, residents, referred, absent, as_of) VALUES($1, $2, $3, $4, $5, $6)
+		ON CONFLICT(centre, section) DO UPDATE SET residents = occupancy.residents + excluded.residents,
+		referred = occupancy.referred + excluded.referred, absent = occupancy.absent + excluded.absent,
+		as_of = GREATEST(occupancy.as_of, excluded.as_of)`,
+		d.Centre, d.Section, d.Residents, d.Referred, d.Absent, d.AsOf.UnixMilli())
+	return err
+}
+
+// PutOccupancy sets a section's counts.
+func (t *Tx) PutOccupancy(r hubstore.OccupancyRow) error {
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO occupancy(centre, section, residents, referred, absent, as_of) VALUES($1, $2, $3, $4, $5, $6)
+		ON CONFLICT(centre, section) DO UPDATE SET residents = excluded.residents, referred = excluded.referred,
+		absent = excluded.absent, as_of = excluded.as_of`,
+		r.Centre, r.Section, r.Residents, r.Referred, r.Absent, r.AsOf.UnixMilli())
+	return err
+}
+
+// Days lists the arrivals and departures of days from through to.
+func (s *Store) Days(ctx context.Context, from, to string) ([]hubstore.DayRow, error) {
+	rows, err := s.pool.Query(ctx, "SELECT day, centre, arrivals, departures FROM occupancy_days WHERE day >= $1 AND day <= $2 ORDER BY day, centre", from, to)
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	var out []hubstore.DayRow
+	var r hubstore.DayRow
+	var a, d int64
+	_, err = pgx.ForEachRow(rows, []any{&r.Day, &r.Centre, &a, &d}, func() error {
+		o := r
+		o.Arrivals, o.Departures = int(a), int(d)
+		out = append(out, o)
+		return nil
+	})
+	return out, unavailable(err)
+}
+
+// AddDay adds to (or sets) a centre's arrivals and departures of a day in one statement.
+func (t *Tx) AddDay(r hubstore.DayRow, set bool) error {
+	q := `INSERT INTO occupancy_days(day, centre, arrivals, departures) VALUES($1, $2, $3, $4)
+		ON CONFLICT(day, centre) DO UPDATE SET arrivals = occupancy_days.arrivals + excluded.arrivals,
+		departures = occupancy_days.departures + excluded.departures`
+	if set {
+		q = `INSERT INTO occupancy_days(day, centre, arrivals, departures) VALUES($1, $2, $3, $4)
+		ON CONFLICT(day, centre) DO UPDATE SET arrivals = excluded.arrivals, departures = excluded.departures`
+	}
+	_, err := t.tx.Exec(t.ctx, q, r.Day, r.Centre, r.Arrivals, r.Departures)
 	return err
 }
 

@@ -454,6 +454,66 @@ func (t *Tx) MarkPushed(p hubstore.Pushed) error {
 	return err
 }
 
+// Occupancy lists the counts of every centre's sections.
+func (s *Store) Occupancy(context.Context) ([]hubstore.OccupancyRow, error) {
+	rows, err := s.st.Occupancy()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hubstore.OccupancyRow, len(rows))
+	for i, r := range rows {
+		out[i] = hubstore.OccupancyRow{Centre: r.Centre, Section: r.Section, Residents: r.Residents, Referred: r.Referred, Absent: r.Absent,
+			AsOf: time.UnixMilli(r.AsOf)}
+	}
+	return out, nil
+}
+
+// Stays calls fn for every sealed stay, in record order.
+func (s *Store) Stays(ctx context.Context, fn func(record string, open bool, state []byte) error) error {
+	return s.st.Stays(ctx, fn)
+}
+
+// Stay reads a sealed stay (SQLite's write transaction holds the lock).
+func (t *Tx) Stay(record string) ([]byte, error) {
+	b, err := t.tx.Stay(record)
+	return b, notFound(err)
+}
+
+// PutStay writes a sealed stay.
+func (t *Tx) PutStay(record string, open bool, state []byte) error {
+	return t.tx.PutStay(record, open, state)
+}
+
+// DeleteStay forgets a stay.
+func (t *Tx) DeleteStay(record string) error { return t.tx.DeleteStay(record) }
+
+// AddOccupancy adds to a section's counts.
+func (t *Tx) AddOccupancy(d hubstore.OccupancyRow) error {
+	return t.tx.AddOccupancy(d.Centre, d.Section, d.Residents, d.Referred, d.Absent, d.AsOf.UnixMilli())
+}
+
+// PutOccupancy sets a section's counts.
+func (t *Tx) PutOccupancy(r hubstore.OccupancyRow) error {
+	return t.tx.PutOccupancy(store.OccupancyRow{Centre: r.Centre, Section: r.Section, Residents: r.Residents, Referred: r.Referred,
+		Absent: r.Absent, AsOf: r.AsOf.UnixMilli()})
+}
+
+// Days lists the arrivals and departures of days from through to.
+func (s *Store) Days(ctx context.Context, from, to string) ([]hubstore.DayRow, error) {
+	rows, err := s.st.Days(ctx, from, to)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]hubstore.DayRow, len(rows))
+	for i, r := range rows {
+		out[i] = hubstore.DayRow(r)
+	}
+	return out, nil
+}
+
+// AddDay adds to (or sets) a centre's arrivals and departures of a day.
+func (t *Tx) AddDay(r hubstore.DayRow, set bool) error { return t.tx.AddDay(store.DayRow(r), set) }
+
 // Erased reads when record was erased.
 func (s *Store) Erased(_ context.Context, record string) (time.Time, error) {
 	tb, err := s.st.Erased(record)

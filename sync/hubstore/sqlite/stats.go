@@ -45,7 +45,7 @@ func (t *Tx) PutCounted(facts []hubstore.Fact, cells []stats.Cell) error {
 	for i, f := range facts {
 		cs[i] = store.Counted{Record: f.Record, Fact: f.Sealed}
 	}
-	if err := t.tx.PutCounted(cs); err != nil {
+	if err := t.tx.PutCounted(cs, nil); err != nil {
 		return err
 	}
 	return t.tx.AddCells(stats.Merge(cells))

@@ -35,6 +35,113 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("DropEntry", func(t *testing.T) { testDropEntry(t, open(t)) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
+	t.Run("Occupancy", func(t *testing.T) { testOccupancy(t, open(t)) })
+}
+
+func testOccupancy(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	at := time.UnixMilli(1_700_000_000_000).UTC()
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if _, err := tx.Stay("BIH-TEST-0001"); !errors.Is(err, hubstore.ErrNotFound) {
+			return fmt.Errorf("absent stay: %v", err)
+		}
+		if err := tx.PutStay("BIH-TEST-0001", true, []byte("sealed-1")); err != nil {
+			return err
+		}
+		if err := tx.PutStay("BIH-TEST-0002", false, []byte("sealed-2")); err != nil {
+			return err
+		}
+		for _, d := range []hubstore.OccupancyRow{
+			{Centre: "BIH-ONE", Section: "families", Referred: 4, AsOf: at},
+			{Centre: "BIH-ONE", Section: "families", Referred: -4, Residents: 4, Absent: 1, AsOf: at.Add(-time.Hour)},
+			{Centre: "BIH-ONE", Section: "single_men", Residents: 2, AsOf: at.Add(time.Hour)},
+		} {
+			if err := tx.AddOccupancy(d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A transaction that fails adds nothing.
+	boom := errors.New("boom")
+	if err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.AddOccupancy(hubstore.OccupancyRow{Centre: "BIH-ONE", Section: "families", Residents: 100, AsOf: at}); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	rows, err := s.Occupancy(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []hubstore.OccupancyRow{
+		{Centre: "BIH-ONE", Section: "families", Residents: 4, Absent: 1, AsOf: at},
+		{Centre: "BIH-ONE", Section: "single_men", Residents: 2, AsOf: at.Add(time.Hour)},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("occupancy %+v", rows)
+	}
+	for i := range want {
+		if rows[i].Centre != want[i].Centre || rows[i].Section != want[i].Section || rows[i].Residents != want[i].Residents ||
+			rows[i].Referred != want[i].Referred || rows[i].Absent != want[i].Absent || !rows[i].AsOf.Equal(want[i].AsOf) {
+			t.Errorf("row %d: %+v, want %+v", i, rows[i], want[i])
+		}
+	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if b, err := tx.Stay("BIH-TEST-0001"); err != nil || string(b) != "sealed-1" {
+			return fmt.Errorf("stay = %q, %v", b, err)
+		}
+		if err := tx.DeleteStay("BIH-TEST-0002"); err != nil {
+			return err
+		}
+		return tx.PutOccupancy(hubstore.OccupancyRow{Centre: "BIH-ONE", Section: "single_men", Residents: 7, AsOf: at})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stays []string
+	if err := s.Stays(ctx, func(id string, open bool, b []byte) error {
+		stays = append(stays, fmt.Sprintf("%s %v %s", id, open, b))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(stays) != 1 || stays[0] != "BIH-TEST-0001 true sealed-1" {
+		t.Errorf("stays %q", stays)
+	}
+	if rows, _ := s.Occupancy(ctx); len(rows) != 2 || rows[1].Residents != 7 {
+		t.Errorf("put occupancy: %+v", rows)
+	}
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		for _, r := range []hubstore.DayRow{
+			{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 4},
+			{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 1, Departures: 2},
+			{Day: "2026-03-02", Centre: "BIH-ONE", Departures: 1},
+			{Day: "2026-03-09", Centre: "BIH-TWO", Arrivals: 1},
+		} {
+			if err := tx.AddDay(r, false); err != nil {
+				return err
+			}
+		}
+		return tx.AddDay(hubstore.DayRow{Day: "2026-03-02", Centre: "BIH-TWO", Arrivals: 3}, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	days, err := s.Days(ctx, "2026-03-01", "2026-03-02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want2 := []hubstore.DayRow{{Day: "2026-03-01", Centre: "BIH-ONE", Arrivals: 5, Departures: 2},
+		{Day: "2026-03-02", Centre: "BIH-ONE", Departures: 1}, {Day: "2026-03-02", Centre: "BIH-TWO", Arrivals: 3}}
+	if !slices.Equal(days, want2) {
+		t.Errorf("days %+v, want %+v", days, want2)
+	}
 }
 
 // Event makes a fake event (no real signature: stores do not check them).

@@ -1,0 +1,231 @@
+package hub
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/reception"
+	"github.com/fieldreg/fieldreg/registry"
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/trust"
+)
+
+// metaCentres holds the authority's signed list of reception centres (CBOR
+// trust.Centres), as devices keep it.
+const metaCentres = "centres"
+
+// Errors of the centre commands.
+var (
+	// ErrNoCentres: the authority has listed no reception centre yet.
+	ErrNoCentres = errors.New("no reception centres are listed yet: add them with 'reghub centre add'")
+	// ErrUnknownCentre: no centre of that code in the list.
+	ErrUnknownCentre = errors.New("no reception centre has this code")
+	// ErrCentreExists: centre add of a code already listed.
+	ErrCentreExists = errors.New("a reception centre with this code exists already (change it with 'reghub centre set')")
+)
+
+// Centres returns the authority's list of reception centres, or ErrNoCentres.
+func (h *Hub) Centres(ctx context.Context) (*trust.Centres, error) {
+	b, err := h.st.GetMeta(ctx, metaCentres)
+	if errors.Is(err, hubstore.ErrNotFound) {
+		return nil, ErrNoCentres
+	}
+	if err != nil {
+		return nil, err
+	}
+	return trust.UnmarshalCentres(b)
+}
+
+// Centre returns one centre of the list, or ErrUnknownCentre.
+func (h *Hub) Centre(ctx context.Context, code string) (*trust.Centre, error) {
+	cs, err := h.Centres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if c := cs.Find(code); c != nil {
+		return c, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrUnknownCentre, code)
+}
+
+// SetCentre adds a centre (add) or replaces the one of the same code,
+// signs the new list with the authority's root key and keeps it: every
+// device receives it at its next sync or in its next bundle. The new list
+// is dated after the one before, so devices always take it. A centre that
+// breaks a rule (an unknown section, a negative or absurd capacity, a bad
+// code) is refused and nothing changes.
+func (h *Hub) SetCentre(ctx context.Context, c trust.Centre, add bool) (*trust.Centres, error) {
+	var signed *trust.Centres
+	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+		var old *trust.Centres
+		if b, err := tx.GetMeta(metaCentres); err == nil {
+			if old, err = trust.UnmarshalCentres(b); err != nil {
+				return err
+			}
+		} else if !errors.Is(err, hubstore.ErrNotFound) {
+			return err
+		}
+		exists := old.Find(c.Code) != nil
+		switch {
+		case add && exists:
+			return fmt.Errorf("%w: %s", ErrCentreExists, c.Code)
+		case !add && !exists:
+			return fmt.Errorf("%w: %s", ErrUnknownCentre, c.Code)
+		}
+		var err error
+		if signed, err = h.auth.SignCentres(*old.With(c), old, h.opts.Now()); err != nil {
+			return err
+		}
+		return tx.PutMeta(metaCentres, signed.Marshal())
+	})
+	if err != nil {
+		return nil, fmt.Errorf("hub: centres: %w", err)
+	}
+	h.log.Info("reception centre set", "centre", c.Code, "issued", signed.Issued)
+	return signed, nil
+}
+
+// Capacity is the capacity view of the whole country: per centre and
+// section the beds, residents, open referrals and free places, and the
+// arrivals and departures of the last DaysShown days (by the day each
+// event was signed), from the counts the hub keeps as occupancy events
+// arrive (no payload is opened).
+// A centre's AsOf is when the hub last took one of its events, or when the
+// list was signed.
+func (h *Hub) Capacity(ctx context.Context) ([]reception.View, error) {
+	cs, err := h.Centres(ctx)
+	if err != nil && !errors.Is(err, ErrNoCentres) {
+		return nil, err
+	}
+	rows, err := h.st.Occupancy(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counts := make([]reception.Count, len(rows))
+	for i, r := range rows {
+		counts[i] = reception.Count{Centre: r.Centre, Section: r.Section, Residents: r.Residents, Referred: r.Referred, Absent: r.Absent, AsOf: r.AsOf}
+	}
+	var known time.Time
+	if cs != nil {
+		known = time.Unix(cs.Issued, 0)
+	}
+	views := reception.Views(cs, counts, known)
+	today := h.opts.Now().UTC()
+	days, err := h.st.Days(ctx, today.AddDate(0, 0, -DaysShown+1).Format("2006-01-02"), today.Format("2006-01-02"))
+	if err != nil {
+		return nil, err
+	}
+	dc := make([]reception.DayCount, len(days))
+	for i, d := range days {
+		dc[i] = reception.DayCount(d)
+	}
+	reception.AddDays(views, dc)
+	return views, nil
+}
+
+// DaysShown is how many days of arrivals and departures (today included)
+// the capacity view shows.
+const DaysShown = 7
+
+// stayAD binds a person's sealed occupancy events at the hub to the record.
+func stayAD(record string) []byte { return seal.AD("hub stays", "events", record) }
+
+// takeStays brings the occupancy projection up to date with the occupancy
+// events just stored (evs), inside tx. The hub keeps, per
+// person, their occupancy events (sealed under the records key: who stays
+// where is personal data) and folds them again with the new ones, so
+// events arriving in any order give the same counts.
+func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, now time.Time) error {
+	byRecord := map[string][]registry.StayEvent{}
+	var order []string
+	for _, e := range evs {
+		if !registry.IsOccupancyOp(e.Op) || e.Erased() {
+			continue // an erased record's events arrive without payloads: no stay to keep
+		}
+		c, err := e.OpenChange(h.records)
+		if err != nil || c.Stay == nil {
+			return fmt.Errorf("hub: occupancy event %s does not open", e.ID()) // checked before: a bug if seen
+		}
+		if _, ok := byRecord[e.Record]; !ok {
+			order = append(order, e.Record)
+		}
+		byRecord[e.Record] = append(byRecord[e.Record], registry.StayEvent{Event: e.ID(), HLC: e.HLC, Op: e.Op, Stay: *c.Stay})
+	}
+	for _, id := range order {
+		held, err := h.heldStay(tx, id)
+		if err != nil {
+			return err
+		}
+		all := append(held, byRecord[id]...)
+		cur := registry.FoldStay(all)
+		if err := addDeltas(tx, registry.FoldStay(held), cur, now); err != nil {
+			return err
+		}
+		for _, d := range reception.MoveDeltas(registry.Moves(held), registry.Moves(all)) {
+			if err := tx.AddDay(hubstore.DayRow(d), false); err != nil {
+				return err
+			}
+		}
+		pt, _ := json.Marshal(all)
+		sealed, err := seal.Seal(h.records, pt, stayAD(id))
+		if err != nil {
+			return err
+		}
+		if err := tx.PutStay(id, cur.Open(), sealed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// heldStay reads (and on PostgreSQL locks) the occupancy events the hub
+// holds of record, inside tx.
+func (h *Hub) heldStay(tx hubstore.Tx, record string) ([]registry.StayEvent, error) {
+	b, err := tx.Stay(record)
+	if errors.Is(err, hubstore.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	pt, err := seal.Open(h.records, b, stayAD(record))
+	if err != nil {
+		return nil, fmt.Errorf("hub: the stay of %s does not open: %w", record, err)
+	}
+	var held []registry.StayEvent
+	if err := json.Unmarshal(pt, &held); err != nil {
+		return nil, fmt.Errorf("hub: the stay of %s is malformed: %w", record, err)
+	}
+	return held, nil
+}
+
+// addDeltas changes the counts by what a person's stay held before (old)
+// and holds now (cur), inside tx.
+func addDeltas(tx hubstore.Tx, old, cur *registry.Stay, now time.Time) error {
+	for _, d := range reception.Deltas(old, cur) {
+		if err := tx.AddOccupancy(hubstore.OccupancyRow{Centre: d.Centre, Section: d.Section, Residents: d.Residents,
+			Referred: d.Referred, Absent: d.Absent, AsOf: now}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ForgetStay removes record's stay from the hub's occupancy projection
+// (its place in the counts and its sealed occupancy events), inside tx:
+// for erasure, which drops a person's accommodation entries with the rest
+// of the record. Nothing happens for a record without one.
+func (h *Hub) ForgetStay(tx hubstore.Tx, record string) error {
+	held, err := h.heldStay(tx, record)
+	if err != nil || held == nil {
+		return err
+	}
+	if err := addDeltas(tx, registry.FoldStay(held), nil, h.opts.Now()); err != nil {
+		return err
+	}
+	return tx.DeleteStay(record)
+}
