@@ -69,11 +69,7 @@ func TestAttackLatin1Register(t *testing.T) {
 // every fold read the name with U+FFFD. The hub now refuses it with the
 // reason, and keeps nothing of it.
 func TestAttackForgedPayloadNotUTF8(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	e := &registry.Event{Origin: a.pkg.DeviceID, Epoch: 91, Seq: 1, HLC: registry.MakeHLC(time.Now().UnixMilli(), 0),
 		Officer: "officer0", Record: "BIH-FAKE-LATIN1", Op: registry.OpRegister}

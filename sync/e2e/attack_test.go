@@ -26,11 +26,7 @@ import (
 // without a category. The hub quarantines each with its reason, takes the
 // good event beside them, and the Eurodac export holds only the good one.
 func TestAttackMalformedRecordID(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	hc := rawClient(a)
 	now := registry.MakeHLC(time.Now().UnixMilli(), 0)
@@ -86,17 +82,11 @@ func TestAttackMalformedRecordID(t *testing.T) {
 // receives every good registration and learns the lost slot, so it does not
 // ask for it again.
 func TestAttackDamagedEventDoesNotStopSync(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
 	a.register(5, "S")
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("first sync: %s", out)
-	}
+	a.mustSync("first sync")
 	const n = 600
 	a.register(n, "D")
 

@@ -21,17 +21,11 @@ import (
 // as A's officer's work: on A (`fieldreg show`) and in the hub's Eurodac
 // export the officer is named as B reported them, attributed to B.
 func TestAttackOfficerBorrowedID(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
 	a.register(1, "A")
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("sync A: %s", out)
-	}
+	a.mustSync("sync A")
 	s, done := a.session()
 	alpha := s.Officer()
 	own, err := s.Search(device.Query{Text: "FakepersonA"})
@@ -65,9 +59,7 @@ func TestAttackOfficerBorrowedID(t *testing.T) {
 	if status, body := post(t, rawClient(b), h.url()+wire.PathPush, chunk(e1, e2)); status != 200 {
 		t.Fatalf("push: %d %s", status, body)
 	}
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("sync A: %s", out)
-	}
+	a.mustSync("sync A")
 
 	show := func(id string) string {
 		t.Helper()

@@ -40,9 +40,7 @@ func TestNoticeContacts(t *testing.T) {
 	if code, _, _ := run(t, "fieldreg", "contacts", "--data", a.dir); code != 1 {
 		t.Error("contacts shown before any sync")
 	}
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("sync: %s", out)
-	}
+	a.mustSync("sync")
 	noticeSays := func(d *devProc, want string) {
 		t.Helper()
 		out := must(t, "fieldreg", "notice", "--lang", "ara", "--data", d.dir, "--text")
@@ -70,8 +68,6 @@ func TestNoticeContacts(t *testing.T) {
 
 	second := write("c2.json", `{"controller":"Ministry of Testing","controller_contact":"info@example.ba","dpo":"new-dpo@example.ba","supervisor":"Test Agency","supervisor_contact":"agency@example.ba"}`)
 	must(t, "reghub", "contacts", "--data", h.dir, "--passphrase-file", h.passFile, "--set", second)
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("sync: %s", out)
-	}
+	a.mustSync("sync")
 	noticeSays(a, "new-dpo@example.ba")
 }

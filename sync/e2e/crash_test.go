@@ -220,11 +220,7 @@ func TestCrashSync(t *testing.T) {
 		if code, out := a.sync(""); code != 0 { // what b pushed
 			t.Fatalf("sync: %d %s", code, out)
 		}
-		da, na := a.digest()
-		db, nb := b.digest()
-		if na != total || nb != total || da != db {
-			t.Fatalf("A %d %s, B %d %s, want %d", na, da, nb, db, total)
-		}
+		sameRecords(t, total, a, b)
 		h.stop()
 		if got := hubEvents(t, h); got != total {
 			t.Fatalf("hub holds %d events, want %d", got, total)
@@ -273,11 +269,7 @@ func TestCrashBundleImport(t *testing.T) {
 			kills++
 		}
 		must(t, devImport[0], devImport[1:]...)
-		da, na := a.digest()
-		db, nb := b.digest()
-		if na != total || nb != total || da != db {
-			t.Fatalf("A %d %s, B %d %s, want %d", na, da, nb, db, total)
-		}
+		sameRecords(t, total, a, b)
 		t.Logf("trial %d: %d events everywhere", c.trial+1, total)
 	}
 	t.Logf("%d trials, %d imports killed", c.trials, kills)

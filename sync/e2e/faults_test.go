@@ -90,11 +90,7 @@ func syncUntilDone(t *testing.T, s *device.Session, opts device.SyncOptions, tri
 // next sync resumes, and both devices end with the same records, nothing
 // lost or duplicated.
 func TestConnectionCuts(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-SAMAC")
 	a.register(1200, "A")
@@ -112,11 +108,7 @@ func TestConnectionCuts(t *testing.T) {
 		t.Fatal("no sync was ever cut: the test tests nothing")
 	}
 	t.Logf("%d syncs cut short before completing", total)
-	da, na := a.digest()
-	db, nb := b.digest()
-	if na != 1500 || nb != 1500 || da != db {
-		t.Fatalf("A %d %s, B %d %s", na, da, nb, db)
-	}
+	sameRecords(t, 1500, a, b)
 	if st := h.status(); !strings.Contains(st, "events      1500 in 2 logs") {
 		t.Fatalf("hub:\n%s", st)
 	}
@@ -126,11 +118,7 @@ func TestConnectionCuts(t *testing.T) {
 // pushes and while another pulls, and restarted on the same address; the
 // next sync completes and every replica holds every event once.
 func TestHubKilledMidWrite(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	addr := h.addr
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-SAMAC")
@@ -166,11 +154,7 @@ func TestHubKilledMidWrite(t *testing.T) {
 		done()
 	}
 	h.stop()
-	da, na := a.digest()
-	db, nb := b.digest()
-	if na != 2000 || nb != 2000 || da != db {
-		t.Fatalf("A %d %s, B %d %s", na, da, nb, db)
-	}
+	sameRecords(t, 2000, a, b)
 	if st := h.status(); !strings.Contains(st, "events      2000 in 1 logs") {
 		t.Fatalf("hub:\n%s", st)
 	}
@@ -180,11 +164,7 @@ func TestHubKilledMidWrite(t *testing.T) {
 // killed with SIGKILL at random moments; the database opens cleanly and
 // the next sync completes with nothing lost or duplicated.
 func TestDeviceKilledMidApply(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-SAMAC")
 	a.register(2500, "A")
@@ -215,10 +195,6 @@ func TestDeviceKilledMidApply(t *testing.T) {
 	if code, out := b.sync(""); code != 0 {
 		t.Fatalf("sync after kills: %d %s", code, out)
 	}
-	da, na := a.digest()
-	db, nb := b.digest()
-	if na != 2500 || nb != 2500 || da != db {
-		t.Fatalf("A %d %s, B %d %s", na, da, nb, db)
-	}
+	sameRecords(t, 2500, a, b)
 	t.Logf("%d syncs killed", kills)
 }

@@ -82,17 +82,11 @@ func chunk(evs ...*registry.Event) *bytes.Buffer {
 // forked and invalid events are quarantined beside the good ones; and the
 // hub keeps serving the honest device.
 func TestHostileInput(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
 	a.register(3, "A")
-	if code, out := a.sync(""); code != 0 {
-		t.Fatalf("first sync: %s", out)
-	}
+	a.mustSync("first sync")
 	hc := rawClient(a)
 	u := h.url()
 	now := registry.MakeHLC(time.Now().UnixMilli(), 0)

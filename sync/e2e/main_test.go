@@ -240,6 +240,43 @@ func (d *devProc) sync(hubURL string) (int, string) {
 	return code, out + errs
 }
 
+// serving is a hub serving on a free loopback port, for a test that spawns
+// processes (skipped with -short).
+func serving(t testing.TB) *hubProc {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("spawns processes")
+	}
+	h := newHub(t)
+	h.start("127.0.0.1:0")
+	return h
+}
+
+// mustSync syncs the device with its hub and fails the test, saying what
+// the sync was for, if it does not succeed.
+func (d *devProc) mustSync(what string) {
+	d.t.Helper()
+	if code, out := d.sync(""); code != 0 {
+		d.t.Fatalf("%s: %s", what, out)
+	}
+}
+
+// sameRecords fails the test unless every device holds n records and the
+// same folded state (Digest).
+func sameRecords(t testing.TB, n int, devs ...*devProc) {
+	t.Helper()
+	var first string
+	for i, d := range devs {
+		dg, m := d.digest()
+		if i == 0 {
+			first = dg
+		}
+		if m != n || dg != first {
+			t.Fatalf("device %d of %d: %d records (want %d), digest %s (first %s)", i+1, len(devs), m, n, dg, first)
+		}
+	}
+}
+
 // session opens the device in this process.
 func (d *devProc) session() (*device.Session, func()) {
 	d.t.Helper()

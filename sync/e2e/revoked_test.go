@@ -14,16 +14,10 @@ import (
 // writes nothing) or save registrations, and says why; the refusal holds
 // without the hub (it is remembered) and the audit log records it.
 func TestAttackRevokedBySync(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	b := newDevice(t, h, "tablet-b", "BIH-IZACIC")
 	b.register(2, "B")
-	if code, out := b.sync(""); code != 0 {
-		t.Fatalf("sync: %s", out)
-	}
+	b.mustSync("sync")
 	s, done := b.session()
 	ids, err := s.Search(device.Query{Text: "FakepersonB"})
 	done()

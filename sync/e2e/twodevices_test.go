@@ -9,11 +9,7 @@ import (
 // loopback; each device registers 1,000 people, both sync, and both then
 // hold the same 2,000 records (same digest of the folded state).
 func TestTwoDevicesAndHub(t *testing.T) {
-	if testing.Short() {
-		t.Skip("spawns processes")
-	}
-	h := newHub(t)
-	h.start("127.0.0.1:0")
+	h := serving(t)
 	a := newDevice(t, h, "tablet-a", "BIH-IZACIC")
 	b := newDevice(t, h, "tablet-b", "BIH-SAMAC")
 	a.register(1000, "A")
@@ -28,11 +24,7 @@ func TestTwoDevicesAndHub(t *testing.T) {
 			t.Fatalf("sync: exit %d, want %q in\n%s", code, step.want, out)
 		}
 	}
-	da, na := a.digest()
-	db, nb := b.digest()
-	if na != 2000 || nb != 2000 || da != db {
-		t.Fatalf("device A: %d records %s; device B: %d records %s", na, da, nb, db)
-	}
+	sameRecords(t, 2000, a, b)
 	// Nothing waits for the hub any more: the 72-hour clock has stopped.
 	for _, d := range []*devProc{a, b} {
 		s, done := d.session()

@@ -9,8 +9,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/fieldreg/fieldreg/sync/hubstore"
-	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +17,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/pg/pgtest"
+	"github.com/fieldreg/fieldreg/trust"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/crypto/vault"
@@ -383,5 +385,34 @@ func TestHealthNamesTheRelease(t *testing.T) {
 		if got.Status != "ok" || got.Version == "" || got.Protocol != wire.Version {
 			t.Errorf("region %v: %+v", region, got)
 		}
+	}
+}
+
+// Long operations take a context: cancelled before they write, they fail
+// with the context's error and change nothing.
+func TestCancelledOperationsChangeNothing(t *testing.T) {
+	h := newTestHub(t, "BIH", false)
+	enrolDev(t, h, "tablet-a", "BIH-IZACIC", "all")
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := h.Enrol(cancelled, EnrolConfig{Name: "tablet-b", Station: "BIH-IZACIC"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("enrol with a cancelled context: %v", err)
+	}
+	if _, err := h.Revoke(cancelled, "tablet-a"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("revoke with a cancelled context: %v", err)
+	}
+	if _, err := h.Devices(cancelled); !errors.Is(err, context.Canceled) {
+		t.Fatalf("devices with a cancelled context: %v", err)
+	}
+	if _, err := h.SetContacts(cancelled, trust.Contacts{Controller: "Fake Ministry", ControllerContact: "info@example.ba", DPO: "dpo@example.ba",
+		Supervisor: "Fake Agency", SupervisorContact: "agency@example.ba"}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("contacts with a cancelled context: %v", err)
+	}
+	devs, err := h.Devices(context.Background())
+	if err != nil || len(devs) != 1 || devs[0].Name != "tablet-a" || !devs[0].RevokedAt.IsZero() {
+		t.Fatalf("devices after the cancelled calls: %+v %v", devs, err)
+	}
+	if _, err := h.Contacts(context.Background()); !errors.Is(err, ErrNoContacts) {
+		t.Fatalf("contacts set by a cancelled call: %v", err)
 	}
 }

@@ -23,7 +23,6 @@ import (
 // --passphrase-file for all, and the command's own), its output, and,
 // once the hub is open, the context that Ctrl-C or SIGTERM cancels.
 type run struct {
-	name           string
 	fs             *flag.FlagSet
 	stdout, stderr io.Writer
 	data, passFile string
@@ -34,7 +33,7 @@ type run struct {
 
 // newRun starts a command's flags with the ones every hub command takes.
 func newRun(name string, stdout, stderr io.Writer) *run {
-	r := &run{name: name, stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("reghub "+name, flag.ContinueOnError)}
+	r := &run{stdout: stdout, stderr: stderr, fs: flag.NewFlagSet("reghub "+name, flag.ContinueOnError)}
 	r.fs.SetOutput(stderr)
 	r.fs.StringVar(&r.data, "data", "", "hub data directory (required)")
 	r.fs.StringVar(&r.passFile, "passphrase-file", "", "file holding the hub passphrase (asked on the terminal when absent)")

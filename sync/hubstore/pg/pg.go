@@ -26,6 +26,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 var _ hubstore.Store = (*Store)(nil)
@@ -311,23 +312,25 @@ func (s *Store) RecordEvents(ctx context.Context, record string) ([]*registry.Ev
 	return out, err
 }
 
-func (s *Store) strings(ctx context.Context, q string, args ...any) ([]string, error) {
+// query runs q and reads every row with scan.
+func query[T any](ctx context.Context, s *Store, scan func(rowscan.Scanner) (T, error), q string, args ...any) ([]T, error) {
 	rows, err := s.pool.Query(ctx, q, args...)
 	if err != nil {
 		return nil, unavailable(err)
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	defer rows.Close()
+	out, err := rowscan.All(rows, scan)
 	return out, unavailable(err)
 }
 
 // Records lists the record IDs.
 func (s *Store) Records(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, "SELECT DISTINCT record FROM events ORDER BY record")
+	return query(ctx, s, rowscan.String, "SELECT DISTINCT record FROM events ORDER BY record")
 }
 
 // MultiEventRecords lists the records with more than one event.
 func (s *Store) MultiEventRecords(ctx context.Context) ([]string, error) {
-	return s.strings(ctx, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record")
+	return query(ctx, s, rowscan.String, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record")
 }
 
 func (s *Store) count(ctx context.Context, q string, args ...any) (int, error) {
@@ -343,53 +346,17 @@ func (s *Store) CountEvents(ctx context.Context) (int, error) {
 
 // Quarantined lists the quarantined events, oldest first.
 func (s *Store) Quarantined(ctx context.Context) ([]hubstore.QuarantineEntry, error) {
-	rows, err := s.pool.Query(ctx, "SELECT origin, epoch, seq, hlc, officer, record, op, payload, sig, reason, received FROM quarantine ORDER BY received, origin, epoch, seq")
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	defer rows.Close()
-	var out []hubstore.QuarantineEntry
-	for rows.Next() {
-		var e registry.Event
-		var q hubstore.QuarantineEntry
-		var epoch, seq, hlc, at int64
-		if err := rows.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig, &q.Reason, &at); err != nil {
-			return nil, err
-		}
-		e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
-		q.Event, q.Record, q.Received, q.Full = e.ID(), e.Record, time.UnixMilli(at), &e
-		out = append(out, q)
-	}
-	return out, unavailable(rows.Err())
+	return query(ctx, s, rowscan.Quarantine, "SELECT "+rowscan.QuarantineCols+" FROM quarantine ORDER BY received, origin, epoch, seq")
 }
 
 // Flags lists every event's remarks.
 func (s *Store) Flags(ctx context.Context) ([]hubstore.FlagEntry, error) {
-	rows, err := s.pool.Query(ctx, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.FlagEntry
-	var f hubstore.FlagEntry
-	var epoch, seq, at int64
-	_, err = pgx.ForEachRow(rows, []any{&f.Event.Origin, &epoch, &seq, &f.Flag, &at}, func() error {
-		f.Event.Epoch, f.Event.Seq, f.At = uint64(epoch), uint64(seq), time.UnixMilli(at)
-		out = append(out, f)
-		return nil
-	})
-	return out, unavailable(err)
+	return query(ctx, s, rowscan.Flag, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
 }
 
 // PushedRecords lists what was acknowledged upstream.
 func (s *Store) PushedRecords(ctx context.Context) ([]hubstore.Pushed, error) {
-	rows, err := s.pool.Query(ctx, "SELECT record, n, h FROM fed_pushed ORDER BY record")
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.Pushed
-	var p hubstore.Pushed
-	_, err = pgx.ForEachRow(rows, []any{&p.Record, &p.N, &p.HLC}, func() error { out = append(out, p); return nil })
-	return out, unavailable(err)
+	return query(ctx, s, rowscan.Pushed, "SELECT record, n, h FROM fed_pushed ORDER BY record")
 }
 
 // Entries calls fn for every record held of every country.
@@ -428,21 +395,13 @@ func (s *Store) CountFlags(ctx context.Context, flag string) (int, error) {
 
 // Credentials lists the credentials by device ID.
 func (s *Store) Credentials(ctx context.Context) ([]hubstore.CredentialRow, error) {
-	rows, err := s.pool.Query(ctx, "SELECT device_id, credential, station, scope, enrolled, last_sync, revoked_at FROM credentials ORDER BY device_id")
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.CredentialRow
-	var c hubstore.CredentialRow
-	var enrolled, last, revoked int64
-	_, err = pgx.ForEachRow(rows, []any{&c.DeviceID, &c.Credential, &c.Station, &c.Scope, &enrolled, &last, &revoked}, func() error {
-		r := c
-		r.Credential = slices.Clone(c.Credential)
-		r.Enrolled, r.LastSync, r.RevokedAt = fromUnix(enrolled), fromUnix(last), fromUnix(revoked)
-		out = append(out, r)
-		return nil
-	})
-	return out, unavailable(err)
+	return query(ctx, s, func(sc rowscan.Scanner) (hubstore.CredentialRow, error) {
+		var c hubstore.CredentialRow
+		var enrolled, last, revoked int64
+		err := sc.Scan(&c.DeviceID, &c.Credential, &c.Station, &c.Scope, &enrolled, &last, &revoked)
+		c.Enrolled, c.LastSync, c.RevokedAt = fromUnix(enrolled), fromUnix(last), fromUnix(revoked)
+		return c, err
+	}, "SELECT device_id, credential, station, scope, enrolled, last_sync, revoked_at FROM credentials ORDER BY device_id")
 }
 
 func fromUnix(s int64) time.Time {
@@ -473,23 +432,10 @@ func (s *Store) CountrySharing(ctx context.Context, client string) (string, erro
 
 // FedCountries lists the admitted country hubs.
 func (s *Store) FedCountries(ctx context.Context) ([]hubstore.FedCountry, error) {
-	rows, err := s.pool.Query(ctx, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
+	return query(ctx, s, rowscan.FedCountry, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
 		(SELECT COUNT(*) FROM fed_records r WHERE r.country = c.country),
 		(SELECT COUNT(*) FROM fed_details d WHERE d.country = c.country)
 		FROM fed_countries c LEFT JOIN credentials cr ON cr.device_id = c.client ORDER BY c.country, c.client`)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.FedCountry
-	var c hubstore.FedCountry
-	var revoked, records, sets int64
-	_, err = pgx.ForEachRow(rows, []any{&c.Country, &c.Client, &c.Sharing, &revoked, &records, &sets}, func() error {
-		r := c
-		r.Revoked, r.Records, r.DataSets = revoked != 0, int(records), int(sets)
-		out = append(out, r)
-		return nil
-	})
-	return out, unavailable(err)
 }
 
 // FedDetails is a record's sealed data set.
@@ -500,34 +446,17 @@ func (s *Store) FedDetails(ctx context.Context, country, ref string) ([]byte, er
 
 // TokenHits lists the records of other countries holding token.
 func (s *Store) TokenHits(ctx context.Context, token []byte, asker string, limit int) ([]hubstore.TokenHit, error) {
-	rows, err := s.pool.Query(ctx, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
+	return query(ctx, s, rowscan.TokenHit, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
 		FROM fed_tokens t JOIN fed_records r ON r.country = t.country AND r.ref = t.ref
 		WHERE t.token = $1 AND t.country != $2 LIMIT $3`, token, asker, limit)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.TokenHit
-	var h hubstore.TokenHit
-	_, err = pgx.ForEachRow(rows, []any{&h.Country, &h.Ref, &h.Kind, &h.Date, &h.Place, &h.Category}, func() error {
-		out = append(out, h)
-		return nil
-	})
-	return out, unavailable(err)
 }
 
 // Unpushed lists records new or changed since the last push.
 func (s *Store) Unpushed(ctx context.Context, after string, limit int) ([]hubstore.Pushed, error) {
-	rows, err := s.pool.Query(ctx, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
+	return query(ctx, s, rowscan.Pushed, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
 		LEFT JOIN fed_pushed p ON p.record = e.record
 		WHERE e.record > $1 GROUP BY e.record, p.record, p.n, p.h
 		HAVING p.record IS NULL OR p.n != COUNT(*) OR p.h != MAX(e.hlc) ORDER BY e.record LIMIT $2`, after, limit)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.Pushed
-	var p hubstore.Pushed
-	_, err = pgx.ForEachRow(rows, []any{&p.Record, &p.N, &p.HLC}, func() error { out = append(out, p); return nil })
-	return out, unavailable(err)
 }
 
 // CountUnpushed counts the records new or changed since the last push.
@@ -667,19 +596,13 @@ func (t *Tx) AddHole(id registry.EventID, reason string, now time.Time) error {
 // Holes lists the known-lost slots of log k with from <= seq <= to that
 // hold no stored event, in order, at most limit.
 func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit int) ([]registry.EventID, error) {
-	rows, err := s.pool.Query(ctx, `SELECT seq FROM holes h WHERE origin = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4
+	return query(ctx, s, func(sc rowscan.Scanner) (registry.EventID, error) {
+		var seq int64
+		err := sc.Scan(&seq)
+		return registry.EventID{Origin: k.Origin, Epoch: k.Epoch, Seq: uint64(seq)}, err
+	}, `SELECT seq FROM holes h WHERE origin = $1 AND epoch = $2 AND seq >= $3 AND seq <= $4
 		AND NOT EXISTS (SELECT 1 FROM events e WHERE e.origin = h.origin AND e.epoch = h.epoch AND e.seq = h.seq)
 		ORDER BY seq LIMIT $5`, k.Origin, int64(k.Epoch), int64(from), int64(min(to, 1<<63-1)), limit)
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []registry.EventID
-	var seq int64
-	_, err = pgx.ForEachRow(rows, []any{&seq}, func() error {
-		out = append(out, registry.EventID{Origin: k.Origin, Epoch: k.Epoch, Seq: uint64(seq)})
-		return nil
-	})
-	return out, unavailable(err)
 }
 
 // Event reads one event.

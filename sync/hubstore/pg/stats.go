@@ -8,6 +8,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 // migrationStats: the same tables as the SQLite back end's (store/stats.go).
@@ -71,7 +72,7 @@ func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cel
 
 // Uncounted lists records with events but no fact.
 func (s *Store) Uncounted(ctx context.Context, after string, limit int) ([]string, error) {
-	return s.strings(ctx, `SELECT DISTINCT e.record FROM events e
+	return query(ctx, s, rowscan.String, `SELECT DISTINCT e.record FROM events e
 		WHERE e.record > $1 AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
 			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
 		ORDER BY e.record LIMIT $2`, after, limit)

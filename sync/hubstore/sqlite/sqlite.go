@@ -17,6 +17,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 var _ hubstore.Store = (*Store)(nil)
@@ -43,7 +44,9 @@ var migrations = []string{
 // SchemaVersion is the version of the hub tables this build writes.
 func SchemaVersion() int { return len(migrations) }
 
-// Store is a hub database in one SQLite file.
+// Store is a hub database in one SQLite file. The reads that the device
+// store serves without a context check it first: a cancelled operation
+// stops before it starts, as on PostgreSQL.
 type Store struct {
 	st *store.Store
 	db *sql.DB
@@ -120,7 +123,10 @@ func notFound(err error) error {
 }
 
 // GetMeta reads a setting.
-func (s *Store) GetMeta(_ context.Context, key string) ([]byte, error) {
+func (s *Store) GetMeta(ctx context.Context, key string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	v, err := s.st.GetMeta(key)
 	return v, notFound(err)
 }
@@ -145,7 +151,12 @@ func (s *Store) Metas(ctx context.Context) (map[string][]byte, error) {
 }
 
 // Heads is the version vector of the stored events.
-func (s *Store) Heads(context.Context) (vector.Vector, error) { return s.st.Heads() }
+func (s *Store) Heads(ctx context.Context) (vector.Vector, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return s.st.Heads()
+}
 
 // EventRange calls fn for a range of one log.
 func (s *Store) EventRange(ctx context.Context, r vector.Range, fn func(*registry.Event) error) error {
@@ -158,140 +169,77 @@ func (s *Store) Events(ctx context.Context, fn func(*registry.Event) error) erro
 }
 
 // RecordEvents returns a record's events.
-func (s *Store) RecordEvents(_ context.Context, record string) ([]*registry.Event, error) {
+func (s *Store) RecordEvents(ctx context.Context, record string) ([]*registry.Event, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	return s.st.RecordEvents(record)
 }
 
 // Records lists the record IDs.
 func (s *Store) Records(ctx context.Context) ([]string, error) {
-	return scanStrings(s.db.QueryContext(ctx, "SELECT DISTINCT record FROM events ORDER BY record"))
+	return query(ctx, s.db, rowscan.String, "SELECT DISTINCT record FROM events ORDER BY record")
 }
 
 // MultiEventRecords lists the records with more than one event.
 func (s *Store) MultiEventRecords(ctx context.Context) ([]string, error) {
-	return scanStrings(s.db.QueryContext(ctx, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record"))
+	return query(ctx, s.db, rowscan.String, "SELECT record FROM events GROUP BY record HAVING COUNT(*) > 1 ORDER BY record")
 }
 
-func scanStrings(rows *sql.Rows, err error) ([]string, error) {
+// query runs q and reads every row with scan.
+func query[T any](ctx context.Context, db *sql.DB, scan func(rowscan.Scanner) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return rowscan.All(rows, scan)
 }
 
 // CountEvents counts the events.
-func (s *Store) CountEvents(context.Context) (int, error) { return s.st.CountEvents() }
+func (s *Store) CountEvents(ctx context.Context) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.st.CountEvents()
+}
 
 // Quarantined lists the quarantined events, oldest first.
 func (s *Store) Quarantined(ctx context.Context) ([]hubstore.QuarantineEntry, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT origin, epoch, seq, hlc, officer, record, op, payload, sig, reason, received FROM quarantine ORDER BY received, origin, epoch, seq")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.QuarantineEntry
-	for rows.Next() {
-		var e registry.Event
-		var q hubstore.QuarantineEntry
-		var epoch, seq, hlc, at int64
-		if err := rows.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig, &q.Reason, &at); err != nil {
-			return nil, err
-		}
-		e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
-		q.Event, q.Record, q.Received, q.Full = e.ID(), e.Record, time.UnixMilli(at), &e
-		out = append(out, q)
-	}
-	return out, rows.Err()
+	return query(ctx, s.db, rowscan.Quarantine, "SELECT "+rowscan.QuarantineCols+" FROM quarantine ORDER BY received, origin, epoch, seq")
 }
 
 // Flags lists every event's remarks.
 func (s *Store) Flags(ctx context.Context) ([]hubstore.FlagEntry, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.FlagEntry
-	for rows.Next() {
-		var f hubstore.FlagEntry
-		var epoch, seq, at int64
-		if err := rows.Scan(&f.Event.Origin, &epoch, &seq, &f.Flag, &at); err != nil {
-			return nil, err
-		}
-		f.Event.Epoch, f.Event.Seq, f.At = uint64(epoch), uint64(seq), time.UnixMilli(at)
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return query(ctx, s.db, rowscan.Flag, "SELECT origin, epoch, seq, flag, at FROM event_flags ORDER BY origin, epoch, seq, flag")
 }
 
 // PushedRecords lists what was acknowledged upstream.
 func (s *Store) PushedRecords(ctx context.Context) ([]hubstore.Pushed, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT record, n, h FROM fed_pushed ORDER BY record")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.Pushed
-	for rows.Next() {
-		var p hubstore.Pushed
-		if err := rows.Scan(&p.Record, &p.N, &p.HLC); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return query(ctx, s.db, rowscan.Pushed, "SELECT record, n, h FROM fed_pushed ORDER BY record")
 }
 
 // Entries calls fn for every record held of every country, with its
 // tokens and data set.
 func (s *Store) Entries(ctx context.Context, fn func(country string, e hubstore.Entry, updated time.Time) error) error {
-	rows, err := s.db.QueryContext(ctx, `SELECT r.country, r.ref, r.day, r.place, r.category, r.updated, d.sealed
-		FROM fed_records r LEFT JOIN fed_details d ON d.country = r.country AND d.ref = r.ref ORDER BY r.country, r.ref`)
-	if err != nil {
-		return err
-	}
 	type held struct {
 		country string
 		e       hubstore.Entry
 		updated int64
 	}
-	var all []held
-	for rows.Next() {
+	// The records are read whole first, then each one's tokens.
+	all, err := query(ctx, s.db, func(sc rowscan.Scanner) (held, error) {
 		var h held
-		if err := rows.Scan(&h.country, &h.e.Ref, &h.e.Date, &h.e.Place, &h.e.Category, &h.updated, &h.e.Details); err != nil {
-			rows.Close()
-			return err
-		}
-		all = append(all, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return h, sc.Scan(&h.country, &h.e.Ref, &h.e.Date, &h.e.Place, &h.e.Category, &h.updated, &h.e.Details)
+	}, `SELECT r.country, r.ref, r.day, r.place, r.category, r.updated, d.sealed
+		FROM fed_records r LEFT JOIN fed_details d ON d.country = r.country AND d.ref = r.ref ORDER BY r.country, r.ref`)
+	if err != nil {
 		return err
 	}
 	for _, h := range all {
-		trows, err := s.db.QueryContext(ctx, "SELECT token, kind FROM fed_tokens WHERE country = ? AND ref = ?", h.country, h.e.Ref)
+		var err error
+		h.e.Tokens, err = query(ctx, s.db, rowscan.Token, "SELECT token, kind FROM fed_tokens WHERE country = ? AND ref = ?", h.country, h.e.Ref)
 		if err != nil {
-			return err
-		}
-		for trows.Next() {
-			var t hubstore.Token
-			if err := trows.Scan(&t.Token, &t.Kind); err != nil {
-				trows.Close()
-				return err
-			}
-			h.e.Tokens = append(h.e.Tokens, t)
-		}
-		trows.Close()
-		if err := trows.Err(); err != nil {
 			return err
 		}
 		if err := fn(h.country, h.e, time.Unix(h.updated, 0)); err != nil {
@@ -307,10 +255,18 @@ func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit 
 }
 
 // CountFlags counts the events carrying flag.
-func (s *Store) CountFlags(_ context.Context, flag string) (int, error) { return s.st.CountFlags(flag) }
+func (s *Store) CountFlags(ctx context.Context, flag string) (int, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.st.CountFlags(flag)
+}
 
 // Credentials lists the credentials.
-func (s *Store) Credentials(context.Context) ([]hubstore.CredentialRow, error) {
+func (s *Store) Credentials(ctx context.Context) ([]hubstore.CredentialRow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	rows, err := s.st.Credentials()
 	if err != nil {
 		return nil, err
@@ -323,7 +279,10 @@ func (s *Store) Credentials(context.Context) ([]hubstore.CredentialRow, error) {
 }
 
 // TouchCredential records a device's exchange.
-func (s *Store) TouchCredential(_ context.Context, device string, at time.Time) error {
+func (s *Store) TouchCredential(ctx context.Context, device string, at time.Time) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return s.st.TouchCredential(device, at)
 }
 
@@ -336,25 +295,10 @@ func (s *Store) CountrySharing(ctx context.Context, client string) (string, erro
 
 // FedCountries lists the admitted country hubs.
 func (s *Store) FedCountries(ctx context.Context) ([]hubstore.FedCountry, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
+	return query(ctx, s.db, rowscan.FedCountry, `SELECT c.country, c.client, c.sharing, COALESCE(cr.revoked_at, 0),
 		(SELECT COUNT(*) FROM fed_records r WHERE r.country = c.country),
 		(SELECT COUNT(*) FROM fed_details d WHERE d.country = c.country)
 		FROM fed_countries c LEFT JOIN credentials cr ON cr.device_id = c.client ORDER BY c.country, c.client`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.FedCountry
-	for rows.Next() {
-		var c hubstore.FedCountry
-		var revoked int64
-		if err := rows.Scan(&c.Country, &c.Client, &c.Sharing, &revoked, &c.Records, &c.DataSets); err != nil {
-			return nil, err
-		}
-		c.Revoked = revoked != 0
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // FedDetails is a record's sealed data set.
@@ -366,44 +310,18 @@ func (s *Store) FedDetails(ctx context.Context, country, ref string) ([]byte, er
 
 // TokenHits lists the records of other countries holding token.
 func (s *Store) TokenHits(ctx context.Context, token []byte, asker string, limit int) ([]hubstore.TokenHit, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
+	return query(ctx, s.db, rowscan.TokenHit, `SELECT t.country, t.ref, t.kind, r.day, r.place, r.category
 		FROM fed_tokens t JOIN fed_records r ON r.country = t.country AND r.ref = t.ref
 		WHERE t.token = ? AND t.country != ? LIMIT ?`, token, asker, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.TokenHit
-	for rows.Next() {
-		var h hubstore.TokenHit
-		if err := rows.Scan(&h.Country, &h.Ref, &h.Kind, &h.Date, &h.Place, &h.Category); err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
 }
 
 // Unpushed lists records new or changed since the last push, walking the
 // events_record index from after.
 func (s *Store) Unpushed(ctx context.Context, after string, limit int) ([]hubstore.Pushed, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
+	return query(ctx, s.db, rowscan.Pushed, `SELECT e.record, COUNT(*), MAX(e.hlc) FROM events e
 		LEFT JOIN fed_pushed p ON p.record = e.record
 		WHERE e.record > ? GROUP BY e.record
 		HAVING p.record IS NULL OR p.n != COUNT(*) OR p.h != MAX(e.hlc) ORDER BY e.record LIMIT ?`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.Pushed
-	for rows.Next() {
-		var p hubstore.Pushed
-		if err := rows.Scan(&p.Record, &p.N, &p.HLC); err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
 }
 
 // CountUnpushed counts the records new or changed since the last push.

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Region", func(t *testing.T) { testRegion(t, open(t)) })
 	t.Run("Pushed", func(t *testing.T) { testPushed(t, open(t)) })
 	t.Run("Rollback", func(t *testing.T) { testRollback(t, open(t)) })
+	t.Run("Cancelled", func(t *testing.T) { testCancelled(t, open(t)) })
 	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
 	t.Run("DropEntry", func(t *testing.T) { testDropEntry(t, open(t)) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
@@ -583,6 +584,36 @@ func testRollback(t *testing.T, s hubstore.Store) {
 	}
 	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
 		t.Fatalf("meta after a rollback: %v", err)
+	}
+}
+
+// testCancelled: every operation given a cancelled context fails with the
+// context's error and writes nothing.
+func testCancelled(t *testing.T, s hubstore.Store) {
+	insert(t, s, Event("dev-a", 1, "R1"))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	checks := map[string]error{}
+	_, checks["GetMeta"] = s.GetMeta(ctx, "k")
+	_, checks["Metas"] = s.Metas(ctx)
+	_, checks["Heads"] = s.Heads(ctx)
+	checks["EventRange"] = s.EventRange(ctx, vector.Range{Key: vector.Key{Origin: "dev-a", Epoch: 1}, From: 1, To: 1}, func(*registry.Event) error { return nil })
+	checks["Events"] = s.Events(ctx, func(*registry.Event) error { return nil })
+	_, checks["RecordEvents"] = s.RecordEvents(ctx, "R1")
+	_, checks["Records"] = s.Records(ctx)
+	_, checks["CountEvents"] = s.CountEvents(ctx)
+	_, checks["Quarantined"] = s.Quarantined(ctx)
+	_, checks["CountFlags"] = s.CountFlags(ctx, "future")
+	_, checks["Credentials"] = s.Credentials(ctx)
+	checks["TouchCredential"] = s.TouchCredential(ctx, "dev-a", time.Now())
+	checks["Update"] = s.Update(ctx, func(tx hubstore.Tx) error { return tx.PutMeta("k", []byte("v")) })
+	for name, err := range checks {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("%s with a cancelled context: %v", name, err)
+		}
+	}
+	if _, err := s.GetMeta(context.Background(), "k"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("a cancelled update wrote: %v", err)
 	}
 }
 
