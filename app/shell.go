@@ -5,7 +5,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
@@ -58,7 +57,7 @@ func newShell(u *UI) *shell {
 	s.lang = u.languagePicker(s.switchLanguage)
 	top := container.NewBorder(nil, nil, brand, container.NewHBox(fitted(s.lang), widget.NewIcon(theme.AccountIcon()), who, lock), where)
 
-	navRow := container.New(layout.NewRowWrapLayout())
+	navRow := container.New(newRowsLayout())
 	add := func(id, label string, icon fyne.Resource) {
 		b := u.button(label, icon, func() { s.open(id) })
 		s.nav[id] = b
@@ -77,7 +76,7 @@ func newShell(u *UI) *shell {
 		if !info.Standalone {
 			add(navConflicts, u.T("nav.conflicts"), theme.WarningIcon())
 		}
-		add(navCapacity, u.T("nav.capacity"), theme.GridIcon())
+		add(navCapacity, u.T("nav.capacity"), theme.ListIcon())
 		add(navDuplicates, u.T("nav.duplicates"), theme.ContentCopyIcon())
 		add(navStats, u.T("nav.stats"), theme.GridIcon())
 		add(navOfficers, u.T("nav.officers"), theme.AccountIcon())

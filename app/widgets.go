@@ -373,3 +373,39 @@ func (f *flowLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	}
 	return s
 }
+
+// rowsLayout is Fyne's row-wrap layout with one change: before its first
+// layout it asks for one row, not one row per object. Fyne's layout only
+// knows how many rows it needs once it knows its width; until then it asks
+// for a column of all its objects, and a parent laid out once (a fresh
+// screen, the test driver) keeps that height: ten navigation buttons took
+// half of the window and left the records list no room. A layout at no
+// width (a container not placed yet) is not a first layout.
+type rowsLayout struct {
+	wrap fyne.Layout
+	laid bool
+}
+
+func newRowsLayout() *rowsLayout { return &rowsLayout{wrap: layout.NewRowWrapLayout()} }
+
+func (l *rowsLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	if size.Width <= 0 {
+		return // not placed yet: a layout at no width would ask for a column
+	}
+	l.laid = true
+	l.wrap.Layout(objs, size)
+}
+
+func (l *rowsLayout) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	m := l.wrap.MinSize(objs)
+	if l.laid {
+		return m
+	}
+	var h float32
+	for _, o := range objs {
+		if o.Visible() {
+			h = max(h, o.MinSize().Height)
+		}
+	}
+	return fyne.NewSize(m.Width, h)
+}

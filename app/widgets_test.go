@@ -180,3 +180,37 @@ func TestFlowLayoutWrapsInsteadOfClipping(t *testing.T) {
 		t.Errorf("min height %v does not hold the last line", h)
 	}
 }
+
+// TestRowsLayoutAsksForOneRowFirst: before it knows its width, the
+// navigation row asks for one row; laid out narrow, it asks for the rows
+// it needs.
+func TestRowsLayoutAsksForOneRowFirst(t *testing.T) {
+	var buttons []fyne.CanvasObject
+	for i := 0; i < 10; i++ {
+		buttons = append(buttons, widget.NewButton("Button", nil))
+	}
+	row := container.New(newRowsLayout(), buttons...)
+	h := buttons[0].MinSize().Height
+	if got := row.MinSize().Height; got != h {
+		t.Fatalf("before layout: min height %v, want one row of %v", got, h)
+	}
+	row.Resize(fyne.NewSize(buttons[0].MinSize().Width*3, h))
+	if got := row.MinSize().Height; got < 3*h {
+		t.Fatalf("laid out three to a row: min height %v, want at least 4 rows of %v", got, h)
+	}
+}
+
+// TestRowsLayoutIgnoresNoWidth: a layout before the row is placed (width
+// 0) does not make it ask for a column of buttons afterwards.
+func TestRowsLayoutIgnoresNoWidth(t *testing.T) {
+	var buttons []fyne.CanvasObject
+	for i := 0; i < 10; i++ {
+		buttons = append(buttons, widget.NewButton("Button", nil))
+	}
+	row := container.New(newRowsLayout(), buttons...)
+	row.Resize(fyne.NewSize(0, 0))
+	row.Refresh()
+	if got, h := row.MinSize().Height, buttons[0].MinSize().Height; got != h {
+		t.Fatalf("after a layout at no width: min height %v, want one row of %v", got, h)
+	}
+}
