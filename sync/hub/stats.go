@@ -20,7 +20,9 @@ import (
 // records its events touch in the same transaction that stores them:
 // each record is folded from its events, its fact (stats.Fact, sealed
 // under the records key) replaces the one it was counted with, and the
-// difference goes into the per-day aggregate (hubstore stat_days). A
+// difference goes into the per-day aggregate, sealed under the records
+// key too (hubstore.PutCounted: counts beside receipt times can tell a
+// person's category on a quiet day). A
 // record whose events do not fold is left as counted before, and
 // ingestion goes on: a count never stops a registration from being kept.
 //
@@ -89,7 +91,7 @@ func (h *Hub) countRecords(ctx context.Context, tx hubstore.Tx, ids []string) er
 			cells = append(cells, c...)
 		}
 	}
-	return tx.PutCounted(facts, cells)
+	return hubstore.PutCounted(tx, h.records, facts, cells)
 }
 
 // errNotCounted wraps why a record's events cannot be counted (they do
@@ -188,7 +190,7 @@ func (h *Hub) catchUp(ctx context.Context) error {
 		}
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			if len(ids) == 0 {
-				return tx.PutCounted([]hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
+				return hubstore.PutCounted(tx, h.records, []hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
 			}
 			return h.countRecords(ctx, tx, ids)
 		})
@@ -212,5 +214,5 @@ func (h *Hub) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) 
 	if err := h.catchUp(ctx); err != nil {
 		return nil, fmt.Errorf("statistics: counting records: %w", err)
 	}
-	return stats.Compute(ctx, q, h.st.StatCells)
+	return stats.Compute(ctx, q, hubstore.StatScan(h.st, h.records))
 }

@@ -65,7 +65,7 @@ func seedYear(tb testing.TB, h *Hub, n int) {
 	}
 	for len(cells) > 0 {
 		m := min(len(cells), 50_000)
-		if err := h.st.Update(context.Background(), func(tx hubstore.Tx) error { return tx.PutCounted(nil, cells[:m]) }); err != nil {
+		if err := h.st.Update(context.Background(), func(tx hubstore.Tx) error { return hubstore.PutCounted(tx, h.records, nil, cells[:m]) }); err != nil {
 			tb.Fatal(err)
 		}
 		cells = cells[m:]

@@ -1,0 +1,321 @@
+package hubstore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/stats"
+)
+
+// The hub's aggregate of the figures is sealed at rest, like a device's:
+// per-day counts beside the events' plaintext receipt times could tell a
+// person's category, nationality or vulnerability on a quiet day to
+// whoever copies the database. Each row holds the cells of one period,
+// sealed under the records key and bound to its kind and period; the
+// back ends store the rows as opaque bytes (Tx.StatRows, Tx.PutStatRows,
+// Store.StatRows) and the sums are made here, in memory, after opening.
+//
+// Three kinds of row, so a year reads a few rows per month rather than
+// every cell of every day:
+//   - RowTotals, per day: the totals (per station and category) and the
+//     group cells (counted by distinct code over a period);
+//   - RowDays, per day: the dimensions of stats.MonthlyDims;
+//   - RowMonths, per month: the same dimensions rolled up per month.
+const (
+	RowTotals = "t"
+	RowDays   = "d"
+	RowMonths = "m"
+)
+
+// ErrStatRow: a sealed row of the aggregate does not open or decode.
+var ErrStatRow = errors.New("a row of the statistics does not open")
+
+// PutCounted writes records' sealed facts and adds cells to the sealed
+// aggregate (negative counts take back; a row whose cells all come to
+// zero goes), in tx, sealing under k (the records key).
+func PutCounted(tx Tx, k *seal.Key, facts []Fact, cells []stats.Cell) error {
+	if len(facts) > 0 {
+		if err := tx.PutFacts(facts); err != nil {
+			return err
+		}
+	}
+	return addCells(tx, k, cells)
+}
+
+func addCells(tx Tx, k *seal.Key, cells []stats.Cell) error {
+	rows := map[string]map[string][]stats.Cell{RowTotals: {}, RowDays: {}, RowMonths: {}}
+	for _, c := range stats.Merge(cells) {
+		day := c.Day
+		c.Day = ""
+		if !stats.Monthly(c.Dim) {
+			rows[RowTotals][day] = append(rows[RowTotals][day], c)
+			continue
+		}
+		rows[RowDays][day] = append(rows[RowDays][day], c)
+		m := stats.Month(day)
+		rows[RowMonths][m] = append(rows[RowMonths][m], c)
+	}
+	for _, kind := range []string{RowTotals, RowDays, RowMonths} {
+		add := rows[kind]
+		if len(add) == 0 {
+			continue
+		}
+		periods := make([]string, 0, len(add))
+		for p := range add {
+			periods = append(periods, p)
+		}
+		slices.Sort(periods) // a fixed order: two servers lock rows in the same order
+		old, err := tx.StatRows(kind, periods)
+		if err != nil {
+			return err
+		}
+		out := make(map[string][]byte, len(periods))
+		for _, p := range periods {
+			have, err := openRow(k, kind, p, old[p])
+			if err != nil {
+				return err
+			}
+			sum := stats.Merge(append(have, add[p]...))
+			if len(sum) == 0 {
+				out[p] = nil
+				continue
+			}
+			if out[p], err = seal.Seal(k, EncodeCells(sum), rowAD(kind, p)); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutStatRows(kind, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func rowAD(kind, period string) []byte { return seal.AD("hub", "stats", kind, period) }
+
+// openRow opens a sealed row (empty: none) into its cells, without a day.
+func openRow(k *seal.Key, kind, period string, sealed []byte) ([]stats.Cell, error) {
+	if len(sealed) == 0 {
+		return nil, nil
+	}
+	b, err := seal.Open(k, sealed, rowAD(kind, period))
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s %s): %v", ErrStatRow, kind, period, err)
+	}
+	cs, err := DecodeCells(b)
+	if err != nil {
+		return nil, fmt.Errorf("%w (%s %s): %v", ErrStatRow, kind, period, err)
+	}
+	return cs, nil
+}
+
+// StatScan reads st's sealed aggregate, opening it with k, as stats.Scan
+// describes: totals per day, groups by distinct code, the other
+// dimensions from the monthly rows for the whole months of the period and
+// from the daily rows for the days outside them (stats.PlanOf).
+func StatScan(st Store, k *seal.Key) stats.Scan {
+	return func(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
+		keep := func(c stats.Cell) bool {
+			return (f.Station == "" || c.Station == f.Station) && (f.Category == "" || c.Category == f.Category)
+		}
+		groups := map[string]int64{}
+		err := st.StatRows(ctx, RowTotals, f.From, f.To, func(day string, sealed []byte) error {
+			cs, err := openRow(k, RowTotals, day, sealed)
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				switch {
+				case !keep(c):
+				case c.Dim == stats.DimGroup:
+					groups[c.Code] += c.N
+				default:
+					c.Day = day
+					if err := fn(c); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var n, people int64
+		for _, m := range groups {
+			if m > 0 {
+				n++
+				people += m
+			}
+		}
+		if err := fn(stats.Cell{Dim: stats.DimGroup, Code: stats.GroupsCode, N: n}); err != nil {
+			return err
+		}
+		if err := fn(stats.Cell{Dim: stats.DimGroup, Code: stats.PeopleCode, N: people}); err != nil {
+			return err
+		}
+		sum := map[stats.Key]int64{}
+		add := func(kind string) func(string, []byte) error {
+			return func(p string, sealed []byte) error {
+				cs, err := openRow(k, kind, p, sealed)
+				if err != nil {
+					return err
+				}
+				for _, c := range cs {
+					if keep(c) {
+						sum[c.Key()] += c.N
+					}
+				}
+				return nil
+			}
+		}
+		plan := stats.PlanOf(f.From, f.To)
+		if plan.FirstMonth != "" {
+			if err := st.StatRows(ctx, RowMonths, plan.FirstMonth, plan.LastMonth, add(RowMonths)); err != nil {
+				return err
+			}
+		}
+		for _, d := range plan.Days {
+			if err := st.StatRows(ctx, RowDays, d[0], d[1], add(RowDays)); err != nil {
+				return err
+			}
+		}
+		for key, v := range sum {
+			if v == 0 {
+				continue
+			}
+			if err := fn(stats.Cell{Station: key.Station, Category: key.Category, Dim: key.Dim, Code: key.Code, N: v}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// SealPlainCells is the migration of an aggregate kept in plaintext by an
+// earlier reghub: it takes the plaintext daily rows (deleting them and
+// their monthly roll-up, on SQLite with secure deletion) and adds them to
+// the sealed aggregate, in one transaction, then has the back end scrub
+// what the deletion left behind (st.Scrub). It returns how many
+// plaintext rows it sealed; 0 when there were none, and nothing is
+// written. Running it twice, or on two servers at once, counts each row
+// once.
+func SealPlainCells(ctx context.Context, st Store, k *seal.Key) (int, error) {
+	var n int
+	err := st.Update(ctx, func(tx Tx) error {
+		cells, err := tx.TakePlainCells()
+		if err != nil || len(cells) == 0 {
+			n = 0
+			return err
+		}
+		n = len(cells)
+		return addCells(tx, k, cells)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("sealing the statistics: %w", err)
+	}
+	if n > 0 {
+		if err := st.Scrub(ctx); err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// The encoding of a row's cells (inside the seal): a version byte; the
+// strings the cells use, each written once (count, then length and bytes
+// of each); the cells (count, then per cell the indices of its station,
+// category, dimension and code and its count, zig-zag). Unsigned numbers
+// are varints.
+const cellsVersion = 1
+
+// maxCellStrings bounds what DecodeCells accepts, against a damaged row.
+const maxCellStrings = 1 << 20
+
+// EncodeCells writes cells (their days left out) compactly.
+func EncodeCells(cs []stats.Cell) []byte {
+	index := map[string]uint64{}
+	var strs []string
+	ref := func(s string) uint64 {
+		i, ok := index[s]
+		if !ok {
+			i = uint64(len(strs))
+			index[s] = i
+			strs = append(strs, s)
+		}
+		return i
+	}
+	body := make([]byte, 0, len(cs)*8)
+	for _, c := range cs {
+		for _, s := range []string{c.Station, c.Category, c.Dim, c.Code} {
+			body = binary.AppendUvarint(body, ref(s))
+		}
+		body = binary.AppendVarint(body, c.N)
+	}
+	out := []byte{cellsVersion}
+	out = binary.AppendUvarint(out, uint64(len(strs)))
+	for _, s := range strs {
+		out = binary.AppendUvarint(out, uint64(len(s)))
+		out = append(out, s...)
+	}
+	out = binary.AppendUvarint(out, uint64(len(cs)))
+	return append(out, body...)
+}
+
+// DecodeCells reads what EncodeCells writes; anything else is an error.
+func DecodeCells(b []byte) ([]stats.Cell, error) {
+	if len(b) == 0 || b[0] != cellsVersion {
+		return nil, errors.New("unknown encoding of cells")
+	}
+	b = b[1:]
+	uv := func() (uint64, bool) {
+		v, n := binary.Uvarint(b)
+		if n <= 0 {
+			return 0, false
+		}
+		b = b[n:]
+		return v, true
+	}
+	ns, ok := uv()
+	if !ok || ns > maxCellStrings || ns > uint64(len(b)) {
+		return nil, errors.New("cells: bad string count")
+	}
+	strs := make([]string, ns)
+	for i := range strs {
+		l, ok := uv()
+		if !ok || l > uint64(len(b)) {
+			return nil, errors.New("cells: bad string")
+		}
+		strs[i] = string(b[:l])
+		b = b[l:]
+	}
+	nc, ok := uv()
+	if !ok || nc > uint64(len(b)) { // each cell takes at least five bytes
+		return nil, errors.New("cells: bad cell count")
+	}
+	out := make([]stats.Cell, nc)
+	for i := range out {
+		var f [4]string
+		for j := range f {
+			v, ok := uv()
+			if !ok || v >= ns {
+				return nil, errors.New("cells: bad string reference")
+			}
+			f[j] = strs[v]
+		}
+		n, m := binary.Varint(b)
+		if m <= 0 {
+			return nil, errors.New("cells: bad count")
+		}
+		b = b[m:]
+		out[i] = stats.Cell{Station: f[0], Category: f[1], Dim: f[2], Code: f[3], N: n}
+	}
+	if len(b) != 0 {
+		return nil, errors.New("cells: trailing bytes")
+	}
+	return out, nil
+}
