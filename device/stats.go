@@ -193,8 +193,8 @@ func (s *Session) countUncounted() error {
 // Stats works out the figures of q from this device's records: its own
 // registrations and those sync brought. Supervisors only
 // (ErrNotSupervisor). Counts are exact (the device's
-// own data: nothing is suppressed). The 72-hour transmission figures are
-// the hub's: a device gives none.
+// own data: nothing is suppressed). The 72-hour figures count the
+// registrations made within 72 hours of the encounter (stats.Transmission).
 func (s *Session) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) {
 	if err := q.Check(); err != nil {
 		return nil, err

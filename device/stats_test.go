@@ -58,6 +58,11 @@ func TestStatsKnownCounts(t *testing.T) {
 	if f.Series[0].Period != "2026-W44" || f.Series[1].Total != 80 || f.Series[2].Total != 40 {
 		t.Errorf("series %v", f.Series)
 	}
+	// 72 hours from the encounter to the registration: every fifth person
+	// was met 100 hours before (8 of each 40).
+	if tr := f.Transmission; tr.Known != 120 || tr.OnTime != 96 || tr.Late != 24 || want.After72h != 24 || tr.Rate == nil || *tr.Rate != 80 {
+		t.Errorf("72 hours: %+v (rate %v)", tr, tr.Rate)
+	}
 
 	// An amendment moves the record from one nationality to another; a
 	// decision on a possible duplicate is counted on its day.

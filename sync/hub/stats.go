@@ -144,7 +144,7 @@ func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore
 		if err != nil {
 			return nil, nil, err
 		}
-		now = now.Transmitted(first.HLC.Time(), got)
+		now = now.Transmitted(stats.ClockStart(r), got)
 	}
 	cells := stats.Delta(old, &now)
 	if old != nil && len(cells) == 0 {
