@@ -101,21 +101,9 @@ var errNotCounted = errors.New("not counted")
 // recount works out what record id is counted with now, and the cells that
 // change; a nil fact when nothing changes.
 func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore.Fact, []stats.Cell, error) {
-	var old *stats.Fact
-	sealed, err := tx.RecordFact(id)
-	switch {
-	case errors.Is(err, hubstore.ErrNotFound):
-	case err != nil:
+	old, err := h.countedFact(tx, id)
+	if err != nil {
 		return nil, nil, err
-	default:
-		b, err := seal.Open(h.records, sealed, seal.AD("stats", "fact", id))
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: counted fact does not open: %v", errNotCounted, err)
-		}
-		old = new(stats.Fact)
-		if err := json.Unmarshal(b, old); err != nil {
-			return nil, nil, fmt.Errorf("%w: counted fact malformed", errNotCounted)
-		}
 	}
 	evs, err := tx.RecordEvents(id)
 	if err != nil {
@@ -145,6 +133,11 @@ func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore
 			return nil, nil, err
 		}
 		now = now.Transmitted(stats.ClockStart(r), got)
+	}
+	if old != nil {
+		// A "registered elsewhere" hit is a fact of the region's answer,
+		// not of the record: it stays (countHit).
+		now.ElsewhereDay = old.ElsewhereDay
 	}
 	cells := stats.Delta(old, &now)
 	if old != nil && len(cells) == 0 {
