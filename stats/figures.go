@@ -159,6 +159,7 @@ type Figures struct {
 	Duplicates            Duplicates   `json:"duplicates"`
 	ElsewhereHits         Count        `json:"registered_elsewhere_hits"`
 	Transmission          Transmission `json:"transmission"`
+	Accommodation         []Centre     `json:"accommodation,omitempty"` // per reception centre and ISO week, where the node keeps arrivals and departures (a hub)
 	YearEarlier           Earlier      `json:"year_earlier"`
 	Suppressed            bool         `json:"suppressed"`
 	Method                string       `json:"suppression_method,omitempty"`

@@ -207,5 +207,12 @@ func (h *Hub) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) 
 	if err := h.catchUp(ctx); err != nil {
 		return nil, fmt.Errorf("statistics: counting records: %w", err)
 	}
-	return stats.Compute(ctx, q, hubstore.StatScan(h.st, h.records))
+	f, err := stats.Compute(ctx, q, hubstore.StatScan(h.st, h.records))
+	if err != nil {
+		return nil, err
+	}
+	if f.Accommodation, err = h.accommodation(ctx, q); err != nil {
+		return nil, fmt.Errorf("statistics: reception centres: %w", err)
+	}
+	return f, nil
 }
