@@ -2,6 +2,7 @@ package stats
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -39,6 +40,22 @@ func TestAccommodation(t *testing.T) {
 	want[2].Weeks[2] = CentreWeek{"2026-W11", Small, Withheld, Small, Withheld}
 	if fmt.Sprint(f.Accommodation) != fmt.Sprint(want) {
 		t.Fatalf("suppressed\n got %v\nwant %v", f.Accommodation, want)
+	}
+
+	var csv, js strings.Builder
+	if err := f.WriteCSV(&csv); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{"accommodation.capacity,SEDRA,420\n", "accommodation.residents,SEDRA/2026-W11,<5\n", "accommodation.free_places,SEDRA/2026-W11,x\n",
+		"accommodation.arrivals,BORICI/2026-W10,12\n", "accommodation.free_places,BORICI/2026-W10,330\n"} {
+		if !strings.Contains(csv.String(), line) {
+			t.Errorf("CSV lacks %q:\n%s", line, csv.String())
+		}
+	}
+	if err := f.WriteJSON(&js); err != nil || !strings.Contains(js.String(), `"week": "2026-W11",
+          "residents": "<5",
+          "free_places": "x",`) {
+		t.Errorf("JSON %v:\n%s", err, js.String())
 	}
 
 	// Nothing known: every centre of the list at zero, every week there.
