@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/stats"
@@ -79,7 +80,7 @@ func addCells(tx Tx, k *seal.Key, cells []stats.Cell) error {
 			if err != nil {
 				return err
 			}
-			sum := stats.Merge(append(have, add[p]...))
+			sum := mergeCells(have, add[p])
 			if len(sum) == 0 {
 				out[p] = nil
 				continue
@@ -93,6 +94,48 @@ func addCells(tx Tx, k *seal.Key, cells []stats.Cell) error {
 		}
 	}
 	return nil
+}
+
+// mergeCells adds add (merged: one cell per key, in key order) to a row's
+// cells, dropping those that come to zero, in key order. A row's cells are
+// stored in key order, so this is one pass; a row that is not (damaged, or
+// written otherwise) is summed the slow way.
+func mergeCells(have, add []stats.Cell) []stats.Cell {
+	if !slices.IsSortedFunc(have, compareCells) {
+		return stats.Merge(append(have, add...))
+	}
+	out := make([]stats.Cell, 0, len(have)+len(add))
+	i, j := 0, 0
+	for i < len(have) || j < len(add) {
+		var c stats.Cell
+		switch {
+		case j == len(add) || (i < len(have) && compareCells(have[i], add[j]) < 0):
+			c = have[i]
+			i++
+		case i == len(have) || compareCells(have[i], add[j]) > 0:
+			c = add[j]
+			j++
+		default:
+			c = have[i]
+			c.N += add[j].N
+			i++
+			j++
+		}
+		if c.N != 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// compareCells orders cells by key, as stats.SortCells does.
+func compareCells(a, b stats.Cell) int {
+	for _, p := range [][2]string{{a.Day, b.Day}, {a.Station, b.Station}, {a.Category, b.Category}, {a.Dim, b.Dim}, {a.Code, b.Code}} {
+		if c := strings.Compare(p[0], p[1]); c != 0 {
+			return c
+		}
+	}
+	return 0
 }
 
 func rowAD(kind, period string) []byte { return seal.AD("hub", "stats", kind, period) }
