@@ -22,9 +22,9 @@ import (
 // under the records key) replaces the one it was counted with, and the
 // difference goes into the per-day aggregate, sealed under the records
 // key too (hubstore.PutCounted: counts beside receipt times can tell a
-// person's category on a quiet day). A
-// record whose events do not fold is left as counted before, and
-// ingestion goes on: a count never stops a registration from being kept.
+// person's category on a quiet day). A record whose events do not fold is
+// left as counted before, and ingestion goes on: a count never stops a
+// registration from being kept.
 //
 // Records stored before this version, or copied by `reghub migrate` (which
 // copies events, not the aggregate), have no fact yet; the first Stats
