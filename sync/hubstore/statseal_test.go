@@ -8,44 +8,6 @@ import (
 	"github.com/fieldreg/fieldreg/stats"
 )
 
-func TestCellsRoundTrip(t *testing.T) {
-	in := []stats.Cell{
-		{Station: "S1", Category: "asylum", Dim: stats.DimTotal, N: 12},
-		{Station: "S1", Category: "asylum", Dim: stats.DimNationality, Code: "AFG", N: -3},
-		{Station: "S2", Category: "asylum", Dim: stats.DimNationality, Code: "AFG", N: 1 << 40},
-	}
-	b := EncodeCells(in)
-	out, err := DecodeCells(b)
-	if err != nil || fmt.Sprint(out) != fmt.Sprint(in) {
-		t.Fatalf("round trip: %v %v", out, err)
-	}
-	if out, err := DecodeCells(EncodeCells(nil)); err != nil || len(out) != 0 {
-		t.Fatalf("no cells: %v %v", out, err)
-	}
-	for _, bad := range [][]byte{nil, {2}, b[:len(b)-1], append(b[:len(b):len(b)], 0), {1, 1, 5, 'a'}, {1, 0, 1, 0, 0, 0, 0, 0}} {
-		if _, err := DecodeCells(bad); err == nil {
-			t.Errorf("%x decoded", bad)
-		}
-	}
-}
-
-// FuzzDecodeCells: no input panics, and what decodes encodes back to what
-// decodes the same.
-func FuzzDecodeCells(f *testing.F) {
-	f.Add(EncodeCells([]stats.Cell{{Station: "S1", Category: "asylum", Dim: stats.DimSex, Code: "F", N: 4}}))
-	f.Add([]byte{1, 0, 0})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		cs, err := DecodeCells(b)
-		if err != nil {
-			return
-		}
-		again, err := DecodeCells(EncodeCells(cs))
-		if err != nil || fmt.Sprint(again) != fmt.Sprint(cs) {
-			t.Fatalf("re-encoding: %v %v", again, err)
-		}
-	})
-}
-
 // monthRow is a month's row of a busy hub: 12 stations, 5 categories and
 // about 90 codes each.
 func monthRow() []stats.Cell {
@@ -66,14 +28,14 @@ func monthRow() []stats.Cell {
 // open a sealed month row of 5,400 cells, add 40 cells, seal it again.
 func BenchmarkRowUpdate(b *testing.B) {
 	k, _ := seal.KeyFromBytes(make([]byte, 32))
-	row, _ := seal.Seal(k, EncodeCells(monthRow()), rowAD(RowMonths, "2026-06"))
+	row, _ := seal.Seal(k, stats.EncodeCells(monthRow()), rowAD(RowMonths, "2026-06"))
 	add := monthRow()[:40]
 	for b.Loop() {
 		have, err := openRow(k, RowMonths, "2026-06", row)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := seal.Seal(k, EncodeCells(mergeCells(have, add)), rowAD(RowMonths, "2026-06")); err != nil {
+		if _, err := seal.Seal(k, stats.EncodeCells(mergeCells(have, add)), rowAD(RowMonths, "2026-06")); err != nil {
 			b.Fatal(err)
 		}
 	}
