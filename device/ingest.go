@@ -326,18 +326,18 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 		}
 		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change})
 	}
-	var ids []string
+	var candidates []string
 	for id := range byRecord {
-		if bad[id] {
-			continue
+		if !bad[id] {
+			candidates = append(candidates, id)
 		}
-		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
-			continue // known here (or unreadable): fold inside the transaction
-		}
-		if _, err := s.d.st.Erased(id); !errors.Is(err, store.ErrNotFound) {
-			continue // erased here: its events are taken without payloads
-		}
-		ids = append(ids, id)
+	}
+	// Records known here are folded inside the transaction; erased ones
+	// have their events taken without payloads. If the lookup fails,
+	// everything is folded inside the transaction.
+	ids, err := s.d.st.Unknown(candidates)
+	if err != nil {
+		return nil
 	}
 	out := make(map[string]*preparedRecord, len(ids))
 	for _, id := range ids {

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+)
+
+// Imported finds every stored token across its query batches, a token asked
+// twice included, and nothing for tokens never stored.
+func TestImportedAcrossBatches(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	tok := func(i int) []byte { return []byte(fmt.Sprintf("token-%06d", i)) }
+	var stored [][]byte
+	var records []string
+	for i := 0; i < 2*importedBatch+100; i += 2 { // every other token stored
+		stored = append(stored, tok(i))
+		records = append(records, fmt.Sprintf("REC-%d", i))
+	}
+	if err := s.Update(context.Background(), func(tx *Tx) error { return tx.PutImports(stored, records) }); err != nil {
+		t.Fatal(err)
+	}
+	var ask [][]byte
+	for i := 2*importedBatch + 99; i >= 0; i-- {
+		ask = append(ask, tok(i))
+	}
+	ask = append(ask, tok(4), tok(5)) // asked again, in another batch
+	got, err := s.Imported(ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, tk := range ask {
+		var i int
+		fmt.Sscanf(string(tk), "token-%d", &i)
+		want := ""
+		if i%2 == 0 {
+			want = fmt.Sprintf("REC-%d", i)
+		}
+		if got[k] != want {
+			t.Fatalf("token %d: got %q, want %q", i, got[k], want)
+		}
+	}
+}
+
+// Unknown leaves out records stored and records erased, across its query
+// batches, and keeps the order it was given.
+func TestUnknownLeavesOutStoredAndErased(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	id := func(i int) string { return fmt.Sprintf("BIH-%07d", i) }
+	var rows []RecordRow
+	var toks [][][]byte
+	for i := 0; i < 2*unknownBatch+50; i += 3 {
+		rows = append(rows, RecordRow{ID: id(i), Created: int64(i + 1), Updated: int64(i + 1), Summary: []byte("sealed")})
+		toks = append(toks, nil)
+	}
+	if err := s.Update(context.Background(), func(tx *Tx) error {
+		if err := tx.PutNewRecords(rows, toks); err != nil {
+			return err
+		}
+		_, err := tx.Exec("INSERT INTO erased(record, at, reason) VALUES(?, 1, x'00')", id(7))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var ask, want []string
+	for i := 2*unknownBatch + 49; i >= 0; i-- {
+		ask = append(ask, id(i))
+		if i%3 != 0 && i != 7 {
+			want = append(want, id(i))
+		}
+	}
+	got, err := s.Unknown(ask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %d unknown, want %d (first %v, want %v)", len(got), len(want), got[:3], want[:3])
+	}
+}
