@@ -259,11 +259,12 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 	var newRows []store.RecordRow
 	var newTokens [][][]byte
 	var newCounts []store.Counted
+	existing, err := tx.RecordsExisting(order)
+	if err != nil {
+		return 0, err
+	}
 	for _, id := range order {
-		exists, err := tx.RecordExists(id)
-		if err != nil {
-			return 0, err
-		}
+		exists := existing[id]
 		if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
 			newRows = append(newRows, p.row)
 			newTokens = append(newTokens, p.tokens)

@@ -55,27 +55,21 @@ func TestUnknownLeavesOutStoredAndErased(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	id := func(i int) string { return fmt.Sprintf("BIH-%07d", i) }
-	var rows []RecordRow
-	var toks [][][]byte
-	for i := 0; i < 2*unknownBatch+50; i += 3 {
-		rows = append(rows, RecordRow{ID: id(i), Created: int64(i + 1), Updated: int64(i + 1), Summary: []byte("sealed")})
-		toks = append(toks, nil)
-	}
+	rows, toks := lookupRows(2*unknownBatch+50, 3)
 	if err := s.Update(context.Background(), func(tx *Tx) error {
 		if err := tx.PutNewRecords(rows, toks); err != nil {
 			return err
 		}
-		_, err := tx.Exec("INSERT INTO erased(record, at, reason) VALUES(?, 1, x'00')", id(7))
+		_, err := tx.Exec("INSERT INTO erased(record, at, reason) VALUES(?, 1, x'00')", lookupID(7))
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
 	var ask, want []string
 	for i := 2*unknownBatch + 49; i >= 0; i-- {
-		ask = append(ask, id(i))
+		ask = append(ask, lookupID(i))
 		if i%3 != 0 && i != 7 {
-			want = append(want, id(i))
+			want = append(want, lookupID(i))
 		}
 	}
 	got, err := s.Unknown(ask)
@@ -85,4 +79,54 @@ func TestUnknownLeavesOutStoredAndErased(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Fatalf("got %d unknown, want %d (first %v, want %v)", len(got), len(want), got[:3], want[:3])
 	}
+}
+
+// RecordsExisting names the stored records among ids, across its query
+// batches, inside a transaction.
+func TestRecordsExisting(t *testing.T) {
+	s, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	rows, toks := lookupRows(2*unknownBatch+10, 4)
+	var ask []string
+	for i := 0; i < 2*unknownBatch+10; i++ {
+		ask = append(ask, lookupID(i))
+	}
+	if err := s.Update(context.Background(), func(tx *Tx) error {
+		if err := tx.PutNewRecords(rows, toks); err != nil {
+			return err
+		}
+		got, err := tx.RecordsExisting(ask)
+		if err != nil {
+			return err
+		}
+		for i, x := range ask {
+			if got[x] != (i%4 == 0) {
+				t.Errorf("%s: existing %v", x, got[x])
+			}
+		}
+		if len(got) != len(rows) {
+			t.Errorf("%d existing, want %d", len(got), len(rows))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// lookupID is the i-th registration ID of the look-up tests.
+func lookupID(i int) string { return fmt.Sprintf("BIH-%07d", i) }
+
+// lookupRows are projections of every step-th record below n, without
+// search tokens.
+func lookupRows(n, step int) ([]RecordRow, [][][]byte) {
+	var rows []RecordRow
+	var toks [][][]byte
+	for i := 0; i < n; i += step {
+		rows = append(rows, RecordRow{ID: lookupID(i), Created: int64(i + 1), Updated: int64(i + 1), Summary: []byte("sealed")})
+		toks = append(toks, nil)
+	}
+	return rows, toks
 }

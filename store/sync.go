@@ -382,6 +382,28 @@ func (s *Store) Unknown(ids []string) ([]string, error) {
 	return out, nil
 }
 
+// RecordsExisting returns which of ids have a projection (inside tx),
+// looked up unknownBatch at a time.
+func (t *Tx) RecordsExisting(ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for rest := ids; len(rest) > 0; {
+		k := min(len(rest), unknownBatch)
+		args := make([]any, k)
+		for i, id := range rest[:k] {
+			args[i] = id
+		}
+		found, err := scanStrings(t.tx.Query("SELECT id FROM records WHERE id IN (?"+strings.Repeat(",?", k-1)+")", args...))
+		if err != nil {
+			return nil, fmt.Errorf("store: records existing: %w", err)
+		}
+		for _, id := range found {
+			out[id] = true
+		}
+		rest = rest[k:]
+	}
+	return out, nil
+}
+
 // unknownBatch is how many IDs one query of Unknown looks up (twice each:
 // SQLite takes at most 32,766 parameters).
 const unknownBatch = 500
