@@ -363,9 +363,11 @@ func cmdRegister(env *Env, args []string) int {
 		start = w.end
 	}
 	// The next batch is sealed and signed while one is written.
-	_ = s.RegisterImports(batches, func(k int, ids []string, err error) bool {
+	told := false // whether a batch's failure was reported
+	err = s.RegisterImports(batches, func(k int, ids []string, err error) bool {
 		w := windows[k]
 		stop := false
+		told = told || err != nil
 		if err == nil {
 			for j, i := range w.at {
 				good[i].id = ids[j]
@@ -412,6 +414,9 @@ func cmdRegister(env *Env, args []string) int {
 		}
 		return !stop
 	})
+	if err != nil && !told { // before any batch: the session, the device
+		return fail(env, fmt.Errorf("nothing was saved: %w", err))
+	}
 	if again > 0 {
 		fmt.Fprintf(env.Stderr, "%d saved, %d already registered\n", saved, again)
 	}
