@@ -6,7 +6,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -125,19 +124,22 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 		res = ApplyResult{}
 		inserted := map[string]int{} // new events per record
 		var order []string           // the records of inserted, in chunk order
-		tombs := map[string]bool{}   // records erased here (or by this chunk)
 		var ts *trustState
+		var records []string
+		seen := map[string]bool{}
+		for i, e := range c.evs {
+			if c.verdicts[i].Err == nil && !seen[e.Record] {
+				seen[e.Record] = true
+				records = append(records, e.Record)
+			}
+		}
+		tombs, err := tx.ErasedAmong(records) // records erased here (or, later, by this chunk)
+		if err != nil {
+			return err
+		}
 		for i, e := range c.evs {
 			if v := c.verdicts[i]; v.Err == nil {
-				gone, known := tombs[e.Record]
-				if !known {
-					_, err := tx.Erased(e.Record)
-					if err != nil && !errors.Is(err, store.ErrNotFound) {
-						return err
-					}
-					gone = err == nil
-					tombs[e.Record] = gone
-				}
+				gone := tombs[e.Record]
 				if ts == nil && (gone || e.Erased() || e.Op == registry.OpErase) {
 					var err error
 					if ts, err = s.d.loadTrust(); err != nil {
@@ -201,7 +203,6 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 				live = append(live, id)
 			}
 		}
-		var err error
 		res.Conflicts, err = s.refold(tx, live, inserted, c.pre)
 		return err
 	})

@@ -81,8 +81,8 @@ func TestUnknownLeavesOutStoredAndErased(t *testing.T) {
 	}
 }
 
-// RecordsExisting names the stored records among ids, across its query
-// batches, inside a transaction.
+// RecordsExisting names the stored records among ids, and ErasedAmong the
+// erased ones, across their query batches, inside a transaction.
 func TestRecordsExisting(t *testing.T) {
 	s, err := Open(t.TempDir())
 	if err != nil {
@@ -109,6 +109,16 @@ func TestRecordsExisting(t *testing.T) {
 		}
 		if len(got) != len(rows) {
 			t.Errorf("%d existing, want %d", len(got), len(rows))
+		}
+		if _, err := tx.Exec("INSERT INTO erased(record, at, reason) VALUES(?, 1, x'00')", lookupID(5)); err != nil {
+			return err
+		}
+		gone, err := tx.ErasedAmong(ask)
+		if err != nil {
+			return err
+		}
+		if len(gone) != 1 || !gone[lookupID(5)] {
+			t.Errorf("erased among: %v, want only %s", gone, lookupID(5))
 		}
 		return nil
 	}); err != nil {

@@ -385,6 +385,18 @@ func (s *Store) Unknown(ids []string) ([]string, error) {
 // RecordsExisting returns which of ids have a projection (inside tx),
 // looked up unknownBatch at a time.
 func (t *Tx) RecordsExisting(ids []string) (map[string]bool, error) {
+	return t.among("SELECT id FROM records WHERE id IN ", ids)
+}
+
+// ErasedAmong returns which of ids were erased here (have a tombstone),
+// looked up unknownBatch at a time.
+func (t *Tx) ErasedAmong(ids []string) (map[string]bool, error) {
+	return t.among("SELECT record FROM erased WHERE record IN ", ids)
+}
+
+// among runs query, which ends in "IN ", on ids unknownBatch at a time and
+// returns the IDs it finds.
+func (t *Tx) among(query string, ids []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(ids))
 	for rest := ids; len(rest) > 0; {
 		k := min(len(rest), unknownBatch)
@@ -392,9 +404,9 @@ func (t *Tx) RecordsExisting(ids []string) (map[string]bool, error) {
 		for i, id := range rest[:k] {
 			args[i] = id
 		}
-		found, err := scanStrings(t.tx.Query("SELECT id FROM records WHERE id IN (?"+strings.Repeat(",?", k-1)+")", args...))
+		found, err := scanStrings(t.tx.Query(query+"(?"+strings.Repeat(",?", k-1)+")", args...))
 		if err != nil {
-			return nil, fmt.Errorf("store: records existing: %w", err)
+			return nil, fmt.Errorf("store: records among: %w", err)
 		}
 		for _, id := range found {
 			out[id] = true
