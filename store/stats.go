@@ -65,9 +65,13 @@ func (s *Store) StatFact(id string) ([]byte, error) {
 // and returning the day sealed anew. With merge nil (a hub, whose
 // aggregate is sealed by sync/hubstore) only the facts are written.
 func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add []stats.Cell) ([]byte, error)) error {
-	var all []stats.Cell
+	n := 0
 	for _, c := range cs {
-		if _, err := t.tx.Exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
+		n += len(c.Cells)
+	}
+	all := make([]stats.Cell, 0, n)
+	for _, c := range cs {
+		if _, err := t.exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
 			return err
 		}
 		all = append(all, c.Cells...)
