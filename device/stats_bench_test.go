@@ -73,4 +73,3 @@ func BenchmarkStatsScreen(b *testing.B) {
 	// core; the process's CPU time per screen is reported beside it.
 	b.ReportMetric(float64(cpuTime()-cpu)/float64(b.N), "cpu-ns/op")
 }
-
