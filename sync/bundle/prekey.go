@@ -2,16 +2,19 @@ package bundle
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"filippo.io/age"
+	"github.com/fxamacker/cbor/v2"
 )
 
 // One-time keys (prekeys) make bundles forward-secret (docs/erasure.md,
@@ -252,3 +255,87 @@ func (w *Writer) Prekeys(ps []Prekey) error {
 // Prekeys are the exporter's one-time keys the bundle carries (decoded, not
 // yet verified against the exporter's key: Prekey.Verify), or nil.
 func (b *Bundle) Prekeys() []Prekey { return b.prekeys }
+
+// PeerPrekeys are another node's one-time keys a sender may seal to, and
+// those it has sealed to already (ID to expiry, Unix ms): a key the owner
+// lists again before it has seen the bundle sealed to it is not used twice.
+type PeerPrekeys struct {
+	Keys  []Prekey         `cbor:"1,keyasint"`
+	Spent map[string]int64 `cbor:"2,keyasint"`
+}
+
+// UnmarshalPeerPrekeys decodes what MarshalPeer stored; nil or empty input
+// is an empty set.
+func UnmarshalPeerPrekeys(b []byte) (*PeerPrekeys, error) {
+	pp := &PeerPrekeys{}
+	if len(b) > 0 {
+		if err := cbor.Unmarshal(b, pp); err != nil {
+			return nil, fmt.Errorf("the stored one-time bundle keys are damaged: %w", err)
+		}
+	}
+	if pp.Spent == nil {
+		pp.Spent = map[string]int64{}
+	}
+	return pp, nil
+}
+
+// Add keeps the prekeys of ps that ok accepts (the caller verifies their
+// owner, recipient and signature) and that are neither held nor spent.
+func (pp *PeerPrekeys) Add(ps []Prekey, ok func(*Prekey) bool) {
+	have := make(map[string]bool, len(pp.Keys))
+	for _, p := range pp.Keys {
+		have[p.ID] = true
+	}
+	for i := range ps {
+		if _, spent := pp.Spent[ps[i].ID]; spent || have[ps[i].ID] || !ok(&ps[i]) {
+			continue
+		}
+		pp.Keys = append(pp.Keys, ps[i])
+		have[ps[i].ID] = true
+	}
+}
+
+// Take picks the prekey to seal the next bundle to (the usable one that
+// expires first) and marks it spent; nil if none is usable at now.
+func (pp *PeerPrekeys) Take(now time.Time) *Prekey {
+	var pick *Prekey
+	for i := range pp.Keys {
+		if pp.Keys[i].Usable(now) && (pick == nil || pp.Keys[i].Expires < pick.Expires) {
+			pick = &pp.Keys[i]
+		}
+	}
+	if pick == nil {
+		return nil
+	}
+	p := *pick
+	pp.Spent[p.ID] = p.Expires
+	pp.Keys = slices.DeleteFunc(pp.Keys, func(k Prekey) bool { return k.ID == p.ID })
+	return &p
+}
+
+// Marshal encodes the set for storage, first dropping the keys no longer
+// usable at now and the spent marks of expired keys, and keeping at most
+// MaxPrekeys keys (those that live longest).
+func (pp *PeerPrekeys) Marshal(now time.Time) ([]byte, error) {
+	pp.Keys = slices.DeleteFunc(pp.Keys, func(p Prekey) bool { return !p.Usable(now) })
+	for id, exp := range pp.Spent {
+		if exp <= now.UnixMilli() {
+			delete(pp.Spent, id)
+		}
+	}
+	if len(pp.Keys) > MaxPrekeys {
+		slices.SortFunc(pp.Keys, func(a, b Prekey) int { return cmp.Compare(b.Expires, a.Expires) })
+		pp.Keys = pp.Keys[:MaxPrekeys]
+	}
+	return encMode.Marshal(pp)
+}
+
+// SealingNote says in a line of command output how a bundle for recipient
+// ("the hub", "the device") was sealed: to its one-time key prekey, or,
+// when prekey is "", to its long-term bundle key (the fallback).
+func SealingNote(prekey, recipient string) string {
+	if prekey != "" {
+		return fmt.Sprintf("sealed to a one-time key of %s (%s): once imported, no copy of this bundle can be opened again", recipient, prekey)
+	}
+	return fmt.Sprintf("sealed to the long-term bundle key of %s: no one-time key of %s is held yet (it comes with its next bundle), so a copy of this bundle stays readable to that key; destroy spare copies", recipient, recipient)
+}
