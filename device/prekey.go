@@ -24,7 +24,7 @@ import (
 const (
 	metaOwnPrekeys = "bundle_prekeys"      // sealed:bundle_prekeys: this device's unused prekeys (CBOR []ownPrekey), sealed under the master key
 	metaHubPrekeys = "bundle:hub_prekeys"  // CBOR bundle.PeerPrekeys: the hub's prekeys for this device (public, signed by the root)
-	metaPrekeyUsed = "bundle:prekey_used:" // + ID of one of this device's prekeys destroyed on import: the ID of the bundle that used it
+	metaPrekeyUsed = "bundle:prekey_used:" // + ID of one of this device's destroyed prekeys: the ID of the bundle that used it, or empty if it expired unused
 	devicePrekeys  = 4                     // unused prekeys a device keeps published
 )
 
@@ -82,9 +82,17 @@ func (s *Session) publishPrekeys(ctx context.Context) ([]bundle.Prekey, error) {
 			if err != nil {
 				return err
 			}
-			n := len(own)
+			changed := false
+			for _, o := range own {
+				if o.Pub.Expires <= now.UnixMilli() {
+					// Destroyed unused: a bundle sealed to it is refused as such.
+					if err := tx.PutMeta(metaPrekeyUsed+o.Pub.ID, []byte{}); err != nil {
+						return err
+					}
+					changed = true
+				}
+			}
 			own = slices.DeleteFunc(own, func(o ownPrekey) bool { return o.Pub.Expires <= now.UnixMilli() })
-			changed := n != len(own)
 			for len(own) < devicePrekeys {
 				p, id, err := bundle.NewPrekey(s.d.info.DeviceID, bundle.HubID, s.d.info.Country, now.Add(bundle.PrekeyLifetime),
 					func(m []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(k.sign), m) })
@@ -135,15 +143,14 @@ func (s *Session) prekeyIdentity(id string) (*bundle.PrekeyIdentity, string, err
 				return nil
 			}
 			if b, err := tx.GetMeta(metaPrekeyUsed + id); err == nil {
-				used = string(b)
+				if used = string(b); used == "" {
+					return bundle.ErrKeyDestroyed // expired unused
+				}
 				return nil
 			}
 			return bundle.ErrNotForUs
 		})
 	})
-	if err == nil && pid == nil && used == "" {
-		err = bundle.ErrKeyDestroyed
-	}
 	return pid, used, err
 }
 
