@@ -182,6 +182,16 @@ func (s *Session) takeHubPrekeysTx(tx *store.Tx, ps []bundle.Prekey, root ed2551
 	})
 }
 
+// takeHubPrekeys is takeHubPrekeysTx in a transaction of its own (a
+// network sync's hello).
+func (s *Session) takeHubPrekeys(ctx context.Context, ps []bundle.Prekey) error {
+	root, err := s.d.st.GetMeta("root_public")
+	if err != nil || len(root) != ed25519.PublicKeySize {
+		return errors.New("this device's authority root key is missing or damaged")
+	}
+	return s.d.st.Update(ctx, func(tx *store.Tx) error { return s.takeHubPrekeysTx(tx, ps, ed25519.PublicKey(root)) })
+}
+
 // takeHubPrekey picks the hub's prekey to seal the next bundle to and
 // marks it spent; nil if none is usable.
 func (s *Session) takeHubPrekey(ctx context.Context) (*bundle.Prekey, error) {

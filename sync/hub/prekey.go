@@ -1,6 +1,7 @@
 package hub
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/hkdf"
@@ -187,10 +188,11 @@ func (h *Hub) devicePrekeysTx(tx hubstore.Tx, dev string, now time.Time, fn func
 		return err
 	}
 	fn(pp)
-	if b, err = pp.Marshal(now); err != nil {
-		return err
+	nb, err := pp.Marshal(now)
+	if err != nil || bytes.Equal(nb, b) {
+		return err // unchanged: every hello carries the same keys
 	}
-	return tx.PutMeta(metaDevicePrekeys+dev, b)
+	return tx.PutMeta(metaDevicePrekeys+dev, nb)
 }
 
 // keepDevicePrekeysTx keeps the prekeys a device's bundle carried: those
@@ -238,4 +240,30 @@ func (h *Hub) SweepPrekeys(ctx context.Context) (int, error) {
 	}
 	h.log.Info("expired one-time bundle keys destroyed", "keys", len(gone))
 	return len(gone), h.st.Scrub(ctx)
+}
+
+// helloPrekeys keeps the one-time bundle keys a device sent with its hello
+// (malformed or forged ones are dropped: they only cost the device a
+// bundle sealed to its long-term key) and returns the hub's for it, so
+// that USB bundles after a network sync are forward-secret both ways. A
+// revoked device gets none.
+func (h *Hub) helloPrekeys(ctx context.Context, c *caller, sent []byte) ([]byte, error) {
+	ps, err := bundle.UnmarshalPrekeys(sent)
+	if len(sent) == 0 || err != nil {
+		ps = nil
+	}
+	now := h.opts.Now()
+	var mine []bundle.Prekey
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
+		if err := h.keepDevicePrekeysTx(tx, c.id, c.dev.cred.PublicKey, ps, now); err != nil {
+			return err
+		}
+		var err error
+		mine, err = h.hubPrekeysForTx(tx, c.id, now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return bundle.MarshalPrekeys(mine)
 }

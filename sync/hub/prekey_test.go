@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -384,5 +385,47 @@ func TestBundleAfterErasure(t *testing.T) {
 	ob, _ := os.ReadFile(old)
 	if opensWith(ob, hubIdentities(t, h)) {
 		t.Fatal("the old bundle still opens with a key the hub holds after its import")
+	}
+}
+
+// TestHelloCarriesPrekeys: one-time keys travel with a network sync too:
+// the device's in its hello, the hub's in the answer (verified, for that
+// device), so the next USB bundle either way is sealed to one; forged
+// keys in a hello are dropped.
+func TestHelloCarriesPrekeys(t *testing.T) {
+	h := newTestHub(t, "BIH", false)
+	d := newFakeDevice(t, h, "tab-net")
+	sign := func(m []byte) []byte { return ed25519.Sign(d.priv, m) }
+	p, x, _ := bundle.NewPrekey(d.pkg.DeviceID, bundle.HubID, "BIH", h.opts.Now().Add(bundle.PrekeyLifetime), sign)
+	_, other, _ := ed25519.GenerateKey(nil)
+	forged, _, _ := bundle.NewPrekey(d.pkg.DeviceID, bundle.HubID, "BIH", h.opts.Now().Add(bundle.PrekeyLifetime), func(m []byte) []byte { return ed25519.Sign(other, m) })
+	d.own[p.ID] = x
+	sent, _ := bundle.MarshalPrekeys([]bundle.Prekey{*forged, *p})
+	body, _ := json.Marshal(wire.Hello{Version: wire.Version, Prekeys: sent})
+	rr := httptest.NewRecorder()
+	h.Handler().ServeHTTP(rr, asDevice(httptest.NewRequest("POST", wire.PathHello, bytes.NewReader(body)), d.enrolled))
+	var rep wire.HelloReply
+	if err := json.Unmarshal(rr.Body.Bytes(), &rep); err != nil {
+		t.Fatalf("hello: HTTP %d: %v", rr.Code, err)
+	}
+	ps, err := bundle.UnmarshalPrekeys(rep.Prekeys)
+	if err != nil || len(ps) != hubPrekeysPerDevice {
+		t.Fatalf("hub prekeys in the hello: %d, %v", len(ps), err)
+	}
+	for _, q := range ps {
+		if q.Verify(h.auth.RootPublic()) != nil || q.For != d.pkg.DeviceID {
+			t.Fatalf("hub prekey %+v", q)
+		}
+	}
+	// The hub needs the device's long-term key for a fallback, and has
+	// the one-time key: its bundle is sealed to p, the forged key unused.
+	if _, err := h.ImportBundle(context.Background(), d.send(t, h, &ps[0], 0)); err != nil {
+		t.Fatal(err)
+	}
+	if res, _, _ := d.receive(t, h); res.Prekey != p.ID {
+		t.Fatalf("answer sealed to %q, want the hello's key %s", res.Prekey, p.ID)
+	}
+	if res, _, _ := d.receive(t, h); res.Prekey != "" {
+		t.Fatalf("second answer sealed to %q: the forged key was kept", res.Prekey)
 	}
 }
