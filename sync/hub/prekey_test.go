@@ -28,7 +28,6 @@ type fakeDevice struct {
 	lt   *age.X25519Identity
 	own  map[string]*age.X25519Identity // its prekeys' private halves by ID
 	hub  []bundle.Prekey                // the hub's prekeys it received
-	seq  uint64
 	vec  []wire.Head
 	sent []*registry.Event
 }
