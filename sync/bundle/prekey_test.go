@@ -175,3 +175,27 @@ func FuzzPrekeys(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkNewPrekey: making one one-time key (X25519 key pair, Ed25519
+// signature), what a device does 4 times and the hub 8 times per device
+// as keys are used.
+func BenchmarkNewPrekey(b *testing.B) {
+	_, priv, _ := ed25519.GenerateKey(nil)
+	sign := func(m []byte) []byte { return ed25519.Sign(priv, m) }
+	for b.Loop() {
+		if _, _, err := NewPrekey(HubID, "dev0001", "BIH", prekeyNow, sign); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkPrekeyVerify: checking a received one-time key's signature.
+func BenchmarkPrekeyVerify(b *testing.B) {
+	pub, priv, _ := ed25519.GenerateKey(nil)
+	p, _, _ := NewPrekey(HubID, "dev0001", "BIH", prekeyNow, func(m []byte) []byte { return ed25519.Sign(priv, m) })
+	for b.Loop() {
+		if err := p.Verify(pub); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
