@@ -69,9 +69,13 @@ func (s *Store) StatFact(id string) ([]byte, error) {
 // per-day rows, merge taking a day's sealed cells (nil: none yet) and the
 // cells to add and returning the day sealed anew (a device).
 func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add []stats.Cell) ([]byte, error)) error {
-	var all []stats.Cell
+	n := 0
 	for _, c := range cs {
-		if _, err := t.tx.Exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
+		n += len(c.Cells)
+	}
+	all := make([]stats.Cell, 0, n)
+	for _, c := range cs {
+		if _, err := t.exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
 			return err
 		}
 		all = append(all, c.Cells...)
