@@ -105,12 +105,9 @@ func place(env *Env, name string, args []string) int {
 	cmd, fs := newRun(env, name)
 	var p placeFlags
 	p.register(fs)
-	if rc, stop := cmd.parse(args, nil, ""); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() == 0 || *p.centre == "" },
+		"usage: fieldreg "+name+" --data DIR --passphrase-file F --centre CODE [--section S] ID [ID...]"); stop {
 		return rc
-	}
-	if fs.NArg() == 0 || *p.centre == "" {
-		fmt.Fprintf(env.Stderr, "usage: fieldreg %s --data DIR --passphrase-file F --centre CODE [--section S] ID [ID...]\n", name)
-		return 2
 	}
 	s, err := cmd.open()
 	if err != nil {
@@ -174,19 +171,13 @@ func cmdAbsent(env *Env, args []string) int   { return leave(env, "absent", args
 func leave(env *Env, name string, args []string) int {
 	cmd, fs := newRun(env, name)
 	var reason *string
+	usage := "usage: fieldreg absent --data DIR --passphrase-file F ID"
 	if name == "checkout" {
 		reason = fs.String("reason", "", "one of "+strings.Join(registry.CheckoutReasons, ", "))
+		usage = "usage: fieldreg checkout --data DIR --passphrase-file F --reason REASON ID"
 	}
-	if rc, stop := cmd.parse(args, nil, ""); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 || (reason != nil && *reason == "") }, usage); stop {
 		return rc
-	}
-	if fs.NArg() != 1 || (reason != nil && *reason == "") {
-		if name == "checkout" {
-			fmt.Fprintln(env.Stderr, "usage: fieldreg checkout --data DIR --passphrase-file F --reason REASON ID")
-		} else {
-			fmt.Fprintln(env.Stderr, "usage: fieldreg absent --data DIR --passphrase-file F ID")
-		}
-		return 2
 	}
 	s, err := cmd.open()
 	if err != nil {
