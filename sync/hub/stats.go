@@ -20,9 +20,11 @@ import (
 // records its events touch in the same transaction that stores them:
 // each record is folded from its events, its fact (stats.Fact, sealed
 // under the records key) replaces the one it was counted with, and the
-// difference goes into the per-day aggregate (hubstore stat_days). A
-// record whose events do not fold is left as counted before, and
-// ingestion goes on: a count never stops a registration from being kept.
+// difference goes into the per-day aggregate, sealed under the records
+// key too (hubstore.PutCounted: counts beside receipt times can tell a
+// person's category on a quiet day). A record whose events do not fold is
+// left as counted before, and ingestion goes on: a count never stops a
+// registration from being kept.
 //
 // Records stored before this version, or copied by `reghub migrate` (which
 // copies events, not the aggregate), have no fact yet; the first Stats
@@ -89,7 +91,7 @@ func (h *Hub) countRecords(ctx context.Context, tx hubstore.Tx, ids []string) er
 			cells = append(cells, c...)
 		}
 	}
-	return tx.PutCounted(facts, cells)
+	return hubstore.PutCounted(tx, h.records, facts, cells)
 }
 
 // errNotCounted wraps why a record's events cannot be counted (they do
@@ -99,21 +101,9 @@ var errNotCounted = errors.New("not counted")
 // recount works out what record id is counted with now, and the cells that
 // change; a nil fact when nothing changes.
 func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore.Fact, []stats.Cell, error) {
-	var old *stats.Fact
-	sealed, err := tx.RecordFact(id)
-	switch {
-	case errors.Is(err, hubstore.ErrNotFound):
-	case err != nil:
+	old, err := h.countedFact(tx, id)
+	if err != nil {
 		return nil, nil, err
-	default:
-		b, err := seal.Open(h.records, sealed, seal.AD("stats", "fact", id))
-		if err != nil {
-			return nil, nil, fmt.Errorf("%w: counted fact does not open: %v", errNotCounted, err)
-		}
-		old = new(stats.Fact)
-		if err := json.Unmarshal(b, old); err != nil {
-			return nil, nil, fmt.Errorf("%w: counted fact malformed", errNotCounted)
-		}
 	}
 	evs, err := tx.RecordEvents(id)
 	if err != nil {
@@ -142,7 +132,12 @@ func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string) (*hubstore
 		if err != nil {
 			return nil, nil, err
 		}
-		now = now.Transmitted(first.HLC.Time(), got)
+		now = now.Transmitted(stats.ClockStart(r), got)
+	}
+	if old != nil {
+		// A "registered elsewhere" hit is a fact of the region's answer,
+		// not of the record: it stays (countHit).
+		now.ElsewhereDay = old.ElsewhereDay
 	}
 	cells := stats.Delta(old, &now)
 	if old != nil && len(cells) == 0 {
@@ -188,7 +183,7 @@ func (h *Hub) catchUp(ctx context.Context) error {
 		}
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			if len(ids) == 0 {
-				return tx.PutCounted([]hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
+				return hubstore.PutCounted(tx, h.records, []hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
 			}
 			return h.countRecords(ctx, tx, ids)
 		})
@@ -212,5 +207,12 @@ func (h *Hub) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) 
 	if err := h.catchUp(ctx); err != nil {
 		return nil, fmt.Errorf("statistics: counting records: %w", err)
 	}
-	return stats.Compute(ctx, q, h.st.StatCells)
+	f, err := stats.Compute(ctx, q, hubstore.StatScan(h.st, h.records))
+	if err != nil {
+		return nil, err
+	}
+	if f.Accommodation, err = h.accommodation(ctx, q); err != nil {
+		return nil, fmt.Errorf("statistics: reception centres: %w", err)
+	}
+	return f, nil
 }
