@@ -29,22 +29,17 @@ func cmdBundle(env *Env, args []string) int {
 }
 
 func cmdBundleExport(env *Env, args []string) int {
-	fs := flags(env, "bundle export")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "bundle export")
 	out := fs.String("out", "", "bundle file to write, e.g. on a USB stick (required)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *out == "" || fs.NArg() != 0 },
+		"fieldreg bundle export: --out FILE is required and no other arguments are taken"); stop {
 		return rc
 	}
-	if *out == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "fieldreg bundle export: --out FILE is required and no other arguments are taken")
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	var res *device.BundleExport
 	err = bundle.WriteFile(*out, s.Device().Dir(), func(f *os.File) error {
 		var err error
@@ -63,26 +58,20 @@ func cmdBundleExport(env *Env, args []string) int {
 }
 
 func cmdBundleImport(env *Env, args []string) int {
-	fs := flags(env, "bundle import")
-	var u unlockFlags
-	u.register(fs)
-	if rc, stop := parseFlags(fs, args); stop {
+	cmd, fs := newRun(env, "bundle import")
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 }, "fieldreg bundle import: name one bundle file"); stop {
 		return rc
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "fieldreg bundle import: name one bundle file")
-		return 2
 	}
 	f, err := os.Open(fs.Arg(0))
 	if err != nil {
 		return fail(env, fmt.Errorf("cannot read the bundle: %w", err))
 	}
 	defer f.Close()
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	res, err := s.ImportBundle(context.Background(), f, bundleProgress(env, "applied"))
 	if err != nil {
 		return fail(env, fmt.Errorf("bundle refused, nothing was applied: %w", err))

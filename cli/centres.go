@@ -30,23 +30,17 @@ func cmdCentre(env *Env, args []string) int {
 		return 2
 	}
 	add := args[0] == "add"
-	fs := flags(env, "centre "+args[0])
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "centre "+args[0])
 	var cf reception.CentreFlags
 	cf.Register(fs)
-	if rc, stop := parseFlags(fs, args[1:]); stop {
+	if rc, stop := cmd.parse(args[1:], func() bool { return fs.NArg() != 0 }, ""); stop {
 		return rc
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	var old *trust.Centre
 	if !add {
 		if old, err = s.Device().Centre(cf.Code()); err != nil {
@@ -68,22 +62,16 @@ func cmdCentre(env *Env, args []string) int {
 // cmdCentres prints the capacity view: per centre and section the beds,
 // residents, open referrals and free places as last known on this device.
 func cmdCentres(env *Env, args []string) int {
-	fs := flags(env, "centres")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "centres")
 	asJSON := fs.Bool("json", false, "print a JSON array of centres")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 0 }, ""); stop {
 		return rc
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	views, err := s.Capacity()
 	if err != nil {
 		return fail(env, err)
@@ -114,23 +102,18 @@ func cmdRefer(env *Env, args []string) int    { return place(env, "refer", args)
 func cmdTransfer(env *Env, args []string) int { return place(env, "transfer", args) }
 
 func place(env *Env, name string, args []string) int {
-	fs := flags(env, name)
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, name)
 	var p placeFlags
 	p.register(fs)
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() == 0 || *p.centre == "" },
+		"usage: fieldreg "+name+" --data DIR --passphrase-file F --centre CODE [--section S] ID [ID...]"); stop {
 		return rc
 	}
-	if fs.NArg() == 0 || *p.centre == "" {
-		fmt.Fprintf(env.Stderr, "usage: fieldreg %s --data DIR --passphrase-file F --centre CODE [--section S] ID [ID...]\n", name)
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	o := device.ReferralOptions{Section: *p.section, Reason: *p.reason, Transport: *p.transport}
 	var ref *device.Referral
 	if name == "transfer" {
@@ -151,24 +134,19 @@ func place(env *Env, name string, args []string) int {
 // cmdCheckIn checks a person in at a centre by registration ID or by the
 // text of their receipt (verified offline first).
 func cmdCheckIn(env *Env, args []string) int {
-	fs := flags(env, "checkin")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "checkin")
 	centre := fs.String("centre", "", "the centre's code")
 	text := fs.String("receipt", "", "the receipt's text (FR1:..., as a scanner types it)")
 	section := fs.String("section", "", "for someone not referred here: the section (default: the first that fits)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *centre == "" || (fs.NArg() == 1) == (*text != "") || fs.NArg() > 1 },
+		"usage: fieldreg checkin --data DIR --passphrase-file F --centre CODE (ID | --receipt TEXT)"); stop {
 		return rc
 	}
-	if *centre == "" || (fs.NArg() == 1) == (*text != "") || fs.NArg() > 1 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg checkin --data DIR --passphrase-file F --centre CODE (ID | --receipt TEXT)")
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	var in *device.CheckIn
 	if *text != "" {
 		in, err = s.CheckInReceipt(*centre, *text, *section)
@@ -191,29 +169,21 @@ func cmdCheckOut(env *Env, args []string) int { return leave(env, "checkout", ar
 func cmdAbsent(env *Env, args []string) int   { return leave(env, "absent", args) }
 
 func leave(env *Env, name string, args []string) int {
-	fs := flags(env, name)
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, name)
 	var reason *string
+	usage := "usage: fieldreg absent --data DIR --passphrase-file F ID"
 	if name == "checkout" {
 		reason = fs.String("reason", "", "one of "+strings.Join(registry.CheckoutReasons, ", "))
+		usage = "usage: fieldreg checkout --data DIR --passphrase-file F --reason REASON ID"
 	}
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 || (reason != nil && *reason == "") }, usage); stop {
 		return rc
 	}
-	if fs.NArg() != 1 || (reason != nil && *reason == "") {
-		if name == "checkout" {
-			fmt.Fprintln(env.Stderr, "usage: fieldreg checkout --data DIR --passphrase-file F --reason REASON ID")
-		} else {
-			fmt.Fprintln(env.Stderr, "usage: fieldreg absent --data DIR --passphrase-file F ID")
-		}
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	id := fs.Arg(0)
 	if reason != nil {
 		err = s.CheckOut(id, *reason)
@@ -241,23 +211,18 @@ func leave(env *Env, name string, args []string) int {
 // cmdResidents lists who a centre expects and houses, with the flags for
 // action: did not arrive, absent too long.
 func cmdResidents(env *Env, args []string) int {
-	fs := flags(env, "residents")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "residents")
 	centre := fs.String("centre", "", "the centre's code")
 	asJSON := fs.Bool("json", false, "print a JSON array")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *centre == "" || fs.NArg() != 0 },
+		"usage: fieldreg residents --data DIR --passphrase-file F --centre CODE [--json]"); stop {
 		return rc
 	}
-	if *centre == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg residents --data DIR --passphrase-file F --centre CODE [--json]")
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	rs, err := s.Residents(*centre)
 	if err != nil {
 		return fail(env, err)

@@ -158,6 +158,61 @@ func (u *unlockFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&u.officer, "officer", "", "officer name (default: the device's first supervisor)")
 }
 
+// unlockedRun is one run of a subcommand that works in an unlocked session
+// (the counterpart of reghub's run): its flag set, with the unlock flags
+// (--data, --passphrase-file, --officer) registered, and the session it
+// opens.
+type unlockedRun struct {
+	env  *Env
+	fs   *flag.FlagSet
+	u    unlockFlags
+	done func()
+}
+
+// newRun starts the subcommand name; the caller adds its own flags to the
+// flag set returned.
+func newRun(env *Env, name string) (*unlockedRun, *flag.FlagSet) {
+	r := &unlockedRun{env: env, fs: flags(env, name)}
+	r.u.register(r.fs)
+	return r, r.fs
+}
+
+// parse parses args; stop says the command ends here, with rc: 0 after -h,
+// 2 after a flag error, or 2 when wrong (if given) says the arguments are
+// wrong, after printing usage (the flags if usage is "").
+func (r *unlockedRun) parse(args []string, wrong func() bool, usage string) (rc int, stop bool) {
+	if rc, stop := parseFlags(r.fs, args); stop {
+		return rc, stop
+	}
+	if wrong != nil && wrong() {
+		if usage == "" {
+			r.fs.Usage()
+		} else {
+			fmt.Fprintln(r.env.Stderr, usage)
+		}
+		return 2, true
+	}
+	return 0, false
+}
+
+// open opens the device and unlocks it as the officer the flags name (or
+// the default one); close ends the session.
+func (r *unlockedRun) open() (*device.Session, error) {
+	s, done, err := openSession(r.env, &r.u)
+	if err == nil {
+		r.done = done
+	}
+	return s, err
+}
+
+// close locks the session open opened, if any, and closes the device.
+func (r *unlockedRun) close() {
+	if r.done != nil {
+		r.done()
+		r.done = nil
+	}
+}
+
 // readPassphrase reads the passphrase from file, or asks on the terminal. A
 // passphrase is never taken from a flag value (it would show in ps and shell
 // history).

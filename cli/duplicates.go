@@ -11,19 +11,17 @@ import (
 
 // cmdDuplicates lists likely duplicates already stored, for a supervisor.
 func cmdDuplicates(env *Env, args []string) int {
-	fs := flags(env, "duplicates")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "duplicates")
 	limit := fs.Int("limit", 100, "at most this many pairs (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON lines")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, nil, ""); stop {
 		return rc
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	pairs, err := s.LikelyDuplicates(*limit, nil)
 	if err != nil {
 		return fail(env, err)
@@ -68,18 +66,13 @@ func jsonReasons(rs []match.Reason) []jsonReason {
 
 // cmdLink records an officer's decision about two registrations.
 func cmdLink(env *Env, args []string) int {
-	fs := flags(env, "link")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "link")
 	same := fs.Bool("same", false, "the two registrations are the same person")
 	different := fs.Bool("different", false, "the two registrations are different people")
 	note := fs.String("note", "", "why (no personal data needed)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 2 || *same == *different },
+		"usage: fieldreg link --data DIR --passphrase-file FILE (--same | --different) [--note TEXT] ID OTHER_ID"); stop {
 		return rc
-	}
-	if fs.NArg() != 2 || *same == *different {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg link --data DIR --passphrase-file FILE (--same | --different) [--note TEXT] ID OTHER_ID")
-		return 2
 	}
 	a, err := registry.ParseRegID(fs.Arg(0))
 	if err != nil {
@@ -89,11 +82,11 @@ func cmdLink(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	if err := s.Link(a, b, *same, *note); err != nil {
 		return fail(env, err)
 	}

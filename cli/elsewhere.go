@@ -18,23 +18,18 @@ import (
 // without asking. Exit status 0 with "no hit" or the hits; 1 when there is
 // no answer (yet).
 func cmdElsewhere(env *Env, args []string) int {
-	fs := flags(env, "elsewhere")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "elsewhere")
 	hub := fs.String("hub", "", "hub address (default: from the enrolment)")
 	stored := fs.Bool("stored", false, "print the answer stored on the record, without asking again")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 },
+		"usage: fieldreg elsewhere [flags] REGISTRATION-ID"); stop {
 		return rc
 	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg elsewhere [flags] REGISTRATION-ID")
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	if *stored {
 		a, ok, err := s.ElsewhereAnswerOf(fs.Arg(0))
 		switch {

@@ -17,17 +17,12 @@ import (
 const exitErased = 3
 
 func cmdErase(env *Env, args []string) int {
-	fs := flags(env, "erase")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "erase")
 	reason := fs.String("reason", "", "why: a court decision, the person's request, citizenship... (no personal data)")
 	by := fs.String("by", "", "instead of erasing now, set an earlier erasure date (YYYY-MM-DD)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 || *reason == "" },
+		"usage: fieldreg erase --data DIR --passphrase-file FILE [--officer NAME] --reason TEXT [--by YYYY-MM-DD] ID"); stop {
 		return rc
-	}
-	if fs.NArg() != 1 || *reason == "" {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg erase --data DIR --passphrase-file FILE [--officer NAME] --reason TEXT [--by YYYY-MM-DD] ID")
-		return 2
 	}
 	var date time.Time
 	if *by != "" {
@@ -40,11 +35,11 @@ func cmdErase(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, err)
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	if *by != "" {
 		err = s.SetErasureDate(id, date, *reason)
 	} else {
@@ -78,23 +73,18 @@ func erasedLine(e *device.ErasedError) string {
 }
 
 func cmdRetention(env *Env, args []string) int {
-	fs := flags(env, "retention")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "retention")
 	asJSON := fs.Bool("json", false, "print JSON")
 	days := fs.Int("days", 90, "list the erasures due within this many days")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 0 || *days < 0 || *days > 36600 },
+		"usage: fieldreg retention --data DIR --passphrase-file FILE [--json] [--days N]"); stop {
 		return rc
 	}
-	if fs.NArg() != 0 || *days < 0 || *days > 36600 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg retention --data DIR --passphrase-file FILE [--json] [--days N]")
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	ctx := context.Background()
 	// The device erases on its own clock what is past its date, first.
 	erased, err := s.SweepExpired(ctx)

@@ -26,9 +26,7 @@ const (
 // language: blank for the deployment (with --data), generic (without), or
 // filled for one registration (with its ID).
 func cmdNotice(env *Env, args []string) int {
-	fs := flags(env, "notice")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "notice")
 	lang := fs.String("lang", "", "the person's language, ISO 639-3 (required): "+strings.Join(notice.Languages(), ", "))
 	text := fs.Bool("text", false, "print the notice as UTF-8 text in logical order")
 	pngOut := fs.String("png", "", "write the first A4 page as a PNG image to this new file")
@@ -44,7 +42,7 @@ func cmdNotice(env *Env, args []string) int {
 	// both sides of it.
 	var pos []string
 	for {
-		if rc, stop := parseFlags(fs, args); stop {
+		if rc, stop := cmd.parse(args, nil, ""); stop {
 			return rc
 		}
 		if fs.NArg() == 0 {
@@ -76,11 +74,11 @@ func cmdNotice(env *Env, args []string) int {
 	var person notice.Person
 	switch {
 	case id != "":
-		s, done, err := openSession(env, &u)
+		s, err := cmd.open()
 		if err != nil {
 			return fail(env, err)
 		}
-		defer done()
+		defer cmd.close()
 		if contacts, err = noticeContacts(env, s.Device()); err != nil {
 			return fail(env, err)
 		}
@@ -90,7 +88,7 @@ func cmdNotice(env *Env, args []string) int {
 		}
 		person = notice.Person{ID: nd.ID, Date: nd.Date, Place: nd.Station}
 	case dataSet:
-		d, err := device.Open(u.data, env.Opts)
+		d, err := device.Open(cmd.u.data, env.Opts)
 		if err != nil {
 			return fail(env, err)
 		}
@@ -145,16 +143,10 @@ func writeRendered(path string, force bool, render func(io.Writer) error) error 
 // cmdContacts shows the notice contacts this device holds, or (standalone
 // devices, a supervisor) sets them from a JSON file.
 func cmdContacts(env *Env, args []string) int {
-	fs := flags(env, "contacts")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "contacts")
 	set := fs.String("set", "", "standalone device: sign and set the contacts from this JSON file (controller, controller_contact, dpo, supervisor, supervisor_contact, legal_basis)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 0 }, ""); stop {
 		return rc
-	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
 	}
 	var c *trust.Contacts
 	if *set != "" {
@@ -166,16 +158,16 @@ func cmdContacts(env *Env, args []string) int {
 		if err != nil {
 			return fail(env, err)
 		}
-		s, done, err := openSession(env, &u)
+		s, err := cmd.open()
 		if err != nil {
 			return fail(env, err)
 		}
-		defer done()
+		defer cmd.close()
 		if c, err = s.SetContacts(in); err != nil {
 			return fail(env, err)
 		}
 	} else {
-		d, err := device.Open(u.data, env.Opts)
+		d, err := device.Open(cmd.u.data, env.Opts)
 		if err != nil {
 			return fail(env, err)
 		}

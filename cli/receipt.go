@@ -11,9 +11,7 @@ import (
 
 // cmdReceipt issues (or reissues) the signed QR receipt of one registration.
 func cmdReceipt(env *Env, args []string) int {
-	fs := flags(env, "receipt")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "receipt")
 	pngOut := fs.String("png", "", "write the QR code to this PNG file (required)")
 	pdfOut := fs.String("pdf", "", "also write a printable A6 receipt to this PDF file")
 	text := fs.Bool("print-text", false, "also print the receipt's QR text on standard output")
@@ -23,12 +21,8 @@ func cmdReceipt(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg receipt --data DIR --passphrase-file FILE --png OUT.png [--pdf OUT.pdf [--lang LANG]] [--force] ID")
 		fs.PrintDefaults()
 	}
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 || *pngOut == "" }, ""); stop {
 		return rc
-	}
-	if fs.NArg() != 1 || *pngOut == "" {
-		fs.Usage()
-		return 2
 	}
 	var tr *receipt.Translation
 	if *lang != "" {
@@ -48,11 +42,11 @@ func cmdReceipt(env *Env, args []string) int {
 			return fail(env, err)
 		}
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	r, err := s.IssueReceipt(fs.Arg(0))
 	if err != nil {
 		return fail(env, err)

@@ -13,16 +13,14 @@ import (
 )
 
 func cmdSearch(env *Env, args []string) int {
-	fs := flags(env, "search")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "search")
 	category := fs.String("category", "", "only this category")
 	vuln := fs.String("vulnerability", "", "only records with this vulnerability (or 'any')")
 	from := fs.String("from", "", "registered on or after this date (YYYY-MM-DD)")
 	to := fs.String("to", "", "registered on or before this date (YYYY-MM-DD)")
 	limit := fs.Int("limit", 50, "at most this many results (0: all)")
 	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, nil, ""); stop {
 		return rc
 	}
 	q := device.Query{Text: strings.Join(fs.Args(), " "), Category: *category, Vulnerability: *vuln, Limit: *limit}
@@ -30,11 +28,11 @@ func cmdSearch(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fieldreg search: --from/--to: %v\n", err)
 		return 2
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	found, err := s.SearchSummaries(q)
 	if err != nil {
 		return fail(env, err)
@@ -59,25 +57,19 @@ func cmdSearch(env *Env, args []string) int {
 }
 
 func cmdShow(env *Env, args []string) int {
-	fs := flags(env, "show")
-	var u unlockFlags
-	u.register(fs)
-	if rc, stop := parseFlags(fs, args); stop {
+	cmd, fs := newRun(env, "show")
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 }, "fieldreg show: give one registration ID"); stop {
 		return rc
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "fieldreg show: give one registration ID")
-		return 2
 	}
 	id, err := registry.ParseRegID(fs.Arg(0))
 	if err != nil {
 		return fail(env, err)
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	v, err := s.Get(id)
 	var ee *device.ErasedError
 	if errors.As(err, &ee) {
@@ -127,17 +119,15 @@ func cmdAudit(env *Env, args []string) int {
 		fmt.Fprintln(env.Stderr, "usage: fieldreg audit verify --data DIR --passphrase-file FILE")
 		return 2
 	}
-	fs := flags(env, "audit verify")
-	var u unlockFlags
-	u.register(fs)
-	if rc, stop := parseFlags(fs, args[1:]); stop {
+	cmd, _ := newRun(env, "audit verify")
+	if rc, stop := cmd.parse(args[1:], nil, ""); stop {
 		return rc
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	rep, err := s.VerifyAudit()
 	if err != nil {
 		return fail(env, err)
@@ -228,27 +218,25 @@ func cmdOfficer(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fieldreg officer: unknown action %q (add, list, remove, reset or unlock)\n", sub)
 		return 2
 	}
-	fs := flags(env, "officer "+sub)
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "officer "+sub)
 	newPass := fs.String("new-passphrase-file", "", "file holding the new officer's passphrase (add, reset)")
 	supervisor := fs.Bool("supervisor", false, "the new officer is a supervisor (add)")
-	if rc, stop := parseFlags(fs, args[1:]); stop {
+	if rc, stop := cmd.parse(args[1:], nil, ""); stop {
 		return rc
 	}
 	if sub == "list" {
-		return cmdStatus(env, []string{"--data", u.data})
+		return cmdStatus(env, []string{"--data", cmd.u.data})
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintf(env.Stderr, "fieldreg officer %s: give the officer's name\n", sub)
 		return 2
 	}
 	name := fs.Arg(0)
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	target := func() (device.Officer, error) { return s.Device().OfficerByName(name) }
 	switch sub {
 	case "add":

@@ -191,18 +191,13 @@ type inputLine struct {
 }
 
 func cmdRegister(env *Env, args []string) int {
-	fs := flags(env, "register")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "register")
 	jsonFile := fs.String("json", "", "JSON file of people (one object, or one object per line); - reads standard input")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *jsonFile == "" || fs.NArg() != 0 },
+		"fieldreg register: --json FILE is required (- for standard input)"); stop {
 		return rc
 	}
-	if *jsonFile == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "fieldreg register: --json FILE is required (- for standard input)")
-		return 2
-	}
-	if passFromStdin := *jsonFile == "-" && u.passFile == ""; passFromStdin {
+	if passFromStdin := *jsonFile == "-" && cmd.u.passFile == ""; passFromStdin {
 		return fail(env, errors.New("when people come on standard input, give the passphrase with --passphrase-file"))
 	}
 	var r io.Reader = env.Stdin
@@ -218,11 +213,11 @@ func cmdRegister(env *Env, args []string) int {
 	if err != nil {
 		return fail(env, fmt.Errorf("%w (split it)", err))
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	now := s.Device().Now()
 	station := s.Device().Info().Station
 

@@ -11,9 +11,7 @@ import (
 // cmdStats prints the figures of a period from this device's records (its
 // own and those sync brought): exact counts, for a supervisor.
 func cmdStats(env *Env, args []string) int {
-	fs := flags(env, "stats")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "stats")
 	from := fs.String("from", "", "first day of the period, YYYY-MM-DD (required)")
 	to := fs.String("to", "", "last day of the period, YYYY-MM-DD, included (required)")
 	by := fs.String("by", "week", "unit of the series: day, week (ISO 8601) or month")
@@ -21,12 +19,9 @@ func cmdStats(env *Env, args []string) int {
 	station := fs.String("station", "", "only this station's registrations")
 	category := fs.String("category", "", "only this category's registrations, as in register --json")
 	top := fs.Int("top", stats.DefaultTop, "nationalities named before \"other\"")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *from == "" || *to == "" || fs.NArg() != 0 },
+		"fieldreg stats: --from and --to are required (YYYY-MM-DD), and no other arguments are taken"); stop {
 		return rc
-	}
-	if *from == "" || *to == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "fieldreg stats: --from and --to are required (YYYY-MM-DD), and no other arguments are taken")
-		return 2
 	}
 	// Refuse bad input before asking for a passphrase.
 	q, err := stats.NewQuery(*from, *to, *by)
@@ -41,11 +36,11 @@ func cmdStats(env *Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "fieldreg stats: %v\n", err)
 		return 2
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	f, err := s.Stats(context.Background(), q)
 	if err != nil {
 		return fail(env, err)

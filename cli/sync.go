@@ -17,24 +17,18 @@ import (
 // Exit status: 0 complete, 1 failed (retry later may help: the message
 // says), 3 completed with refused or quarantined events.
 func cmdSync(env *Env, args []string) int {
-	fs := flags(env, "sync")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "sync")
 	hub := fs.String("hub", "", "hub address, e.g. https://hub.example:8443 (default: from the enrolment)")
 	quiet := fs.Bool("quiet", false, "print only the summary")
 	chunk := fs.Int("chunk", 0, "events per chunk (default 1000; smaller on a poor link)")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 0 }, ""); stop {
 		return rc
 	}
-	if fs.NArg() != 0 {
-		fs.Usage()
-		return 2
-	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	last := time.Time{}

@@ -98,25 +98,20 @@ func readTrustFile(name string) (*trust.File, []byte, error) {
 }
 
 func trustImport(env *Env, args []string) int {
-	fs := flags(env, "trust import")
-	var u unlockFlags
-	u.register(fs)
-	if rc, stop := parseFlags(fs, args); stop {
+	cmd, fs := newRun(env, "trust import")
+	if rc, stop := cmd.parse(args, func() bool { return fs.NArg() != 1 },
+		"usage: fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE"); stop {
 		return rc
-	}
-	if fs.NArg() != 1 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust import --data DIR --passphrase-file FILE TRUSTFILE")
-		return 2
 	}
 	_, b, err := readTrustFile(fs.Arg(0))
 	if err != nil {
 		return fail(env, err)
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	rep, err := s.ImportTrust(b)
 	if err != nil {
 		return fail(env, err)
@@ -133,19 +128,14 @@ func trustImport(env *Env, args []string) int {
 }
 
 func trustRevoke(env *Env, args []string) int {
-	fs := flags(env, "trust revoke")
-	var u unlockFlags
-	u.register(fs)
+	cmd, fs := newRun(env, "trust revoke")
 	dev := fs.String("device", "", "ID of the device to revoke (see 'fieldreg status' on it, or the receipt's device_id)")
 	at := fs.String("at", "now", "revoked from this time on (RFC 3339, e.g. 2026-11-20T08:00:00Z, or 'now'); what it signed earlier stays valid")
 	out := fs.String("out", "", "write the updated trust file (with the signed revocation list) here")
 	force := fs.Bool("force", false, "replace an existing --out file")
-	if rc, stop := parseFlags(fs, args); stop {
+	if rc, stop := cmd.parse(args, func() bool { return *dev == "" || *out == "" || fs.NArg() != 0 },
+		"usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE [--force]"); stop {
 		return rc
-	}
-	if *dev == "" || *out == "" || fs.NArg() != 0 {
-		fmt.Fprintln(env.Stderr, "usage: fieldreg trust revoke --data DIR --passphrase-file FILE --device ID [--at TIME] --out FILE [--force]")
-		return 2
 	}
 	var when time.Time
 	if *at != "now" {
@@ -159,11 +149,11 @@ func trustRevoke(env *Env, args []string) int {
 	if err := trustOutAbsent(*out, *force); err != nil {
 		return fail(env, err)
 	}
-	s, done, err := openSession(env, &u)
+	s, err := cmd.open()
 	if err != nil {
 		return fail(env, err)
 	}
-	defer done()
+	defer cmd.close()
 	if when.IsZero() {
 		when = s.Device().Now()
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/wire"
+	"github.com/fieldreg/fieldreg/trust"
 )
 
 // Meta keys of USB bundles on a device.
@@ -276,7 +277,11 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err != nil {
 		return nil, bundle.ErrMalformed
 	}
-	if err := s.takeTrust(&wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations(), Contacts: b.Contacts(), Centres: b.Centres(), Retention: b.Retention()}, hubVec); err != nil {
+	rep := &wire.HelloReply{Credentials: b.Credentials(), Revocations: b.Revocations()}
+	for _, k := range trust.DocKinds {
+		rep.SetDocument(k.Name(), b.Document(k))
+	}
+	if err := s.takeTrust(rep, hubVec); err != nil {
 		return nil, err
 	}
 	// The bundle's chunks are applied bundleTxEvents at a time, one

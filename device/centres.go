@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,9 +19,6 @@ import (
 
 // Meta keys of the reception centres.
 const (
-	// metaCentres holds the authority's signed list of centres (CBOR
-	// trust.Centres), as the hub sends it or a standalone device signs it.
-	metaCentres = "centres"
 	// metaCentresKnown is when (Unix milliseconds) this device last
 	// learned everything its source knew of the centres: its last sync or
 	// bundle from the hub, or (standalone) its own list being set.
@@ -50,22 +46,11 @@ var (
 // Centres returns the authority's reception centres this device holds,
 // verified against the authority's root key, or ErrNoCentres.
 func (d *Device) Centres() (*trust.Centres, error) {
-	b, err := d.st.GetMeta(metaCentres)
-	if err != nil {
+	cs, err := held(d, trust.CentresKind)
+	if errors.Is(err, errNoDocument) {
 		return nil, ErrNoCentres
 	}
-	root, err := d.st.GetMeta("root_public")
-	if err != nil {
-		return nil, err
-	}
-	cs, err := trust.UnmarshalCentres(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := cs.Verify(root); err != nil {
-		return nil, err
-	}
-	return cs, nil
+	return cs, err
 }
 
 // Centre returns one centre of the list, or ErrUnknownCentre.
@@ -79,30 +64,6 @@ func (d *Device) Centre(code string) (*trust.Centre, error) {
 		return nil, fmt.Errorf("%w: %s", ErrUnknownCentre, code)
 	}
 	return c, nil
-}
-
-// newerCentres checks a raw centres list from the hub against the
-// authority's root and this device's country; it returns raw if it is newer
-// than the list held, nil if not (or if raw is empty), and an error if it
-// does not verify.
-func (d *Device) newerCentres(raw []byte, root ed25519.PublicKey) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	cs, err := trust.UnmarshalCentres(raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := cs.Verify(root); err != nil {
-		return nil, err
-	}
-	if cs.Country != d.info.Country {
-		return nil, errors.New("device: the centres list belongs to another country")
-	}
-	if old, err := d.Centres(); err == nil && cs.Issued <= old.Issued {
-		return nil, nil
-	}
-	return raw, nil
 }
 
 // putCentresKnown records, inside tx, that the device has just learned what
@@ -144,7 +105,7 @@ func (s *Session) SetCentre(c trust.Centre, add bool) (*trust.Centres, error) {
 		return nil, err
 	}
 	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.PutMeta(metaCentres, signed.Marshal()); err != nil {
+		if err := putDocument(tx, trust.CentresKind, signed.Marshal()); err != nil {
 			return err
 		}
 		if err := s.d.putCentresKnown(tx); err != nil {

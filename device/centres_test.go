@@ -238,7 +238,7 @@ func TestCentreSetRefused(t *testing.T) {
 	d, _ := newTestDevice(t)
 	s := unlock(t, d)
 	testCentres(t, s)
-	before, _ := d.st.GetMeta(metaCentres)
+	before, _ := d.st.GetMeta(trust.CentresKind.Name())
 	c, _ := d.Centre("BIH-TEST-MEN")
 	bad := *c
 	bad.Capacity = map[string]int{"single_men": -3}
@@ -253,7 +253,7 @@ func TestCentreSetRefused(t *testing.T) {
 	if _, err := s.SetCentre(other, false); !errors.Is(err, ErrUnknownCentre) {
 		t.Errorf("set of an unknown centre: %v", err)
 	}
-	if after, _ := d.st.GetMeta(metaCentres); string(after) != string(before) {
+	if after, _ := d.st.GetMeta(trust.CentresKind.Name()); string(after) != string(before) {
 		t.Error("a refused change changed the list")
 	}
 }

@@ -2,18 +2,12 @@ package device
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
-	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/trust"
 )
-
-// metaContacts holds the authority's signed notice contacts (CBOR
-// trust.Contacts), as the hub sends them.
-const metaContacts = "contacts"
 
 // ErrNoContacts says the device has not received the authority's notice
 // contacts (or, standalone, has not set them): notices are printed with
@@ -26,46 +20,11 @@ var errContactsAtHub = errors.New("only the country authority sets the notice co
 // Contacts returns the authority's notice contacts this device holds,
 // verified against the authority's root key, or ErrNoContacts.
 func (d *Device) Contacts() (*trust.Contacts, error) {
-	b, err := d.st.GetMeta(metaContacts)
-	if err != nil {
+	c, err := held(d, trust.ContactsKind)
+	if errors.Is(err, errNoDocument) {
 		return nil, ErrNoContacts
 	}
-	root, err := d.st.GetMeta("root_public")
-	if err != nil {
-		return nil, err
-	}
-	c, err := trust.UnmarshalContacts(b)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Verify(root); err != nil {
-		return nil, err
-	}
-	return c, nil
-}
-
-// newerContacts checks raw contacts from the hub against the authority's
-// root and this device's country; it returns raw if they are newer than the
-// ones held, nil if not (or if raw is empty), and an error if they do not
-// verify.
-func (d *Device) newerContacts(raw []byte, root ed25519.PublicKey) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	c, err := trust.UnmarshalContacts(raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.Verify(root); err != nil {
-		return nil, err
-	}
-	if c.Country != d.info.Country {
-		return nil, errors.New("device: the notice contacts belong to another country")
-	}
-	if old, err := d.Contacts(); err == nil && c.Issued <= old.Issued {
-		return nil, nil
-	}
-	return raw, nil
+	return c, err
 }
 
 // SetContacts signs and stores the notice contacts on a standalone device,
@@ -75,24 +34,21 @@ func (s *Session) SetContacts(c trust.Contacts) (*trust.Contacts, error) {
 	if err := s.requireSupervisor(); err != nil {
 		return nil, err
 	}
-	now := s.d.opts.Now()
-	if old, err := s.d.Contacts(); err == nil && now.Unix() <= old.Issued {
-		now = time.Unix(old.Issued+1, 0) // newer contacts must say so, even with a clock set back
-	}
+	old, _ := s.d.Contacts() // none, or damaged: replaced
 	var signed *trust.Contacts
 	err := s.withKeys(func(k *keys) error {
 		if k.authority == nil {
 			return errContactsAtHub
 		}
 		var err error
-		signed, err = k.authority.SignContacts(c, now)
+		signed, err = k.authority.SignContacts(c, old, s.d.opts.Now())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if err := tx.PutMeta(metaContacts, signed.Marshal()); err != nil {
+		if err := putDocument(tx, trust.ContactsKind, signed.Marshal()); err != nil {
 			return err
 		}
 		return s.auditTx(tx, "notice_contacts", "", "notice contacts set")

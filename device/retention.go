@@ -2,7 +2,6 @@ package device
 
 import (
 	"context"
-	"crypto/ed25519"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,58 +14,20 @@ import (
 	"github.com/fieldreg/fieldreg/trust"
 )
 
-// metaRetention holds the authority's signed retention rules (CBOR
-// trust.RetentionRules), as the hub sends them.
-const metaRetention = "retention"
-
 // Retention returns the retention rules this device applies: the
 // authority's, verified against its root key, or the defaults of the
 // Regulation (registry.DefaultRetention) when none have arrived. Issued is
 // zero for the defaults.
 func (d *Device) Retention() (rules registry.Retention, issued time.Time, err error) {
-	b, err := d.st.GetMeta(metaRetention)
-	if err != nil {
+	r, err := held(d, trust.RetentionKind)
+	if errors.Is(err, errNoDocument) {
 		return registry.DefaultRetention, time.Time{}, nil
 	}
-	root, err := d.st.GetMeta("root_public")
 	if err != nil {
 		return nil, time.Time{}, err
-	}
-	r, err := trust.UnmarshalRetention(b)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	if err := r.Verify(root); err != nil {
-		return nil, time.Time{}, fmt.Errorf("device: the stored retention rules do not verify: %w", err)
 	}
 	rules, err = r.Retention()
 	return rules, time.Unix(r.Issued, 0).UTC(), err
-}
-
-// newerRetention checks raw rules from the hub against the authority's
-// root and this device's country; it returns raw if they are newer than
-// the ones held, nil if not (or if raw is empty), and an error if they do
-// not verify.
-func (d *Device) newerRetention(raw []byte, root ed25519.PublicKey) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	r, err := trust.UnmarshalRetention(raw)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.Verify(root); err != nil {
-		return nil, err
-	}
-	if r.Country != d.info.Country {
-		return nil, errors.New("device: the retention rules belong to another country")
-	}
-	if old, err := d.st.GetMeta(metaRetention); err == nil {
-		if o, err := trust.UnmarshalRetention(old); err == nil && r.Issued <= o.Issued {
-			return nil, nil
-		}
-	}
-	return raw, nil
 }
 
 // Due is when a record is to be erased under the rules: its category's

@@ -203,9 +203,9 @@ func (d *Device) pending() ([]PendingRegistration, int, error) {
 }
 
 // takeTrust stores the hub's trust list (each credential checked against the
-// authority's root), a newer revocation list and newer notice contacts
-// (checked too), and records
-// the hub's vector as acknowledged, in one transaction.
+// authority's root), a newer revocation list and the authority's newer
+// documents (notice contacts, reception centres, retention rules; checked
+// too), and records the hub's vector as acknowledged, in one transaction.
 func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 	root, err := s.d.st.GetMeta("root_public")
 	if err != nil || len(root) != ed25519.PublicKeySize {
@@ -227,26 +227,13 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 			newList = rep.Revocations
 		}
 	}
-	newContacts, err := s.d.newerContacts(rep.Contacts, root)
+	docs, err := s.d.newerDocuments(func(k trust.DocKind) []byte { return rep.Document(k.Name()) }, root)
 	if err != nil {
-		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent notice contacts that do not verify"}
-	}
-	newCentres, err := s.d.newerCentres(rep.Centres, root)
-	if err != nil {
-		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent a list of reception centres that does not verify"}
-	}
-	newRetention, err := s.d.newerRetention(rep.Retention, root)
-	if err != nil {
-		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent retention rules that do not verify"}
+		return &client.Error{Kind: client.ErrHub, Op: "hello", Message: err.Error(), Err: err}
 	}
 	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
-		if newContacts != nil {
-			if err := tx.PutMeta(metaContacts, newContacts); err != nil {
-				return err
-			}
-		}
-		if newCentres != nil {
-			if err := tx.PutMeta(metaCentres, newCentres); err != nil {
+		for _, doc := range docs {
+			if err := putDocument(tx, doc.kind, doc.raw); err != nil {
 				return err
 			}
 		}
@@ -254,11 +241,6 @@ func (s *Session) takeTrust(rep *wire.HelloReply, hubVec vector.Vector) error {
 		// exchange: the capacity view is as fresh as it from now on.
 		if err := s.d.putCentresKnown(tx); err != nil {
 			return err
-		}
-		if newRetention != nil {
-			if err := tx.PutMeta(metaRetention, newRetention); err != nil {
-				return err
-			}
 		}
 		for _, raw := range rep.Credentials {
 			c, err := trust.UnmarshalCredential(raw)

@@ -179,15 +179,11 @@ func (cs *Centres) With(c Centre) *Centres {
 	return out
 }
 
-// SignCentres signs the list for the authority's country, dated now (or one
-// second after prev's date, so that devices always take the new list). It
+// SignCentres signs the list for the authority's country, dated now (or
+// after prev, the list it replaces, if any: NextIssued). It
 // fails, naming the rule, when a centre breaks one.
 func (a *Authority) SignCentres(cs Centres, prev *Centres, now time.Time) (*Centres, error) {
-	issued := now.Unix()
-	if prev != nil && issued <= prev.Issued {
-		issued = prev.Issued + 1
-	}
-	cs.Country, cs.Issued, cs.Signature = a.Country, issued, nil
+	cs.Country, cs.Issued, cs.Signature = a.Country, NextIssued(prev, now).Unix(), nil
 	for i := range cs.Centres {
 		c := &cs.Centres[i]
 		c.Name, c.Place, c.Address, c.Contact = strings.TrimSpace(c.Name), strings.TrimSpace(c.Place), strings.TrimSpace(c.Address), strings.TrimSpace(c.Contact)
@@ -201,13 +197,7 @@ func (a *Authority) SignCentres(cs Centres, prev *Centres, now time.Time) (*Cent
 
 // Verify checks the form of cs and its signature against root.
 func (cs *Centres) Verify(root ed25519.PublicKey) error {
-	if err := cs.check(); err != nil {
-		return err
-	}
-	if len(root) != ed25519.PublicKeySize || !ed25519.Verify(root, cs.signedBytes(), cs.Signature) {
-		return ErrBadSignature
-	}
-	return nil
+	return verifyDoc(cs, cs.Signature, root)
 }
 
 // Marshal encodes cs as CBOR.
@@ -216,20 +206,21 @@ func (cs *Centres) Marshal() []byte {
 	return b
 }
 
+// Kind is CentresKind.
+func (cs *Centres) Kind() DocKind { return CentresKind }
+
+// Issuer is the country and the date of cs.
+func (cs *Centres) Issuer() (string, int64) {
+	if cs == nil {
+		return "", 0
+	}
+	return cs.Country, cs.Issued
+}
+
 // UnmarshalCentres decodes a CBOR centres list (untrusted input: it checks
 // the form, not the signature; call Verify).
 func UnmarshalCentres(b []byte) (*Centres, error) {
-	if len(b) > MaxCentresSize {
-		return nil, errors.New("trust: centres list too large")
-	}
-	var cs Centres
-	if err := decMode.Unmarshal(b, &cs); err != nil {
-		return nil, fmt.Errorf("trust: centres list malformed: %w", err)
-	}
-	if err := cs.check(); err != nil {
-		return nil, err
-	}
-	return &cs, nil
+	return unmarshalDoc[Centres](b, MaxCentresSize, "centres list")
 }
 
 // ParseCapacity reads "single_men=800,families=200" into beds per section.

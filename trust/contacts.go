@@ -72,10 +72,11 @@ func (c *Contacts) check() error {
 	return nil
 }
 
-// SignContacts signs c for the authority's country, dated now. It fails
-// when a required field is empty, a field is too long or not plain text.
-func (a *Authority) SignContacts(c Contacts, now time.Time) (*Contacts, error) {
-	c.Country, c.Issued, c.Signature = a.Country, now.Unix(), nil
+// SignContacts signs c for the authority's country, dated now (or after
+// prev, the contacts c replaces, if any: NextIssued). It fails when a
+// required field is empty, a field is too long or not plain text.
+func (a *Authority) SignContacts(c Contacts, prev *Contacts, now time.Time) (*Contacts, error) {
+	c.Country, c.Issued, c.Signature = a.Country, NextIssued(prev, now).Unix(), nil
 	for _, f := range []*string{&c.Controller, &c.ControllerContact, &c.DPO, &c.Supervisor, &c.SupervisorContact, &c.LegalBasis} {
 		*f = strings.TrimSpace(*f)
 	}
@@ -88,13 +89,7 @@ func (a *Authority) SignContacts(c Contacts, now time.Time) (*Contacts, error) {
 
 // Verify checks the form of c and its signature against root.
 func (c *Contacts) Verify(root ed25519.PublicKey) error {
-	if err := c.check(); err != nil {
-		return err
-	}
-	if len(root) != ed25519.PublicKeySize || !ed25519.Verify(root, c.signedBytes(), c.Signature) {
-		return ErrBadSignature
-	}
-	return nil
+	return verifyDoc(c, c.Signature, root)
 }
 
 // Marshal encodes c as CBOR.
@@ -103,20 +98,21 @@ func (c *Contacts) Marshal() []byte {
 	return b
 }
 
+// Kind is ContactsKind.
+func (c *Contacts) Kind() DocKind { return ContactsKind }
+
+// Issuer is the country and the date of c.
+func (c *Contacts) Issuer() (string, int64) {
+	if c == nil {
+		return "", 0
+	}
+	return c.Country, c.Issued
+}
+
 // UnmarshalContacts decodes CBOR contacts (untrusted input: it checks the
 // form, not the signature; call Verify).
 func UnmarshalContacts(b []byte) (*Contacts, error) {
-	if len(b) > MaxContactsSize {
-		return nil, errors.New("trust: contacts too large")
-	}
-	var c Contacts
-	if err := decMode.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("trust: contacts malformed: %w", err)
-	}
-	if err := c.check(); err != nil {
-		return nil, err
-	}
-	return &c, nil
+	return unmarshalDoc[Contacts](b, MaxContactsSize, "contacts")
 }
 
 // ContactsInput is the JSON an operator writes to set the notice contacts

@@ -23,7 +23,7 @@ func validContacts() Contacts {
 
 func TestContactsSignVerify(t *testing.T) {
 	a := testAuthority(t, "BIH")
-	c, err := a.SignContacts(validContacts(), time.Unix(1_800_000_100, 0))
+	c, err := a.SignContacts(validContacts(), nil, time.Unix(1_800_000_100, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,11 +60,11 @@ func TestContactsRefused(t *testing.T) {
 	} {
 		c := validContacts()
 		f(&c)
-		if _, err := a.SignContacts(c, time.Now()); err == nil {
+		if _, err := a.SignContacts(c, nil, time.Now()); err == nil {
 			t.Errorf("%s: signed", name)
 		}
 	}
-	if _, err := a.SignContacts(Contacts{}, time.Now()); !errors.Is(err, ErrContactsIncomplete) {
+	if _, err := a.SignContacts(Contacts{}, nil, time.Now()); !errors.Is(err, ErrContactsIncomplete) {
 		t.Errorf("empty contacts: %v", err)
 	}
 }
@@ -99,7 +99,7 @@ func TestParseContactsInput(t *testing.T) {
 
 func FuzzUnmarshalContacts(f *testing.F) {
 	a := testAuthority(f, "BIH")
-	c, err := a.SignContacts(validContacts(), time.Unix(1_800_000_100, 0))
+	c, err := a.SignContacts(validContacts(), nil, time.Unix(1_800_000_100, 0))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -56,9 +56,10 @@ func (r *RetentionRules) Retention() (registry.Retention, error) {
 	return out, nil
 }
 
-// SignRetention signs rules for the authority's country, dated now.
-func (a *Authority) SignRetention(rules registry.Retention, now time.Time) (*RetentionRules, error) {
-	r := &RetentionRules{Country: a.Country, Issued: now.Unix(), Periods: map[string]string{}}
+// SignRetention signs rules for the authority's country, dated now (or
+// after prev, the rules they replace, if any: NextIssued).
+func (a *Authority) SignRetention(rules registry.Retention, prev *RetentionRules, now time.Time) (*RetentionRules, error) {
+	r := &RetentionRules{Country: a.Country, Issued: NextIssued(prev, now).Unix(), Periods: map[string]string{}}
 	for k, p := range rules {
 		r.Periods[k] = p.String()
 	}
@@ -69,15 +70,14 @@ func (a *Authority) SignRetention(rules registry.Retention, now time.Time) (*Ret
 	return r, nil
 }
 
+func (r *RetentionRules) check() error {
+	_, err := r.Retention()
+	return err
+}
+
 // Verify checks the form of r and its signature against root.
 func (r *RetentionRules) Verify(root ed25519.PublicKey) error {
-	if _, err := r.Retention(); err != nil {
-		return err
-	}
-	if len(root) != ed25519.PublicKeySize || !ed25519.Verify(root, r.signedBytes(), r.Signature) {
-		return ErrBadSignature
-	}
-	return nil
+	return verifyDoc(r, r.Signature, root)
 }
 
 // Marshal encodes r as CBOR.
@@ -86,20 +86,21 @@ func (r *RetentionRules) Marshal() []byte {
 	return b
 }
 
+// Kind is RetentionKind.
+func (r *RetentionRules) Kind() DocKind { return RetentionKind }
+
+// Issuer is the country and the date of r.
+func (r *RetentionRules) Issuer() (string, int64) {
+	if r == nil {
+		return "", 0
+	}
+	return r.Country, r.Issued
+}
+
 // UnmarshalRetention decodes CBOR rules (untrusted input: it checks the
 // form, not the signature; call Verify).
 func UnmarshalRetention(b []byte) (*RetentionRules, error) {
-	if len(b) > MaxRetentionSize {
-		return nil, errors.New("trust: retention rules too large")
-	}
-	var r RetentionRules
-	if err := decMode.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("trust: retention rules malformed: %w", err)
-	}
-	if _, err := r.Retention(); err != nil {
-		return nil, err
-	}
-	return &r, nil
+	return unmarshalDoc[RetentionRules](b, MaxRetentionSize, "retention rules")
 }
 
 // HQOrigin is the origin of the events the country authority signs itself

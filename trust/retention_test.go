@@ -14,7 +14,7 @@ func TestRetentionSignVerify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := a.SignRetention(rules, time.Unix(1_800_000_100, 0))
+	r, err := a.SignRetention(rules, nil, time.Unix(1_800_000_100, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestRetentionRefused(t *testing.T) {
 
 func FuzzUnmarshalRetention(f *testing.F) {
 	a := testAuthority(f, "BIH")
-	r, err := a.SignRetention(registry.DefaultRetention, time.Unix(1_800_000_100, 0))
+	r, err := a.SignRetention(registry.DefaultRetention, nil, time.Unix(1_800_000_100, 0))
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -70,9 +70,6 @@ const (
 	MaxCredentialBytes = 1024                        // one device credential
 	MaxCredentials     = 10_000                      // devices in a deployment
 	MaxRevocationBytes = trust.MaxRevocationListSize // one revocation list
-	MaxContactsBytes   = trust.MaxContactsSize       // the authority's notice contacts
-	MaxCentresBytes    = trust.MaxCentresSize        // the authority's reception centres
-	MaxRetentionBytes  = trust.MaxRetentionSize      // the authority's retention rules
 	MaxEventBytes      = wire.MaxEventBytes          // one event
 	MaxEvents          = 2_000_000                   // events in one bundle
 	MaxBundleBytes     = 8 << 30                     // plaintext of one bundle
@@ -87,12 +84,26 @@ const (
 	frameHeader        = 'H'
 	frameCredential    = 'C'
 	frameRevocations   = 'R'
-	frameContacts      = 'N'
-	frameCentres       = 'A'
-	frameRetention     = 'T'
 	frameEvent         = 'E'
 	frameTrailer       = 'Z'
 )
+
+// docFrames are the frame tags of the authority's documents (each kind's
+// frame is bounded by the kind's MaxSize).
+var docFrames = []struct {
+	tag  byte
+	kind trust.DocKind
+}{{'N', trust.ContactsKind}, {'A', trust.CentresKind}, {'T', trust.RetentionKind}}
+
+// docFrame is the kind of document frame tag carries, or nil.
+func docFrame(tag byte) trust.DocKind {
+	for _, f := range docFrames {
+		if f.tag == tag {
+			return f.kind
+		}
+	}
+	return nil
+}
 
 // Errors callers branch on. Every error of Open and Apply wraps one of them
 // (or the caller's own from its Trust or Check function). Their messages are
@@ -186,11 +197,9 @@ type Writer struct {
 	buf    *bufio.Writer
 	h      hash.Hash
 	sign   Signer
-	state  int  // 0 trust frames, 1 events, 2 closed
-	nc     bool // the contacts frame was written
-	na     bool // the centres frame was written
-	nt     bool // the retention rules frame was written
-	np     bool // the prekeys frame was written
+	state  int             // 0 trust frames, 1 events, 2 closed
+	docs   map[string]bool // the kinds of document written
+	np     bool            // the prekeys frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
@@ -272,48 +281,30 @@ func (w *Writer) Credential(raw []byte) error {
 	return w.err
 }
 
-// Contacts adds the authority's signed notice contacts (trust.Contacts),
-// once, before the revocation list and events. A bundle without them is
-// read as before.
-func (w *Writer) Contacts(raw []byte) error {
-	if w.state != 0 || w.nc {
-		return errors.New("bundle: the contacts go once, before the revocation list and events")
+// Document adds an authority document of kind k (raw CBOR, as signed),
+// once per kind, before the revocation list and events. A bundle without
+// one is read as before.
+func (w *Writer) Document(k trust.DocKind, raw []byte) error {
+	var tag byte
+	for _, f := range docFrames {
+		if f.kind.Name() == k.Name() {
+			tag = f.tag
+		}
 	}
-	if len(raw) > MaxContactsBytes {
-		return fmt.Errorf("bundle: %w: contacts", ErrTooLarge)
+	if tag == 0 {
+		return fmt.Errorf("bundle: no frame carries the %s", k.What())
 	}
-	w.nc = true
-	w.frame(frameContacts, raw)
-	return w.err
-}
-
-// Centres adds the authority's signed list of reception centres
-// (trust.Centres), once, before the revocation list and events. A bundle
-// without it is read as before.
-func (w *Writer) Centres(raw []byte) error {
-	if w.state != 0 || w.na {
-		return errors.New("bundle: the centres go once, before the revocation list and events")
+	if w.state != 0 || w.docs[k.Name()] {
+		return fmt.Errorf("bundle: the %s go once, before the revocation list and events", k.What())
 	}
-	if len(raw) > MaxCentresBytes {
-		return fmt.Errorf("bundle: %w: centres", ErrTooLarge)
+	if len(raw) > k.MaxSize() {
+		return fmt.Errorf("bundle: %w: %s", ErrTooLarge, k.What())
 	}
-	w.na = true
-	w.frame(frameCentres, raw)
-	return w.err
-}
-
-// Retention adds the authority's signed retention rules
-// (trust.RetentionRules), once, before the revocation list and events. A
-// bundle without them is read as before.
-func (w *Writer) Retention(raw []byte) error {
-	if w.state != 0 || w.nt {
-		return errors.New("bundle: the retention rules go once, before the revocation list and events")
+	if w.docs == nil {
+		w.docs = map[string]bool{}
 	}
-	if len(raw) > MaxRetentionBytes {
-		return fmt.Errorf("bundle: %w: retention rules", ErrTooLarge)
-	}
-	w.nt = true
-	w.frame(frameRetention, raw)
+	w.docs[k.Name()] = true
+	w.frame(tag, raw)
 	return w.err
 }
 
@@ -398,9 +389,7 @@ type Bundle struct {
 	hdr         Header
 	creds       [][]byte
 	revocations []byte
-	contacts    []byte
-	centres     []byte
-	retention   []byte
+	docs        map[string][]byte // raw authority documents by kind name
 	prekeys     []Prekey
 	events      int
 	chunks      [][sha256.Size]byte
@@ -465,18 +454,9 @@ func (b *Bundle) Credentials() [][]byte { return b.creds }
 // Revocations is the revocation list frame, or nil.
 func (b *Bundle) Revocations() []byte { return b.revocations }
 
-// Contacts is the notice contacts frame (raw CBOR, not yet verified against
-// the authority's root), or nil.
-func (b *Bundle) Contacts() []byte { return b.contacts }
-
-// Centres is the reception centres frame (raw CBOR, not yet verified
-// against the authority's root), or nil.
-func (b *Bundle) Centres() []byte { return b.centres }
-
-// Retention is the retention rules frame (raw CBOR, not yet verified
-// against the authority's root: trust.UnmarshalRetention, Verify); nil if
-// the bundle has none.
-func (b *Bundle) Retention() []byte { return b.retention }
+// Document is the authority document of kind k the bundle carries (raw
+// CBOR, not yet verified against the authority's root), or nil.
+func (b *Bundle) Document(k trust.DocKind) []byte { return b.docs[k.Name()] }
 
 // Events is the number of events the bundle holds.
 func (b *Bundle) Events() int { return b.events }
@@ -560,18 +540,16 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		return ErrNotBundle
 	}
 	var (
-		stage     = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
-		creds     = 0
-		contacts  = false
-		prekeys   = false
-		retention = false
-		centres   = false
-		events    = 0
-		chunk     []*registry.Event
-		chunkH    = sha256.New()
-		chunkSz   = 0
-		chunkI    = 0
-		body      []byte
+		stage   = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
+		creds   = 0
+		docs    = map[byte]bool{} // the document frames read
+		prekeys = false
+		events  = 0
+		chunk   []*registry.Event
+		chunkH  = sha256.New()
+		chunkSz = 0
+		chunkI  = 0
+		body    []byte
 	)
 	flush := func() error {
 		if len(chunk) == 0 {
@@ -614,24 +592,6 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 			if creds++; creds > MaxCredentials {
 				return fmt.Errorf("%w: more than %d credentials", ErrTooLarge, MaxCredentials)
 			}
-		case frameContacts:
-			max = MaxContactsBytes
-			if stage != 1 || contacts {
-				return fmt.Errorf("%w: frames out of order", ErrMalformed)
-			}
-			contacts = true
-		case frameCentres:
-			max = MaxCentresBytes
-			if stage != 1 || centres {
-				return fmt.Errorf("%w: frames out of order", ErrMalformed)
-			}
-			centres = true
-		case frameRetention:
-			max = MaxRetentionBytes
-			if stage != 1 || retention {
-				return fmt.Errorf("%w: frames out of order", ErrMalformed)
-			}
-			retention = true
 		case framePrekeys:
 			max = MaxPrekeysBytes
 			if stage != 1 || prekeys {
@@ -659,7 +619,15 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: no header", ErrMalformed)
 			}
 		default:
-			return fmt.Errorf("%w: unknown frame", ErrMalformed)
+			k := docFrame(tag)
+			if k == nil {
+				return fmt.Errorf("%w: unknown frame", ErrMalformed)
+			}
+			max = uint64(k.MaxSize())
+			if stage != 1 || docs[tag] {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			docs[tag] = true
 		}
 		if n > max {
 			return fmt.Errorf("%w: a frame of %d bytes", ErrTooLarge, n)
@@ -694,18 +662,6 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameRevocations:
 			if first {
 				b.revocations = bytes.Clone(body)
-			}
-		case frameContacts:
-			if first {
-				b.contacts = bytes.Clone(body)
-			}
-		case frameCentres:
-			if first {
-				b.centres = bytes.Clone(body)
-			}
-		case frameRetention:
-			if first {
-				b.retention = bytes.Clone(body)
 			}
 		case framePrekeys:
 			if first {
@@ -751,6 +707,13 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return err
 			}
 			return flush()
+		default: // an authority document, checked above
+			if first {
+				if b.docs == nil {
+					b.docs = map[string][]byte{}
+				}
+				b.docs[docFrame(tag).Name()] = bytes.Clone(body)
+			}
 		}
 	}
 }

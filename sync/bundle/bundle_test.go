@@ -17,6 +17,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/sync/wire"
+	"github.com/fieldreg/fieldreg/trust"
 )
 
 // fixture is a receiver's identity and an exporter's signing key.
@@ -399,10 +400,10 @@ func TestWriteFileNeverReplaces(t *testing.T) {
 	}
 }
 
-// The authority's notice contacts and reception centres ride in their own
-// frames, once each, before the revocation list; a bundle without them
-// reads as before.
-func TestContactsFrame(t *testing.T) {
+// The authority's documents (notice contacts, reception centres,
+// retention rules) ride in their own frames, once each, before the
+// revocation list; a bundle without them reads as before.
+func TestDocumentFrames(t *testing.T) {
 	f := newFixture(t)
 	sign := func(m []byte) []byte { return ed25519.Sign(f.priv, m) }
 	var buf bytes.Buffer
@@ -413,17 +414,13 @@ func TestContactsFrame(t *testing.T) {
 	if err := w.Credential([]byte("credential")); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Contacts([]byte("contacts")); err != nil {
-		t.Fatal(err)
-	}
-	if w.Contacts([]byte("again")) == nil {
-		t.Error("a second contacts frame accepted")
-	}
-	if err := w.Centres([]byte("centres")); err != nil {
-		t.Fatal(err)
-	}
-	if w.Centres([]byte("again")) == nil {
-		t.Error("a second centres frame accepted")
+	for _, k := range trust.DocKinds {
+		if err := w.Document(k, []byte(k.Name())); err != nil {
+			t.Fatal(err)
+		}
+		if w.Document(k, []byte("again")) == nil {
+			t.Errorf("a second %s frame accepted", k.Name())
+		}
 	}
 	if err := w.Revocations([]byte("revocation list")); err != nil {
 		t.Fatal(err)
@@ -440,28 +437,39 @@ func TestContactsFrame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(bd.Contacts()) != "contacts" || string(bd.Centres()) != "centres" || string(bd.Revocations()) != "revocation list" || len(got) != 3 {
-		t.Fatalf("contacts %q, revocations %q, %d events", bd.Contacts(), bd.Revocations(), len(got))
+	if string(bd.Revocations()) != "revocation list" || len(got) != 3 {
+		t.Fatalf("revocations %q, %d events", bd.Revocations(), len(got))
+	}
+	for _, k := range trust.DocKinds {
+		if string(bd.Document(k)) != k.Name() {
+			t.Errorf("%s frame: %q", k.Name(), bd.Document(k))
+		}
 	}
 	_, bd, err = openAll(f, write(t, f, f.id.Recipient(), events(f, 1)), Options{})
-	if err != nil || bd.Contacts() != nil || bd.Centres() != nil {
-		t.Fatalf("a bundle without contacts: %q, %v", bd.Contacts(), err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range trust.DocKinds {
+		if bd.Document(k) != nil {
+			t.Errorf("a bundle without documents: %s %q", k.Name(), bd.Document(k))
+		}
 	}
 
 	late, err := NewWriter(io.Discard, f.id.Recipient(), header(f, f.self()), sign)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, k := range trust.DocKinds {
+		if late.Document(k, make([]byte, k.MaxSize()+1)) == nil {
+			t.Errorf("oversized %s accepted", k.Name())
+		}
+	}
 	if err := late.Revocations([]byte("revocation list")); err != nil {
 		t.Fatal(err)
 	}
-	if late.Contacts([]byte("late")) == nil {
-		t.Error("contacts accepted after the revocation list")
-	}
-	if late.Contacts(make([]byte, MaxContactsBytes+1)) == nil {
-		t.Error("oversized contacts accepted")
-	}
-	if late.Centres([]byte("late")) == nil {
-		t.Error("centres accepted after the revocation list")
+	for _, k := range trust.DocKinds {
+		if late.Document(k, []byte("late")) == nil {
+			t.Errorf("%s accepted after the revocation list", k.Name())
+		}
 	}
 }

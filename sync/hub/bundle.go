@@ -475,20 +475,8 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 			return nil, err
 		}
 	}
-	if nc, err := h.st.GetMeta(ctx, metaContacts); err == nil {
-		if err := bw.Contacts(nc); err != nil {
-			return nil, err
-		}
-	}
-	if cs, err := h.st.GetMeta(ctx, metaCentres); err == nil {
-		if err := bw.Centres(cs); err != nil {
-			return nil, err
-		}
-	}
-	if rr, err := h.st.GetMeta(ctx, metaRetention); err == nil {
-		if err := bw.Retention(rr); err != nil {
-			return nil, err
-		}
+	if err := h.eachDocument(ctx, bw.Document); err != nil {
+		return nil, err
 	}
 	if rl, err := h.st.GetMeta(ctx, metaRevocations); err == nil {
 		if err := bw.Revocations(rl); err != nil {

@@ -14,10 +14,6 @@ import (
 	"github.com/fieldreg/fieldreg/trust"
 )
 
-// metaCentres holds the authority's signed list of reception centres (CBOR
-// trust.Centres), as devices keep it.
-const metaCentres = "centres"
-
 // Errors of the centre commands.
 var (
 	// ErrNoCentres: the authority has listed no reception centre yet.
@@ -30,14 +26,11 @@ var (
 
 // Centres returns the authority's list of reception centres, or ErrNoCentres.
 func (h *Hub) Centres(ctx context.Context) (*trust.Centres, error) {
-	b, err := h.st.GetMeta(ctx, metaCentres)
+	cs, err := heldDocument(func(key string) ([]byte, error) { return h.st.GetMeta(ctx, key) }, trust.CentresKind)
 	if errors.Is(err, hubstore.ErrNotFound) {
 		return nil, ErrNoCentres
 	}
-	if err != nil {
-		return nil, err
-	}
-	return trust.UnmarshalCentres(b)
+	return cs, err
 }
 
 // Centre returns one centre of the list, or ErrUnknownCentre.
@@ -59,31 +52,18 @@ func (h *Hub) Centre(ctx context.Context, code string) (*trust.Centre, error) {
 // breaks a rule (an unknown section, a negative or absurd capacity, a bad
 // code) is refused and nothing changes.
 func (h *Hub) SetCentre(ctx context.Context, c trust.Centre, add bool) (*trust.Centres, error) {
-	var signed *trust.Centres
-	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
-		var old *trust.Centres
-		if b, err := tx.GetMeta(metaCentres); err == nil {
-			if old, err = trust.UnmarshalCentres(b); err != nil {
-				return err
-			}
-		} else if !errors.Is(err, hubstore.ErrNotFound) {
-			return err
-		}
+	signed, err := signDocument(ctx, h, trust.CentresKind, func(old *trust.Centres) (*trust.Centres, error) {
 		exists := old.Find(c.Code) != nil
 		switch {
 		case add && exists:
-			return fmt.Errorf("%w: %s", ErrCentreExists, c.Code)
+			return nil, fmt.Errorf("%w: %s", ErrCentreExists, c.Code)
 		case !add && !exists:
-			return fmt.Errorf("%w: %s", ErrUnknownCentre, c.Code)
+			return nil, fmt.Errorf("%w: %s", ErrUnknownCentre, c.Code)
 		}
-		var err error
-		if signed, err = h.auth.SignCentres(*old.With(c), old, h.opts.Now()); err != nil {
-			return err
-		}
-		return tx.PutMeta(metaCentres, signed.Marshal())
+		return h.auth.SignCentres(*old.With(c), old, h.opts.Now())
 	})
 	if err != nil {
-		return nil, fmt.Errorf("hub: centres: %w", err)
+		return nil, err
 	}
 	h.log.Info("reception centre set", "centre", c.Code, "issued", signed.Issued)
 	return signed, nil

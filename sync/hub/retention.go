@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"sort"
 	"time"
 
@@ -13,40 +12,28 @@ import (
 	"github.com/fieldreg/fieldreg/trust"
 )
 
-// metaRetention holds the authority's signed retention rules (CBOR
-// trust.RetentionRules), as devices keep them.
-const metaRetention = "retention"
-
 // SetRetention changes periods of the authority's retention rules (sets
 // are CATEGORY=PERIOD, over the rules in force), signs them with the root
 // key and keeps them: every device takes them at its next sync or bundle.
 // Bad settings are refused and nothing changes.
 func (h *Hub) SetRetention(ctx context.Context, sets []string) (*trust.RetentionRules, error) {
-	var signed *trust.RetentionRules
-	err := h.st.Update(ctx, func(tx hubstore.Tx) error {
-		issued := h.opts.Now()
+	signed, err := signDocument(ctx, h, trust.RetentionKind, func(old *trust.RetentionRules) (*trust.RetentionRules, error) {
 		base := registry.DefaultRetention
-		if b, err := tx.GetMeta(metaRetention); err == nil {
-			if old, err := trust.UnmarshalRetention(b); err == nil {
-				if issued.Unix() <= old.Issued {
-					issued = time.Unix(old.Issued+1, 0)
-				}
-				if r, err := old.Retention(); err == nil {
-					base = r
-				}
+		if old != nil {
+			r, err := old.Retention()
+			if err != nil {
+				return nil, err
 			}
+			base = r
 		}
 		rules, err := registry.ParseRetentionSet(base, sets)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if signed, err = h.auth.SignRetention(rules, issued); err != nil {
-			return err
-		}
-		return tx.PutMeta(metaRetention, signed.Marshal())
+		return h.auth.SignRetention(rules, old, h.opts.Now())
 	})
 	if err != nil {
-		return nil, fmt.Errorf("hub: retention rules: %w", err)
+		return nil, err
 	}
 	h.log.Info("retention rules set", "issued", signed.Issued)
 	return signed, nil
@@ -55,14 +42,10 @@ func (h *Hub) SetRetention(ctx context.Context, sets []string) (*trust.Retention
 // Retention returns the rules in force: the authority's, or the defaults
 // of the Regulation when none were set.
 func (h *Hub) Retention(ctx context.Context) (registry.Retention, error) {
-	b, err := h.st.GetMeta(ctx, metaRetention)
+	r, err := heldDocument(func(key string) ([]byte, error) { return h.st.GetMeta(ctx, key) }, trust.RetentionKind)
 	if errors.Is(err, hubstore.ErrNotFound) {
 		return registry.DefaultRetention, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	r, err := trust.UnmarshalRetention(b)
 	if err != nil {
 		return nil, err
 	}

@@ -280,9 +280,10 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 		rep.Credentials = append(rep.Credentials, t.raw)
 	}
 	rep.Revocations, _ = h.st.GetMeta(r.Context(), metaRevocations)
-	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
-	rep.Centres, _ = h.st.GetMeta(r.Context(), metaCentres)
-	rep.Retention, _ = h.st.GetMeta(r.Context(), metaRetention)
+	_ = h.eachDocument(r.Context(), func(k trust.DocKind, raw []byte) error {
+		rep.SetDocument(k.Name(), raw)
+		return nil
+	})
 	if rep.Prekeys, err = h.helloPrekeys(r.Context(), c, req.Prekeys); err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot store its bundle keys; try again")
 		return "hello failed", []any{"err", err.Error()}

@@ -129,6 +129,38 @@ type HelloReply struct {
 	Time        int64    `json:"time"`                // hub clock, Unix milliseconds
 }
 
+// Document is the raw authority document named name (a trust.DocKind's
+// Name: contacts, centres, retention) the reply carries, or nil.
+func (r *HelloReply) Document(name string) []byte {
+	if f := r.document(name); f != nil {
+		return *f
+	}
+	return nil
+}
+
+// SetDocument carries raw as the authority document named name; it
+// returns false, carrying nothing, for a name the protocol has no field
+// for.
+func (r *HelloReply) SetDocument(name string, raw []byte) bool {
+	f := r.document(name)
+	if f != nil {
+		*f = raw
+	}
+	return f != nil
+}
+
+func (r *HelloReply) document(name string) *[]byte {
+	switch name {
+	case "contacts":
+		return &r.Contacts
+	case "centres":
+		return &r.Centres
+	case "retention":
+		return &r.Retention
+	}
+	return nil
+}
+
 // Health is the answer of GET /healthz. No client certificate is needed,
 // so a load balancer or an operator's curl can ask which release serves.
 type Health struct {

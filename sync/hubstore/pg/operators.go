@@ -2,37 +2,20 @@ package pg
 
 import (
 	"context"
-	"slices"
-	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 // Operator reads a dashboard account.
 func (s *Store) Operator(ctx context.Context, name string) (hubstore.OperatorRow, error) {
-	o := hubstore.OperatorRow{Name: name}
-	var created int64
-	err := s.pool.QueryRow(ctx, "SELECT secret, created FROM operators WHERE name = $1", name).Scan(&o.Secret, &created)
-	o.Created = time.Unix(created, 0).UTC()
+	o, err := rowscan.Operator(s.pool.QueryRow(ctx, "SELECT "+rowscan.OperatorCols+" FROM operators WHERE name = $1", name))
 	return o, notFound(err)
 }
 
 // Operators lists the dashboard accounts by name.
 func (s *Store) Operators(ctx context.Context) ([]hubstore.OperatorRow, error) {
-	rows, err := s.pool.Query(ctx, "SELECT name, secret, created FROM operators ORDER BY name")
-	if err != nil {
-		return nil, unavailable(err)
-	}
-	var out []hubstore.OperatorRow
-	var o hubstore.OperatorRow
-	var created int64
-	_, err = pgx.ForEachRow(rows, []any{&o.Name, &o.Secret, &created}, func() error {
-		out = append(out, hubstore.OperatorRow{Name: o.Name, Secret: slices.Clone(o.Secret), Created: time.Unix(created, 0).UTC()})
-		return nil
-	})
-	return out, unavailable(err)
+	return query(ctx, s, rowscan.Operator, "SELECT "+rowscan.OperatorCols+" FROM operators ORDER BY name")
 }
 
 // PutOperator inserts or replaces a dashboard account.

@@ -2,38 +2,20 @@ package sqlite
 
 import (
 	"context"
-	"time"
 
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 // Operator reads a dashboard account.
 func (s *Store) Operator(ctx context.Context, name string) (hubstore.OperatorRow, error) {
-	o := hubstore.OperatorRow{Name: name}
-	var created int64
-	err := s.db.QueryRowContext(ctx, "SELECT secret, created FROM operators WHERE name = ?", name).Scan(&o.Secret, &created)
-	o.Created = time.Unix(created, 0).UTC()
+	o, err := rowscan.Operator(s.db.QueryRowContext(ctx, "SELECT "+rowscan.OperatorCols+" FROM operators WHERE name = ?", name))
 	return o, notFound(err)
 }
 
 // Operators lists the dashboard accounts by name.
 func (s *Store) Operators(ctx context.Context) ([]hubstore.OperatorRow, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT name, secret, created FROM operators ORDER BY name")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []hubstore.OperatorRow
-	for rows.Next() {
-		var o hubstore.OperatorRow
-		var created int64
-		if err := rows.Scan(&o.Name, &o.Secret, &created); err != nil {
-			return nil, err
-		}
-		o.Created = time.Unix(created, 0).UTC()
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return query(ctx, s.db, rowscan.Operator, "SELECT "+rowscan.OperatorCols+" FROM operators ORDER BY name")
 }
 
 // PutOperator inserts or replaces a dashboard account.

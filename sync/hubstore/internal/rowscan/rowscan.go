@@ -99,3 +99,18 @@ func Token(sc Scanner) (hubstore.Token, error) {
 	var t hubstore.Token
 	return t, sc.Scan(&t.Token, &t.Kind)
 }
+
+// OperatorCols are the columns Operator reads.
+const OperatorCols = "name, secret, created"
+
+// Operator reads a dashboard account (OperatorCols; created in Unix
+// seconds).
+func Operator(sc Scanner) (hubstore.OperatorRow, error) {
+	var o hubstore.OperatorRow
+	var created int64
+	if err := sc.Scan(&o.Name, &o.Secret, &created); err != nil {
+		return o, err
+	}
+	o.Created = time.Unix(created, 0).UTC()
+	return o, nil
+}
