@@ -127,6 +127,9 @@ type Store interface {
 	// Uncounted (country hub) lists up to limit records after the record
 	// ID after that have events but are not counted in the aggregate yet.
 	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
+	// Pending lists up to limit records after the record ID after whose
+	// stored events are not all counted yet (Tx.AddPending), in order.
+	Pending(ctx context.Context, after string, limit int) ([]string, error)
 	// Operator reads the dashboard account name; ErrNotFound when absent.
 	Operator(ctx context.Context, name string) (OperatorRow, error)
 	// Operators lists the dashboard accounts by name.
@@ -227,6 +230,16 @@ type Tx interface {
 	// PutCounted writes records' sealed facts and adds cells to the
 	// aggregate (negative counts take back; rows that come to zero go).
 	PutCounted(facts []Fact, cells []stats.Cell) error
+	// AddPending records that records have events stored and not counted
+	// yet (in the statistics aggregate and the occupancy projection): the
+	// hub's counting pass takes them (TakePending). A record pending
+	// already stays pending once.
+	AddPending(records []string) error
+	// TakePending removes up to limit pending records, in record order, and
+	// returns them. Counted in the same transaction, each is counted once;
+	// rolled back, they stay pending. On PostgreSQL a record another
+	// transaction is taking is waited for, or with skipLocked passed over.
+	TakePending(limit int, skipLocked bool) ([]string, error)
 
 	// PutOperator inserts or replaces a dashboard account.
 	PutOperator(o OperatorRow) error

@@ -74,6 +74,9 @@ var migrations = []string{
 		PRIMARY KEY(centre, section));
 	CREATE TABLE occupancy_days(day TEXT NOT NULL, centre TEXT NOT NULL, arrivals BIGINT NOT NULL DEFAULT 0,
 		departures BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(day, centre));`,
+	// The records whose stored events the counting pass has not
+	// counted yet (hubstore.Tx.AddPending).
+	`CREATE TABLE count_queue(record TEXT PRIMARY KEY);`,
 }
 
 // SchemaVersion is the schema this build writes.

@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,6 +77,39 @@ func (s *Store) Uncounted(ctx context.Context, after string, limit int) ([]strin
 		WHERE e.record > $1 AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
 			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
 		ORDER BY e.record LIMIT $2`, after, limit)
+}
+
+// Pending lists records not counted since their last events.
+func (s *Store) Pending(ctx context.Context, after string, limit int) ([]string, error) {
+	return query(ctx, s, rowscan.String, "SELECT record FROM count_queue WHERE record > $1 ORDER BY record LIMIT $2", after, limit)
+}
+
+// AddPending queues records for the counting pass in one statement. A
+// record another server is taking off the queue right now waits for it,
+// then is queued again: its new events are counted by the next pass.
+func (t *Tx) AddPending(records []string) error {
+	if len(records) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(t.ctx, "INSERT INTO count_queue(record) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", records)
+	return err
+}
+
+// TakePending takes records off the queue; those another server is
+// taking are waited for, or with skipLocked left to it.
+func (t *Tx) TakePending(limit int, skipLocked bool) ([]string, error) {
+	lock := "FOR UPDATE"
+	if skipLocked {
+		lock += " SKIP LOCKED"
+	}
+	rows, err := t.tx.Query(t.ctx, "DELETE FROM count_queue WHERE record IN (SELECT record FROM count_queue ORDER BY record LIMIT $1 "+lock+") RETURNING record", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out, err := rowscan.All(rows, rowscan.String)
+	slices.Sort(out) // RETURNING promises no order
+	return out, err
 }
 
 // RecordEvents returns a record's events, this transaction's included.

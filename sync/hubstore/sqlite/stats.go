@@ -2,12 +2,15 @@ package sqlite
 
 import (
 	"context"
+	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
+	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
 // The aggregate of the figures lives in the device schema's tables
@@ -21,6 +24,35 @@ func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cel
 // Uncounted lists records not counted yet.
 func (s *Store) Uncounted(ctx context.Context, after string, limit int) ([]string, error) {
 	return s.st.UncountedEvents(ctx, after, limit)
+}
+
+// Pending lists records not counted since their last events.
+func (s *Store) Pending(ctx context.Context, after string, limit int) ([]string, error) {
+	return query(ctx, s.db, rowscan.String, "SELECT record FROM count_queue WHERE record > ? ORDER BY record LIMIT ?", after, limit)
+}
+
+// AddPending queues records for the counting pass, in one statement (the
+// IDs sent as one JSON array).
+func (t *Tx) AddPending(records []string) error {
+	if len(records) == 0 {
+		return nil
+	}
+	ids, _ := json.Marshal(records)
+	_, err := t.tx.Exec("INSERT OR IGNORE INTO count_queue(record) SELECT value FROM json_each(?)", string(ids))
+	return err
+}
+
+// TakePending takes records off the queue (writers are serialised: there
+// is nothing to skip).
+func (t *Tx) TakePending(limit int, _ bool) ([]string, error) {
+	rows, err := t.tx.Query("DELETE FROM count_queue WHERE record IN (SELECT record FROM count_queue ORDER BY record LIMIT ?) RETURNING record", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out, err := rowscan.All(rows, rowscan.String)
+	slices.Sort(out) // RETURNING promises no order
+	return out, err
 }
 
 // RecordEvents returns a record's events, this transaction's included.

@@ -36,6 +36,75 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 	t.Run("Occupancy", func(t *testing.T) { testOccupancy(t, open(t)) })
+	t.Run("Pending", func(t *testing.T) { testPending(t, open(t)) })
+}
+
+// testPending: the records of the events a chunk stores are pending in the
+// same transaction; taken off in order, once each; a taking rolled back
+// leaves them pending.
+func testPending(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000).UTC()
+	ev := func(seq uint64, rec string) hubstore.Arrival {
+		return hubstore.Arrival{Event: &registry.Event{Origin: "dev-p", Epoch: 1, Seq: seq, HLC: registry.MakeHLC(now.UnixMilli(), 0),
+			Officer: "o", Record: rec, Op: registry.OpRegister, Payload: []byte{byte(seq)}, Sig: []byte("sig")}}
+	}
+	list := func() []string {
+		t.Helper()
+		ids, err := s.Pending(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	// A quarantined event makes nothing pending; a replay adds nothing.
+	bad := ev(9, "BIH-Q")
+	bad.Reason = "bad signature"
+	for range 2 {
+		err := s.Update(ctx, func(tx hubstore.Tx) error {
+			_, err := tx.Ingest([]hubstore.Arrival{ev(1, "BIH-B"), ev(2, "BIH-A"), ev(3, "BIH-B"), bad}, now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := list(); !slices.Equal(got, []string{"BIH-A", "BIH-B"}) {
+		t.Fatalf("pending %v", got)
+	}
+	if got, err := s.Pending(ctx, "BIH-A", 100); err != nil || !slices.Equal(got, []string{"BIH-B"}) {
+		t.Fatalf("pending after BIH-A: %v %v", got, err)
+	}
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if got, err := tx.TakePending(10, false); err != nil || len(got) != 2 {
+			return fmt.Errorf("took %v: %v", got, err)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if got := list(); len(got) != 2 {
+		t.Fatalf("a rolled back taking lost %v", got)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.AddPending([]string{"BIH-C", "BIH-A"}) }); err != nil {
+		t.Fatal(err)
+	}
+	var took [][]string
+	for range 3 {
+		err := s.Update(ctx, func(tx hubstore.Tx) error {
+			got, err := tx.TakePending(2, true)
+			took = append(took, got)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(took) != "[[BIH-A BIH-B] [BIH-C] []]" {
+		t.Fatalf("taken %v", took)
+	}
 }
 
 func testOccupancy(t *testing.T, s hubstore.Store) {
