@@ -42,7 +42,7 @@ type enrolled struct {
 	cert *x509.Certificate
 }
 
-func enrolDev(t *testing.T, h *Hub, name, station, scope string) *enrolled {
+func enrolDev(t testing.TB, h *Hub, name, station, scope string) *enrolled {
 	t.Helper()
 	e, err := h.Enrol(context.Background(), EnrolConfig{Name: name, Station: station, Scope: scope})
 	if err != nil {

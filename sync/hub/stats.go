@@ -91,11 +91,13 @@ func (h *Hub) countPending(ctx context.Context, skipLocked bool) (int, error) {
 	}
 }
 
-// The background pass waits for pushes to pause for countQuiet, and under
-// steady pushing counts at least every countLatest.
+// The background pass waits for pushes to pause for countQuiet, so that
+// a push has the machine to itself, and under steady pushing counts at
+// least every countLatest. Nothing waits on it but the readers of the
+// figures, which finish it themselves: it only keeps the queue short.
 const (
 	countQuiet  = 300 * time.Millisecond
-	countLatest = 10 * time.Second
+	countLatest = time.Minute
 )
 
 // runCounting runs the counting pass until ctx is done: at once (what a
