@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -126,52 +127,41 @@ func (h *Hub) runCounting(ctx context.Context) {
 	}
 }
 
-// countRecords counts records ids (in order) inside tx, each from all its
-// events, opened once for both projections: the statistics at a country
-// hub, and the occupancy projection.
+// countRecords counts records ids (in order, no repeats) inside tx, each
+// from all its events, read for the whole batch at once
+// (hubstore.Tx.ToCount) and opened once for both projections: the
+// statistics at a country hub, and the occupancy projection.
 func (h *Hub) countRecords(ctx context.Context, tx hubstore.Tx, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	batch, err := tx.ToCount(ids)
+	if err != nil {
+		return err
+	}
 	var facts []hubstore.Fact
 	var cells []stats.Cell
 	now := h.opts.Now()
-	for _, id := range ids {
+	for _, rc := range batch {
 		// An erased record keeps the counts it was counted with and has
 		// nothing left to count again.
-		if gone, err := tx.Erased(id); err != nil || gone {
-			if err != nil {
-				return err
-			}
+		if rc.Erased || len(rc.Events) == 0 {
 			continue
 		}
-		// The record's count is locked (PostgreSQL) before its events are read.
-		old, factErr := h.countedFact(tx, id)
-		if factErr != nil && !errors.Is(factErr, errNotCounted) {
-			return factErr
-		}
-		evs, err := tx.RecordEvents(id)
-		if err != nil {
-			return err
-		}
-		if len(evs) == 0 {
-			continue
-		}
-		opened, stays, err := h.openAll(evs)
+		opened, stays, err := h.openAll(rc.Events)
 		if errors.Is(err, errNotCounted) {
-			h.log.Warn("record not counted", "record", id, "err", err.Error())
+			h.log.Warn("record not counted", "record", rc.Record, "err", err.Error())
 			continue
 		}
-		if err := h.restay(tx, id, stays, now); err != nil {
+		if err := h.restay(tx, rc.Record, stays, now); err != nil {
 			return err
 		}
 		if h.IsRegion() || errors.Is(err, errErasedEvents) {
 			continue // a region counts no statistics; an erased record's stay as counted
 		}
-		if factErr != nil {
-			h.log.Warn("record not counted in the statistics", "record", id, "err", factErr.Error())
-			continue
-		}
-		f, c, err := h.recount(ctx, tx, id, old, opened)
+		f, c, err := h.recount(ctx, rc, opened)
 		if errors.Is(err, errNotCounted) {
-			h.log.Warn("record not counted in the statistics", "record", id, "err", err.Error())
+			h.log.Warn("record not counted in the statistics", "record", rc.Record, "err", err.Error())
 			continue
 		}
 		if err != nil {
@@ -197,15 +187,11 @@ var errNotCounted = errors.New("not counted")
 // until the erasure takes its stay out).
 var errErasedEvents = errors.New("erased events")
 
-// countedFact reads (and on PostgreSQL locks) what record id is counted
-// with in the statistics; nil when not counted yet.
-func (h *Hub) countedFact(tx hubstore.Tx, id string) (*stats.Fact, error) {
-	sealed, err := tx.RecordFact(id)
-	if errors.Is(err, hubstore.ErrNotFound) {
+// countedFact opens what record id is counted with in the statistics
+// (sealed); nil when not counted yet.
+func (h *Hub) countedFact(id string, sealed []byte) (*stats.Fact, error) {
+	if sealed == nil {
 		return nil, nil
-	}
-	if err != nil {
-		return nil, err
 	}
 	b, err := seal.Open(h.records, sealed, seal.AD("stats", "fact", id))
 	if err != nil {
@@ -249,33 +235,37 @@ func (h *Hub) openAll(evs []*registry.Event) ([]registry.Opened, []registry.Stay
 	return opened, stays, nil
 }
 
-// recount works out what record id is counted with now (old: what it was
-// counted with), and the cells that change; a nil fact when nothing
-// changes.
-func (h *Hub) recount(ctx context.Context, tx hubstore.Tx, id string, old *stats.Fact, opened []registry.Opened) (*hubstore.Fact, []stats.Cell, error) {
-	r, err := registry.Fold(id, opened)
+// recount works out what record rc is counted with now (its events
+// opened) and the cells that change from what it was counted with; a nil
+// fact when nothing changes.
+func (h *Hub) recount(ctx context.Context, rc hubstore.Counting, opened []registry.Opened) (*hubstore.Fact, []stats.Cell, error) {
+	old, err := h.countedFact(rc.Record, rc.Fact)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := registry.Fold(rc.Record, opened)
 	if err != nil || len(r.Versions) == 0 {
 		return nil, nil, fmt.Errorf("%w: %v", errNotCounted, err)
 	}
 	first := r.Versions[0]
 	now := stats.FactOf(r, h.stationOf(ctx, first.Event.Origin), h.auth.IndexKey)
 	if first.Op == registry.OpRegister {
-		got, err := tx.Received(first.Event)
-		if err != nil {
-			return nil, nil, err
+		i := slices.IndexFunc(rc.Events, func(e *registry.Event) bool { return e.ID() == first.Event })
+		if i < 0 {
+			return nil, nil, fmt.Errorf("hub: counting %s: its first event is not among its events", rc.Record) // a bug if seen
 		}
-		now = now.Transmitted(first.HLC.Time(), got)
+		now = now.Transmitted(first.HLC.Time(), rc.Received[i])
 	}
 	cells := stats.Delta(old, &now)
 	if old != nil && len(cells) == 0 {
 		return nil, nil, nil
 	}
 	b, _ := json.Marshal(now)
-	s, err := seal.Seal(h.records, b, seal.AD("stats", "fact", id))
+	s, err := seal.Seal(h.records, b, seal.AD("stats", "fact", rc.Record))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &hubstore.Fact{Record: id, Sealed: s}, cells, nil
+	return &hubstore.Fact{Record: rc.Record, Sealed: s}, cells, nil
 }
 
 // catchUpBatch is how many uncounted records one transaction counts.

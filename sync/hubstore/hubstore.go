@@ -227,6 +227,11 @@ type Tx interface {
 	// servers counting one record do not both take back its old fact.
 	// Call it before reading the record's events.
 	RecordFact(record string) ([]byte, error)
+	// ToCount reads what the counting pass needs of records (in order, no
+	// repeats): one Counting each, in the same order, this transaction's
+	// events included; on PostgreSQL it first locks their counts, as
+	// RecordFact does, in that order.
+	ToCount(records []string) ([]Counting, error)
 	// PutCounted writes records' sealed facts and adds cells to the
 	// aggregate (negative counts take back; rows that come to zero go).
 	PutCounted(facts []Fact, cells []stats.Cell) error
@@ -245,6 +250,15 @@ type Tx interface {
 	PutOperator(o OperatorRow) error
 	// DeleteOperator removes a dashboard account; ErrNotFound when absent.
 	DeleteOperator(name string) error
+}
+
+// Counting is what the counting pass reads of one record (Tx.ToCount).
+type Counting struct {
+	Record   string
+	Erased   bool
+	Fact     []byte            // the sealed fact it is counted with; nil when not counted yet
+	Events   []*registry.Event // its events, in no particular order
+	Received []time.Time       // when each of Events reached the hub
 }
 
 // Fact is the sealed fact a record is counted with (stats.Fact, sealed

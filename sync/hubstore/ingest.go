@@ -112,3 +112,14 @@ func IngestTx(tx Tx, evs []Arrival, now time.Time) (Ingested, error) {
 	}
 	return res, nil
 }
+
+// NewCountings makes the entries Tx.ToCount returns for records, and the
+// index of each record's entry.
+func NewCountings(records []string) ([]Counting, map[string]int) {
+	out := make([]Counting, len(records))
+	at := make(map[string]int, len(records))
+	for i, r := range records {
+		out[i].Record, at[r] = r, i
+	}
+	return out, at
+}

@@ -112,6 +112,62 @@ func (t *Tx) TakePending(limit int, skipLocked bool) ([]string, error) {
 	return out, err
 }
 
+// ToCount locks records' counts (in the order given, so two servers never
+// deadlock on them), then reads their tombstones, facts and events: four
+// statements for the whole batch.
+func (t *Tx) ToCount(records []string) ([]hubstore.Counting, error) {
+	out, at := hubstore.NewCountings(records)
+	if len(records) == 0 {
+		return out, nil
+	}
+	if _, err := t.tx.Exec(t.ctx, "SELECT pg_advisory_xact_lock($1, hashtext(r)) FROM unnest($2::text[]) AS r", int32(statLock), records); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(t.ctx, "SELECT record FROM erased WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := rowscan.All(rows, rowscan.String)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range gone {
+		out[at[r]].Erased = true
+	}
+	rows, err = t.tx.Query(t.ctx, "SELECT record, fact FROM stat_facts WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r string
+		var b []byte
+		if err := rows.Scan(&r, &b); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[at[r]].Fact = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = t.tx.Query(t.ctx, "SELECT "+rowscan.ReceivedCols+" FROM events WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, got, err := rowscan.Received(rows)
+		if err != nil {
+			return nil, err
+		}
+		c := &out[at[e.Record]]
+		c.Events, c.Received = append(c.Events, e), append(c.Received, got)
+	}
+	return out, rows.Err()
+}
+
 // RecordEvents returns a record's events, this transaction's included.
 func (t *Tx) RecordEvents(record string) ([]*registry.Event, error) {
 	var out []*registry.Event

@@ -55,6 +55,61 @@ func (t *Tx) TakePending(limit int, _ bool) ([]string, error) {
 	return out, err
 }
 
+// ToCount reads records' tombstones, facts and events in three
+// statements (the IDs sent as one JSON array); writers are serialised, so
+// nothing is locked.
+func (t *Tx) ToCount(records []string) ([]hubstore.Counting, error) {
+	out, at := hubstore.NewCountings(records)
+	if len(records) == 0 {
+		return out, nil
+	}
+	ids, _ := json.Marshal(records)
+	in := " WHERE record IN (SELECT value FROM json_each(?))"
+	erased, err := t.tx.Query("SELECT record FROM erased"+in, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	gone, err := rowscan.All(erased, rowscan.String)
+	erased.Close()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range gone {
+		out[at[r]].Erased = true
+	}
+	facts, err := t.tx.Query("SELECT record, fact FROM stat_facts"+in, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	for facts.Next() {
+		var r string
+		var b []byte
+		if err := facts.Scan(&r, &b); err != nil {
+			facts.Close()
+			return nil, err
+		}
+		out[at[r]].Fact = b
+	}
+	facts.Close()
+	if err := facts.Err(); err != nil {
+		return nil, err
+	}
+	evs, err := t.tx.Query("SELECT "+rowscan.ReceivedCols+" FROM events"+in, string(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer evs.Close()
+	for evs.Next() {
+		e, got, err := rowscan.Received(evs)
+		if err != nil {
+			return nil, err
+		}
+		c := &out[at[e.Record]]
+		c.Events, c.Received = append(c.Events, e), append(c.Received, got)
+	}
+	return out, evs.Err()
+}
+
 // RecordEvents returns a record's events, this transaction's included.
 func (t *Tx) RecordEvents(record string) ([]*registry.Event, error) { return t.tx.RecordEvents(record) }
 

@@ -869,6 +869,44 @@ func testStats(t *testing.T, s hubstore.Store) {
 	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R3"}) {
 		t.Fatalf("uncounted = %v, %v", got, err)
 	}
+	// What the counting pass reads of a batch: tombstone, fact, events
+	// with when they were received (this transaction's included).
+	rollback := errors.New("rolled back")
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.EraseRecord("R2", registry.EventID{}, func(*registry.Event) error { return nil }, time.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-b", 2, "R3")}, time.UnixMilli(1_700_000_500_000)); err != nil {
+			return err
+		}
+		got, err := tx.ToCount([]string{"R1", "R2", "R3", "R9"})
+		if err != nil {
+			return err
+		}
+		if len(got) != 4 {
+			return fmt.Errorf("to count: %d entries", len(got))
+		}
+		r1, r2, r3, r9 := got[0], got[1], got[2], got[3]
+		switch {
+		case r1.Record != "R1" || r1.Erased || string(r1.Fact) != "sealed-1" || len(r1.Events) != 2 || len(r1.Received) != 2:
+			return fmt.Errorf("R1: %+v", r1)
+		case r2.Record != "R2" || !r2.Erased:
+			return fmt.Errorf("R2: %+v", r2)
+		case r3.Record != "R3" || r3.Fact != nil || len(r3.Events) != 2:
+			return fmt.Errorf("R3: %+v", r3)
+		case r9.Record != "R9" || r9.Erased || r9.Fact != nil || len(r9.Events) != 0:
+			return fmt.Errorf("R9: %+v", r9)
+		}
+		for i, e := range r3.Events {
+			if want := map[uint64]int64{1: 1_700_000_000, 2: 1_700_000_500}[e.Seq]; r3.Received[i].Unix() != want || e.Record != "R3" {
+				return fmt.Errorf("R3 event %d received %v, want %d", e.Seq, r3.Received[i], want)
+			}
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
 	// Taking back: a row that comes to zero is gone; a fact is replaced.
 	err = s.Update(ctx, func(tx hubstore.Tx) error {
 		if b, err := tx.RecordFact("R1"); err != nil || string(b) != "sealed-1" {
