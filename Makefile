@@ -152,6 +152,7 @@ bench: deps
 	$(GO) test -run '^$$' -bench 'SaveAtSize' -benchtime 3x -timeout 30m ./device/
 	$(GO) test -run '^$$' -bench 'UnlockDefault' -benchtime 5x ./device/
 	$(GO) test -run '^$$' -bench 'RegisterDurable|BulkImport' -benchtime 3000x ./device/
+	$(GO) test -run '^$$' -bench 'RegisterJSON' -benchtime 100000x ./cli/
 	$(GO) test -run '^$$' -bench 'Search100k' -benchtime 300x -timeout 30m ./device/
 	$(GO) test -run '^$$' -bench 'NoticePage' -benchtime 20x ./notice/
 

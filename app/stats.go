@@ -173,11 +173,18 @@ func (s *statsScreen) fill(got statsShown) {
 	for _, c := range f.UnaccompaniedChildren {
 		children += c
 	}
-	headline := container.NewGridWithColumns(4,
+	tr := f.Transmission
+	within := u.T("stats.unknown")
+	if tr.Rate != nil {
+		within = u.loc.Percent(*tr.Rate)
+	}
+	headline := container.NewGridWithColumns(3,
 		figure(u.T("stats.total"), count(f.Total), earlier),
 		figure(u.T("stats.children"), count(children), bySex(u, f.UnaccompaniedChildren, count)),
 		figure(u.T("stats.groups"), count(f.Groups.Groups), u.Tf("stats.groups_people", i18n.Args{"Count": count(f.Groups.People)})),
 		figure(u.T("stats.duplicates"), count(f.Duplicates.Confirmed), u.Tf("stats.duplicates_found", i18n.Args{"Count": count(f.Duplicates.Found)})),
+		figure(u.T("stats.within_72h"), within, u.Tf("stats.within_72h_detail", i18n.Args{"OnTime": count(tr.OnTime), "Known": count(tr.Known), "Late": count(tr.Late)})),
+		figure(u.T("stats.elsewhere"), count(f.ElsewhereHits), u.T("stats.elsewhere_detail")),
 	)
 	objs := []fyne.CanvasObject{headline}
 	img := func(b []byte, w, h float32) fyne.CanvasObject {

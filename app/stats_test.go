@@ -30,6 +30,8 @@ func TestStatsScreen(t *testing.T) {
 			BirthDate: registry.Date{Year: 1990}, Nationalities: []string{nat}, Category: registry.CategoryIrregular,
 			Encounter: registry.Encounter{Kind: "apprehension", Place: "Test crossing", At: time.Now()}})
 	}
+	// The third was met 100 hours before being registered: late.
+	people[2].Encounter.At = time.Now().Add(-100 * time.Hour)
 	if _, err := s.RegisterBatch(people); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,8 @@ func TestStatsScreen(t *testing.T) {
 	h.waitFor("the shell", func() bool { return h.u.screen == "shell" })
 	h.tap("Statistics")
 	h.waitFor("the figures", func() bool { return h.shows("Afghanistan") })
-	for _, want := range []string{"People registered", "Syria", "Irregular border crossing", "BIH-VK-01", "35-59"} {
+	for _, want := range []string{"People registered", "Syria", "Irregular border crossing", "BIH-VK-01", "35-59",
+		"Registered within 72 hours", "66.7 %", "2 of 3 within 72 hours of the encounter; 1 later", "Registered in another country", "hits from the regional database"} {
 		if !h.shows(want) {
 			t.Errorf("no %q on the screen: %v", want, h.texts())
 		}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -238,34 +240,47 @@ func cmdRegister(env *Env, args []string) int {
 			}
 		}
 	}
+	// Each line read, checked and given its identity, on every core.
+	type checked struct {
+		in    *inputPerson
+		p     *registry.Person
+		ident string
+		err   error
+	}
+	lines := make([]checked, len(chunks))
+	parallel(len(chunks), func(i int) {
+		l := &lines[i]
+		if l.in, l.err = decodeLine(chunks[i]); l.err == nil && len(l.in.Ref) > maxRef {
+			l.err = fmt.Errorf("ref is longer than %d bytes", maxRef)
+		}
+		if l.err == nil {
+			l.p, l.err = l.in.person(now, station)
+		}
+		if l.err == nil {
+			registry.Normalize(l.p)
+			l.err = registry.Validate(l.p, now)
+		}
+		if l.err == nil {
+			l.ident = l.in.identity()
+		}
+	})
 	failed := 0
 	var good []inputLine
 	var idents []string
-	for i, c := range chunks {
-		in, err := decodeLine(c)
-		var p *registry.Person
-		if err == nil && len(in.Ref) > maxRef {
-			err = fmt.Errorf("ref is longer than %d bytes", maxRef)
-		}
-		if err == nil {
-			p, err = in.person(now, station)
-		}
-		if err == nil {
-			registry.Normalize(p)
-			err = registry.Validate(p, now)
-		}
-		if err != nil {
+	for i, l := range lines {
+		if err := l.err; err != nil {
 			n := lineNos[i]
 			if nu := (*notUTF8Error)(nil); errors.As(err, &nu) { // within one object spread over lines
-				n += bytes.Count(c[:nu.offset], []byte("\n"))
+				n += bytes.Count(chunks[i][:nu.offset], []byte("\n"))
 			}
 			fmt.Fprintf(env.Stderr, "line %d: %v\n", n, err)
 			failed++
 			continue
 		}
-		good = append(good, inputLine{n: lineNos[i], p: p, group: in.Group})
-		idents = append(idents, in.identity())
+		good = append(good, inputLine{n: lineNos[i], p: l.p, group: l.in.Group})
+		idents = append(idents, l.ident)
 	}
+	lines = nil
 	if len(good) == 0 {
 		if failed > 0 {
 			fmt.Fprintf(env.Stderr, "0 saved, %d failed\n", failed)
@@ -324,53 +339,62 @@ func cmdRegister(env *Env, args []string) int {
 	if env.BatchSize > 0 {
 		batch = env.BatchSize
 	}
+	// Windows of up to batch new lines, with the lines already saved
+	// between them: printed in input order once the window's batch commits.
+	type window struct {
+		start, end int
+		at         []int // the lines of the batch
+	}
+	var windows []window
+	var batches []device.ImportBatch
 	for start := 0; start < len(good); {
-		// A window of up to batchSize new lines, with the lines already
-		// saved between them: printed in input order once the batch commits.
-		end, fresh := start, 0
-		for end < len(good) && fresh < batch {
-			if good[end].id == "" && good[end].sameAs == 0 {
-				fresh++
+		w := window{start: start, end: start}
+		var b device.ImportBatch
+		for w.end < len(good) && len(w.at) < batch {
+			if l := &good[w.end]; l.id == "" && l.sameAs == 0 {
+				b.People = append(b.People, l.p)
+				b.Tokens = append(b.Tokens, l.token)
+				w.at = append(w.at, w.end)
 			}
-			end++
+			w.end++
 		}
-		var people []*registry.Person
-		var toks [][]byte
-		var at []int
-		for i := start; i < end; i++ {
-			if good[i].id == "" && good[i].sameAs == 0 {
-				people = append(people, good[i].p)
-				toks = append(toks, good[i].token)
-				at = append(at, i)
+		windows = append(windows, w)
+		batches = append(batches, b)
+		start = w.end
+	}
+	// The next batch is sealed and signed while one is written.
+	told := false // whether a batch's failure was reported
+	err = s.RegisterImports(batches, func(k int, ids []string, err error) bool {
+		w := windows[k]
+		stop := false
+		told = told || err != nil
+		if err == nil {
+			for j, i := range w.at {
+				good[i].id = ids[j]
 			}
-		}
-		var err error
-		if len(people) > 0 {
-			var ids []string
-			if ids, err = s.RegisterImport(people, toks); err == nil {
-				for k, i := range at {
-					good[i].id = ids[k]
-				}
-				saved += len(ids)
-			} else {
-				var ge *device.GroupError
-				if errors.As(err, &ge) {
-					fmt.Fprintf(env.Stderr, "line %d: %v\n", good[at[ge.Index]].n, ge.Err)
-				}
-				fmt.Fprintf(env.Stderr, "fieldreg: lines %d to %d not saved: %v\n", good[at[0]].n, good[at[len(at)-1]].n, err)
-				failed += len(at)
-				if ge == nil { // the disk or the database, not a line: stop here
-					for _, l := range good[end:] {
-						if l.id == "" && l.sameAs == 0 {
-							failed++
-						}
+			saved += len(ids)
+		} else {
+			var ge *device.GroupError
+			if errors.As(err, &ge) {
+				fmt.Fprintf(env.Stderr, "line %d: %v\n", good[w.at[ge.Index]].n, ge.Err)
+			}
+			fmt.Fprintf(env.Stderr, "fieldreg: lines %d to %d not saved: %v\n", good[w.at[0]].n, good[w.at[len(w.at)-1]].n, err)
+			failed += len(w.at)
+			if ge == nil { // the disk or the database, not a line: stop here
+				for _, l := range good[w.end:] {
+					if l.id == "" && l.sameAs == 0 {
+						failed++
 					}
-					fmt.Fprintf(env.Stderr, "fieldreg: the lines after line %d were not tried; run the import again to complete it\n", good[end-1].n)
-					end = len(good)
 				}
+				fmt.Fprintf(env.Stderr, "fieldreg: the lines after line %d were not tried; run the import again to complete it\n", good[w.end-1].n)
+				stop = true
 			}
 		}
-		for i := start; i < end; i++ {
+		last := w.end
+		if stop { // the lines already saved after it are still printed
+			last = len(good)
+		}
+		for i := w.start; i < last; i++ {
 			l := &good[i]
 			switch {
 			case l.sameAs != 0 && good[l.sameAs-1].id != "":
@@ -388,7 +412,10 @@ func cmdRegister(env *Env, args []string) int {
 			}
 			fmt.Fprintln(env.Stdout, l.id)
 		}
-		start = end
+		return !stop
+	})
+	if err != nil && !told { // before any batch: the session, the device
+		return fail(env, fmt.Errorf("nothing was saved: %w", err))
 	}
 	if again > 0 {
 		fmt.Fprintf(env.Stderr, "%d saved, %d already registered\n", saved, again)
@@ -398,4 +425,20 @@ func cmdRegister(env *Env, args []string) int {
 		return 1
 	}
 	return 0
+}
+
+// parallel calls fn(i) for every i below n, on every core.
+func parallel(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	workers := min(runtime.NumCPU(), 1+n/64)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

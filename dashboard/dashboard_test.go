@@ -71,6 +71,12 @@ func (s *source) figures(_ context.Context, q stats.Query) (*stats.Figures, erro
 	f.YearEarlier = stats.Earlier{From: "2025-01-01", To: "2025-01-14", Total: 40, Series: []stats.Point{{Period: "2025-W01", Total: 15}, {Period: "2025-W02", Total: 25}}}
 	ch := 42.5
 	f.YearEarlier.Change = &ch
+	f.ElsewhereHits = 9
+	f.Transmission = stats.Transmission{Known: 57, OnTime: 50, Late: 7}
+	rate := 87.7
+	f.Transmission.Rate = &rate
+	f.Accommodation = []stats.Centre{{Code: "BIH-SEDRA", Name: "Sedra", Capacity: 420, Weeks: []stats.CentreWeek{
+		{Week: "2026-W01", Residents: 388, Free: 32, Arrivals: 41, Departures: 17}, {Week: "2026-W02", Residents: 2, Free: 418, Arrivals: 0, Departures: 386}}}}
 	return f, nil
 }
 
@@ -167,7 +173,9 @@ func TestLoginAndPage(t *testing.T) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("page: %d %s", resp.StatusCode, body)
 	}
-	for _, want := range []string{"57", "AFG", "BIH-VK-01", "2026-01-01 to 2026-01-14", "42.5 %", "/chart/pyramid.png?", "Download CSV", "&lt;5"} {
+	for _, want := range []string{"57", "AFG", "BIH-VK-01", "2026-01-01 to 2026-01-14", "42.5 %", "/chart/pyramid.png?", "Download CSV", "&lt;5",
+		"87.7 %", "registered in another country", "Sedra (BIH-SEDRA), 420 beds", "<td>2026-W01</td><td class=\"num\">388</td><td class=\"num\">32</td><td class=\"num\">41</td><td class=\"num\">17</td>",
+		"<td>2026-W02</td><td class=\"num\">&lt;5</td><td class=\"num\">x</td><td class=\"num\">0</td><td class=\"num\">x</td>"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page without %q", want)
 		}

@@ -100,6 +100,32 @@ type row struct {
 	Code, Count, Share string
 }
 
+// centreRow is one week of a reception centre (the centre named on its
+// first week only).
+type centreRow struct {
+	Centre, Week, Residents, Free, Arrivals, Departures string
+}
+
+// centreRows lays out the accommodation figures for the page.
+func centreRows(cs []stats.Centre) []centreRow {
+	var out []centreRow
+	for _, c := range cs {
+		name := c.Code
+		if c.Name != "" {
+			name = c.Name + " (" + c.Code + ")"
+		}
+		name += ", " + strconv.Itoa(c.Capacity) + " beds"
+		for i, w := range c.Weeks {
+			r := centreRow{Week: w.Week, Residents: w.Residents.String(), Free: w.Free.String(), Arrivals: w.Arrivals.String(), Departures: w.Departures.String()}
+			if i == 0 {
+				r.Centre = name
+			}
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 type table struct {
 	Title string
 	Rows  []row
@@ -111,6 +137,8 @@ type pageView struct {
 	Total, Earlier, Change                     string
 	Protection, Unaccompanied                  string
 	Suppressed                                 string
+	Within72h, Hits                            string
+	Centres                                    []centreRow
 	Stations, Categories                       []string
 	Tables                                     []table
 	Charts                                     []string
@@ -159,7 +187,11 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request, ses session) {
 		From: f.From, To: f.To, By: string(f.By), Station: f.Station, Category: f.Category,
 		Generated: s.cfg.Now().UTC().Format("2006-01-02 15:04 UTC"), Categories: registry.Categories,
 		Total: f.Total.String(), Earlier: f.YearEarlier.Total.String(), Protection: f.ByCategory[registry.CategoryProtection].String(),
-		Unaccompanied: sum(f.UnaccompaniedChildren), Suppressed: f.Method}
+		Unaccompanied: sum(f.UnaccompaniedChildren), Suppressed: f.Method,
+		Within72h: "not known", Hits: f.ElsewhereHits.String(), Centres: centreRows(f.Accommodation)}
+	if r := f.Transmission.Rate; r != nil {
+		v.Within72h = strconv.FormatFloat(*r, 'f', 1, 64) + " %"
+	}
 	if f.YearEarlier.Change != nil {
 		v.Change = strconv.FormatFloat(*f.YearEarlier.Change, 'f', 1, 64) + " %"
 		if *f.YearEarlier.Change > 0 {

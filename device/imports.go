@@ -46,16 +46,53 @@ func (s *Session) ImportedAs(tokens [][]byte) ([]string, error) {
 // together or not at all. A token already stored fails the whole batch with
 // ErrImportedMeanwhile.
 func (s *Session) RegisterImport(people []*registry.Person, tokens [][]byte) ([]string, error) {
-	if len(tokens) != len(people) {
-		return nil, fmt.Errorf("%d import tokens for %d people", len(tokens), len(people))
+	if len(people) == 0 {
+		return nil, errors.New("nobody to register")
 	}
-	ids, err := s.registerBatch(people, func(tx *store.Tx, ids []string) error {
-		return tx.PutImports(tokens, ids)
+	var ids []string
+	err := s.RegisterImports([]ImportBatch{{People: people, Tokens: tokens}}, func(_ int, got []string, _ error) bool {
+		ids = got
+		return false
 	})
-	if errors.Is(err, store.ErrImportedMeanwhile) {
-		return nil, fmt.Errorf("%w: nothing of the batch was saved", err)
-	}
 	return ids, err
+}
+
+// ImportBatch is one durable commit of a bulk import: people and the
+// tokens of their lines (Tokens[i] for People[i]).
+type ImportBatch struct {
+	People []*registry.Person
+	Tokens [][]byte
+}
+
+// RegisterImports saves the batches of a bulk import in order, each as
+// RegisterImport does (its registrations and its lines' tokens in one
+// durable transaction), sealing and signing the next batch on every core
+// while one is written. After each batch, saved is given its IDs or its
+// error, in order, and says whether to go on. A batch with a person who
+// does not validate (GroupError) is not saved; any other error (the disk,
+// the database, ErrImportedMeanwhile) stops the import. An empty batch
+// saves nothing. It returns the error that stopped it, else the first
+// GroupError.
+func (s *Session) RegisterImports(batches []ImportBatch, saved func(k int, ids []string, err error) bool) error {
+	people := make([][]*registry.Person, len(batches))
+	for k, b := range batches {
+		if len(b.Tokens) != len(b.People) {
+			return fmt.Errorf("%d import tokens for %d people", len(b.Tokens), len(b.People))
+		}
+		people[k] = b.People
+	}
+	meanwhile := func(err error) error {
+		if errors.Is(err, store.ErrImportedMeanwhile) {
+			return fmt.Errorf("%w: nothing of the batch was saved", err)
+		}
+		return err
+	}
+	err := s.registerBatches(people, func(k int, tx *store.Tx, ids []string) error {
+		return tx.PutImports(batches[k].Tokens, ids)
+	}, func(k int, ids []string, err error) bool {
+		return saved(k, ids, meanwhile(err))
+	})
+	return meanwhile(err)
 }
 
 // ImportedGroup returns the group of a registration an earlier import saved

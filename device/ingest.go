@@ -6,7 +6,6 @@ package device
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -125,19 +124,22 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 		res = ApplyResult{}
 		inserted := map[string]int{} // new events per record
 		var order []string           // the records of inserted, in chunk order
-		tombs := map[string]bool{}   // records erased here (or by this chunk)
 		var ts *trustState
+		var records []string
+		seen := map[string]bool{}
+		for i, e := range c.evs {
+			if c.verdicts[i].Err == nil && !seen[e.Record] {
+				seen[e.Record] = true
+				records = append(records, e.Record)
+			}
+		}
+		tombs, err := tx.ErasedAmong(records) // records erased here (or, later, by this chunk)
+		if err != nil {
+			return err
+		}
 		for i, e := range c.evs {
 			if v := c.verdicts[i]; v.Err == nil {
-				gone, known := tombs[e.Record]
-				if !known {
-					_, err := tx.Erased(e.Record)
-					if err != nil && !errors.Is(err, store.ErrNotFound) {
-						return err
-					}
-					gone = err == nil
-					tombs[e.Record] = gone
-				}
+				gone := tombs[e.Record]
 				if ts == nil && (gone || e.Erased() || e.Op == registry.OpErase) {
 					var err error
 					if ts, err = s.d.loadTrust(); err != nil {
@@ -201,7 +203,6 @@ func (s *Session) writeChunk(c *preparedChunk) (ApplyResult, error) {
 				live = append(live, id)
 			}
 		}
-		var err error
 		res.Conflicts, err = s.refold(tx, live, inserted, c.pre)
 		return err
 	})
@@ -259,11 +260,12 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 	var newRows []store.RecordRow
 	var newTokens [][][]byte
 	var newCounts []store.Counted
+	existing, err := tx.RecordsExisting(order)
+	if err != nil {
+		return 0, err
+	}
 	for _, id := range order {
-		exists, err := tx.RecordExists(id)
-		if err != nil {
-			return 0, err
-		}
+		exists := existing[id]
 		if p := pre[id]; p != nil && p.err == nil && !exists && inserted[id] == p.events {
 			newRows = append(newRows, p.row)
 			newTokens = append(newTokens, p.tokens)
@@ -326,18 +328,18 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 		}
 		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change})
 	}
-	var ids []string
+	var candidates []string
 	for id := range byRecord {
-		if bad[id] {
-			continue
+		if !bad[id] {
+			candidates = append(candidates, id)
 		}
-		if _, err := s.d.st.Record(id); err == nil || !errors.Is(err, store.ErrNotFound) {
-			continue // known here (or unreadable): fold inside the transaction
-		}
-		if _, err := s.d.st.Erased(id); !errors.Is(err, store.ErrNotFound) {
-			continue // erased here: its events are taken without payloads
-		}
-		ids = append(ids, id)
+	}
+	// Records known here are folded inside the transaction; erased ones
+	// have their events taken without payloads. If the lookup fails,
+	// everything is folded inside the transaction.
+	ids, err := s.d.st.Unknown(candidates)
+	if err != nil {
+		return nil
 	}
 	out := make(map[string]*preparedRecord, len(ids))
 	for _, id := range ids {

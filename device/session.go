@@ -1,6 +1,7 @@
 package device
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/blind"
 	"github.com/fieldreg/fieldreg/crypto/seal"
@@ -305,48 +307,51 @@ func (s *Session) RegisterBatch(people []*registry.Person) ([]string, error) {
 // runs then inside the same transaction after them, with their IDs: all or
 // none.
 func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.Tx, ids []string) error) ([]string, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
 	if len(people) == 0 {
 		return nil, errors.New("nobody to register")
 	}
-	if err := s.d.checkNotRevoked(); err != nil {
-		return nil, err
-	}
-	now := s.d.opts.Now()
-	for i, p := range people {
-		registry.Normalize(p)
-		if err := registry.Validate(p, now); err != nil {
-			return nil, &GroupError{Index: i, Err: err}
+	var ids []string
+	err := s.registerBatches([][]*registry.Person{people}, func(_ int, tx *store.Tx, got []string) error {
+		if then != nil {
+			return then(tx, got)
 		}
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.k == nil {
-		return nil, ErrSessionLocked
-	}
-	// This device's own log is written by one batch at a time, so the
-	// sequence numbers read here stay free while the batch is prepared.
-	s.d.writeMu.Lock()
-	defer s.d.writeMu.Unlock()
-	base, err := s.d.st.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
+		return nil
+	}, func(_ int, got []string, err error) bool {
+		ids = got
+		return false
+	})
 	if err != nil {
 		return nil, err
 	}
-	// Prepare every registration (seal, sign, fold, project: the CPU work)
-	// on every core, outside the write transaction.
-	type prepared struct {
-		e      *registry.Event
-		row    store.RecordRow
-		tokens [][]byte
-		count  store.Counted
+	return ids, nil
+}
+
+// preparedBatch is a batch of registrations sealed, signed, folded and
+// projected, ready for its write transaction.
+type preparedBatch struct {
+	base  uint64 // the sequence number of its first event
+	ids   []string
+	evs   []*registry.Event
+	rows  []store.RecordRow
+	toks  [][][]byte
+	count []store.Counted
+}
+
+// prepareBatch validates people and does a batch's CPU work (seal, sign,
+// fold, project, count) on every core, touching no database: events get
+// the sequence numbers from base on. The caller holds the keys and the
+// device's write lock. A person who does not validate fails it with a
+// GroupError.
+func (s *Session) prepareBatch(people []*registry.Person, base uint64, now time.Time) (*preparedBatch, error) {
+	if len(people) == 0 {
+		return nil, errors.New("nobody to register")
 	}
-	preps := make([]prepared, len(people))
-	ids := make([]string, len(people))
+	b := &preparedBatch{base: base, ids: make([]string, len(people)), evs: make([]*registry.Event, len(people)),
+		rows: make([]store.RecordRow, len(people)), toks: make([][][]byte, len(people)), count: make([]store.Counted, len(people))}
 	hlcs := make([]registry.HLC, len(people))
 	for i := range people {
-		if ids[i], err = registry.NewRegID(s.d.info.Country, s.d.opts.Rand); err != nil {
+		var err error
+		if b.ids[i], err = registry.NewRegID(s.d.info.Country, s.d.opts.Rand); err != nil {
 			return nil, err
 		}
 		hlcs[i] = s.d.clock.Now()
@@ -359,73 +364,177 @@ func (s *Session) registerBatch(people []*registry.Person, then func(tx *store.T
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(people); i += workers {
-				c := &registry.Change{Fields: registry.FieldsOf(people[i]), By: s.officer.Name}
-				e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: base + uint64(i), HLC: hlcs[i],
-					Officer: s.officer.ID, Record: ids[i], Op: registry.OpRegister}
-				if errs[i] = e.SealChange(s.k.records, c); errs[i] != nil {
-					continue
-				}
-				e.Sign(s.k.sign)
-				r, err := registry.Fold(ids[i], []registry.Opened{{Event: e, Change: c}})
-				if errs[i] = err; err != nil {
-					continue
-				}
-				preps[i].e = e
-				if preps[i].row, preps[i].tokens, errs[i] = s.projection(r); errs[i] == nil {
-					preps[i].count, errs[i] = s.counted(r)
-				}
+				errs[i] = s.prepareOne(b, i, people[i], hlcs[i], now)
 			}
 		}(w)
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for i, err := range errs {
+		var inv invalidPerson
+		if errors.As(err, &inv) {
+			return nil, &GroupError{Index: i, Err: inv.err}
+		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	err = s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	return b, nil
+}
+
+// invalidPerson is a person who does not validate, within prepareBatch.
+type invalidPerson struct{ err error }
+
+func (e invalidPerson) Error() string { return e.err.Error() }
+
+// prepareOne prepares the i-th registration of b.
+func (s *Session) prepareOne(b *preparedBatch, i int, p *registry.Person, hlc registry.HLC, now time.Time) error {
+	registry.Normalize(p)
+	if err := registry.Validate(p, now); err != nil {
+		return invalidPerson{err}
+	}
+	c := &registry.Change{Fields: registry.FieldsOf(p), By: s.officer.Name}
+	e := &registry.Event{Origin: s.d.info.DeviceID, Epoch: s.d.info.Epoch, Seq: b.base + uint64(i), HLC: hlc,
+		Officer: s.officer.ID, Record: b.ids[i], Op: registry.OpRegister}
+	if err := e.SealChange(s.k.records, c); err != nil {
+		return err
+	}
+	e.Sign(s.k.sign)
+	r, err := registry.Fold(b.ids[i], []registry.Opened{{Event: e, Change: c}})
+	if err != nil {
+		return err
+	}
+	b.evs[i] = e
+	if b.rows[i], b.toks[i], err = s.projection(r); err != nil {
+		return err
+	}
+	b.count[i], err = s.counted(r)
+	return err
+}
+
+// writeBatch writes a prepared batch in one durable transaction, then runs
+// then inside it with the batch's IDs.
+func (s *Session) writeBatch(b *preparedBatch, now time.Time, then func(tx *store.Tx, ids []string) error) error {
+	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if next, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch); err != nil {
 			return err
-		} else if next != base {
-			return fmt.Errorf("this device's event log moved during the save (sequence %d, expected %d): nothing was saved, try again", next, base)
+		} else if next != b.base {
+			return fmt.Errorf("this device's event log moved during the save (sequence %d, expected %d): nothing was saved, try again", next, b.base)
 		}
-		rows := make([]store.RecordRow, len(preps))
-		tokens := make([][][]byte, len(preps))
-		counts := make([]store.Counted, len(preps))
-		for i, p := range preps {
-			ok, err := tx.InsertEvent(p.e, now)
+		for i, e := range b.evs {
+			ok, err := tx.InsertEvent(e, now)
 			if err != nil {
 				return fmt.Errorf("store event: %w", err)
 			}
 			if !ok {
-				return fmt.Errorf("event %s already stored: nothing was saved, try again", p.e.ID())
+				return fmt.Errorf("event %s already stored: nothing was saved, try again", e.ID())
 			}
-			rows[i], tokens[i], counts[i] = p.row, p.tokens, p.count
-			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", ids[i], ""); err != nil {
+			if err := appendAudit(tx, s.k.audit, now, s.officer.ID, "register", b.ids[i], ""); err != nil {
 				return err
 			}
 		}
 		// The batch's search tokens in one ordered pass.
-		if err := tx.PutNewRecords(rows, tokens); err != nil {
+		if err := tx.PutNewRecords(b.rows, b.toks); err != nil {
 			return err
 		}
-		if err := tx.PutCounted(counts, s.mergeDay); err != nil {
+		if err := tx.PutCounted(b.count, s.mergeDay); err != nil {
 			return err
 		}
-		if then != nil {
-			return then(tx, ids)
-		}
-		return nil
+		return then(tx, b.ids)
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(people) >= bulkCheckpoint {
+	if err == nil && len(b.evs) >= bulkCheckpoint {
 		// The batch is saved; a checkpoint that fails (busy) is retried
 		// by the background checkpointer, so its error changes nothing.
 		_ = s.d.st.Checkpoint()
 	}
-	return ids, nil
+	return err
+}
+
+// registerBatches saves batches of people in order, each in its own
+// durable transaction (all of a batch or none of it), running then inside
+// each batch's transaction with its IDs. While one batch is written, the
+// next is prepared on every core. After each batch, saved is told its IDs
+// or why it was not saved; a person who does not validate (GroupError)
+// fails only that batch, and saved's answer says whether to go on (any
+// other error always stops: the disk or the database, not a line). An
+// empty batch is not written; saved is told so at once. It returns the
+// error that stopped it, else the first GroupError.
+func (s *Session) registerBatches(batches [][]*registry.Person, then func(k int, tx *store.Tx, ids []string) error, saved func(k int, ids []string, err error) bool) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	if err := s.d.checkNotRevoked(); err != nil {
+		return err
+	}
+	now := s.d.opts.Now()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.k == nil {
+		return ErrSessionLocked
+	}
+	// This device's own log is written by one batch at a time, so the
+	// sequence numbers read here stay free while batches are prepared.
+	s.d.writeMu.Lock()
+	defer s.d.writeMu.Unlock()
+	base, err := s.d.st.NextSeq(s.d.info.DeviceID, s.d.info.Epoch)
+	if err != nil {
+		return err
+	}
+	type result struct {
+		b   *preparedBatch
+		err error
+	}
+	prepare := func(k int, base uint64) chan result {
+		ch := make(chan result, 1)
+		if k >= len(batches) || len(batches[k]) == 0 {
+			ch <- result{}
+			return ch
+		}
+		go func() {
+			b, err := s.prepareBatch(batches[k], base, now)
+			ch <- result{b, err}
+		}()
+		return ch
+	}
+	var first error
+	next := prepare(0, base)
+	for k := range batches {
+		r := <-next
+		switch {
+		case len(batches[k]) == 0:
+			next = prepare(k+1, base)
+			if !saved(k, nil, nil) {
+				return first
+			}
+			continue
+		case r.err != nil:
+			first = cmp.Or(first, r.err)
+			var ge *GroupError
+			if !errors.As(r.err, &ge) {
+				saved(k, nil, r.err)
+				return r.err
+			}
+			next = prepare(k+1, base)
+			if !saved(k, nil, r.err) {
+				return first
+			}
+			continue
+		}
+		// The next batch is prepared while this one is written; if the
+		// write fails, it is thrown away unwritten.
+		next = prepare(k+1, base+uint64(len(r.b.evs)))
+		err := s.writeBatch(r.b, now, func(tx *store.Tx, ids []string) error { return then(k, tx, ids) })
+		if err != nil {
+			<-next
+			saved(k, nil, err)
+			return err
+		}
+		base += uint64(len(r.b.evs))
+		if !saved(k, r.b.ids, nil) {
+			<-next
+			return first
+		}
+	}
+	return first
 }
 
 // bulkCheckpoint is the batch size from which a save checkpoints the WAL

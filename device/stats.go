@@ -193,8 +193,8 @@ func (s *Session) countUncounted() error {
 // Stats works out the figures of q from this device's records: its own
 // registrations and those sync brought. Supervisors only
 // (ErrNotSupervisor). Counts are exact (the device's
-// own data: nothing is suppressed). The 72-hour transmission figures are
-// the hub's: a device gives none.
+// own data: nothing is suppressed). The 72-hour figures count the
+// registrations made within 72 hours of the encounter (stats.Transmission).
 func (s *Session) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) {
 	if err := q.Check(); err != nil {
 		return nil, err
@@ -209,8 +209,9 @@ func (s *Session) Stats(ctx context.Context, q stats.Query) (*stats.Figures, err
 	return stats.Compute(ctx, q, s.scan)
 }
 
-// dayCells is one day of the device's aggregate as sealed: the cells'
-// keys without the day, and their counts.
+// dayCells is one day of the device's aggregate as an earlier version
+// sealed it (JSON): the cells' keys without the day, and their counts.
+// Days are now sealed in stats.EncodeCells' form, and read in either.
 type dayCells []stats.Cell
 
 // mergeDay adds cells to a sealed day of the aggregate (nil: none yet)
@@ -221,12 +222,14 @@ func (s *Session) mergeDay(day string, sealed []byte, add []stats.Cell) ([]byte,
 	if err != nil {
 		return nil, err
 	}
-	cells = stats.Merge(append(cells, add...))
 	for i := range cells {
 		cells[i].Day = ""
 	}
-	b, _ := json.Marshal(dayCells(cells))
-	return seal.Seal(s.k.master, b, seal.AD("stats", "day", day))
+	for _, c := range add {
+		c.Day = ""
+		cells = append(cells, c)
+	}
+	return seal.Seal(s.k.master, stats.EncodeCells(stats.Merge(cells)), seal.AD("stats", "day", day))
 }
 
 // openDay opens a sealed day of the aggregate.
@@ -238,8 +241,16 @@ func (s *Session) openDay(day string, sealed []byte) ([]stats.Cell, error) {
 	if err != nil {
 		return nil, fmt.Errorf("statistics of %s: %w", day, err)
 	}
-	var cells dayCells
-	if err := json.Unmarshal(b, &cells); err != nil {
+	var cells []stats.Cell
+	if len(b) > 0 && (b[0] == '[' || b[0] == 'n') {
+		// Written by an earlier version, as JSON.
+		var old dayCells
+		err = json.Unmarshal(b, &old)
+		cells = old
+	} else {
+		cells, err = stats.DecodeCells(b)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("statistics of %s: malformed", day)
 	}
 	for i := range cells {

@@ -1,12 +1,15 @@
 package device
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/stats/statstest"
@@ -57,6 +60,11 @@ func TestStatsKnownCounts(t *testing.T) {
 	}
 	if f.Series[0].Period != "2026-W44" || f.Series[1].Total != 80 || f.Series[2].Total != 40 {
 		t.Errorf("series %v", f.Series)
+	}
+	// 72 hours from the encounter to the registration: every fifth person
+	// was met 100 hours before (8 of each 40).
+	if tr := f.Transmission; tr.Known != 120 || tr.OnTime != 96 || tr.Late != 24 || want.After72h != 24 || tr.Rate == nil || *tr.Rate != 80 {
+		t.Errorf("72 hours: %+v (rate %v)", tr, tr.Rate)
 	}
 
 	// An amendment moves the record from one nationality to another; a
@@ -148,5 +156,58 @@ func TestStatsErasureKeepsCounts(t *testing.T) {
 	}
 	if _, err := d.st.StatFact(ids[0]); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the erased record's fact stayed: %v", err)
+	}
+}
+
+// A day sealed by an earlier version (JSON) is read, and a registration
+// that day adds to it (the day is then sealed in the compact form).
+func TestStatsEarlierDayFormat(t *testing.T) {
+	d, clk := newTestDevice(t)
+	s := unlock(t, d)
+	clk.t = time.Date(2026, 5, 5, 10, 0, 0, 0, time.UTC)
+	old := dayCells{{Station: "BIH-TEST-POST", Category: registry.CategoryIrregular, Dim: stats.DimTotal, N: 3},
+		{Station: "BIH-TEST-POST", Category: registry.CategoryIrregular, Dim: stats.DimNationality, Code: "AFG", N: 3}}
+	b, _ := json.Marshal(old)
+	err := s.withKeys(func(*keys) error {
+		sealed, err := seal.Seal(s.k.master, b, seal.AD("stats", "day", "2026-05-05"))
+		if err != nil {
+			return err
+		}
+		return d.st.Update(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.Exec("INSERT INTO stat_sealed(day, cells) VALUES(?, ?)", "2026-05-05", sealed)
+			return err
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, _ := stats.NewQuery("2026-05-01", "2026-05-31", "week")
+	q.Top = stats.MaxTop
+	f, err := s.Stats(context.Background(), q)
+	if err != nil || f.Total != 3 || f.ByNationality["AFG"] != 3 {
+		t.Fatalf("an earlier day: %v %v", f, err)
+	}
+	people, _ := statstest.People(1, 1, clk.t, nil)
+	people[0].Nationalities = []string{"AFG"}
+	people[0].Category = registry.CategoryIrregular
+	if _, err := s.RegisterBatch(people); err != nil {
+		t.Fatal(err)
+	}
+	if f, err = s.Stats(context.Background(), q); err != nil || f.Total != 4 || f.ByNationality["AFG"] != 4 {
+		t.Fatalf("after adding to it: %v %v", f.Total, err)
+	}
+	var raw []byte
+	if err := d.st.DB().QueryRow("SELECT cells FROM stat_sealed WHERE day = '2026-05-05'").Scan(&raw); err != nil {
+		t.Fatal(err)
+	}
+	err = s.withKeys(func(*keys) error {
+		pt, err := seal.Open(s.k.master, raw, seal.AD("stats", "day", "2026-05-05"))
+		if err == nil && (bytes.HasPrefix(pt, []byte("[")) || len(pt) == 0) {
+			err = errors.New("the day is still JSON")
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -23,7 +23,7 @@ const (
 	DimGroup         = "group"         // members of one family or group (code: a keyed token of its ID)
 	DimDuplicates    = "duplicates"    // officers' decisions on possible duplicates: "found" (any) and "confirmed" (same person), on the day decided
 	DimElsewhere     = "elsewhere"     // "registered elsewhere?" answered with a hit, on the day answered
-	DimTransmission  = "transmission"  // "on_time": reached the hub within 72 hours; "late": later
+	DimTransmission  = "transmission"  // 72 hours from the encounter: "on_time" registered (device) or received by the hub (hub) within them; "late": later
 )
 
 // Codes of the transmission and duplicates dimensions.
@@ -115,20 +115,37 @@ func FactOf(r *registry.Record, station string, groupKey []byte) Fact {
 		m.Write([]byte("stats group v1\x00" + p.Group))
 		f.Group = hex.EncodeToString(m.Sum(nil)[:12])
 	}
+	if !p.Encounter.At.IsZero() {
+		// Registered within 72 hours of the encounter; the hub replaces
+		// this with its own outcome (received within 72 hours).
+		f = f.Transmitted(p.Encounter.At, reg)
+	}
 	for _, l := range r.Links {
 		f.Decisions = append(f.Decisions, Outcome{Day: Day(l.Decided.HLC.Time()), Same: l.Same})
 	}
 	return f
 }
 
-// Transmitted returns f with the transmission outcome of a registration
-// made at registered and received by the hub at received.
-func (f Fact) Transmitted(registered, received time.Time) Fact {
+// Transmitted returns f with the outcome of the 72-hour rule for a person
+// met at start (ClockStart) whose registration was done at done: on a
+// device, when it was made; at the hub, when the hub received it.
+func (f Fact) Transmitted(start, done time.Time) Fact {
 	f.Transmission = OnTime
-	if received.Sub(registered) > Deadline {
+	if done.Sub(start) > Deadline {
 		f.Transmission = Late
 	}
 	return f
+}
+
+// ClockStart is when the 72-hour clock of record r started: the encounter
+// (apprehension, application, disembarkation or check; Eurodac counts 72
+// hours from the apprehension) where it is recorded, otherwise the
+// registration.
+func ClockStart(r *registry.Record) time.Time {
+	if at := r.Person.Encounter.At; !at.IsZero() {
+		return at
+	}
+	return r.Created().Time()
 }
 
 // Cells lists the counts that f contributes, each N 1.

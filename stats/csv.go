@@ -9,7 +9,8 @@ import (
 
 // WriteCSV writes the figures as CSV, one count a line under the header
 // "figure,code,value": the figure's JSON name, the code within it (empty
-// for a single number; the period for a series) and the count as
+// for a single number; the period for a series; CENTRE/WEEK for the
+// accommodation figures) and the count as
 // published (a number, "<5" or "x"). Percentages are written with one
 // decimal; an unknown one is empty.
 func (f *Figures) WriteCSV(w io.Writer) error {
@@ -51,6 +52,16 @@ func (f *Figures) WriteCSV(w io.Writer) error {
 	row("transmission.within_72h", "", f.Transmission.OnTime.String())
 	row("transmission.late", "", f.Transmission.Late.String())
 	row("transmission.within_72h_percent", "", percent(f.Transmission.Rate))
+	for _, c := range f.Accommodation {
+		row("accommodation.capacity", c.Code, strconv.Itoa(c.Capacity))
+		for _, w := range c.Weeks {
+			code := c.Code + "/" + w.Week
+			row("accommodation.residents", code, w.Residents.String())
+			row("accommodation.free_places", code, w.Free.String())
+			row("accommodation.arrivals", code, w.Arrivals.String())
+			row("accommodation.departures", code, w.Departures.String())
+		}
+	}
 	row("year_earlier.from", "", f.YearEarlier.From)
 	row("year_earlier.to", "", f.YearEarlier.To)
 	row("year_earlier.total", "", f.YearEarlier.Total.String())

@@ -115,9 +115,11 @@ type Duplicates struct {
 	Confirmed Count `json:"confirmed"` // decided to be the same person
 }
 
-// Transmission is the 72-hour rule: registrations that reached the hub
-// within 72 hours of being made, and those that took longer. Known is
-// zero where it cannot be said (a device counts only at the hub).
+// Transmission is the 72-hour rule, counted from the encounter (the
+// apprehension): on a device, registrations made within 72 hours of it;
+// at a hub, registrations the hub received within 72 hours of it; Late
+// took longer. Known is the registrations where it can be said (a record
+// counted before this rule was, and is not recounted, is not known).
 type Transmission struct {
 	Known  Count    `json:"registrations"`
 	OnTime Count    `json:"within_72h"`
@@ -157,6 +159,7 @@ type Figures struct {
 	Duplicates            Duplicates   `json:"duplicates"`
 	ElsewhereHits         Count        `json:"registered_elsewhere_hits"`
 	Transmission          Transmission `json:"transmission"`
+	Accommodation         []Centre     `json:"accommodation,omitempty"` // per reception centre and ISO week, where the node keeps arrivals and departures (a hub)
 	YearEarlier           Earlier      `json:"year_earlier"`
 	Suppressed            bool         `json:"suppressed"`
 	Method                string       `json:"suppression_method,omitempty"`

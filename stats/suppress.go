@@ -90,7 +90,9 @@ func pinned(cells []*Count, total Count) bool {
 // breakdown that adds up to the total (nationality, sex, age group,
 // category, station, the series) is protected with Table; the total is
 // withheld if one cannot be. Counts with no published sum (children by
-// sex, vulnerabilities, groups, duplicates, hits) are only cut at 5.
+// sex, vulnerabilities, groups, duplicates, hits, a centre's arrivals,
+// departures and residents) are only cut at 5; a centre's free places are
+// withheld where its residents are hidden.
 // Percentages of hidden counts are dropped.
 func (f *Figures) Suppress() {
 	if f.Suppressed {
@@ -132,6 +134,7 @@ func (f *Figures) Suppress() {
 	if f.Total.Hidden() || e.Total.Hidden() {
 		e.Change = nil
 	}
+	f.suppressAccommodation()
 	f.Suppressed, f.Method = true, Method
 }
 

@@ -87,7 +87,7 @@ func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*regist
 // Erased reads a record's tombstone inside the transaction; ErrNotFound
 // when the record was not erased.
 func (t *Tx) Erased(record string) (Tombstone, error) {
-	return scanTomb(t.tx.QueryRow(tombQuery, record))
+	return scanTomb(t.queryRow(tombQuery, record))
 }
 
 // Erased reads a record's tombstone; ErrNotFound when it was not erased.

@@ -1,9 +1,9 @@
 package store
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mattn/go-sqlite3"
 )
@@ -44,18 +44,49 @@ func (t *Tx) PutImports(tokens [][]byte, records []string) error {
 // it, or "" when none did.
 func (s *Store) Imported(tokens [][]byte) ([]string, error) {
 	// Not in a transaction: writers take their lock at BEGIN (txlock
-	// immediate), and a token saved after its lookup is refused by PutImports.
-	st, err := s.db.Prepare("SELECT record FROM imports WHERE token = ?")
-	if err != nil {
-		return nil, fmt.Errorf("store: imports: %w", err)
-	}
-	defer st.Close()
+	// immediate), and a token saved after its lookup is refused by
+	// PutImports. Tokens are looked up importedBatch at a time: one query
+	// each costs more in the driver than in SQLite.
 	ids := make([]string, len(tokens))
-	for i, tok := range tokens {
-		err := st.QueryRow(tok).Scan(&ids[i])
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	at := make(map[string][]int, min(len(tokens), importedBatch))
+	args := make([]any, 0, importedBatch)
+	for len(tokens) > 0 {
+		k := min(len(tokens), importedBatch)
+		clear(at)
+		args = args[:0]
+		for i, tok := range tokens[:k] {
+			at[string(tok)] = append(at[string(tok)], len(ids)-len(tokens)+i)
+			args = append(args, tok)
+		}
+		if err := s.importedIn(args, func(tok []byte, record string) {
+			for _, i := range at[string(tok)] {
+				ids[i] = record
+			}
+		}); err != nil {
 			return nil, fmt.Errorf("store: imports: %w", err)
 		}
+		tokens = tokens[k:]
 	}
 	return ids, nil
+}
+
+// importedBatch is how many tokens one query of Imported looks up.
+const importedBatch = 500
+
+// importedIn calls fn with each stored token of args and its record.
+func (s *Store) importedIn(args []any, fn func(tok []byte, record string)) error {
+	rows, err := s.db.Query("SELECT token, record FROM imports WHERE token IN (?"+strings.Repeat(",?", len(args)-1)+")", args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var tok []byte
+		var record string
+		if err := rows.Scan(&tok, &record); err != nil {
+			return err
+		}
+		fn(tok, record)
+	}
+	return rows.Err()
 }

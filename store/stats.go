@@ -4,21 +4,17 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 )
 
-// migrationStats: on a hub (its SQLite back end shares this schema), the
-// per-day aggregate of the figures (stats.Cell rows:
-// counts only, no personal data) and, per record, the sealed fact it was
-// counted with, so an amendment takes back exactly what was counted. A
-// record erased later keeps its counts: the cells hold no link to it.
-//
-// stat_months rolls the dimensions of stats.MonthlyDims up per month, so a
-// year reads a few rows a month (stats.PlanOf). Keys start with the
-// dimension: each query reads one range of the index per dimension.
+// migrationStats: per record, the sealed fact it was counted with, so an
+// amendment takes back exactly what was counted (a record erased later
+// keeps its counts: the cells hold no link to it). stat_days and
+// stat_months held a hub's aggregate in plaintext in earlier builds; the
+// hub now seals it (sync/hubstore, stat_rows) and empties them when it
+// opens the file.
 //
 // A device keeps its aggregate sealed instead, one row per day
 // (stat_sealed, sealed by the caller under its master key): a stolen
@@ -63,22 +59,26 @@ func (s *Store) StatFact(id string) ([]byte, error) {
 	return b, err
 }
 
-// PutCounted writes records' facts and adds their cells to the aggregate,
-// the cells of all of them added up first (one write per row touched):
-// with merge nil to the plaintext tables (a hub), otherwise to the sealed
-// per-day rows, merge taking a day's sealed cells (nil: none yet) and the
-// cells to add and returning the day sealed anew (a device).
+// PutCounted writes records' facts and adds their cells, all of them
+// added up first (one write per row touched), to the sealed per-day rows,
+// merge taking a day's sealed cells (nil: none yet) and the cells to add
+// and returning the day sealed anew. With merge nil (a hub, whose
+// aggregate is sealed by sync/hubstore) only the facts are written.
 func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add []stats.Cell) ([]byte, error)) error {
-	var all []stats.Cell
+	n := 0
 	for _, c := range cs {
-		if _, err := t.tx.Exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
+		n += len(c.Cells)
+	}
+	all := make([]stats.Cell, 0, n)
+	for _, c := range cs {
+		if _, err := t.exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
 			return err
 		}
 		all = append(all, c.Cells...)
 	}
 	all = stats.Merge(all)
 	if merge == nil {
-		return t.AddCells(all)
+		return nil
 	}
 	for len(all) > 0 {
 		day := all[0].Day
@@ -117,99 +117,6 @@ func (s *Store) SealedDays(ctx context.Context, from, to string, fn func(day str
 			return err
 		}
 		if err := fn(day, b); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// AddCells adds counts to the aggregate (and to its monthly roll-up); a
-// row that comes to zero is removed.
-func (t *Tx) AddCells(cells []stats.Cell) error {
-	for _, c := range cells {
-		if err := t.addCell("stat_days", "day", c.Day, c); err != nil {
-			return err
-		}
-		if stats.Monthly(c.Dim) {
-			if err := t.addCell("stat_months", "month", stats.Month(c.Day), c); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-func (t *Tx) addCell(table, col, when string, c stats.Cell) error {
-	if _, err := t.tx.Exec(`INSERT INTO `+table+`(dim, `+col+`, station, category, code, n) VALUES(?,?,?,?,?,?)
-		ON CONFLICT DO UPDATE SET n = n + excluded.n`, c.Dim, when, c.Station, c.Category, c.Code, c.N); err != nil {
-		return err
-	}
-	if c.N < 0 {
-		_, err := t.tx.Exec(`DELETE FROM `+table+` WHERE dim = ? AND `+col+` = ? AND station = ? AND category = ? AND code = ? AND n = 0`,
-			c.Dim, when, c.Station, c.Category, c.Code)
-		return err
-	}
-	return nil
-}
-
-// StatCells reads the aggregate that f selects, as stats.Scan describes:
-// totals per day, groups counted by distinct code, the rest from the
-// monthly roll-up for the whole months of the period and from the daily
-// rows for the days outside them (stats.PlanOf).
-func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
-	for _, q := range statQueries(f) {
-		if err := scanCells(ctx, s.db, q.sql, q.args, fn); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-type statQuery struct {
-	sql  string
-	args []any
-}
-
-// statQueries are the statements that read what f selects, each
-// returning (day, station, category, dim, code, n) rows; ?1 and ?2 are
-// the first and last day (or month), ?3 and ?4 the station and category
-// ("" for all). The PostgreSQL back end runs the same statements.
-func statQueries(f stats.Filter) []statQuery {
-	const only = ` AND (?3 = '' OR station = ?3) AND (?4 = '' OR category = ?4)`
-	in := "'" + strings.Join(stats.MonthlyDims, "','") + "'"
-	p := stats.PlanOf(f.From, f.To)
-	qs := []statQuery{
-		{`SELECT day, station, category, dim, code, n FROM stat_days WHERE dim = 'total' AND day >= ?1 AND day <= ?2` + only,
-			[]any{f.From, f.To, f.Station, f.Category}},
-		{`SELECT '', '', '', 'group', 'groups', COUNT(DISTINCT code) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2 AND n > 0` + only + `
-			UNION ALL SELECT '', '', '', 'group', 'people', COALESCE(SUM(n), 0) FROM stat_days WHERE dim = 'group' AND day >= ?1 AND day <= ?2` + only,
-			[]any{f.From, f.To, f.Station, f.Category}},
-	}
-	if p.FirstMonth != "" {
-		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_months
-			WHERE dim IN (` + in + `) AND month >= ?1 AND month <= ?2` + only + ` GROUP BY dim, station, category, code`,
-			[]any{p.FirstMonth, p.LastMonth, f.Station, f.Category}})
-	}
-	for _, d := range p.Days {
-		qs = append(qs, statQuery{`SELECT '', station, category, dim, code, SUM(n) FROM stat_days
-			WHERE dim IN (` + in + `) AND day >= ?1 AND day <= ?2` + only + ` GROUP BY dim, station, category, code`,
-			[]any{d[0], d[1], f.Station, f.Category}})
-	}
-	return qs
-}
-
-func scanCells(ctx context.Context, db *sql.DB, q string, args []any, fn func(stats.Cell) error) error {
-	rows, err := db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c stats.Cell
-		if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
 			return err
 		}
 	}

@@ -354,6 +354,64 @@ type Tx struct {
 	// each log, so a batch of registrations does not query them per record.
 	lastAudit *AuditEntry
 	nextSeq   map[seqKey]uint64
+	// stmts holds the statements of exec, prepared once per transaction:
+	// a batch inserts thousands of rows with the same few statements, and
+	// SQLite's parsing and planning of each was a sixth of a bulk import's
+	// write.
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns query prepared once for this transaction (for statements
+// run many times in one write).
+func (t *Tx) stmt(query string) (*sql.Stmt, error) {
+	st, ok := t.stmts[query]
+	if !ok {
+		var err error
+		if st, err = t.tx.Prepare(query); err != nil {
+			return nil, err
+		}
+		if t.stmts == nil {
+			t.stmts = map[string]*sql.Stmt{}
+		}
+		t.stmts[query] = st
+	}
+	return st, nil
+}
+
+// exec runs query with args through a statement prepared once for this
+// transaction.
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.Exec(args...)
+}
+
+// queryRow runs query with args through a statement prepared once for
+// this transaction; a failed preparation is the row's error.
+func (t *Tx) queryRow(query string, args ...any) rowScanner {
+	st, err := t.stmt(query)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRow(args...)
+}
+
+// rowScanner is a row to scan (*sql.Row, or errRow).
+type rowScanner interface{ Scan(...any) error }
+
+// errRow is a row whose query could not be prepared.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// close closes the transaction's prepared statements.
+func (t *Tx) close() {
+	for _, st := range t.stmts {
+		st.Close()
+	}
+	t.stmts = nil
 }
 
 type seqKey struct {
@@ -370,7 +428,10 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Tx{tx: tx}); err != nil {
+	t := &Tx{tx: tx}
+	err = fn(t)
+	t.close()
+	if err != nil {
 		tx.Rollback()
 		return diskFull(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -265,7 +267,7 @@ func (t *Tx) MarkConflict(record string, conflict bool) error {
 	if conflict {
 		q = "INSERT OR IGNORE INTO conflicts(record) VALUES(?)"
 	}
-	_, err := t.tx.Exec(q, record)
+	_, err := t.exec(q, record)
 	return err
 }
 
@@ -282,7 +284,7 @@ func (s *Store) ConflictRecords() ([]string, error) {
 // RecordExists reports whether record has a projection (inside tx).
 func (t *Tx) RecordExists(record string) (bool, error) {
 	var n int
-	err := t.tx.QueryRow("SELECT COUNT(*) FROM records WHERE id = ?", record).Scan(&n)
+	err := t.queryRow("SELECT COUNT(*) FROM records WHERE id = ?", record).Scan(&n)
 	return n > 0, err
 }
 
@@ -349,3 +351,71 @@ func (s *Store) Holes(ctx context.Context, k vector.Key, from, to uint64, limit 
 	}
 	return out, rows.Err()
 }
+
+// Unknown returns the IDs of ids that name neither a record stored here
+// nor an erased one, in the order given. It looks them up unknownBatch at
+// a time (one query each cost more in the driver than in SQLite).
+func (s *Store) Unknown(ids []string) ([]string, error) {
+	known := map[string]bool{}
+	for rest := ids; len(rest) > 0; {
+		k := min(len(rest), unknownBatch)
+		args := make([]any, k)
+		for i, id := range rest[:k] {
+			args[i] = id
+		}
+		in := "(?" + strings.Repeat(",?", k-1) + ")"
+		found, err := scanStrings(s.db.Query("SELECT id FROM records WHERE id IN "+in+" UNION ALL SELECT record FROM erased WHERE record IN "+in, append(args, args...)...))
+		if err != nil {
+			return nil, fmt.Errorf("store: unknown records: %w", err)
+		}
+		for _, id := range found {
+			known[id] = true
+		}
+		rest = rest[k:]
+	}
+	var out []string
+	for _, id := range ids {
+		if !known[id] {
+			out = append(out, id)
+		}
+	}
+	return out, nil
+}
+
+// RecordsExisting returns which of ids have a projection (inside tx),
+// looked up unknownBatch at a time.
+func (t *Tx) RecordsExisting(ids []string) (map[string]bool, error) {
+	return t.among("SELECT id FROM records WHERE id IN ", ids)
+}
+
+// ErasedAmong returns which of ids were erased here (have a tombstone),
+// looked up unknownBatch at a time.
+func (t *Tx) ErasedAmong(ids []string) (map[string]bool, error) {
+	return t.among("SELECT record FROM erased WHERE record IN ", ids)
+}
+
+// among runs query, which ends in "IN ", on ids unknownBatch at a time and
+// returns the IDs it finds.
+func (t *Tx) among(query string, ids []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(ids))
+	for rest := ids; len(rest) > 0; {
+		k := min(len(rest), unknownBatch)
+		args := make([]any, k)
+		for i, id := range rest[:k] {
+			args[i] = id
+		}
+		found, err := scanStrings(t.tx.Query(query+"(?"+strings.Repeat(",?", k-1)+")", args...))
+		if err != nil {
+			return nil, fmt.Errorf("store: records among: %w", err)
+		}
+		for _, id := range found {
+			out[id] = true
+		}
+		rest = rest[k:]
+	}
+	return out, nil
+}
+
+// unknownBatch is how many IDs one query of Unknown looks up (twice each:
+// SQLite takes at most 32,766 parameters).
+const unknownBatch = 500

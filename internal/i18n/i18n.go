@@ -201,6 +201,10 @@ func (l *Localizer) localize(id string, data Args, count any) string {
 // 1.234 in German).
 func (l *Localizer) Number(n int) string { return l.printer.Sprintf("%d", n) }
 
+// Percent writes a percentage with one decimal in the language's
+// separators: "97.2 %" in English, "97,2 %" in German.
+func (l *Localizer) Percent(p float64) string { return l.printer.Sprintf("%.1f %%", p) }
+
 // Date formats the day of t as ISO 8601 (2006-01-02) in every language: a
 // day written 03/04 is read differently on both sides of a border.
 func (l *Localizer) Date(t time.Time) string { return t.Format("2006-01-02") }

@@ -240,3 +240,15 @@ func TestDocsMarkReview(t *testing.T) {
 		}
 	}
 }
+
+func TestPercent(t *testing.T) {
+	for tag, want := range map[string]string{"en": "97.2 %", "de": "97,2 %"} {
+		l, err := New(tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := l.Percent(97.24); got != want {
+			t.Errorf("%s: %q, want %q", tag, got, want)
+		}
+	}
+}

@@ -103,6 +103,7 @@ func Write(w io.Writer, f *stats.Figures, info Info) error {
 	pdf.SetFont("go", "B", 14)
 	pdf.CellFormat(0, 8, "Tables", "", 1, "L", false, 0, "")
 	tables(pdf, f)
+	accommodation(pdf, f)
 	pdf.Ln(4)
 	pdf.SetFont("go", "", 8.5)
 	pdf.MultiCell(0, 4.2, "Counts only: this report holds no person's data. Small counts: "+f.Method+
@@ -132,7 +133,7 @@ func headline(pdf *fpdf.Fpdf, f *stats.Figures) {
 		{"Families and groups (people in them)", f.Groups.Groups.String() + " (" + f.Groups.People.String() + ")"},
 		{"Possible duplicates decided (confirmed)", f.Duplicates.Found.String() + " (" + f.Duplicates.Confirmed.String() + ")"},
 		{"Registered in another country (hits)", f.ElsewhereHits.String()},
-		{"Reached the hub within 72 hours", rate},
+		{"Reached the hub within 72 hours of the encounter", rate},
 	}
 	pdf.SetFillColor(238, 242, 251)
 	for i, r := range rows {
@@ -191,6 +192,63 @@ func tables(pdf *fpdf.Fpdf, f *stats.Figures) {
 			bottom = max(bottom, pdf.GetY())
 		}
 		pdf.SetY(bottom + 4)
+	}
+}
+
+// accommodation prints, per reception centre, its beds and its weekly
+// residents, free places, arrivals and departures.
+func accommodation(pdf *fpdf.Fpdf, f *stats.Figures) {
+	if len(f.Accommodation) == 0 {
+		return
+	}
+	if pdf.GetY() > 297-margin-50 {
+		pdf.AddPage()
+	}
+	pdf.SetFont("go", "B", 14)
+	pdf.CellFormat(0, 8, "Reception centres", "", 1, "L", false, 0, "")
+	pdf.SetFont("go", "", 8.5)
+	pdf.MultiCell(0, 4.2, "Per ISO week: residents (absent ones included) and free places at the end of the week "+
+		"(beds of the current centres list less residents), arrivals and departures during it.", "", "L", false)
+	pdf.Ln(1)
+	cols := []struct {
+		title string
+		w     float64
+		align string
+	}{{"Centre", 0.34, "L"}, {"Week", 0.16, "L"}, {"Residents", 0.125, "R"}, {"Free places", 0.125, "R"}, {"Arrivals", 0.125, "R"}, {"Departures", 0.125, "R"}}
+	header := func() {
+		pdf.SetFont("go", "B", 9.5)
+		for i, c := range cols {
+			ln := 0
+			if i == len(cols)-1 {
+				ln = 1
+			}
+			pdf.CellFormat(textWidth*c.w, 6, c.title, "B", ln, c.align, false, 0, "")
+		}
+		pdf.SetFont("go", "", 9.5)
+	}
+	header()
+	for _, c := range f.Accommodation {
+		name := c.Code
+		if c.Name != "" {
+			name = c.Name + " (" + c.Code + ")"
+		}
+		name += fmt.Sprintf(", %d beds", c.Capacity)
+		for i, w := range c.Weeks {
+			if pdf.GetY() > 297-margin-12 {
+				pdf.AddPage()
+				header()
+			}
+			if i > 0 {
+				name = ""
+			}
+			for j, v := range []string{name, w.Week, w.Residents.String(), w.Free.String(), w.Arrivals.String(), w.Departures.String()} {
+				ln := 0
+				if j == len(cols)-1 {
+					ln = 1
+				}
+				pdf.CellFormat(textWidth*cols[j].w, 5, v, "", ln, cols[j].align, false, 0, "")
+			}
+		}
 	}
 }
 

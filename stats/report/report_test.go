@@ -34,6 +34,8 @@ func weekFigures() *stats.Figures {
 	f.Transmission = stats.Transmission{Known: 1234, OnTime: 1200, Late: 34}
 	r := 97.2
 	f.Transmission.Rate = &r
+	f.Accommodation = []stats.Centre{{Code: "BIH-BORICI", Name: "Borići", Capacity: 430, Weeks: []stats.CentreWeek{
+		{Week: "2026-W04", Residents: 311, Free: 119, Arrivals: 48, Departures: 40}, {Week: "2026-W05", Residents: 3, Free: 427, Arrivals: 0, Departures: 308}}}}
 	return f
 }
 
@@ -88,7 +90,8 @@ func TestReportRenders(t *testing.T) {
 	}
 	if txt, err := exec.Command("pdftotext", "-layout", pdfPath, "-").Output(); err == nil {
 		s := string(txt)
-		for _, want := range []string{"Registrations in BIH, 2026-01-05 to 2026-02-01", "People registered", "1234", "+102.3 %", "2026-02-02 07:30 UTC", "AFG", "<5", "97.2 %"} {
+		for _, want := range []string{"Registrations in BIH, 2026-01-05 to 2026-02-01", "People registered", "1234", "+102.3 %", "2026-02-02 07:30 UTC", "AFG", "<5", "97.2 %",
+			"Reception centres", "Borići (BIH-BORICI), 430 beds", "2026-W04", "311", "119"} {
 			if !strings.Contains(s, want) {
 				t.Errorf("the report does not say %q", want)
 			}

@@ -21,7 +21,16 @@ type Want struct {
 	Age           map[string]int
 	Category      map[string]int
 	Unaccompanied map[string]int // by sex
+	Within72h     int            // registered within 72 hours of the encounter
+	After72h      int            // registered later
 }
+
+// Every fifth person (the fifth, tenth, ...) was met LateLead before the
+// registration, the others EarlyLead before.
+const (
+	EarlyLead = 2 * time.Hour
+	LateLead  = 100 * time.Hour
+)
 
 var (
 	nationalities = []string{"AFG", "SYR", "PAK", "MAR", "IRQ", "TUR", "BGD", "XXA"}
@@ -51,7 +60,13 @@ func People(seed uint64, n int, at time.Time, want *Want) ([]*registry.Person, *
 		p := &registry.Person{
 			FamilyName: "Testperson", GivenNames: fmt.Sprintf("Example %d", i),
 			Nationalities: []string{nat}, Sex: sex, Category: cat,
-			Encounter: registry.Encounter{Kind: "apprehension", Place: "Test crossing", At: at},
+			Encounter: registry.Encounter{Kind: "apprehension", Place: "Test crossing", At: at.Add(-EarlyLead)},
+		}
+		if i%5 == 4 {
+			p.Encounter.At = at.Add(-LateLead)
+			want.After72h++
+		} else {
+			want.Within72h++
 		}
 		if group != stats.AgeUnknown {
 			span := ages[group]

@@ -458,8 +458,17 @@ func federationStats(t *testing.T, f *fedSetup) {
 		t.Errorf("device A's figures:\n%s", out)
 	}
 	out = must(t, "reghub", "stats", "--data", f.a.dir, "--passphrase-file", f.a.passFile, "--from", from, "--to", to)
-	if !regexp.MustCompile(`"total": (2[1-9]|[3-9][0-9]),`).MatchString(out) || !strings.Contains(out, `"within_72h":`) {
+	// One hit answered through hub A (its officer asked twice about refA:
+	// no hit, then a hit).
+	if !regexp.MustCompile(`"total": (2[1-9]|[3-9][0-9]),`).MatchString(out) || !strings.Contains(out, `"within_72h":`) ||
+		!strings.Contains(out, `"registered_elsewhere_hits": 1,`) {
 		t.Errorf("country hub's figures:\n%s", out)
+	}
+	// Hub B answered its hit before the record reached it: counted once
+	// the record arrived.
+	out = must(t, "reghub", "stats", "--data", f.b.dir, "--passphrase-file", f.b.passFile, "--from", from, "--to", to)
+	if !strings.Contains(out, `"registered_elsewhere_hits": 1,`) {
+		t.Errorf("country hub B's figures:\n%s", out)
 	}
 	out = must(t, "reghub", "stats", "--data", f.region.dir, "--passphrase-file", f.region.passFile, "--from", from, "--to", to, "--format", "json")
 	// Both countries registered the person today: the order within a day

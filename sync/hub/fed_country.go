@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/federation"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -332,6 +333,13 @@ func (h *Hub) elsewhere(w http.ResponseWriter, r *http.Request, c *caller) (stri
 		}
 		httpError(w, http.StatusBadGateway, "upstream", msg)
 		return "elsewhere failed", []any{"err", err.Error()}
+	}
+	if len(rep.Hits) > 0 && req.Record != "" && !h.IsRegion() {
+		// Counted in the figures; a failure to count does not withhold
+		// the answer from the officer.
+		if err := h.countHit(r.Context(), req.Record, stats.Day(h.opts.Now())); err != nil {
+			h.log.Warn("a registered-elsewhere hit not counted in the statistics", "err", err.Error())
+		}
 	}
 	writeJSON(w, rep)
 	return "elsewhere", []any{"hits", len(rep.Hits)}

@@ -317,6 +317,15 @@ func open(ctx context.Context, dir string, st hubstore.Store, keys map[string][]
 		clear(h.tlsKey)
 		return nil, err
 	}
+	// An earlier reghub kept the figures' aggregate in plaintext: seal it.
+	if n, err := hubstore.SealPlainCells(ctx, st, h.records); err != nil {
+		h.records.Wipe()
+		clear(h.tlsKey)
+		h.wipeFederation()
+		return nil, err
+	} else if n > 0 {
+		h.log.Info("statistics sealed at rest", "rows", n)
+	}
 	h.ask = newLimiter(st, opts.Now, opts.Questions, h.IsRegion())
 	h.pulls = make(chan struct{}, opts.MaxPulls)
 	opened = true

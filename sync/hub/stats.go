@@ -22,7 +22,8 @@ import (
 // counts them, a batch per transaction: each record's events are read and
 // opened once, folded for the statistics (its fact, stats.Fact sealed
 // under the records key, replaces the one it was counted with, and the
-// difference goes into the per-day aggregate, hubstore stat_days) and, its
+// difference goes into the per-day aggregate, sealed under the records key
+// too: hubstore.PutCounted) and, its
 // occupancy events, for the occupancy projection (centres.go). Counting a
 // record works out its counts from all its events and adds the difference
 // to what it was counted with, so counting it again changes nothing; and
@@ -175,7 +176,7 @@ func (h *Hub) countRecords(ctx context.Context, tx hubstore.Tx, ids []string) er
 	if len(facts) == 0 && len(cells) == 0 {
 		return nil
 	}
-	return tx.PutCounted(facts, cells)
+	return hubstore.PutCounted(tx, h.records, facts, cells)
 }
 
 // errNotCounted wraps why a record's events cannot be counted (they do
@@ -187,9 +188,9 @@ var errNotCounted = errors.New("not counted")
 // until the erasure takes its stay out).
 var errErasedEvents = errors.New("erased events")
 
-// countedFact opens what record id is counted with in the statistics
+// openFact opens what record id is counted with in the statistics
 // (sealed); nil when not counted yet.
-func (h *Hub) countedFact(id string, sealed []byte) (*stats.Fact, error) {
+func (h *Hub) openFact(id string, sealed []byte) (*stats.Fact, error) {
 	if sealed == nil {
 		return nil, nil
 	}
@@ -239,7 +240,7 @@ func (h *Hub) openAll(evs []*registry.Event) ([]registry.Opened, []registry.Stay
 // opened) and the cells that change from what it was counted with; a nil
 // fact when nothing changes.
 func (h *Hub) recount(ctx context.Context, rc hubstore.Counting, opened []registry.Opened) (*hubstore.Fact, []stats.Cell, error) {
-	old, err := h.countedFact(rc.Record, rc.Fact)
+	old, err := h.openFact(rc.Record, rc.Fact)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -254,7 +255,12 @@ func (h *Hub) recount(ctx context.Context, rc hubstore.Counting, opened []regist
 		if i < 0 {
 			return nil, nil, fmt.Errorf("hub: counting %s: its first event is not among its events", rc.Record) // a bug if seen
 		}
-		now = now.Transmitted(first.HLC.Time(), rc.Received[i])
+		now = now.Transmitted(stats.ClockStart(r), rc.Received[i])
+	}
+	if old != nil {
+		// A "registered elsewhere" hit is a fact of the region's answer,
+		// not of the record: it stays (countHit).
+		now.ElsewhereDay = old.ElsewhereDay
 	}
 	cells := stats.Delta(old, &now)
 	if old != nil && len(cells) == 0 {
@@ -300,7 +306,7 @@ func (h *Hub) catchUp(ctx context.Context) error {
 		}
 		err = h.st.Update(ctx, func(tx hubstore.Tx) error {
 			if len(ids) == 0 {
-				return tx.PutCounted([]hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
+				return hubstore.PutCounted(tx, h.records, []hubstore.Fact{{Record: countedAll, Sealed: []byte{1}}}, nil)
 			}
 			return h.countRecords(ctx, tx, ids)
 		})
@@ -327,5 +333,12 @@ func (h *Hub) Stats(ctx context.Context, q stats.Query) (*stats.Figures, error) 
 	if err := h.catchUp(ctx); err != nil {
 		return nil, fmt.Errorf("statistics: counting records: %w", err)
 	}
-	return stats.Compute(ctx, q, h.st.StatCells)
+	f, err := stats.Compute(ctx, q, hubstore.StatScan(h.st, h.records))
+	if err != nil {
+		return nil, err
+	}
+	if f.Accommodation, err = h.accommodation(ctx, q); err != nil {
+		return nil, fmt.Errorf("statistics: reception centres: %w", err)
+	}
+	return f, nil
 }

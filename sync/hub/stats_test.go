@@ -105,8 +105,11 @@ func TestStatsKnownCounts(t *testing.T) {
 	if f.ByStation["POST-A"] != 30 || f.ByStation["POST-B"] != 32 {
 		t.Errorf("stations %v", f.ByStation)
 	}
-	// The 12 stored on their day count as on time.
-	if f.Transmission.OnTime != 42 || f.Transmission.Late != 20 {
+	// 72 hours from the encounter to the hub: every fifth person was met
+	// 100 hours before registration (6 of the first 30, 2 of the last
+	// 12), the 20 of day 2 reached the hub 80 hours after registration
+	// (all late); the 12 stored on their day otherwise on time.
+	if f.Transmission.OnTime != 24+10 || f.Transmission.Late != 6+20+2 {
 		t.Errorf("transmission %+v", f.Transmission)
 	}
 

@@ -121,9 +121,10 @@ type Store interface {
 	// what it freed); PostgreSQL cannot be made to overwrite old row
 	// versions at once, which docs/erasure.md says.
 	Scrub(ctx context.Context) error
-	// StatCells (country hub) reads the per-day aggregate of the figures
-	// that f selects, as stats.Scan describes.
-	StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error
+	// StatRows (country hub) calls fn with each sealed row of the
+	// aggregate of kind (RowTotals, RowDays, RowMonths) whose period is
+	// from..to (both included), in order (StatScan opens and sums them).
+	StatRows(ctx context.Context, kind, from, to string, fn func(period string, sealed []byte) error) error
 	// Uncounted (country hub) lists up to limit records after the record
 	// ID after that have events but are not counted in the aggregate yet.
 	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
@@ -232,9 +233,6 @@ type Tx interface {
 	// events included; on PostgreSQL it first locks their counts, as
 	// RecordFact does, in that order.
 	ToCount(records []string) ([]Counting, error)
-	// PutCounted writes records' sealed facts and adds cells to the
-	// aggregate (negative counts take back; rows that come to zero go).
-	PutCounted(facts []Fact, cells []stats.Cell) error
 	// AddPending records that records have events stored and not counted
 	// yet (in the statistics aggregate and the occupancy projection): the
 	// hub's counting pass takes them (TakePending). A record pending
@@ -245,6 +243,21 @@ type Tx interface {
 	// rolled back, they stay pending. On PostgreSQL a record another
 	// transaction is taking is waited for, or with skipLocked passed over.
 	TakePending(limit int, skipLocked bool) ([]string, error)
+	// PutFacts writes records' sealed facts (hubstore.PutCounted writes
+	// them with their cells).
+	PutFacts(facts []Fact) error
+	// StatRows reads the sealed rows of the aggregate of kind for periods
+	// (given in order) and, on PostgreSQL, locks them until the
+	// transaction ends, so two servers adding to one row add both; a
+	// period without a row is absent from the map.
+	StatRows(kind string, periods []string) (map[string][]byte, error)
+	// PutStatRows writes sealed rows of the aggregate of kind; a nil row
+	// is deleted.
+	PutStatRows(kind string, rows map[string][]byte) error
+	// TakePlainCells deletes the aggregate an earlier reghub kept in
+	// plaintext (its daily rows and monthly roll-up) and returns the daily
+	// rows (SealPlainCells seals them).
+	TakePlainCells() ([]stats.Cell, error)
 
 	// PutOperator inserts or replaces a dashboard account.
 	PutOperator(o OperatorRow) error

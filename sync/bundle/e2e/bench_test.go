@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -105,9 +106,10 @@ func BenchmarkBundle100k(b *testing.B) {
 		}
 		fi, _ := os.Stat(fa)
 
-		t0 = time.Now()
+		t0, children := time.Now(), cpuTime(syscall.RUSAGE_CHILDREN)
 		must(b, "reghub", "bundle", "import", "--data", h.dir, "--passphrase-file", h.passFile, fa)
 		hubImport := time.Since(t0)
+		hubCPU := cpuTime(syscall.RUSAGE_CHILDREN) - children
 
 		// Device c says hello by bundle, then receives the 100,000.
 		fc := filepath.Join(usb, "c.bundle")
@@ -123,9 +125,10 @@ func BenchmarkBundle100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		t0 = time.Now()
+		t0, self := time.Now(), cpuTime(syscall.RUSAGE_SELF)
 		ir, err := sc.ImportBundle(context.Background(), g, nil)
 		devImport := time.Since(t0)
+		devCPU := cpuTime(syscall.RUSAGE_SELF) - self
 		g.Close()
 		doneC()
 		if err != nil || ir.Received != n {
@@ -136,6 +139,10 @@ func BenchmarkBundle100k(b *testing.B) {
 		b.ReportMetric(hubImport.Seconds(), "s-hub-import")
 		b.ReportMetric(hubExport.Seconds(), "s-hub-export")
 		b.ReportMetric(devImport.Seconds(), "s-device-import")
+		// CPU time (user and system, every thread) per event: the reghub
+		// process of the import, and this process during the device's.
+		b.ReportMetric(float64(hubCPU.Microseconds())/float64(n), "hub-import-cpu-µs/event")
+		b.ReportMetric(float64(devCPU.Microseconds())/float64(n), "device-import-cpu-µs/event")
 		b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-bundle")
 		b.Logf("100,000 events: device export %v, hub import %v (process, incl. opening the hub), hub export %v, device import %v; bundle %.1f MiB",
 			export.Round(time.Millisecond), hubImport.Round(time.Millisecond), hubExport.Round(time.Millisecond), devImport.Round(time.Millisecond), float64(fi.Size())/(1<<20))
@@ -150,4 +157,14 @@ func mustRegID(country string) string {
 		panic(err)
 	}
 	return id
+}
+
+// cpuTime is the CPU time (user and system) of this process (who is
+// syscall.RUSAGE_SELF) or of its children waited for (RUSAGE_CHILDREN).
+func cpuTime(who int) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -74,6 +74,10 @@ var migrations = []string{
 		PRIMARY KEY(centre, section));
 	CREATE TABLE occupancy_days(day TEXT NOT NULL, centre TEXT NOT NULL, arrivals BIGINT NOT NULL DEFAULT 0,
 		departures BIGINT NOT NULL DEFAULT 0, PRIMARY KEY(day, centre));`,
+	// The sealed aggregate of the figures (stats.go): the plaintext
+	// stat_days and stat_months are emptied into it by
+	// hubstore.SealPlainCells when the hub is opened.
+	migrationSealedStats,
 	// The records whose stored events the counting pass has not
 	// counted yet (hubstore.Tx.AddPending).
 	`CREATE TABLE count_queue(record TEXT PRIMARY KEY);`,

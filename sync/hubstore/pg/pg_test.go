@@ -103,3 +103,31 @@ func TestMigrateOlder(t *testing.T) {
 		t.Fatalf("the new table: %v", err)
 	}
 }
+
+// TestSealPlainStats: an aggregate kept in plaintext by an earlier reghub
+// is sealed; afterwards no row of the statistics tables, read as text by
+// SQL, holds one of its labels, and the plaintext tables are empty.
+func TestSealPlainStats(t *testing.T) {
+	s := open(t, pgtest.DB(t))
+	ctx := context.Background()
+	for _, c := range storetest.PlainCells {
+		for _, q := range []struct{ table, col, when string }{{"stat_days", "day", c.Day}, {"stat_months", "month", c.Day[:7]}} {
+			if _, err := s.pool.Exec(ctx, "INSERT INTO "+q.table+"(dim, "+q.col+", station, category, code, n) VALUES($1,$2,$3,$4,$5,$6)",
+				c.Dim, q.when, c.Station, c.Category, c.Code, c.N); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	storetest.SealMigration(t, s)
+	for _, l := range append(storetest.PlainLabels, "731") {
+		var n int
+		err := s.pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM stat_rows WHERE position(convert_to($1::text, 'UTF8') IN cells) > 0 OR position($1::text IN kind || period) > 0)
+			+ (SELECT count(*) FROM stat_days) + (SELECT count(*) FROM stat_months)`, l).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Errorf("%d rows of the statistics tables hold %q or are plaintext", n, l)
+		}
+	}
+}

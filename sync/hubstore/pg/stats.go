@@ -3,7 +3,6 @@ package pg
 import (
 	"context"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -23,52 +22,29 @@ const migrationStats = `CREATE TABLE stat_days(dim TEXT NOT NULL, day TEXT NOT N
 // counting of one record across servers (the second is a hash of its ID).
 const statLock = 0x73746174 // "stat"
 
-// StatCells reads the aggregate that f selects: the same statements as
-// the SQLite back end's (store/stats.go, statQueries), with PostgreSQL's
-// parameters.
-func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
-	const only = ` AND ($3 = '' OR station = $3) AND ($4 = '' OR category = $4)`
-	in := "'" + strings.Join(stats.MonthlyDims, "','") + "'"
-	p := stats.PlanOf(f.From, f.To)
-	type query struct {
-		sql      string
-		from, to string
+// migrationSealedStats: the aggregate sealed per kind and period
+// (hubstore.PutCounted), as in the SQLite back end.
+const migrationSealedStats = `CREATE TABLE stat_rows(kind TEXT NOT NULL, period TEXT NOT NULL, cells BYTEA NOT NULL,
+	PRIMARY KEY(kind, period));`
+
+// StatRows reads the sealed rows of kind whose period is from..to.
+func (s *Store) StatRows(ctx context.Context, kind, from, to string, fn func(string, []byte) error) error {
+	rows, err := s.pool.Query(ctx, "SELECT period, cells FROM stat_rows WHERE kind = $1 AND period >= $2 AND period <= $3 AND cells <> ''::bytea ORDER BY period", kind, from, to)
+	if err != nil {
+		return unavailable(err)
 	}
-	qs := []query{
-		{`SELECT day, station, category, dim, code, n FROM stat_days WHERE dim = 'total' AND day >= $1 AND day <= $2` + only, f.From, f.To},
-		{`SELECT '', '', '', 'group', 'groups', COUNT(DISTINCT code) FROM stat_days WHERE dim = 'group' AND day >= $1 AND day <= $2 AND n > 0` + only + `
-			UNION ALL SELECT '', '', '', 'group', 'people', COALESCE(SUM(n), 0)::BIGINT FROM stat_days WHERE dim = 'group' AND day >= $1 AND day <= $2` + only, f.From, f.To},
-	}
-	if p.FirstMonth != "" {
-		qs = append(qs, query{`SELECT '', station, category, dim, code, SUM(n)::BIGINT FROM stat_months
-			WHERE dim IN (` + in + `) AND month >= $1 AND month <= $2` + only + ` GROUP BY dim, station, category, code`, p.FirstMonth, p.LastMonth})
-	}
-	for _, d := range p.Days {
-		qs = append(qs, query{`SELECT '', station, category, dim, code, SUM(n)::BIGINT FROM stat_days
-			WHERE dim IN (` + in + `) AND day >= $1 AND day <= $2` + only + ` GROUP BY dim, station, category, code`, d[0], d[1]})
-	}
-	for _, q := range qs {
-		rows, err := s.pool.Query(ctx, q.sql, q.from, q.to, f.Station, f.Category)
-		if err != nil {
-			return unavailable(err)
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var b []byte
+		if err := rows.Scan(&p, &b); err != nil {
+			return err
 		}
-		for rows.Next() {
-			var c stats.Cell
-			if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
-				rows.Close()
-				return err
-			}
-			if err := fn(c); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return unavailable(err)
+		if err := fn(p, b); err != nil {
+			return err
 		}
 	}
-	return nil
+	return unavailable(rows.Err())
 }
 
 // Uncounted lists records with events but no fact.
@@ -196,56 +172,96 @@ func (t *Tx) RecordFact(record string) ([]byte, error) {
 	return b, notFound(err)
 }
 
-// PutCounted writes records' facts and adds cells, each in one statement
-// (the columns sent as arrays); cells in key order, so two servers touch
-// shared rows in the same order (no deadlock).
-func (t *Tx) PutCounted(facts []hubstore.Fact, cells []stats.Cell) error {
-	if len(facts) > 0 {
-		ids, sealed := make([]string, len(facts)), make([][]byte, len(facts))
-		for i, f := range facts {
-			ids[i], sealed[i] = f.Record, f.Sealed
+// PutFacts writes records' sealed facts in one statement (the columns
+// sent as arrays).
+func (t *Tx) PutFacts(facts []hubstore.Fact) error {
+	ids, sealed := make([]string, len(facts)), make([][]byte, len(facts))
+	for i, f := range facts {
+		ids[i], sealed[i] = f.Record, f.Sealed
+	}
+	_, err := t.tx.Exec(t.ctx, `INSERT INTO stat_facts(record, fact) SELECT * FROM unnest($1::text[], $2::bytea[])
+		ON CONFLICT (record) DO UPDATE SET fact = excluded.fact`, ids, sealed)
+	return err
+}
+
+// StatRows locks and reads sealed rows of the aggregate: a row not there
+// yet is first inserted empty, so that a second server adding to the
+// same period waits for this one's commit and then reads its row.
+// Periods come in order: two servers lock shared rows in the same order.
+func (t *Tx) StatRows(kind string, periods []string) (map[string][]byte, error) {
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO stat_rows(kind, period, cells) SELECT $1, p, ''::bytea FROM unnest($2::text[]) AS p
+		ON CONFLICT (kind, period) DO NOTHING`, kind, periods); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(t.ctx, "SELECT period, cells FROM stat_rows WHERE kind = $1 AND period = ANY($2) ORDER BY period FOR UPDATE", kind, periods)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string][]byte, len(periods))
+	for rows.Next() {
+		var p string
+		var b []byte
+		if err := rows.Scan(&p, &b); err != nil {
+			return nil, err
 		}
-		if _, err := t.tx.Exec(t.ctx, `INSERT INTO stat_facts(record, fact) SELECT * FROM unnest($1::text[], $2::bytea[])
-			ON CONFLICT (record) DO UPDATE SET fact = excluded.fact`, ids, sealed); err != nil {
+		if len(b) > 0 {
+			out[p] = b
+		}
+	}
+	return out, rows.Err()
+}
+
+// PutStatRows writes sealed rows of the aggregate in one statement, and
+// deletes the nil ones in another.
+func (t *Tx) PutStatRows(kind string, rows map[string][]byte) error {
+	var put, gone []string
+	var cells [][]byte
+	for p, b := range rows {
+		if b == nil {
+			gone = append(gone, p)
+		} else {
+			put, cells = append(put, p), append(cells, b)
+		}
+	}
+	if len(put) > 0 {
+		if _, err := t.tx.Exec(t.ctx, `INSERT INTO stat_rows(kind, period, cells) SELECT $1, * FROM unnest($2::text[], $3::bytea[])
+			ON CONFLICT (kind, period) DO UPDATE SET cells = excluded.cells`, kind, put, cells); err != nil {
 			return err
 		}
 	}
-	cells = stats.Merge(cells)
-	if err := t.addCells("stat_days", "day", cells, func(c stats.Cell) string { return c.Day }); err != nil {
-		return err
-	}
-	var monthly []stats.Cell
-	for _, c := range cells {
-		if stats.Monthly(c.Dim) {
-			c.Day = stats.Month(c.Day)
-			monthly = append(monthly, c)
+	if len(gone) > 0 {
+		if _, err := t.tx.Exec(t.ctx, "DELETE FROM stat_rows WHERE kind = $1 AND period = ANY($2)", kind, gone); err != nil {
+			return err
 		}
 	}
-	return t.addCells("stat_months", "month", stats.Merge(monthly), func(c stats.Cell) string { return c.Day })
+	return nil
 }
 
-// addCells adds cells (unique keys) to table in one statement, and removes
-// the rows that came to zero.
-func (t *Tx) addCells(table, col string, cells []stats.Cell, when func(stats.Cell) string) error {
-	if len(cells) == 0 {
-		return nil
+// TakePlainCells deletes the plaintext aggregate of an earlier reghub and
+// returns its daily rows. Two servers at once: the second's DELETE waits
+// for the first's and then finds nothing. PostgreSQL keeps the deleted
+// row versions until VACUUM reclaims them (docs/statistics.md).
+func (t *Tx) TakePlainCells() ([]stats.Cell, error) {
+	rows, err := t.tx.Query(t.ctx, "DELETE FROM stat_days RETURNING day, station, category, dim, code, n")
+	if err != nil {
+		return nil, err
 	}
-	cols := make([][]string, 5)
-	ns := make([]int64, len(cells))
-	for i, c := range cells {
-		for j, v := range []string{c.Dim, when(c), c.Station, c.Category, c.Code} {
-			cols[j] = append(cols[j], v)
+	var out []stats.Cell
+	for rows.Next() {
+		var c stats.Cell
+		if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
+			rows.Close()
+			return nil, err
 		}
-		ns[i] = c.N
+		out = append(out, c)
 	}
-	if _, err := t.tx.Exec(t.ctx, `INSERT INTO `+table+`(dim, `+col+`, station, category, code, n)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])
-		ON CONFLICT (dim, `+col+`, station, category, code) DO UPDATE SET n = `+table+`.n + excluded.n`,
-		cols[0], cols[1], cols[2], cols[3], cols[4], ns); err != nil {
-		return err
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	_, err := t.tx.Exec(t.ctx, `DELETE FROM `+table+` d USING unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS k(dim, w, station, category, code)
-		WHERE d.dim = k.dim AND d.`+col+` = k.w AND d.station = k.station AND d.category = k.category AND d.code = k.code AND d.n = 0`,
-		cols[0], cols[1], cols[2], cols[3], cols[4])
-	return err
+	if _, err := t.tx.Exec(t.ctx, "DELETE FROM stat_months"); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -39,6 +39,10 @@ var migrations = []string{
 	CREATE TABLE IF NOT EXISTS fed_pushed(record TEXT PRIMARY KEY, n INTEGER NOT NULL, h INTEGER NOT NULL) WITHOUT ROWID;`,
 	// The analysts' accounts of the web dashboard (reghub operator).
 	`CREATE TABLE operators(name TEXT PRIMARY KEY, secret BLOB NOT NULL, created INTEGER NOT NULL) WITHOUT ROWID;`,
+	// The sealed aggregate of the figures (stats.go, hubstore.PutCounted):
+	// the device schema's plaintext stat_days and stat_months are emptied
+	// into it by hubstore.SealPlainCells when the hub is opened.
+	migrationSealedStats,
 	// The records whose stored events the counting pass has not counted
 	// yet (hubstore.Tx.AddPending).
 	`CREATE TABLE count_queue(record TEXT PRIMARY KEY) WITHOUT ROWID;`,

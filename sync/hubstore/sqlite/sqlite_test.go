@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -70,4 +71,55 @@ func TestRefuseNewer(t *testing.T) {
 	if string(before) != string(after) {
 		t.Fatal("the newer database was changed")
 	}
+}
+
+// TestSealPlainStats: an aggregate kept in plaintext by an earlier reghub
+// is sealed, and afterwards no byte of the database file (nor its
+// write-ahead log) holds one of its labels or counts.
+func TestSealPlainStats(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range storetest.PlainCells {
+		for _, q := range []struct{ table, col, when string }{{"stat_days", "day", c.Day}, {"stat_months", "month", c.Day[:7]}} {
+			if _, err := s.db.Exec("INSERT INTO "+q.table+"(dim, "+q.col+", station, category, code, n) VALUES(?,?,?,?,?,?)",
+				c.Dim, q.when, c.Station, c.Category, c.Code, c.N); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The earlier build's rows are on disk: the scan below must see them.
+	if _, err := s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		t.Fatal(err)
+	}
+	if !fileHolds(t, dir, "KLADUSA-WEST") {
+		t.Fatal("the plaintext rows did not reach the file: the scan proves nothing")
+	}
+	storetest.SealMigration(t, s)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range storetest.PlainLabels {
+		if fileHolds(t, dir, l) {
+			t.Errorf("the database file still holds %q", l)
+		}
+	}
+}
+
+// fileHolds reports whether a file of the hub's database holds s.
+func fileHolds(t *testing.T, dir, s string) bool {
+	t.Helper()
+	names, _ := filepath.Glob(filepath.Join(dir, FileName+"*"))
+	for _, n := range names {
+		b, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(s)) {
+			return true
+		}
+	}
+	return false
 }

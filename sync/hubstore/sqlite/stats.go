@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"time"
 
@@ -13,12 +14,30 @@ import (
 	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
 )
 
-// The aggregate of the figures lives in the device schema's tables
-// (store/stats.go): stat_days and stat_facts.
+// migrationSealedStats: the hub's aggregate of the figures, sealed per
+// kind and period (hubstore.PutCounted); the records' facts stay in the
+// device schema's stat_facts.
+const migrationSealedStats = `CREATE TABLE stat_rows(kind TEXT NOT NULL, period TEXT NOT NULL, cells BLOB NOT NULL,
+	PRIMARY KEY(kind, period)) WITHOUT ROWID;`
 
-// StatCells reads the aggregate of a period.
-func (s *Store) StatCells(ctx context.Context, f stats.Filter, fn func(stats.Cell) error) error {
-	return s.st.StatCells(ctx, f, fn)
+// StatRows reads the sealed rows of kind whose period is from..to.
+func (s *Store) StatRows(ctx context.Context, kind, from, to string, fn func(string, []byte) error) error {
+	rows, err := s.db.QueryContext(ctx, "SELECT period, cells FROM stat_rows WHERE kind = ? AND period >= ? AND period <= ? ORDER BY period", kind, from, to)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var p string
+		var b []byte
+		if err := rows.Scan(&p, &b); err != nil {
+			return err
+		}
+		if err := fn(p, b); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // Uncounted lists records not counted yet.
@@ -126,14 +145,77 @@ func (t *Tx) RecordFact(record string) ([]byte, error) {
 	return b, notFound(err)
 }
 
-// PutCounted writes records' facts and adds cells.
-func (t *Tx) PutCounted(facts []hubstore.Fact, cells []stats.Cell) error {
-	cs := make([]store.Counted, len(facts), len(facts)+1)
+// PutFacts writes records' sealed facts.
+func (t *Tx) PutFacts(facts []hubstore.Fact) error {
+	cs := make([]store.Counted, len(facts))
 	for i, f := range facts {
 		cs[i] = store.Counted{Record: f.Record, Fact: f.Sealed}
 	}
-	if err := t.tx.PutCounted(cs, nil); err != nil {
-		return err
+	return t.tx.PutCounted(cs, nil)
+}
+
+// StatRows reads sealed rows of the aggregate (writers are serialised: no
+// lock is needed).
+func (t *Tx) StatRows(kind string, periods []string) (map[string][]byte, error) {
+	out := make(map[string][]byte, len(periods))
+	for _, p := range periods {
+		var b []byte
+		err := t.tx.QueryRow("SELECT cells FROM stat_rows WHERE kind = ? AND period = ?", kind, p).Scan(&b)
+		if err = notFound(err); errors.Is(err, hubstore.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out[p] = b
 	}
-	return t.tx.AddCells(stats.Merge(cells))
+	return out, nil
+}
+
+// PutStatRows writes sealed rows of the aggregate; nil ones are deleted.
+func (t *Tx) PutStatRows(kind string, rows map[string][]byte) error {
+	for p, b := range rows {
+		var err error
+		if b == nil {
+			_, err = t.tx.Exec("DELETE FROM stat_rows WHERE kind = ? AND period = ?", kind, p)
+		} else {
+			_, err = t.tx.Exec("INSERT INTO stat_rows(kind, period, cells) VALUES(?,?,?) ON CONFLICT(kind, period) DO UPDATE SET cells = excluded.cells", kind, p, b)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// TakePlainCells empties the plaintext aggregate of an earlier reghub
+// (the device schema's stat_days and stat_months), overwriting what it
+// frees, and returns its daily rows.
+func (t *Tx) TakePlainCells() ([]stats.Cell, error) {
+	var out []stats.Cell
+	rows, err := t.tx.Query("SELECT day, station, category, dim, code, n FROM stat_days")
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var c stats.Cell
+		if err := rows.Scan(&c.Day, &c.Station, &c.Category, &c.Dim, &c.Code, &c.N); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return nil, err
+	}
+	if _, err := t.tx.Exec("PRAGMA secure_delete = ON"); err != nil {
+		return nil, err
+	}
+	defer t.tx.Exec("PRAGMA secure_delete = FAST") //nolint:errcheck // restores the connection's default
+	for _, q := range []string{"DELETE FROM stat_days", "DELETE FROM stat_months"} {
+		if _, err := t.tx.Exec(q); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

@@ -14,11 +14,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 )
+
+// StatKey seals the aggregate in the suite (a fixed test key).
+var StatKey = func() *seal.Key {
+	k, err := seal.KeyFromBytes(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // Run runs the suite; open returns a new, empty store for each subtest.
 func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
@@ -34,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("Erase", func(t *testing.T) { testErase(t, open(t)) })
 	t.Run("DropEntry", func(t *testing.T) { testDropEntry(t, open(t)) })
 	t.Run("Stats", func(t *testing.T) { testStats(t, open(t)) })
+	t.Run("StatsSealed", func(t *testing.T) { testStatsSealed(t, open(t)) })
+	t.Run("StatsConcurrent", func(t *testing.T) { testStatsConcurrent(t, open(t)) })
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 	t.Run("Occupancy", func(t *testing.T) { testOccupancy(t, open(t)) })
 	t.Run("Pending", func(t *testing.T) { testPending(t, open(t)) })
@@ -699,7 +711,7 @@ func testErase(t *testing.T, s hubstore.Store) {
 	// R1 was counted: its counts stay after erasure, its fact goes.
 	cell := stats.Cell{Day: "2026-01-02", Station: "S1", Category: "irregular_crossing", Dim: stats.DimTotal, N: 1}
 	err := s.Update(ctx, func(tx hubstore.Tx) error {
-		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("fact-r1")}}, []stats.Cell{cell})
+		return hubstore.PutCounted(tx, StatKey, []hubstore.Fact{{Record: "R1", Sealed: []byte("fact-r1")}}, []stats.Cell{cell})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -813,7 +825,7 @@ func cellsOf(t *testing.T, s hubstore.Store, from, to string) map[string]int64 {
 func filtered(t *testing.T, s hubstore.Store, f stats.Filter) map[string]int64 {
 	t.Helper()
 	got := map[string]int64{}
-	err := s.StatCells(context.Background(), f, func(c stats.Cell) error {
+	err := hubstore.StatScan(s, StatKey)(context.Background(), f, func(c stats.Cell) error {
 		got[c.Day+"/"+c.Station+"/"+c.Category+"/"+c.Dim+"/"+c.Code] += c.N
 		return nil
 	})
@@ -852,7 +864,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 		if evs, err := tx.RecordEvents("R1"); err != nil || len(evs) != 2 {
 			return fmt.Errorf("record events in the transaction = %d, %v", len(evs), err)
 		}
-		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1")}, {Record: "R2", Sealed: []byte("sealed-2")}},
+		return hubstore.PutCounted(tx, StatKey, []hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1")}, {Record: "R2", Sealed: []byte("sealed-2")}},
 			[]stats.Cell{cell("2026-01-05", stats.DimTotal, "", 1), cell("2026-01-05", stats.DimTotal, "", 1),
 				cell("2026-01-05", stats.DimNationality, "AFG", 2), cell("2026-01-06", stats.DimTotal, "", 1), cell("2026-01-06", stats.DimNationality, "SYR", 1),
 				cell("2025-01-06", stats.DimTotal, "", 4)})
@@ -912,7 +924,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 		if b, err := tx.RecordFact("R1"); err != nil || string(b) != "sealed-1" {
 			return fmt.Errorf("fact = %q, %v", b, err)
 		}
-		return tx.PutCounted([]hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1b")}},
+		return hubstore.PutCounted(tx, StatKey, []hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1b")}},
 			[]stats.Cell{cell("2026-01-06", stats.DimNationality, "SYR", -1), cell("2026-01-06", stats.DimNationality, "IRN", 1)})
 	})
 	if err != nil {
@@ -925,7 +937,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 	}
 	// A failed transaction adds nothing.
 	_ = s.Update(ctx, func(tx hubstore.Tx) error {
-		if err := tx.PutCounted(nil, []stats.Cell{cell("2026-01-06", stats.DimTotal, "", 5)}); err != nil {
+		if err := hubstore.PutCounted(tx, StatKey, nil, []stats.Cell{cell("2026-01-06", stats.DimTotal, "", 5)}); err != nil {
 			return err
 		}
 		return errors.New("rolled back")
@@ -942,7 +954,7 @@ func testStats(t *testing.T, s hubstore.Store) {
 		return stats.Cell{Day: "2026-02-10", Station: station, Category: "irregular_crossing", Dim: stats.DimGroup, Code: code, N: n}
 	}
 	err = s.Update(ctx, func(tx hubstore.Tx) error {
-		return tx.PutCounted(nil, []stats.Cell{g("S1", "g1", 2), g("S2", "g2", 3), g("S2", "g1", 1),
+		return hubstore.PutCounted(tx, StatKey, nil, []stats.Cell{g("S1", "g1", 2), g("S2", "g2", 3), g("S2", "g1", 1),
 			{Day: "2026-02-10", Station: "S2", Category: "irregular_crossing", Dim: stats.DimTotal, N: 4}})
 	})
 	if err != nil {
@@ -1007,5 +1019,147 @@ func testOperators(t *testing.T, s hubstore.Store) {
 	}
 	if _, err := s.Operator(ctx, "analyst-a"); err != nil {
 		t.Fatalf("rolled back removal: %v", err)
+	}
+}
+
+// PlainCells are the rows an earlier reghub kept in plaintext, for the
+// back ends' migration tests (SealMigration): labels and counts that must
+// not be readable once sealed.
+var PlainCells = []stats.Cell{
+	{Day: "2026-03-02", Station: "KLADUSA-WEST", Category: "international_protection", Dim: stats.DimTotal, N: 731},
+	{Day: "2026-03-02", Station: "KLADUSA-WEST", Category: "international_protection", Dim: stats.DimNationality, Code: "AFG", N: 731},
+	{Day: "2026-03-02", Station: "KLADUSA-WEST", Category: "international_protection", Dim: stats.DimVulnerability, Code: "unaccompanied_child", N: 3},
+	{Day: "2026-04-07", Station: "KLADUSA-WEST", Category: "irregular_crossing", Dim: stats.DimTotal, N: 5},
+	{Day: "2026-04-07", Station: "KLADUSA-WEST", Category: "irregular_crossing", Dim: stats.DimNationality, Code: "SYR", N: 5},
+}
+
+// PlainLabels are strings of PlainCells that no byte of the database may
+// hold after SealMigration.
+var PlainLabels = []string{"KLADUSA-WEST", "international_protection", "unaccompanied_child", "AFG", "SYR"}
+
+// SealMigration checks hubstore.SealPlainCells on s, whose plaintext
+// tables hold PlainCells (written by the caller): the figures read the
+// same from the sealed rows, the plaintext rows are gone, no sealed row
+// holds a label, and a second run seals nothing more.
+func SealMigration(t *testing.T, s hubstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	n, err := hubstore.SealPlainCells(ctx, s, StatKey)
+	if err != nil || n != len(PlainCells) {
+		t.Fatalf("sealed %d rows, %v; want %d", n, err, len(PlainCells))
+	}
+	if n, err := hubstore.SealPlainCells(ctx, s, StatKey); err != nil || n != 0 {
+		t.Fatalf("a second run sealed %d, %v", n, err)
+	}
+	got := cellsOf(t, s, "2026-03-01", "2026-04-30")
+	want := map[string]int64{"2026-03-02/KLADUSA-WEST/international_protection/total/": 731, "2026-04-07/KLADUSA-WEST/irregular_crossing/total/": 5,
+		"/KLADUSA-WEST/international_protection/nationality/AFG": 731, "/KLADUSA-WEST/irregular_crossing/nationality/SYR": 5,
+		"/KLADUSA-WEST/international_protection/vulnerability/unaccompanied_child": 3, "///group/groups": 0, "///group/people": 0}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("after sealing: %v, want %v", got, want)
+	}
+	// A part of a month reads the daily rows: the same counts.
+	if got := cellsOf(t, s, "2026-03-02", "2026-03-02"); got["/KLADUSA-WEST/international_protection/nationality/AFG"] != 731 {
+		t.Fatalf("a day after sealing: %v", got)
+	}
+	checkSealed(t, s)
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if cs, err := tx.TakePlainCells(); err != nil || len(cs) != 0 {
+			return fmt.Errorf("plaintext rows left: %v %v", cs, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkSealed reads every row of the aggregate as stored and fails if one
+// holds a label of PlainLabels or opens without the key's binding.
+func checkSealed(t *testing.T, s hubstore.Store) {
+	t.Helper()
+	rows := 0
+	for _, kind := range []string{hubstore.RowTotals, hubstore.RowDays, hubstore.RowMonths} {
+		err := s.StatRows(context.Background(), kind, "0000", "9999", func(p string, b []byte) error {
+			rows++
+			for _, l := range append(PlainLabels, "total", "nationality") {
+				if bytes.Contains(b, []byte(l)) {
+					return fmt.Errorf("row %s %s holds %q in plaintext", kind, p, l)
+				}
+			}
+			if _, err := seal.Open(StatKey, b, seal.AD("hub", "stats", kind, p+"x")); err == nil {
+				return fmt.Errorf("row %s %s opens bound to another period", kind, p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rows == 0 {
+		t.Fatal("no sealed rows")
+	}
+}
+
+// testStatsSealed: rows are sealed, bound to their period; the wrong key
+// is refused with ErrStatRow; counts that come to zero leave no row.
+func testStatsSealed(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	cells := slices.Clone(PlainCells)
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return hubstore.PutCounted(tx, StatKey, nil, cells) }); err != nil {
+		t.Fatal(err)
+	}
+	checkSealed(t, s)
+	other, _ := seal.KeyFromBytes(bytes.Repeat([]byte{8}, 32))
+	err := hubstore.StatScan(s, other)(ctx, stats.Filter{From: "2026-03-01", To: "2026-03-31"}, func(stats.Cell) error { return nil })
+	if !errors.Is(err, hubstore.ErrStatRow) {
+		t.Fatalf("the wrong key: %v", err)
+	}
+	for i := range cells {
+		cells[i].N = -cells[i].N
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return hubstore.PutCounted(tx, StatKey, nil, cells) }); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{hubstore.RowTotals, hubstore.RowDays, hubstore.RowMonths} {
+		_ = s.StatRows(ctx, kind, "0000", "9999", func(p string, _ []byte) error {
+			t.Errorf("row %s %s left after every count was taken back", kind, p)
+			return nil
+		})
+	}
+}
+
+// testStatsConcurrent: writers adding to the same rows at once lose no
+// count (PostgreSQL locks the rows; SQLite serialises writers).
+func testStatsConcurrent(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	const writers, each = 4, 5
+	var wg sync.WaitGroup
+	errs := make(chan error, writers)
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				err := s.Update(ctx, func(tx hubstore.Tx) error {
+					return hubstore.PutCounted(tx, StatKey, nil, []stats.Cell{
+						{Day: "2026-05-04", Station: "S1", Category: "asylum", Dim: stats.DimTotal, N: 1},
+						{Day: "2026-05-04", Station: "S1", Category: "asylum", Dim: stats.DimSex, Code: "F", N: 1}})
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	got := cellsOf(t, s, "2026-05-01", "2026-05-31")
+	if got["2026-05-04/S1/asylum/total/"] != writers*each || got["/S1/asylum/sex/F"] != writers*each {
+		t.Fatalf("concurrent counts: %v", got)
 	}
 }
