@@ -184,6 +184,11 @@ func (u *UI) bundleExportText(r *device.BundleExport, name string) string {
 		text = u.Tn("usb.written_name", r.Events, i18n.Args{"Name": name})
 	}
 	text += " " + u.T("usb.take_it")
+	if r.Prekey != "" {
+		text += " " + u.T("usb.sealed_one_time")
+	} else {
+		text += " " + u.T("usb.sealed_long_term")
+	}
 	if r.Pending > 0 {
 		text += " " + u.Tn("usb.still_waiting_ack", r.Pending, nil)
 	}

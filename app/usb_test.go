@@ -57,6 +57,10 @@ func TestUSBExportImport(t *testing.T) {
 	if !strings.Contains(c.result.Text(), "Take it to the district office; the hub's answer comes back as another bundle.") {
 		t.Errorf("result %q", c.result.Text())
 	}
+	// The tablet's first bundle: no one-time key of the hub yet, and it says so.
+	if !strings.Contains(c.result.Text(), "sealed to the hub's long-term key") {
+		t.Errorf("result does not say the bundle fell back to the long-term key: %q", c.result.Text())
+	}
 	t.Logf("export: %s", c.result.Text())
 	if c.progress.Visible() || c.exportBtn.Disabled() {
 		t.Error("progress still shown (or buttons disabled) after the export")

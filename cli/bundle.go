@@ -55,6 +55,7 @@ func cmdBundleExport(env *Env, args []string) int {
 		return fail(env, err)
 	}
 	fmt.Fprintf(env.Stdout, "bundle %s written to %s: %d events for the hub\n", res.ID, *out, res.Events)
+	fmt.Fprintln(env.Stdout, bundle.SealingNote(res.Prekey, "the hub"))
 	if res.Pending > 0 {
 		fmt.Fprintf(env.Stdout, "%d registrations wait for the hub's answer bundle (or a sync) to be acknowledged\n", res.Pending)
 	}

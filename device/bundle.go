@@ -73,6 +73,11 @@ type BundleExport struct {
 	ID      string
 	Events  int // events in the bundle
 	Pending int // registrations still waiting for the hub's acknowledgement
+	// Prekey is the ID of the hub's one-time key the bundle is sealed to
+	// (forward-secret: once the hub imports it, no copy opens again); ""
+	// when the device held none and sealed it to the hub's long-term
+	// bundle key (the fallback, until the hub's next answer brings keys).
+	Prekey string
 }
 
 // ExportBundle writes to w a bundle for the hub: every event this device
@@ -90,13 +95,26 @@ func (s *Session) ExportBundle(ctx context.Context, w io.Writer, progress Bundle
 	if _, _, _, err := s.d.hubConfig(); err != nil {
 		return nil, err
 	}
-	kb, err := s.d.st.GetMeta(MetaHubBundleKey)
+	// Sealed to one of the hub's one-time keys if the device holds one,
+	// else to the hub's long-term bundle key (the fallback: such a stick
+	// stays readable by the hub's key for as long as that key lives).
+	pk, err := s.takeHubPrekey(ctx)
 	if err != nil {
-		return nil, ErrNoHubBundleKey
+		return nil, err
 	}
-	to, err := age.ParseX25519Recipient(string(kb))
+	var to *age.X25519Recipient
+	if pk == nil {
+		kb, err := s.d.st.GetMeta(MetaHubBundleKey)
+		if err != nil {
+			return nil, ErrNoHubBundleKey
+		}
+		if to, err = age.ParseX25519Recipient(string(kb)); err != nil {
+			return nil, ErrNoHubBundleKey
+		}
+	}
+	own, err := s.publishPrekeys(ctx)
 	if err != nil {
-		return nil, ErrNoHubBundleKey
+		return nil, err
 	}
 	id, err := s.bundleIdentity()
 	if err != nil {
@@ -119,10 +137,21 @@ func (s *Session) ExportBundle(ctx context.Context, w io.Writer, progress Bundle
 	s.mu.RUnlock()
 	defer clear(key)
 	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToHub, Country: s.d.info.Country, From: s.d.info.DeviceID,
-		FromKey: id.Recipient().String(), To: bundle.HubID, ToKey: to.String(), Created: s.d.opts.Now().UnixMilli(),
+		FromKey: id.Recipient().String(), To: bundle.HubID, Created: s.d.opts.Now().UnixMilli(),
 		Vector: wire.FromVector(local)}
-	bw, err := bundle.NewWriter(w, to, hd, func(m []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(key), m) })
+	sign := func(m []byte) []byte { return ed25519.Sign(ed25519.PrivateKey(key), m) }
+	var bw *bundle.Writer
+	if pk != nil {
+		hd.ToKey, hd.Prekey = pk.Recipient, pk.ID
+		bw, err = bundle.NewPrekeyWriter(w, pk, hd, sign)
+	} else {
+		hd.ToKey = to.String()
+		bw, err = bundle.NewWriter(w, to, hd, sign)
+	}
 	if err != nil {
+		return nil, err
+	}
+	if err := bw.Prekeys(own); err != nil {
 		return nil, err
 	}
 	missing := local.Missing(acked)
@@ -152,7 +181,7 @@ func (s *Session) ExportBundle(ctx context.Context, w io.Writer, progress Bundle
 		return nil, err
 	}
 	progress.report(bw.Events(), total)
-	res := &BundleExport{ID: hd.ID, Events: bw.Events(), Pending: len(pend)}
+	res := &BundleExport{ID: hd.ID, Events: bw.Events(), Pending: len(pend), Prekey: hd.Prekey}
 	if err := s.audit("bundle_export", "", fmt.Sprintf("bundle %s: %d events", hd.ID, res.Events)); err != nil {
 		return nil, err
 	}
@@ -201,7 +230,7 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err := s.check(); err != nil {
 		return nil, err
 	}
-	id, err := s.bundleIdentity()
+	lt, err := s.bundleIdentity()
 	if err != nil {
 		return nil, err
 	}
@@ -209,8 +238,26 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err != nil || len(root) != ed25519.PublicKeySize {
 		return nil, errors.New("this device's authority root key is missing or damaged")
 	}
+	// A bundle sealed to one of this device's one-time keys opens with that
+	// key only; once imported, the key is gone and a copy is a repeat.
 	progress.report(0, 0)
-	b, err := bundle.Open(f, id, id.Recipient().String(), func(h *bundle.Header) (ed25519.PublicKey, error) {
+	var id age.Identity = lt
+	self := lt.Recipient().String()
+	pid, err := bundle.SealedPrekey(f)
+	if err != nil {
+		return nil, err
+	}
+	if pid != "" {
+		pk, usedBy, err := s.prekeyIdentity(pid)
+		if err != nil {
+			return nil, err
+		}
+		if pk == nil {
+			return &BundleImport{ID: usedBy, Repeated: true}, nil
+		}
+		id, self = pk, pk.X.Recipient().String()
+	}
+	b, err := bundle.Open(f, id, self, func(h *bundle.Header) (ed25519.PublicKey, error) {
 		if h.Kind != bundle.KindToDevice || h.From != bundle.HubID || h.To != s.d.info.DeviceID || h.Country != s.d.info.Country {
 			return nil, fmt.Errorf("%w", bundle.ErrNotForUs)
 		}
@@ -308,6 +355,16 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 		if err := tx.PutMeta(metaBundleSeen+hd.ID, []byte(strconv.FormatInt(now.UnixMilli(), 10))); err != nil {
 			return err
 		}
+		// Forward secrecy: the one-time key this bundle was sealed to is
+		// destroyed with the import, and the hub's new keys are kept.
+		if hd.Prekey != "" {
+			if err := s.destroyPrekeyTx(tx, hd.Prekey, hd.ID); err != nil {
+				return err
+			}
+		}
+		if err := s.takeHubPrekeysTx(tx, b.Prekeys(), ed25519.PublicKey(root)); err != nil {
+			return err
+		}
 		// The hub's key rides in every bundle it signs: a newer one replaces
 		// the one from enrolment (key rotation at the hub).
 		at := int64(0)
@@ -332,6 +389,12 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	})
 	if err != nil {
 		return nil, err
+	}
+	if hd.Prekey != "" {
+		// The key's old copies in the write-ahead log go too.
+		if err := s.d.st.Scrub(); err != nil {
+			return nil, err
+		}
 	}
 	pend, _, err := s.d.pending()
 	if err != nil {

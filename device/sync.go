@@ -17,6 +17,7 @@ import (
 	"github.com/fieldreg/fieldreg/registry/accept"
 	"github.com/fieldreg/fieldreg/registry/vector"
 	"github.com/fieldreg/fieldreg/store"
+	"github.com/fieldreg/fieldreg/sync/bundle"
 	"github.com/fieldreg/fieldreg/sync/client"
 	"github.com/fieldreg/fieldreg/sync/wire"
 	"github.com/fieldreg/fieldreg/trust"
@@ -408,7 +409,18 @@ func (r *syncRun) hello(ctx context.Context) ([]vector.Range, error) {
 	if err != nil {
 		return nil, err
 	}
-	hello, err := r.c.Hello(ctx, local)
+	// The device's one-time bundle keys go with the hello and the hub's
+	// come back, so that a USB bundle after a network sync is sealed
+	// forward-secret (docs/erasure.md).
+	own, err := r.s.publishPrekeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ownB, err := bundle.MarshalPrekeys(own)
+	if err != nil {
+		return nil, err
+	}
+	hello, err := r.c.HelloPrekeys(ctx, local, ownB)
 	if err != nil {
 		return nil, err
 	}
@@ -418,6 +430,15 @@ func (r *syncRun) hello(ctx context.Context) ([]vector.Range, error) {
 	}
 	if err := r.s.takeTrust(hello, hubVec); err != nil {
 		return nil, err
+	}
+	if len(hello.Prekeys) > 0 {
+		ps, err := bundle.UnmarshalPrekeys(hello.Prekeys)
+		if err != nil {
+			return nil, &client.Error{Kind: client.ErrHub, Op: "hello", Message: "the hub sent malformed one-time bundle keys"}
+		}
+		if err := r.s.takeHubPrekeys(ctx, ps); err != nil {
+			return nil, err
+		}
 	}
 	missing := local.Missing(hubVec)
 	for _, rg := range missing {

@@ -33,6 +33,22 @@ func (t *Tx) PutMeta(key string, value []byte) error {
 	return err
 }
 
+// PutSecretMeta writes a setting that holds a secret to be destroyed later
+// (nil deletes it): what it overwrites or deletes is zeroed in the
+// database file (secure_delete ON, overflow pages included); Store.Scrub
+// afterwards clears the copies in the write-ahead log.
+func (t *Tx) PutSecretMeta(key string, value []byte) error {
+	if _, err := t.tx.Exec("PRAGMA secure_delete = ON"); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer t.tx.Exec("PRAGMA secure_delete = FAST") //nolint:errcheck // restores the connection's default; a failure leaves it stricter
+	if value == nil {
+		_, err := t.tx.Exec("DELETE FROM meta WHERE key = ?", key)
+		return err
+	}
+	return t.PutMeta(key, value)
+}
+
 // GetMeta reads a setting inside a transaction.
 func (t *Tx) GetMeta(key string) ([]byte, error) {
 	var v []byte

@@ -9,6 +9,7 @@
 //	frames   tag(1) uvarint(len) body(len), in this order:
 //	         'H' header (CBOR Header), exactly one
 //	         'C' device credential (CBOR trust.Credential), zero or more
+//	         'P' the exporter's one-time keys (CBOR []Prekey), at most one
 //	         'R' revocation list (CBOR trust.RevocationList), at most one
 //	         'E' signed event (CBOR registry.Event, as sync/wire frames it), zero or more
 //	         'Z' trailer (CBOR: events, SHA-256, Ed25519 signature), exactly one, last
@@ -126,6 +127,10 @@ type Header struct {
 	// every event it holds. From a hub it is the acknowledgement; from a
 	// device it tells the hub what to send back.
 	Vector []wire.Head `cbor:"9,keyasint"`
+	// Prekey is the ID of the recipient's one-time key the bundle is
+	// sealed to (ToKey is then that key), or "" when it is sealed to the
+	// recipient's long-term bundle key (prekey.go).
+	Prekey string `cbor:"10,keyasint,omitempty"`
 }
 
 type trailer struct {
@@ -155,7 +160,8 @@ func (h *Header) check() error {
 	switch {
 	case !validID(h.ID, MaxIDLen), !validID(h.From, MaxIDLen), !validID(h.To, MaxIDLen),
 		!validID(h.FromKey, MaxRecipientLen), !validID(h.ToKey, MaxRecipientLen),
-		!trust.ValidCountry(h.Country), h.Kind != KindToHub && h.Kind != KindToDevice, h.Created <= 0:
+		!trust.ValidCountry(h.Country), h.Kind != KindToHub && h.Kind != KindToDevice, h.Created <= 0,
+		h.Prekey != "" && !validPrekeyID(h.Prekey):
 		return fmt.Errorf("%w: header fields", ErrMalformed)
 	case len(h.Vector) > MaxHeads:
 		return fmt.Errorf("%w: vector of more than %d logs", ErrTooLarge, MaxHeads)
@@ -184,23 +190,44 @@ type Writer struct {
 	nc     bool // the contacts frame was written
 	na     bool // the centres frame was written
 	nt     bool // the retention rules frame was written
+	np     bool // the prekeys frame was written
 	events int
 	size   int64
 	hdr    [1 + binary.MaxVarintLen64]byte
 	err    error
 }
 
-// NewWriter starts a bundle to dst, encrypted to the recipient to (whose
-// string form must be hdr.ToKey) and signed with sign at Close. It writes
-// the magic and the header; dst is not closed by Close.
+// NewWriter starts a bundle to dst, encrypted to the recipient's long-term
+// bundle key to (whose string form must be hdr.ToKey; hdr.Prekey must be
+// "") and signed with sign at Close. It writes the magic and the header;
+// dst is not closed by Close. NewPrekeyWriter is the forward-secret one.
 func NewWriter(dst io.Writer, to *age.X25519Recipient, hdr *Header, sign Signer) (*Writer, error) {
-	if to.String() != hdr.ToKey {
+	if to.String() != hdr.ToKey || hdr.Prekey != "" {
 		return nil, errors.New("bundle: the header names another recipient than the key it is encrypted to")
 	}
+	return newWriter(dst, to, nil, hdr, sign)
+}
+
+// NewPrekeyWriter is NewWriter sealing to the recipient's one-time key pk
+// (verified by the caller): hdr.ToKey must be pk.Recipient and hdr.Prekey
+// pk.ID. Once the recipient has imported the bundle, no copy of it can be
+// opened any more.
+func NewPrekeyWriter(dst io.Writer, pk *Prekey, hdr *Header, sign Signer) (*Writer, error) {
+	if pk.Recipient != hdr.ToKey || pk.ID != hdr.Prekey {
+		return nil, errors.New("bundle: the header names another recipient than the key it is encrypted to")
+	}
+	return newWriter(dst, nil, pk, hdr, sign)
+}
+
+func newWriter(dst io.Writer, to *age.X25519Recipient, pk *Prekey, hdr *Header, sign Signer) (*Writer, error) {
 	if err := hdr.check(); err != nil {
 		return nil, err
 	}
-	a, err := age.Encrypt(dst, to)
+	r, err := sealTo(to, pk)
+	if err != nil {
+		return nil, err
+	}
+	a, err := age.Encrypt(dst, r)
 	if err != nil {
 		return nil, fmt.Errorf("bundle: %w", err)
 	}
@@ -374,6 +401,7 @@ type Bundle struct {
 	contacts    []byte
 	centres     []byte
 	retention   []byte
+	prekeys     []Prekey
 	events      int
 	chunks      [][sha256.Size]byte
 	sum         []byte
@@ -381,7 +409,9 @@ type Bundle struct {
 
 // Open reads the bundle in src (a file, not read into memory) with the
 // identity id, which must match the recipient the header names (self, the
-// age recipient of id). It checks the form and limits of every frame, asks
+// age recipient of id). id is the receiver's long-term bundle identity, or
+// a *PrekeyIdentity for a bundle sealed to one of its one-time keys
+// (SealedPrekey names it); the header must say which. It checks the form and limits of every frame, asks
 // trust for the exporter's key, hashes everything and verifies the
 // exporter's signature: the first pass. Nothing is kept but the header, the
 // trust frames and a digest per chunk of events. Errors wrap ErrNotBundle,
@@ -391,7 +421,8 @@ func Open(src io.ReadSeeker, id age.Identity, self string, trust Trust, opts Opt
 	b := &Bundle{src: src, id: id}
 	var pub ed25519.PublicKey
 	err := b.pass(func(h *Header) error {
-		if h.ToKey != self {
+		pk, isPrekey := id.(*PrekeyIdentity)
+		if h.ToKey != self || isPrekey != (h.Prekey != "") || isPrekey && pk.ID != h.Prekey {
 			return ErrNotForUs
 		}
 		k, err := trust(h)
@@ -532,6 +563,7 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		stage     = 0 // 0 want header, 1 trust frames, 2 after revocations, 3 events
 		creds     = 0
 		contacts  = false
+		prekeys   = false
 		retention = false
 		centres   = false
 		events    = 0
@@ -600,6 +632,12 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 				return fmt.Errorf("%w: frames out of order", ErrMalformed)
 			}
 			retention = true
+		case framePrekeys:
+			max = MaxPrekeysBytes
+			if stage != 1 || prekeys {
+				return fmt.Errorf("%w: frames out of order", ErrMalformed)
+			}
+			prekeys = true
 		case frameRevocations:
 			max = MaxRevocationBytes
 			if stage != 1 {
@@ -668,6 +706,14 @@ func (b *Bundle) pass(onHeader func(*Header) error, onChunk func(int, [sha256.Si
 		case frameRetention:
 			if first {
 				b.retention = bytes.Clone(body)
+			}
+		case framePrekeys:
+			if first {
+				ps, err := UnmarshalPrekeys(body)
+				if err != nil {
+					return err
+				}
+				b.prekeys = ps
 			}
 		case frameEvent:
 			if len(chunk) > 0 && (len(chunk) >= ChunkEvents || chunkSz+len(body) > ChunkBytes) {

@@ -230,8 +230,14 @@ func (c *Client) postJSON(ctx context.Context, op, path string, in, out any) err
 // Hello opens a sync: it sends the device's vector and returns the hub's
 // vector, the trust list and the revocation list.
 func (c *Client) Hello(ctx context.Context, v vector.Vector) (*wire.HelloReply, error) {
+	return c.HelloPrekeys(ctx, v, nil)
+}
+
+// HelloPrekeys is Hello that also hands the hub the device's one-time
+// bundle keys (wire.Hello.Prekeys).
+func (c *Client) HelloPrekeys(ctx context.Context, v vector.Vector, prekeys []byte) (*wire.HelloReply, error) {
 	var rep wire.HelloReply
-	if err := c.postJSON(ctx, "hello", wire.PathHello, wire.Hello{Version: wire.Version, Vector: wire.FromVector(v)}, &rep); err != nil {
+	if err := c.postJSON(ctx, "hello", wire.PathHello, wire.Hello{Version: wire.Version, Vector: wire.FromVector(v), Prekeys: prekeys}, &rep); err != nil {
 		return nil, err
 	}
 	if rep.Version != wire.Version {

@@ -3,8 +3,6 @@ package hub
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -74,12 +72,7 @@ func (h *Hub) BundleIdentity(ctx context.Context) (*age.X25519Identity, error) {
 // authority's root seed, itself sealed under the operator's passphrase: the
 // data directory alone does not open it.
 func (h *Hub) sealedIdentity(ctx context.Context, info, meta, name string) (*age.X25519Identity, error) {
-	b, err := hkdf.Key(sha256.New, h.auth.RootSeed, nil, info, seal.KeySize)
-	if err != nil {
-		return nil, err
-	}
-	k, err := seal.KeyFromBytes(b)
-	clear(b)
+	k, err := h.metaKey(info)
 	if err != nil {
 		return nil, err
 	}
@@ -194,7 +187,7 @@ func (h *Hub) ImportBundleBeforeRevocation(ctx context.Context, path string) (*B
 }
 
 func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bool) (*BundleImport, error) {
-	id, err := h.BundleIdentity(ctx)
+	lt, err := h.BundleIdentity(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +197,33 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 	}
 	defer f.Close()
 	now := h.opts.Now()
+	// A bundle sealed to one of the hub's one-time keys opens with that key
+	// only; once imported, the key is gone and a copy is a repeat.
+	var id age.Identity = lt
+	self, keyFor := lt.Recipient().String(), ""
+	pid, err := bundle.SealedPrekey(f)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the bundle: %w", err)
+	}
+	if pid != "" {
+		pk, usedBundle, usedDevice, err := h.hubPrekeyIdentity(ctx, pid, now)
+		if err != nil {
+			h.log.Warn("bundle refused", "err", err.Error())
+			return nil, err
+		}
+		if pk == nil {
+			h.log.Info("bundle already imported (its one-time key is destroyed)", "bundle", usedBundle, "device", usedDevice)
+			return &BundleImport{ID: usedBundle, Device: usedDevice, Repeated: true}, nil
+		}
+		id, self, keyFor = &pk.PrekeyIdentity, pk.X.Recipient().String(), pk.For
+	}
 	var c *caller
-	b, err := bundle.Open(f, id, id.Recipient().String(), func(hd *bundle.Header) (ed25519.PublicKey, error) {
+	b, err := bundle.Open(f, id, self, func(hd *bundle.Header) (ed25519.PublicKey, error) {
 		if hd.Kind != bundle.KindToHub || hd.To != bundle.HubID || hd.Country != h.auth.Country {
 			return nil, ErrBundleWrongHub
+		}
+		if keyFor != "" && hd.From != keyFor {
+			return nil, bundle.ErrNotForUs // sealed to a one-time key given to another device
 		}
 		tr, err := h.loadTrust(ctx)
 		if err != nil {
@@ -289,10 +305,25 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 				return err
 			}
 		}
+		// Forward secrecy: the one-time key this bundle was sealed to is
+		// destroyed with the import; the device's new keys are kept.
+		if hd.Prekey != "" {
+			if err := h.destroyHubPrekeyTx(tx, hd.Prekey, hd.ID, hd.From); err != nil {
+				return err
+			}
+		}
+		if err := h.keepDevicePrekeysTx(tx, hd.From, c.dev.cred.PublicKey, b.Prekeys(), now); err != nil {
+			return err
+		}
 		return tx.PutMeta(metaBundleSeen+hd.ID, []byte(fmt.Sprint(now.UnixMilli())))
 	})
 	if err != nil {
 		return nil, err
+	}
+	if hd.Prekey != "" {
+		if err := h.st.Scrub(ctx); err != nil {
+			return nil, err
+		}
 	}
 	_ = h.st.TouchCredential(ctx, hd.From, now)
 	h.log.Info("bundle imported", "bundle", hd.ID, "device", hd.From, "events", res.Events, "accepted", res.Accepted,
@@ -306,6 +337,12 @@ type BundleExport struct {
 	Device  string
 	Events  int
 	Revoked bool // the device is revoked: the bundle carries only the lists that tell it so
+	// Prekey is the ID of the device's one-time key the bundle is sealed
+	// to (forward-secret: once the device imports it, no copy opens
+	// again); "" when the hub held none and sealed it to the device's
+	// long-term bundle key (the fallback, until the device's next bundle
+	// brings keys).
+	Prekey string
 }
 
 // findDevice resolves a device name or ID to one enrolled device.
@@ -354,13 +391,34 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	}
 	now := h.opts.Now()
 	revoked := !dev.RevokedAt.IsZero() && !now.Before(dev.RevokedAt)
-	kb, err := h.st.GetMeta(ctx, metaBundleDevKey+dev.ID)
+	// Sealed to one of the device's one-time keys if the hub holds one,
+	// else to the device's long-term bundle key (the fallback); the hub's
+	// own one-time keys for the device's next bundle go inside.
+	var pk *bundle.Prekey
+	var mine []bundle.Prekey
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
+		if err := h.devicePrekeysTx(tx, dev.ID, now, func(pp *bundle.PeerPrekeys) { pk = pp.Take(now) }); err != nil {
+			return err
+		}
+		if revoked {
+			return nil
+		}
+		var err error
+		mine, err = h.hubPrekeysForTx(tx, dev.ID, now)
+		return err
+	})
 	if err != nil {
-		return nil, ErrNoDeviceKey
+		return nil, err
 	}
-	to, err := age.ParseX25519Recipient(string(kb))
-	if err != nil {
-		return nil, ErrNoDeviceKey
+	var to *age.X25519Recipient
+	if pk == nil {
+		kb, err := h.st.GetMeta(ctx, metaBundleDevKey+dev.ID)
+		if err != nil {
+			return nil, ErrNoDeviceKey
+		}
+		if to, err = age.ParseX25519Recipient(string(kb)); err != nil {
+			return nil, ErrNoDeviceKey
+		}
 	}
 	var dv deviceVector
 	if b, err := h.st.GetMeta(ctx, metaBundleDevVec+dev.ID); err == nil {
@@ -390,10 +448,22 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	// does not learn the other posts' registration volumes.
 	v := h.scoped(&caller{id: dev.ID, dev: entry, trust: tr}, all)
 	hd := &bundle.Header{ID: bundle.NewID(), Kind: bundle.KindToDevice, Country: h.auth.Country, From: bundle.HubID, FromKey: self,
-		To: dev.ID, ToKey: to.String(), Created: now.UnixMilli(), Vector: wire.FromVector(v)}
-	bw, err := bundle.NewWriter(w, to, hd, h.auth.Sign)
+		To: dev.ID, Created: now.UnixMilli(), Vector: wire.FromVector(v)}
+	var bw *bundle.Writer
+	if pk != nil {
+		hd.ToKey, hd.Prekey = pk.Recipient, pk.ID
+		bw, err = bundle.NewPrekeyWriter(w, pk, hd, h.auth.Sign)
+	} else {
+		hd.ToKey = to.String()
+		bw, err = bundle.NewWriter(w, to, hd, h.auth.Sign)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if len(mine) > 0 {
+		if err := bw.Prekeys(mine); err != nil {
+			return nil, err
+		}
 	}
 	ids := make([]string, 0, len(tr))
 	for id := range tr {
@@ -436,6 +506,6 @@ func (h *Hub) ExportBundle(ctx context.Context, nameOrID string, w io.Writer) (*
 	if err := bw.Close(); err != nil {
 		return nil, err
 	}
-	h.log.Info("bundle exported", "bundle", hd.ID, "device", dev.ID, "events", bw.Events(), "revoked", revoked)
-	return &BundleExport{ID: hd.ID, Device: dev.ID, Events: bw.Events(), Revoked: revoked}, nil
+	h.log.Info("bundle exported", "bundle", hd.ID, "device", dev.ID, "events", bw.Events(), "revoked", revoked, "one_time_key", hd.Prekey != "")
+	return &BundleExport{ID: hd.ID, Device: dev.ID, Events: bw.Events(), Revoked: revoked, Prekey: hd.Prekey}, nil
 }

@@ -182,14 +182,18 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 // SweepEvery is how often reghub serve sweeps for records past their date.
 const SweepEvery = 6 * time.Hour
 
-// RunSweep sweeps at once and then every interval until ctx is done,
-// logging failures (the next round retries).
+// RunSweep sweeps at once and then every interval until ctx is done
+// (records past their date, then expired one-time bundle keys), logging
+// failures (the next round retries).
 func (h *Hub) RunSweep(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if _, err := h.SweepExpired(ctx); err != nil && ctx.Err() == nil {
 			h.log.Warn("retention sweep failed; retrying later", "err", err.Error())
+		}
+		if _, err := h.SweepPrekeys(ctx); err != nil && ctx.Err() == nil {
+			h.log.Warn("one-time bundle key sweep failed; retrying later", "err", err.Error())
 		}
 		select {
 		case <-ctx.Done():

@@ -289,6 +289,10 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 	rep.Contacts, _ = h.st.GetMeta(r.Context(), metaContacts)
 	rep.Centres, _ = h.st.GetMeta(r.Context(), metaCentres)
 	rep.Retention, _ = h.st.GetMeta(r.Context(), metaRetention)
+	if rep.Prekeys, err = h.helloPrekeys(r.Context(), c, req.Prekeys); err != nil {
+		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub cannot store its bundle keys; try again")
+		return "hello failed", []any{"err", err.Error()}
+	}
 	writeJSON(w, &rep)
 	return "hello", []any{"incoming", incoming}
 }

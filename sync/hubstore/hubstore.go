@@ -149,6 +149,12 @@ type Tx interface {
 	// that is stored: of two servers creating a key at once, both end up
 	// with the same one.
 	PutMetaOnce(key string, value []byte) ([]byte, error)
+	// DeleteSecretMeta deletes a setting that held a secret (a one-time
+	// bundle key): on SQLite its bytes are zeroed in the database file
+	// (secure_delete) and Scrub clears the write-ahead log; on PostgreSQL
+	// the old row version stays until VACUUM reuses its space, and in the
+	// WAL, archives and backups until they are recycled (docs/erasure.md).
+	DeleteSecretMeta(key string) error
 
 	// InsertEvents stores each event unless one with its (origin, epoch,
 	// seq) is stored; stored[i] reports whether evs[i] was. The logs' high

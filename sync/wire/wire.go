@@ -107,6 +107,10 @@ func validID(s string, max int) bool {
 type Hello struct {
 	Version int    `json:"version"`
 	Vector  []Head `json:"vector"`
+	// Prekeys are the device's one-time bundle keys (CBOR []bundle.Prekey,
+	// signed by the device): where the hub seals its next USB bundle for
+	// it (docs/erasure.md). Optional.
+	Prekeys []byte `json:"prekeys,omitempty"`
 }
 
 // HelloReply is the hub's answer to Hello.
@@ -121,6 +125,7 @@ type HelloReply struct {
 	Contacts    []byte   `json:"contacts,omitempty"`  // CBOR trust.Contacts, signed by the authority
 	Centres     []byte   `json:"centres,omitempty"`   // CBOR trust.Centres, signed by the authority
 	Retention   []byte   `json:"retention,omitempty"` // CBOR trust.RetentionRules, signed by the authority
+	Prekeys     []byte   `json:"prekeys,omitempty"`   // CBOR []bundle.Prekey: the hub's one-time bundle keys for this device, signed by the authority
 	Time        int64    `json:"time"`                // hub clock, Unix milliseconds
 }
 

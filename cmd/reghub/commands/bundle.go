@@ -93,8 +93,9 @@ func runBundleExport(args []string, stdout, stderr io.Writer) int {
 	}
 	if res.Revoked {
 		fmt.Fprintf(stdout, "bundle %s for device %s written to %s: the device is revoked; the bundle carries no events, only the revocation list that tells it to stop issuing receipts and saving registrations\n", res.ID, res.Device, *out)
-		return 0
+	} else {
+		fmt.Fprintf(stdout, "bundle %s for device %s written to %s: %d events\n", res.ID, res.Device, *out, res.Events)
 	}
-	fmt.Fprintf(stdout, "bundle %s for device %s written to %s: %d events\n", res.ID, res.Device, *out, res.Events)
+	fmt.Fprintln(stdout, bundle.SealingNote(res.Prekey, "the device"))
 	return 0
 }

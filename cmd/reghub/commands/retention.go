@@ -53,6 +53,11 @@ func runRetention(args []string, stdout, stderr io.Writer) int {
 			return r.fail(err)
 		}
 		fmt.Fprintf(stdout, "erased %d records past their date\n", n)
+		k, err := h.SweepPrekeys(ctx)
+		if err != nil {
+			return r.fail(err)
+		}
+		fmt.Fprintf(stdout, "destroyed %d one-time bundle keys that expired unused\n", k)
 	}
 	rules, err := h.Retention(ctx)
 	if err != nil {

@@ -495,6 +495,13 @@ func (t *Tx) PutMetaOnce(key string, value []byte) ([]byte, error) {
 	return t.GetMeta(key)
 }
 
+// DeleteSecretMeta deletes a setting (the old row version stays until
+// VACUUM reuses its space: hubstore.Tx).
+func (t *Tx) DeleteSecretMeta(key string) error {
+	_, err := t.tx.Exec(t.ctx, "DELETE FROM meta WHERE key = $1", key)
+	return err
+}
+
 // PutMeta writes a setting.
 func (t *Tx) PutMeta(key string, value []byte) error {
 	_, err := t.tx.Exec(t.ctx, "INSERT INTO meta(key, value) VALUES($1, $2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)

@@ -353,6 +353,9 @@ func (t *Tx) GetMeta(key string) ([]byte, error) {
 // PutMeta writes a setting.
 func (t *Tx) PutMeta(key string, value []byte) error { return t.tx.PutMeta(key, value) }
 
+// DeleteSecretMeta deletes a setting, zeroing its bytes in the file.
+func (t *Tx) DeleteSecretMeta(key string) error { return t.tx.PutSecretMeta(key, nil) }
+
 // PutMetaOnce writes a setting unless it is set (writers are serialised).
 func (t *Tx) PutMetaOnce(key string, value []byte) ([]byte, error) {
 	if v, err := t.tx.GetMeta(key); err == nil {

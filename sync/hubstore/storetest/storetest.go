@@ -274,6 +274,15 @@ func testMeta(t *testing.T, s hubstore.Store) {
 	if err != nil || string(m["k"]) != "two" {
 		t.Fatalf("metas = %v, %v", m, err)
 	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteSecretMeta("k") }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetMeta(ctx, "k"); !errors.Is(err, hubstore.ErrNotFound) {
+		t.Fatalf("deleted meta: %v", err)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.DeleteSecretMeta("absent") }); err != nil {
+		t.Fatalf("deleting an absent setting: %v", err)
+	}
 }
 
 func testEvents(t *testing.T, s hubstore.Store) {
