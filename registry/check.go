@@ -34,7 +34,8 @@ func CheckEvent(e *Event, c *Change, country string) error {
 	if err := checkRecordID(e.Record, country); err != nil {
 		return err
 	}
-	if err := CheckChange(e.Op, c); err != nil {
+	var p Person // a registration's or an amendment's fields, decoded once
+	if err := checkChange(e.Op, c, &p); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadEvent, err)
 	}
 	if err := checkOrigin(e, c); err != nil {
@@ -43,8 +44,6 @@ func CheckEvent(e *Event, c *Change, country string) error {
 	at := e.HLC.Time()
 	switch e.Op {
 	case OpRegister:
-		var p Person
-		_ = decodeFields(c.Fields, &p) // CheckChange decoded them already
 		if err := Validate(&p, at); err != nil {
 			return fmt.Errorf("%w: registration: %w", ErrBadEvent, err)
 		}
@@ -52,8 +51,6 @@ func CheckEvent(e *Event, c *Change, country string) error {
 		if len(c.Fields) == 0 {
 			return fmt.Errorf("%w: amendment without fields", ErrBadEvent)
 		}
-		var p Person
-		_ = decodeFields(c.Fields, &p)
 		var fe FieldErrors
 		if err := Validate(&p, at); errors.As(err, &fe) {
 			bad := FieldErrors{}

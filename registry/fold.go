@@ -154,7 +154,24 @@ var ErrBadChange = errors.New("change malformed")
 // decodeFields reads field values into p. The error never holds a value:
 // the values are personal data.
 func decodeFields(fields map[string]json.RawMessage, p *Person) error {
-	b, _ := json.Marshal(fields)
+	// One object of the values as they are (each is checked to be one JSON
+	// value, so none can carry a key of its own), read in one go: what
+	// json.Marshal of the map would give, without sorting and copying.
+	b := make([]byte, 0, 512)
+	b = append(b, '{')
+	for k, v := range fields {
+		if len(v) == 0 {
+			v = json.RawMessage("null")
+		} else if !json.Valid(v) {
+			return fmt.Errorf("%w: stored values malformed", ErrBadChange)
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		key, _ := json.Marshal(k)
+		b = append(append(append(b, key...), ':'), v...)
+	}
+	b = append(b, '}')
 	if err := json.Unmarshal(b, p); err != nil {
 		return fmt.Errorf("%w: stored values malformed", ErrBadChange)
 	}
@@ -167,10 +184,16 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 // bundle) check it before storing an event, so one bad event, even signed,
 // cannot stop every later fold of its record.
 func CheckChange(op string, c *Change) error {
+	var p Person
+	return checkChange(op, c, &p)
+}
+
+// checkChange is CheckChange that leaves the fields of a registration or
+// an amendment decoded in p.
+func checkChange(op string, c *Change, p *Person) error {
 	switch op {
 	case OpRegister, OpAmend:
-		var p Person
-		return decodeFields(c.Fields, &p)
+		return decodeFields(c.Fields, p)
 	case OpLink:
 		if c.Link == nil {
 			return fmt.Errorf("%w: link event without link", ErrBadChange)

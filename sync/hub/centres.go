@@ -72,14 +72,17 @@ func (h *Hub) SetCentre(ctx context.Context, c trust.Centre, add bool) (*trust.C
 // Capacity is the capacity view of the whole country: per centre and
 // section the beds, residents, open referrals and free places, and the
 // arrivals and departures of the last DaysShown days (by the day each
-// event was signed), from the counts the hub keeps as occupancy events
-// arrive (no payload is opened).
+// event was signed), from the counts the hub keeps of the occupancy events
+// (the records not counted yet are counted first; stats.go).
 // A centre's AsOf is when the hub last took one of its events, or when the
 // list was signed.
 func (h *Hub) Capacity(ctx context.Context) ([]reception.View, error) {
 	cs, err := h.Centres(ctx)
 	if err != nil && !errors.Is(err, ErrNoCentres) {
 		return nil, err
+	}
+	if _, err := h.countPending(ctx, false); err != nil {
+		return nil, fmt.Errorf("capacity: counting records: %w", err)
 	}
 	rows, err := h.st.Occupancy(ctx)
 	if err != nil {
@@ -114,52 +117,54 @@ const DaysShown = 7
 // stayAD binds a person's sealed occupancy events at the hub to the record.
 func stayAD(record string) []byte { return seal.AD("hub stays", "events", record) }
 
-// takeStays brings the occupancy projection up to date with the occupancy
-// events just stored (evs), inside tx. The hub keeps, per
-// person, their occupancy events (sealed under the records key: who stays
-// where is personal data) and folds them again with the new ones, so
-// events arriving in any order give the same counts.
-func (h *Hub) takeStays(tx hubstore.Tx, evs []*registry.Event, now time.Time) error {
-	byRecord := map[string][]registry.StayEvent{}
-	var order []string
-	for _, e := range evs {
-		if !registry.IsOccupancyOp(e.Op) || e.Erased() {
-			continue // an erased record's events arrive without payloads: no stay to keep
-		}
-		c, err := e.OpenChange(h.records)
-		if err != nil || c.Stay == nil {
-			return fmt.Errorf("hub: occupancy event %s does not open", e.ID()) // checked before: a bug if seen
-		}
-		if _, ok := byRecord[e.Record]; !ok {
-			order = append(order, e.Record)
-		}
-		byRecord[e.Record] = append(byRecord[e.Record], registry.StayEvent{Event: e.ID(), HLC: e.HLC, Op: e.Op, Stay: *c.Stay})
+// restay brings the occupancy projection up to date with record's
+// occupancy events (evs: all that are stored of it, opened), inside tx.
+// The hub keeps, per person, the occupancy events the counts were made
+// from (sealed under the records key: who stays where is personal data);
+// the counts change by the difference between their fold and the fold of
+// evs, so events arriving in any order give the same counts, and counting
+// the same events again changes nothing.
+func (h *Hub) restay(tx hubstore.Tx, record string, evs []registry.StayEvent, now time.Time) error {
+	if len(evs) == 0 {
+		return nil // no occupancy event: no stay (a stay only goes with an erasure)
 	}
-	for _, id := range order {
-		held, err := h.heldStay(tx, id)
-		if err != nil {
-			return err
-		}
-		all := append(held, byRecord[id]...)
-		cur := registry.FoldStay(all)
-		if err := addDeltas(tx, registry.FoldStay(held), cur, now); err != nil {
-			return err
-		}
-		for _, d := range reception.MoveDeltas(registry.Moves(held), registry.Moves(all)) {
-			if err := tx.AddDay(hubstore.DayRow(d), false); err != nil {
-				return err
-			}
-		}
-		pt, _ := json.Marshal(all)
-		sealed, err := seal.Seal(h.records, pt, stayAD(id))
-		if err != nil {
-			return err
-		}
-		if err := tx.PutStay(id, cur.Open(), sealed); err != nil {
+	held, err := h.heldStay(tx, record)
+	if err != nil {
+		return err
+	}
+	if sameEvents(held, evs) {
+		return nil
+	}
+	cur := registry.FoldStay(evs)
+	if err := addDeltas(tx, registry.FoldStay(held), cur, now); err != nil {
+		return err
+	}
+	for _, d := range reception.MoveDeltas(registry.Moves(held), registry.Moves(evs)) {
+		if err := tx.AddDay(hubstore.DayRow(d), false); err != nil {
 			return err
 		}
 	}
-	return nil
+	pt, _ := json.Marshal(evs)
+	sealed, err := seal.Seal(h.records, pt, stayAD(record))
+	if err != nil {
+		return err
+	}
+	return tx.PutStay(record, cur.Open(), sealed)
+}
+
+// sameEvents reports whether a and b hold the same events.
+func sameEvents(a, b []registry.StayEvent) bool {
+	ids := make(map[registry.EventID]bool, len(a))
+	for _, e := range a {
+		ids[e.Event] = true
+	}
+	for _, e := range b {
+		if !ids[e.Event] {
+			return false
+		}
+		delete(ids, e.Event)
+	}
+	return len(ids) == 0
 }
 
 // heldStay reads (and on PostgreSQL locks) the occupancy events the hub

@@ -109,6 +109,8 @@ type Hub struct {
 	pulls   chan struct{} // a slot per pull being served (limit.go)
 	// stations caches each device's station, for the statistics (stats.go).
 	stations stationCache
+	// stored wakes the counting pass after a chunk is stored (stats.go).
+	stored chan struct{}
 }
 
 // InitConfig sets up a hub.
@@ -274,7 +276,7 @@ func Open(ctx context.Context, dir string, passphrase []byte, opts Options) (*Hu
 }
 
 func open(ctx context.Context, dir string, st hubstore.Store, keys map[string][]byte, passphrase []byte, opts Options) (*Hub, error) {
-	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger}
+	h := &Hub{dir: dir, st: st, keys: keys, opts: opts, log: opts.Logger, stored: make(chan struct{}, 1)}
 	get := func(k string) []byte { v, _ := h.meta(ctx, k); return v }
 	if get(metaCountry) == nil {
 		return nil, ErrNotInitialised

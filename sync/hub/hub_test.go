@@ -42,7 +42,7 @@ type enrolled struct {
 	cert *x509.Certificate
 }
 
-func enrolDev(t *testing.T, h *Hub, name, station, scope string) *enrolled {
+func enrolDev(t testing.TB, h *Hub, name, station, scope string) *enrolled {
 	t.Helper()
 	e, err := h.Enrol(context.Background(), EnrolConfig{Name: name, Station: station, Scope: scope})
 	if err != nil {
@@ -74,6 +74,15 @@ func mkEvent(t *testing.T, d *enrolled, seq uint64, rec string, p registry.Perso
 // newTestHub initialises and opens a hub (a region if region is set).
 func newTestHub(t testing.TB, country string, region bool) *Hub {
 	t.Helper()
+	h, _ := newTestHubIn(t, country, region)
+	t.Cleanup(func() { h.Close() })
+	return h
+}
+
+// newTestHubIn makes a hub as newTestHub does, and returns its directory
+// (to open it again, as a restarted server would); the caller closes it.
+func newTestHubIn(t testing.TB, country string, region bool) (*Hub, string) {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := InitConfig{Country: country, Passphrase: pass, Region: region}
 	if pgtest.Postgres() {
@@ -86,8 +95,7 @@ func newTestHub(t testing.TB, country string, region bool) *Hub {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { h.Close() })
-	return h
+	return h, dir
 }
 
 func asDevice(r *http.Request, d *enrolled) *http.Request {

@@ -46,6 +46,12 @@ func (h *Hub) Serve(ctx context.Context, ln net.Listener) error {
 		MaxHeaderBytes:    32 << 10,
 		ErrorLog:          slog.NewLogLogger(h.log.Handler(), slog.LevelDebug),
 	}
+	// The counting pass runs beside the server and stops with it; a
+	// record it has not counted when the server stops stays pending.
+	cctx, stopCounting := context.WithCancel(ctx)
+	counting := make(chan struct{})
+	go func() { h.runCounting(cctx); close(counting) }()
+	defer func() { stopCounting(); <-counting }()
 	done := make(chan error, 1)
 	go func() { done <- srv.ServeTLS(ln, "", "") }()
 	select {
@@ -380,16 +386,25 @@ func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now 
 	return got, err
 }
 
-// store stores arrivals in one transaction (hubstore.Tx.Ingest) and, at a
-// country hub, counts the records of the new events in the same
-// transaction (stats.go).
+// store stores arrivals in one transaction (hubstore.Tx.Ingest), which
+// marks the records of the new events pending, and wakes the counting
+// pass (stats.go): the chunk is acknowledged without waiting for its
+// records to be counted.
 //
 // An erased record does not come back: its arriving events are stored
 // without payloads, and erase events erase their records in the same
-// transaction (erase.go). The counts a record was counted with stay.
+// transaction (erase.go). A record is counted before it is erased, with
+// the chunk's events of it, as if the pass had run: the counts a record
+// was counted with stay.
 func (h *Hub) store(ctx context.Context, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
 	var got hubstore.Ingested
+	erasing := erasedRecords(arrivals)
 	err := h.st.Update(ctx, func(tx hubstore.Tx) (err error) {
+		// What was stored of them before (their statistics stop at the
+		// erase event, which the fold sees once stored)...
+		if err := h.countRecords(ctx, tx, erasing); err != nil {
+			return err
+		}
 		kept, err := h.takeErasures(ctx, tx, arrivals, now)
 		if err != nil {
 			return err
@@ -397,22 +412,36 @@ func (h *Hub) store(ctx context.Context, arrivals []hubstore.Arrival, now time.T
 		if got, err = tx.Ingest(kept, now); err != nil {
 			return err
 		}
-		// The occupancy projection, in the same transaction, before an
-		// erasure in this chunk takes the person out of it again.
-		if err := h.takeStays(tx, got.Stored, now); err != nil {
+		// ...then the occupancy events of this chunk, before the erasure
+		// takes the person's stay out again.
+		if err := h.countRecords(ctx, tx, erasing); err != nil {
 			return err
-		}
-		if !h.IsRegion() {
-			if err := h.count(ctx, tx, got.Stored); err != nil {
-				return err
-			}
 		}
 		return h.applyErasures(ctx, tx, kept, now)
 	})
-	if err == nil && slices.ContainsFunc(arrivals, func(a hubstore.Arrival) bool { return a.Event.Op == registry.OpErase }) {
+	if err == nil && got.Accepted > 0 {
+		select {
+		case h.stored <- struct{}{}:
+		default: // the pass is woken already
+		}
+	}
+	if err == nil && len(erasing) > 0 {
 		err = h.st.Scrub(ctx)
 	}
 	return got, err
+}
+
+// erasedRecords lists, in order, the records of the erase events among
+// arrivals that passed the acceptance rule.
+func erasedRecords(arrivals []hubstore.Arrival) []string {
+	var ids []string
+	for _, a := range arrivals {
+		if e := a.Event; a.Reason == "" && e.Op == registry.OpErase && !e.Erased() {
+			ids = append(ids, e.Record)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
 }
 
 // pull streams the next chunk of what the device lacks within its scope:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 
 	"github.com/fieldreg/fieldreg/crypto/seal"
 	"github.com/fieldreg/fieldreg/stats"
@@ -54,13 +53,5 @@ func (h *Hub) countedFact(tx hubstore.Tx, id string) (*stats.Fact, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := seal.Open(h.records, sealed, seal.AD("stats", "fact", id))
-	if err != nil {
-		return nil, fmt.Errorf("%w: counted fact does not open: %v", errNotCounted, err)
-	}
-	f := new(stats.Fact)
-	if err := json.Unmarshal(b, f); err != nil {
-		return nil, fmt.Errorf("%w: counted fact malformed", errNotCounted)
-	}
-	return f, nil
+	return h.openFact(id, sealed)
 }

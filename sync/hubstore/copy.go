@@ -14,7 +14,7 @@ var AllDays = [2]string{"0000-01-01", "9999-12-31"}
 
 // CopyReport says what Copy copied and found.
 type CopyReport struct {
-	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays, Tombstones, Operators int
+	Events, Credentials, Quarantined, Flags, Entries, Pushed, Settings, Holes, Stays, Tombstones, Operators, Pending int
 }
 
 // copyBatch is how many events one transaction of Copy stores.
@@ -206,6 +206,22 @@ func Copy(ctx context.Context, from, to Store, skip func(key string) bool) (*Cop
 	})
 	if err != nil {
 		return nil, fmt.Errorf("copy the occupancy counts: %w", err)
+	}
+	// The records whose events were stored but not counted yet: the copy's
+	// counting pass counts them (the stays above hold only what was counted).
+	for after := ""; ; {
+		ids, err := from.Pending(ctx, after, copyBatch)
+		if err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			break
+		}
+		if err := to.Update(ctx, func(tx Tx) error { return tx.AddPending(ids) }); err != nil {
+			return nil, fmt.Errorf("copy the records not counted yet: %w", err)
+		}
+		rep.Pending += len(ids)
+		after = ids[len(ids)-1]
 	}
 	// Tombstones: the copied events are already without payloads.
 	keepAll := func(*registry.Event) error { return nil }

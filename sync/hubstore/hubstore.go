@@ -128,6 +128,9 @@ type Store interface {
 	// Uncounted (country hub) lists up to limit records after the record
 	// ID after that have events but are not counted in the aggregate yet.
 	Uncounted(ctx context.Context, after string, limit int) ([]string, error)
+	// Pending lists up to limit records after the record ID after whose
+	// stored events are not all counted yet (Tx.AddPending), in order.
+	Pending(ctx context.Context, after string, limit int) ([]string, error)
 	// Operator reads the dashboard account name; ErrNotFound when absent.
 	Operator(ctx context.Context, name string) (OperatorRow, error)
 	// Operators lists the dashboard accounts by name.
@@ -231,6 +234,21 @@ type Tx interface {
 	// servers counting one record do not both take back its old fact.
 	// Call it before reading the record's events.
 	RecordFact(record string) ([]byte, error)
+	// ToCount reads what the counting pass needs of records (in order, no
+	// repeats): one Counting each, in the same order, this transaction's
+	// events included; on PostgreSQL it first locks their counts, as
+	// RecordFact does, in that order.
+	ToCount(records []string) ([]Counting, error)
+	// AddPending records that records have events stored and not counted
+	// yet (in the statistics aggregate and the occupancy projection): the
+	// hub's counting pass takes them (TakePending). A record pending
+	// already stays pending once.
+	AddPending(records []string) error
+	// TakePending removes up to limit pending records, in record order, and
+	// returns them. Counted in the same transaction, each is counted once;
+	// rolled back, they stay pending. On PostgreSQL a record another
+	// transaction is taking is waited for, or with skipLocked passed over.
+	TakePending(limit int, skipLocked bool) ([]string, error)
 	// PutFacts writes records' sealed facts (hubstore.PutCounted writes
 	// them with their cells).
 	PutFacts(facts []Fact) error
@@ -251,6 +269,15 @@ type Tx interface {
 	PutOperator(o OperatorRow) error
 	// DeleteOperator removes a dashboard account; ErrNotFound when absent.
 	DeleteOperator(name string) error
+}
+
+// Counting is what the counting pass reads of one record (Tx.ToCount).
+type Counting struct {
+	Record   string
+	Erased   bool
+	Fact     []byte            // the sealed fact it is counted with; nil when not counted yet
+	Events   []*registry.Event // its events, in no particular order
+	Received []time.Time       // when each of Events reached the hub
 }
 
 // Fact is the sealed fact a record is counted with (stats.Fact, sealed

@@ -1,6 +1,7 @@
 package hubstore
 
 import (
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -37,7 +38,7 @@ type Ingested struct {
 	Duplicates  int // already stored, identical
 	Flagged     int // stored and flagged FlagFuture
 	Quarantined []Refusal
-	Stored      []*registry.Event // the new events stored (the hub counts their records)
+	Stored      []*registry.Event // the new events stored (their records are pending: Tx.AddPending)
 }
 
 // IngestTx stores a chunk of arrivals in tx, the same for a push and a
@@ -46,7 +47,9 @@ type Ingested struct {
 // as a duplicate; a different event under an existing key is quarantined
 // (a forked log); a future stamp is flagged; an event that failed the rule
 // is quarantined with its reason, and its slot recorded as a hole when
-// Lost (docs/sync.md).
+// Lost (docs/sync.md). The records of the events stored are made pending
+// in the same transaction: the hub counts them after it commits, and a
+// crash in between leaves them pending, never lost (Tx.AddPending).
 func IngestTx(tx Tx, evs []Arrival, now time.Time) (Ingested, error) {
 	var res Ingested
 	good := make([]*registry.Event, 0, len(evs))
@@ -97,5 +100,26 @@ func IngestTx(tx Tx, evs []Arrival, now time.Time) (Ingested, error) {
 		}
 		res.Quarantined = append(res.Quarantined, Refusal{Event: e.ID(), Reason: "forked log"})
 	}
+	if len(res.Stored) > 0 {
+		ids := make([]string, len(res.Stored))
+		for i, e := range res.Stored {
+			ids[i] = e.Record
+		}
+		slices.Sort(ids) // one order: two servers lock shared rows alike
+		if err := tx.AddPending(slices.Compact(ids)); err != nil {
+			return Ingested{}, err
+		}
+	}
 	return res, nil
+}
+
+// NewCountings makes the entries Tx.ToCount returns for records, and the
+// index of each record's entry.
+func NewCountings(records []string) ([]Counting, map[string]int) {
+	out := make([]Counting, len(records))
+	at := make(map[string]int, len(records))
+	for i, r := range records {
+		out[i].Record, at[r] = r, i
+	}
+	return out, at
 }

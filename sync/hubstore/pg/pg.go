@@ -78,6 +78,9 @@ var migrations = []string{
 	// stat_days and stat_months are emptied into it by
 	// hubstore.SealPlainCells when the hub is opened.
 	migrationSealedStats,
+	// The records whose stored events the counting pass has not
+	// counted yet (hubstore.Tx.AddPending).
+	`CREATE TABLE count_queue(record TEXT PRIMARY KEY);`,
 }
 
 // SchemaVersion is the schema this build writes.

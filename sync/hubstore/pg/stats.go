@@ -2,6 +2,7 @@ package pg
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -52,6 +53,95 @@ func (s *Store) Uncounted(ctx context.Context, after string, limit int) ([]strin
 		WHERE e.record > $1 AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = e.record)
 			AND NOT EXISTS (SELECT 1 FROM erased x WHERE x.record = e.record)
 		ORDER BY e.record LIMIT $2`, after, limit)
+}
+
+// Pending lists records not counted since their last events.
+func (s *Store) Pending(ctx context.Context, after string, limit int) ([]string, error) {
+	return query(ctx, s, rowscan.String, "SELECT record FROM count_queue WHERE record > $1 ORDER BY record LIMIT $2", after, limit)
+}
+
+// AddPending queues records for the counting pass in one statement. A
+// record another server is taking off the queue right now waits for it,
+// then is queued again: its new events are counted by the next pass.
+func (t *Tx) AddPending(records []string) error {
+	if len(records) == 0 {
+		return nil
+	}
+	_, err := t.tx.Exec(t.ctx, "INSERT INTO count_queue(record) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING", records)
+	return err
+}
+
+// TakePending takes records off the queue; those another server is
+// taking are waited for, or with skipLocked left to it.
+func (t *Tx) TakePending(limit int, skipLocked bool) ([]string, error) {
+	lock := "FOR UPDATE"
+	if skipLocked {
+		lock += " SKIP LOCKED"
+	}
+	rows, err := t.tx.Query(t.ctx, "DELETE FROM count_queue WHERE record IN (SELECT record FROM count_queue ORDER BY record LIMIT $1 "+lock+") RETURNING record", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out, err := rowscan.All(rows, rowscan.String)
+	slices.Sort(out) // RETURNING promises no order
+	return out, err
+}
+
+// ToCount locks records' counts (in the order given, so two servers never
+// deadlock on them), then reads their tombstones, facts and events: four
+// statements for the whole batch.
+func (t *Tx) ToCount(records []string) ([]hubstore.Counting, error) {
+	out, at := hubstore.NewCountings(records)
+	if len(records) == 0 {
+		return out, nil
+	}
+	if _, err := t.tx.Exec(t.ctx, "SELECT pg_advisory_xact_lock($1, hashtext(r)) FROM unnest($2::text[]) AS r", int32(statLock), records); err != nil {
+		return nil, err
+	}
+	rows, err := t.tx.Query(t.ctx, "SELECT record FROM erased WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	gone, err := rowscan.All(rows, rowscan.String)
+	rows.Close()
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range gone {
+		out[at[r]].Erased = true
+	}
+	rows, err = t.tx.Query(t.ctx, "SELECT record, fact FROM stat_facts WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r string
+		var b []byte
+		if err := rows.Scan(&r, &b); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out[at[r]].Fact = b
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = t.tx.Query(t.ctx, "SELECT "+rowscan.ReceivedCols+" FROM events WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, got, err := rowscan.Received(rows)
+		if err != nil {
+			return nil, err
+		}
+		c := &out[at[e.Record]]
+		c.Events, c.Received = append(c.Events, e), append(c.Received, got)
+	}
+	return out, rows.Err()
 }
 
 // RecordEvents returns a record's events, this transaction's included.

@@ -43,6 +43,9 @@ var migrations = []string{
 	// the device schema's plaintext stat_days and stat_months are emptied
 	// into it by hubstore.SealPlainCells when the hub is opened.
 	migrationSealedStats,
+	// The records whose stored events the counting pass has not counted
+	// yet (hubstore.Tx.AddPending).
+	`CREATE TABLE count_queue(record TEXT PRIMARY KEY) WITHOUT ROWID;`,
 }
 
 // SchemaVersion is the version of the hub tables this build writes.

@@ -48,6 +48,75 @@ func Run(t *testing.T, open func(t *testing.T) hubstore.Store) {
 	t.Run("StatsConcurrent", func(t *testing.T) { testStatsConcurrent(t, open(t)) })
 	t.Run("Operators", func(t *testing.T) { testOperators(t, open(t)) })
 	t.Run("Occupancy", func(t *testing.T) { testOccupancy(t, open(t)) })
+	t.Run("Pending", func(t *testing.T) { testPending(t, open(t)) })
+}
+
+// testPending: the records of the events a chunk stores are pending in the
+// same transaction; taken off in order, once each; a taking rolled back
+// leaves them pending.
+func testPending(t *testing.T, s hubstore.Store) {
+	ctx := context.Background()
+	now := time.UnixMilli(1_700_000_000_000).UTC()
+	ev := func(seq uint64, rec string) hubstore.Arrival {
+		return hubstore.Arrival{Event: &registry.Event{Origin: "dev-p", Epoch: 1, Seq: seq, HLC: registry.MakeHLC(now.UnixMilli(), 0),
+			Officer: "o", Record: rec, Op: registry.OpRegister, Payload: []byte{byte(seq)}, Sig: []byte("sig")}}
+	}
+	list := func() []string {
+		t.Helper()
+		ids, err := s.Pending(ctx, "", 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ids
+	}
+	// A quarantined event makes nothing pending; a replay adds nothing.
+	bad := ev(9, "BIH-Q")
+	bad.Reason = "bad signature"
+	for range 2 {
+		err := s.Update(ctx, func(tx hubstore.Tx) error {
+			_, err := tx.Ingest([]hubstore.Arrival{ev(1, "BIH-B"), ev(2, "BIH-A"), ev(3, "BIH-B"), bad}, now)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := list(); !slices.Equal(got, []string{"BIH-A", "BIH-B"}) {
+		t.Fatalf("pending %v", got)
+	}
+	if got, err := s.Pending(ctx, "BIH-A", 100); err != nil || !slices.Equal(got, []string{"BIH-B"}) {
+		t.Fatalf("pending after BIH-A: %v %v", got, err)
+	}
+	boom := errors.New("boom")
+	err := s.Update(ctx, func(tx hubstore.Tx) error {
+		if got, err := tx.TakePending(10, false); err != nil || len(got) != 2 {
+			return fmt.Errorf("took %v: %v", got, err)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if got := list(); len(got) != 2 {
+		t.Fatalf("a rolled back taking lost %v", got)
+	}
+	if err := s.Update(ctx, func(tx hubstore.Tx) error { return tx.AddPending([]string{"BIH-C", "BIH-A"}) }); err != nil {
+		t.Fatal(err)
+	}
+	var took [][]string
+	for range 3 {
+		err := s.Update(ctx, func(tx hubstore.Tx) error {
+			got, err := tx.TakePending(2, true)
+			took = append(took, got)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fmt.Sprint(took) != "[[BIH-A BIH-B] [BIH-C] []]" {
+		t.Fatalf("taken %v", took)
+	}
 }
 
 func testOccupancy(t *testing.T, s hubstore.Store) {
@@ -820,6 +889,44 @@ func testStats(t *testing.T, s hubstore.Store) {
 	}
 	if got, err := s.Uncounted(ctx, "", 10); err != nil || !slices.Equal(got, []string{"R3"}) {
 		t.Fatalf("uncounted = %v, %v", got, err)
+	}
+	// What the counting pass reads of a batch: tombstone, fact, events
+	// with when they were received (this transaction's included).
+	rollback := errors.New("rolled back")
+	err = s.Update(ctx, func(tx hubstore.Tx) error {
+		if err := tx.EraseRecord("R2", registry.EventID{}, func(*registry.Event) error { return nil }, time.Now()); err != nil {
+			return err
+		}
+		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-b", 2, "R3")}, time.UnixMilli(1_700_000_500_000)); err != nil {
+			return err
+		}
+		got, err := tx.ToCount([]string{"R1", "R2", "R3", "R9"})
+		if err != nil {
+			return err
+		}
+		if len(got) != 4 {
+			return fmt.Errorf("to count: %d entries", len(got))
+		}
+		r1, r2, r3, r9 := got[0], got[1], got[2], got[3]
+		switch {
+		case r1.Record != "R1" || r1.Erased || string(r1.Fact) != "sealed-1" || len(r1.Events) != 2 || len(r1.Received) != 2:
+			return fmt.Errorf("R1: %+v", r1)
+		case r2.Record != "R2" || !r2.Erased:
+			return fmt.Errorf("R2: %+v", r2)
+		case r3.Record != "R3" || r3.Fact != nil || len(r3.Events) != 2:
+			return fmt.Errorf("R3: %+v", r3)
+		case r9.Record != "R9" || r9.Erased || r9.Fact != nil || len(r9.Events) != 0:
+			return fmt.Errorf("R9: %+v", r9)
+		}
+		for i, e := range r3.Events {
+			if want := map[uint64]int64{1: 1_700_000_000, 2: 1_700_000_500}[e.Seq]; r3.Received[i].Unix() != want || e.Record != "R3" {
+				return fmt.Errorf("R3 event %d received %v, want %d", e.Seq, r3.Received[i], want)
+			}
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
 	}
 	// Taking back: a row that comes to zero is gone; a fact is replaced.
 	err = s.Update(ctx, func(tx hubstore.Tx) error {

@@ -41,6 +41,21 @@ func String(sc Scanner) (string, error) {
 	return s, sc.Scan(&s)
 }
 
+// ReceivedCols are the columns Received reads.
+const ReceivedCols = "origin, epoch, seq, hlc, officer, record, op, payload, sig, received"
+
+// Received reads a stored event and when it was received (ReceivedCols;
+// received in Unix ms).
+func Received(sc Scanner) (*registry.Event, time.Time, error) {
+	var e registry.Event
+	var epoch, seq, hlc, at int64
+	if err := sc.Scan(&e.Origin, &epoch, &seq, &hlc, &e.Officer, &e.Record, &e.Op, &e.Payload, &e.Sig, &at); err != nil {
+		return nil, time.Time{}, err
+	}
+	e.Epoch, e.Seq, e.HLC = uint64(epoch), uint64(seq), registry.HLC(hlc)
+	return &e, time.UnixMilli(at).UTC(), nil
+}
+
 // QuarantineCols are the columns Quarantine reads.
 const QuarantineCols = "origin, epoch, seq, hlc, officer, record, op, payload, sig, reason, received"
 
