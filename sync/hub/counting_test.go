@@ -163,3 +163,45 @@ func TestCountingInBackground(t *testing.T) {
 		t.Fatalf("not counted by the background pass: %v %v", n, err)
 	}
 }
+
+// The retention sweep counts, in the transaction that erases them, records
+// the counting pass has not reached: they keep the counts they were
+// registered with, and the sweep leaves nothing to count.
+func TestSweepCountsPending(t *testing.T) {
+	ctx := context.Background()
+	h, _ := newTestHubIn(t, "BIH", false)
+	d := enrolDev(t, h, "tab-a", "POST-A", "all")
+	day := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
+	people, want := statstest.People(5, 30, day, nil)
+	var evs []*registry.Event
+	for i, p := range people {
+		rec, err := registry.NewRegID("BIH", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, eventAt(t, d, uint64(i+1), rec, registry.OpRegister, day, &registry.Change{Fields: registry.FieldsOf(p)}))
+	}
+	if _, err := h.store(ctx, accepted(evs...), day.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(pending(t, h)); n != 30 {
+		t.Fatalf("%d records pending, want 30", n)
+	}
+	// Eleven years on, every category's period is over.
+	h.opts.Now = func() time.Time { return day.AddDate(11, 0, 0) }
+	if n, err := h.SweepExpired(ctx); err != nil || n != 30 {
+		t.Fatalf("sweep erased %d: %v", n, err)
+	}
+	q, err := stats.NewQuery(day.AddDate(0, 0, -1).Format("2006-01-02"), day.AddDate(0, 0, 1).Format("2006-01-02"), "day")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q.Top = stats.MaxTop
+	f, err := h.Stats(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg := statstest.Check(f, want); msg != "" {
+		t.Fatalf("after the sweep (%s): %s", h.st.Backend(), msg)
+	}
+}

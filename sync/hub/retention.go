@@ -117,13 +117,6 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 	}
 	clear(recs)
 	sort.Strings(due)
-	if len(due) > 0 {
-		// What was pushed of them is counted before they go, as it was
-		// when pushes counted at once: an erased record keeps its counts.
-		if _, err := h.countPending(ctx, false); err != nil {
-			return 0, err
-		}
-	}
 	keyOf, err := h.eventKeys(ctx)
 	if err != nil {
 		return 0, err
@@ -133,13 +126,23 @@ func (h *Hub) SweepExpired(ctx context.Context) (int, error) {
 	for len(due) > 0 {
 		n := min(SweepBatch, len(due))
 		err := h.st.Update(ctx, func(tx hubstore.Tx) error {
+			live := make([]string, 0, n)
 			for _, id := range due[:n] {
-				if gone, err := tx.Erased(id); err != nil || gone {
-					if err != nil {
-						return err
-					}
-					continue
+				gone, err := tx.Erased(id)
+				if err != nil {
+					return err
 				}
+				if !gone {
+					live = append(live, id)
+				}
+			}
+			// Everything stored of them is counted in the transaction that
+			// erases them, whatever the counting pass has reached: an
+			// erased record keeps its counts.
+			if err := h.countRecords(ctx, tx, live); err != nil {
+				return err
+			}
+			for _, id := range live {
 				if err := h.ForgetStay(tx, id); err != nil {
 					return err
 				}
