@@ -171,6 +171,14 @@ func TestDeviceKilledMidApply(t *testing.T) {
 	if code, out := a.sync(""); code != 0 {
 		t.Fatal(out)
 	}
+	// How long receiving all of it takes on this machine now, timed on a
+	// third device: the kills fall within that span, whatever the load.
+	c := newDevice(t, h, "tablet-c", "BIH-SAMAC")
+	began := time.Now()
+	if code, out := c.sync(""); code != 0 {
+		t.Fatal(out)
+	}
+	span := time.Since(began)
 	rng := rand.New(rand.NewPCG(3, 4))
 	kills := 0
 	for round := 0; round < 4; round++ {
@@ -181,7 +189,7 @@ func TestDeviceKilledMidApply(t *testing.T) {
 		done := make(chan error, 1)
 		go func() { done <- cmd.Wait() }()
 		select {
-		case <-time.After(time.Duration(150+rng.IntN(600)) * time.Millisecond):
+		case <-time.After(span/10 + time.Duration(rng.Int64N(int64(span)*6/10))):
 			_ = cmd.Process.Signal(syscall.SIGKILL)
 			<-done
 			kills++
@@ -196,5 +204,5 @@ func TestDeviceKilledMidApply(t *testing.T) {
 		t.Fatalf("sync after kills: %d %s", code, out)
 	}
 	sameRecords(t, 2500, a, b)
-	t.Logf("%d syncs killed", kills)
+	t.Logf("%d syncs killed (a whole sync took %v)", kills, span)
 }
