@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 
-	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 )
 
@@ -141,17 +140,6 @@ func (s *Store) Uncounted(limit int) ([]RecordRow, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// Received is when a stored event was received (milliseconds since the
-// epoch); ErrNotFound when absent.
-func (t *Tx) Received(id registry.EventID) (int64, error) {
-	var ms int64
-	err := t.tx.QueryRow("SELECT received FROM events WHERE origin = ? AND epoch = ? AND seq = ?", id.Origin, int64(id.Epoch), int64(id.Seq)).Scan(&ms)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
-	return ms, err
 }
 
 // UncountedEvents lists up to limit records after the record ID after

@@ -222,12 +222,6 @@ type Tx interface {
 	// AddDay adds to a centre's arrivals and departures of a day, in one
 	// statement; with set, it sets them instead (migrate copies them).
 	AddDay(r DayRow, set bool) error
-	// RecordEvents returns the events of one record, including those
-	// inserted in this transaction.
-	RecordEvents(record string) ([]*registry.Event, error)
-	// Received is when a stored event was received; ErrNotFound when
-	// absent.
-	Received(id registry.EventID) (time.Time, error)
 	// RecordFact reads the sealed fact a record is counted with in the
 	// aggregate (ErrNotFound: not counted yet) and, on PostgreSQL, holds a
 	// lock on the record's count until the transaction ends, so two

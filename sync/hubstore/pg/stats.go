@@ -3,9 +3,7 @@ package pg
 import (
 	"context"
 	"slices"
-	"time"
 
-	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
 	"github.com/fieldreg/fieldreg/sync/hubstore/internal/rowscan"
@@ -142,22 +140,6 @@ func (t *Tx) ToCount(records []string) ([]hubstore.Counting, error) {
 		c.Events, c.Received = append(c.Events, e), append(c.Received, got)
 	}
 	return out, rows.Err()
-}
-
-// RecordEvents returns a record's events, this transaction's included.
-func (t *Tx) RecordEvents(record string) ([]*registry.Event, error) {
-	var out []*registry.Event
-	rows, err := t.tx.Query(t.ctx, "SELECT "+eventCols+" FROM events WHERE record = $1", record)
-	err = eachEvent(rows, err, func(e *registry.Event) error { out = append(out, e); return nil })
-	return out, err
-}
-
-// Received is when a stored event was received.
-func (t *Tx) Received(id registry.EventID) (time.Time, error) {
-	var ms int64
-	err := t.tx.QueryRow(t.ctx, "SELECT received FROM events WHERE origin = $1 AND epoch = $2 AND seq = $3",
-		id.Origin, int64(id.Epoch), int64(id.Seq)).Scan(&ms)
-	return time.UnixMilli(ms).UTC(), notFound(err)
 }
 
 // RecordFact locks the record's count for the transaction, then reads its

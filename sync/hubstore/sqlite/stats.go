@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"time"
 
-	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/store"
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -127,15 +125,6 @@ func (t *Tx) ToCount(records []string) ([]hubstore.Counting, error) {
 		c.Events, c.Received = append(c.Events, e), append(c.Received, got)
 	}
 	return out, evs.Err()
-}
-
-// RecordEvents returns a record's events, this transaction's included.
-func (t *Tx) RecordEvents(record string) ([]*registry.Event, error) { return t.tx.RecordEvents(record) }
-
-// Received is when a stored event was received.
-func (t *Tx) Received(id registry.EventID) (time.Time, error) {
-	ms, err := t.tx.Received(id)
-	return time.UnixMilli(ms).UTC(), notFound(err)
 }
 
 // RecordFact reads a record's sealed fact (writers are serialised: no lock

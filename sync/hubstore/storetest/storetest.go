@@ -860,18 +860,17 @@ func testStats(t *testing.T, s hubstore.Store) {
 		if _, err := tx.RecordFact("R1"); !errors.Is(err, hubstore.ErrNotFound) {
 			return fmt.Errorf("fact of an uncounted record: %v", err)
 		}
-		if at, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 2}); err != nil || at.Unix() != 1_700_000_000 {
-			return fmt.Errorf("received = %v, %v", at, err)
+		if cs, err := tx.ToCount([]string{"R2", "R9"}); err != nil || len(cs[0].Received) != 1 || cs[0].Received[0].Unix() != 1_700_000_000 {
+			return fmt.Errorf("received = %+v, %v", cs, err)
+		} else if len(cs[1].Events) != 0 {
+			return fmt.Errorf("events of an absent record: %d", len(cs[1].Events))
 		}
-		if _, err := tx.Received(registry.EventID{Origin: "dev-a", Epoch: 1, Seq: 9}); !errors.Is(err, hubstore.ErrNotFound) {
-			return fmt.Errorf("received of an absent event: %v", err)
-		}
-		// Events inserted in this transaction are seen by RecordEvents.
+		// Events inserted in this transaction are seen by the counting.
 		if _, err := tx.InsertEvents([]*registry.Event{Event("dev-a", 3, "R1")}, time.Now()); err != nil {
 			return err
 		}
-		if evs, err := tx.RecordEvents("R1"); err != nil || len(evs) != 2 {
-			return fmt.Errorf("record events in the transaction = %d, %v", len(evs), err)
+		if cs, err := tx.ToCount([]string{"R1"}); err != nil || len(cs[0].Events) != 2 {
+			return fmt.Errorf("record events in the transaction = %+v, %v", cs, err)
 		}
 		return hubstore.PutCounted(tx, StatKey, []hubstore.Fact{{Record: "R1", Sealed: []byte("sealed-1")}, {Record: "R2", Sealed: []byte("sealed-2")}},
 			[]stats.Cell{cell("2026-01-05", stats.DimTotal, "", 1), cell("2026-01-05", stats.DimTotal, "", 1),
