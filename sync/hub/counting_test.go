@@ -23,6 +23,21 @@ func pending(t *testing.T, h *Hub) []string {
 	return ids
 }
 
+// registrations are people's registration events by device d on day,
+// numbered from 1, each a new record.
+func registrations(t *testing.T, d *enrolled, people []*registry.Person, day time.Time) []*registry.Event {
+	t.Helper()
+	evs := make([]*registry.Event, 0, len(people))
+	for i, p := range people {
+		rec, err := registry.NewRegID("BIH", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, eventAt(t, d, uint64(i+1), rec, registry.OpRegister, day, &registry.Change{Fields: registry.FieldsOf(p)}))
+	}
+	return evs
+}
+
 // The counting happens after the push commits: a hub that stops (a crash,
 // a kill) between the two leaves its records pending, and the figures read
 // after a restart are exact, neither missing nor doubling an event;
@@ -39,14 +54,7 @@ func TestCountingAfterCrash(t *testing.T) {
 	d := enrolDev(t, h, "tab-a", "POST-A", "all")
 	day := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
 	people, want := statstest.People(11, 40, day, nil)
-	var evs []*registry.Event
-	for i, p := range people {
-		rec, err := registry.NewRegID("BIH", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, eventAt(t, d, uint64(i+1), rec, registry.OpRegister, day, &registry.Change{Fields: registry.FieldsOf(p)}))
-	}
+	evs := registrations(t, d, people, day)
 	// Three of them referred to a centre and two checked in.
 	seq := uint64(len(evs))
 	stay := func(rec, op string) *registry.Event {
@@ -173,14 +181,7 @@ func TestSweepCountsPending(t *testing.T) {
 	d := enrolDev(t, h, "tab-a", "POST-A", "all")
 	day := time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Hour)
 	people, want := statstest.People(5, 30, day, nil)
-	var evs []*registry.Event
-	for i, p := range people {
-		rec, err := registry.NewRegID("BIH", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		evs = append(evs, eventAt(t, d, uint64(i+1), rec, registry.OpRegister, day, &registry.Change{Fields: registry.FieldsOf(p)}))
-	}
+	evs := registrations(t, d, people, day)
 	if _, err := h.store(ctx, accepted(evs...), day.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
