@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/fieldreg/fieldreg/stats"
 )
@@ -26,11 +25,7 @@ func cmdStats(env *Env, args []string) int {
 	// Refuse bad input before asking for a passphrase.
 	q, err := stats.NewQuery(*from, *to, *by)
 	if err == nil {
-		q.Station, q.Category, q.Top = strings.TrimSpace(*station), strings.TrimSpace(*category), *top
-		err = q.Check()
-	}
-	if err == nil && *format != "json" && *format != "csv" {
-		err = fmt.Errorf("%w: --format %q: use json or csv", stats.ErrBadQuery, *format)
+		q, err = q.Narrow(*station, *category, *top, *format)
 	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "fieldreg stats: %v\n", err)

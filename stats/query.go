@@ -102,6 +102,20 @@ func NewQuery(from, to, by string) (Query, error) {
 	return q, q.Check()
 }
 
+// Narrow is q for one station and one category (blank or spaces: all),
+// naming top nationalities, and checked; format must be json or csv. It
+// reads the filters of `fieldreg stats` and `reghub stats` alike.
+func (q Query) Narrow(station, category string, top int, format string) (Query, error) {
+	q.Station, q.Category, q.Top = strings.TrimSpace(station), strings.TrimSpace(category), top
+	if err := q.Check(); err != nil {
+		return q, err
+	}
+	if format != "json" && format != "csv" {
+		return q, fmt.Errorf("%w: --format %q: use json or csv", ErrBadQuery, format)
+	}
+	return q, nil
+}
+
 // Check reports, with ErrBadQuery, a period that ends before it starts or
 // spans more than MaxSpan days, an unknown unit, or a Top out of range.
 func (q Query) Check() error {

@@ -1,9 +1,7 @@
 package commands
 
 import (
-	"fmt"
 	"io"
-	"strings"
 
 	"github.com/fieldreg/fieldreg/stats"
 	"github.com/fieldreg/fieldreg/sync/hub"
@@ -32,11 +30,7 @@ func runStats(args []string, stdout, stderr io.Writer) int {
 	}
 	q, err := stats.NewQuery(*from, *to, *by)
 	if err == nil {
-		q.Station, q.Category, q.Top = strings.TrimSpace(*station), strings.TrimSpace(*category), *top
-		err = q.Check()
-	}
-	if err == nil && *format != "json" && *format != "csv" {
-		err = fmt.Errorf("%w: --format %q: use json or csv", stats.ErrBadQuery, *format)
+		q, err = q.Narrow(*station, *category, *top, *format)
 	}
 	if err != nil {
 		return r.usage(err.Error())
