@@ -139,6 +139,8 @@ func (e *Event) Verify(pub ed25519.PublicKey) error {
 }
 
 // VerifyFormat is Verify that also says which format the signature is in.
+// Signatures are judged by ZIP 215 with canonical points (verify.go), as
+// VerifyBatch judges them.
 func (e *Event) VerifyFormat(pub ed25519.PublicKey) (int, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return 0, ErrForged
@@ -149,10 +151,10 @@ func (e *Event) VerifyFormat(pub ed25519.PublicKey) (int, error) {
 		}
 		return 0, ErrForged
 	}
-	if ed25519.Verify(pub, e.SignedBytes(), e.Sig) {
+	if verifySig(pub, e.SignedBytes(), e.Sig) {
 		return 2, nil
 	}
-	if !e.Erased() && ed25519.Verify(pub, e.signedBytesV1(), e.Sig) {
+	if !e.Erased() && verifySig(pub, e.signedBytesV1(), e.Sig) {
 		return 1, nil
 	}
 	return 0, ErrForged

@@ -8,7 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fxamacker/cbor/v2"
+
 	"github.com/fieldreg/fieldreg/crypto/seal"
+	"github.com/fieldreg/fieldreg/internal/limits"
 	"github.com/fieldreg/fieldreg/registry"
 	"github.com/fieldreg/fieldreg/registry/vector"
 )
@@ -169,6 +172,73 @@ func TestCheckAllInOrder(t *testing.T) {
 	}
 }
 
+// signV1 signs e in format 1, as builds before format 2 did: the whole
+// event, payload included (registry/event.go).
+func signV1(tb testing.TB, e *registry.Event, key ed25519.PrivateKey) {
+	tb.Helper()
+	em, err := cbor.CoreDetEncOptions().EncMode()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	u := *e
+	u.Sig = nil
+	b, err := em.Marshal(&u)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Sig = ed25519.Sign(key, append([]byte("fieldreg event v1\x00"), b...))
+	if v, err := e.VerifyFormat(key.Public().(ed25519.PublicKey)); err != nil || v != 1 {
+		tb.Fatalf("the fixture's format 1 event: %d %v", v, err)
+	}
+}
+
+// TestAttackForgedInBatch: CheckAll verifies in batches; a forged event
+// anywhere in one (here in the middle of the second) is refused exactly as
+// Check refuses it, and every neighbour gets Check's verdict too: honest
+// events taken, format 1 and erased events judged on their own, unknown
+// origins, revocations and bad content refused for their own reasons.
+func TestAttackForgedInBatch(t *testing.T) {
+	f := newFixture(t)
+	before := f.revokedAt.Add(-time.Minute)
+	id, _ := registry.NewRegID("BIH", nil)
+	good := func() *registry.Event { return f.event("honest", before, id, f.records, f.honest, person(before)) }
+	var evs []*registry.Event
+	for i := 0; i < 3*batchSize+5; i++ {
+		evs = append(evs, good())
+	}
+	forged := batchSize + batchSize/2
+	evs[forged].Seq = 2 // changed after signing
+	signV1(t, evs[3], f.honest)
+	evs[4].EraseAs(2)
+	evs[batchSize+1] = f.event("rogue", before, id, f.records, f.rogue, person(before))
+	evs[batchSize+2] = f.event("revoked", f.revokedAt, id, f.records, f.revoked, person(before))
+	evs[2*batchSize] = f.event("honest", before, id, f.otherRecords, f.honest, person(before))
+	evs[2*batchSize+1] = f.event("honest", before, id, f.records, f.rogue, person(before))
+	got := f.rule.CheckAll(evs)
+	for i, e := range evs {
+		want := f.rule.Check(e)
+		g := got[i]
+		if (g.Err == nil) != (want.Err == nil) || g.Reason() != want.Reason() || g.Signed != want.Signed || (g.Change == nil) != (want.Change == nil) {
+			t.Fatalf("event %d: CheckAll %+v, Check %+v", i, g, want)
+		}
+	}
+	if !errors.Is(got[forged].Err, ErrBadSignature) || got[forged+1].Err != nil || got[forged-1].Err != nil {
+		t.Fatalf("the forged event and its neighbours: %v, %v, %v", got[forged-1].Err, got[forged].Err, got[forged+1].Err)
+	}
+	if got[3].Err != nil || got[3].Change == nil || got[4].Err != nil || !got[4].Signed || got[4].Change != nil {
+		t.Fatalf("format 1 and erased events: %+v %+v", got[3], got[4])
+	}
+	taken := 0
+	for _, v := range got {
+		if v.Err == nil {
+			taken++
+		}
+	}
+	if want := len(evs) - 5; taken != want {
+		t.Fatalf("%d taken, want %d", taken, want)
+	}
+}
+
 // A refused event's slot is lost when its origin put it there: signed by
 // it, or delivered by it. A relayed event with a bad signature loses
 // nothing, and a taken event is no hole.
@@ -256,4 +326,42 @@ func BenchmarkCheckAll(b *testing.B) {
 			}
 		}
 	}
+}
+
+// BenchmarkVerifyEvent is the cost of checking one event's signature
+// (µs/event, one core): one by one (registry.Event.VerifyFormat), in
+// CheckAll's batches (registry.VerifyBatch), and the stdlib single
+// verification of the limits package beside them (limit-verify-µs, the
+// same run).
+func BenchmarkVerifyEvent(b *testing.B) {
+	f := newFixture(b)
+	at := f.revokedAt.Add(-time.Minute)
+	id, _ := registry.NewRegID("BIH", nil)
+	evs := make([]*registry.Event, batchSize)
+	keys := make([]ed25519.PublicKey, batchSize)
+	for i := range evs {
+		evs[i] = f.event("honest", at, id, f.records, f.honest, person(at))
+		keys[i] = f.honest.Public().(ed25519.PublicKey)
+	}
+	limit := float64(limits.Verify().Nanoseconds()) / 1000
+	b.Run("single", func(b *testing.B) {
+		for b.Loop() {
+			for i, e := range evs {
+				if e.Verify(keys[i]) != nil {
+					b.Fatal("does not verify")
+				}
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1000/float64(b.N*len(evs)), "µs/event")
+		b.ReportMetric(limit, "limit-verify-µs")
+	})
+	b.Run("batch", func(b *testing.B) {
+		for b.Loop() {
+			if !registry.VerifyBatch(evs, keys) {
+				b.Fatal("does not verify")
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/1000/float64(b.N*len(evs)), "µs/event")
+		b.ReportMetric(limit, "limit-verify-µs")
+	})
 }
