@@ -1,8 +1,13 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha512"
+	"slices"
 
+	"filippo.io/edwards25519"
 	"github.com/hdevalence/ed25519consensus"
 )
 
@@ -62,24 +67,90 @@ func canonicalPoint(b []byte) bool {
 
 // VerifyBatch reports whether every event of evs verifies in format 2
 // under its key (keys[i] for evs[i]): true promises that VerifyFormat
-// would return 2 and no error for each. It checks them together, about
-// twice as fast as one by one; false says only that at least one does not
-// (a forgery, or an event of format 1), and the caller finds which with
-// VerifyFormat. An event erased in format 1 makes the batch fail. keys and
-// evs must have the same length; an empty batch is false.
+// would return 2 and no error for each. It checks them together, at about
+// a third of the cost of one by one; false says only that at least one
+// does not (a forgery, or an event of format 1), and the caller finds
+// which with VerifyFormat. An event erased in format 1 makes the batch
+// fail. keys and evs must have the same length; an empty batch is false.
+//
+// It is the batch equation of ed25519consensus.BatchVerifier (ZIP 215),
+//
+//	[8]( [-sum z_i s_i]B + sum [z_i]R_i + sum [z_i k_i]A_i ) = 0
+//
+// with z_i random 128-bit scalars, where the terms of events under one key
+// are added into one, [sum z_i k_i]A, as ed25519-zebra's batch verifier
+// does: a chunk comes from one or a few devices, and the key's point is
+// then decoded and multiplied once instead of once an event, which is
+// half of the work. The sum is the same, so the answer is the same as the
+// library's (TestVerifyBatchAgreesWithLibrary).
 func VerifyBatch(evs []*Event, keys []ed25519.PublicKey) bool {
-	if len(evs) == 0 || len(evs) != len(keys) {
+	n := len(evs)
+	if n == 0 || n != len(keys) {
 		return false
 	}
-	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(evs))
+	z := make([]byte, 16*n)
+	if _, err := rand.Read(z); err != nil {
+		return false
+	}
+	// Scalars and points of the multi-scalar multiplication: B first, then
+	// each R_i, then each distinct key.
+	scalars := make([]*edwards25519.Scalar, 1, 1+n+4)
+	points := make([]*edwards25519.Point, 1, 1+n+4)
+	scalars[0], points[0] = edwards25519.NewScalar(), edwards25519.NewGeneratorPoint()
+	rs := make([]edwards25519.Scalar, n)
+	rp := make([]edwards25519.Point, n)
+	type key struct {
+		pub   ed25519.PublicKey
+		point *edwards25519.Point
+		coeff *edwards25519.Scalar
+	}
+	var distinct []key
+	var buf [32]byte
+	var s, k edwards25519.Scalar
+	h := sha512.New()
+	var digest [64]byte
 	for i, e := range evs {
-		pub := keys[i]
-		if len(pub) != ed25519.PublicKeySize || len(e.Sig) != ed25519.SignatureSize ||
-			!canonicalPoint(pub) || !canonicalPoint(e.Sig[:32]) ||
+		pub, sig := keys[i], e.Sig
+		if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize ||
+			!canonicalPoint(pub) || !canonicalPoint(sig[:32]) ||
 			(e.Erased() && e.erasedFormat() != 2) {
 			return false
 		}
-		bv.Add(pub, e.SignedBytes(), e.Sig)
+		if _, err := rp[i].SetBytes(sig[:32]); err != nil {
+			return false
+		}
+		if _, err := s.SetCanonicalBytes(sig[32:]); err != nil {
+			return false
+		}
+		h.Reset()
+		h.Write(sig[:32])
+		h.Write(pub)
+		h.Write(e.SignedBytes())
+		if _, err := k.SetUniformBytes(h.Sum(digest[:0])); err != nil {
+			return false
+		}
+		copy(buf[:16], z[16*i:16*i+16])
+		zi := &rs[i]
+		if _, err := zi.SetCanonicalBytes(buf[:]); err != nil {
+			return false
+		}
+		scalars[0].MultiplyAdd(zi, &s, scalars[0])
+		scalars, points = append(scalars, zi), append(points, &rp[i])
+		j := slices.IndexFunc(distinct, func(d key) bool { return bytes.Equal(d.pub, pub) })
+		if j < 0 {
+			a, err := new(edwards25519.Point).SetBytes(pub)
+			if err != nil {
+				return false
+			}
+			distinct = append(distinct, key{pub, a, edwards25519.NewScalar()})
+			j = len(distinct) - 1
+		}
+		distinct[j].coeff.MultiplyAdd(zi, &k, distinct[j].coeff)
 	}
-	return bv.Verify()
+	scalars[0].Negate(scalars[0])
+	for _, d := range distinct {
+		scalars, points = append(scalars, d.coeff), append(points, d.point)
+	}
+	check := new(edwards25519.Point).VarTimeMultiScalarMult(scalars, points)
+	return check.MultByCofactor(check).Equal(edwards25519.NewIdentityPoint()) == 1
 }

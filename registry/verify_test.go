@@ -108,6 +108,49 @@ func TestVerifyBatch(t *testing.T) {
 	}
 }
 
+// VerifyBatch adds the terms of events under one key into one; its answer
+// is the library's (ed25519consensus.BatchVerifier), for batches of
+// several keys interleaved, with and without a forgery or a wrong key.
+func TestVerifyBatchAgreesWithLibrary(t *testing.T) {
+	var evs []*Event
+	var keys []ed25519.PublicKey
+	for d := 0; d < 3; d++ {
+		e, pub, _ := signedEvents(t, 10+d)
+		evs = append(evs, e...)
+		keys = append(keys, keysFor(pub, len(e))...)
+	}
+	// Interleave the devices' events.
+	for i := range evs {
+		j := (i * 7) % len(evs)
+		evs[i], evs[j] = evs[j], evs[i]
+		keys[i], keys[j] = keys[j], keys[i]
+	}
+	library := func(evs []*Event, keys []ed25519.PublicKey) bool {
+		bv := ed25519consensus.NewBatchVerifier()
+		for i, e := range evs {
+			bv.Add(keys[i], e.SignedBytes(), e.Sig)
+		}
+		return bv.Verify()
+	}
+	check := func(name string, want bool) {
+		t.Helper()
+		if lib, got := library(evs, keys), VerifyBatch(evs, keys); lib != want || got != want {
+			t.Fatalf("%s: library %v, VerifyBatch %v, want %v", name, lib, got, want)
+		}
+	}
+	check("honest", true)
+	forged := *evs[17]
+	forged.Officer = "someone else"
+	honest := evs[17]
+	evs[17] = &forged
+	check("one forged", false)
+	evs[17] = honest
+	keys[5], keys[6] = keys[6], keys[5]
+	if !bytes.Equal(keys[5], keys[6]) {
+		check("two keys swapped", false)
+	}
+}
+
 // identity is the canonical encoding of the neutral point (y = 1), a
 // point of small order: under it as a key, R = identity and s = 0 is a
 // signature of every message, which crypto/ed25519 takes too.

@@ -7,6 +7,8 @@ import (
 	"bytes"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -26,12 +28,40 @@ type Runner struct{ Env string }
 // durable commits).
 const BatchEnv = "FIELDREG_TEST_BATCH"
 
+// ProfileEnv names the variable that makes every reghub the test binary
+// runs as write a CPU profile into the directory it names, as
+// reghub-PID.prof, when the command returns (a `reghub bundle import` of a
+// benchmark; a serve killed by the test writes none):
+//
+//	FIELDREG_E2E_CPUPROFILE=/tmp/prof go test -run '^$' -bench Bundle100k -benchtime 1x ./sync/bundle/e2e/
+//	go tool pprof -top /tmp/prof/reghub-*.prof
+const ProfileEnv = "FIELDREG_E2E_CPUPROFILE"
+
+// profiled runs main, under the CPU profiler when ProfileEnv names a
+// directory.
+func profiled(main func() int) int {
+	dir := os.Getenv(ProfileEnv)
+	if dir == "" {
+		return main()
+	}
+	f, err := os.Create(filepath.Join(dir, "reghub-"+strconv.Itoa(os.Getpid())+".prof"))
+	if err != nil {
+		return main()
+	}
+	defer f.Close()
+	if pprof.StartCPUProfile(f) != nil {
+		return main()
+	}
+	defer pprof.StopCPUProfile()
+	return main()
+}
+
 // Main is the test package's TestMain: run as the program Env names (with
 // cheap Argon2id parameters for devices), or run the tests.
 func (r Runner) Main(m *testing.M) {
 	switch os.Getenv(r.Env) {
 	case "reghub":
-		os.Exit(commands.Main(os.Args[1:], os.Stdout, os.Stderr))
+		os.Exit(profiled(func() int { return commands.Main(os.Args[1:], os.Stdout, os.Stderr) }))
 	case "fieldreg":
 		p := vault.LowParams
 		env := &cli.Env{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Opts: device.Options{Params: &p}}

@@ -277,14 +277,34 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)
 		return res, nil
 	}
-	err = b.Apply(func(evs []*registry.Event) error {
-		got, err := h.ingest(ctx, c, evs, now)
+	// Each chunk is judged (on every core) while the one before is stored
+	// (one transaction each, in order): the hub's cores are not idle while
+	// SQLite writes.
+	var judged chan []hubstore.Arrival // the chunk before, being judged
+	store := func() error {
+		if judged == nil {
+			return nil
+		}
+		got, err := h.storeJudged(ctx, c, <-judged, now)
+		judged = nil
 		res.Accepted += got.Accepted
 		res.Duplicates += got.Duplicates
 		res.Quarantined += len(got.Quarantined)
 		res.Flagged += got.Flagged
 		return err
+	}
+	err = b.Apply(func(evs []*registry.Event) error {
+		next := make(chan []hubstore.Arrival, 1)
+		go func() { next <- h.judge(c, evs, now) }()
+		err := store()
+		judged = next
+		return err
 	})
+	if err == nil {
+		err = store()
+	} else if judged != nil {
+		<-judged // let the last judging end before returning
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -372,6 +372,13 @@ func (h *Hub) rule(c *caller) *accept.Rule {
 // one transaction. The slot of a refused event is known lost when it was
 // signed by its origin or delivered by it (accept.Verdict.LosesSlot).
 func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now time.Time) (hubstore.Ingested, error) {
+	return h.storeJudged(ctx, c, h.judge(c, evs, now), now)
+}
+
+// judge is the first half of ingest: the acceptance rule's verdict on each
+// event of a chunk, as the arrivals to store. It reads nothing stored, so
+// it may run while the chunk before is being stored.
+func (h *Hub) judge(c *caller, evs []*registry.Event, now time.Time) []hubstore.Arrival {
 	verdicts := h.rule(c).CheckAll(evs)
 	arrivals := make([]hubstore.Arrival, len(evs))
 	for i, e := range evs {
@@ -379,6 +386,12 @@ func (h *Hub) ingest(ctx context.Context, c *caller, evs []*registry.Event, now 
 		arrivals[i] = hubstore.Arrival{Event: e, Reason: v.Reason(), Lost: v.LosesSlot(e, c.id),
 			Future: e.HLC.Time().After(now.Add(wire.FutureSkew))}
 	}
+	return arrivals
+}
+
+// storeJudged is the second half of ingest: it stores the judged arrivals
+// of a chunk delivered by c and logs the quarantined ones.
+func (h *Hub) storeJudged(ctx context.Context, c *caller, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
 	got, err := h.store(ctx, arrivals, now)
 	for _, q := range got.Quarantined {
 		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
