@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -22,24 +23,30 @@ const erasedHole = "erased: the payload of a format 1 event cannot be kept verif
 // stored without its payload (format 2), or, signed in format 1, not
 // stored and its slot made a hole. It returns the arrivals to ingest.
 func (h *Hub) takeErasures(ctx context.Context, tx hubstore.Tx, arrivals []hubstore.Arrival, now time.Time) ([]hubstore.Arrival, error) {
-	gone := map[string]bool{}
+	// asIs: not for this check (refused, an erasure, or erased already).
+	asIs := func(a hubstore.Arrival) bool {
+		return a.Reason != "" || a.Event.Op == registry.OpErase || a.Event.Erased()
+	}
+	var records []string
+	for _, a := range arrivals {
+		if !asIs(a) {
+			records = append(records, a.Event.Record)
+		}
+	}
+	slices.Sort(records)
+	gone, err := tx.ErasedAmong(slices.Compact(records))
+	if err != nil {
+		return nil, err
+	}
 	var keyOf func(string) ed25519.PublicKey
 	out := arrivals[:0:0]
 	for _, a := range arrivals {
 		e := a.Event
-		if a.Reason != "" || e.Op == registry.OpErase || e.Erased() {
+		if asIs(a) {
 			out = append(out, a)
 			continue
 		}
-		g, known := gone[e.Record]
-		if !known {
-			var err error
-			if g, err = tx.Erased(e.Record); err != nil {
-				return nil, err
-			}
-			gone[e.Record] = g
-		}
-		if !g {
+		if !gone[e.Record] {
 			out = append(out, a)
 			continue
 		}

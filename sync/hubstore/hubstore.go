@@ -196,6 +196,9 @@ type Tx interface {
 
 	// Erased reports whether record was erased.
 	Erased(record string) (bool, error)
+	// ErasedAmong returns which of records were erased (those absent were
+	// not), in one query: a chunk's records are checked at once.
+	ErasedAmong(records []string) (map[string]bool, error)
 	// EraseRecord drops the payload of each of record's events but keep
 	// (drop returns the event as it is to be kept; an event drop refuses is
 	// deleted and its slot recorded as a hole), deletes the record's

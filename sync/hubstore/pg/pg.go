@@ -851,6 +851,21 @@ func (t *Tx) Erased(record string) (bool, error) {
 	return n > 0, err
 }
 
+// ErasedAmong returns which of records were erased, in one statement.
+func (t *Tx) ErasedAmong(records []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(records) == 0 {
+		return out, nil
+	}
+	rows, err := t.tx.Query(t.ctx, "SELECT record FROM erased WHERE record = ANY($1::text[])", records)
+	if err != nil {
+		return nil, err
+	}
+	var r string
+	_, err = pgx.ForEachRow(rows, []any{&r}, func() error { out[r] = true; return nil })
+	return out, err
+}
+
 // EraseRecord drops the record's payloads and writes its tombstone.
 func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error {
 	rows, err := t.tx.Query(t.ctx, "SELECT "+eventCols+" FROM events WHERE record = $1", record)

@@ -547,6 +547,22 @@ func (t *Tx) Erased(record string) (bool, error) {
 	return err == nil, err
 }
 
+// ErasedAmong returns which of records were erased: a lookup each, in
+// process.
+func (t *Tx) ErasedAmong(records []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, r := range records {
+		gone, err := t.Erased(r)
+		if err != nil {
+			return nil, err
+		}
+		if gone {
+			out[r] = true
+		}
+	}
+	return out, nil
+}
+
 // EraseRecord drops the record's payloads and writes its tombstone
 // (store.Tx.EraseRecord; the hub keeps no reason beside the erase event's).
 func (t *Tx) EraseRecord(record string, keep registry.EventID, drop func(*registry.Event) error, at time.Time) error {

@@ -741,6 +741,13 @@ func testErase(t *testing.T, s hubstore.Store) {
 			if gone, err := tx.Erased("R1"); err != nil || gone != (i == 1) {
 				return fmt.Errorf("erased before round %d: %v %v", i, gone, err)
 			}
+			among, err := tx.ErasedAmong([]string{"R0", "R1", "R2"})
+			if err != nil || len(among) != i || among["R1"] != (i == 1) {
+				return fmt.Errorf("erased among, before round %d: %v %v", i, among, err)
+			}
+			if none, err := tx.ErasedAmong(nil); err != nil || len(none) != 0 {
+				return fmt.Errorf("erased among nothing: %v %v", none, err)
+			}
 			return tx.EraseRecord("R1", erase.ID(), drop, at)
 		})
 		if err != nil {
