@@ -168,14 +168,26 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		key, _ := json.Marshal(k)
-		b = append(append(append(b, key...), ':'), v...)
+		b = append(appendKey(b, k), ':')
+		b = append(b, v...)
 	}
 	b = append(b, '}')
 	if err := json.Unmarshal(b, p); err != nil {
 		return fmt.Errorf("%w: stored values malformed", ErrBadChange)
 	}
 	return nil
+}
+
+// appendKey appends k as a JSON string: as it is when it is a plain field
+// name (every name of Person is), else escaped by encoding/json.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	return append(append(append(b, '"'), k...), '"')
 }
 
 // CheckChange refuses a change of operation op that Fold could not take: an

@@ -218,3 +218,19 @@ func TestClockMonotonic(t *testing.T) {
 		t.Fatal("observe ignored")
 	}
 }
+
+// appendKey writes a key as encoding/json would, plain field names as they
+// are and anything else escaped: a hostile key cannot add a field.
+func TestAppendKey(t *testing.T) {
+	for _, k := range []string{"family_name", "birth_date", "a1_", "", `x":"1`, "Family_Name", "ключ", "a\\b", "a\x00b", "a b"} {
+		want, _ := json.Marshal(k)
+		if got := appendKey(nil, k); string(got) != string(want) {
+			t.Errorf("%q: %s, want %s", k, got, want)
+		}
+	}
+	var p Person
+	err := decodeFields(map[string]json.RawMessage{`family_name":"Injected","x`: json.RawMessage(`"1"`)}, &p)
+	if err != nil || p.FamilyName != "" {
+		t.Fatalf("a key with quotes set a field: %q %v", p.FamilyName, err)
+	}
+}
