@@ -404,10 +404,7 @@ func (s *Session) prepareOne(b *preparedBatch, i int, p *registry.Person, hlc re
 		return err
 	}
 	b.evs[i] = e
-	if b.rows[i], b.toks[i], err = s.projection(r); err != nil {
-		return err
-	}
-	b.count[i], err = s.counted(r)
+	b.rows[i], b.toks[i], b.count[i], err = s.projectNew(r)
 	return err
 }
 
