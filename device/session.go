@@ -443,14 +443,15 @@ func (s *Session) writeBatch(b *preparedBatch, now time.Time, then func(tx *stor
 // doneAlready is a channel closed from the start.
 var doneAlready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// checkpoint starts checkpointing the WAL after a bulk batch's durable
-// commit (bulkCheckpoint) and returns a channel closed when it is done,
-// so that it overlaps with the wait for the next prepared batch and the
-// printing of this one's IDs; the next batch's write waits for it, so the
-// WAL still starts over and holds one batch at most. A smaller save
-// leaves it to the background checkpointer (the channel is closed).
-func (s *Session) checkpoint(b *preparedBatch) <-chan struct{} {
-	if len(b.evs) < bulkCheckpoint {
+// checkpoint starts checkpointing the WAL after the durable commit of a
+// bulk batch of n events (bulkCheckpoint) and returns a channel closed
+// when it is done, so that it overlaps with the wait for the next prepared
+// batch and the printing of this one's IDs; the next batch's write waits
+// for it, so the WAL still starts over and holds one batch at most. A
+// smaller save leaves it to the background checkpointer (the channel is
+// closed).
+func (s *Session) checkpoint(n int) <-chan struct{} {
+	if n < bulkCheckpoint {
 		return doneAlready
 	}
 	done := make(chan struct{})
@@ -545,7 +546,7 @@ func (s *Session) registerBatches(batches [][]*registry.Person, then func(k int,
 			saved(k, nil, err)
 			return err
 		}
-		ckpt = s.checkpoint(r.b)
+		ckpt = s.checkpoint(len(r.b.evs))
 		base += uint64(len(r.b.evs))
 		if !saved(k, r.b.ids, nil) {
 			<-next
