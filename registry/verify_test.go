@@ -210,7 +210,7 @@ const order8 = "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a
 // equation refuses the signature, the cofactored one (ZIP 215) takes it.
 // Single and batch verification take it alike, so no two receivers of
 // this version judge the event differently.
-func TestTorsionSignatureSingleAndBatchAgree(t *testing.T) {
+func TestAttackTorsionSignatureJudgedAlike(t *testing.T) {
 	evs, pub, priv := signedEvents(t, 2)
 	e := evs[1]
 	h := sha512.Sum512(priv.Seed())
