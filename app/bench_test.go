@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -30,11 +31,11 @@ import (
 //   - BenchmarkStartToUnlock: from constructing the UI on an initialised
 //     device to the unlock screen rendered.
 //   - BenchmarkScroll100k: the records list over 100,000 records, scrolled
-//     through 5,000 rows in steps with every visible row's summary loaded;
-//     reports the peak resident memory of the process while scrolling, and
-//     the app's own share of it: the peak of its anonymous memory (Go and C
-//     heaps; the test driver draws without a GPU driver or renderer), the
-//     Go heap's peak and what stays live after a collection.
+//     through 5,000 rows in steps with every visible row's summary loaded,
+//     with the app's own settings (appSettings: its page cache, its memory
+//     limit). It reports the app's own share of memory (see appShare), the
+//     time the list of 100,000 takes to load (list-ms), a name search
+//     (search-ms) and the statistics screen's figures and charts (stats-ms).
 
 // benchDevices are data directories built once per test binary.
 var benchDevices = struct {
@@ -128,7 +129,9 @@ func buildBenchDevice(b *testing.B, dir string, n int) {
 func benchUI(b *testing.B, dir string) (*UI, chan func()) {
 	a := test.NewApp()
 	q := make(chan func(), 4096)
-	u := New(a, dir, device.Options{Params: &vault.LowParams})
+	opts := appOptions()
+	opts.Params = &vault.LowParams
+	u := New(a, dir, opts)
 	u.do = func(fn func()) { q <- fn }
 	u.win.Resize(fyne.NewSize(1280, 800))
 	return u, q
@@ -163,6 +166,7 @@ func BenchmarkScroll100k(b *testing.B) {
 		rows = v // for profiling
 	}
 	dir := benchDevice(b, records)
+	defer appSettings()()
 	u, q := benchUI(b, dir)
 	defer u.win.Close()
 	o, err := u.dev.DefaultOfficer()
@@ -183,13 +187,25 @@ func BenchmarkScroll100k(b *testing.B) {
 			select {
 			case fn := <-q:
 				fn()
-			case <-time.After(5 * time.Millisecond):
+			case <-time.After(time.Millisecond):
 			}
 		}
 	}
+	t0 := time.Now()
 	u.sh.open(navRecords)
 	r := u.sh.records
 	drainUntil("the list", time.Minute, func() bool { return len(r.ids) == records })
+	listTime := time.Since(t0)
+
+	// A name search, then back to the whole list.
+	t0 = time.Now()
+	r.query.SetText(benchFamilies[2] + "5")
+	r.search()
+	drainUntil("the search", time.Minute, func() bool { return len(r.ids) > 0 && len(r.ids) < records })
+	searchTime := time.Since(t0)
+	r.query.SetText("")
+	r.search()
+	drainUntil("the list again", time.Minute, func() bool { return len(r.ids) == records })
 
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -212,44 +228,91 @@ func BenchmarkScroll100k(b *testing.B) {
 		return true
 	}
 	var frames int
-	var anonPeak, heapPeak, goAtPeak float64 // the app's own memory, sampled every step
+	var share appShare
 	var ms runtime.MemStats
+	var drawn, allocated uint64 // bytes allocated by drawing the frames, and in all
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		r.list.ScrollToTop()
 		for top := 0; top < rows; top += step {
+			runtime.ReadMemStats(&ms)
+			before := ms.TotalAlloc
 			r.list.ScrollTo(top)
+			runtime.ReadMemStats(&ms)
+			mid := ms.TotalAlloc
 			u.win.Canvas().Capture()
 			frames++
 			drainUntil(fmt.Sprintf("the rows at %d to load", top), 30*time.Second, loaded)
 			runtime.ReadMemStats(&ms)
-			heapPeak = max(heapPeak, float64(ms.HeapInuse)/(1<<20))
-			if anon := rssMB("RssAnon"); anon > anonPeak {
-				// Go's share at the peak: what it mapped less what it
-				// handed back; the rest of the anonymous memory is C's.
-				anonPeak, goAtPeak = anon, float64(ms.Sys-ms.HeapReleased)/(1<<20)
-			}
+			drawn += ms.TotalAlloc - mid // Capture, and the row updates it drains (small)
+			allocated += ms.TotalAlloc - before
+			share.sample(&ms)
 		}
 	}
 	if len(bound) < 5 {
 		b.Fatalf("only %d rows in view", len(bound))
 	}
 	b.StopTimer()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(frames), "ms/step")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(frames), "cpu-ms/step")
+	b.ReportMetric(float64(listTime.Milliseconds()), "list-ms")
+	b.ReportMetric(float64(searchTime.Milliseconds()), "search-ms")
 	b.ReportMetric(rssMB("VmHWM"), "rss-MB")
-	// The app's own share: anonymous resident memory (the Go heap and the
-	// C heap: SQLite's page cache, the drivers' buffers; with the test
-	// driver there is no GPU or software renderer), its peak while
-	// scrolling; the Go heap in use at its peak, and what stays live.
-	b.ReportMetric(anonPeak, "anon-peak-MB")
-	b.ReportMetric(goAtPeak, "go-at-anon-peak-MB")
-	b.ReportMetric(anonPeak-goAtPeak, "c-at-anon-peak-MB")
-	b.ReportMetric(heapPeak, "go-heap-peak-MB")
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "go-live-MB")
+	live := float64(ms.HeapAlloc) / (1 << 20)
+	b.ReportMetric(live, "go-live-MB")
+	b.ReportMetric(share.heapPeak, "go-heap-peak-MB")
+	b.ReportMetric(share.goAtPeak, "go-mapped-MB")
+	b.ReportMetric(share.anonPeak-share.goAtPeak, "c-heap-MB")
+	b.ReportMetric(share.anonPeak, "app-MB")
+	// The renderer's part (an estimate): of what the Go heap held above
+	// the live data at its peak, the fraction that drawing allocated.
+	if allocated > 0 {
+		b.ReportMetric(max(0, share.heapPeak-live)*float64(drawn)/float64(allocated), "renderer-est-MB")
+		b.ReportMetric(float64(drawn)/float64(frames)/(1<<20), "drawn-MB/step")
+	}
+	// The statistics screen's figures and charts, over every record
+	// (after the scrolling, whose figures are the list's alone).
+	st := newStatsScreen(u)
+	t0 = time.Now()
+	st.start()
+	drainUntil("the statistics", time.Minute, func() bool { return !st.running })
+	statsTime := time.Since(t0)
+	if st.status.Text() != "" {
+		b.Fatalf("statistics: %s", st.status.Text())
+	}
+	b.ReportMetric(float64(statsTime.Milliseconds()), "stats-ms")
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "go-live-stats-MB")
 	if c := r.cache.len(); c > summaryCacheSize {
 		b.Errorf("the cache holds %d summaries, over its bound %d", c, summaryCacheSize)
+	}
+}
+
+// appShare is the app's own share of memory while it works, sampled: its
+// anonymous resident memory (RssAnon: the Go heap and the C heap; files
+// mapped from disk, the program's text and fonts among them, are not
+// counted), at its peak, split into Go's part (what the runtime has mapped
+// less what it gave back, ms.Sys - ms.HeapReleased: the heap, its garbage
+// not yet collected, goroutine stacks, the runtime's own tables) and C's
+// (the rest: SQLite's page caches and the C allocator's arenas; with
+// Fyne's test driver there is no GPU driver and no OpenGL in the process,
+// so no renderer's C heap either). heapPeak is the Go heap in use at its
+// peak (live data and garbage not yet collected).
+type appShare struct {
+	anonPeak, goAtPeak, heapPeak float64 // MB
+}
+
+func (a *appShare) sample(ms *runtime.MemStats) {
+	a.heapPeak = max(a.heapPeak, float64(ms.HeapInuse)/(1<<20))
+	if anon := rssMB("RssAnon"); anon > a.anonPeak {
+		a.anonPeak, a.goAtPeak = anon, float64(ms.Sys-ms.HeapReleased)/(1<<20)
 	}
 }
 

@@ -110,10 +110,9 @@ func Run(dir, lang string) error {
 		}
 		lang = l.Tag
 	}
+	defer appSettings()()
 	a := fyneapp.NewWithID(AppID)
-	// A small database cache: the window's memory matters more on a tablet
-	// than the speed of bulk writes, which the command line does.
-	u := newUI(a, dir, device.Options{CacheMiB: appCacheMiB}, lang)
+	u := newUI(a, dir, appOptions(), lang)
 	u.win.ShowAndRun()
 	return nil
 }
@@ -121,6 +120,15 @@ func Run(dir, lang string) error {
 // appCacheMiB is the app's database page cache per connection (the command
 // line keeps store's default, 32 MiB).
 const appCacheMiB = 8
+
+// appOptions are the device options of the window: a small database
+// cache, as the window's memory matters more on a tablet than the speed of
+// bulk writes, which the command line does.
+func appOptions() device.Options { return device.Options{CacheMiB: appCacheMiB} }
+
+// appSettings sets the Go runtime up for the window and returns what puts
+// it back.
+func appSettings() (restore func()) { return func() {} }
 
 // Window is the app's window.
 func (u *UI) Window() fyne.Window { return u.win }
