@@ -339,3 +339,56 @@ func rssMB(field string) float64 {
 	}
 	return 0
 }
+
+// BenchmarkOpenRecords opens record details one after another, back to the
+// list between them, and reports the live Go heap each one leaves behind
+// (live-KB/record): what an officer's day of looking records up costs.
+func BenchmarkOpenRecords(b *testing.B) {
+	dir := benchDevice(b, 100)
+	defer appSettings()()
+	u, q := benchUI(b, dir)
+	defer u.win.Close()
+	o, err := u.dev.DefaultOfficer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := u.dev.Unlock(o.ID, []byte(pass))
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.startSession(s)
+	u.sh.open(navRecords)
+	r := u.sh.records
+	for deadline := time.Now().Add(time.Minute); len(r.ids) < 100; {
+		if time.Now().After(deadline) {
+			b.Fatal("timed out waiting for the list")
+		}
+		select {
+		case fn := <-q:
+			fn()
+		case <-time.After(time.Millisecond):
+		}
+	}
+	open := func(i int) {
+		r.open(r.ids[i%len(r.ids)])
+		u.win.Canvas().Capture()
+		for len(q) > 0 {
+			(<-q)()
+		}
+		u.sh.open(navRecords)
+		u.win.Canvas().Capture()
+	}
+	open(0) // the first opening loads what every detail shares
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		open(i + 1)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric((float64(ms.HeapAlloc)-float64(before))/1024/float64(b.N), "live-KB/record")
+}

@@ -129,9 +129,9 @@ const appCacheMiB = 2
 // bulk writes, which the command line does.
 func appOptions() device.Options { return device.Options{CacheMiB: appCacheMiB} }
 
-// appSettings sets the Go runtime up for the window and returns what puts
-// it back.
-func appSettings() (restore func()) { return func() {} }
+// appSettings sets the Go runtime up for the window (limitMemory) and
+// returns what puts it back.
+func appSettings() (restore func()) { return limitMemory(appMemoryLimit, memoryHeadroom) }
 
 // Window is the app's window.
 func (u *UI) Window() fyne.Window { return u.win }
