@@ -124,8 +124,8 @@ func buildBenchDevice(b *testing.B, dir string, n int) {
 	b.Logf("built %d records in %s", n, time.Since(t0).Round(time.Second))
 }
 
-// benchUI opens the UI on dir with UI work queued for the benchmark's
-// goroutine, as the tests' harness does.
+// benchUI opens the UI on dir with the app's settings and UI work queued
+// for the benchmark's goroutine, as the tests' harness does.
 func benchUI(b *testing.B, dir string) (*UI, chan func()) {
 	a := test.NewApp()
 	q := make(chan func(), 4096)
@@ -135,6 +135,34 @@ func benchUI(b *testing.B, dir string) (*UI, chan func()) {
 	u.do = func(fn func()) { q <- fn }
 	u.win.Resize(fyne.NewSize(1280, 800))
 	return u, q
+}
+
+// benchShell is benchUI unlocked by the default officer, in the shell; drain
+// runs queued UI work until cond holds, failing after limit.
+func benchShell(b *testing.B, dir string) (u *UI, q chan func(), drain func(what string, limit time.Duration, cond func() bool)) {
+	u, q = benchUI(b, dir)
+	o, err := u.dev.DefaultOfficer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := u.dev.Unlock(o.ID, []byte(pass))
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.startSession(s)
+	return u, q, func(what string, limit time.Duration, cond func() bool) {
+		deadline := time.Now().Add(limit)
+		for !cond() {
+			if time.Now().After(deadline) {
+				b.Fatalf("timed out waiting for %s (%d updates queued)", what, len(q))
+			}
+			select {
+			case fn := <-q:
+				fn()
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
 }
 
 func BenchmarkStartToUnlock(b *testing.B) {
@@ -167,30 +195,8 @@ func BenchmarkScroll100k(b *testing.B) {
 	}
 	dir := benchDevice(b, records)
 	defer appSettings()()
-	u, q := benchUI(b, dir)
+	u, _, drainUntil := benchShell(b, dir)
 	defer u.win.Close()
-	o, err := u.dev.DefaultOfficer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := u.dev.Unlock(o.ID, []byte(pass))
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.startSession(s)
-	drainUntil := func(what string, limit time.Duration, cond func() bool) {
-		deadline := time.Now().Add(limit)
-		for !cond() {
-			if time.Now().After(deadline) {
-				b.Fatalf("timed out waiting for %s (%d updates queued)", what, len(q))
-			}
-			select {
-			case fn := <-q:
-				fn()
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}
 	t0 := time.Now()
 	u.sh.open(navRecords)
 	r := u.sh.records
@@ -346,29 +352,11 @@ func rssMB(field string) float64 {
 func BenchmarkOpenRecords(b *testing.B) {
 	dir := benchDevice(b, 100)
 	defer appSettings()()
-	u, q := benchUI(b, dir)
+	u, q, drain := benchShell(b, dir)
 	defer u.win.Close()
-	o, err := u.dev.DefaultOfficer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := u.dev.Unlock(o.ID, []byte(pass))
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.startSession(s)
 	u.sh.open(navRecords)
 	r := u.sh.records
-	for deadline := time.Now().Add(time.Minute); len(r.ids) < 100; {
-		if time.Now().After(deadline) {
-			b.Fatal("timed out waiting for the list")
-		}
-		select {
-		case fn := <-q:
-			fn()
-		case <-time.After(time.Millisecond):
-		}
-	}
+	drain("the list", time.Minute, func() bool { return len(r.ids) == 100 })
 	open := func(i int) {
 		r.open(r.ids[i%len(r.ids)])
 		u.win.Canvas().Capture()
