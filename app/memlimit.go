@@ -23,7 +23,7 @@ import (
 // limit is back to appMemoryLimit.
 const (
 	appMemoryLimit = 48 << 20
-	memoryHeadroom = 24 << 20
+	memoryHeadroom = 16 << 20
 )
 
 // memoryLimit keeps the Go runtime's soft memory limit at
