@@ -5,6 +5,7 @@ package app
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -282,6 +284,16 @@ func BenchmarkScroll100k(b *testing.B) {
 		b.ReportMetric(max(0, share.heapPeak-live)*float64(drawn)/float64(allocated), "renderer-est-MB")
 		b.ReportMetric(float64(drawn)/float64(frames)/(1<<20), "drawn-MB/step")
 	}
+	// What an OpenGL renderer would hold as textures for this screen:
+	// Fyne draws each text into an image of its size and uploads it (4
+	// bytes a pixel, at scale 1 here), and images and icons likewise.
+	screen := textureBytes(u.win.Canvas().Content())
+	var row float64
+	for o := range bound {
+		row = max(row, textureBytes(o))
+	}
+	b.ReportMetric(screen/(1<<20), "screen-textures-MB")
+	b.ReportMetric(row/1024, "row-texture-KB")
 	// The statistics screen's figures and charts, over every record
 	// (after the scrolling, whose figures are the list's alone).
 	st := newStatsScreen(u)
@@ -299,6 +311,32 @@ func BenchmarkScroll100k(b *testing.B) {
 	if c := r.cache.len(); c > summaryCacheSize {
 		b.Errorf("the cache holds %d summaries, over its bound %d", c, summaryCacheSize)
 	}
+}
+
+// textureBytes is what Fyne's OpenGL painter would upload as textures to
+// draw the visible objects under o (internal/painter/gl/texture.go): an
+// RGBA image of each text's size, and of each image's and raster's.
+func textureBytes(o fyne.CanvasObject) float64 {
+	var n float64
+	for _, obj := range test.LaidOutObjects(o) {
+		if !obj.Visible() {
+			continue
+		}
+		var sz fyne.Size
+		switch c := obj.(type) {
+		case *canvas.Text:
+			if c.Text == "" {
+				continue
+			}
+			sz = c.MinSize()
+		case *canvas.Image, *canvas.Raster:
+			sz = c.Size()
+		default:
+			continue
+		}
+		n += math.Ceil(float64(sz.Width)) * math.Ceil(float64(sz.Height)) * 4
+	}
+	return n
 }
 
 // appShare is the app's own share of memory while it works, sampled: its
