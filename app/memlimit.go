@@ -14,7 +14,7 @@ import (
 // grows to twice what is live before a collection; with the limit the
 // window's own memory stays under 60 MB (docs/benchmarks.md).
 //
-// A fixed limit starves the window when more than it is live: an earlier
+// A fixed limit starves the window once more than it is live: an earlier
 // try froze the window while a camera photo was decoded, the collector
 // running without pause. So the limit follows what is live: after every
 // collection it is what is live plus memoryHeadroom, and never less than

@@ -31,13 +31,19 @@ func TestMemoryLimitFollowsLiveHeap(t *testing.T) {
 	t.Setenv("GOMEMLIMIT", "")
 	os.Unsetenv("GOMEMLIMIT")
 	before := currentLimit()
-	const floor, headroom = 40 << 20, 16 << 20
+	// The floor above what the test binary holds live already (other
+	// tests' leftovers), so that "little live" is true here.
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	const headroom = 16 << 20
+	floor := int64(ms.HeapAlloc) + 2*headroom
 	stop := limitMemory(floor, headroom)
 	defer stop()
 	waitLimit(t, "with little live", func(l int64) bool { return l == floor })
 
 	big := make([]byte, 96<<20)
-	waitLimit(t, "with 96 MiB live", func(l int64) bool { return l >= 96<<20+headroom })
+	waitLimit(t, "with 96 MiB more live", func(l int64) bool { return l >= int64(ms.HeapAlloc)+96<<20 })
 	runtime.KeepAlive(big)
 	big = nil
 	waitLimit(t, "after it was freed", func(l int64) bool { return l == floor })
