@@ -165,6 +165,15 @@ func (s *statsScreen) fill(got statsShown) {
 		}
 		return u.loc.Number(int(c))
 	}
+	// counted is message id for c in the plural form of its number; a
+	// suppressed count ("<5", "x") takes the form of 5.
+	counted := func(id string, c stats.Count) string {
+		n := int(c)
+		if c.Hidden() {
+			n = 5
+		}
+		return u.loc.Tc(id, n, count(c), nil)
+	}
 	earlier := u.Tf("stats.year_earlier", i18n.Args{"Count": count(f.YearEarlier.Total)})
 	if ch := f.YearEarlier.Change; ch != nil {
 		earlier = u.Tf("stats.year_earlier_change", i18n.Args{"Count": count(f.YearEarlier.Total), "Change": fmt.Sprintf("%+.1f %%", *ch)})
@@ -181,8 +190,8 @@ func (s *statsScreen) fill(got statsShown) {
 	headline := container.NewGridWithColumns(3,
 		figure(u.T("stats.total"), count(f.Total), earlier),
 		figure(u.T("stats.children"), count(children), bySex(u, f.UnaccompaniedChildren, count)),
-		figure(u.T("stats.groups"), count(f.Groups.Groups), u.Tf("stats.groups_people", i18n.Args{"Count": count(f.Groups.People)})),
-		figure(u.T("stats.duplicates"), count(f.Duplicates.Confirmed), u.Tf("stats.duplicates_found", i18n.Args{"Count": count(f.Duplicates.Found)})),
+		figure(u.T("stats.groups"), count(f.Groups.Groups), counted("stats.groups_people", f.Groups.People)),
+		figure(u.T("stats.duplicates"), count(f.Duplicates.Confirmed), counted("stats.duplicates_found", f.Duplicates.Found)),
 		figure(u.T("stats.within_72h"), within, u.Tf("stats.within_72h_detail", i18n.Args{"OnTime": count(tr.OnTime), "Known": count(tr.Known), "Late": count(tr.Late)})),
 		figure(u.T("stats.elsewhere"), count(f.ElsewhereHits), u.T("stats.elsewhere_detail")),
 	)

@@ -301,6 +301,10 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	var inFlight chan prepared
 	applied := 0
 	progress.report(0, res.Events)
+	// Each batch's checkpoint runs while the next is awaited, and the
+	// next write waits for it: the WAL holds one batch at most.
+	var ckpt <-chan struct{} = doneAlready
+	defer func() { <-ckpt }()
 	write := func() error {
 		if inFlight == nil {
 			return nil
@@ -310,7 +314,11 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 		if p.err != nil {
 			return p.err
 		}
+		<-ckpt
 		r, err := s.writeChunk(p.c)
+		if err == nil {
+			ckpt = s.checkpoint(len(p.c.evs))
+		}
 		applied += len(p.c.evs)
 		progress.report(applied, res.Events)
 		res.add(r)

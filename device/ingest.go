@@ -359,9 +359,7 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 				}
 				p.conflicts = len(r.Conflicts) > 0
 				p.stay = r.Stay
-				if p.row, p.tokens, p.err = s.projection(r); p.err == nil {
-					p.count, p.err = s.counted(r)
-				}
+				p.row, p.tokens, p.count, p.err = s.projectNew(r)
 			}
 		}(w)
 	}

@@ -404,17 +404,14 @@ func (s *Session) prepareOne(b *preparedBatch, i int, p *registry.Person, hlc re
 		return err
 	}
 	b.evs[i] = e
-	if b.rows[i], b.toks[i], err = s.projection(r); err != nil {
-		return err
-	}
-	b.count[i], err = s.counted(r)
+	b.rows[i], b.toks[i], b.count[i], err = s.projectNew(r)
 	return err
 }
 
 // writeBatch writes a prepared batch in one durable transaction, then runs
 // then inside it with the batch's IDs.
 func (s *Session) writeBatch(b *preparedBatch, now time.Time, then func(tx *store.Tx, ids []string) error) error {
-	err := s.d.st.Update(context.Background(), func(tx *store.Tx) error {
+	return s.d.st.Update(context.Background(), func(tx *store.Tx) error {
 		if next, err := tx.NextSeq(s.d.info.DeviceID, s.d.info.Epoch); err != nil {
 			return err
 		} else if next != b.base {
@@ -441,12 +438,30 @@ func (s *Session) writeBatch(b *preparedBatch, now time.Time, then func(tx *stor
 		}
 		return then(tx, b.ids)
 	})
-	if err == nil && len(b.evs) >= bulkCheckpoint {
+}
+
+// doneAlready is a channel closed from the start.
+var doneAlready = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+// checkpoint starts checkpointing the WAL after the durable commit of a
+// bulk batch of n events (bulkCheckpoint) and returns a channel closed
+// when it is done, so that it overlaps with the wait for the next prepared
+// batch and the printing of this one's IDs; the next batch's write waits
+// for it, so the WAL still starts over and holds one batch at most. A
+// smaller save leaves it to the background checkpointer (the channel is
+// closed).
+func (s *Session) checkpoint(n int) <-chan struct{} {
+	if n < bulkCheckpoint {
+		return doneAlready
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
 		// The batch is saved; a checkpoint that fails (busy) is retried
 		// by the background checkpointer, so its error changes nothing.
 		_ = s.d.st.Checkpoint()
-	}
-	return err
+	}()
+	return done
 }
 
 // registerBatches saves batches of people in order, each in its own
@@ -497,6 +512,8 @@ func (s *Session) registerBatches(batches [][]*registry.Person, then func(k int,
 	}
 	var first error
 	next := prepare(0, base)
+	var ckpt <-chan struct{} = doneAlready // the checkpoint after the last batch written
+	defer func() { <-ckpt }()
 	for k := range batches {
 		r := <-next
 		switch {
@@ -522,12 +539,14 @@ func (s *Session) registerBatches(batches [][]*registry.Person, then func(k int,
 		// The next batch is prepared while this one is written; if the
 		// write fails, it is thrown away unwritten.
 		next = prepare(k+1, base+uint64(len(r.b.evs)))
+		<-ckpt
 		err := s.writeBatch(r.b, now, func(tx *store.Tx, ids []string) error { return then(k, tx, ids) })
 		if err != nil {
 			<-next
 			saved(k, nil, err)
 			return err
 		}
+		ckpt = s.checkpoint(len(r.b.evs))
 		base += uint64(len(r.b.evs))
 		if !saved(k, r.b.ids, nil) {
 			<-next

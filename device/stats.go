@@ -67,6 +67,22 @@ func (s *Session) counted(r *registry.Record) (store.Counted, error) {
 	return store.Counted{Record: r.ID, Fact: sealed, Cells: f.Cells()}, nil
 }
 
+// projectNew projects and counts a record new to the store: its fact goes
+// with its row (PutNewRecords writes both), the Counted returned adds its
+// cells only.
+func (s *Session) projectNew(r *registry.Record) (store.RecordRow, [][]byte, store.Counted, error) {
+	row, toks, err := s.projection(r)
+	if err != nil {
+		return row, nil, store.Counted{}, err
+	}
+	c, err := s.counted(r)
+	if err != nil {
+		return row, nil, store.Counted{}, err
+	}
+	row.Fact, c.Fact = c.Fact, nil
+	return row, toks, c, nil
+}
+
 // recount replaces, inside tx, what r was counted with by what it is
 // counted with now. A "registered elsewhere" hit counted before stays:
 // it is a fact of the answer, not of the record.

@@ -102,11 +102,19 @@ func NewQuery(from, to, by string) (Query, error) {
 	return q, q.Check()
 }
 
-// Narrow is q for one station and one category (blank or spaces: all),
-// naming top nationalities, and checked; format must be json or csv. It
-// reads the filters of `fieldreg stats` and `reghub stats` alike.
+// Only is q for one station and one category, as an operator typed them
+// (blank or spaces: all).
+func (q Query) Only(station, category string) Query {
+	q.Station, q.Category = strings.TrimSpace(station), strings.TrimSpace(category)
+	return q
+}
+
+// Narrow is q for one station and one category (Only), naming top
+// nationalities, and checked; format must be json or csv. It reads the
+// filters of `fieldreg stats` and `reghub stats` alike.
 func (q Query) Narrow(station, category string, top int, format string) (Query, error) {
-	q.Station, q.Category, q.Top = strings.TrimSpace(station), strings.TrimSpace(category), top
+	q = q.Only(station, category)
+	q.Top = top
 	if err := q.Check(); err != nil {
 		return q, err
 	}

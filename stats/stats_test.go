@@ -98,6 +98,19 @@ func TestBadQuery(t *testing.T) {
 	if q, err := NewQuery("2026-01-01", "2026-01-01", ""); err != nil || q.By != ByWeek {
 		t.Errorf("one day: %v %v", q, err)
 	}
+	// The filters as an operator typed them: spaces are no filter.
+	q, _ := NewQuery("2026-01-01", "2026-01-31", "week")
+	if o := q.Only("  B1 ", " "); o.Station != "B1" || o.Category != "" {
+		t.Errorf("Only: station %q category %q", o.Station, o.Category)
+	}
+	for _, c := range []struct {
+		top    int
+		format string
+	}{{-1, "json"}, {MaxTop + 1, "csv"}, {5, "xml"}} {
+		if _, err := q.Narrow("", "", c.top, c.format); !errors.Is(err, ErrBadQuery) {
+			t.Errorf("Narrow(top %d, %q) = %v, want ErrBadQuery", c.top, c.format, err)
+		}
+	}
 }
 
 // fakeScan serves cells from memory, adding them up as a store would.

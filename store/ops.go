@@ -345,6 +345,10 @@ type RecordRow struct {
 	Updated int64 // HLC
 	Group   []byte
 	Summary []byte
+	// Fact is the sealed fact the record is counted with (store/stats.go),
+	// written by PutNewRecords with the row; nil when it is not counted
+	// there (PutCounted writes it).
+	Fact []byte
 }
 
 // searchRow is one row of the search index: the first keySize bytes of a
@@ -479,8 +483,9 @@ var insertTokens = func() []string {
 // searchBatch is how many search rows one statement writes.
 const searchBatch = 1024
 
-// PutNewRecords inserts the projections of records new to the store and
-// their search tokens, all in index order (sortSearch). A row whose ID is
+// PutNewRecords inserts the projections of records new to the store (with
+// their counted facts, RecordRow.Fact) and their search tokens, all in
+// index order (sortSearch). A row whose ID is
 // already stored fails the whole call: two people are never merged by an ID
 // collision.
 func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
@@ -496,8 +501,8 @@ func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
 	}
 	all := make([]searchRow, 0, count)
 	for i, r := range rows {
-		res, err := t.exec("INSERT INTO records(id, created, updated, grp, summary) VALUES(?,?,?,?,?)",
-			r.ID, r.Created, r.Updated, r.Group, r.Summary)
+		res, err := t.exec("INSERT INTO records(id, created, updated, grp, summary, fact) VALUES(?,?,?,?,?,?)",
+			r.ID, r.Created, r.Updated, r.Group, r.Summary, r.Fact)
 		if err != nil {
 			return err
 		}

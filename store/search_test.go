@@ -19,24 +19,49 @@ func testToken(i int) []byte {
 	return t
 }
 
+// schemaBefore makes a database in a new directory with every migration
+// before m (the lead may order them anew) and returns the directory, the
+// open database and m's index in migrations.
+func schemaBefore(t *testing.T, m string) (string, *sql.DB, int) {
+	t.Helper()
+	dir := t.TempDir()
+	db, err := sql.Open(driverName, "file:"+filepath.Join(dir, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := slices.Index(migrations, m)
+	for _, m := range migrations[:before] {
+		if _, err := db.Exec(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, db, before
+}
+
+// upgrade marks db (made by schemaBefore) as of the schema before
+// migration before, closes it and opens it as a store, which runs the
+// migrations from there.
+func upgrade(t *testing.T, dir string, db *sql.DB, before int) *Store {
+	t.Helper()
+	if _, err := db.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // TestMigrateSearchGenerations: a database of the schema before this
 // migration (records with their
 // token lists and sealed states, the search index keyed by token) is
 // migrated with its records kept, in registration order, and every token
 // still finds its records.
 func TestMigrateSearchGenerations(t *testing.T) {
-	dir := t.TempDir()
-	db, err := sql.Open(driverName, "file:"+filepath.Join(dir, FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Every migration before this one (the lead may order them anew).
-	before := slices.Index(migrations, migrationSearchGenerations)
-	for _, m := range migrations[:before] {
-		if _, err := db.Exec(m); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, db, before := schemaBefore(t, migrationSearchGenerations)
 	// 2,500 records (three generations), registered newest ID first, each
 	// with the token of its number, of its number's tens, and one shared.
 	const n = 2500
@@ -57,19 +82,10 @@ func TestMigrateSearchGenerations(t *testing.T) {
 			}
 		}
 	}
-	if _, err := tx.Exec(fmt.Sprintf("PRAGMA user_version = %d", before)); err != nil {
-		t.Fatal(err)
-	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
-
-	s, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := upgrade(t, dir, db, before)
 	if c, _ := s.CountRecords(); c != n {
 		t.Fatalf("%d records after the migration, want %d", c, n)
 	}

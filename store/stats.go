@@ -28,8 +28,21 @@ const migrationStats = `CREATE TABLE IF NOT EXISTS stat_days(
 	CREATE TABLE IF NOT EXISTS stat_facts(record TEXT PRIMARY KEY, fact BLOB NOT NULL) WITHOUT ROWID;
 	CREATE TABLE IF NOT EXISTS stat_sealed(day TEXT PRIMARY KEY, cells BLOB NOT NULL) WITHOUT ROWID;`
 
+// migrationFactsOnRecords moves a device's counted facts onto the rows of
+// their records (records.fact): stat_facts is keyed by the registration
+// ID, random by design, so every new registration wrote a row on a random
+// page of it (at 100,000 records, most of its pages rewritten by every
+// batch of 5,000); the records row is written anyway, at the end of its
+// table. stat_facts keeps the facts of records without a projection (a
+// hub's) and the marker rows (countedAll).
+const migrationFactsOnRecords = `ALTER TABLE records ADD COLUMN fact BLOB;
+	UPDATE records SET fact = (SELECT f.fact FROM stat_facts f WHERE f.record = records.id);
+	DELETE FROM stat_facts WHERE record IN (SELECT id FROM records WHERE fact IS NOT NULL);`
+
 // Counted is what a record contributes to the aggregate: its fact, sealed
-// by the caller, and the cells to add (negative counts take back).
+// by the caller, and the cells to add (negative counts take back). A nil
+// Fact adds the cells only: the fact went with the record's row
+// (RecordRow.Fact, PutNewRecords).
 type Counted struct {
 	Record string
 	Fact   []byte
@@ -39,26 +52,33 @@ type Counted struct {
 // RecordFact reads the sealed fact a record was counted with; ErrNotFound
 // when it was not counted yet.
 func (t *Tx) RecordFact(id string) ([]byte, error) {
+	return scanFact(t.queryRow(factQuery, id))
+}
+
+// factQuery reads a record's fact: on its row (a device's records), else
+// in stat_facts (a hub's records, which have no row, and marker rows).
+const factQuery = `SELECT coalesce((SELECT fact FROM records WHERE id = ?1), (SELECT fact FROM stat_facts WHERE record = ?1))`
+
+// scanFact scans factQuery's answer; ErrNotFound when it is NULL.
+func scanFact(row rowScanner) ([]byte, error) {
 	var b []byte
-	err := t.tx.QueryRow("SELECT fact FROM stat_facts WHERE record = ?", id).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
+	if err := row.Scan(&b); err != nil {
+		return nil, err
+	}
+	if b == nil {
 		return nil, ErrNotFound
 	}
-	return b, err
+	return b, nil
 }
 
 // StatFact reads a record's sealed fact outside a transaction;
 // ErrNotFound when it was not counted yet.
 func (s *Store) StatFact(id string) ([]byte, error) {
-	var b []byte
-	err := s.db.QueryRow("SELECT fact FROM stat_facts WHERE record = ?", id).Scan(&b)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
-	return b, err
+	return scanFact(s.db.QueryRow(factQuery, id))
 }
 
-// PutCounted writes records' facts and adds their cells, all of them
+// PutCounted writes records' facts (on the record's row when it has one,
+// else in stat_facts; a nil Fact is not written) and adds their cells, all of them
 // added up first (one write per row touched), to the sealed per-day rows,
 // merge taking a day's sealed cells (nil: none yet) and the cells to add
 // and returning the day sealed anew. With merge nil (a hub, whose
@@ -70,10 +90,24 @@ func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add 
 	}
 	all := make([]stats.Cell, 0, n)
 	for _, c := range cs {
+		all = append(all, c.Cells...)
+		if c.Fact == nil {
+			continue
+		}
+		res, err := t.exec("UPDATE records SET fact = ? WHERE id = ?", c.Fact, c.Record)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if n == 1 {
+			continue
+		}
 		if _, err := t.exec("INSERT INTO stat_facts(record, fact) VALUES(?,?) ON CONFLICT(record) DO UPDATE SET fact = excluded.fact", c.Record, c.Fact); err != nil {
 			return err
 		}
-		all = append(all, c.Cells...)
 	}
 	all = stats.Merge(all)
 	if merge == nil {
@@ -126,7 +160,7 @@ func (s *Store) SealedDays(ctx context.Context, from, to string, fn func(day str
 // (saved before this version); their states are folded from their events.
 func (s *Store) Uncounted(limit int) ([]RecordRow, error) {
 	rows, err := s.db.Query(`SELECT r.id, r.created, r.updated FROM records r
-		WHERE NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = r.id) LIMIT ?`, limit)
+		WHERE r.fact IS NULL AND NOT EXISTS (SELECT 1 FROM stat_facts f WHERE f.record = r.id) LIMIT ?`, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -291,6 +291,9 @@ var migrations = []string{
 	// number, their token list goes (old rows are found in the index), and
 	// so does their sealed state (folded from the events when read).
 	migrationSearchGenerations,
+	// 12: a record's counted fact on its own row (store/stats.go), not in
+	// a table keyed by the random registration ID.
+	migrationFactsOnRecords,
 }
 
 // migrationSearchGenerations rebuilds records with a number (INTEGER

@@ -209,6 +209,18 @@ func (l *Localizer) Tn(id string, count int, args Args) string {
 	return l.localize(id, data, count)
 }
 
+// Tc is Tn for a count as published, which may be suppressed: {{.Count}}
+// is the text given ("<5", "x"), and the plural form is that of the
+// number the text stands for (plural: any of "<5" takes the form of 5).
+func (l *Localizer) Tc(id string, plural int, text string, args Args) string {
+	data := Args{}
+	for k, v := range args {
+		data[k] = v
+	}
+	data["Count"] = text
+	return l.localize(id, data, plural)
+}
+
 // localize looks id up in the language, then in English; a message neither
 // has comes out as its ID, which the catalogue tests never let through.
 func (l *Localizer) localize(id string, data Args, count any) string {

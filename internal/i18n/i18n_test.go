@@ -149,6 +149,26 @@ func TestPluralForms(t *testing.T) {
 	}
 }
 
+// A published count may be suppressed: Tc writes the text given ("<5")
+// in the plural form of the number it is chosen for.
+func TestSuppressedCount(t *testing.T) {
+	for _, c := range []struct {
+		tag, text string
+		n         int
+		want      string
+	}{
+		{"en", "1", 1, "1 possible duplicate decided"},
+		{"en", "<5", 5, "<5 possible duplicates decided"},
+		{"hr", "3", 3, "3 odlučena moguća duplikata"},
+		{"hr", "<5", 5, "<5 odlučenih mogućih duplikata"},
+		{"sl", "2", 2, "2 odločena možna dvojnika"},
+	} {
+		if got := MustNew(c.tag).Tc("stats.duplicates_found", c.n, c.text, nil); got != c.want {
+			t.Errorf("%s %s: %q, want %q", c.tag, c.text, got, c.want)
+		}
+	}
+}
+
 // Numbers are grouped per language; dates are ISO everywhere.
 func TestNumbersAndDates(t *testing.T) {
 	at := time.Date(2026, 3, 4, 16, 5, 0, 0, time.UTC)

@@ -36,10 +36,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return r.fail(err)
 	}
-	q.Station, q.Category = *station, *category
-	if err := q.Check(); err != nil {
-		return r.fail(err)
-	}
+	q = q.Only(*station, *category)
 	if err := safefile.Absent(*out, *force); err != nil {
 		return r.fail(fmt.Errorf("%w: choose another file or --force (nothing was written)", err))
 	}

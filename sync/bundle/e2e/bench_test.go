@@ -125,10 +125,12 @@ func BenchmarkBundle100k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		stopWAL, walPeak := walPeak(filepath.Join(c.dir, store.FileName+"-wal"))
 		t0, self := time.Now(), cpuTime(syscall.RUSAGE_SELF)
 		ir, err := sc.ImportBundle(context.Background(), g, nil)
 		devImport := time.Since(t0)
 		devCPU := cpuTime(syscall.RUSAGE_SELF) - self
+		stopWAL()
 		g.Close()
 		doneC()
 		if err != nil || ir.Received != n {
@@ -144,9 +146,33 @@ func BenchmarkBundle100k(b *testing.B) {
 		b.ReportMetric(float64(hubCPU.Microseconds())/float64(n), "hub-import-cpu-µs/event")
 		b.ReportMetric(float64(devCPU.Microseconds())/float64(n), "device-import-cpu-µs/event")
 		b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-bundle")
+		b.ReportMetric(float64(*walPeak)/(1<<20), "device-WAL-peak-MiB")
 		b.Logf("100,000 events: device export %v, hub import %v (process, incl. opening the hub), hub export %v, device import %v; bundle %.1f MiB",
 			export.Round(time.Millisecond), hubImport.Round(time.Millisecond), hubExport.Round(time.Millisecond), devImport.Round(time.Millisecond), float64(fi.Size())/(1<<20))
 	}
+}
+
+// walPeak samples the size of the WAL file at path every 10 ms until stop
+// is called, keeping the largest.
+func walPeak(path string) (stop func(), peak *int64) {
+	peak = new(int64)
+	done, finished := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if fi, err := os.Stat(path); err == nil {
+				*peak = max(*peak, fi.Size())
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }, peak
 }
 
 // mustRegID mints a registration ID: receivers refuse events whose record
