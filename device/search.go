@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -25,6 +26,13 @@ const minPrefix = 3
 // letters that do not decompose under NFKD but have an obvious base form.
 var foldExtra = strings.NewReplacer("ß", "ss", "ø", "o", "æ", "ae", "œ", "oe", "ł", "l", "đ", "d", "ı", "i", "þ", "th", "ð", "d", "ħ", "h")
 
+// folders hold the transform chains of FoldText (about 1 KiB of buffers
+// each), reused from one text to the next: transform.String resets a chain
+// before it reads anything.
+var folders = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
 // FoldText lowers case and removes diacritics: "Ćorić" -> "coric".
 func FoldText(s string) string {
 	if isASCII(s) {
@@ -32,8 +40,9 @@ func FoldText(s string) string {
 		// transform chain is most of the cost of indexing a record.
 		return strings.ToLower(s)
 	}
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
+	t := folders.Get().(transform.Transformer)
+	defer folders.Put(t)
+	out, _, err := transform.String(t, strings.ToLower(s)) // String resets t first
 	if err != nil {
 		out = strings.ToLower(s)
 	}
@@ -81,7 +90,7 @@ func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
 	var seen [48]kv // what the tokens so far stand for; a person has about 25
 	made := seen[:0]
 	slab := make([]byte, 0, 32*blind.TokenSize)
-	var out [][]byte
+	out := make([][]byte, 0, 32)
 	add := func(kind, v string) {
 		if v == "" || slices.Contains(made, kv{kind, v}) {
 			return

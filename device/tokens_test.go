@@ -5,7 +5,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
+	"unicode"
+
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/fieldreg/fieldreg/crypto/blind"
 	"github.com/fieldreg/fieldreg/match"
@@ -105,4 +112,33 @@ func TestBatchTokensAreEachPersonsOwn(t *testing.T) {
 	}
 	check(second, b2)
 	check(first, b1)
+}
+
+// TestFoldTextReused: the transform chains FoldText reuses give each text
+// its own folding, from goroutines at once, long texts before short ones.
+func TestFoldTextReused(t *testing.T) {
+	fresh := func(s string) string {
+		c := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+		out, _, err := transform.String(c, strings.ToLower(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return foldExtra.Replace(out)
+	}
+	texts := []string{strings.Repeat("Ćorić-Testović Đurđević Žarko ", 200), "Ćo", "Šé", "Ø", strings.Repeat("Ünïcödé ", 90), "Łó"}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				in := texts[(i+g)%len(texts)]
+				if got, want := FoldText(in), fresh(in); got != want {
+					t.Errorf("FoldText of text %d folded as another text's", (i+g)%len(texts))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

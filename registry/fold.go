@@ -88,7 +88,15 @@ func Fold(id string, evs []Opened) (*Record, error) {
 	}
 	sorted := append([]Opened(nil), evs...)
 	sort.Slice(sorted, func(i, j int) bool { return Less(sorted[i].Event, sorted[j].Event) })
-	r := &Record{ID: id, Writers: map[string]EventID{}, fields: map[string]json.RawMessage{}}
+	// The maps sized for the widest change: most records are folded from
+	// one registration, whose fields are then all there is.
+	width := 0
+	for _, o := range sorted {
+		if o.Change != nil {
+			width = max(width, len(o.Change.Fields))
+		}
+	}
+	r := &Record{ID: id, Writers: make(map[string]EventID, width), fields: make(map[string]json.RawMessage, width)}
 	seen := map[EventID]bool{}
 	for _, o := range sorted {
 		e, c := o.Event, o.Change
