@@ -176,14 +176,27 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 		if len(b) > 1 {
 			b = append(b, ',')
 		}
-		key, _ := json.Marshal(k)
-		b = append(append(append(b, key...), ':'), v...)
+		b = append(appendKey(b, k), ':')
+		b = append(b, v...)
 	}
 	b = append(b, '}')
 	if err := json.Unmarshal(b, p); err != nil {
 		return fmt.Errorf("%w: stored values malformed", ErrBadChange)
 	}
 	return nil
+}
+
+// appendKey appends k as a JSON string, as json.Marshal writes it: a
+// field's name (letters, digits, underscores) as it is, anything else
+// through json.Marshal.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			key, _ := json.Marshal(k)
+			return append(b, key...)
+		}
+	}
+	return append(append(append(b, '"'), k...), '"')
 }
 
 // CheckChange refuses a change of operation op that Fold could not take: an
