@@ -61,6 +61,10 @@ SIGN_KEY := $(abspath $(if $(RELEASE_KEY),$(RELEASE_KEY),$(PKGBUILD)/test-releas
 # and user lookups replaced by Go's; SQLite's extension loading left out).
 HUB_TAGS := netgo,osusergo,sqlite_omit_load_extension
 HUB_LDFLAGS := $(LDFLAGS) -s -w -linkmode=external -extldflags=-static
+# The app: without Fyne's bundled colour emoji font (parsed, it held 11 MB
+# of the window's heap; docs/benchmarks.md). Emoji still show where the
+# system has an emoji font, through Fyne's fallback to system fonts.
+APP_TAGS := no_emoji
 
 .PHONY: run build deps test-deps test test-suites test-hub test-hub-suites attack vet lint fmt-check bench crash crash-trials clean \
 	package package-deps package-linux package-windows package-reghub package-sign package-check
@@ -75,7 +79,7 @@ test-deps:
 	$(call install_missing,$(TEST_PKGS))
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o fieldreg .
+	$(GO) build -tags $(APP_TAGS) -ldflags "$(LDFLAGS)" -o fieldreg .
 	$(GO) build -ldflags "$(LDFLAGS)" -o reghub ./cmd/reghub
 	@# The hub runs on servers without X11: it must not link Fyne.
 	@if $(GO) list -deps ./cmd/reghub | grep -q '^fyne.io/'; then echo "reghub imports Fyne"; exit 1; fi
@@ -172,7 +176,7 @@ package-deps:
 # the checkout is left as it was.
 package-linux:
 	mkdir -p $(PKGBUILD)/linux-amd64 $(DIST)
-	$(GO) build -ldflags "$(LDFLAGS) -s -w" -o $(PKGBUILD)/linux-amd64/fieldreg .
+	$(GO) build -tags $(APP_TAGS) -ldflags "$(LDFLAGS) -s -w" -o $(PKGBUILD)/linux-amd64/fieldreg .
 	cp FyneApp.toml $(PKGBUILD)/FyneApp.toml.kept
 	rc=0; GOFLAGS= $(GO) run $(FYNE_TOOL) package -os linux --executable $(PKGBUILD)/linux-amd64/fieldreg || rc=$$?; \
 	cp $(PKGBUILD)/FyneApp.toml.kept FyneApp.toml; rm -rf tmp-pkg; exit $$rc
@@ -192,8 +196,8 @@ package-windows:
 		--product-name fieldreg --file-description "fieldreg registration app" --original-filename fieldreg.exe \
 		--product-version "$(VERSION) ($(COMMIT))" --file-version "$(VERSION).$(APP_BUILD)"
 	rc=0; \
-	$(WIN_ENV) $(GO) build -trimpath -ldflags "$(WIN_LDFLAGS) -H=windowsgui" -o $(PKGBUILD)/windows-amd64/fieldreg.exe . && \
-	$(WIN_ENV) $(GO) build -trimpath -ldflags "$(WIN_LDFLAGS)" -o $(PKGBUILD)/windows-amd64/fieldreg-cli.exe . || rc=$$?; \
+	$(WIN_ENV) $(GO) build -trimpath -tags $(APP_TAGS) -ldflags "$(WIN_LDFLAGS) -H=windowsgui" -o $(PKGBUILD)/windows-amd64/fieldreg.exe . && \
+	$(WIN_ENV) $(GO) build -trimpath -tags $(APP_TAGS) -ldflags "$(WIN_LDFLAGS)" -o $(PKGBUILD)/windows-amd64/fieldreg-cli.exe . || rc=$$?; \
 	rm -f fieldreg_res_windows_amd64.syso; exit $$rc
 	rm -f $(DIST)/fieldreg-$(VERSION)-windows-amd64.zip
 	cd $(PKGBUILD)/windows-amd64 && zip -q -X ../../../$(DIST)/fieldreg-$(VERSION)-windows-amd64.zip fieldreg.exe fieldreg-cli.exe

@@ -5,6 +5,7 @@ package app
 import (
 	"bufio"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,10 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -30,11 +33,11 @@ import (
 //   - BenchmarkStartToUnlock: from constructing the UI on an initialised
 //     device to the unlock screen rendered.
 //   - BenchmarkScroll100k: the records list over 100,000 records, scrolled
-//     through 5,000 rows in steps with every visible row's summary loaded;
-//     reports the peak resident memory of the process while scrolling, and
-//     the app's own share of it: the peak of its anonymous memory (Go and C
-//     heaps; the test driver draws without a GPU driver or renderer), the
-//     Go heap's peak and what stays live after a collection.
+//     through 5,000 rows in steps with every visible row's summary loaded,
+//     with the app's own settings (appSettings: its page cache, its memory
+//     limit). It reports the app's own share of memory (see appShare), the
+//     time the list of 100,000 takes to load (list-ms), a name search
+//     (search-ms) and the statistics screen's figures and charts (stats-ms).
 
 // benchDevices are data directories built once per test binary.
 var benchDevices = struct {
@@ -123,15 +126,45 @@ func buildBenchDevice(b *testing.B, dir string, n int) {
 	b.Logf("built %d records in %s", n, time.Since(t0).Round(time.Second))
 }
 
-// benchUI opens the UI on dir with UI work queued for the benchmark's
-// goroutine, as the tests' harness does.
+// benchUI opens the UI on dir with the app's settings and UI work queued
+// for the benchmark's goroutine, as the tests' harness does.
 func benchUI(b *testing.B, dir string) (*UI, chan func()) {
 	a := test.NewApp()
 	q := make(chan func(), 4096)
-	u := New(a, dir, device.Options{Params: &vault.LowParams})
+	opts := appOptions()
+	opts.Params = &vault.LowParams
+	u := New(a, dir, opts)
 	u.do = func(fn func()) { q <- fn }
 	u.win.Resize(fyne.NewSize(1280, 800))
 	return u, q
+}
+
+// benchShell is benchUI unlocked by the default officer, in the shell; drain
+// runs queued UI work until cond holds, failing after limit.
+func benchShell(b *testing.B, dir string) (u *UI, q chan func(), drain func(what string, limit time.Duration, cond func() bool)) {
+	u, q = benchUI(b, dir)
+	o, err := u.dev.DefaultOfficer()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := u.dev.Unlock(o.ID, []byte(pass))
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.startSession(s)
+	return u, q, func(what string, limit time.Duration, cond func() bool) {
+		deadline := time.Now().Add(limit)
+		for !cond() {
+			if time.Now().After(deadline) {
+				b.Fatalf("timed out waiting for %s (%d updates queued)", what, len(q))
+			}
+			select {
+			case fn := <-q:
+				fn()
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}
 }
 
 func BenchmarkStartToUnlock(b *testing.B) {
@@ -163,33 +196,24 @@ func BenchmarkScroll100k(b *testing.B) {
 		rows = v // for profiling
 	}
 	dir := benchDevice(b, records)
-	u, q := benchUI(b, dir)
+	defer appSettings()()
+	u, _, drainUntil := benchShell(b, dir)
 	defer u.win.Close()
-	o, err := u.dev.DefaultOfficer()
-	if err != nil {
-		b.Fatal(err)
-	}
-	s, err := u.dev.Unlock(o.ID, []byte(pass))
-	if err != nil {
-		b.Fatal(err)
-	}
-	u.startSession(s)
-	drainUntil := func(what string, limit time.Duration, cond func() bool) {
-		deadline := time.Now().Add(limit)
-		for !cond() {
-			if time.Now().After(deadline) {
-				b.Fatalf("timed out waiting for %s (%d updates queued)", what, len(q))
-			}
-			select {
-			case fn := <-q:
-				fn()
-			case <-time.After(5 * time.Millisecond):
-			}
-		}
-	}
+	t0 := time.Now()
 	u.sh.open(navRecords)
 	r := u.sh.records
 	drainUntil("the list", time.Minute, func() bool { return len(r.ids) == records })
+	listTime := time.Since(t0)
+
+	// A name search, then back to the whole list.
+	t0 = time.Now()
+	r.query.SetText(benchFamilies[2] + "5")
+	r.search()
+	drainUntil("the search", time.Minute, func() bool { return len(r.ids) > 0 && len(r.ids) < records })
+	searchTime := time.Since(t0)
+	r.query.SetText("")
+	r.search()
+	drainUntil("the list again", time.Minute, func() bool { return len(r.ids) == records })
 
 	runtime.GC()
 	debug.FreeOSMemory()
@@ -212,44 +236,127 @@ func BenchmarkScroll100k(b *testing.B) {
 		return true
 	}
 	var frames int
-	var anonPeak, heapPeak, goAtPeak float64 // the app's own memory, sampled every step
+	var share appShare
 	var ms runtime.MemStats
+	var drawn, allocated uint64 // bytes allocated by drawing the frames, and in all
+	var ru0, ru1 syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
 	b.ResetTimer()
 	for n := 0; n < b.N; n++ {
 		r.list.ScrollToTop()
 		for top := 0; top < rows; top += step {
+			runtime.ReadMemStats(&ms)
+			before := ms.TotalAlloc
 			r.list.ScrollTo(top)
+			runtime.ReadMemStats(&ms)
+			mid := ms.TotalAlloc
 			u.win.Canvas().Capture()
 			frames++
 			drainUntil(fmt.Sprintf("the rows at %d to load", top), 30*time.Second, loaded)
 			runtime.ReadMemStats(&ms)
-			heapPeak = max(heapPeak, float64(ms.HeapInuse)/(1<<20))
-			if anon := rssMB("RssAnon"); anon > anonPeak {
-				// Go's share at the peak: what it mapped less what it
-				// handed back; the rest of the anonymous memory is C's.
-				anonPeak, goAtPeak = anon, float64(ms.Sys-ms.HeapReleased)/(1<<20)
-			}
+			drawn += ms.TotalAlloc - mid // Capture, and the row updates it drains (small)
+			allocated += ms.TotalAlloc - before
+			share.sample(&ms)
 		}
 	}
 	if len(bound) < 5 {
 		b.Fatalf("only %d rows in view", len(bound))
 	}
 	b.StopTimer()
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+	cpu := time.Duration(ru1.Utime.Nano()+ru1.Stime.Nano()-ru0.Utime.Nano()-ru0.Stime.Nano()) * time.Nanosecond
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(frames), "ms/step")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(frames), "cpu-ms/step")
+	b.ReportMetric(float64(listTime.Milliseconds()), "list-ms")
+	b.ReportMetric(float64(searchTime.Milliseconds()), "search-ms")
 	b.ReportMetric(rssMB("VmHWM"), "rss-MB")
-	// The app's own share: anonymous resident memory (the Go heap and the
-	// C heap: SQLite's page cache, the drivers' buffers; with the test
-	// driver there is no GPU or software renderer), its peak while
-	// scrolling; the Go heap in use at its peak, and what stays live.
-	b.ReportMetric(anonPeak, "anon-peak-MB")
-	b.ReportMetric(goAtPeak, "go-at-anon-peak-MB")
-	b.ReportMetric(anonPeak-goAtPeak, "c-at-anon-peak-MB")
-	b.ReportMetric(heapPeak, "go-heap-peak-MB")
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
-	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "go-live-MB")
+	live := float64(ms.HeapAlloc) / (1 << 20)
+	b.ReportMetric(live, "go-live-MB")
+	b.ReportMetric(share.heapPeak, "go-heap-peak-MB")
+	b.ReportMetric(share.goAtPeak, "go-mapped-MB")
+	b.ReportMetric(share.anonPeak-share.goAtPeak, "c-heap-MB")
+	b.ReportMetric(share.anonPeak, "app-MB")
+	// The renderer's part (an estimate): of what the Go heap held above
+	// the live data at its peak, the fraction that drawing allocated.
+	if allocated > 0 {
+		b.ReportMetric(max(0, share.heapPeak-live)*float64(drawn)/float64(allocated), "renderer-est-MB")
+		b.ReportMetric(float64(drawn)/float64(frames)/(1<<20), "drawn-MB/step")
+	}
+	// What an OpenGL renderer would hold as textures for this screen:
+	// Fyne draws each text into an image of its size and uploads it (4
+	// bytes a pixel, at scale 1 here), and images and icons likewise.
+	screen := textureBytes(u.win.Canvas().Content())
+	var row float64
+	for o := range bound {
+		row = max(row, textureBytes(o))
+	}
+	b.ReportMetric(screen/(1<<20), "screen-textures-MB")
+	b.ReportMetric(row/1024, "row-texture-KB")
+	// The statistics screen's figures and charts, over every record
+	// (after the scrolling, whose figures are the list's alone).
+	st := newStatsScreen(u)
+	t0 = time.Now()
+	st.start()
+	drainUntil("the statistics", time.Minute, func() bool { return !st.running })
+	statsTime := time.Since(t0)
+	if st.status.Text() != "" {
+		b.Fatalf("statistics: %s", st.status.Text())
+	}
+	b.ReportMetric(float64(statsTime.Milliseconds()), "stats-ms")
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "go-live-stats-MB")
 	if c := r.cache.len(); c > summaryCacheSize {
 		b.Errorf("the cache holds %d summaries, over its bound %d", c, summaryCacheSize)
+	}
+}
+
+// textureBytes is what Fyne's OpenGL painter would upload as textures to
+// draw the visible objects under o (internal/painter/gl/texture.go): an
+// RGBA image of each text's size, and of each image's and raster's.
+func textureBytes(o fyne.CanvasObject) float64 {
+	var n float64
+	for _, obj := range test.LaidOutObjects(o) {
+		if !obj.Visible() {
+			continue
+		}
+		var sz fyne.Size
+		switch c := obj.(type) {
+		case *canvas.Text:
+			if c.Text == "" {
+				continue
+			}
+			sz = c.MinSize()
+		case *canvas.Image, *canvas.Raster:
+			sz = c.Size()
+		default:
+			continue
+		}
+		n += math.Ceil(float64(sz.Width)) * math.Ceil(float64(sz.Height)) * 4
+	}
+	return n
+}
+
+// appShare is the app's own share of memory while it works, sampled: its
+// anonymous resident memory (RssAnon: the Go heap and the C heap; files
+// mapped from disk, the program's text and fonts among them, are not
+// counted), at its peak, split into Go's part (what the runtime has mapped
+// less what it gave back, ms.Sys - ms.HeapReleased: the heap, its garbage
+// not yet collected, goroutine stacks, the runtime's own tables) and C's
+// (the rest: SQLite's page caches and the C allocator's arenas; with
+// Fyne's test driver there is no GPU driver and no OpenGL in the process,
+// so no renderer's C heap either). heapPeak is the Go heap in use at its
+// peak (live data and garbage not yet collected).
+type appShare struct {
+	anonPeak, goAtPeak, heapPeak float64 // MB
+}
+
+func (a *appShare) sample(ms *runtime.MemStats) {
+	a.heapPeak = max(a.heapPeak, float64(ms.HeapInuse)/(1<<20))
+	if anon := rssMB("RssAnon"); anon > a.anonPeak {
+		a.anonPeak, a.goAtPeak = anon, float64(ms.Sys-ms.HeapReleased)/(1<<20)
 	}
 }
 
@@ -275,4 +382,39 @@ func rssMB(field string) float64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkOpenRecords opens record details one after another, back to the
+// list between them, and reports the live Go heap each one leaves behind
+// (live-KB/record): what an officer's day of looking records up costs.
+func BenchmarkOpenRecords(b *testing.B) {
+	dir := benchDevice(b, 100)
+	defer appSettings()()
+	u, q, drain := benchShell(b, dir)
+	defer u.win.Close()
+	u.sh.open(navRecords)
+	r := u.sh.records
+	drain("the list", time.Minute, func() bool { return len(r.ids) == 100 })
+	open := func(i int) {
+		r.open(r.ids[i%len(r.ids)])
+		u.win.Canvas().Capture()
+		for len(q) > 0 {
+			(<-q)()
+		}
+		u.sh.open(navRecords)
+		u.win.Canvas().Capture()
+	}
+	open(0) // the first opening loads what every detail shares
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		open(i + 1)
+	}
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric((float64(ms.HeapAlloc)-float64(before))/1024/float64(b.N), "live-KB/record")
 }

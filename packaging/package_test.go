@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/ed25519"
+	"debug/buildinfo"
 	"debug/elf"
 	"debug/pe"
 	"encoding/base64"
@@ -255,6 +256,24 @@ func TestWindowsExe(t *testing.T) {
 	}
 }
 
+// checkAppTags: the app was built with the Makefile's APP_TAGS, no_emoji
+// among them (Fyne's colour emoji font left out: 11 MB less heap in the
+// window, docs/benchmarks.md); a build that forgot them is caught here.
+func checkAppTags(t *testing.T, bin io.ReaderAt) {
+	t.Helper()
+	bi, err := buildinfo.Read(bin)
+	if err != nil {
+		t.Errorf("reading the build information: %v", err)
+		return
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-tags" && slices.Contains(strings.Split(s.Value, ","), "no_emoji") {
+			return
+		}
+	}
+	t.Errorf("the app was built without the no_emoji tag (APP_TAGS in the Makefile): settings %v", bi.Settings)
+}
+
 func checkExe(t *testing.T, r release, exe []byte, subsystem uint16) {
 	f, err := pe.NewFile(bytes.NewReader(exe))
 	if err != nil {
@@ -270,6 +289,7 @@ func checkExe(t *testing.T, r release, exe []byte, subsystem uint16) {
 	if oh.Subsystem != subsystem {
 		t.Errorf("subsystem %d, want %d", oh.Subsystem, subsystem)
 	}
+	checkAppTags(t, bytes.NewReader(exe))
 	// debug/pe's ImportedLibraries is not implemented; each imported
 	// symbol names its DLL ("CreateFileW:KERNEL32.dll").
 	syms, err := f.ImportedSymbols()
@@ -375,6 +395,12 @@ func TestLinuxTarball(t *testing.T) {
 	mustRun(t, filepath.Join(dir, "fieldreg"), "make", "install", "DESTDIR="+prefix, "PREFIX=/usr")
 	bin := filepath.Join(prefix, "usr", "bin", "fieldreg")
 	checkVersion(t, r, bin, "fieldreg")
+	if f, err := os.Open(bin); err != nil {
+		t.Error(err)
+	} else {
+		checkAppTags(t, f)
+		f.Close()
+	}
 	data := filepath.Join(t.TempDir(), "device")
 	pass := passFile(t)
 	mustRun(t, dir, bin, "init", "--data", data, "--standalone", "--country", "BIH", "--station", "BIH-VK-01",

@@ -96,31 +96,52 @@ type Localizer struct {
 	printer  *message.Printer
 }
 
-var (
-	bundleOnce sync.Once
-	bundle     *goi18n.Bundle
-	bundleErr  error
-)
-
-// loadBundle parses the embedded catalogues once.
-func loadBundle() (*goi18n.Bundle, error) {
-	bundleOnce.Do(func() { bundle, bundleErr = LoadBundle(assets.Messages()) })
-	return bundle, bundleErr
+// bundles holds the parsed catalogues: English's, which every other
+// language falls back to, and the last other language asked for. A switch
+// of language parses the new one and lets the old one go, once no
+// Localizer holds it: go-i18n keeps a template per message, about 0.7 MB a
+// language, and all ten would be 7.6 MB of the app's memory.
+var bundles struct {
+	sync.Mutex
+	en       *goi18n.Bundle
+	other    *goi18n.Bundle
+	otherTag string
 }
 
-// LoadBundle parses the catalogue of every language of Languages from fsys
-// (files named TAG.json). A missing or malformed file is an error.
-func LoadBundle(fsys fs.FS) (*goi18n.Bundle, error) {
+// bundleOf returns the parsed catalogue of the language tag (one of
+// Languages), parsing it unless it is held.
+func bundleOf(tag string) (*goi18n.Bundle, error) {
+	bundles.Lock()
+	defer bundles.Unlock()
+	switch {
+	case tag == Default && bundles.en != nil:
+		return bundles.en, nil
+	case tag != Default && bundles.other != nil && bundles.otherTag == tag:
+		return bundles.other, nil
+	}
+	b, err := LoadBundle(assets.Messages(), tag)
+	if err != nil {
+		return nil, err
+	}
+	if tag == Default {
+		bundles.en = b
+	} else {
+		bundles.other, bundles.otherTag = b, tag
+	}
+	return b, nil
+}
+
+// LoadBundle parses the catalogue of the language tag from fsys (the file
+// TAG.json). A missing or malformed file is an error.
+func LoadBundle(fsys fs.FS, tag string) (*goi18n.Bundle, error) {
 	b := goi18n.NewBundle(language.English)
-	for _, l := range languages {
-		name := l.Tag + ".json"
-		buf, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
-		}
-		if _, err := b.ParseMessageFileBytes(buf, name); err != nil {
-			return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
-		}
+	name := tag + ".json"
+	buf, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
+	}
+	if _, err := b.ParseMessageFileBytes(buf, name); err != nil {
+		return nil, fmt.Errorf("i18n: catalogue %s: %w", name, err)
 	}
 	return b, nil
 }
@@ -131,18 +152,25 @@ func New(tag string) (*Localizer, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := loadBundle()
+	en, err := bundleOf(Default)
 	if err != nil {
 		return nil, err
 	}
-	return newLocalizer(b, l), nil
+	b := en
+	if l.Tag != Default {
+		if b, err = bundleOf(l.Tag); err != nil {
+			return nil, err
+		}
+	}
+	return newLocalizer(b, en, l), nil
 }
 
-func newLocalizer(b *goi18n.Bundle, l Language) *Localizer {
+// newLocalizer gives the messages of l from b, and those b lacks from en.
+func newLocalizer(b, en *goi18n.Bundle, l Language) *Localizer {
 	return &Localizer{
 		lang:     l,
 		loc:      goi18n.NewLocalizer(b, l.Tag),
-		fallback: goi18n.NewLocalizer(b, Default),
+		fallback: goi18n.NewLocalizer(en, Default),
 		printer:  message.NewPrinter(language.MustParse(l.Tag)),
 	}
 }

@@ -210,29 +210,63 @@ func TestLookup(t *testing.T) {
 // A message a catalogue lacks comes from English; an unknown ID comes out
 // as itself (never an empty label).
 func TestFallback(t *testing.T) {
-	fsys := fstest.MapFS{}
-	for _, l := range Languages() {
-		fsys[l.Tag+".json"] = &fstest.MapFile{Data: []byte(`{}`)}
+	fsys := fstest.MapFS{
+		"en.json": &fstest.MapFile{Data: []byte(`{"a.b": "Hello {{.Name}}"}`)},
+		"de.json": &fstest.MapFile{Data: []byte(`{}`)},
 	}
-	fsys["en.json"] = &fstest.MapFile{Data: []byte(`{"a.b": "Hello {{.Name}}"}`)}
-	b, err := LoadBundle(fsys)
+	en, err := LoadBundle(fsys, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := LoadBundle(fsys, "de")
 	if err != nil {
 		t.Fatal(err)
 	}
 	de, _ := Lookup("de")
-	if got := newLocalizer(b, de).Tf("a.b", Args{"Name": "Testa"}); got != "Hello Testa" {
+	if got := newLocalizer(b, en, de).Tf("a.b", Args{"Name": "Testa"}); got != "Hello Testa" {
 		t.Errorf("fallback to English: %q", got)
 	}
 	if got := MustNew("de").T("no.such.message"); got != "no.such.message" {
 		t.Errorf("unknown ID: %q", got)
 	}
-	delete(fsys, "el.json")
-	if _, err := LoadBundle(fsys); err == nil {
+	if _, err := LoadBundle(fsys, "el"); err == nil {
 		t.Error("a missing catalogue was not an error")
 	}
 	fsys["el.json"] = &fstest.MapFile{Data: []byte(`{"a": `)}
-	if _, err := LoadBundle(fsys); err == nil {
+	if _, err := LoadBundle(fsys, "el"); err == nil {
 		t.Error("a malformed catalogue was not an error")
+	}
+}
+
+// Every language's catalogue parses and gives its own words; only English
+// and the language last asked for stay parsed, and a localizer made before
+// a switch keeps working after it.
+func TestCataloguesLoadOnDemand(t *testing.T) {
+	en := MustNew(Default).T("app.title")
+	var before *Localizer
+	for _, l := range Languages() {
+		loc, err := New(l.Tag)
+		if err != nil {
+			t.Fatalf("%s: %v", l.Tag, err)
+		}
+		if got := loc.T("nav.records"); got == "nav.records" || got == "" {
+			t.Errorf("%s: nav.records is %q", l.Tag, got)
+		}
+		bundles.Lock()
+		held, tag := bundles.en != nil, bundles.otherTag
+		bundles.Unlock()
+		if !held || (l.Tag != Default && tag != l.Tag) {
+			t.Errorf("after %s: English held %v, other %q", l.Tag, held, tag)
+		}
+		if l.Tag == "de" {
+			before = loc
+		}
+	}
+	if before == nil || before.T("nav.records") != MustNew("de").T("nav.records") {
+		t.Error("a German localizer changed after other languages were loaded")
+	}
+	if got := MustNew(Default).T("app.title"); got != en {
+		t.Errorf("English app.title %q, then %q", en, got)
 	}
 }
 

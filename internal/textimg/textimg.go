@@ -94,94 +94,130 @@ type Layout struct {
 	RTL           bool
 }
 
-type fontSet struct {
-	sans, sansBold, naskh, naskhBold, bengali, ethiopic *font.Face
-}
-
-// fontFiles are the parsed fonts, read-only once loaded. A font.Face caches
-// glyph extents as it is used, so each layout makes faces of its own.
-type fontFiles struct {
-	sans, sansBold, naskh, naskhBold, bengali, ethiopic *font.Font
-}
-
-func (f *fontFiles) faces() *fontSet {
-	return &fontSet{font.NewFace(f.sans), font.NewFace(f.sansBold), font.NewFace(f.naskh),
-		font.NewFace(f.naskhBold), font.NewFace(f.bengali), font.NewFace(f.ethiopic)}
-}
-
-var (
-	fontsOnce sync.Once
-	fonts     *fontFiles
-	fontsErr  error
+// The embedded fonts, by index into fontFiles and fontSet.
+const (
+	fontSans = iota
+	fontSansBold
+	fontNaskh
+	fontNaskhBold
+	fontBengali
+	fontEthiopic
+	fontCount
 )
 
-// loadFonts parses the embedded fonts once: they are read-only after that
-// and shared by every layout.
-func loadFonts() (*fontFiles, error) {
-	fontsOnce.Do(func() {
-		fsys := assets.Fonts()
-		parse := func(name string) *font.Font {
-			if fontsErr != nil {
-				return nil
+var fontNames = [fontCount]string{"NotoSans-Regular.ttf", "NotoSans-Bold.ttf",
+	"NotoNaskhArabic-Regular.ttf", "NotoNaskhArabic-Bold.ttf",
+	"NotoSansBengali-Regular.ttf", "NotoSansEthiopic-Regular.ttf"}
+
+// lazyFont is an embedded font, parsed the first time a layout needs it:
+// Latin text never parses the Arabic, Bengali or Ethiopic fonts (all six
+// parsed hold about 5 MB), and Arabic text never the Bengali or Ethiopic.
+// Read-only once parsed, and shared by every layout.
+type lazyFont struct {
+	once sync.Once
+	name string
+	font *font.Font
+	err  error
+}
+
+func (lf *lazyFont) get() (*font.Font, error) {
+	lf.once.Do(func() {
+		b, err := fs.ReadFile(assets.Fonts(), "fonts/"+lf.name)
+		if err == nil {
+			var f *font.Face
+			if f, err = font.ParseTTF(bytes.NewReader(b)); err == nil {
+				lf.font = f.Font
 			}
-			b, err := fs.ReadFile(fsys, "fonts/"+name)
-			if err != nil {
-				fontsErr = fmt.Errorf("textimg: font %s: %w", name, err)
-				return nil
-			}
-			f, err := font.ParseTTF(bytes.NewReader(b))
-			if err != nil {
-				fontsErr = fmt.Errorf("textimg: font %s: %w", name, err)
-				return nil
-			}
-			return f.Font
 		}
-		fonts = &fontFiles{
-			sans:      parse("NotoSans-Regular.ttf"),
-			sansBold:  parse("NotoSans-Bold.ttf"),
-			naskh:     parse("NotoNaskhArabic-Regular.ttf"),
-			naskhBold: parse("NotoNaskhArabic-Bold.ttf"),
-			bengali:   parse("NotoSansBengali-Regular.ttf"),
-			ethiopic:  parse("NotoSansEthiopic-Regular.ttf"),
+		if err != nil {
+			lf.err = fmt.Errorf("textimg: font %s: %w", lf.name, err)
 		}
 	})
-	return fonts, fontsErr
+	return lf.font, lf.err
+}
+
+// fontFiles are the embedded fonts, each parsed when first needed.
+type fontFiles [fontCount]lazyFont
+
+func newFontFiles() *fontFiles {
+	f := new(fontFiles)
+	for i := range f {
+		f[i].name = fontNames[i]
+	}
+	return f
+}
+
+// fonts are the fonts every layout shares (tests swap in fresh ones).
+var fonts = newFontFiles()
+
+// fontSet are one layout's faces: a font.Face caches glyph extents as it
+// is used, so each layout makes faces of its own, each when first needed.
+type fontSet struct {
+	files *fontFiles
+	faces [fontCount]*font.Face
+	err   [fontCount]error
+}
+
+// face returns face i, parsing its font if no layout has yet; nil if the
+// font cannot be read.
+func (fs *fontSet) face(i int) *font.Face {
+	if fs.faces[i] == nil && fs.err[i] == nil {
+		f, err := fs.files[i].get()
+		if err != nil {
+			fs.err[i] = err
+			return nil
+		}
+		fs.faces[i] = font.NewFace(f)
+	}
+	return fs.faces[i]
 }
 
 // fontmap picks, for each rune, the first face that has a glyph for it. The
 // order prefers the face of the paragraph's own script, so spaces, digits
 // and punctuation inside Arabic text come from the Arabic font and do not
-// break the run.
-type fontmap []*font.Face
+// break the run. The faces after the first are parsed only when a rune
+// needs them.
+type fontmap struct {
+	set   *fontSet
+	order [4]int
+}
+
+// first is the paragraph's own face (Lay has checked that it loads).
+func (m fontmap) first() *font.Face { return m.set.face(m.order[0]) }
 
 func (m fontmap) ResolveFace(r rune) *font.Face {
-	for _, f := range m {
-		if _, ok := f.NominalGlyph(r); ok {
-			return f
+	for _, i := range m.order {
+		if f := m.set.face(i); f != nil {
+			if _, ok := f.NominalGlyph(r); ok {
+				return f
+			}
 		}
 	}
-	return m[0]
+	return m.first()
 }
 
 func (fs *fontSet) fontmap(rtl, bold bool) fontmap {
-	sans, naskh := fs.sans, fs.naskh
+	sans, naskh := fontSans, fontNaskh
 	if bold {
-		sans, naskh = fs.sansBold, fs.naskhBold
+		sans, naskh = fontSansBold, fontNaskhBold
 	}
 	if rtl {
-		return fontmap{naskh, sans, fs.bengali, fs.ethiopic}
+		return fontmap{fs, [4]int{naskh, sans, fontBengali, fontEthiopic}}
 	}
-	return fontmap{sans, naskh, fs.bengali, fs.ethiopic}
+	return fontmap{fs, [4]int{sans, naskh, fontBengali, fontEthiopic}}
 }
 
 // Lay lays out paragraphs in a column of opt.Width points. It fails only
 // when the fonts cannot be read or the text is longer than MaxTextLen.
 func Lay(paras []Paragraph, opt Options) (*Layout, error) {
-	files, err := loadFonts()
-	if err != nil {
-		return nil, err
+	fs := &fontSet{files: fonts}
+	// The first face of every paragraph must load; the others are
+	// fallbacks, parsed when a rune needs them.
+	for _, p := range paras {
+		if m := fs.fontmap(opt.RTL, p.Bold); m.first() == nil {
+			return nil, fs.err[m.order[0]]
+		}
 	}
-	fs := files.faces()
 	total := 0
 	for _, p := range paras {
 		total += len(p.Text)
@@ -230,7 +266,7 @@ func (l *layouter) paragraph(text string, p Paragraph) {
 	fm := l.fonts.fontmap(l.opt.RTL, p.Bold)
 	if len(runes) == 0 {
 		// An empty line keeps its height.
-		h := l.lineHeight(fm[0], size)
+		h := l.lineHeight(fm.first(), size)
 		l.y += h * l.opt.LineSpacing
 		return
 	}
@@ -247,7 +283,7 @@ func (l *layouter) paragraph(text string, p Paragraph) {
 	lines, _ := l.wrapper.WrapParagraph(shaping.WrapConfig{Direction: dir}, maxW, runes, shaping.NewSliceIterator(outs))
 	for _, line := range lines {
 		trimTrailingSpace(line, runes)
-		l.line(line, fm[0], size)
+		l.line(line, fm.first(), size)
 	}
 }
 

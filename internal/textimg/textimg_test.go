@@ -252,3 +252,63 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// parsed names the embedded fonts parsed so far.
+func parsed(f *fontFiles) []string {
+	var out []string
+	for i := range f {
+		if f[i].font != nil {
+			out = append(out, f[i].name)
+		}
+	}
+	return out
+}
+
+// Each font is parsed when a layout first needs it: Latin text parses the
+// Latin font only, Arabic the Arabic font (and the Latin for a Latin word
+// inside), Bengali the Bengali; the layouts are the same as with every
+// font parsed up front.
+func TestFontsParsedWhenNeeded(t *testing.T) {
+	old := fonts
+	t.Cleanup(func() { fonts = old })
+	fonts = newFontFiles()
+	lay := func(text string, rtl bool) *Layout {
+		t.Helper()
+		l, err := Lay([]Paragraph{{Text: text, Size: 12}}, Options{Width: 300, RTL: rtl})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	latin := lay("Registration ID BIH-7KQ4-M2XD-9TRC, 2026-12-03", false)
+	if got := strings.Join(parsed(fonts), " "); got != "NotoSans-Regular.ttf" {
+		t.Errorf("after Latin text: %s", got)
+	}
+	arabic := lay("رقم التسجيل BIH-7KQ4", true)
+	if got := strings.Join(parsed(fonts), " "); got != "NotoSans-Regular.ttf NotoNaskhArabic-Regular.ttf" {
+		t.Errorf("after Arabic text: %s", got)
+	}
+	lay("নিবন্ধন", false)
+	// Naskh is looked at before Bengali (fontmap's order); Ethiopic never.
+	if got := strings.Join(parsed(fonts), " "); got != "NotoSans-Regular.ttf NotoNaskhArabic-Regular.ttf NotoSansBengali-Regular.ttf" {
+		t.Errorf("after Bengali text: %s", got)
+	}
+
+	// The same lines with every font parsed before.
+	fonts = newFontFiles()
+	for i := range fonts {
+		if _, err := fonts[i].get(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		lazy *Layout
+		text string
+		rtl  bool
+	}{{latin, "Registration ID BIH-7KQ4-M2XD-9TRC, 2026-12-03", false}, {arabic, "رقم التسجيل BIH-7KQ4", true}} {
+		eager := lay(c.text, c.rtl)
+		if eager.Height != c.lazy.Height || len(eager.Lines) != len(c.lazy.Lines) || len(eager.Lines[0].Glyphs) != len(c.lazy.Lines[0].Glyphs) {
+			t.Errorf("%q laid out differently with every font parsed first", c.text)
+		}
+	}
+}
