@@ -84,7 +84,7 @@ func NormalizeDocument(s string) string {
 // each name part's prefixes of at least minPrefix letters, the document
 // number, the category and the vulnerabilities. The tokens are appended to
 // one array of their own (each token a full slice expression of it, so no
-// append to one reaches another); nothing of them stays in x.
+// append to one reaches another), sharing no memory with x.
 func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
 	type kv struct{ kind, v string }
 	var seen [48]kv // what the tokens so far stand for; a person has about 25
