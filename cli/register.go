@@ -228,6 +228,8 @@ func cmdRegister(env *Env, args []string) int {
 		lead := raw[:len(raw)-len(bytes.TrimLeftFunc(raw, unicode.IsSpace))] // blank lines before the object
 		chunks, lineNos = [][]byte{t}, []int{1 + bytes.Count(lead, []byte("\n"))}
 	} else {
+		n := bytes.Count(raw, []byte("\n")) + 1
+		chunks, lineNos = make([][]byte, 0, n), make([]int, 0, n)
 		for i, l := range bytes.Split(raw, []byte("\n")) {
 			if len(bytes.TrimSpace(l)) > 0 {
 				chunks = append(chunks, l)
@@ -260,8 +262,8 @@ func cmdRegister(env *Env, args []string) int {
 		}
 	})
 	failed := 0
-	var good []inputLine
-	var idents []string
+	good := make([]inputLine, 0, len(lines))
+	idents := make([]string, 0, len(lines))
 	for i, l := range lines {
 		if err := l.err; err != nil {
 			n := lineNos[i]

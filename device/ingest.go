@@ -351,6 +351,7 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			t := s.tokenizer()
 			for n := w; n < len(ids); n += workers {
 				id, p := ids[n], out[ids[n]]
 				r, err := registry.Fold(id, byRecord[id])
@@ -359,7 +360,7 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 				}
 				p.conflicts = len(r.Conflicts) > 0
 				p.stay = r.Stay
-				p.row, p.tokens, p.count, p.err = s.projectNew(r)
+				p.row, p.tokens, p.count, p.err = s.projectNew(t, r)
 			}
 		}(w)
 	}

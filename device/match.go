@@ -25,14 +25,15 @@ func summaryMatchRecord(m Summary) match.Record {
 }
 
 // matchTokens are the blind indexes of the matcher's blocking keys, under the
-// deployment's index key, so any device of the deployment (and the hub)
+// deployment's index key (x), so any device of the deployment (and the hub)
 // finds the same candidates without decrypting anything.
-func matchTokens(index []byte, p *registry.Person) [][]byte {
-	x := blind.New(index)
+func matchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
 	keys := match.BlockingKeys(matchRecord("", p))
+	slab := make([]byte, 0, len(keys)*blind.TokenSize)
 	out := make([][]byte, len(keys))
 	for i, k := range keys {
-		out[i] = x.Token("match", k)
+		slab = x.AppendToken(slab, "match", k)
+		out[i] = slab[i*blind.TokenSize : (i+1)*blind.TokenSize : (i+1)*blind.TokenSize]
 	}
 	return out
 }
@@ -66,7 +67,7 @@ func (s *Session) Candidates(p *registry.Person, limit int, exclude ...string) (
 		s.mu.RUnlock()
 		return nil, ErrSessionLocked
 	}
-	tokens := matchTokens(s.k.index, &c)
+	tokens := matchTokens(blind.New(s.k.index), &c)
 	s.mu.RUnlock()
 	if len(tokens) == 0 {
 		return nil, nil

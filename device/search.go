@@ -3,7 +3,9 @@ package device
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -24,6 +26,13 @@ const minPrefix = 3
 // letters that do not decompose under NFKD but have an obvious base form.
 var foldExtra = strings.NewReplacer("ß", "ss", "ø", "o", "æ", "ae", "œ", "oe", "ł", "l", "đ", "d", "ı", "i", "þ", "th", "ð", "d", "ħ", "h")
 
+// folders hold the transform chains of FoldText (about 1 KiB of buffers
+// each), reused from one text to the next: transform.String resets a chain
+// before it reads anything.
+var folders = sync.Pool{New: func() any {
+	return transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}}
+
 // FoldText lowers case and removes diacritics: "Ćorić" -> "coric".
 func FoldText(s string) string {
 	if isASCII(s) {
@@ -31,8 +40,9 @@ func FoldText(s string) string {
 		// transform chain is most of the cost of indexing a record.
 		return strings.ToLower(s)
 	}
-	t := transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
-	out, _, err := transform.String(t, strings.ToLower(s))
+	t := folders.Get().(transform.Transformer)
+	defer folders.Put(t)
+	out, _, err := transform.String(t, strings.ToLower(s)) // String resets t first
 	if err != nil {
 		out = strings.ToLower(s)
 	}
@@ -70,28 +80,44 @@ func NormalizeDocument(s string) string {
 	return b.String()
 }
 
-// searchTokens are the blind-index tokens of a person for local search.
+// searchTokens computes the blind-index tokens of a person: each name part,
+// each name part's prefixes of at least minPrefix letters, the document
+// number, the category and the vulnerabilities. The tokens are appended to
+// one array of their own (each token a full slice expression of it, so no
+// append to one reaches another), sharing no memory with x.
 func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
-	seen := map[string]bool{}
-	var out [][]byte
+	type kv struct{ kind, v string }
+	var seen [48]kv // what the tokens so far stand for; a person has about 25
+	made := seen[:0]
+	slab := make([]byte, 0, 32*blind.TokenSize)
+	out := make([][]byte, 0, 32)
 	add := func(kind, v string) {
-		k := kind + "\x00" + v
-		if v == "" || seen[k] {
+		if v == "" || slices.Contains(made, kv{kind, v}) {
 			return
 		}
-		seen[k] = true
-		out = append(out, x.Token(kind, v))
+		made = append(made, kv{kind, v})
+		n := len(slab)
+		slab = x.AppendToken(slab, kind, v)
+		out = append(out, slab[n:len(slab):len(slab)])
 	}
-	names := []string{p.FamilyName, p.GivenNames, p.OriginalScriptName}
-	names = append(names, p.Aliases...)
-	for _, n := range names {
+	name := func(n string) {
 		for _, w := range words(n) {
 			add("name", w)
-			r := []rune(w)
-			for i := minPrefix; i < len(r); i++ {
-				add("prefix", string(r[:i]))
+			// The prefixes of w of minPrefix runes and more, short of w itself.
+			for i, runes := 0, 0; i < len(w); {
+				_, size := utf8.DecodeRuneInString(w[i:])
+				i += size
+				if runes++; runes >= minPrefix && i < len(w) {
+					add("prefix", w[:i])
+				}
 			}
 		}
+	}
+	name(p.FamilyName)
+	name(p.GivenNames)
+	name(p.OriginalScriptName)
+	for _, a := range p.Aliases {
+		name(a)
 	}
 	add("doc", NormalizeDocument(p.Document.Number))
 	add("cat", p.Category)

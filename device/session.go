@@ -216,7 +216,7 @@ func (s *Session) foldEvents(id string, evs []*registry.Event) (*registry.Record
 
 // project writes the sealed projection and search tokens of a folded record.
 func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
-	row, tokens, err := s.projection(r)
+	row, tokens, err := s.projection(s.tokenizer(), r)
 	if err != nil {
 		return err
 	}
@@ -231,10 +231,24 @@ func (s *Session) project(tx *store.Tx, r *registry.Record, fresh bool) error {
 	return s.recount(tx, r)
 }
 
+// tokenizer holds the HMAC states of a session's two blind-index keys,
+// made once and reused record after record by one goroutine (it is not
+// safe for concurrent use): a batch's workers have one each.
+type tokenizer struct {
+	search, index *blind.Indexer
+}
+
+// tokenizer returns a new tokenizer under the session's keys. The caller
+// holds the keys.
+func (s *Session) tokenizer() *tokenizer {
+	return &tokenizer{search: blind.New(s.k.search), index: blind.New(s.k.index)}
+}
+
 // projection seals a folded record's list summary and computes its
-// blind-index tokens (the full state is folded from the record's events
-// when it is read, see state). It touches no database, so batches run it in parallel.
-func (s *Session) projection(r *registry.Record) (store.RecordRow, [][]byte, error) {
+// blind-index tokens with t (the full state is folded from the record's
+// events when it is read, see state). It touches no database, so batches
+// run it in parallel, a tokenizer for each goroutine.
+func (s *Session) projection(t *tokenizer, r *registry.Record) (store.RecordRow, [][]byte, error) {
 	sum, _ := json.Marshal(summaryOf(r))
 	sealedSum, err := seal.Seal(s.k.master, sum, seal.AD("records", "summary", r.ID))
 	if err != nil {
@@ -242,10 +256,10 @@ func (s *Session) projection(r *registry.Record) (store.RecordRow, [][]byte, err
 	}
 	var grp []byte
 	if r.Person.Group != "" {
-		grp = blind.New(s.k.search).Token("group", r.Person.Group)
+		grp = t.search.Token("group", r.Person.Group)
 	}
 	row := store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp, Summary: sealedSum}
-	return row, append(searchTokens(blind.New(s.k.search), &r.Person), matchTokens(s.k.index, &r.Person)...), nil
+	return row, append(searchTokens(t.search, &r.Person), matchTokens(t.index, &r.Person)...), nil
 }
 
 // Register validates and saves one person. When it returns, the registration
@@ -363,8 +377,9 @@ func (s *Session) prepareBatch(people []*registry.Person, base uint64, now time.
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			t := s.tokenizer()
 			for i := w; i < len(people); i += workers {
-				errs[i] = s.prepareOne(b, i, people[i], hlcs[i], now)
+				errs[i] = s.prepareOne(b, t, i, people[i], hlcs[i], now)
 			}
 		}(w)
 	}
@@ -387,7 +402,7 @@ type invalidPerson struct{ err error }
 func (e invalidPerson) Error() string { return e.err.Error() }
 
 // prepareOne prepares the i-th registration of b.
-func (s *Session) prepareOne(b *preparedBatch, i int, p *registry.Person, hlc registry.HLC, now time.Time) error {
+func (s *Session) prepareOne(b *preparedBatch, t *tokenizer, i int, p *registry.Person, hlc registry.HLC, now time.Time) error {
 	registry.Normalize(p)
 	if err := registry.Validate(p, now); err != nil {
 		return invalidPerson{err}
@@ -404,7 +419,7 @@ func (s *Session) prepareOne(b *preparedBatch, i int, p *registry.Person, hlc re
 		return err
 	}
 	b.evs[i] = e
-	b.rows[i], b.toks[i], b.count[i], err = s.projectNew(r)
+	b.rows[i], b.toks[i], b.count[i], err = s.projectNew(t, r)
 	return err
 }
 

@@ -67,11 +67,11 @@ func (s *Session) counted(r *registry.Record) (store.Counted, error) {
 	return store.Counted{Record: r.ID, Fact: sealed, Cells: f.Cells()}, nil
 }
 
-// projectNew projects and counts a record new to the store: its fact goes
+// projectNew projects (with t) and counts a record new to the store: its fact goes
 // with its row (PutNewRecords writes both), the Counted returned adds its
 // cells only.
-func (s *Session) projectNew(r *registry.Record) (store.RecordRow, [][]byte, store.Counted, error) {
-	row, toks, err := s.projection(r)
+func (s *Session) projectNew(t *tokenizer, r *registry.Record) (store.RecordRow, [][]byte, store.Counted, error) {
+	row, toks, err := s.projection(t, r)
 	if err != nil {
 		return row, nil, store.Counted{}, err
 	}

@@ -88,7 +88,15 @@ func Fold(id string, evs []Opened) (*Record, error) {
 	}
 	sorted := append([]Opened(nil), evs...)
 	sort.Slice(sorted, func(i, j int) bool { return Less(sorted[i].Event, sorted[j].Event) })
-	r := &Record{ID: id, Writers: map[string]EventID{}, fields: map[string]json.RawMessage{}}
+	// The maps sized for the widest change: most records are folded from
+	// one registration, whose fields are then all there is.
+	width := 0
+	for _, o := range sorted {
+		if o.Change != nil {
+			width = max(width, len(o.Change.Fields))
+		}
+	}
+	r := &Record{ID: id, Writers: make(map[string]EventID, width), fields: make(map[string]json.RawMessage, width)}
 	seen := map[EventID]bool{}
 	for _, o := range sorted {
 		e, c := o.Event, o.Change
@@ -178,13 +186,14 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 	return nil
 }
 
-// appendKey appends k as a JSON string: as it is when it is a plain field
-// name (every name of Person is), else escaped by encoding/json.
+// appendKey appends k as a JSON string, as json.Marshal writes it: a
+// field's name (letters, digits, underscores) as it is, anything else
+// through json.Marshal.
 func appendKey(b []byte, k string) []byte {
 	for i := 0; i < len(k); i++ {
-		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
-			q, _ := json.Marshal(k)
-			return append(b, q...)
+		if c := k[i]; !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			key, _ := json.Marshal(k)
+			return append(b, key...)
 		}
 	}
 	return append(append(append(b, '"'), k...), '"')

@@ -156,7 +156,9 @@ func (f Fact) Cells() []Cell {
 	c := func(dim, code string) Cell {
 		return Cell{Day: f.Day, Station: f.Station, Category: f.Category, Dim: dim, Code: code, N: 1}
 	}
-	out := []Cell{c(DimTotal, ""), c(DimNationality, f.Nationality), c(DimSex, f.Sex), c(DimAge, f.Age), c(DimAgeSex, AgeSexCode(f.Age, f.Sex))}
+	// Room for every cell a fact can add, so the appends below never copy.
+	out := make([]Cell, 0, 8+2*len(f.Vulnerabilities)+2*len(f.Decisions))
+	out = append(out, c(DimTotal, ""), c(DimNationality, f.Nationality), c(DimSex, f.Sex), c(DimAge, f.Age), c(DimAgeSex, AgeSexCode(f.Age, f.Sex)))
 	for _, v := range f.Vulnerabilities {
 		out = append(out, c(DimVulnerability, v))
 		switch v {
