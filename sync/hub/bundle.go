@@ -146,6 +146,15 @@ func newerBundle(old deviceVector, hd *bundle.Header) bool {
 	return hd.Created > old.Created // neither (a device restored from a copy): its clock
 }
 
+// A bundle's events are stored this many at most per transaction (and
+// about this many bytes of payloads): ten of its chunks, whose commit
+// writes the pages of the indexes on record IDs once instead of ten times.
+// Two batches are in memory at once (one judged, one stored).
+const (
+	bundleTxEvents = 10 * bundle.ChunkEvents
+	bundleTxBytes  = 16 << 20
+)
+
 // BundleImport says what ImportBundle did.
 type BundleImport struct {
 	ID          string
@@ -167,9 +176,10 @@ type BundleImport struct {
 // nothing is applied and the error says why (bundle.ErrDamaged,
 // bundle.ErrNotForUs, ErrBundleRevoked, ...). Each event is checked as a
 // pushed one is; one that fails is quarantined with its reason and the
-// others applied (Hub.ingest). Events are applied a chunk per transaction
-// with insert-or-ignore, so importing a bundle again, or an older one after
-// a newer, changes nothing.
+// others applied (Hub.ingest). Events are applied several chunks per
+// transaction (bundleTxEvents) with insert-or-ignore, so importing a bundle
+// again, or an older one after a newer, changes nothing, and an import cut
+// short is completed by importing the bundle again.
 func (h *Hub) ImportBundle(ctx context.Context, path string) (*BundleImport, error) {
 	return h.importBundle(ctx, path, false)
 }
@@ -277,33 +287,59 @@ func (h *Hub) importBundle(ctx context.Context, path string, beforeRevocation bo
 		h.log.Info("bundle already imported", "bundle", hd.ID, "device", hd.From)
 		return res, nil
 	}
-	// Each chunk is judged (on every core) while the one before is stored
-	// (one transaction each, in order): the hub's cores are not idle while
-	// SQLite writes.
-	var judged chan []hubstore.Arrival // the chunk before, being judged
-	store := func() error {
-		if judged == nil {
-			return nil
+	// Chunks are judged (on every core) as they are read, and stored by
+	// another goroutine several at a time, one transaction per batch
+	// (bundleTxEvents events, bundleTxBytes bytes): the hub's cores are not
+	// idle while SQLite writes, and a commit rewrites the pages of the
+	// records' indexes (random keys) once for many chunks instead of once
+	// for each. One batch is stored while the next is judged.
+	var (
+		batch   []hubstore.Arrival
+		size    int
+		toStore = make(chan []hubstore.Arrival)
+		done    = make(chan struct{})
+		errS    error // the storer's, read once done is closed
+	)
+	go func() {
+		defer close(done)
+		for arrivals := range toStore {
+			got, err := h.storeJudged(ctx, c, arrivals, now)
+			res.Accepted += got.Accepted
+			res.Duplicates += got.Duplicates
+			res.Quarantined += len(got.Quarantined)
+			res.Flagged += got.Flagged
+			if err != nil {
+				errS = err
+				return
+			}
 		}
-		got, err := h.storeJudged(ctx, c, <-judged, now)
-		judged = nil
-		res.Accepted += got.Accepted
-		res.Duplicates += got.Duplicates
-		res.Quarantined += len(got.Quarantined)
-		res.Flagged += got.Flagged
-		return err
+	}()
+	send := func() error {
+		select {
+		case toStore <- batch:
+			batch, size = nil, 0
+			return nil
+		case <-done:
+			return errS
+		}
 	}
 	err = b.Apply(func(evs []*registry.Event) error {
-		next := make(chan []hubstore.Arrival, 1)
-		go func() { next <- h.judge(c, evs, now) }()
-		err := store()
-		judged = next
-		return err
+		batch = append(batch, h.judge(c, evs, now)...)
+		for _, e := range evs {
+			size += len(e.Payload)
+		}
+		if len(batch) >= bundleTxEvents || size >= bundleTxBytes {
+			return send()
+		}
+		return nil
 	})
+	if err == nil && len(batch) > 0 {
+		err = send()
+	}
+	close(toStore)
+	<-done
 	if err == nil {
-		err = store()
-	} else if judged != nil {
-		<-judged // let the last judging end before returning
+		err = errS
 	}
 	if err != nil {
 		return nil, err
