@@ -547,20 +547,10 @@ func (t *Tx) Erased(record string) (bool, error) {
 	return err == nil, err
 }
 
-// ErasedAmong returns which of records were erased: a lookup each, in
-// process.
+// ErasedAmong returns which of records were erased, in a statement per
+// batch of IDs (store.Tx.ErasedAmong).
 func (t *Tx) ErasedAmong(records []string) (map[string]bool, error) {
-	out := map[string]bool{}
-	for _, r := range records {
-		gone, err := t.Erased(r)
-		if err != nil {
-			return nil, err
-		}
-		if gone {
-			out[r] = true
-		}
-	}
-	return out, nil
+	return t.tx.ErasedAmong(records)
 }
 
 // EraseRecord drops the record's payloads and writes its tombstone
