@@ -149,8 +149,9 @@ func newerBundle(old deviceVector, hd *bundle.Header) bool {
 // A bundle's events are stored this many at most per transaction (and
 // about this many bytes of payloads): ten of its chunks, whose commit
 // writes the pages of the indexes on record IDs once instead of ten times.
-// Two batches are in memory at once (one judged, one stored).
-const (
+// Two batches are in memory at once (one judged, one stored). Variables
+// for the tests of several batches.
+var (
 	bundleTxEvents = 10 * bundle.ChunkEvents
 	bundleTxBytes  = 16 << 20
 )

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -426,5 +427,41 @@ func TestHelloCarriesPrekeys(t *testing.T) {
 	}
 	if res, _, _ := d.receive(t, h); res.Prekey != "" {
 		t.Fatalf("second answer sealed to %q: the forged key was kept", res.Prekey)
+	}
+}
+
+// TestBundleSeveralTransactions imports a bundle stored in several
+// batches (one chunk each here), one of its events damaged: every other
+// event is stored once, the damaged one quarantined, every stored record
+// waits to be counted, and the same events again change nothing.
+func TestBundleSeveralTransactions(t *testing.T) {
+	defer func(n int) { bundleTxEvents = n }(bundleTxEvents)
+	bundleTxEvents = bundle.ChunkEvents
+	h := newTestHub(t, "BIH", false)
+	ctx := context.Background()
+	d := newFakeDevice(t, h, "tab-batches")
+	const n = 2*bundle.ChunkEvents + 300
+	evs := make([]*registry.Event, n)
+	for i := range evs {
+		rec, _ := registry.NewRegID("BIH", nil)
+		evs[i] = mkEvent(t, d.enrolled, uint64(i+1), rec, fsPerson("Fakebatch", fmt.Sprintf("ZZB%07d", i)))
+	}
+	evs[bundle.ChunkEvents+5].Sig[0] ^= 1 // in the second batch
+	res, err := h.ImportBundle(ctx, d.send(t, h, nil, 0, evs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Events != n || res.Accepted != n-1 || res.Quarantined != 1 || res.Duplicates != 0 {
+		t.Fatalf("import: %+v", res)
+	}
+	if got, err := h.st.CountEvents(ctx); err != nil || got != n-1 {
+		t.Fatalf("%d events stored (%v), want %d", got, err, n-1)
+	}
+	if pending, err := h.st.Pending(ctx, "", 2*n); err != nil || len(pending) != n-1 {
+		t.Fatalf("%d records waiting to be counted (%v), want %d", len(pending), err, n-1)
+	}
+	again, err := h.ImportBundle(ctx, d.send(t, h, nil, 0, evs...))
+	if err != nil || again.Accepted != 0 || again.Duplicates != n-1 || again.Quarantined != 1 {
+		t.Fatalf("the same events again: %+v, %v", again, err)
 	}
 }
