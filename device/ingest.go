@@ -326,7 +326,7 @@ func (s *Session) prepareNew(evs []*registry.Event, verdicts []accept.Verdict) m
 			bad[e.Record] = true // refused, or an erasure: taken inside the transaction
 			continue
 		}
-		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change})
+		byRecord[e.Record] = append(byRecord[e.Record], registry.Opened{Event: e, Change: verdicts[i].Change, Person: verdicts[i].Person})
 	}
 	var candidates []string
 	for id := range byRecord {

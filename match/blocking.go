@@ -32,7 +32,6 @@ func BlockingKeys(r Record) []string {
 }
 
 func (p *prepared) blockingKeys() []string {
-	var keys []string
 	var words []string
 	seen := map[string]bool{}
 	for _, t := range p.tokens {
@@ -54,9 +53,12 @@ func (p *prepared) blockingKeys() []string {
 			nameKeys = append(nameKeys[:len(nameKeys):len(nameKeys)], j.tok.key)
 		}
 	}
-	for _, band := range p.dob.bands() {
+	bands := p.dob.bands()
+	n := len(bands)*len(nameKeys) + maxPairWords*(maxPairWords-1)/2 + 3 // at most
+	kb := keyBuf{b: make([]byte, 0, 16*n), ends: make([]int, 0, n)}
+	for _, band := range bands {
 		for _, k := range nameKeys {
-			keys = append(keys, keyNameYear+k+":"+band)
+			kb.add(keyNameYear, k, ":", band)
 		}
 	}
 	if len(words) > maxPairWords {
@@ -66,22 +68,50 @@ func (p *prepared) blockingKeys() []string {
 	sort.Strings(sorted)
 	for i := range sorted {
 		for j := i + 1; j < len(sorted); j++ {
-			keys = append(keys, keyNamePair+sorted[i]+"+"+sorted[j])
+			kb.add(keyNamePair, sorted[i], "+", sorted[j])
 		}
 	}
 	if d := p.doc; d != "" {
-		keys = append(keys, keyDoc+d)
+		kb.add(keyDoc, d)
 		if len(d) >= 6 {
 			n := strconv.Itoa(len(d))
-			keys = append(keys, keyDocHalf+n+":0:"+d[:len(d)/2], keyDocHalf+n+":1:"+d[len(d)/2:])
+			kb.add(keyDocHalf, n, ":0:", d[:len(d)/2])
+			kb.add(keyDocHalf, n, ":1:", d[len(d)/2:])
 		}
 	}
+	keys := kb.strings()
 	sort.Strings(keys)
 	out := keys[:0]
 	for i, k := range keys {
 		if i == 0 || k != keys[i-1] {
 			out = append(out, k)
 		}
+	}
+	return out
+}
+
+// keyBuf builds keys end to end in one buffer, turned into strings with
+// one allocation instead of one per key.
+type keyBuf struct {
+	b    []byte
+	ends []int
+}
+
+// add appends one key made of parts.
+func (kb *keyBuf) add(parts ...string) {
+	for _, p := range parts {
+		kb.b = append(kb.b, p...)
+	}
+	kb.ends = append(kb.ends, len(kb.b))
+}
+
+// strings returns the keys added, in order.
+func (kb *keyBuf) strings() []string {
+	s := string(kb.b)
+	out := make([]string, len(kb.ends))
+	start := 0
+	for i, end := range kb.ends {
+		out[i], start = s[start:end], end
 	}
 	return out
 }

@@ -31,20 +31,42 @@ var ErrBadEvent = errors.New("event content refused")
 // device's clock that ran ahead is flagged elsewhere, not refused here.
 // The error wraps ErrBadEvent and says which rule failed, without values.
 func CheckEvent(e *Event, c *Change, country string) error {
+	_, err := CheckEventPerson(e, c, country)
+	return err
+}
+
+// CheckEventPerson is CheckEvent that also returns, for a registration or
+// an amendment that passes, its fields decoded as a person: what Fold
+// decodes from c.Fields alone, which it takes instead (Opened.Person) when
+// the record is folded from this event only. It is nil for other
+// operations.
+func CheckEventPerson(e *Event, c *Change, country string) (*Person, error) {
 	if err := checkRecordID(e.Record, country); err != nil {
-		return err
+		return nil, err
 	}
 	var p Person // a registration's or an amendment's fields, decoded once
 	if err := checkChange(e.Op, c, &p); err != nil {
-		return fmt.Errorf("%w: %w", ErrBadEvent, err)
+		return nil, fmt.Errorf("%w: %w", ErrBadEvent, err)
 	}
+	if err := checkEvent(e, c, &p); err != nil {
+		return nil, err
+	}
+	if e.Op == OpRegister || e.Op == OpAmend {
+		return &p, nil
+	}
+	return nil, nil
+}
+
+// checkEvent is the rest of CheckEvent, for a change whose fields (of a
+// registration or an amendment) are decoded in p.
+func checkEvent(e *Event, c *Change, p *Person) error {
 	if err := checkOrigin(e, c); err != nil {
 		return err
 	}
 	at := e.HLC.Time()
 	switch e.Op {
 	case OpRegister:
-		if err := Validate(&p, at); err != nil {
+		if err := Validate(p, at); err != nil {
 			return fmt.Errorf("%w: registration: %w", ErrBadEvent, err)
 		}
 	case OpAmend:
@@ -52,7 +74,7 @@ func CheckEvent(e *Event, c *Change, country string) error {
 			return fmt.Errorf("%w: amendment without fields", ErrBadEvent)
 		}
 		var fe FieldErrors
-		if err := Validate(&p, at); errors.As(err, &fe) {
+		if err := Validate(p, at); errors.As(err, &fe) {
 			bad := FieldErrors{}
 			for f, msg := range fe {
 				if v, changed := c.Fields[f]; changed && !isCleared(v) {

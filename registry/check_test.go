@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,33 @@ func TestCheckEvent(t *testing.T) {
 		}
 		if err != nil && strings.Contains(err.Error(), "Fakename") {
 			t.Errorf("%s: the reason repeats a value: %v", c.name, err)
+		}
+	}
+	// The person CheckEventPerson returns is what Fold decodes from the
+	// event alone: a fold that takes it gives the same record.
+	for _, c := range cases {
+		if c.reason != "" {
+			continue
+		}
+		p, err := CheckEventPerson(c.e, c.c, "BIH")
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if (p != nil) != (c.e.Op == OpRegister || c.e.Op == OpAmend) {
+			t.Errorf("%s: person %v for operation %s", c.name, p != nil, c.e.Op)
+		}
+		decoded, err := Fold(c.e.Record, []Opened{{Event: c.e, Change: c.c}})
+		if err != nil {
+			t.Fatalf("%s: fold: %v", c.name, err)
+		}
+		taken, err := Fold(c.e.Record, []Opened{{Event: c.e, Change: c.c, Person: p}})
+		if err != nil {
+			t.Fatalf("%s: fold with the person: %v", c.name, err)
+		}
+		a, _ := json.Marshal(decoded)
+		b, _ := json.Marshal(taken)
+		if string(a) != string(b) || !reflect.DeepEqual(decoded.Person, taken.Person) {
+			t.Errorf("%s: the fold with the checked person differs from the one that decodes", c.name)
 		}
 	}
 	// The encounter is judged at the time the event was signed: a late

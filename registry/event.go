@@ -258,21 +258,6 @@ func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
 	return &c, nil
 }
 
-// FieldsOf flattens a person into field values keyed by JSON name. Empty
-// values are left out.
-func FieldsOf(p *Person) map[string]json.RawMessage {
-	b, _ := json.Marshal(p)
-	var m map[string]json.RawMessage
-	_ = json.Unmarshal(b, &m)
-	for k, v := range m {
-		switch string(v) {
-		case `""`, "null", "false", "[]", "{}":
-			delete(m, k)
-		}
-	}
-	return m
-}
-
 // Diff returns the fields whose values differ between old and new (a field
 // cleared in new is present with its zero value).
 func Diff(old, new *Person) map[string]json.RawMessage {

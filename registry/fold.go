@@ -11,6 +11,10 @@ import (
 type Opened struct {
 	Event  *Event
 	Change *Change
+	// Person is Change.Fields decoded on their own (CheckEventPerson), or
+	// nil: a record folded from this event alone takes it instead of
+	// decoding the fields again.
+	Person *Person
 }
 
 // Version is one entry of a record's history: who changed what, when and why.
@@ -149,6 +153,11 @@ func Fold(id string, evs []Opened) (*Record, error) {
 			return nil, fmt.Errorf("fold %s: unknown operation %q", id, e.Op)
 		}
 		r.Versions = append(r.Versions, v)
+	}
+	if len(sorted) == 1 && sorted[0].Person != nil && (sorted[0].Event.Op == OpRegister || sorted[0].Event.Op == OpAmend) {
+		// r.fields are the event's fields, already decoded.
+		r.Person = *sorted[0].Person
+		return r, nil
 	}
 	if err := decodeFields(r.fields, &r.Person); err != nil {
 		return nil, fmt.Errorf("fold %s: %w", id, err)

@@ -130,7 +130,7 @@ func (b *builder) event(origin string, seq uint64, hlc HLC, op string, c *Change
 	if err != nil {
 		panic(err)
 	}
-	return Opened{e, c2}
+	return Opened{Event: e, Change: c2}
 }
 
 func raw(v any) json.RawMessage { b, _ := json.Marshal(v); return b }

@@ -73,6 +73,10 @@ type Verdict struct {
 	// Change is the opened payload when Err is nil, and nil for an event
 	// whose payload was erased (registry.Event.Erased).
 	Change *registry.Change
+	// Person is the change's fields decoded as a person, for a
+	// registration or an amendment taken (registry.CheckEventPerson);
+	// registry.Opened carries it to the fold.
+	Person *registry.Person
 }
 
 // Reason is Err in plain words, "" when the event may be taken.
@@ -130,10 +134,11 @@ func (r *Rule) checkSigned(e *registry.Event, o Origin) Verdict {
 	case err != nil:
 		return Verdict{Err: ErrSealed, Signed: true}
 	}
-	if err := registry.CheckEvent(e, c, r.Country); err != nil {
+	p, err := registry.CheckEventPerson(e, c, r.Country)
+	if err != nil {
 		return Verdict{Err: err, Signed: true}
 	}
-	return Verdict{Signed: true, Change: c}
+	return Verdict{Signed: true, Change: c, Person: p}
 }
 
 // batchSize is how many events CheckAll verifies in one batch
