@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-sqlite3"
@@ -62,6 +63,10 @@ type Store struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	closeErr  error
+	// recent counts the rows of the recent search table (store/recent.go);
+	// mergeReq asks the background goroutine to merge them.
+	recent   atomic.Int64
+	mergeReq chan struct{}
 }
 
 // Options tune an opened store; the zero value is the default.
@@ -112,10 +117,14 @@ func OpenWith(dir string, opts Options) (*Store, error) {
 	if opts.walCheck <= 0 {
 		opts.walCheck = walCheckInterval
 	}
-	s := &Store{db: db, path: path, walMax: opts.walMax, walCheck: opts.walCheck, stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Store{db: db, path: path, walMax: opts.walMax, walCheck: opts.walCheck, stop: make(chan struct{}), done: make(chan struct{}), mergeReq: make(chan struct{}, 1)}
 	if err := s.migrate(context.Background()); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if err := s.countRecent(context.Background()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	// Once more now that SQLite has made its files, in case it made them
 	// under another rule.
@@ -148,7 +157,9 @@ const (
 
 // checkpointer runs passive checkpoints (they never block writers or
 // readers) until Close, and a truncating one whenever the WAL has grown
-// past walLimit (truncateWAL).
+// past walLimit (truncateWAL). It merges the recent search rows when a
+// commit asks for it (store/recent.go), off the saving goroutine; a merge
+// that fails leaves them where search reads them, for the next request.
 func (s *Store) checkpointer() {
 	defer close(s.done)
 	t := time.NewTicker(s.walCheck)
@@ -158,6 +169,8 @@ func (s *Store) checkpointer() {
 		select {
 		case <-s.stop:
 			return
+		case <-s.mergeReq:
+			_ = s.MergeRecent(context.Background())
 		case <-t.C:
 			if fi, err := os.Stat(s.path + "-wal"); err == nil && fi.Size() > s.walMax {
 				s.truncateWAL()
@@ -294,6 +307,9 @@ var migrations = []string{
 	// 12: a record's counted fact on its own row (store/stats.go), not in
 	// a table keyed by the random registration ID.
 	migrationFactsOnRecords,
+	// 13: the recent search rows (store/recent.go): a single save appends
+	// its tokens instead of writing a page of the index for each.
+	migrationSearchRecent,
 }
 
 // migrationSearchGenerations rebuilds records with a number (INTEGER
@@ -362,6 +378,9 @@ type Tx struct {
 	// SQLite's parsing and planning of each was a sixth of a bulk import's
 	// write.
 	stmts map[string]*sql.Stmt
+	// recentDelta is how many rows the transaction added to the recent
+	// search table, less those it deleted.
+	recentDelta int64
 }
 
 // stmt returns query prepared once for this transaction (for statements
@@ -433,6 +452,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	t := &Tx{tx: tx}
 	err = fn(t)
+	if err == nil && s.mergeBefore(t) {
+		err = t.mergeRecent()
+	}
 	t.close()
 	if err != nil {
 		tx.Rollback()
@@ -441,6 +463,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return diskFull(fmt.Errorf("store: commit: %w", err))
 	}
+	s.committed(t)
 	return nil
 }
 
