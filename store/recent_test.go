@@ -385,3 +385,29 @@ func TestMigrateSearchRecent(t *testing.T) {
 		t.Fatalf("the shared token finds %d records, want 1501", len(got))
 	}
 }
+
+// TestMigrateGroupIndex: after the migration the index of records by group
+// leaves out the records of no group, and a search by group still finds
+// every member, old and new.
+func TestMigrateGroupIndex(t *testing.T) {
+	dir, db, before := schemaBefore(t, migrationGroupIndex)
+	for i, grp := range [][]byte{[]byte("family-one-token"), nil, []byte("family-one-token")} {
+		if _, err := db.Exec("INSERT INTO records(id, created, updated, grp, summary) VALUES(?, ?, ?, ?, x'01')", fmt.Sprintf("BIH-%d", i), i, i, grp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := upgrade(t, dir, db, before)
+	if err := s.Update(context.Background(), func(tx *Tx) error {
+		return tx.PutNewRecords([]RecordRow{{ID: "BIH-3", Created: 3, Group: []byte("family-one-token"), Summary: []byte{1}}, {ID: "BIH-4", Created: 4, Summary: []byte{1}}}, [][][]byte{{testToken(1)}, {testToken(2)}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var partial bool
+	if err := s.db.QueryRow("SELECT partial FROM pragma_index_list('records') WHERE name = 'records_grp'").Scan(&partial); err != nil || !partial {
+		t.Fatalf("the group index is partial: %v %v", partial, err)
+	}
+	ids, err := s.Find(Filter{Group: []byte("family-one-token")})
+	if slices.Sort(ids); err != nil || !slices.Equal(ids, []string{"BIH-0", "BIH-2", "BIH-3"}) {
+		t.Fatalf("by group: %v %v", ids, err)
+	}
+}
