@@ -331,7 +331,9 @@ const tokenSize = 16
 // generation (a hundred at 100,000 records, each a B-tree seek). A row
 // keeps the first keySize bytes of the token (a false match between two
 // tokens is one chance in 2^64 per stored row) and the record's number
-// rather than its ID: 20 bytes instead of 40.
+// rather than its ID: 20 bytes instead of 40. A small write (a single
+// registration, an amendment) puts its rows in the recent table first,
+// merged into the generations in batches (store/recent.go).
 const (
 	genShift = 10
 	keySize  = 8
