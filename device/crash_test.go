@@ -91,6 +91,20 @@ func TestCrashMidWrite(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// Every record is found by its family name, whether its search
+		// rows were still in the recent table when the process was killed
+		// (between its save and their merge) or merged already.
+		single, err := s.Search(Query{Text: "Crashtest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		family, err := s.Search(Query{Text: "Crashfamily"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(single)+len(family) != records {
+			t.Fatalf("round %d: search finds %d+%d of %d records", round, len(single), len(family), records)
+		}
 		for _, id := range ids {
 			if _, err := s.Summary(id); err != nil {
 				t.Fatalf("round %d: record does not open: %v", round, err)
@@ -100,7 +114,7 @@ func TestCrashMidWrite(t *testing.T) {
 		if err != nil || !rep.OK {
 			t.Fatalf("round %d: audit after crash: %+v %v", round, rep, err)
 		}
-		t.Logf("round %d: %d records intact", round, records)
+		t.Logf("round %d: %d records intact, %d search rows unmerged at the kill", round, records, d2.Store().RecentRows())
 		s.Lock()
 		d2.Close()
 	}
