@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fieldreg/fieldreg/sync/hubstore"
@@ -40,6 +42,9 @@ type grouper struct {
 	mu    sync.Mutex
 	queue []*groupJob
 	busy  bool // a leader is storing a group
+	// pushing counts the push requests in progress (the counting pass
+	// waits for none).
+	pushing atomic.Int32
 	// beforeGroup, when set (tests), runs as a leader starts a group.
 	beforeGroup func()
 }
@@ -76,19 +81,34 @@ func (h *Hub) storeGrouped(ctx context.Context, arrivals []hubstore.Arrival, now
 	jobs := g.queue[:n:n]
 	g.queue = g.queue[n:]
 	g.mu.Unlock()
+	done := false
+	defer func() {
+		// Even if storing panicked (a bug): every request of the group is
+		// answered, and the next group led.
+		for _, o := range jobs {
+			if !done {
+				o.got, o.err = hubstore.Ingested{}, errGroupFailed
+			}
+			if o != j {
+				o.wake <- true
+			}
+		}
+		g.mu.Lock()
+		if len(g.queue) > 0 {
+			g.queue[0].wake <- false
+		} else {
+			g.busy = false
+		}
+		g.mu.Unlock()
+	}()
 	h.storeGroup(context.WithoutCancel(ctx), jobs)
-	for _, o := range jobs[1:] {
-		o.wake <- true
-	}
-	g.mu.Lock()
-	if len(g.queue) > 0 {
-		g.queue[0].wake <- false
-	} else {
-		g.busy = false
-	}
-	g.mu.Unlock()
+	done = true
 	return j.got, j.err
 }
+
+// errGroupFailed answers the requests of a group whose storing stopped
+// short (a panic): nothing of it is acknowledged.
+var errGroupFailed = errors.New("the chunks stored together could not be stored")
 
 // storeGroup stores jobs in one transaction, or, if that fails, each in
 // its own.

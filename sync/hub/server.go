@@ -305,6 +305,8 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 // may share (group.go); the request is answered once it is committed. One
 // damaged or invalid event never stops the events behind it (docs/sync.md).
 func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	h.group.pushing.Add(1)
+	defer h.group.pushing.Add(-1)
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxPushBytes)
 	fr := wire.NewReader(r.Body)
 	var raw [][]byte
