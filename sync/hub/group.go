@@ -55,6 +55,9 @@ type grouper struct {
 // device hanging up does not fail the other requests of its group (what
 // is stored is stored; the device is told at its next push).
 func (h *Hub) storeGrouped(ctx context.Context, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
+	if !h.groupsCommits() {
+		return h.store(ctx, arrivals, now)
+	}
 	g := &h.group
 	j := &groupJob{arrivals: arrivals, now: now, wake: make(chan bool, 1)}
 	g.mu.Lock()
@@ -105,6 +108,13 @@ func (h *Hub) storeGrouped(ctx context.Context, arrivals []hubstore.Arrival, now
 	done = true
 	return j.got, j.err
 }
+
+// groupsCommits says whether pushes are stored in groups: on SQLite, whose
+// writers take turns (one commit, one fsync and one writing of the
+// indexes' pages for several chunks). PostgreSQL runs the transactions of
+// pushes at once, kept apart by the database, which measured faster than
+// grouping them behind one leader (docs/benchmarks.md).
+func (h *Hub) groupsCommits() bool { return h.keys == nil }
 
 // errGroupFailed answers the requests of a group whose storing stopped
 // short (a panic): nothing of it is acknowledged.
