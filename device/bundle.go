@@ -8,7 +8,6 @@ import (
 	"io"
 	"slices"
 	"strconv"
-	"sync"
 
 	"filippo.io/age"
 
@@ -217,108 +216,6 @@ const progressEvery = 1000
 // unless Options.BundleBatch says otherwise.
 const bundleTxEvents = 10_000
 
-// errStopped stops reading a bundle whose import failed further on.
-var errStopped = errors.New("device: bundle import stopped")
-
-// applyBundle applies b's events to this device, in batches of
-// Options.BundleBatch (bundleTxEvents) events, one durable transaction
-// each, counting what was taken into res. Three stages run at once: this
-// goroutine writes the batches in order (SQLite, one core); one goroutine
-// prepares them (checked, folded, indexed: every core) and runs up to two
-// batches ahead of the writer, so that the preparation never waits for a
-// write and both cores stay busy; one reads and decodes the bundle. The
-// first batch is smaller, so the writer starts early. After each batch a
-// checkpoint runs, and the next write waits for it: the WAL holds one
-// batch at most. A failed write stops the other stages: nothing after it
-// is written, and what was written stays (a second import completes it).
-func (s *Session) applyBundle(b *bundle.Bundle, res *BundleImport, progress BundleProgress) error {
-	per := s.d.opts.BundleBatch
-	if per <= 0 {
-		per = bundleTxEvents
-	}
-	type prepared struct {
-		c   *preparedChunk
-		err error
-	}
-	batches := make(chan []*registry.Event) // read, to prepare
-	ready := make(chan prepared, 1)         // prepared, to write
-	stop := make(chan struct{})             // closed when the writer stops
-	var readErr error
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { // reads
-		defer wg.Done()
-		defer close(batches)
-		send := func(evs []*registry.Event) bool {
-			select {
-			case batches <- evs:
-				return true
-			case <-stop:
-				return false
-			}
-		}
-		size := max(per/firstBatchShare, 1)
-		var batch []*registry.Event
-		readErr = b.Apply(func(evs []*registry.Event) error {
-			batch = append(batch, evs...)
-			for len(batch) >= size {
-				// The next appends go past the end of this batch, never into it.
-				if !send(batch[:size:size]) {
-					return errStopped
-				}
-				batch, size = batch[size:], per
-			}
-			return nil
-		})
-		// The rest only once the whole file was found unchanged.
-		if readErr == nil && len(batch) > 0 {
-			send(batch)
-		}
-	}()
-	go func() { // prepares
-		defer wg.Done()
-		defer close(ready)
-		for evs := range batches {
-			c, err := s.prepareChunk(evs)
-			select {
-			case ready <- prepared{c, err}:
-			case <-stop:
-				return
-			}
-		}
-	}()
-	var err error
-	applied := 0
-	progress.report(0, res.Events)
-	var ckpt <-chan struct{} = doneAlready
-	for p := range ready {
-		if err = p.err; err != nil {
-			break
-		}
-		<-ckpt
-		var r ApplyResult
-		if r, err = s.writeChunk(p.c); err != nil {
-			break
-		}
-		ckpt = s.checkpoint(len(p.c.evs))
-		applied += len(p.c.evs)
-		progress.report(applied, res.Events)
-		res.add(r)
-	}
-	close(stop)
-	wg.Wait()
-	<-ckpt
-	if err == nil && !errors.Is(readErr, errStopped) {
-		err = readErr
-	}
-	return err
-}
-
-// firstBatchShare: the first batch of a bundle is this fraction of the
-// others, so that the writer starts after a short preparation rather than
-// a whole batch's.
-const firstBatchShare = 8
-
 // ImportBundle takes the hub's answer bundle from f: it must be addressed
 // to this device, signed with the authority's root key, whole and
 // unaltered; otherwise nothing is taken and the error wraps one of
@@ -387,7 +284,80 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err := s.takeTrust(rep, hubVec); err != nil {
 		return nil, err
 	}
-	if err := s.applyBundle(b, res, progress); err != nil {
+	// The bundle's chunks are applied bundleTxEvents at a time, one
+	// transaction each: fewer, larger transactions write each page of the
+	// search index once per transaction rather than once per chunk. And
+	// they are pipelined: while one batch is written (SQLite, one core),
+	// the next is checked, folded and indexed (every core).
+	type prepared struct {
+		c   *preparedChunk
+		err error
+	}
+	per := s.d.opts.BundleBatch
+	if per <= 0 {
+		per = bundleTxEvents
+	}
+	var batch []*registry.Event
+	var inFlight chan prepared
+	applied := 0
+	progress.report(0, res.Events)
+	// Each batch's checkpoint runs while the next is awaited, and the
+	// next write waits for it: the WAL holds one batch at most.
+	var ckpt <-chan struct{} = doneAlready
+	defer func() { <-ckpt }()
+	write := func() error {
+		if inFlight == nil {
+			return nil
+		}
+		p := <-inFlight
+		inFlight = nil
+		if p.err != nil {
+			return p.err
+		}
+		<-ckpt
+		r, err := s.writeChunk(p.c)
+		if err == nil {
+			ckpt = s.checkpoint(len(p.c.evs))
+		}
+		applied += len(p.c.evs)
+		progress.report(applied, res.Events)
+		res.add(r)
+		return err
+	}
+	flush := func(evs []*registry.Event) error {
+		// Wait for the batch being prepared, start preparing this one,
+		// then write the first while the second is prepared.
+		ready := inFlight
+		next := make(chan prepared, 1)
+		go func() {
+			c, err := s.prepareChunk(evs)
+			next <- prepared{c, err}
+		}()
+		inFlight = ready
+		err := write()
+		inFlight = next
+		return err
+	}
+	err = b.Apply(func(evs []*registry.Event) error {
+		batch = append(batch, evs...)
+		for len(batch) >= per {
+			// The next appends go past the end of this batch, never into it.
+			if err := flush(batch[:per:per]); err != nil {
+				return err
+			}
+			batch = batch[per:]
+		}
+		return nil
+	})
+	if err == nil && len(batch) > 0 {
+		err = flush(batch)
+	}
+	if err == nil {
+		err = write()
+	} else if inFlight != nil {
+		<-inFlight // stopped: the batch being prepared is not written
+	}
+	if err != nil {
 		return nil, err
 	}
 	if res.Complete, err = s.d.complete(res.Refused, res.Quarantined); err != nil {
