@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -282,4 +283,122 @@ func TestExpiryByClock(t *testing.T) {
 	if rep, err := s.VerifyAudit(); err != nil || !rep.OK {
 		t.Fatalf("audit after the sweeps: %+v %v", rep, err)
 	}
+}
+
+// TestEraseLeavesNoSearchToken: after an erasure not one search-index key
+// of the erased person is left in any file of the data directory, whether
+// the record's keys waited in the recent search rows (registered and
+// amended one by one, store/recent.go) or had been merged into the index
+// (whose merge freed the recent table's pages: a family of 40 saved
+// before fills several). The keys are read from the index before the
+// erasure; those other records share (birth year, nationality, ...) are
+// left out of the check.
+func TestEraseLeavesNoSearchToken(t *testing.T) {
+	for _, merged := range []bool{false, true} {
+		t.Run(map[bool]string{false: "recent", true: "merged"}[merged], func(t *testing.T) {
+			d, _ := newTestDevice(t)
+			s := unlock(t, d)
+			family := make([]*registry.Person, 40)
+			for i := range family {
+				family[i] = testPerson("Testfamily", fmt.Sprint("Member", i))
+			}
+			if _, err := s.RegisterGroup(family); err != nil {
+				t.Fatal(err)
+			}
+			markers := []string{"Qztokenfamily", "Qztokengiven", "QZTOKENDOC77", "Qztokenphoto"}
+			id, err := s.Register(markedPerson(markers))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keep, err := s.Register(testPerson("Testkeep", "Stays"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := markedPerson(markers)
+			p.GivenNames = "Qztokenamended"
+			if err := s.Amend(id, p, "test amendment"); err != nil {
+				t.Fatal(err)
+			}
+			// The amendment's keys, and those it replaced (deleted from the
+			// recent rows, which must not leave them readable either).
+			erased := searchKeys(t, d, id)
+			q := markedPerson(markers)
+			q.FamilyName, q.GivenNames = "Qztokenother", "Qztokenfirst"
+			if err := s.Amend(id, q, "test amendment"); err != nil {
+				t.Fatal(err)
+			}
+			for k := range searchKeys(t, d, id) {
+				erased[k] = true
+			}
+			if merged {
+				if err := d.st.MergeRecent(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				var recent int
+				d.st.DB().QueryRow("SELECT count(*) FROM search_recent").Scan(&recent)
+				if recent != 0 {
+					t.Fatalf("%d recent rows after the merge", recent)
+				}
+			}
+			rows, err := d.st.DB().Query(`SELECT tok FROM search_recent WHERE n <> (SELECT n FROM records WHERE id = ?1)
+				UNION SELECT tok FROM search WHERE n <> (SELECT n FROM records WHERE id = ?1)`, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for rows.Next() {
+				var k []byte
+				rows.Scan(&k)
+				delete(erased, string(k))
+			}
+			rows.Close()
+			if len(erased) < 10 {
+				t.Fatalf("only %d keys of the erased person's own: the check would prove little", len(erased))
+			}
+			for k := range erased {
+				if !inDir(t, d.Dir(), []byte(k)) {
+					t.Fatal("the scan cannot find a stored key: it would prove nothing")
+				}
+				break
+			}
+			if err := s.Erase(id, "data subject request"); err != nil {
+				t.Fatal(err)
+			}
+			left := 0
+			for k := range erased {
+				if inDir(t, d.Dir(), []byte(k)) {
+					left++
+				}
+			}
+			if left != 0 {
+				t.Fatalf("%d of the erased person's %d search keys are still in the data directory", left, len(erased))
+			}
+			if ids, err := s.Search(Query{Text: "Testkeep"}); err != nil || len(ids) != 1 || ids[0] != keep {
+				t.Fatalf("the other record: %v %v", ids, err)
+			}
+		})
+	}
+}
+
+// searchKeys reads the search-index keys of record id, wherever they are
+// (the recent rows or the index).
+func searchKeys(t *testing.T, d *Device, id string) map[string]bool {
+	t.Helper()
+	rows, err := d.st.DB().Query(`SELECT tok FROM search_recent WHERE n = (SELECT n FROM records WHERE id = ?1)
+		UNION SELECT tok FROM search WHERE n = (SELECT n FROM records WHERE id = ?1)`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k []byte
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		out[string(k)] = true
+	}
+	if len(out) == 0 {
+		t.Fatalf("record %s has no search keys", id)
+	}
+	return out
 }

@@ -40,7 +40,7 @@ func makeLegacy(t *testing.T, dir string, auditKey []byte) {
 		"DROP TABLE stays", "DROP TABLE occupancy", "DROP TABLE occupancy_days",
 		"DROP TABLE stat_days", "DROP TABLE stat_months", "DROP TABLE stat_facts", "DROP TABLE stat_sealed",
 		// The records and search tables of schema 4 (no registration here).
-		"DROP TABLE search", "DROP TABLE records",
+		"DROP TABLE search", "DROP TABLE search_recent", "DROP TABLE records",
 		`CREATE TABLE records(id TEXT PRIMARY KEY, created INTEGER NOT NULL, updated INTEGER NOT NULL, grp BLOB,
 			summary BLOB NOT NULL, state BLOB NOT NULL, tokens BLOB NOT NULL)`,
 		"CREATE INDEX records_created ON records(created, id)", "CREATE INDEX records_grp ON records(grp)",

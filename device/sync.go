@@ -602,7 +602,7 @@ func (s *Session) keepRefused(tx *store.Tx, refused []wire.Refusal) error {
 }
 
 // pushParallel is how many chunks are in flight to the hub at once.
-const pushParallel = 2
+const pushParallel = 4
 
 // send pushes the ranges the hub lacks: chunks read from the database by
 // this goroutine, pushed by pushParallel workers (push).

@@ -331,7 +331,9 @@ const tokenSize = 16
 // generation (a hundred at 100,000 records, each a B-tree seek). A row
 // keeps the first keySize bytes of the token (a false match between two
 // tokens is one chance in 2^64 per stored row) and the record's number
-// rather than its ID: 20 bytes instead of 40.
+// rather than its ID: 20 bytes instead of 40. A small write (a single
+// registration, an amendment) puts its rows in the recent table first,
+// merged into the generations in batches (store/recent.go).
 const (
 	genShift = 10
 	keySize  = 8
@@ -385,13 +387,12 @@ func (t *Tx) PutRecord(r RecordRow, tokens [][]byte, fresh bool) error {
 	for i, tok := range tokens {
 		rows[i] = newSearchRow(tok, n)
 	}
-	sortSearch(rows)
-	return t.insertSearch(rows)
+	return t.insertRecent(rows)
 }
 
-// deleteSearch deletes the search rows of record id, if it is stored. They
-// are in the record's own generation: a scan of that generation (about
-// 24,000 rows), not of the index.
+// deleteSearch deletes the search rows of record id, if it is stored: its
+// recent rows (store/recent.go), and those merged into its own generation,
+// a scan of that generation (about 24,000 rows), not of the index.
 func (t *Tx) deleteSearch(id string) error {
 	var n int64
 	err := t.tx.QueryRow("SELECT n FROM records WHERE id = ?", id).Scan(&n)
@@ -401,8 +402,10 @@ func (t *Tx) deleteSearch(id string) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.tx.Exec("DELETE FROM search WHERE gen = ? AND n = ?", n>>genShift, n)
-	return err
+	if _, err = t.tx.Exec("DELETE FROM search WHERE gen = ? AND n = ?", n>>genShift, n); err != nil {
+		return err
+	}
+	return t.deleteRecent(n)
 }
 
 // checkTokens refuses a token of the wrong size.
@@ -484,10 +487,11 @@ var insertTokens = func() []string {
 const searchBatch = 1024
 
 // PutNewRecords inserts the projections of records new to the store (with
-// their counted facts, RecordRow.Fact) and their search tokens, all in
-// index order (sortSearch). A row whose ID is
-// already stored fails the whole call: two people are never merged by an ID
-// collision.
+// their counted facts, RecordRow.Fact) and their search tokens: up to
+// recentMax rows (a registration, a family) into the recent table, more
+// (a bulk batch) into the generations in index order (sortSearch). A row
+// whose ID is already stored fails the whole call: two people are never
+// merged by an ID collision.
 func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
 	if len(rows) != len(tokens) {
 		return fmt.Errorf("store: %d records with %d token lists", len(rows), len(tokens))
@@ -513,6 +517,9 @@ func (t *Tx) PutNewRecords(rows []RecordRow, tokens [][][]byte) error {
 		for _, tok := range tokens[i] {
 			all = append(all, newSearchRow(tok, n))
 		}
+	}
+	if len(all) <= recentMax {
+		return t.insertRecent(all)
 	}
 	sortSearch(all)
 	return t.insertSearch(all)
@@ -567,14 +574,19 @@ func (s *Store) Find(f Filter) ([]string, error) {
 			if len(set) == 0 {
 				return nil, nil
 			}
+			// The generations, by seek, and the recent rows (store/recent.go),
+			// by a scan of a few thousand rows at most, in one statement: one
+			// snapshot, so a merge between the two cannot hide a record.
 			ph := strings.TrimSuffix(strings.Repeat("?,", len(set)), ",")
-			where = append(where, "n IN (SELECT n FROM search WHERE gen IN ("+gens+") AND tok IN ("+ph+"))")
-			for _, t := range set {
+			where = append(where, "n IN (SELECT n FROM search WHERE gen IN ("+gens+") AND tok IN ("+ph+") UNION ALL SELECT n FROM search_recent WHERE tok IN ("+ph+"))")
+			keys := make([]any, len(set))
+			for i, t := range set {
 				if len(t) != tokenSize {
 					return nil, fmt.Errorf("store: search token of %d bytes, want %d", len(t), tokenSize)
 				}
-				args = append(args, t[:keySize])
+				keys[i] = t[:keySize]
 			}
+			args = append(append(args, keys...), keys...)
 		}
 	}
 	if f.IDPrefix != "" {

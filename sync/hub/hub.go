@@ -111,6 +111,9 @@ type Hub struct {
 	stations stationCache
 	// stored wakes the counting pass after a chunk is stored (stats.go).
 	stored chan struct{}
+	// group queues the chunks of the pushes in flight, stored several per
+	// transaction (group.go).
+	group grouper
 }
 
 // InitConfig sets up a hub.

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -27,14 +28,15 @@ func cpuNow() time.Duration {
 }
 
 // BenchmarkHubPush is the hub's side of a push, in process: n signed
-// registrations of one device pushed in chunks of wire.MaxChunkEvents to
-// the hub's HTTP handler (TLS left out: decoding, the acceptance rule, the
+// registrations of one device pushed in chunks of wire.MaxChunkEvents,
+// four at once, to the hub's HTTP handler (TLS left out: decoding, the acceptance rule, the
 // storing, the reply), then counted by the counting pass. It reports CPU time per event of
 // each step, which `go test -cpuprofile` breaks down; the back end is the
 // test's (FIELDREG_HUB_BACKEND=postgres: PostgreSQL, whose server's CPU is
 // not counted). Run with -benchtime 1x (a second round would
 // store nothing: the same events again).
 func BenchmarkHubPush(b *testing.B) {
+	const pushInFlight = 4 // as device.pushParallel
 	const n = 20_000
 	ctx := context.Background()
 	h := newTestHub(b, "BIH", false)
@@ -80,12 +82,28 @@ func BenchmarkHubPush(b *testing.B) {
 	handler := h.Handler()
 	for b.Loop() {
 		cpu0, t0 := cpuNow(), time.Now()
+		// As a device pushes: pushInFlight chunks at once.
+		next := make(chan []byte)
+		var failed atomic.Value
+		var pushers sync.WaitGroup
+		for range pushInFlight {
+			pushers.Go(func() {
+				for body := range next {
+					rec := httptest.NewRecorder()
+					handler.ServeHTTP(rec, asDevice(httptest.NewRequest("POST", wire.PathPush, bytes.NewReader(body)), d))
+					if rec.Code != http.StatusOK {
+						failed.Store(fmt.Sprintf("push: %d %s", rec.Code, rec.Body))
+					}
+				}
+			})
+		}
 		for _, body := range chunks {
-			rec := httptest.NewRecorder()
-			handler.ServeHTTP(rec, asDevice(httptest.NewRequest("POST", wire.PathPush, bytes.NewReader(body)), d))
-			if rec.Code != http.StatusOK {
-				b.Fatalf("push: %d %s", rec.Code, rec.Body)
-			}
+			next <- body
+		}
+		close(next)
+		pushers.Wait()
+		if msg := failed.Load(); msg != nil {
+			b.Fatal(msg)
 		}
 		cpu1, t1 := cpuNow(), time.Now()
 		counted, err := h.countPending(ctx, true)

@@ -301,9 +301,12 @@ func (h *Hub) hello(w http.ResponseWriter, r *http.Request, c *caller) (string, 
 // push takes one chunk of events. The chunk is read whole (it is bounded)
 // and ingested: every event judged by the acceptance rule, the good ones
 // stored and the bad ones quarantined with their reasons, in one
-// transaction. One damaged
-// or invalid event never stops the events behind it (docs/sync.md).
+// transaction, which the chunks of other pushes arriving at the same time
+// may share (group.go); the request is answered once it is committed. One
+// damaged or invalid event never stops the events behind it (docs/sync.md).
 func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, []any) {
+	h.group.pushing.Add(1)
+	defer h.group.pushing.Add(-1)
 	r.Body = http.MaxBytesReader(w, r.Body, wire.MaxPushBytes)
 	fr := wire.NewReader(r.Body)
 	var raw [][]byte
@@ -332,7 +335,9 @@ func (h *Hub) push(w http.ResponseWriter, r *http.Request, c *caller) (string, [
 		}
 		evs[i] = e
 	}
-	got, err := h.ingest(r.Context(), c, evs, h.opts.Now())
+	now := h.opts.Now()
+	got, err := h.storeGrouped(r.Context(), h.judge(c, evs, now), now)
+	h.logQuarantined(c, got)
 	if err != nil {
 		httpError(w, http.StatusServiceUnavailable, wire.CodeInternal, "the hub could not store the chunk; try again")
 		return "push failed", []any{"err", err.Error()}
@@ -393,10 +398,16 @@ func (h *Hub) judge(c *caller, evs []*registry.Event, now time.Time) []hubstore.
 // of a chunk delivered by c and logs the quarantined ones.
 func (h *Hub) storeJudged(ctx context.Context, c *caller, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
 	got, err := h.store(ctx, arrivals, now)
+	h.logQuarantined(c, got)
+	return got, err
+}
+
+// logQuarantined logs the events of a chunk delivered by c that were
+// quarantined (event IDs and reasons only).
+func (h *Hub) logQuarantined(c *caller, got hubstore.Ingested) {
 	for _, q := range got.Quarantined {
 		h.log.Warn("event quarantined", "device", c.id, "event", q.Event.String(), "reason", q.Reason)
 	}
-	return got, err
 }
 
 // store stores arrivals in one transaction (hubstore.Tx.Ingest), which
@@ -410,38 +421,74 @@ func (h *Hub) storeJudged(ctx context.Context, c *caller, arrivals []hubstore.Ar
 // the chunk's events of it, as if the pass had run: the counts a record
 // was counted with stay.
 func (h *Hub) store(ctx context.Context, arrivals []hubstore.Arrival, now time.Time) (hubstore.Ingested, error) {
-	var got hubstore.Ingested
-	erasing := erasedRecords(arrivals)
-	err := h.st.Update(ctx, func(tx hubstore.Tx) (err error) {
-		// What was stored of them before (their statistics stop at the
-		// erase event, which the fold sees once stored)...
-		if err := h.countRecords(ctx, tx, erasing); err != nil {
-			return err
+	got := make([]hubstore.Ingested, 1)
+	_, err := h.storeChunks(ctx, [][]hubstore.Arrival{arrivals}, now, got)
+	return got[0], err
+}
+
+// storeChunks stores several judged chunks in one transaction (one
+// commit), each as store stores one: its erasures in the same transaction
+// as its events. got[i] is what was done with chunks[i]. Either every
+// chunk is stored or none is: stored says which (an error with stored
+// true is the scrub after an erasure, which failed once committed).
+func (h *Hub) storeChunks(ctx context.Context, chunks [][]hubstore.Arrival, now time.Time, got []hubstore.Ingested) (stored bool, err error) {
+	erasing := make([][]string, len(chunks))
+	scrub := false
+	for i, arrivals := range chunks {
+		erasing[i] = erasedRecords(arrivals)
+		scrub = scrub || len(erasing[i]) > 0
+	}
+	accepted := 0
+	err = h.st.Update(ctx, func(tx hubstore.Tx) error {
+		accepted = 0
+		for i, arrivals := range chunks {
+			g, err := h.storeIn(ctx, tx, arrivals, erasing[i], now)
+			if err != nil {
+				return err
+			}
+			got[i] = g
+			accepted += g.Accepted
 		}
-		kept, err := h.takeErasures(ctx, tx, arrivals, now)
-		if err != nil {
-			return err
-		}
-		if got, err = tx.Ingest(kept, now); err != nil {
-			return err
-		}
-		// ...then the occupancy events of this chunk, before the erasure
-		// takes the person's stay out again.
-		if err := h.countRecords(ctx, tx, erasing); err != nil {
-			return err
-		}
-		return h.applyErasures(ctx, tx, kept, now)
+		return nil
 	})
-	if err == nil && got.Accepted > 0 {
+	if err != nil {
+		clear(got)
+		return false, err
+	}
+	if accepted > 0 {
 		select {
 		case h.stored <- struct{}{}:
 		default: // the pass is woken already
 		}
 	}
-	if err == nil && len(erasing) > 0 {
+	if scrub {
 		err = h.st.Scrub(ctx)
 	}
-	return got, err
+	return true, err
+}
+
+// storeIn stores one judged chunk in tx; erasing are its erased records
+// (erasedRecords).
+func (h *Hub) storeIn(ctx context.Context, tx hubstore.Tx, arrivals []hubstore.Arrival, erasing []string, now time.Time) (hubstore.Ingested, error) {
+	// What was stored of them before (their statistics stop at the
+	// erase event, which the fold sees once stored)...
+	if err := h.countRecords(ctx, tx, erasing); err != nil {
+		return hubstore.Ingested{}, err
+	}
+	kept, err := h.takeErasures(ctx, tx, arrivals, now)
+	if err != nil {
+		return hubstore.Ingested{}, err
+	}
+	got, err := tx.Ingest(kept, now)
+	if err != nil {
+		return hubstore.Ingested{}, err
+	}
+	// ...then the occupancy events of this chunk, before the erasure
+	// takes the person's stay out again.
+	if err := h.countRecords(ctx, tx, erasing); err != nil {
+		return hubstore.Ingested{}, err
+	}
+	return got, h.applyErasures(ctx, tx, kept, now)
 }
 
 // erasedRecords lists, in order, the records of the erase events among

@@ -93,8 +93,9 @@ func (h *Hub) countPending(ctx context.Context, skipLocked bool) (int, error) {
 	}
 }
 
-// The background pass waits for pushes to pause for countQuiet, so that
-// a push has the machine to itself, and under steady pushing counts at
+// The background pass waits for pushes to pause for countQuiet (no store
+// for that long, and no push request in progress), so that a push has the
+// machine to itself, and under steady pushing counts at
 // least every countLatest. Nothing waits on it but the readers of the
 // figures, which finish it themselves: it only keeps the queue short.
 const (
@@ -118,6 +119,11 @@ func (h *Hub) runCounting(ctx context.Context) {
 			}
 			t.Reset(max(0, min(countQuiet, time.Until(since.Add(countLatest)))))
 		case <-t.C:
+			if h.group.pushing.Load() > 0 && !since.IsZero() && time.Since(since) < countLatest {
+				// A push is being judged or stored: not a pause.
+				t.Reset(min(countQuiet, time.Until(since.Add(countLatest))))
+				continue
+			}
 			since = time.Time{}
 			if n, err := h.countPending(ctx, true); err != nil && ctx.Err() == nil {
 				h.log.Warn("counting pass stopped; the records left are counted by the next pass or when figures are read", "err", err.Error())
