@@ -231,6 +231,9 @@ func (s *Session) ImportBundle(ctx context.Context, f io.ReadSeeker, progress Bu
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	// Checking the whole file, then applying it, allocates a few GB for
+	// 100,000 events: the collector is let the heap grow (relaxGC).
+	defer relaxGC()()
 	lt, err := s.bundleIdentity()
 	if err != nil {
 		return nil, err

@@ -257,9 +257,9 @@ func takeEvent(tx *store.Tx, e *registry.Event, v accept.Verdict, now time.Time)
 // ordered pass). Any other record is folded from its stored events.
 func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, pre map[string]*preparedRecord) (int, error) {
 	conflicts := 0
-	var newRows []store.RecordRow
-	var newTokens [][][]byte
-	var newCounts []store.Counted
+	newRows := make([]store.RecordRow, 0, len(pre))
+	newTokens := make([][][]byte, 0, len(pre))
+	newCounts := make([]store.Counted, 0, len(pre))
 	existing, err := tx.RecordsExisting(order)
 	if err != nil {
 		return 0, err

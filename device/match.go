@@ -29,12 +29,31 @@ func summaryMatchRecord(m Summary) match.Record {
 // finds the same candidates without decrypting anything.
 func matchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
 	keys := match.BlockingKeys(matchRecord("", p))
-	slab := make([]byte, 0, len(keys)*blind.TokenSize)
-	out := make([][]byte, len(keys))
-	for i, k := range keys {
+	_, out := appendMatchTokens(x, keys, make([]byte, 0, len(keys)*blind.TokenSize), make([][]byte, 0, len(keys)))
+	return out
+}
+
+// appendMatchTokens appends the tokens of the blocking keys to out, their
+// bytes to slab (each token a full slice expression of it), and returns
+// both.
+func appendMatchTokens(x *blind.Indexer, keys []string, slab []byte, out [][]byte) ([]byte, [][]byte) {
+	for _, k := range keys {
+		n := len(slab)
 		slab = x.AppendToken(slab, "match", k)
-		out[i] = slab[i*blind.TokenSize : (i+1)*blind.TokenSize : (i+1)*blind.TokenSize]
+		out = append(out, slab[n:len(slab):len(slab)])
 	}
+	return slab, out
+}
+
+// recordTokens are a person's search tokens and then its match tokens,
+// made with one array for their bytes and one for the slices (as a rule:
+// a person with more than searchTokensPerPerson search tokens costs one
+// more of each).
+func recordTokens(t *tokenizer, p *registry.Person) [][]byte {
+	keys := match.BlockingKeys(matchRecord("", p))
+	n := searchTokensPerPerson + len(keys)
+	slab, out := appendSearchTokens(t.search, p, make([]byte, 0, n*blind.TokenSize), make([][]byte, 0, n))
+	_, out = appendMatchTokens(t.index, keys, slab, out)
 	return out
 }
 

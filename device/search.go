@@ -86,11 +86,21 @@ func NormalizeDocument(s string) string {
 // one array of their own (each token a full slice expression of it, so no
 // append to one reaches another), sharing no memory with x.
 func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
+	_, out := appendSearchTokens(x, p, make([]byte, 0, searchTokensPerPerson*blind.TokenSize), make([][]byte, 0, searchTokensPerPerson))
+	return out
+}
+
+// searchTokensPerPerson is about how many search tokens a person has: the
+// room made for them.
+const searchTokensPerPerson = 32
+
+// appendSearchTokens appends p's search tokens to out, their bytes to slab
+// (each token a full slice expression of it), and returns both: a record's
+// search and match tokens share one array that way.
+func appendSearchTokens(x *blind.Indexer, p *registry.Person, slab []byte, out [][]byte) ([]byte, [][]byte) {
 	type kv struct{ kind, v string }
 	var seen [48]kv // what the tokens so far stand for; a person has about 25
 	made := seen[:0]
-	slab := make([]byte, 0, 32*blind.TokenSize)
-	out := make([][]byte, 0, 32)
 	add := func(kind, v string) {
 		if v == "" || slices.Contains(made, kv{kind, v}) {
 			return
@@ -127,7 +137,7 @@ func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
 	if len(p.Vulnerabilities) > 0 {
 		add("vuln", "any")
 	}
-	return out
+	return slab, out
 }
 
 // Query selects records in the records list. Every set criterion must hold.

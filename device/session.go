@@ -259,7 +259,7 @@ func (s *Session) projection(t *tokenizer, r *registry.Record) (store.RecordRow,
 		grp = t.search.Token("group", r.Person.Group)
 	}
 	row := store.RecordRow{ID: r.ID, Created: int64(r.Created()), Updated: int64(r.Updated()), Group: grp, Summary: sealedSum}
-	return row, append(searchTokens(t.search, &r.Person), matchTokens(t.index, &r.Person)...), nil
+	return row, recordTokens(t, &r.Person), nil
 }
 
 // Register validates and saves one person. When it returns, the registration

@@ -235,12 +235,27 @@ func SortCells(cs []Cell) {
 // Merge adds cells with the same key together, dropping those that come
 // to zero: a batch of facts becomes one write per row.
 func Merge(cs []Cell) []Cell {
-	sum := make(map[Key]int64, len(cs))
+	s := Sums{}
+	s.Add(cs)
+	return s.Cells()
+}
+
+// Sums adds cells up by key, a slice at a time (Merge without gathering
+// every cell into one slice first). A batch's cells share few keys: the
+// map stays small however many cells go in.
+type Sums map[Key]int64
+
+// Add adds cs to the sums.
+func (s Sums) Add(cs []Cell) {
 	for _, c := range cs {
-		sum[c.Key()] += c.N
+		s[c.Key()] += c.N
 	}
-	out := make([]Cell, 0, len(sum))
-	for k, n := range sum {
+}
+
+// Cells are the sums that are not zero, as cells in SortCells order.
+func (s Sums) Cells() []Cell {
+	out := make([]Cell, 0, len(s))
+	for k, n := range s {
 		if n != 0 {
 			out = append(out, Cell{k.Day, k.Station, k.Category, k.Dim, k.Code, n})
 		}

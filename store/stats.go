@@ -84,13 +84,9 @@ func (s *Store) StatFact(id string) ([]byte, error) {
 // and returning the day sealed anew. With merge nil (a hub, whose
 // aggregate is sealed by sync/hubstore) only the facts are written.
 func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add []stats.Cell) ([]byte, error)) error {
-	n := 0
+	sums := stats.Sums{}
 	for _, c := range cs {
-		n += len(c.Cells)
-	}
-	all := make([]stats.Cell, 0, n)
-	for _, c := range cs {
-		all = append(all, c.Cells...)
+		sums.Add(c.Cells)
 		if c.Fact == nil {
 			continue
 		}
@@ -109,10 +105,10 @@ func (t *Tx) PutCounted(cs []Counted, merge func(day string, sealed []byte, add 
 			return err
 		}
 	}
-	all = stats.Merge(all)
 	if merge == nil {
 		return nil
 	}
+	all := sums.Cells()
 	for len(all) > 0 {
 		day := all[0].Day
 		n := 1

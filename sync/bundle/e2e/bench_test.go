@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -126,10 +127,15 @@ func BenchmarkBundle100k(b *testing.B) {
 			b.Fatal(err)
 		}
 		stopWAL, walPeak := walPeak(filepath.Join(c.dir, store.FileName+"-wal"))
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		resetPeakRSS()
 		t0, self := time.Now(), cpuTime(syscall.RUSAGE_SELF)
 		ir, err := sc.ImportBundle(context.Background(), g, nil)
 		devImport := time.Since(t0)
 		devCPU := cpuTime(syscall.RUSAGE_SELF) - self
+		rss := peakRSS()
+		runtime.ReadMemStats(&ms1)
 		stopWAL()
 		g.Close()
 		doneC()
@@ -145,6 +151,12 @@ func BenchmarkBundle100k(b *testing.B) {
 		// process of the import, and this process during the device's.
 		b.ReportMetric(float64(hubCPU.Microseconds())/float64(n), "hub-import-cpu-µs/event")
 		b.ReportMetric(float64(devCPU.Microseconds())/float64(n), "device-import-cpu-µs/event")
+		// The Go heap's share of the device import: bytes allocated per
+		// event, collections, and the process's peak RSS during it (the
+		// test process's own state included; -1 if Linux does not say).
+		b.ReportMetric(float64(ms1.TotalAlloc-ms0.TotalAlloc)/float64(n), "device-import-alloc-B/event")
+		b.ReportMetric(float64(ms1.NumGC-ms0.NumGC), "device-import-GCs")
+		b.ReportMetric(float64(rss)/(1<<20), "device-import-peak-RSS-MiB")
 		b.ReportMetric(float64(fi.Size())/(1<<20), "MiB-bundle")
 		b.ReportMetric(float64(*walPeak)/(1<<20), "device-WAL-peak-MiB")
 		b.Logf("100,000 events: device export %v, hub import %v (process, incl. opening the hub), hub export %v, device import %v; bundle %.1f MiB",
@@ -183,6 +195,32 @@ func mustRegID(country string) string {
 		panic(err)
 	}
 	return id
+}
+
+// resetPeakRSS resets the kernel's high-water mark of this process's
+// resident set (Linux: /proc/self/clear_refs), so that peakRSS measures
+// from here.
+func resetPeakRSS() {
+	_ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0)
+}
+
+// peakRSS is this process's peak resident set in bytes since the last
+// resetPeakRSS (VmHWM), or -1 if it cannot be read.
+func peakRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return -1
+			}
+			return kb << 10
+		}
+	}
+	return -1
 }
 
 // cpuTime is the CPU time (user and system) of this process (who is
