@@ -142,3 +142,34 @@ func TestFoldTextReused(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestRecordTokensOneArray: a record's search and match tokens, made in one
+// array (recordTokens, the bundle import's projection), are exactly the
+// reference tokens, each capped at its own end (an append to one never
+// writes over the next), also for a person with more search tokens than
+// the room made for them.
+func TestRecordTokensOneArray(t *testing.T) {
+	d, _ := newTestDevice(t)
+	s := unlock(t, d)
+	many := testPerson("Testafiovichskiyanenko Benchkovicheva", "Alpha Bravo Charlie Deltaforth")
+	for i := range 12 {
+		many.Aliases = append(many.Aliases, fmt.Sprintf("Aliasovskiyenko%c", 'a'+i))
+	}
+	short := testPerson("Te", "Ed")
+	short.Vulnerabilities = []string{registry.Vulnerabilities[0]}
+	tk := s.tokenizer()
+	for _, p := range []*registry.Person{many, short, testPerson("Ćorić-Testović", "Žarko")} {
+		got, want := recordTokens(tk, p), referenceTokens(s.k.search, s.k.index, p)
+		if len(got) != len(want) {
+			t.Fatalf("%d tokens, want %d", len(got), len(want))
+		}
+		for j := range want {
+			if !bytes.Equal(got[j], want[j]) || cap(got[j]) != len(got[j]) {
+				t.Fatalf("token %d of %d is not the person's own, or not capped (cap %d)", j, len(want), cap(got[j]))
+			}
+		}
+	}
+	if n := len(recordTokens(tk, many)) - len(matchTokens(tk.index, many)); n <= searchTokensPerPerson {
+		t.Fatalf("the long person has %d search tokens: the test does not pass the room made for them", n)
+	}
+}

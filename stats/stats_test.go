@@ -387,3 +387,31 @@ func TestSuppressFigures(t *testing.T) {
 		t.Errorf("CSV:\n%s", csv.String())
 	}
 }
+
+// TestSumsAddsInParts: cells added a slice at a time sum as Merge of them
+// all at once, zero sums dropped, in SortCells order.
+func TestSumsAddsInParts(t *testing.T) {
+	cs := []Cell{
+		{Day: "2026-03-02", Station: "BIH-VK", Category: "asylum", Dim: DimSex, Code: "F", N: 1},
+		{Day: "2026-03-01", Station: "BIH-VK", Category: "asylum", Dim: DimSex, Code: "M", N: 2},
+		{Day: "2026-03-02", Station: "BIH-VK", Category: "asylum", Dim: DimSex, Code: "F", N: 3},
+		{Day: "2026-03-01", Station: "BIH-VK", Category: "asylum", Dim: DimSex, Code: "X", N: 1},
+		{Day: "2026-03-01", Station: "BIH-VK", Category: "asylum", Dim: DimSex, Code: "X", N: -1},
+	}
+	s := Sums{}
+	s.Add(cs[:2])
+	s.Add(nil)
+	s.Add(cs[2:])
+	got, want := s.Cells(), Merge(cs)
+	if len(got) != 2 || len(want) != 2 {
+		t.Fatalf("%d and %d cells, want 2 (the zero sum dropped)", len(got), len(want))
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			t.Fatalf("cell %d: %+v, Merge %+v", i, got[i], want[i])
+		}
+	}
+	if got[0].Day != "2026-03-01" || got[1].N != 4 {
+		t.Fatalf("cells %+v: not sorted or not summed", got)
+	}
+}
