@@ -15,12 +15,16 @@ import (
 // the length of the import the collector is let grow the heap to
 // importGCPercent over what is live, bounded: the process may hold at
 // most importHeadroom more than it held when the import began (a soft
-// memory limit; past it the collector runs as often as it must). A
-// limit set lower by the operator (GOMEMLIMIT) is kept, and so is a GC
-// percent set higher or off.
+// memory limit; past it the collector runs as often as it must). The
+// import's live heap is 100-145 MB (two batches in flight): a headroom
+// near twice that makes the collector pace by the limit and assist hard;
+// 384 MiB costs about 40 MiB of peak RSS over the default and halves the
+// collector's CPU (docs/benchmarks.md, devalloc). A limit set lower by
+// the operator (GOMEMLIMIT) is kept, and so is a GC percent set higher or
+// off.
 const (
 	importGCPercent = 400
-	importHeadroom  = 256 << 20
+	importHeadroom  = 384 << 20
 )
 
 var importGC struct {
