@@ -271,10 +271,14 @@ func (s *Session) refold(tx *store.Tx, order []string, inserted map[string]int, 
 			newTokens = append(newTokens, p.tokens)
 			newCounts = append(newCounts, p.count)
 			if p.conflicts {
+				// A record new here has no conflict mark to clear (the
+				// mark goes with the record's row, store.EraseRecord):
+				// only a conflict is written, saving the writer a
+				// statement per record.
 				conflicts++
-			}
-			if err := tx.MarkConflict(id, p.conflicts); err != nil {
-				return 0, err
+				if err := tx.MarkConflict(id, true); err != nil {
+					return 0, err
+				}
 			}
 			if p.stay != nil {
 				if err := s.putStay(tx, id, p.stay); err != nil {

@@ -80,23 +80,16 @@ func NormalizeDocument(s string) string {
 	return b.String()
 }
 
-// searchTokens computes the blind-index tokens of a person: each name part,
-// each name part's prefixes of at least minPrefix letters, the document
-// number, the category and the vulnerabilities. The tokens are appended to
-// one array of their own (each token a full slice expression of it, so no
-// append to one reaches another), sharing no memory with x.
-func searchTokens(x *blind.Indexer, p *registry.Person) [][]byte {
-	_, out := appendSearchTokens(x, p, make([]byte, 0, searchTokensPerPerson*blind.TokenSize), make([][]byte, 0, searchTokensPerPerson))
-	return out
-}
-
 // searchTokensPerPerson is about how many search tokens a person has: the
 // room made for them.
 const searchTokensPerPerson = 32
 
 // appendSearchTokens appends p's search tokens to out, their bytes to slab
-// (each token a full slice expression of it), and returns both: a record's
-// search and match tokens share one array that way.
+// (each token a full slice expression of it, so no append to one reaches
+// another, sharing no memory with x), and returns both: a record's search
+// and match tokens share one array that way (recordTokens). The tokens:
+// each name part, each name part's prefixes of at least minPrefix letters,
+// the document number, the category and the vulnerabilities.
 func appendSearchTokens(x *blind.Indexer, p *registry.Person, slab []byte, out [][]byte) ([]byte, [][]byte) {
 	type kv struct{ kind, v string }
 	var seen [48]kv // what the tokens so far stand for; a person has about 25
