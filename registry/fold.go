@@ -174,14 +174,19 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 	// One object of the values as they are (each is checked to be one JSON
 	// value, so none can carry a key of its own), read in one go: what
 	// json.Marshal of the map would give, without sorting and copying.
-	// In the order of the keys: two keys encoding/json takes for one
-	// field of Person (it ignores case) then always give the same person,
-	// the value of the later key.
+	// Keys that are all plain (plainKey) name distinct fields of Person,
+	// if any, and are read in the map's order; otherwise in the order of
+	// the keys, so that two keys encoding/json takes for one field (it
+	// ignores case) always give the same person: the later key's value.
 	keys := make([]string, 0, len(fields))
+	plain := true
 	for k := range fields {
 		keys = append(keys, k)
+		plain = plain && plainKey(k)
 	}
-	sort.Strings(keys)
+	if !plain {
+		sort.Strings(keys)
+	}
 	b := make([]byte, 0, 512)
 	b = append(b, '{')
 	for _, k := range keys {

@@ -77,7 +77,7 @@ func (e *Event) OpenPayload(key *seal.Key) (Payload, error) {
 // readPayload reads b, valid UTF-8, in one pass; false when it must be
 // read the ordinary way: it is not a JSON object, it holds "fields" other
 // than once as an object, or the keys of its fields are not plain
-// (plainKeys).
+// (plainKey).
 func readPayload(b []byte) (Payload, bool) {
 	var w changeWire
 	if err := json.Unmarshal(b, &w); err != nil {
@@ -110,50 +110,54 @@ func splitObject(obj []byte) (map[string]json.RawMessage, bool) {
 	if i >= len(obj) || obj[i] != '{' {
 		return nil, false
 	}
-	// The values share one copy of obj, each capped so that appending to
-	// one cannot write over the next.
-	buf := append([]byte(nil), obj...)
-	m := make(map[string]json.RawMessage, 24)
-	n := 0
+	// Where each key and value is, first, so the map is made to size.
+	type span struct{ key, start, stop int }
+	spans := make([]span, 0, 32)
 	i = skipSpace(obj, i+1)
-	if i < len(obj) && obj[i] == '}' {
-		return m, true
-	}
-	for i < len(obj) {
+	for i < len(obj) && obj[i] != '}' {
 		if obj[i] != '"' {
 			return nil, false
 		}
 		end := skipString(obj, i)
-		key := obj[i+1 : end-1]
-		for _, ch := range key {
-			if ch == '\\' || ch >= utf8.RuneSelf || 'A' <= ch && ch <= 'Z' {
-				return nil, false
-			}
+		if !plainKey(obj[i+1 : end-1]) {
+			return nil, false // or escaped: read the ordinary way
 		}
-		i = skipSpace(obj, end)
-		if i >= len(obj) || obj[i] != ':' {
+		key := i
+		if i = skipSpace(obj, end); i >= len(obj) || obj[i] != ':' {
 			return nil, false
 		}
 		start := skipSpace(obj, i+1)
 		stop := skipValue(obj, start)
-		m[string(key)] = json.RawMessage(buf[start:stop:stop])
-		n++
-		i = skipSpace(obj, stop)
-		if i >= len(obj) {
-			return nil, false
+		spans = append(spans, span{key, start, stop})
+		if i = skipSpace(obj, stop); i < len(obj) && obj[i] == ',' {
+			i = skipSpace(obj, i+1)
 		}
-		if obj[i] == '}' {
-			break
-		}
-		if obj[i] != ',' {
-			return nil, false
-		}
-		i = skipSpace(obj, i+1)
 	}
-	if len(m) != n {
+	// The values are parts of obj (the opened payload, which nothing else
+	// holds), each capped so that appending to one cannot write over the
+	// next.
+	m := make(map[string]json.RawMessage, len(spans))
+	for _, s := range spans {
+		m[string(obj[s.key+1:skipString(obj, s.key)-1])] = json.RawMessage(obj[s.start:s.stop:s.stop])
+	}
+	if len(m) != len(spans) {
 		return nil, false // a key given twice
 	}
 	return m, true
+}
+
+// plainKey reports whether k is ASCII without a capital letter (nor a
+// backslash, so that, as a key written in JSON, it stands for itself).
+// Distinct plain keys never fold to one name as encoding/json matches keys
+// to the fields of a struct (bytes.EqualFold), so the order in which they
+// are read into a Person does not matter.
+func plainKey[S ~string | ~[]byte](k S) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c == '\\' || c >= utf8.RuneSelf || 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return true
 }
 
 // skipSpace returns the index of the first byte at or after i that is not
