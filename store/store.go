@@ -59,6 +59,7 @@ type Store struct {
 	walMax    int64
 	walCheck  time.Duration
 	gate      sync.RWMutex // held for writing by truncateWAL, for reading by Update
+	ckpt      sync.Mutex   // held by whoever checkpoints: one checkpoint at a time
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -179,8 +180,10 @@ func (s *Store) checkpointer() {
 			if fi, err := os.Stat(s.path + "-wal"); err == nil && fi.Size() > s.walMax {
 				s.truncateWAL()
 				last = time.Now()
-			} else if time.Since(last) >= checkpointInterval {
+			} else if time.Since(last) >= checkpointInterval && s.ckpt.TryLock() {
+				// Not while a bulk writer checkpoints (Checkpoint).
 				_, _ = s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+				s.ckpt.Unlock()
 				last = time.Now()
 			}
 		}
@@ -207,9 +210,11 @@ func (s *Store) truncateWAL() {
 	// Writers through Update wait at the gate meanwhile: SQLite's own
 	// wait for the write lock loses every race against a writer that
 	// begins again at once.
+	s.ckpt.Lock()
 	s.gate.Lock()
 	_, _ = c.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	s.gate.Unlock()
+	s.ckpt.Unlock()
 	if _, err := c.ExecContext(ctx, fmt.Sprintf("PRAGMA busy_timeout = %d", busyTimeout.Milliseconds())); err != nil {
 		// A connection left with the short wait must not serve writers.
 		_ = c.Raw(func(any) error { return driver.ErrBadConn })
@@ -231,12 +236,35 @@ const walLimit = 32 << 20
 // starts the WAL over instead of growing it. Bulk writers call it between
 // their durable commits to keep the WAL bounded by one batch; it changes
 // nothing about what is durable (a commit already is).
+//
+// It waits for any other checkpoint of this store (the background
+// checkpointer's) and then copies what is left: a checkpoint running
+// at the same time makes SQLite's give up at once, and the next writer
+// then appends to the WAL instead of starting it over (a bulk writer's
+// WAL grew to two batches, past walLimit, and the truncation that followed
+// held writers for a second). Readers of an older snapshot hold back
+// part of the log; it tries again briefly, up to checkpointTries times.
 func (s *Store) Checkpoint() error {
-	if _, err := s.db.Exec("PRAGMA wal_checkpoint(PASSIVE)"); err != nil {
-		return fmt.Errorf("store: checkpoint: %w", err)
+	s.ckpt.Lock()
+	defer s.ckpt.Unlock()
+	for try := 1; ; try++ {
+		var busy, log, done int
+		if err := s.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+			return fmt.Errorf("store: checkpoint: %w", err)
+		}
+		if done >= log || try == checkpointTries {
+			return nil
+		}
+		time.Sleep(checkpointRetry)
 	}
-	return nil
 }
+
+// checkpointTries is how many times Checkpoint tries to copy the whole
+// WAL, checkpointRetry apart, while readers hold part of it back.
+const (
+	checkpointTries = 20
+	checkpointRetry = 5 * time.Millisecond
+)
 
 // Close closes the database, checkpointing the WAL.
 // Closing twice is harmless.

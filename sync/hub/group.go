@@ -114,7 +114,7 @@ func (h *Hub) storeGrouped(ctx context.Context, arrivals []hubstore.Arrival, now
 // indexes' pages for several chunks). PostgreSQL runs the transactions of
 // pushes at once, kept apart by the database, which measured faster than
 // grouping them behind one leader (docs/benchmarks.md).
-func (h *Hub) groupsCommits() bool { return h.keys == nil }
+func (h *Hub) groupsCommits() bool { return h.st.Backend() == "sqlite" }
 
 // errGroupFailed answers the requests of a group whose storing stopped
 // short (a panic): nothing of it is acknowledged.
