@@ -66,7 +66,8 @@ func (e *Event) OpenPayload(key *seal.Key) (Payload, error) {
 		return pl, nil
 	}
 	// Anything unusual (a malformed payload, "fields" twice or not an
-	// object, keys that may fold together) is read as OpenChange reads it.
+	// object, keys that are not plain) is read straight into a Change, the
+	// fields as encoding/json makes the map, with its errors.
 	var c Change
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Payload{}, fmt.Errorf("event %s: payload malformed: %w", e.ID(), err)
@@ -75,9 +76,9 @@ func (e *Event) OpenPayload(key *seal.Key) (Payload, error) {
 }
 
 // readPayload reads b, valid UTF-8, in one pass; false when it must be
-// read the ordinary way: it is not a JSON object, it holds "fields" other
-// than once as an object, or the keys of its fields are not plain
-// (plainKey).
+// read the ordinary way: it is malformed, it holds "fields" other than
+// once as an object, or the keys of its fields are not plain (plainKey)
+// or not distinct.
 func readPayload(b []byte) (Payload, bool) {
 	var w changeWire
 	if err := json.Unmarshal(b, &w); err != nil {
