@@ -41,11 +41,18 @@ func CheckEvent(e *Event, c *Change, country string) error {
 // the record is folded from this event only. It is nil for other
 // operations.
 func CheckEventPerson(e *Event, c *Change, country string) (*Person, error) {
+	return checkEventPerson(e, c, nil, country)
+}
+
+// checkEventPerson is CheckEventPerson, reading the fields of a
+// registration or an amendment from obj, the object c.Fields was read from
+// (Payload), when it is not nil.
+func checkEventPerson(e *Event, c *Change, obj []byte, country string) (*Person, error) {
 	if err := checkRecordID(e.Record, country); err != nil {
 		return nil, err
 	}
 	var p Person // a registration's or an amendment's fields, decoded once
-	if err := checkChange(e.Op, c, &p); err != nil {
+	if err := checkChangeFrom(e.Op, c, obj, &p); err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrBadEvent, err)
 	}
 	if err := checkEvent(e, c, &p); err != nil {

@@ -239,23 +239,8 @@ var ErrNotUTF8 = fmt.Errorf("%w: text that is not valid UTF-8", ErrBadChange)
 // refused with ErrNotUTF8 (which is also ErrBadChange); an erased one with
 // ErrErased.
 func (e *Event) OpenChange(key *seal.Key) (*Change, error) {
-	if e.Erased() {
-		return nil, fmt.Errorf("event %s: %w", e.ID(), ErrErased)
-	}
-	b, err := seal.Open(key, e.Payload, e.payloadAD())
-	if err != nil {
-		return nil, fmt.Errorf("event %s: %w", e.ID(), err)
-	}
-	// encoding/json would turn invalid UTF-8 into U+FFFD without a word;
-	// a signed payload that is not UTF-8 is refused as it stands.
-	if !utf8.Valid(b) {
-		return nil, fmt.Errorf("event %s: %w", e.ID(), ErrNotUTF8)
-	}
-	var c Change
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, fmt.Errorf("event %s: payload malformed: %w", e.ID(), err)
-	}
-	return &c, nil
+	pl, err := e.OpenPayload(key)
+	return pl.Change, err
 }
 
 // Diff returns the fields whose values differ between old and new (a field

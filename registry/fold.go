@@ -174,9 +174,23 @@ func decodeFields(fields map[string]json.RawMessage, p *Person) error {
 	// One object of the values as they are (each is checked to be one JSON
 	// value, so none can carry a key of its own), read in one go: what
 	// json.Marshal of the map would give, without sorting and copying.
+	// Keys that are all plain (plainKey) name distinct fields of Person,
+	// if any, and are read in the map's order; otherwise in the order of
+	// the keys, so that two keys encoding/json takes for one field (it
+	// ignores case) always give the same person: the later key's value.
+	keys := make([]string, 0, len(fields))
+	plain := true
+	for k := range fields {
+		keys = append(keys, k)
+		plain = plain && plainKey(k)
+	}
+	if !plain {
+		sort.Strings(keys)
+	}
 	b := make([]byte, 0, 512)
 	b = append(b, '{')
-	for k, v := range fields {
+	for _, k := range keys {
+		v := fields[k]
 		if len(v) == 0 {
 			v = json.RawMessage("null")
 		} else if !json.Valid(v) {
@@ -216,6 +230,19 @@ func appendKey(b []byte, k string) []byte {
 func CheckChange(op string, c *Change) error {
 	var p Person
 	return checkChange(op, c, &p)
+}
+
+// checkChangeFrom is checkChange reading the fields of a registration or
+// an amendment from obj, the object c.Fields was read from, when it is not
+// nil: the same outcome as decodeFields, without rebuilding the object.
+func checkChangeFrom(op string, c *Change, obj []byte, p *Person) error {
+	if obj != nil && (op == OpRegister || op == OpAmend) {
+		if err := json.Unmarshal(obj, p); err != nil {
+			return fmt.Errorf("%w: stored values malformed", ErrBadChange)
+		}
+		return nil
+	}
+	return checkChange(op, c, p)
 }
 
 // checkChange is CheckChange that leaves the fields of a registration or

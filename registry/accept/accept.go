@@ -127,18 +127,18 @@ func (r *Rule) checkSigned(e *registry.Event, o Origin) Verdict {
 		// receivers take it without folding it (docs/erasure.md).
 		return Verdict{Signed: true}
 	}
-	c, err := e.OpenChange(r.Records)
+	pl, err := e.OpenPayload(r.Records)
 	switch {
 	case errors.Is(err, registry.ErrNotUTF8):
 		return Verdict{Err: ErrNotUTF8, Signed: true}
 	case err != nil:
 		return Verdict{Err: ErrSealed, Signed: true}
 	}
-	p, err := registry.CheckEventPerson(e, c, r.Country)
+	p, err := registry.CheckPayload(e, pl, r.Country)
 	if err != nil {
 		return Verdict{Err: err, Signed: true}
 	}
-	return Verdict{Signed: true, Change: c, Person: p}
+	return Verdict{Signed: true, Change: pl.Change, Person: p}
 }
 
 // batchSize is how many events CheckAll verifies in one batch
