@@ -241,11 +241,12 @@ func (s *Session) mergeDay(day string, sealed []byte, add []stats.Cell) ([]byte,
 	for i := range cells {
 		cells[i].Day = ""
 	}
-	for _, c := range add {
+	own := make([]stats.Cell, len(add))
+	for i, c := range add {
 		c.Day = ""
-		cells = append(cells, c)
+		own[i] = c
 	}
-	return seal.Seal(s.k.master, stats.EncodeCells(stats.Merge(cells)), seal.AD("stats", "day", day))
+	return seal.Seal(s.k.master, stats.EncodeCells(stats.AddSorted(cells, own)), seal.AD("stats", "day", day))
 }
 
 // openDay opens a sealed day of the aggregate.

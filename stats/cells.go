@@ -1,10 +1,12 @@
 package stats
 
 import (
+	"cmp"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/fieldreg/fieldreg/registry"
@@ -219,17 +221,42 @@ func Delta(old, new *Fact) []Cell {
 
 // SortCells orders cells by key.
 func SortCells(cs []Cell) {
-	slices.SortFunc(cs, func(a, b Cell) int {
-		for _, p := range [][2]string{{a.Day, b.Day}, {a.Station, b.Station}, {a.Category, b.Category}, {a.Dim, b.Dim}, {a.Code, b.Code}} {
-			if p[0] != p[1] {
-				if p[0] < p[1] {
-					return -1
-				}
-				return 1
+	slices.SortFunc(cs, compareCells)
+}
+
+// compareCells orders cells by day, station, category, dimension, code.
+func compareCells(a, b Cell) int {
+	return cmp.Or(strings.Compare(a.Day, b.Day), strings.Compare(a.Station, b.Station),
+		strings.Compare(a.Category, b.Category), strings.Compare(a.Dim, b.Dim), strings.Compare(a.Code, b.Code))
+}
+
+// AddSorted adds the cells of add into sums, cells in SortCells order
+// with distinct keys and none zero (what Merge returns), and returns the
+// result, as Merge of both would give it: a key already there has its
+// count added to (and goes if it comes to zero), a new key is inserted in
+// its place. It changes sums' array; add is left as it is. A day of the
+// aggregate takes a record's few cells this way without a map and a sort
+// of the whole day on every save. If sums is not in that form (a day
+// written by an older version), it is merged first.
+func AddSorted(sums, add []Cell) []Cell {
+	for i, c := range sums {
+		if c.N == 0 || i > 0 && compareCells(sums[i-1], c) >= 0 {
+			sums = Merge(sums)
+			break
+		}
+	}
+	for _, c := range add {
+		i, found := slices.BinarySearchFunc(sums, c, compareCells)
+		switch {
+		case !found && c.N != 0:
+			sums = slices.Insert(sums, i, c)
+		case found:
+			if sums[i].N += c.N; sums[i].N == 0 {
+				sums = slices.Delete(sums, i, i+1)
 			}
 		}
-		return 0
-	})
+	}
+	return sums
 }
 
 // Merge adds cells with the same key together, dropping those that come
